@@ -1,0 +1,120 @@
+"""The ``cnn-explorer`` command line.
+
+No sub-command opens the window. Each sub-command lives in its own module in
+``cnn_explorer.commands`` exposing ``add_parser(subparsers)`` and
+``run(args) -> int``; modules import torch and Qt lazily inside ``run`` so that
+``--help`` and start-up stay fast.
+
+Every user mistake ends with exit code 2 and one line on stderr, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+PROG = "cnn-explorer"
+
+#: sub-command name -> module in cnn_explorer.commands
+COMMANDS: dict[str, str] = {
+    "convolve": "convolve",
+    "kernels": "kernels",
+    "summary": "summary",
+    "train": "train",
+    "evaluate": "evaluate",
+    "datasets": "datasets",
+    "classify": "classify",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser whose errors are one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # noqa: D401 - argparse API
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _available_commands() -> dict[str, object]:
+    modules = {}
+    for name, module_name in COMMANDS.items():
+        try:
+            modules[name] = importlib.import_module(f"cnn_explorer.commands.{module_name}")
+        except ModuleNotFoundError as exc:
+            # A sub-command whose module is not written yet is simply absent.
+            if exc.name != f"cnn_explorer.commands.{module_name}":
+                raise
+    return modules
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="CNN Explorer: see how a convolutional neural network sees. "
+        "With no sub-command, opens the window.",
+    )
+    from cnn_explorer import __version__
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    gui = parser.add_argument_group("window options (no sub-command)")
+    gui.add_argument("--screenshot", metavar="PATH", help="render the window offscreen to a PNG and exit")
+    gui.add_argument("--sample", metavar="NAME", help="open this sample (see `cnn-explorer kernels --samples`)")
+    gui.add_argument("--kernel", metavar="K", help="start with this kernel (preset name, file or inline rows)")
+    gui.add_argument("--step", metavar="N", type=int, help="show animation step N (0-based)")
+    gui.add_argument("--page", metavar="NAME", help="open this page first (explorer, train, classify)")
+    gui.add_argument("--size", metavar="WxH", help="window size for --screenshot, e.g. 1366x768")
+    gui.add_argument("--scale", metavar="F", type=float, help="presenter scale for --screenshot, e.g. 1.5")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, module in _available_commands().items():
+        module.add_parser(sub)  # type: ignore[attr-defined]
+    parser._command_modules = _available_commands()  # type: ignore[attr-defined]
+    return parser
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip() or exc.__class__.__name__
+    return " ".join(text.split())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the process exit code."""
+    from cnn_explorer.core.errors import CnnExplorerError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command is None:
+            from cnn_explorer.ui.app import run_app
+
+            return int(run_app(args) or 0)
+        module = parser._command_modules[args.command]  # type: ignore[attr-defined]
+        return int(module.run(args) or 0)
+    except CnnExplorerError as exc:
+        print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    except FileNotFoundError as exc:
+        name = exc.filename or ""
+        print(f"{PROG}: error: file not found: {name}".rstrip(": "), file=sys.stderr)
+        return 2
+    except PermissionError as exc:
+        print(f"{PROG}: error: permission denied: {exc.filename or _one_line(exc)}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+def gui_main() -> int:
+    """Entry point of the ``cnn-explorer-gui`` launcher (no console window on Windows)."""
+    return main([])
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Bookkeeping of QThreads and QTimers, so closing the window (and the tests) can
+check that nothing is left running.
+
+Create worker threads and repeating timers through :func:`new_thread` and
+:func:`new_timer`; they are tracked weakly and forgotten when deleted.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+from PySide6.QtCore import QObject, QThread, QTimer
+
+_threads: "weakref.WeakSet[QThread]" = weakref.WeakSet()
+_timers: "weakref.WeakSet[QTimer]" = weakref.WeakSet()
+
+
+def new_thread(parent: QObject | None = None, name: str = "") -> QThread:
+    thread = QThread(parent)
+    if name:
+        thread.setObjectName(name)
+    _threads.add(thread)
+    return thread
+
+
+def new_timer(parent: QObject | None = None, name: str = "", *, single_shot: bool = False, interval_ms: int = 0) -> QTimer:
+    timer = QTimer(parent)
+    if name:
+        timer.setObjectName(name)
+    timer.setSingleShot(single_shot)
+    timer.setInterval(interval_ms)
+    _timers.add(timer)
+    return timer
+
+
+def _alive(obj) -> bool:
+    try:
+        import shiboken6
+
+        return shiboken6.isValid(obj)
+    except Exception:  # pragma: no cover - shiboken always ships with PySide6
+        return True
+
+
+def live_qthreads() -> list[QThread]:
+    return [t for t in list(_threads) if _alive(t)]
+
+
+def live_timers() -> list[QTimer]:
+    return [t for t in list(_timers) if _alive(t)]

@@ -1,0 +1,52 @@
+"""Test set-up shared by core and ui tests."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+# Before anything imports Qt.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+MNIST_TEST_DIR = SHARED / "data" / "mnist-test"
+
+
+@pytest.fixture
+def mnist_test_dir() -> Path:
+    """The real MNIST test set beside the repo; skips when it is absent."""
+    if not (MNIST_TEST_DIR / "t10k-images-idx3-ubyte.gz").is_file():
+        pytest.skip(f"the shared MNIST test set is not at {MNIST_TEST_DIR}")
+    return MNIST_TEST_DIR
+
+
+@pytest.fixture(autouse=True)
+def _no_dangling_threads(request):
+    """Fail a test that leaves a Python thread or a QThread running."""
+    before = set(threading.enumerate())
+    yield
+    leaked = [
+        t for t in threading.enumerate()
+        if t not in before and t.is_alive() and not t.daemon
+    ]
+    for t in leaked:
+        t.join(timeout=2.0)
+    leaked = [t for t in leaked if t.is_alive()]
+    assert not leaked, f"test left threads running: {[t.name for t in leaked]}"
+    if "qtbot" in request.fixturenames or "qapp" in request.fixturenames:
+        from PySide6.QtCore import QThread
+
+        from cnn_explorer.ui import lifecycle
+
+        running = [t for t in lifecycle.live_qthreads() if t.isRunning()]
+        for t in running:
+            t.wait(2000)
+        running = [t for t in running if t.isRunning()]
+        assert not running, f"test left QThreads running: {running}"
+        timers = [t for t in lifecycle.live_timers() if t.isActive()]
+        assert not timers, f"test left QTimers running: {[t.objectName() or t for t in timers]}"
