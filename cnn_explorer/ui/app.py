@@ -1,22 +1,207 @@
-"""QApplication set-up and the window's entry point."""
+"""QApplication set-up and the window's entry point (``cnn-explorer`` with no sub-command).
+
+``--screenshot PATH`` renders the window offscreen to a PNG and exits, with
+``--sample``, ``--kernel``, ``--step``, ``--page``, ``--size WxH`` and
+``--scale F`` choosing what it shows. torch is never imported here.
+"""
 
 from __future__ import annotations
 
+import os
+import re
 import sys
+from pathlib import Path
+
+from cnn_explorer.core.errors import CnnExplorerError
+
+APP_NAME = "CNN Explorer"
+ORGANIZATION = "CNN Explorer"
+
+
+_BOOL_GUARDED = False
+
+
+def guard_pyside_bool_refcount() -> None:
+    """Work around PySide6 6.12.0 dropping references to ``None``, ``True`` and ``False``.
+
+    In this build every call of a void Qt method from Python (``timer.stop()``,
+    ``widget.update()``...) returns ``None`` without a new reference, and
+    ``SignalInstance.emit()`` does the same with ``True``. Each call thus takes
+    one reference from the singleton; on Python < 3.12 (where they are not
+    immortal) a session or a test run ends in "Fatal Python error:
+    none_dealloc / bool_dealloc". Giving the three singletons a huge reference
+    reserve once makes them effectively immortal, as Python 3.12+ does itself.
+    Idempotent; a no-op on 3.12+ and on other interpreters.
+    """
+    global _BOOL_GUARDED
+    import PySide6
+
+    # pyproject.toml excludes 6.12.0; this only protects an environment that has it anyway.
+    if PySide6.__version__ != "6.12.0":
+        return
+    if _BOOL_GUARDED or sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
+        return
+    import ctypes
+
+    for singleton in (None, True, False):
+        ctypes.c_ssize_t.from_address(id(singleton)).value += 1 << 40
+    _BOOL_GUARDED = True
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'1366x768' -> (1366, 768); CnnExplorerError otherwise."""
+    m = re.fullmatch(r"\s*(\d+)\s*[x×X]\s*(\d+)\s*", text or "")
+    if not m:
+        raise CnnExplorerError(f"--size: expected WIDTHxHEIGHT such as 1366x768, got {text!r}")
+    w, h = int(m.group(1)), int(m.group(2))
+    if not (320 <= w <= 8192 and 240 <= h <= 8192):
+        raise CnnExplorerError(f"--size: {w}x{h} is outside 320x240 .. 8192x8192")
+    return w, h
+
+
+def display_missing() -> bool:
+    """True on Linux/BSD with no X11 or Wayland display and no QT_QPA_PLATFORM chosen (Qt would abort)."""
+    if not sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return False
+    env = os.environ
+    return not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY") or env.get("QT_QPA_PLATFORM"))
+
+
+def _check_args(args) -> None:
+    """Validate the window options before any Qt start-up, so mistakes exit 2 quickly."""
+    if getattr(args, "sample", None):
+        from cnn_explorer.core.samples import get_sample
+
+        get_sample(args.sample)
+    if getattr(args, "kernel", None):
+        from cnn_explorer.core.kernels import resolve_kernels
+
+        resolve_kernels(args.kernel)
+    if getattr(args, "size", None):
+        parse_size(args.size)
+    scale = getattr(args, "scale", None)
+    if scale is not None and not (0.5 <= scale <= 4.0):
+        raise CnnExplorerError(f"--scale: must be between 0.5 and 4, got {scale:g}")
+    step = getattr(args, "step", None)
+    if step is not None and step < 0:
+        raise CnnExplorerError(f"--step: must be 0 or more, got {step}")
+    page = getattr(args, "page", None)
+    if page and page.strip().lower() not in ("explorer", "train", "training", "classify"):
+        raise CnnExplorerError(f"--page: unknown page {page!r}; choose explorer, train or classify")
+
+
+def create_application(argv: list[str] | None = None):
+    """The QApplication (created once), with name, theme and pyqtgraph's row-major image order."""
+    os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+    from PySide6.QtWidgets import QApplication
+
+    from cnn_explorer.ui.theme import apply_theme
+
+    guard_pyside_bool_refcount()
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+        apply_theme(app)
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationDisplayName(APP_NAME)
+    try:
+        import pyqtgraph
+
+        pyqtgraph.setConfigOptions(imageAxisOrder="row-major")
+    except ImportError:  # pragma: no cover - pyqtgraph is a dependency
+        pass
+    return app
+
+
+def configure_window(window, args) -> None:
+    """Apply --sample, --kernel, --page, --scale and --step to a built window."""
+    from cnn_explorer.core.kernels import describe_kernel, resolve_kernels
+
+    page = window.explorer
+    if getattr(args, "sample", None):
+        window.explorer_actions.open_sample(args.sample)
+    if getattr(args, "kernel", None):
+        kernels = resolve_kernels(args.kernel)
+        name = describe_kernel(args.kernel)
+        names = [name] if len(kernels) == 1 else [f"{name} {i + 1}" for i in range(len(kernels))]
+        page.state.set_kernels(kernels, names, text="Kernel from the command line")
+    page.state.recompute_now()
+    if getattr(args, "scale", None):
+        window.scale.set_factor(args.scale)
+    if getattr(args, "page", None):
+        name = args.page.strip().lower()
+        name = {"training": "train"}.get(name, name)
+        if not window.show_page(name):
+            window.show_message(f"There is no {name!r} page yet; showing the explorer")
+    if getattr(args, "step", None) is not None:
+        page.show_step_by_step()
+        page.animation_panel.set_step(args.step)
+
+
+def take_screenshot(args) -> int:
+    """Render the window offscreen to ``args.screenshot`` (PNG) and return 0."""
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    app = create_application()
+    from cnn_explorer.ui.main_window import MainWindow
+
+    window = MainWindow(settings=None)
+    width, height = parse_size(args.size) if getattr(args, "size", None) else (1366, 768)
+    window.resize(width, height)
+    try:
+        configure_window(window, args)
+        window.show()
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        for _ in range(3):
+            app.processEvents()
+            # no event loop runs here, so widgets replaced by deleteLater() must be deleted by hand
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        path = Path(args.screenshot)
+        if path.suffix.lower() != ".png":
+            path = path.with_suffix(path.suffix + ".png") if path.suffix else path.with_suffix(".png")
+        if path.parent and not path.parent.is_dir():
+            raise CnnExplorerError(f"--screenshot: folder {str(path.parent)!r} does not exist")
+        if not window.grab().save(str(path), "PNG"):
+            raise CnnExplorerError(f"--screenshot: cannot write {str(path)!r}")
+        print(f"wrote {path}")
+    finally:
+        window.close()
+        window.deleteLater()
+        app.processEvents()
+    return 0
+
+
+def _warm_up_core() -> None:
+    """Warm the core's fast path in a daemon thread, after the first paint (if the core offers it)."""
+    import threading
+
+    from cnn_explorer.core import convolution
+
+    warm = getattr(convolution, "warm_up_fast_path", None)
+    if callable(warm):
+        threading.Thread(target=warm, name="warm-up-fast-path", daemon=True).start()
 
 
 def run_app(args) -> int:
     """Open the main window (or render it to ``args.screenshot`` and exit)."""
-    from PySide6.QtWidgets import QApplication, QMainWindow
-
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("CNN Explorer")
-    app.setOrganizationName("CNN Explorer")
-    window = QMainWindow()
-    window.setWindowTitle("CNN Explorer")
-    window.resize(1280, 720)
+    _check_args(args)
     if getattr(args, "screenshot", None):
-        window.grab().save(args.screenshot)
-        return 0
+        return take_screenshot(args)
+    if display_missing():
+        print(
+            "cnn-explorer: error: no display found (DISPLAY and WAYLAND_DISPLAY are unset); "
+            "run it in a desktop session, or use --screenshot PATH to render offscreen",
+            file=sys.stderr,
+        )
+        return 2
+    app = create_application()
+    from PySide6.QtCore import QSettings
+
+    from cnn_explorer.ui.main_window import MainWindow
+
+    window = MainWindow(settings=QSettings(ORGANIZATION, APP_NAME))
+    configure_window(window, args)
+    window.first_painted.connect(_warm_up_core)
     window.show()
     return app.exec()

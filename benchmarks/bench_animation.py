@@ -1,0 +1,118 @@
+"""Animation step cost: the work one step of the sliding-filter animation does, at 28² and 1024².
+
+For each input size, times (median and 95th percentile over random steps):
+  core.conv_step alone            what the core computes for one output cell
+  step work                       AnimationPanel.set_step: core step + marks + arithmetic + labels
+  step work + repaint             the same, then the event loop paints what changed (offscreen)
+and the same for a pooling step. Target: a step ≤ 10 ms. Prints a table and exits.
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/bench_animation.py [--steps 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np
+
+
+def _keep_singletons_alive() -> None:
+    # PySide6 6.12's abi3 wheels drop a reference to None/True/False on many calls under
+    # Python < 3.12 (where these are not immortal); thousands of repaints would abort the run.
+    if sys.version_info < (3, 12):
+        import ctypes
+
+        for obj in (None, True, False):
+            ref = ctypes.c_ssize_t.from_address(id(obj))
+            ref.value += 1 << 40
+
+
+def _stats(samples: list[float]) -> tuple[float, float]:
+    ms = sorted(s * 1000.0 for s in samples)
+    return statistics.median(ms), ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
+
+
+def _time(fn, args_list) -> tuple[float, float]:
+    samples = []
+    for args in args_list:
+        t0 = time.perf_counter()
+        fn(*args)
+        samples.append(time.perf_counter() - t0)
+    return _stats(samples)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=200, help="random steps timed per row (default 200)")
+    args = parser.parse_args(argv)
+    _keep_singletons_alive()
+
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    import pyqtgraph as pg
+
+    pg.setConfigOptions(imageAxisOrder="row-major")
+    from cnn_explorer.core.convolution import ConvSettings, PoolSettings, conv_step, pool_step
+    from cnn_explorer.core.pipeline import run_pipeline
+    from cnn_explorer.ui.explorer.animation_panel import AnimationPanel
+
+    rng = np.random.default_rng(0)
+    kernel = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 1.0]])
+    settings = ConvSettings(padding=1)
+    rows = []
+    for side in (28, 1024):
+        image = rng.integers(0, 256, (side, side)).astype(np.float64)
+        result = run_pipeline(image, [kernel], settings, "relu", PoolSettings())
+        panel = AnimationPanel()
+        panel.resize(1280, 560)
+        panel.set_result(result)
+        panel.show()
+        app.processEvents()
+        oh, ow = result.conv.maps.shape[1:]
+        cells = [(int(rng.integers(0, oh)), int(rng.integers(0, ow))) for _ in range(args.steps)]
+        steps = [(i * ow + j,) for i, j in cells]
+        for n, in steps[:10]:                                    # warm up caches and fonts
+            panel.set_step(n)
+            app.processEvents()
+        core = _time(lambda i, j: conv_step(image, kernel, settings, i, j), cells)
+        work = _time(panel.set_step, steps)
+
+        def work_and_paint(n):
+            panel.set_step(n)
+            app.processEvents()                                  # paints exactly what the step changed
+
+        painted = _time(work_and_paint, steps)
+        rows.append((f"{side}²", "convolution", core, work, painted))
+
+        activated = result.activated[0]
+        ph, pw = result.pooled.values.shape[1:]
+        pcells = [(int(rng.integers(0, ph)), int(rng.integers(0, pw))) for _ in range(args.steps)]
+        panel.set_stage("pool")
+        psteps = [(i * pw + j,) for i, j in pcells]
+        pcore = _time(lambda i, j: pool_step(activated, result.pool, i, j), pcells)
+        pwork = _time(panel.set_step, psteps)
+        ppainted = _time(work_and_paint, psteps)
+        rows.append((f"{side}²", "max-pool", pcore, pwork, ppainted))
+        panel.close()
+        panel.deleteLater()
+        app.processEvents()
+
+    print(f"Animation step time, ms (median / p95 over {args.steps} random steps; target ≤ 10 ms)")
+    header = f"{'input':>7}  {'stage':<12} {'core step alone':>17} {'step work':>15} {'work + repaint':>16}"
+    print(header)
+    print("-" * len(header))
+    for size, stage, core, work, painted in rows:
+        print(f"{size:>7}  {stage:<12} {core[0]:7.3f} / {core[1]:6.3f}  {work[0]:6.2f} / {work[1]:5.2f}"
+              f"  {painted[0]:6.2f} / {painted[1]:6.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,251 @@
+"""Saving and loading trained models: safetensors weights beside a JSON file, never a pickle.
+
+A model at ``PATH`` is two files, ``PATH.safetensors`` (the state dict) and
+``PATH.json`` (format version, model spec, class names, per-channel
+normalisation on the 0..1 scale, training history, and the SHA-256 of the
+weights file); a directory ``DIR`` holds ``DIR/model.safetensors`` and
+``DIR/model.json``. Each file is written to a temporary file in the same folder
+and renamed over the target, so a crash never leaves a half-written file.
+
+A ``.pt``/``.pth``/``.pkl`` file is only ever read with
+``torch.load(weights_only=True)`` and only a plain state dict of tensors is
+accepted; its spec must come from a ``.json`` file of the same name.
+Torch is imported inside functions only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cnn_explorer.core.errors import CnnExplorerError
+
+FORMAT = "cnn-explorer-model"
+FORMAT_VERSION = 1
+PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin")
+RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+#: names usable wherever a MODEL path is accepted -> the bundled model's path stem
+BUNDLED_MODELS = {"mnist": RESOURCES / "models" / "mnist"}
+
+
+@dataclass
+class LoadedModel:
+    """A model ready for inference (eval mode, on the CPU) with what it needs: spec, classes, normalisation."""
+
+    model: object
+    spec: object
+    class_names: tuple[str, ...]
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+    history: list = field(default_factory=list)
+    path: Path | None = None
+
+    @property
+    def normalization(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        return self.mean, self.std
+
+
+def resolve_model_path(name_or_path) -> Path:
+    """A bundled model's name ("mnist") -> its path stem in resources/models/; anything else -> a Path."""
+    text = str(name_or_path)
+    if text in BUNDLED_MODELS:
+        return BUNDLED_MODELS[text]
+    return Path(text).expanduser()
+
+
+def model_files(path) -> tuple[Path, Path]:
+    """(weights, json) paths for a model path: a stem, ``X.safetensors``, ``X.json`` or a directory."""
+    path = resolve_model_path(path)
+    if path.is_dir():
+        return path / "model.safetensors", path / "model.json"
+    if path.suffix in (".safetensors", ".json"):
+        path = path.with_suffix("")
+    return path.with_name(path.name + ".safetensors"), path.with_name(path.name + ".json")
+
+
+def _atomic_write(target: Path, write) -> None:
+    """Call ``write(tmp_path)`` on a temporary file beside ``target``, then rename it over ``target``."""
+    _atomic_write_all([(target, write)])
+
+
+def _atomic_write_all(jobs) -> None:
+    """Write every ``(target, write)`` to a temporary file beside its target, then rename them all.
+
+    The renames come only after every file is complete, so an interruption
+    (Ctrl+C, a full disk) leaves the previous files untouched and no temporary
+    file behind.
+    """
+    temps: list[tuple[Path, Path]] = []
+    try:
+        for target, write in jobs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            os.close(fd)
+            temps.append((Path(tmp), target))
+            write(Path(tmp))
+        for tmp, target in temps:
+            os.replace(tmp, target)
+    finally:
+        for tmp, _ in temps:
+            tmp.unlink(missing_ok=True)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _history_dicts(history) -> list[dict]:
+    out = []
+    for record in history or ():
+        data = record.to_dict() if hasattr(record, "to_dict") else dict(record)
+        out.append({k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in data.items()})
+    return out
+
+
+def save_model(path, model, spec, *, class_names, mean, std, history=None) -> Path:
+    """Write ``model``'s weights and its description to ``path`` (see the module doc); returns the JSON path."""
+    from safetensors.torch import save_file
+
+    weights_path, json_path = model_files(path)
+    tensors = {name: t.detach().to("cpu").contiguous().clone() for name, t in model.state_dict().items()}
+    digest: list[str] = []
+
+    def write_weights(tmp: Path) -> None:
+        save_file(tensors, str(tmp), metadata={"format": "pt"})
+        digest.append(_sha256(tmp))
+
+    def write_json(tmp: Path) -> None:
+        meta["weights_sha256"] = digest[0]
+        tmp.write_text(json.dumps(meta, indent=1, allow_nan=False) + "\n", encoding="utf-8")
+
+    meta = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "spec": spec.to_dict(),
+        "class_names": [str(c) for c in class_names],
+        "mean": [float(m) for m in mean],
+        "std": [float(s) for s in std],
+        "history": _history_dicts(history),
+        "weights": weights_path.name,
+    }
+    _atomic_write_all([(weights_path, write_weights), (json_path, write_json)])
+    return json_path
+
+
+def _read_meta(json_path: Path) -> dict:
+    if not json_path.is_file():
+        raise CnnExplorerError(f"{json_path}: not found (a model is a .json file beside its .safetensors weights)")
+    try:
+        meta = json.loads(json_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CnnExplorerError(
+            f"{json_path}: not a valid model description (corrupt or truncated JSON: {exc})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise CnnExplorerError(f"{json_path}: not a CNN Explorer model description")
+    version = meta.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise CnnExplorerError(f"{json_path}: format version {version} is newer than this program reads "
+                               f"({FORMAT_VERSION}); update CNN Explorer")
+    for key in ("spec", "class_names", "mean", "std"):
+        if key not in meta:
+            raise CnnExplorerError(f"{json_path}: missing {key!r}")
+    return meta
+
+
+def _read_safetensors(weights_path: Path, meta: dict, json_path: Path) -> dict:
+    from safetensors.torch import load_file
+
+    if not weights_path.is_file():
+        raise CnnExplorerError(f"{weights_path}: not found (the weights of {json_path.name})")
+    expected = meta.get("weights_sha256")
+    if expected and _sha256(weights_path) != expected:
+        raise CnnExplorerError(f"{weights_path}: does not match the checksum in {json_path.name} "
+                               "(corrupt, truncated or replaced file)")
+    try:
+        return load_file(str(weights_path), device="cpu")
+    except Exception as exc:  # safetensors raises its own error types for bad headers and short files
+        reason = " ".join(str(exc).split()) or exc.__class__.__name__
+        raise CnnExplorerError(
+            f"{weights_path}: not a valid safetensors file (corrupt or truncated: {reason})") from None
+
+
+def _read_pickle_state_dict(path: Path) -> dict:
+    """A plain state dict from a torch/pickle file, read with ``weights_only=True``: no code ever runs."""
+    import torch
+
+    try:
+        data = torch.load(str(path), map_location="cpu", weights_only=True)
+    except Exception as exc:
+        first = " ".join(str(exc).split())[:160]
+        raise CnnExplorerError(f"{path}: refused: only a plain state dict of tensors is read from a pickle-based "
+                               f"file, and no code in it is run ({first})") from None
+    if not isinstance(data, dict) or not data or not all(
+            isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in data.items()):
+        raise CnnExplorerError(f"{path}: refused: not a plain state dict of tensors (save with "
+                               "model.state_dict(), or better, with CNN Explorer's safetensors format)")
+    return data
+
+
+def load_model(path) -> LoadedModel:
+    """Load a model saved by ``save_model`` (or a ``.pt``/``.pth`` state dict with its ``.json``), in eval mode on CPU.
+
+    Every problem (missing, corrupt, truncated or mismatched files, pickled
+    code) raises CnnExplorerError naming the file.
+    """
+    from cnn_explorer.core.model_build import build_model
+    from cnn_explorer.core.model_spec import ModelSpec
+
+    resolved = resolve_model_path(path)
+    if resolved.suffix.lower() in PICKLE_SUFFIXES:
+        json_path = resolved.with_suffix(".json")
+        if not json_path.is_file():
+            raise CnnExplorerError(f"{resolved}: a bare state dict has no model spec; "
+                                   f"{json_path.name} with the spec must sit beside it")
+        meta = _read_meta(json_path)
+        if not resolved.is_file():
+            raise CnnExplorerError(f"{resolved}: not found")
+        state = _read_pickle_state_dict(resolved)
+        weights_path = resolved
+    else:
+        weights_path, json_path = model_files(resolved)
+        if not json_path.exists() and not weights_path.exists():
+            raise CnnExplorerError(f"{resolved}: no model there (expected {json_path.name} and {weights_path.name})")
+        meta = _read_meta(json_path)
+        state = _read_safetensors(weights_path, meta, json_path)
+    try:
+        spec = ModelSpec.from_dict(meta["spec"])
+    except CnnExplorerError as exc:
+        raise CnnExplorerError(f"{json_path}: bad model spec: {exc}") from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CnnExplorerError(f"{json_path}: bad model spec ({exc.__class__.__name__}: {exc})") from None
+    class_names = tuple(str(c) for c in meta["class_names"])
+    mean = tuple(float(m) for m in meta["mean"])
+    std = tuple(float(s) for s in meta["std"])
+    channels = spec.input_shape[2]
+    if len(mean) != channels or len(std) != channels or any(s <= 0 for s in std):
+        raise CnnExplorerError(f"{json_path}: normalisation needs {channels} means and positive stds")
+    model = build_model(spec)
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        detail = " ".join(str(exc).split())[:300]
+        raise CnnExplorerError(f"{weights_path}: weights do not fit the spec in {json_path.name} ({detail})") from None
+    model.eval()
+    history = []
+    from cnn_explorer.core.training import EpochRecord
+
+    for item in meta.get("history") or []:
+        try:
+            history.append(EpochRecord.from_dict(item))
+        except (KeyError, TypeError, ValueError):
+            continue  # an unreadable history line costs nothing at inference
+    return LoadedModel(model, spec, class_names, mean, std, history, json_path)

@@ -1,0 +1,193 @@
+"""IDX files (MNIST, Fashion-MNIST, KMNIST, EMNIST), gzipped or raw, and folders of them.
+
+A folder is read by file name: ``*train*-images-idx3-ubyte[.gz]`` with its
+``labels-idx1`` partner for training, ``*t10k*``/``*test*`` for the test set.
+A folder holding only the test files is a test-only dataset.
+
+EMNIST stores every image transposed (column-major, as the NIST source).
+It is recognised by the ``emnist`` prefix its files carry (or an ``emnist``
+folder name), the images are transposed back to upright, and a note says
+so; its ``*-mapping.txt`` (label -> character code) gives the class names.
+Class names: a ``classes.txt`` in the folder (one per line) wins; else
+Fashion-MNIST's or KMNIST's when the folder or file names say so; else the
+label numbers.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import struct
+import zlib
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from cnn_explorer.core.datasets.split import DEFAULT_SPLIT, make_dataset
+from cnn_explorer.core.errors import CnnExplorerError
+
+_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_IDX_NAME = re.compile(r"idx\d-ubyte(\.gz)?$", re.IGNORECASE)
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                   "Ankle boot")
+KMNIST_CLASSES = ("o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo")
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """The array an IDX file holds (gzip detected by its magic bytes, not its name), native byte order."""
+    path = Path(path)
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise CnnExplorerError(f"{path.name}: corrupt or truncated gzip file ({exc})") from None
+    if len(raw) < 4 or raw[:2] != b"\x00\x00" or raw[2] not in _DTYPES or raw[3] == 0:
+        raise CnnExplorerError(
+            f"{path.name}: not an IDX file (wrong magic number {raw[:4].hex() or 'empty'}; "
+            "expected 0000 08 03 for images or 0000 08 01 for labels)"
+        )
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise CnnExplorerError(f"{path.name}: IDX header is truncated")
+    dims = struct.unpack(f">{ndim}I", raw[4:header])
+    dtype = np.dtype(_DTYPES[raw[2]])
+    expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    payload = len(raw) - header
+    if payload != expected:
+        shape = "x".join(str(d) for d in dims)
+        what = "truncated" if payload < expected else "longer than its header says"
+        raise CnnExplorerError(f"{path.name}: {what}: {payload} data bytes for a {shape} array needing {expected}")
+    data = np.frombuffer(raw, dtype=dtype, offset=header).reshape(dims)
+    return data.astype(dtype.newbyteorder("="))
+
+
+def _role(name: str) -> tuple[str | None, str | None]:
+    low = name.lower()
+    split = "train" if re.search(r"(^|[-_.])train[-_.]", low) else (
+        "test" if re.search(r"(^|[-_.])(t10k|test)[-_.]", low) else None)
+    kind = "images" if ("images" in low or "idx3" in low) else ("labels" if ("labels" in low or "idx1" in low) else None)
+    return split, kind
+
+
+def looks_like_idx_folder(folder: Path) -> bool:
+    """True when the folder holds at least one IDX file (by name)."""
+    return any(_IDX_NAME.search(p.name) for p in folder.iterdir() if p.is_file())
+
+
+def _find_files(folder: Path) -> dict[tuple[str, str], Path]:
+    found: dict[tuple[str, str], list[Path]] = {}
+    for p in sorted(folder.iterdir()):
+        if p.is_file() and _IDX_NAME.search(p.name):
+            split, kind = _role(p.name)
+            if split and kind:
+                found.setdefault((split, kind), []).append(p)
+    chosen = {}
+    for key, paths in found.items():
+        stems = {p.name.lower().removesuffix(".gz") for p in paths}
+        if len(stems) > 1:
+            raise CnnExplorerError(
+                f"{folder}: several IDX {key[0]} {key[1]} files ({', '.join(p.name for p in paths)}); "
+                "keep one set per folder"
+            )
+        chosen[key] = paths[0]  # the same file gzipped and raw: either will do
+    return chosen
+
+
+def _class_names(folder: Path, files: Sequence[Path], labels: np.ndarray, emnist: bool,
+                 name: str | None) -> tuple[list[str], np.ndarray | None]:
+    """Names for the classes, and a lookup table renumbering labels 0..K-1 when a mapping file says so."""
+    count = int(labels.max()) + 1 if labels.size else 0
+    custom = folder / "classes.txt"
+    if custom.is_file():
+        names = [line.strip() for line in custom.read_text(encoding="utf-8").splitlines() if line.strip()]
+        if len(names) < count:
+            raise CnnExplorerError(f"{custom}: lists {len(names)} classes but the labels go up to {count - 1}")
+        return names, None
+    if emnist:
+        mapping = sorted(folder.glob("*mapping.txt"))
+        if mapping:
+            pairs = []
+            for line in mapping[0].read_text(encoding="utf-8").split("\n"):
+                parts = line.split()
+                if len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit():
+                    pairs.append((int(parts[0]), chr(int(parts[1]))))
+            if pairs:
+                label_of = {lab: i for i, (lab, _) in enumerate(sorted(pairs))}
+                unknown = set(np.unique(labels).tolist()) - set(label_of)
+                if unknown:
+                    raise CnnExplorerError(f"{mapping[0].name}: no entry for labels {sorted(unknown)[:5]}")
+                lut = np.zeros(max(label_of) + 1, dtype=np.int64)
+                for lab, i in label_of.items():
+                    lut[lab] = i
+                return [ch for _, ch in sorted(pairs)], lut
+    hint = " ".join([folder.name, name or "", *(f.name for f in files)]).lower()
+    if "fashion" in hint and count <= 10:
+        return list(FASHION_CLASSES), None
+    if "kmnist" in hint and count <= 10:
+        return list(KMNIST_CLASSES), None
+    return [str(i) for i in range(count)], None
+
+
+def _images(arr: np.ndarray, path: Path) -> np.ndarray:
+    if arr.ndim == 3:
+        arr = arr[..., None]
+    if arr.ndim != 4 or arr.shape[-1] not in (1, 3):
+        raise CnnExplorerError(f"{path.name}: images must be (N, H, W) or (N, H, W, 1|3), got {arr.shape}")
+    if arr.dtype != np.uint8:
+        raise CnnExplorerError(f"{path.name}: images must be unsigned bytes (type 0x08), got {arr.dtype}")
+    return arr
+
+
+def _labels(arr: np.ndarray, path: Path, count: int) -> np.ndarray:
+    if arr.ndim != 1 or not np.issubdtype(arr.dtype, np.integer):
+        raise CnnExplorerError(f"{path.name}: labels must be a 1-D integer IDX file, got {arr.shape} {arr.dtype}")
+    if arr.shape[0] != count:
+        raise CnnExplorerError(f"{path.name}: {arr.shape[0]} labels for {count} images")
+    if arr.size and arr.min() < 0:
+        raise CnnExplorerError(f"{path.name}: labels must be non-negative, got {int(arr.min())}")
+    return arr.astype(np.int64)
+
+
+def load_idx_folder(folder: Path, *, split: Sequence[float] = DEFAULT_SPLIT, seed: int = 0, name: str | None = None):
+    """A `Dataset` from a folder of IDX files (train and/or test pairs)."""
+    folder = Path(folder)
+    files = _find_files(folder)
+    for part in ("train", "test"):
+        have_img, have_lab = (part, "images") in files, (part, "labels") in files
+        if have_img != have_lab:
+            missing = "labels" if have_img else "images"
+            raise CnnExplorerError(f"{folder}: found {part} {'images' if have_img else 'labels'} but no {part} {missing} file")
+    if not files:
+        raise CnnExplorerError(f"{folder}: no train-/t10k- images and labels IDX files found")
+    emnist = "emnist" in folder.name.lower() or any(p.name.lower().startswith("emnist") for p in files.values())
+    arrays = {}
+    for part in ("train", "test"):
+        if (part, "images") in files:
+            x = _images(read_idx(files[part, "images"]), files[part, "images"])
+            if emnist:
+                x = np.ascontiguousarray(x.transpose(0, 2, 1, 3))
+            y = _labels(read_idx(files[part, "labels"]), files[part, "labels"], x.shape[0])
+            arrays[part] = (x, y)
+    shapes = {a[0].shape[1:] for a in arrays.values()}
+    if len(shapes) > 1:
+        raise CnnExplorerError(f"{folder}: train and test images differ in size: {sorted(shapes)}")
+    all_y = np.concatenate([a[1] for a in arrays.values()])
+    names, lut = _class_names(folder, list(files.values()), all_y, emnist, name)
+    if lut is not None:
+        arrays = {part: (x, lut[y]) for part, (x, y) in arrays.items()}
+    notes = ["EMNIST: images transposed to upright (detected by the 'emnist' file names)"] if emnist else []
+    label = name or folder.name
+    source = f"IDX files in {folder}"
+    if "train" not in arrays:
+        tx, ty = arrays["test"]
+        notes.append("test-only: the folder holds only test files, so train and val are empty")
+        empty = np.zeros((0, *tx.shape[1:]), dtype=tx.dtype)
+        return make_dataset(label, names, empty, np.zeros(0, np.int64), split=split, seed=seed, source=source,
+                            test_x=tx, test_y=ty, notes=notes)
+    x, y = arrays["train"]
+    test = arrays.get("test")
+    return make_dataset(label, names, x, y, split=split, seed=seed, source=source,
+                        test_x=None if test is None else test[0], test_y=None if test is None else test[1], notes=notes)

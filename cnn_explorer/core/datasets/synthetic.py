@@ -1,0 +1,163 @@
+"""Synthetic datasets generated in the app, seeded: X vs O (slide 004), "\\" vs "/" (slide 000), shapes.
+
+Images are float32 in 0..1, ink = 1, background = 0. The slides draw these
+pictures as +1/-1 pixels; that is ``2 * x - 1`` of what is stored here, and
+after the dataset's mean/std normalisation a network sees the same input
+either way (normalisation removes any scale and offset).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from cnn_explorer.core.errors import CnnExplorerError
+
+XO_CLASSES = ("X", "O")
+SLASH_CLASSES = ("backslash", "slash")
+SHAPE_CLASSES = ("line", "circle", "triangle", "square")
+
+# The O glyphs, as in slide 004's 9x9 pictures (the X glyphs are the two diagonals).
+_O_GLYPHS = {
+    5: ["01110", "10001", "10001", "10001", "01110"],
+    6: ["011110", "100001", "100001", "100001", "100001", "011110"],
+    7: ["0011100", "0100010", "1000001", "1000001", "1000001", "0100010", "0011100"],
+}
+
+
+def _glyph(kind: str, size: int) -> np.ndarray:
+    if kind == "X":
+        g = np.zeros((size, size), dtype=np.float32)
+        idx = np.arange(size)
+        g[idx, idx] = 1.0
+        g[idx, size - 1 - idx] = 1.0
+        return g
+    return np.array([[float(ch) for ch in row] for row in _O_GLYPHS[size]], dtype=np.float32)
+
+
+def slide_x() -> np.ndarray:
+    """Slide 004's 9x9 X as +1/-1 (ones on both diagonals of rows/columns 1..7)."""
+    img = -np.ones((9, 9))
+    img[1:8, 1:8] = 2 * _glyph("X", 7) - 1
+    return img
+
+
+def make_xo(n: int = 600, seed: int = 0, noise: float = 0.08) -> tuple[np.ndarray, np.ndarray]:
+    """n 9x9 pictures of X (label 0) and O (label 1), half each: (n, 9, 9, 1) float32, (n,) int64.
+
+    Each glyph is 5, 6 or 7 pixels wide, placed anywhere it fits (a shift of
+    up to 4 pixels), may lose one ink pixel or gain one stray pixel, and gets
+    Gaussian noise of standard deviation ``noise``. Still learnable to 100%.
+    """
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n) % 2
+    rng.shuffle(labels)
+    images = np.zeros((n, 9, 9), dtype=np.float32)
+    for i, label in enumerate(labels):
+        size = int(rng.choice([5, 6, 7], p=[0.25, 0.25, 0.5]))
+        g = _glyph(XO_CLASSES[label], size).copy()
+        r = rng.random()
+        if r < 0.25:  # a pen skip: one ink pixel missing
+            on = np.argwhere(g > 0)
+            g[tuple(on[rng.integers(len(on))])] = 0.0
+        elif r < 0.5:  # a stray dot
+            off = np.argwhere(g == 0)
+            g[tuple(off[rng.integers(len(off))])] = 1.0
+        top, left = rng.integers(0, 9 - size + 1, size=2)
+        images[i, top:top + size, left:left + size] = g
+    images += rng.normal(0.0, noise, images.shape).astype(np.float32)
+    return np.clip(images, 0.0, 1.0)[..., None], labels.astype(np.int64)
+
+
+# The 2x2 patterns of slide 000 as +1/-1: perfect strokes and the one-pixel-off variants
+# ("poorly drawn", "incomplete"); the weights + - / - + score them positive for "\" and negative for "/".
+_BACKSLASH = np.array([[1, -1], [-1, 1]], dtype=np.float32)
+
+
+def slash_patterns() -> tuple[np.ndarray, np.ndarray]:
+    """All ten unambiguous 2x2 +1/-1 pictures: (10, 2, 2) and labels (0 = "\\", 1 = "/").
+
+    They are the 16 possible pictures whose slide score (weights + - / - +)
+    is not 0: score 4 or 2 is a backslash, -4 or -2 a slash.
+    """
+    pats, labels = [], []
+    for bits in range(16):
+        p = np.array([1 if bits >> k & 1 else -1 for k in range(4)], dtype=np.float32).reshape(2, 2)
+        score = float((p * _BACKSLASH).sum())
+        if score != 0:
+            pats.append(p)
+            labels.append(0 if score > 0 else 1)
+    return np.stack(pats), np.array(labels, dtype=np.int64)
+
+
+def make_slashes(n: int = 400, seed: int = 0, noise: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+    """n 2x2 pictures of "\\" (label 0) and "/" (label 1), half each: (n, 2, 2, 1) float32, (n,) int64.
+
+    Half of each class are perfect strokes, half one pixel off (a pixel added
+    or missing), all with Gaussian noise of standard deviation ``noise``.
+    """
+    rng = np.random.default_rng(seed)
+    pats, pat_labels = slash_patterns()
+    scores = (pats * _BACKSLASH).sum(axis=(1, 2))
+    labels = np.arange(n) % 2
+    rng.shuffle(labels)
+    images = np.zeros((n, 2, 2), dtype=np.float32)
+    for i, label in enumerate(labels):
+        perfect = rng.random() < 0.5
+        choices = np.flatnonzero((pat_labels == label) & ((np.abs(scores) == 4) == perfect))
+        images[i] = (pats[rng.choice(choices)] + 1) / 2
+    images += rng.normal(0.0, noise, images.shape).astype(np.float32)
+    return np.clip(images, 0.0, 1.0)[..., None], labels.astype(np.int64)
+
+
+def make_shapes(n: int = 800, size: int = 28, seed: int = 0, noise: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """n outline drawings of lines, circles, triangles and squares: (n, size, size, 1) float32, (n,) int64.
+
+    Each is drawn at 4x resolution and box-filtered down (anti-aliased), with a
+    random size (40-80% of the image), rotation, position and slight
+    distortion, then Gaussian noise of standard deviation ``noise``.
+    """
+    from PIL import Image, ImageDraw
+
+    if not isinstance(size, (int, np.integer)) or not 8 <= size <= 256:
+        raise CnnExplorerError(f"size: shapes are drawn from 8 to 256 pixels, got {size!r}")
+    size = int(size)
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n) % len(SHAPE_CLASSES)
+    rng.shuffle(labels)
+    up = 4
+    big = size * up
+    images = np.zeros((n, size, size), dtype=np.float32)
+    for i, label in enumerate(labels):
+        canvas = Image.new("L", (big, big), 0)
+        draw = ImageDraw.Draw(canvas)
+        radius = big * rng.uniform(0.2, 0.4)
+        cx, cy = big / 2 + rng.uniform(-1, 1, size=2) * (big / 2 - radius - up)
+        angle = rng.uniform(0, 2 * math.pi)
+        width = max(up, round(big * rng.uniform(0.06, 0.1)))
+        kind = SHAPE_CLASSES[label]
+        if kind == "line":
+            dx, dy = radius * math.cos(angle), radius * math.sin(angle)
+            draw.line([(cx - dx, cy - dy), (cx + dx, cy + dy)], fill=255, width=width)
+        elif kind == "circle":
+            squash = rng.uniform(0.85, 1.0)
+            pts = [
+                (cx + radius * math.cos(t) * math.cos(angle) - radius * squash * math.sin(t) * math.sin(angle),
+                 cy + radius * math.cos(t) * math.sin(angle) + radius * squash * math.sin(t) * math.cos(angle))
+                for t in np.linspace(0, 2 * math.pi, 64, endpoint=False)
+            ]
+            draw.line(pts + pts[:1], fill=255, width=width, joint="curve")
+        else:
+            corners = 3 if kind == "triangle" else 4
+            jitter = rng.uniform(-0.08, 0.08, size=corners) * 2 * math.pi / corners
+            pts = [
+                (cx + radius * math.cos(angle + 2 * math.pi * k / corners + jitter[k]),
+                 cy + radius * math.sin(angle + 2 * math.pi * k / corners + jitter[k]))
+                for k in range(corners)
+            ]
+            draw.line(pts + pts[:1], fill=255, width=width, joint="curve")
+        small = canvas.resize((size, size), Image.Resampling.BOX)
+        images[i] = np.asarray(small, dtype=np.float32) / 255.0
+    images += rng.normal(0.0, noise, images.shape).astype(np.float32)
+    return np.clip(images, 0.0, 1.0)[..., None], labels.astype(np.int64)

@@ -1,0 +1,57 @@
+"""ONNX export of a trained model (the optional ``onnx`` extra).
+
+``torch.onnx.export`` needs the ``onnx`` package, and its exporter in recent
+torch versions also ``onnxscript``; when either is missing the user gets one
+line naming the packages and the pip command. Torch is imported inside
+functions only.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from cnn_explorer.core.errors import CnnExplorerError
+
+ONNX_PACKAGES = ("onnx", "onnxscript")
+
+
+def missing_onnx_packages() -> list[str]:
+    """The packages ONNX export needs that are not installed (empty when export can run)."""
+    return [name for name in ONNX_PACKAGES if importlib.util.find_spec(name) is None]
+
+
+def export_onnx(model, path, input_shape: tuple[int, int, int], *, opset: int = 18) -> Path:
+    """Write ``model`` (input (N, C, H, W) float32 normalised, output logits) as ONNX to ``path``; returns it.
+
+    ``input_shape`` is (H, W, C) as in model specs; the batch axis is dynamic.
+    Raises CnnExplorerError when the ONNX packages are missing or export fails.
+    """
+    missing = missing_onnx_packages()
+    if missing:
+        raise CnnExplorerError(
+            f"ONNX export needs the package(s) {', '.join(missing)}: "
+            f"pip install {' '.join(missing)}  (or pip install 'cnn-explorer[onnx]')"
+        )
+    import torch
+
+    from cnn_explorer.core.checkpoints import _atomic_write
+
+    height, width, channels = input_shape
+    example = torch.zeros(1, channels, height, width)
+    target = Path(path)
+    was_training = model.training
+    model.eval()
+    try:
+        def write(tmp: Path) -> None:
+            torch.onnx.export(model.cpu(), (example,), str(tmp), input_names=["image"], output_names=["logits"],
+                              dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}}, opset_version=opset)
+
+        _atomic_write(target, write)
+    except CnnExplorerError:
+        raise
+    except Exception as exc:
+        raise CnnExplorerError(f"{target}: ONNX export failed: {' '.join(str(exc).split())[:200]}") from None
+    finally:
+        model.train(was_training)
+    return target

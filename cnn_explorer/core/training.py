@@ -1,0 +1,429 @@
+"""The training engine: a generator of small frozen records, usable headless and by the window.
+
+``for record in TrainingRun(spec, dataset, config).steps(): ...`` yields a
+``BatchRecord`` per optimisation step, an ``EpochRecord`` after each epoch's
+validation, and one ``FinishedRecord`` at the end. Stopping early is simply not
+asking for the next record; a ``threading.Event`` passed as ``cancel`` stops the
+run from another thread between steps (and between evaluation batches).
+
+Data conventions: datasets hold NHWC images (uint8 0..255 or float 0..1); the
+engine feeds the model NCHW float32 ``(x / 255 - mean) / std`` per channel.
+Small datasets are held on the device as tensors and shuffled with a seeded
+``torch.Generator``; augmentation runs on the device before normalisation.
+Torch is imported inside functions only.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import numpy as np
+
+from cnn_explorer.core.devices import configure_threads, describe_device, pick_device
+from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.training_eval import (
+    EvalResult,
+    DeviceData,
+    Cancelled,
+    evaluate,
+    evaluate_tensors,
+    predict_proba,
+    to_device_data,
+)
+
+__all__ = [
+    "TrainConfig", "BatchRecord", "EpochRecord", "Snapshot", "FinishedRecord", "TrainingRun",
+    "TrainingDiverged", "EvalResult", "pick_device", "describe_device", "evaluate", "predict_proba",
+]
+
+DIVERGED_MESSAGE = "training diverged: lower the learning rate"
+OPTIMIZERS = ("sgd", "adam", "adamw")
+SCHEDULES = ("constant", "onecycle")
+
+
+class TrainingDiverged(CnnExplorerError):
+    """The loss became NaN or infinite: the learning rate is too large (the slides warn of this)."""
+
+    def __init__(self, message: str = DIVERGED_MESSAGE) -> None:
+        super().__init__(message)
+
+
+def _check(ok: bool, message: str) -> None:
+    if not ok:
+        raise CnnExplorerError(message)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train: optimiser, schedule, batches, device, seed, augmentation, snapshots.
+
+    ``lr`` is the constant rate, or the peak of the one-cycle schedule.
+    ``target_accuracy`` (0..1) stops after the first epoch whose validation
+    accuracy reaches it. ``snapshot_every`` = 0 turns snapshots off.
+    ``threads`` = None uses one CPU thread per physical core. ``channels_last``
+    stores activations NHWC in memory, often faster for convolutions on CPUs.
+    """
+
+    epochs: int = 5
+    batch_size: int = 64
+    lr: float = 1e-3
+    optimizer: str = "adam"
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    schedule: str = "constant"
+    device: str = "auto"
+    seed: int = 0
+    augment: bool = False
+    target_accuracy: float | None = None
+    snapshot_every: int = 50
+    probe_count: int = 8
+    threads: int | None = None
+    nesterov: bool = False
+    label_smoothing: float = 0.0
+    augment_shift: float = 2.0
+    augment_rotate: float = 10.0
+    augment_scale: float = 0.1
+    eval_batch_size: int = 500
+    channels_last: bool = False
+
+    def __post_init__(self) -> None:
+        _check(isinstance(self.epochs, int) and self.epochs >= 1, f"epochs: must be at least 1, got {self.epochs}")
+        _check(isinstance(self.batch_size, int) and self.batch_size >= 1,
+               f"batch size: must be at least 1, got {self.batch_size}")
+        _check(math.isfinite(self.lr) and self.lr > 0, f"learning rate: must be a positive number, got {self.lr}")
+        _check(self.optimizer in OPTIMIZERS,
+               f"optimizer: must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}")
+        _check(self.schedule in SCHEDULES, f"schedule: must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}")
+        _check(0 <= self.momentum < 1, f"momentum: must be in [0, 1), got {self.momentum}")
+        _check(self.weight_decay >= 0, f"weight decay: must be at least 0, got {self.weight_decay}")
+        _check(not self.nesterov or (self.optimizer == "sgd" and self.momentum > 0),
+               "nesterov: needs the sgd optimizer with a momentum above 0")
+        if self.target_accuracy is not None:
+            _check(0 < self.target_accuracy <= 1,
+                   f"target accuracy: must be in (0, 1], got {self.target_accuracy}")
+        _check(self.snapshot_every >= 0, f"snapshot every: must be at least 0, got {self.snapshot_every}")
+        _check(self.probe_count >= 0, f"probe count: must be at least 0, got {self.probe_count}")
+        _check(self.threads is None or self.threads >= 1, f"threads: must be at least 1, got {self.threads}")
+        _check(0 <= self.label_smoothing < 1, f"label smoothing: must be in [0, 1), got {self.label_smoothing}")
+        _check(self.augment_shift >= 0, f"augment shift: must be at least 0, got {self.augment_shift}")
+        _check(self.augment_rotate >= 0, f"augment rotate: must be at least 0, got {self.augment_rotate}")
+        _check(0 <= self.augment_scale < 1, f"augment scale: must be in [0, 1), got {self.augment_scale}")
+        _check(self.eval_batch_size >= 1, f"eval batch size: must be at least 1, got {self.eval_batch_size}")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the network looks like at ``step``: numpy copies, safe to hand to another thread.
+
+    ``first_filters`` (F, C, kh, kw) are the first conv layer's weights;
+    ``activations`` maps each conv layer's name to its output (P, F, h, w) on the
+    probe batch (before the activation function); ``probe_inputs`` (P, H, W, C)
+    are the probe images as float 0..1, and ``probe_labels`` (P,) their classes.
+    """
+
+    step: int
+    first_filters: np.ndarray
+    activations: dict[str, np.ndarray]
+    probe_inputs: np.ndarray
+    probe_labels: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    """One optimisation step: its batch's loss and accuracy (0..1), the lr used, throughput, ETA in seconds."""
+
+    epoch: int
+    step: int
+    total_steps: int
+    loss: float
+    accuracy: float
+    lr: float
+    samples_per_s: float
+    eta_s: float
+    snapshot: Snapshot | None = None
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """One epoch: mean train loss/accuracy over its batches, validation loss/accuracy (NaN without a validation split).
+
+    ``elapsed_s`` counts the engine's own working time since the run started:
+    time spent by the consumer between records is not included.
+    """
+
+    epoch: int
+    train_loss: float
+    train_accuracy: float
+    val_loss: float
+    val_accuracy: float
+    elapsed_s: float
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready values (NaN becomes None)."""
+        return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in self.__dict__.items()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "EpochRecord":
+        values = {k: data.get(k) for k in ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
+                                           "elapsed_s")}
+        return cls(int(values.pop("epoch")), **{k: math.nan if v is None else float(v) for k, v in values.items()})
+
+
+@dataclass(frozen=True)
+class FinishedRecord:
+    """The end of a run: test accuracy, confusion matrix (K, K; rows true, columns predicted), per-class accuracy (K,).
+
+    Without a test split, or after a cancel, ``test_accuracy`` is NaN, the
+    confusion matrix is all zeros and the per-class accuracies are NaN.
+    ``reason``: "completed", "reached target accuracy ...", or "cancelled".
+    """
+
+    test_accuracy: float
+    confusion: np.ndarray
+    per_class_accuracy: np.ndarray
+    history: tuple[EpochRecord, ...]
+    stopped_early: bool
+    reason: str
+
+
+class TrainingRun:
+    """One training run of a model built from ``spec`` on ``dataset`` with ``config``.
+
+    The model is built (with the config's seed) when the run is created, so
+    ``run.model`` can be shown before training starts; pass ``model`` to train
+    an existing one instead. The spec is adapted to the dataset's input shape
+    and classes when they differ. ``history`` collects the EpochRecords.
+    """
+
+    def __init__(self, spec, dataset, config: TrainConfig | None = None, *,
+                 cancel: threading.Event | None = None, model=None) -> None:
+        import torch
+
+        self.config = config or TrainConfig()
+        self.dataset = dataset
+        self.cancel = cancel if cancel is not None else threading.Event()
+        self.history: list[EpochRecord] = []
+        n_train = len(dataset.train_y)
+        if n_train == 0:
+            raise CnnExplorerError(
+                f"dataset {dataset.name}: has no training images (a test-only set cannot be trained on)")
+        self.device = pick_device(self.config.device)
+        if self.device.type == "cpu":
+            configure_threads(self.config.threads)
+        if spec is not None and (tuple(spec.input_shape) != tuple(dataset.input_shape)
+                                 or tuple(spec.class_names) != tuple(dataset.class_names)):
+            spec = spec.with_io(tuple(dataset.input_shape), tuple(dataset.class_names))
+        self.spec = spec
+        if model is None:
+            if spec is None:
+                raise CnnExplorerError("model: give a spec or a model to train")
+            from cnn_explorer.core.model_build import build_model
+
+            torch.manual_seed(self.config.seed)
+            model = build_model(spec)
+        self.model = model.to(self.device)
+        self.class_names = tuple(dataset.class_names)
+        self.mean = tuple(float(m) for m in dataset.mean)
+        self.std = tuple(float(s) for s in dataset.std)
+
+    # -- the generator --------------------------------------------------------------------------------------------
+    def steps(self) -> Iterator[BatchRecord | EpochRecord | FinishedRecord]:
+        """Train, yielding records; raises TrainingDiverged when the loss stops being finite."""
+        import torch
+        import torch.nn.functional as F
+
+        cfg, model, dev = self.config, self.model, self.device
+        clock = _EngineClock()
+        torch.manual_seed(cfg.seed)  # dropout and anything else drawing from the global generator
+        train = to_device_data(self.dataset.train_x, self.dataset.train_y, self.mean, self.std, dev)
+        val = to_device_data(self.dataset.val_x, self.dataset.val_y, self.mean, self.std, dev)
+        test = to_device_data(self.dataset.test_x, self.dataset.test_y, self.mean, self.std, dev)
+        n_classes = len(self.class_names)
+        n = train.count
+        batch = min(cfg.batch_size, n)
+        per_epoch = n // batch  # the last partial batch is dropped: BatchNorm cannot train on one sample
+        total = per_epoch * cfg.epochs
+        memory_format = torch.channels_last if cfg.channels_last else torch.contiguous_format
+        if cfg.channels_last:
+            model.to(memory_format=memory_format)  # before the optimizer sees the parameters
+        optimizer = self._optimizer()
+        scheduler = None
+        if cfg.schedule == "onecycle":
+            scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=cfg.lr, total_steps=total)
+        shuffle_gen = torch.Generator().manual_seed(cfg.seed)
+        # a CPU generator: the same draws on any device
+        augment_gen = torch.Generator().manual_seed(cfg.seed + 1) if cfg.augment else None
+        if cfg.augment:
+            from cnn_explorer.core.datasets import augment_batch
+        probe = self._probe(val if val.count else train) if cfg.snapshot_every and cfg.probe_count else None
+
+        window: deque[tuple[float, int]] = deque(maxlen=20)
+        step = 0
+        model.train()
+        for epoch in range(1, cfg.epochs + 1):
+            order = torch.randperm(n, generator=shuffle_gen).to(dev)
+            window.clear()
+            window.append((clock.now(), 0))
+            loss_sum = torch.zeros((), device=dev)
+            correct_sum = torch.zeros((), dtype=torch.long, device=dev)
+            seen = 0
+            for i in range(per_epoch):
+                if self.cancel.is_set():
+                    yield from clock.paused(self._finish(None, n_classes, "cancelled"))
+                    return
+                idx = order[i * batch:(i + 1) * batch]
+                x = train.raw(idx)  # (B, C, H, W) 0..1
+                if cfg.augment:
+                    x = augment_batch(x, shift=cfg.augment_shift, rotate=cfg.augment_rotate, scale=cfg.augment_scale,
+                                      generator=augment_gen)
+                x = train.normalize(x).contiguous(memory_format=memory_format)
+                y = train.y[idx]
+                logits = model(x)
+                loss = F.cross_entropy(logits, y, label_smoothing=cfg.label_smoothing)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                lr = optimizer.param_groups[0]["lr"]
+                loss_value = float(loss.item())
+                if not math.isfinite(loss_value):
+                    raise TrainingDiverged()
+                optimizer.step()
+                if scheduler is not None:
+                    scheduler.step()
+                step += 1
+                correct = (logits.detach().argmax(1) == y).sum()
+                loss_sum += loss.detach() * len(y)
+                correct_sum += correct
+                seen += len(y)
+                now = clock.now()
+                window.append((now, len(y)))
+                rate = _rate(window)
+                snapshot = None
+                if probe is not None and (step - 1) % cfg.snapshot_every == 0:
+                    snapshot = self._snapshot(step, probe)
+                record = BatchRecord(epoch, step, total, loss_value, float(correct.item()) / len(y), float(lr),
+                                     rate, (total - step) * batch / rate if rate > 0 else math.nan, snapshot)
+                yield from clock.paused(record)
+            try:
+                val_loss, val_acc = math.nan, math.nan
+                if val.count:
+                    result = evaluate_tensors(model, val, n_classes, cfg.eval_batch_size, self.cancel)
+                    val_loss, val_acc = result.loss, result.accuracy
+            except Cancelled:
+                yield from clock.paused(self._finish(None, n_classes, "cancelled"))
+                return
+            record = EpochRecord(epoch, float(loss_sum.item()) / seen, float(correct_sum.item()) / seen,
+                                 val_loss, val_acc, clock.now())
+            self.history.append(record)
+            yield from clock.paused(record)
+            target = cfg.target_accuracy
+            reached = val_acc if val.count else record.train_accuracy
+            if target is not None and reached >= target and epoch < cfg.epochs:
+                which = "validation" if val.count else "training"
+                reason = f"reached target {which} accuracy {target:.2%} at epoch {epoch}"
+                yield from clock.paused(self._finish(test, n_classes, reason, stopped_early=True))
+                return
+        yield from clock.paused(self._finish(test, n_classes, "completed"))
+
+    # -- helpers ---------------------------------------------------------------------------------------------------
+    def _optimizer(self):
+        import torch
+
+        cfg, params = self.config, self.model.parameters()
+        if cfg.optimizer == "sgd":
+            return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov,
+                                   weight_decay=cfg.weight_decay)
+        if cfg.optimizer == "adam":
+            return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+
+    def _probe(self, data: DeviceData) -> tuple | None:
+        """A fixed probe batch: the first image of each class in turn, up to ``probe_count`` images."""
+        labels = data.y.cpu().numpy()
+        picked: list[int] = []
+        by_class = [np.flatnonzero(labels == k).tolist() for k in range(len(self.class_names))]
+        depth = 0
+        while len(picked) < min(self.config.probe_count, len(labels)):
+            row = [c[depth] for c in by_class if depth < len(c)]
+            if not row:
+                break
+            picked.extend(row[: self.config.probe_count - len(picked)])
+            depth += 1
+        if not picked:
+            return None
+        import torch
+
+        raw = data.raw(torch.as_tensor(picked, device=data.device))  # (P, C, H, W) 0..1
+        inputs = raw.permute(0, 2, 3, 1).cpu().numpy().copy()
+        return data.normalize(raw), inputs, labels[picked].copy()
+
+    def _snapshot(self, step: int, probe) -> Snapshot | None:
+        import torch
+
+        from cnn_explorer.core.model_build import conv_layers
+
+        convs = conv_layers(self.model)
+        if not convs:
+            return None
+        x, inputs, labels = probe
+        acts: dict[str, np.ndarray] = {}
+
+        def hook_for(name):
+            def hook(_module, _inputs, output):
+                acts[name] = output.detach().float().cpu().numpy().copy()
+            return hook
+
+        handles = [module.register_forward_hook(hook_for(name)) for name, module in convs]
+        self.model.eval()
+        try:
+            with torch.no_grad():
+                self.model(x)
+        finally:
+            for handle in handles:
+                handle.remove()
+            self.model.train()
+        filters = convs[0][1].weight.detach().float().cpu().numpy().copy()
+        return Snapshot(step, filters, acts, inputs, labels)
+
+    def _finish(self, test: DeviceData | None, n_classes: int, reason: str, stopped_early: bool = False):
+        confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
+        accuracy, per_class = math.nan, np.full(n_classes, math.nan)
+        if test is not None and test.count:
+            try:
+                result = evaluate_tensors(self.model, test, n_classes, self.config.eval_batch_size, self.cancel)
+                accuracy, per_class, confusion = result.accuracy, result.per_class, result.confusion
+            except Cancelled:
+                reason, stopped_early = "cancelled", True
+        if reason == "cancelled":
+            stopped_early = True
+        self.model.train()
+        return FinishedRecord(accuracy, confusion, per_class, tuple(self.history), stopped_early, reason)
+
+
+class _EngineClock:
+    """Seconds the engine has worked: time while the generator waits at a ``yield`` is left out."""
+
+    def __init__(self) -> None:
+        self._start = time.perf_counter()
+        self._paused = 0.0
+
+    def now(self) -> float:
+        return time.perf_counter() - self._start - self._paused
+
+    def paused(self, record):
+        began = time.perf_counter()
+        yield record
+        self._paused += time.perf_counter() - began
+
+
+def _rate(window: deque) -> float:
+    """Samples per second over the steps in ``window`` ((engine time, samples) pairs)."""
+    if len(window) < 2:
+        return math.nan  # never: each epoch's window starts with its start time
+    span = window[-1][0] - window[0][0]
+    samples = sum(s for _, s in list(window)[1:])
+    return samples / span if span > 0 else math.nan

@@ -1,0 +1,187 @@
+"""ClassifyController: the model, its reversible edits, and the current picture -> readings for the views.
+
+A *reading* is one forward pass over the current picture: what the network
+sees, every layer's output and the class probabilities. Picture changes are
+coalesced: however many mouse moves arrive, at most one pass runs per
+event-loop turn. The model is loaded on a worker thread the first time it is
+needed, so torch is imported only then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from cnn_explorer.ui.lifecycle import new_timer
+from cnn_explorer.ui.workers import GeneratorWorker
+
+#: The model the page loads when it is first shown.
+DEFAULT_MODEL = "mnist"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One forward pass. ``model_input``: the preprocessed picture (None when nothing is drawn);
+    ``activations``: core ``Activations`` (layers, logits, probabilities) or None; ``revision``: the picture's."""
+
+    revision: int
+    model_input: Any
+    activations: Any
+
+    @property
+    def probabilities(self) -> np.ndarray | None:
+        return None if self.activations is None else self.activations.probabilities
+
+    @property
+    def predicted(self) -> int | None:
+        return None if self.activations is None else self.activations.predicted
+
+
+def _load(path_or_name: str | Path):
+    """Generator for the loading worker: yields the LoadedModel (torch is imported here, off the GUI thread)."""
+    from cnn_explorer.core.checkpoints import load_model
+
+    yield load_model(path_or_name)
+
+
+class ClassifyController(QObject):
+    """Holds the model and the picture; emits a Reading after each (coalesced) change."""
+
+    model_loading = Signal(str)          # what is being loaded
+    model_changed = Signal(object)       # the LoadedModel (or equivalent)
+    model_failed = Signal(str)           # one-line reason
+    reading_changed = Signal(object)     # Reading
+    edits_changed = Signal()             # a filter knocked out / weight edited / reset
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.loaded: Any = None
+        self.editor: Any = None
+        self.reading: Reading | None = None
+        #: (layer, param, index) of every weight changed since the last reset
+        self.edited_weights: set[tuple[str, str, tuple[int, ...]]] = set()
+        self._source: np.ndarray | None = None
+        self._revision = 0
+        self._loader: GeneratorWorker | None = None
+        self._loading_name = ""
+        self._timer = new_timer(self, "classify-coalesce", single_shot=True, interval_ms=0)
+        self._timer.timeout.connect(self.classify_now)
+
+    # ----------------------------------------------------------------- model
+    @property
+    def is_loading(self) -> bool:
+        return self._loader is not None
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return tuple(int(v) for v in self.loaded.spec.input_shape) if self.loaded is not None else (28, 28, 1)
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        if self.loaded is None:
+            return tuple(str(d) for d in range(10))
+        return tuple(str(n) for n in self.loaded.class_names)
+
+    def load(self, path_or_name: str | Path = DEFAULT_MODEL) -> None:
+        """Load a model (a bundled name such as "mnist", or a path) on a worker thread."""
+        if self._loader is not None:
+            self._loader.finished.disconnect(self._on_loader_finished)
+            self._loader.progressed.disconnect(self._on_loader_progressed)
+            self._loader.wait(10000)
+            self._loader = None
+        self._loading_name = str(path_or_name)
+        self.model_loading.emit(self._loading_name)
+        self._loader = GeneratorWorker(lambda cancel: _load(path_or_name), self, name="classify-model-loader")
+        self._loader.progressed.connect(self._on_loader_progressed)
+        self._loader.finished.connect(self._on_loader_finished)
+        self._loader.start()
+
+    def _on_loader_progressed(self, loaded: Any) -> None:
+        self.set_model(loaded)
+
+    def _on_loader_finished(self, ok: bool, message: str) -> None:
+        self._loader = None
+        if not ok:
+            self.model_failed.emit(f"could not load the model {self._loading_name!r}: {message}")
+
+    def set_model(self, loaded: Any) -> None:
+        """Use ``loaded`` (model, spec, class_names, mean, std); edits of the previous model are undone first."""
+        from cnn_explorer.core.interpret import ModelEditor
+
+        if self.editor is not None:
+            self.editor.reset()
+        self.edited_weights.clear()
+        loaded.model.eval()
+        self.loaded = loaded
+        self.editor = ModelEditor(loaded.model)
+        self.model_changed.emit(loaded)
+        self.edits_changed.emit()
+        self.classify_now()
+
+    # ----------------------------------------------------------------- picture
+    def set_source(self, picture: np.ndarray | None) -> None:
+        """A new picture (H, W) or (H, W, 3) uint8 (None: nothing); classified on the next event-loop turn."""
+        self._source = picture
+        self._revision += 1
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def classify_now(self) -> Reading | None:
+        """Run the model on the current picture now and emit the reading."""
+        from cnn_explorer.core.errors import CnnExplorerError
+        from cnn_explorer.core.preprocess import prepare_input
+
+        self._timer.stop()
+        if self.loaded is None:
+            return None
+        model_input = activations = None
+        if self._source is not None:
+            try:
+                model_input = prepare_input(self._source, self.input_shape, self.loaded.mean, self.loaded.std)
+            except CnnExplorerError as exc:
+                self.model_failed.emit(str(exc))
+                model_input = None
+        if model_input is not None:
+            from cnn_explorer.core.interpret import layer_activations
+
+            activations = layer_activations(self.loaded.model, model_input.array)
+        self.reading = Reading(self._revision, model_input, activations)
+        self.reading_changed.emit(self.reading)
+        return self.reading
+
+    # ----------------------------------------------------------------- edits
+    def knock_out(self, layer: str, channel: int, off: bool = True) -> None:
+        self.editor.knock_out(layer, channel, off)
+        self.edits_changed.emit()
+        self.classify_now()
+
+    def is_knocked_out(self, layer: str, channel: int) -> bool:
+        return self.editor is not None and (layer, channel) in self.editor.knocked_out
+
+    def set_weight(self, layer: str, index: tuple[int, ...], value: float, param: str = "weight") -> None:
+        self.editor.set_weight(layer, index, value, param)
+        self.edited_weights.add((layer, param, tuple(int(i) for i in index)))
+        self.edits_changed.emit()
+        self.classify_now()
+
+    def reset_edits(self) -> None:
+        """Original weights back bit for bit, every filter on."""
+        if self.editor is None:
+            return
+        self.editor.reset()
+        self.edited_weights.clear()
+        self.edits_changed.emit()
+        self.classify_now()
+
+    def shutdown(self) -> None:
+        """Stop the loader and the timer; undo edits so a shared model is left as it was."""
+        self._timer.stop()
+        if self._loader is not None:
+            self._loader.wait(10000)
+            self._loader = None
+        if self.editor is not None:
+            self.editor.reset()

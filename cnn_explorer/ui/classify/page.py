@@ -1,0 +1,443 @@
+"""ClassifyPage: draw a digit (or load a picture), see the prediction live, and see why the network says it.
+
+Left: the drawing canvas, what the network sees (the preprocessed input), the
+verdict and the probability bars. Right, in tabs: every layer's maps, the
+saliency / Grad-CAM / occlusion overlays, weight editing, and feature
+visualization. The bundled "mnist" model is loaded on a worker thread the
+first time the page is shown, so torch is not imported at window start-up.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QImage, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication, QFileDialog, QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy, QSpinBox, QSplitter,
+    QTabWidget, QVBoxLayout, QWidget,
+)
+
+from cnn_explorer.ui.classify.canvas import BRUSH, DigitCanvas
+from cnn_explorer.ui.classify.controller import DEFAULT_MODEL, ClassifyController, Reading
+from cnn_explorer.ui.classify.explain_view import ExplainView
+from cnn_explorer.ui.classify.featurevis_panel import FeatureVisPanel
+from cnn_explorer.ui.classify.network_view import NetworkView
+from cnn_explorer.ui.classify.pictures import ImageView, seen_rgb
+from cnn_explorer.ui.classify.prediction_bars import PredictionBars, verdict
+from cnn_explorer.ui.classify.weights_panel import WeightsPanel
+from cnn_explorer.ui.lifecycle import new_timer
+
+#: Heavy views (all layer stacks, overlays) refresh at most this often while drawing.
+HEAVY_INTERVAL_MS = 90
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp *.pgm *.ppm);;All files (*)"
+MODEL_FILTER = "Models (*.safetensors *.json *.pt *.pth);;All files (*)"
+
+
+def picture_from_qimage(image: QImage) -> np.ndarray:
+    """A QImage (e.g. from the clipboard) -> (H, W, 3) uint8 RGB, transparency flattened on white."""
+    if image.hasAlphaChannel():
+        flat = QImage(image.size(), QImage.Format.Format_RGB888)
+        flat.fill(Qt.GlobalColor.white)
+        from PySide6.QtGui import QPainter
+
+        p = QPainter(flat)
+        p.drawImage(0, 0, image)
+        p.end()
+        image = flat
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    w, h = image.width(), image.height()
+    a = np.frombuffer(image.constBits(), np.uint8, count=image.sizeInBytes()).reshape(h, image.bytesPerLine())
+    return a[:, : 3 * w].reshape(h, w, 3).copy()
+
+
+class ClassifyPage(QWidget):
+    """The Classify page. ``settings``: where the brush size and the open tab are remembered (None: nowhere)."""
+
+    kernel_to_explorer_requested = Signal(object, str)   # (kh, kw) or (kh, kw, C) float kernel, its name
+    status_message = Signal(str)
+    reading_shown = Signal(object)                        # a Reading, after the bars and the seen input show it
+
+    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self._scale = 1.0
+        self._explicit_model = False
+        self.setAcceptDrops(True)
+        self.controller = ClassifyController(self)
+
+        # ---- left: drawing, what the network sees, verdict, bars
+        self.model_label = QLabel("Model: not loaded yet")
+        self.model_label.setWordWrap(True)
+        self.load_model_button = QPushButton("Load model…")
+        self.load_model_button.setToolTip("Classify with a model saved by the Train page or `cnn-explorer train`")
+        self.canvas = DigitCanvas()
+        self.seen_view = ImageView(minimum=112)
+        self.seen_view.set_rgb(None, "nothing drawn")
+        self.seen_caption = QLabel("What the network sees")
+        self.seen_caption.setWordWrap(True)
+        self.seen_caption.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.clear_button = QPushButton("Clear")
+        self.clear_button.setShortcut(QKeySequence("Delete"))
+        self.clear_button.setToolTip("Clear the drawing (Del)")
+        self.undo_button = QPushButton("Undo")
+        self.undo_button.setToolTip("Take back the last stroke (Ctrl+Z on the page)")
+        self.undo_button.setEnabled(False)
+        self.open_button = QPushButton("Open picture…")
+        self.open_button.setToolTip("Classify a picture file (or drop one here, or paste with Ctrl+V)")
+        self.paste_button = QPushButton("Paste")
+        self.brush = QSpinBox()
+        self.brush.setRange(4, 60)
+        self.brush.setSuffix(" px")
+        self.brush.setValue(int(settings.value("classify/brush", BRUSH)) if settings is not None else BRUSH)
+        self.brush.setToolTip("Brush diameter (the canvas is 280×280 px)")
+        self.verdict = QLabel("Draw a digit")
+        self.verdict.setWordWrap(True)
+        self.bars = PredictionBars()
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setObjectName("inlineInfo")
+        self.message.setVisible(False)
+
+        head = QHBoxLayout()
+        head.addWidget(self.model_label, 1)
+        head.addWidget(self.load_model_button)
+        seen_col = QVBoxLayout()
+        seen_col.addWidget(QLabel("<b>What the network sees</b>"))
+        seen_col.addWidget(self.seen_view, 1)
+        seen_col.addWidget(self.seen_caption)
+        draw_row = QHBoxLayout()
+        draw_row.addWidget(self.canvas, 5)
+        draw_row.addLayout(seen_col, 2)
+        tools = QHBoxLayout()
+        for w in (self.clear_button, self.undo_button, self.open_button, self.paste_button):
+            tools.addWidget(w)
+        tools.addStretch(1)
+        tools.addWidget(QLabel("Brush"))
+        tools.addWidget(self.brush)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(6, 6, 6, 6)
+        left_layout.addLayout(head)
+        left_layout.addWidget(self.message)
+        left_layout.addLayout(draw_row, 5)
+        left_layout.addLayout(tools)
+        left_layout.addWidget(self.verdict)
+        left_layout.addWidget(self.bars, 3)
+
+        # ---- right: why
+        self.network_view = NetworkView()
+        self.explain_view = ExplainView()
+        self.weights_panel = WeightsPanel(self.controller)
+        self.featurevis_panel = FeatureVisPanel(self.controller)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.network_view, "Layers")
+        self.tabs.addTab(self.explain_view, "Why? Saliency · Grad-CAM · Occlusion")
+        self.tabs.addTab(self.weights_panel, "Edit weights")
+        self.tabs.addTab(self.featurevis_panel, "Feature visualization")
+        if settings is not None:
+            self.tabs.setCurrentIndex(int(settings.value("classify/tab", 0)))
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.setStretchFactor(0, 4)
+        self.splitter.setStretchFactor(1, 5)
+        self.splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+
+        self._heavy = new_timer(self, "classify-heavy-views", single_shot=True, interval_ms=HEAVY_INTERVAL_MS)
+        self._heavy.timeout.connect(self._on_heavy_timeout)
+        self._connect()
+        self.canvas.brush = self.brush.value()
+        self.set_scale(1.0)
+
+    def _connect(self) -> None:
+        c = self.controller
+        c.model_loading.connect(self._on_controller_model_loading)
+        c.model_changed.connect(self._on_controller_model_changed)
+        c.model_failed.connect(self._on_controller_model_failed)
+        c.reading_changed.connect(self._on_controller_reading_changed)
+        c.edits_changed.connect(self._on_controller_edits_changed)
+        self.canvas.drawing_changed.connect(self._on_canvas_drawing_changed)
+        self.canvas.undo_available.connect(self.undo_button.setEnabled)
+        self.clear_button.clicked.connect(self.canvas.clear)
+        self.undo_button.clicked.connect(self.canvas.undo)
+        self.open_button.clicked.connect(self.open_picture_dialog)
+        self.paste_button.clicked.connect(self.paste)
+        self.load_model_button.clicked.connect(self.load_model_dialog)
+        self.brush.valueChanged.connect(self._on_brush_changed)
+        self.bars.class_clicked.connect(self._on_bars_class_clicked)
+        self.network_view.knock_out_requested.connect(self._on_network_knock_out_requested)
+        self.network_view.filter_menu_requested.connect(self._on_network_filter_menu_requested)
+        self.weights_panel.send_requested.connect(self.send_filter_to_explorer)
+        for source in (self.explain_view, self.weights_panel, self.featurevis_panel):
+            source.status_message.connect(self._on_panel_status_message)
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
+        undo = QShortcut(QKeySequence("Ctrl+Z"), self.canvas, self.canvas.undo)
+        undo.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        paste = QShortcut(QKeySequence.StandardKey.Paste, self, self.paste)
+        paste.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+    # ----------------------------------------------------------------- public API
+    def set_model(self, loaded: Any) -> None:
+        """Classify with ``loaded`` (a core.checkpoints.LoadedModel or anything with model, spec, class_names,
+        mean, std)."""
+        self._explicit_model = True
+        self.explain_view.cancel()
+        self.featurevis_panel.cancel()
+        self.controller.set_model(loaded)
+
+    def load_model_path(self, path_or_name: str | Path) -> None:
+        """Load a saved model (path) or a bundled one (name, e.g. "mnist") on a worker thread."""
+        self._explicit_model = True
+        self.explain_view.cancel()
+        self.featurevis_panel.cancel()
+        self.controller.load(path_or_name)
+
+    def ensure_model(self) -> None:
+        """Start loading the bundled model unless a model is loaded, loading or was given."""
+        if self.controller.loaded is None and not self.controller.is_loading and not self._explicit_model:
+            self.controller.load(DEFAULT_MODEL)
+
+    def shutdown(self) -> None:
+        """Stop every worker and timer (the window calls this from closeEvent); undoes weight edits."""
+        self._heavy.stop()
+        self.explain_view.cancel()
+        self.featurevis_panel.cancel()
+        self.controller.shutdown()
+        if self.settings is not None:
+            self.settings.setValue("classify/brush", self.brush.value())
+            self.settings.setValue("classify/tab", self.tabs.currentIndex())
+
+    def set_scale(self, factor: float) -> None:
+        """Presenter scale: bigger verdict, bars, maps and canvas."""
+        self._scale = factor
+        self.verdict.setStyleSheet(f"font-size: {round(15 * factor)}pt; font-weight: bold; padding: 2px;")
+        self._style_verdict(self.verdict.property("unsure") is True)
+        self.canvas.setMinimumSize(round(200 * factor), round(200 * factor))
+        self.seen_view.set_minimum_side(round(96 * factor))
+        self.bars.set_scale(factor)
+        self.network_view.set_scale(factor)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        self.ensure_model()
+
+    # ----------------------------------------------------------------- pictures
+    def open_picture_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a picture to classify", self._last_dir(), IMAGE_FILTER)
+        if path:
+            self.open_picture(path)
+
+    def open_picture(self, path: str | Path) -> bool:
+        """Show the picture at ``path`` on the canvas and classify it; False (and a message) if it can't be read."""
+        from cnn_explorer.core.errors import CnnExplorerError
+        from cnn_explorer.core.preprocess import load_image
+
+        try:
+            img = load_image(path)
+        except CnnExplorerError as exc:
+            self._say(str(exc), error=True)
+            return False
+        if self.settings is not None:
+            self.settings.setValue("classify/last_dir", str(Path(path).parent))
+        self.set_picture(np.asarray(img.convert("RGB")))
+        self._say(f"Opened {Path(path).name}: drawing on it adds ink; Clear starts afresh")
+        return True
+
+    def set_picture(self, rgb: np.ndarray) -> None:
+        """Put a picture (H, W, 3) uint8 on the canvas (undoable) and classify it."""
+        self.canvas.set_picture(rgb)
+
+    def paste(self) -> bool:
+        """Classify the picture (or image file) on the clipboard."""
+        return self._take_mime(QApplication.clipboard().mimeData(), "clipboard")
+
+    def _take_mime(self, mime: QMimeData | None, where: str) -> bool:
+        if mime is None:
+            return False
+        if mime.hasUrls():
+            for url in mime.urls():
+                if url.isLocalFile():
+                    return self.open_picture(url.toLocalFile())
+        if mime.hasImage():
+            image = QImage(mime.imageData())
+            if not image.isNull():
+                self.set_picture(picture_from_qimage(image))
+                return True
+        self._say(f"The {where} holds no picture", error=True)
+        return False
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API
+        mime = event.mimeData()
+        if mime.hasImage() or any(u.isLocalFile() for u in mime.urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if self._take_mime(event.mimeData(), "dropped item"):
+            event.acceptProposedAction()
+
+    def _last_dir(self) -> str:
+        return str(self.settings.value("classify/last_dir", "")) if self.settings is not None else ""
+
+    def load_model_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Load a model", self._last_dir(), MODEL_FILTER)
+        if path:
+            self.load_model_path(path)
+
+    # ----------------------------------------------------------------- filters
+    def filter_kernel(self, layer: str, channel: int) -> np.ndarray:
+        """A learned filter as the explorer takes kernels: (kh, kw) for one input channel, else (kh, kw, C)."""
+        from cnn_explorer.core.interpret import filter_weights
+
+        w = filter_weights(self.controller.loaded.model, layer, channel)  # (C_in, kh, kw)
+        return w[0].astype(np.float64) if w.shape[0] == 1 else np.ascontiguousarray(w.transpose(1, 2, 0), np.float64)
+
+    def send_filter_to_explorer(self, layer: str, channel: int) -> None:
+        """Emit ``kernel_to_explorer_requested`` with filter ``channel`` of conv ``layer``."""
+        if self.controller.loaded is None:
+            return
+        kernel = self.filter_kernel(layer, channel)
+        if kernel.ndim == 3 and kernel.shape[2] > 64:
+            self._say(f"{layer} filter {channel} has {kernel.shape[2]} input channels; the explorer takes at most 64",
+                      error=True)
+            return
+        self.kernel_to_explorer_requested.emit(kernel, f"{layer} filter {channel}")
+        self.status_message.emit(f"Sent {layer} filter {channel} to the Explorer")
+
+    def _on_network_knock_out_requested(self, layer: str, channel: int) -> None:
+        off = not self.controller.is_knocked_out(layer, channel)
+        self.controller.knock_out(layer, channel, off)
+        self.status_message.emit(f"{layer} filter {channel} {'knocked out' if off else 'back on'}")
+
+    def _on_network_filter_menu_requested(self, layer: str, channel: int, pos: QPoint) -> None:
+        menu = self.filter_menu(layer, channel)
+        menu.exec(pos)
+
+    def filter_menu(self, layer: str, channel: int) -> QMenu:
+        """The right-click menu of a conv filter's map."""
+        menu = QMenu(self)
+        off = self.controller.is_knocked_out(layer, channel)
+        menu.addAction(f"Bring back {layer} filter {channel}" if off else f"Knock out {layer} filter {channel}",
+                       lambda: self._on_network_knock_out_requested(layer, channel))
+        menu.addAction("Edit its weights…", lambda: self._show_filter_in(self.weights_panel, layer, channel))
+        menu.addAction("Send to Explorer as a kernel", lambda: self.send_filter_to_explorer(layer, channel))
+        menu.addSeparator()
+        menu.addAction("Visualize (activation maximization)", lambda: self._visualize(layer, channel))
+        menu.addAction("Top-activating patches", lambda: self._top_patches(layer, channel))
+        return menu
+
+    def _show_filter_in(self, panel: QWidget, layer: str, channel: int) -> None:
+        self.tabs.setCurrentWidget(panel)
+        panel.select(layer, channel)
+
+    def _visualize(self, layer: str, channel: int) -> None:
+        self._show_filter_in(self.featurevis_panel, layer, channel)
+        if not self.featurevis_panel.is_running():
+            self.featurevis_panel.start_visualization()
+
+    def _top_patches(self, layer: str, channel: int) -> None:
+        self._show_filter_in(self.featurevis_panel, layer, channel)
+        self.featurevis_panel.find_patches()
+
+    # ----------------------------------------------------------------- slots
+    def _on_canvas_drawing_changed(self) -> None:
+        self.controller.set_source(None if self.canvas.is_empty() else self.canvas.array())
+
+    def _on_brush_changed(self, value: int) -> None:
+        self.canvas.brush = value
+
+    def _on_bars_class_clicked(self, index: int) -> None:
+        self.explain_view.choose_class(index)
+        self.tabs.setCurrentWidget(self.explain_view)
+
+    def _on_tabs_current_changed(self, index: int) -> None:
+        if self.settings is not None:
+            self.settings.setValue("classify/tab", index)
+
+    def _on_panel_status_message(self, text: str) -> None:
+        self.status_message.emit(text)
+
+    def _on_controller_model_loading(self, name: str) -> None:
+        self._say(f"Loading model {name}…")
+        self.model_label.setText(f"Model: loading {name}…")
+
+    def _on_controller_model_changed(self, loaded: Any) -> None:
+        spec = loaded.spec
+        names = tuple(str(n) for n in loaded.class_names)
+        shape = "×".join(str(v) for v in spec.input_shape)
+        title = getattr(spec, "name", "") or "model"
+        where = getattr(loaded, "path", None)
+        source = "bundled" if where is not None and "resources" in Path(where).parts else (Path(where).name if where else "in memory")
+        self.model_label.setText(f"<b>Model:</b> {title} ({source}) · input {shape} · {len(names)} classes")
+        self.message.setVisible(False)
+        self.bars.set_classes(names)
+        self.network_view.set_model(loaded.model, names)
+        self.explain_view.set_model(loaded)
+        self.status_message.emit(f"Model ready: {title}")
+
+    def _on_controller_model_failed(self, message: str) -> None:
+        hint = ""
+        if self.controller.loaded is None:
+            hint = " — load a model (Load model…) or train one on the Train page"
+        self._say(message + hint, error=True)
+
+    def _on_controller_reading_changed(self, reading: Reading) -> None:
+        probs = reading.probabilities
+        self.bars.set_probabilities(probs)
+        text, unsure = verdict(probs, self.controller.class_names)
+        if reading.model_input is None and self.canvas.is_empty():
+            text, unsure = "Draw a digit", False
+        elif reading.model_input is None:
+            text, unsure = "Nothing to see: no ink found", True
+        self.verdict.setText(text)
+        self._style_verdict(unsure)
+        mi = reading.model_input
+        if mi is None:
+            self.seen_view.set_rgb(None, "nothing drawn")
+            self.seen_caption.setText("")
+        else:
+            self.seen_view.set_rgb(seen_rgb(mi.seen))
+            h, w = mi.seen.shape[:2]
+            how = "ink cropped, scaled to 20 px, centred by mass" if mi.mode == "digit" else "fitted, aspect kept"
+            self.seen_caption.setText(f"{h}×{w}, {how}{', inverted' if mi.inverted else ''}")
+        self.reading_shown.emit(reading)
+        if not self._heavy.isActive():
+            self._heavy.start()
+
+    def _on_controller_edits_changed(self) -> None:
+        if self.controller.reading is not None and not self._heavy.isActive():
+            self._heavy.start()
+
+    def _on_heavy_timeout(self) -> None:
+        self.update_heavy_views()
+
+    def update_heavy_views(self) -> None:
+        """Refresh the layer stacks and overlays from the latest reading now."""
+        self._heavy.stop()
+        reading = self.controller.reading
+        if reading is None:
+            return
+        editor = self.controller.editor
+        knocked = editor.knocked_out if editor is not None else frozenset()
+        self.network_view.set_activations(reading.activations, knocked)
+        self.explain_view.set_reading(reading)
+
+    # ----------------------------------------------------------------- messages
+    def _style_verdict(self, unsure: bool) -> None:
+        self.verdict.setProperty("unsure", unsure)
+        base = f"font-size: {round(15 * self._scale)}pt; font-weight: bold; padding: 3px 6px; border-radius: 3px;"
+        colour = " background: #fff3cd; color: #8a5300;" if unsure else " color: #1c3d6b;"
+        self.verdict.setStyleSheet(base + colour)
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.message.setObjectName("inlineError" if error else "inlineInfo")
+        self.message.setStyleSheet("")  # re-polish for the new object name
+        self.message.setText(" ".join(str(text).split()))
+        self.message.setVisible(True)
+        self.status_message.emit(text)

@@ -1,0 +1,1 @@
+"""The explorer page: draw or load an image, edit kernels and settings, see the maps live."""

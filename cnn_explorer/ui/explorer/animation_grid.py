@@ -1,0 +1,452 @@
+"""A grid of numbered cells painted with QPainter: the animation's input, output and arithmetic grids.
+
+Shows a 2-D array (row 0 at the top) as coloured cells with their values written
+in, the sliding window, the winning cell and the current output cell marked.
+When the array is too large for readable cells, only a neighbourhood around the
+focus (the window or the current cell) is shown, with its row/column numbers on
+the edges. Painting touches only the visible cells, so a 1024×1024 input costs
+the same as a 6×6 one.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from cnn_explorer.ui.explorer.colorbar import DARK_TEXT, LIGHT_TEXT, diverging_lut, format_value, lut_index
+
+WINDOW_COLOR = QColor(255, 152, 0)       # the sliding window / current output cell
+WINNER_COLOR = QColor(0, 200, 83)        # the max-pool winner
+PADDING_COLOR = QColor(200, 214, 232)
+
+
+class NumberGridView(QWidget):
+    """Paints (part of) a 2-D array as numbered cells; clicks report array coordinates.
+
+    ``colors``: 'grey' maps [lo, hi] to black..white (images); 'diverging' maps
+    [-m, m] through the diverging colour map with zero at the centre (maps, kernels).
+    ``label_offset`` is subtracted from the edge numbers (so a padded input shows
+    the original image's coordinates, padding as −1 and H…).
+    """
+
+    cell_clicked = Signal(int, int)
+    cell_hovered = Signal(int, int)      # (-1, -1) when the mouse leaves
+    region_changed = Signal()            # a different part of the array is on screen
+
+    def __init__(self, parent: QWidget | None = None, *, min_cell: float = 26.0, max_cell: float = 64.0,
+                 show_indices: bool = True, hint_cell: float = 40.0, cached: bool = True) -> None:
+        super().__init__(parent)
+        self._values = np.zeros((0, 0))
+        self._colors = "grey"
+        self._range = (0.0, 1.0)
+        self._interior: tuple[int, int, int, int] | None = None
+        self._padding_mask: np.ndarray | None = None
+        self._label_offset = (0, 0)
+        self._window: tuple[np.ndarray, np.ndarray] | None = None
+        self._winner: tuple[int, int] | None = None
+        self._current: tuple[int, int] | None = None
+        self._filled: int | None = None
+        self._scale = 1.0
+        self._min_cell = min_cell
+        self._max_cell = max_cell
+        self._show_indices = show_indices
+        self._hint_cell = hint_cell
+        self._cached = cached                # grids whose values change every step paint directly
+        self._caption = ""
+        self._version = 0                    # bumped when what the cells show changes
+        self._cache_key: tuple | None = None
+        self._cache_full: QPixmap | None = None
+        self._cache_empty: QPixmap | None = None
+        self._view = (0, 0, 0, 0)            # r0, c0, rows, cols shown
+        self._geom = (0.0, 0.0, 1.0)         # x0, y0, cell size in pixels
+        self.setMouseTracking(True)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    # --- data -----------------------------------------------------------------------------------
+    def set_values(self, values: np.ndarray, *, colors: str = "grey", value_range: tuple[float, float] | None = None,
+                   interior: tuple[int, int, int, int] | None = None, padding_mask: np.ndarray | None = None,
+                   label_offset: tuple[int, int] = (0, 0)) -> None:
+        """Show ``values`` (2-D). ``interior`` = (r0, r1, c0, c1): cells outside it are padding."""
+        values = np.asarray(values, dtype=np.float64)
+        if values.ndim != 2:
+            raise ValueError(f"values: expected a 2-D array, got shape {values.shape}")
+        self._values = values
+        self._colors = colors
+        if value_range is None:
+            finite = values[np.isfinite(values)]
+            if colors == "diverging":
+                m = float(np.abs(finite).max()) if finite.size else 0.0
+                value_range = (-m, m)
+            else:
+                value_range = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        self._range = (float(value_range[0]), float(value_range[1]))
+        self._interior = interior
+        self._padding_mask = padding_mask
+        self._label_offset = label_offset
+        self._version += 1
+        self.updateGeometry()
+        self.update()
+
+    def set_marks(self, *, window: tuple[np.ndarray, np.ndarray] | None = None, winner: tuple[int, int] | None = None,
+                  current: tuple[int, int] | None = None, filled: int | None = None) -> None:
+        """Mark the window (rows, cols), the winning cell, the current cell; show only ``filled`` cells (row-major)."""
+        self._window = None if window is None else (np.asarray(window[0], int), np.asarray(window[1], int))
+        self._winner = winner
+        self._current = current
+        self._filled = filled
+        self.update()
+
+    def set_scale(self, f: float) -> None:
+        self._scale = float(f)
+        self.updateGeometry()
+        self.update()
+
+    def set_min_cell(self, pixels: float) -> None:
+        """Smallest cell side (at scale 1) before the view shows a neighbourhood instead of the whole array."""
+        if float(pixels) == self._min_cell:
+            return
+        self._min_cell = float(pixels)
+        self.updateGeometry()
+        self.update()
+
+    def set_hint_cell(self, pixels: float) -> None:
+        """Preferred cell side (at scale 1) for the size hint."""
+        self._hint_cell = float(pixels)
+        self.updateGeometry()
+
+    def set_caption(self, text: str) -> None:
+        """A short name painted in the top-left corner (e.g. the channel 'R')."""
+        self._caption = text
+        self.update()
+
+    def label_offset(self) -> tuple[int, int]:
+        return self._label_offset
+
+    def values(self) -> np.ndarray:
+        return self._values
+
+    def visible_region(self) -> tuple[int, int, int, int]:
+        """(first row, first col, rows, cols) of the cells painted last."""
+        self._layout()
+        return self._view
+
+    def text_at(self, r: int, c: int) -> str:
+        """The text painted in cell (r, c) ('' when not filled in yet)."""
+        if self._filled is not None and r * self._values.shape[1] + c >= self._filled:
+            return ""
+        v = float(self._values[r, c])
+        return "" if math.isnan(v) else format_value(v)
+
+    # --- geometry -------------------------------------------------------------------------------
+    def _margin(self) -> float:
+        return 22.0 * self._scale if self._show_indices else 2.0
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        h, w = self._values.shape
+        cell = self._hint_cell * self._scale
+        rows, cols = min(h, 12), min(w, 12)
+        m = self._margin()
+        return QSize(int(m + cols * cell + 4), int(m + rows * cell + 4))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        h, w = self._values.shape
+        cell = self._min_cell * self._scale
+        m = self._margin()
+        if self._show_indices:              # big grids scroll to a neighbourhood: a few cells suffice
+            return QSize(int(m + min(w, 5) * cell * 0.6), int(m + min(h, 5) * cell * 0.6))
+        return QSize(int(m + w * cell + 2), int(m + h * cell + 2))
+
+    def _focus(self) -> tuple[int, int, int, int]:
+        """Bounding box (r0, r1, c0, c1), inclusive, that must stay visible."""
+        if self._window is not None and self._window[0].size and self._window[1].size:
+            rows, cols = self._window
+            return int(rows.min()), int(rows.max()), int(cols.min()), int(cols.max())
+        if self._current is not None:
+            r, c = self._current
+            return r, r, c, c
+        return 0, 0, 0, 0
+
+    def _layout(self) -> None:
+        h, w = self._values.shape
+        if h == 0 or w == 0:
+            self._view = (0, 0, 0, 0)
+            self._geom = (0.0, 0.0, 1.0)
+            return
+        m = self._margin()
+        avail_w = max(1.0, self.width() - m - 2)
+        avail_h = max(1.0, self.height() - m - 2)
+        max_cell = self._max_cell * self._scale
+        min_cell = self._min_cell * self._scale
+        cell = min(max_cell, avail_w / w, avail_h / h)
+        if cell >= min_cell:
+            rows, cols, r0, c0 = h, w, 0, 0
+        else:
+            fr0, fr1, fc0, fc1 = self._focus()
+            # Never hide part of the window: shrink the cells rather than that.
+            rows = min(h, max(fr1 - fr0 + 1, int(avail_h // min_cell)))
+            cols = min(w, max(fc1 - fc0 + 1, int(avail_w // min_cell)))
+            cell = min(max_cell, avail_w / cols, avail_h / rows)
+            r0 = self._scroll_origin(self._view[0], self._view[2], rows, fr0, fr1, h)
+            c0 = self._scroll_origin(self._view[1], self._view[3], cols, fc0, fc1, w)
+        x0 = m + (avail_w - cols * cell) / 2
+        y0 = m + (avail_h - rows * cell) / 2 if not self._show_indices else m
+        if (r0, c0, rows, cols) != self._view:
+            self._view = (r0, c0, rows, cols)
+            self.region_changed.emit()
+        self._geom = (x0, y0, cell)
+
+    @staticmethod
+    def _scroll_origin(old0: int, old_n: int, n: int, f0: int, f1: int, total: int) -> int:
+        """First index shown along one axis: keep the old one while the focus [f0, f1] stays inside with
+        a cell to spare (the picture stands still as the window slides), else centre the focus."""
+        if old_n == n and old0 + 1 <= f0 and f1 <= old0 + n - 2 and old0 + n <= total:
+            return old0
+        if old_n == n and (f0 < old0 + 1 or f1 > old0 + n - 2) and f1 - f0 + 3 <= n:
+            # Moving on: jump so the focus sits near the edge it came from, a page at a time.
+            if f1 > old0 + n - 2 and f0 >= old0:
+                return min(max(0, f0 - 1), total - n)
+            if f0 < old0 + 1 and f1 <= old0 + n - 1:
+                return min(max(0, f1 + 2 - n), total - n)
+        return min(max(0, (f0 + f1) // 2 - n // 2), total - n)
+
+    def cell_at(self, pos: QPointF) -> tuple[int, int] | None:
+        """Array cell under a widget position, or None."""
+        self._layout()
+        r0, c0, rows, cols = self._view
+        x0, y0, cell = self._geom
+        c = math.floor((pos.x() - x0) / cell)
+        r = math.floor((pos.y() - y0) / cell)
+        if 0 <= r < rows and 0 <= c < cols:
+            return r0 + r, c0 + c
+        return None
+
+    def cell_rect(self, r: int, c: int) -> QRectF:
+        """Widget rectangle of array cell (r, c) (as last laid out)."""
+        self._layout()
+        r0, c0, _, _ = self._view
+        x0, y0, cell = self._geom
+        return QRectF(x0 + (c - c0) * cell, y0 + (r - r0) * cell, cell, cell)
+
+    # --- painting -------------------------------------------------------------------------------
+    def _cell_colors(self, block: np.ndarray) -> np.ndarray:
+        """(rows, cols, 3) uint8 colours of a block of values."""
+        lo, hi = self._range
+        finite = np.where(np.isfinite(block), block, lo)
+        if self._colors == "diverging":
+            m = max(abs(lo), abs(hi)) or 1.0
+            return diverging_lut()[lut_index(finite, m)]
+        span = (hi - lo) or 1.0
+        g = np.clip(np.rint((finite - lo) / span * 255.0), 0, 255).astype(np.uint8)
+        return np.repeat(g[..., None], 3, axis=2)
+
+    def is_padding(self, r: int, c: int) -> bool:
+        """Whether array cell (r, c) lies in the padding."""
+        if self._padding_mask is not None:
+            return bool(self._padding_mask[r, c])
+        if self._interior is not None:
+            r0, r1, c0, c1 = self._interior
+            return not (r0 <= r < r1 and c0 <= c < c1)
+        return False
+
+    def _padding_block(self, r0: int, c0: int, rows: int, cols: int) -> np.ndarray:
+        """(rows, cols) bool: which visible cells are padding."""
+        if self._padding_mask is not None:
+            return np.asarray(self._padding_mask[r0:r0 + rows, c0:c0 + cols], dtype=bool)
+        out = np.zeros((rows, cols), dtype=bool)
+        if self._interior is not None:
+            ir0, ir1, ic0, ic1 = self._interior
+            rr = np.arange(r0, r0 + rows)[:, None]
+            cc = np.arange(c0, c0 + cols)[None, :]
+            out = ~((rr >= ir0) & (rr < ir1) & (cc >= ic0) & (cc < ic1))
+        return out
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        # The cells (colours, numbers, grid, edge numbers) are rendered once into a pixmap and
+        # reused while the data and the visible region stay the same; a step then only paints
+        # the pixmap, blanks the cells not filled in yet and draws the marks.
+        self._layout()
+        r0, c0, rows, cols = self._view
+        if rows == 0:
+            return
+        x0, y0, cell = self._geom
+        if not self._cached:
+            p = QPainter(self)
+            self._paint_layer(p, blank_all=False)
+            self._paint_marks(p, r0, c0, rows, cols, x0, y0, cell)
+            p.end()
+            return
+        key = (self._version, self._view, self._geom, self.width(), self.height(), self._scale, self._caption,
+               self.devicePixelRatioF())
+        if key != self._cache_key:
+            self._cache_full = self._render_layer(blank_all=False)
+            self._cache_empty = self._render_layer(blank_all=True) if self._filled is not None else None
+            self._cache_key = key
+        p = QPainter(self)
+        p.drawPixmap(0, 0, self._cache_full)
+        if self._filled is not None:
+            if self._cache_empty is None:
+                self._cache_empty = self._render_layer(blank_all=True)
+            dpr = self._cache_empty.devicePixelRatio()
+            for rect in self._unfilled_rects(r0, c0, rows, cols, x0, y0, cell):
+                source = QRectF(rect.x() * dpr, rect.y() * dpr, rect.width() * dpr, rect.height() * dpr)
+                p.drawPixmap(rect, self._cache_empty, source)
+        self._paint_marks(p, r0, c0, rows, cols, x0, y0, cell)
+        p.end()
+
+    def _unfilled_rects(self, r0, c0, rows, cols, x0, y0, cell) -> list[QRectF]:
+        """Widget rectangles covering the visible cells not filled in yet (row-major order)."""
+        ow = self._values.shape[1]
+        fr, fc = divmod(int(self._filled), ow)
+        rects = []
+        if r0 <= fr < r0 + rows and fc < c0 + cols:
+            first = max(fc, c0)
+            rects.append(QRectF(x0 + (first - c0) * cell, y0 + (fr - r0) * cell, (c0 + cols - first) * cell + 1,
+                                cell + 1))
+        below = max(fr + 1, r0)
+        if below < r0 + rows:
+            rects.append(QRectF(x0, y0 + (below - r0) * cell, cols * cell + 1, (r0 + rows - below) * cell + 1))
+        return rects
+
+    def _render_layer(self, blank_all: bool) -> QPixmap:
+        """The cells as a pixmap the size of the widget; ``blank_all`` gives the empty grid instead."""
+        dpr = self.devicePixelRatioF()
+        pixmap = QPixmap(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)))
+        pixmap.setDevicePixelRatio(dpr)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pixmap)
+        self._paint_layer(p, blank_all)
+        p.end()
+        return pixmap
+
+    def _paint_layer(self, p: QPainter, blank_all: bool) -> None:
+        """Paint the cells (colours, padding hatching, grid, numbers, edge numbers, caption)."""
+        r0, c0, rows, cols = self._view
+        x0, y0, cell = self._geom
+        block = self._values[r0:r0 + rows, c0:c0 + cols]
+        padding = self._padding_block(r0, c0, rows, cols)
+        blank = np.isnan(block) | blank_all
+        colors = self._cell_colors(block)
+        base = self.palette().base().color()
+        blank_rows = blank.tolist()
+        for rr, (color_row, blank_row) in enumerate(zip(colors.tolist(), blank_rows)):
+            y = y0 + rr * cell
+            for cc, (rgb, is_blank) in enumerate(zip(color_row, blank_row)):
+                p.fillRect(QRectF(x0 + cc * cell, y, cell, cell), base if is_blank else QColor(*rgb))
+        if not blank_all:
+            hatch = QBrush(PADDING_COLOR.darker(130), Qt.BrushStyle.BDiagPattern)
+            for rr, cc in np.argwhere(padding).tolist():
+                p.fillRect(QRectF(x0 + cc * cell, y0 + rr * cell, cell, cell), hatch)
+        p.setPen(QPen(self.palette().mid().color(), 1))
+        lines = [QLineF(x0, y0 + rr * cell, x0 + cols * cell, y0 + rr * cell) for rr in range(rows + 1)]
+        lines += [QLineF(x0 + cc * cell, y0, x0 + cc * cell, y0 + rows * cell) for cc in range(cols + 1)]
+        p.drawLines(lines)
+        if not blank_all:
+            self._paint_numbers(p, block, blank, padding, colors, x0, y0, cell)
+        if self._show_indices:
+            self._paint_indices(p, r0, c0, rows, cols, x0, y0, cell)
+        if self._caption:
+            font = QFont(self.font())
+            font.setPixelSize(max(9, round(14 * self._scale)))
+            font.setBold(True)
+            p.setFont(font)
+            p.setPen(self.palette().windowText().color())
+            width = QFontMetricsF(font).horizontalAdvance(self._caption) + 4
+            left = max(0.0, x0 - self._margin() - width)
+            p.drawText(QRectF(left, y0 - self._margin() - 2, width, self._margin()),
+                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom, self._caption)
+
+    def _paint_numbers(self, p: QPainter, block, blank, padding, colors, x0, y0, cell) -> None:
+        """Each cell's value at its centre, black or white for contrast, italic in the padding."""
+        texts = [["" if b else format_value(v) for v, b in zip(value_row, blank_row)]
+                 for value_row, blank_row in zip(block.tolist(), blank.tolist())]
+        longest = max((t for row in texts for t in row), key=len, default="0") or "0"
+        font = QFont(self.font())
+        font.setPixelSize(max(6, int(cell * 0.42)))
+        width = QFontMetricsF(font).horizontalAdvance(longest)
+        if width > cell * 0.9:
+            font.setPixelSize(max(6, int(font.pixelSize() * cell * 0.9 / width)))
+        if font.pixelSize() < 8:
+            return                                          # unreadable: the colours speak alone
+        from cnn_explorer.core.colormaps import text_is_dark
+
+        dark = text_is_dark(colors)
+        italic = QFont(font)
+        italic.setItalic(True)
+        for is_padding, face in ((False, font), (True, italic)):
+            p.setFont(face)
+            fm = QFontMetricsF(face)
+            advance: dict[str, float] = {}
+            baseline = (cell + fm.ascent() - fm.descent()) / 2
+            for is_dark, pen in ((True, DARK_TEXT), (False, LIGHT_TEXT)):
+                p.setPen(pen)
+                for rr, cc in np.argwhere((padding == is_padding) & (dark == is_dark) & ~blank).tolist():
+                    text = texts[rr][cc]
+                    if text not in advance:
+                        advance[text] = fm.horizontalAdvance(text)
+                    x = x0 + cc * cell + (cell - advance[text]) / 2
+                    p.drawText(QPointF(x, y0 + rr * cell + baseline), text)
+
+    def _paint_marks(self, p: QPainter, r0, c0, rows, cols, x0, y0, cell) -> None:
+        visible = QRectF(x0, y0, cols * cell, rows * cell)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        if self._window is not None and self._window[0].size:
+            wr, wc = self._window
+            p.setPen(QPen(WINDOW_COLOR, max(1.5, cell * 0.05)))
+            for r in wr:
+                for c in wc:
+                    rect = QRectF(x0 + (c - c0) * cell, y0 + (r - r0) * cell, cell, cell)
+                    if visible.intersects(rect):
+                        p.drawRect(rect.adjusted(1, 1, -1, -1))
+            box = QRectF(x0 + (wc.min() - c0) * cell, y0 + (wr.min() - r0) * cell,
+                         (wc.max() - wc.min() + 1) * cell, (wr.max() - wr.min() + 1) * cell)
+            p.setPen(QPen(WINDOW_COLOR, max(3.0, cell * 0.1)))
+            p.drawRect(box)
+        if self._winner is not None:
+            r, c = self._winner
+            rect = QRectF(x0 + (c - c0) * cell, y0 + (r - r0) * cell, cell, cell)
+            p.setPen(QPen(WINNER_COLOR, max(3.0, cell * 0.1)))
+            p.drawRect(rect.adjusted(2, 2, -2, -2))
+        if self._current is not None:
+            r, c = self._current
+            rect = QRectF(x0 + (c - c0) * cell, y0 + (r - r0) * cell, cell, cell)
+            p.setPen(QPen(WINDOW_COLOR, max(3.0, cell * 0.1)))
+            p.drawRect(rect)
+
+    def _paint_indices(self, p: QPainter, r0, c0, rows, cols, x0, y0, cell) -> None:
+        font = QFont(self.font())
+        font.setPixelSize(max(7, int(min(cell * 0.32, 12 * self._scale))))
+        p.setFont(font)
+        p.setPen(self.palette().windowText().color())
+        oy, ox = self._label_offset
+        step = 1 if cell >= 18 * self._scale else 2
+        for cc in range(0, cols, step):
+            rect = QRectF(x0 + cc * cell, y0 - self._margin(), cell, self._margin())
+            label = str(c0 + cc - ox).replace("-", "−")
+            p.drawText(rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, label)
+        for rr in range(0, rows, step):
+            rect = QRectF(x0 - self._margin() - 2, y0 + rr * cell, self._margin(), cell)
+            label = str(r0 + rr - oy).replace("-", "−")
+            p.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
+
+    # --- mouse ----------------------------------------------------------------------------------
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.button() == Qt.MouseButton.LeftButton:
+            hit = self.cell_at(event.position())
+            if hit is not None:
+                self.cell_clicked.emit(*hit)
+                event.accept()
+                return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802 - Qt override
+        hit = self.cell_at(event.position())
+        self.cell_hovered.emit(*(hit if hit is not None else (-1, -1)))
+        super().mouseMoveEvent(event)
+
+    def leaveEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.cell_hovered.emit(-1, -1)
+        super().leaveEvent(event)

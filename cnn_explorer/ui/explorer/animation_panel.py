@@ -1,0 +1,613 @@
+"""The explorer's step-by-step panel: the filter window sliding over the input, one output cell at a time.
+
+Left, the (padded) input with the window highlighted; right, the output map
+filling in cell by cell; between them the arithmetic of the current position.
+Pooling is animated the same way over the activation map. Each step asks the
+core for just that position (``conv_step`` / ``pool_step``), so a 1024×1024
+input costs the same per step as a 6×6 one; large grids show a neighbourhood
+around the window so the numbers stay readable.
+
+Public API: ``AnimationPanel(state)``; ``set_result(result)``; ``set_scale(f)``;
+``actions()`` (Space, Right/Left, PageDown/PageUp, Home/End: install them
+window-wide); ``set_step(n)``; ``jump_to(i, j)``; ``show_cell(stage, k, i, j)``
+(connect ``MapsPanel.cell_clicked`` to it, or call :func:`connect_panels`);
+``set_stage('conv' | 'pool')``; ``set_kernel(k)``; signals
+``step_changed(int)`` and ``status_message(str)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QFont, QKeySequence
+from PySide6.QtWidgets import (QBoxLayout, QComboBox, QFrame, QGridLayout, QLabel, QScrollArea, QSizePolicy, QSlider,
+                               QStyle, QToolButton, QVBoxLayout, QWidget)
+
+from cnn_explorer.ui.explorer.animation import GRANULARITIES, GRANULARITY_LABELS, MAX_SPEED, MIN_SPEED, AnimationPlayer
+from cnn_explorer.ui.explorer.animation_arithmetic import ArithmeticView
+from cnn_explorer.ui.explorer.animation_grid import NumberGridView
+from cnn_explorer.ui.explorer.colorbar import format_value
+from cnn_explorer.ui.explorer.maps_panel import activation_title
+
+STAGES = ("conv", "pool")
+#: panel width (pixels at scale 1) from which input, arithmetic and output sit side by side
+WIDE_WIDTH = 1000
+STAGE_LABELS = {"conv": "Convolution", "pool": "Pooling"}
+CHANNEL_NAMES = ("R", "G", "B")
+
+
+def connect_panels(maps_panel, animation_panel) -> None:
+    """Clicking a cell of any map makes the animation jump there (pooled cells switch to pooling)."""
+    maps_panel.cell_clicked.connect(animation_panel.show_cell)
+
+
+class AnimationPanel(QWidget):
+    """Animates convolution and pooling one output cell at a time."""
+
+    step_changed = Signal(int)
+    status_message = Signal(str)
+
+    def __init__(self, state=None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._state = state
+        self._scale = 1.0
+        self._result = None
+        self._stage = "conv"
+        self._k = 0
+        self._padded: np.ndarray | None = None      # (Hp, Wp[, C]) conv input as the kernel sees it
+        self._input_range = (0.0, 1.0)
+        self._act_range = (-1.0, 1.0)
+        self._pool_pads = (0, 0)
+        self._last_step = None
+        self.player = AnimationPlayer(self)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._build_controls()
+        self._build_body()
+        self._build_actions()
+        self.player.step_changed.connect(self._on_player_step_changed)
+        self.player.playing_changed.connect(self._on_player_playing_changed)
+        self._set_enabled(False)
+        if state is not None and hasattr(state, "result_changed"):
+            state.result_changed.connect(self.set_result)
+            current = getattr(state, "result", None)
+            if current is not None and not callable(current):
+                self.set_result(current)
+
+    # --- construction ---------------------------------------------------------------------------
+    def _button(self, text: str, icon, tip: str, slot) -> QToolButton:
+        button = QToolButton(self)
+        button.setText(text)
+        button.setIcon(self.style().standardIcon(icon))
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon if text
+                                  else Qt.ToolButtonStyle.ToolButtonIconOnly)
+        button.setToolTip(tip)
+        button.setAutoRaise(False)
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        button.clicked.connect(slot)
+        return button
+
+    def _build_controls(self) -> None:
+        self.stage_combo = QComboBox(self)
+        for stage in STAGES:
+            self.stage_combo.addItem(STAGE_LABELS[stage], stage)
+        self.stage_combo.setToolTip("Animate the convolution or the pooling")
+        self.stage_combo.currentIndexChanged.connect(self._on_stage_combo_changed)
+        self.kernel_combo = QComboBox(self)
+        self.kernel_combo.setToolTip("Which kernel of the stack to animate")
+        self.kernel_combo.currentIndexChanged.connect(self._on_kernel_combo_changed)
+        sp = QStyle.StandardPixmap
+        self.home_button = self._button("", sp.SP_MediaSkipBackward, "First step (Home)", self.player.home)
+        self.back_button = self._button("", sp.SP_MediaSeekBackward, "Step back (Left, Page Up)",
+                                        self.player.step_back)
+        self.play_button = self._button("Play", sp.SP_MediaPlay, "Play / pause (Space)", self.toggle_playing)
+        self.forward_button = self._button("", sp.SP_MediaSeekForward, "Step forward (Right, Page Down)",
+                                           self.player.step_forward)
+        self.end_button = self._button("", sp.SP_MediaSkipForward, "Last step (End)", self.player.end)
+        self.speed_slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.speed_slider.setRange(MIN_SPEED, MAX_SPEED)
+        self.speed_slider.setValue(self.player.speed)
+        self.speed_slider.setToolTip("Speed: 1 to 60 steps per second")
+        self.speed_slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.speed_slider.valueChanged.connect(self._on_speed_slider_changed)
+        self.speed_label = QLabel(self)
+        self.speed_title = QLabel("Speed", self)
+        self.granularity_combo = QComboBox(self)
+        for g in GRANULARITIES:
+            self.granularity_combo.addItem(GRANULARITY_LABELS[g], g)
+        self.granularity_combo.setToolTip("What one tick of the clock fills in")
+        self.granularity_combo.currentIndexChanged.connect(self._on_granularity_combo_changed)
+        self.scrub_slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.scrub_slider.setToolTip("Scrub through the steps")
+        self.scrub_slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scrub_slider.valueChanged.connect(self._on_scrub_slider_changed)
+        self.position_label = QLabel(self)
+        self._update_speed_label()
+
+    def _build_body(self) -> None:
+        self.input_title = QLabel(self)
+        self.input_region = QLabel(self)
+        self.input_views: list[NumberGridView] = []
+        self._input_area = _InputArea(self)
+        self._input_box = self._input_area.box
+        self.output_title = QLabel(self)
+        self.output_region = QLabel(self)
+        for label in (self.input_title, self.input_region, self.output_title, self.output_region):
+            # Never wider than the column: a narrow column clips a long title rather than scroll sideways.
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.output_view = NumberGridView(self, min_cell=22.0)
+        self.output_view.cell_clicked.connect(self._on_output_view_cell_clicked)
+        self.output_view.cell_hovered.connect(self._on_output_view_cell_hovered)
+        self.output_view.region_changed.connect(self._on_view_region_changed)
+        self.arithmetic = ArithmeticView(self)
+        self.placeholder = QLabel("Draw or load an image to step through its convolution.", self)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        def box(direction, widgets, stretch_of=None) -> QWidget:
+            holder = QWidget(self)
+            layout = QBoxLayout(direction, holder)
+            layout.setContentsMargins(0, 0, 0, 0)
+            for w in widgets:
+                layout.addWidget(w, 1 if w is stretch_of else 0)
+            return holder
+
+        lr, tb = QBoxLayout.Direction.LeftToRight, QBoxLayout.Direction.TopToBottom
+        self._transport_box = box(lr, (self.stage_combo, self.kernel_combo, self.home_button, self.back_button,
+                                       self.play_button, self.forward_button, self.end_button))
+        self._transport_box.layout().addStretch(1)
+        self._speed_box = box(lr, (self.speed_title, self.speed_slider, self.speed_label, self.granularity_combo),
+                              stretch_of=self.speed_slider)
+        self._scrub_box = box(lr, (self.scrub_slider, self.position_label), stretch_of=self.scrub_slider)
+        self._left_box = box(tb, (self.input_title, self.input_region, self._input_area), stretch_of=self._input_area)
+        self._right_box = box(tb, (self.output_title, self.output_region, self.output_view),
+                              stretch_of=self.output_view)
+        self._controls = QGridLayout()
+        self._controls.setContentsMargins(0, 0, 0, 0)
+        self._body = QWidget(self)
+        self._body_grid = QGridLayout(self._body)
+        self._body_grid.setContentsMargins(0, 0, 0, 0)
+        self._wide: bool | None = None
+        self._arrange(wide=True)
+
+        # Too little room (a narrow column, presenter scale, three channels): scroll, never squash or clip.
+        self._scroll = QScrollArea(self)
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._scroll.setWidget(self._body)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(self._controls)
+        layout.addWidget(self.placeholder, 1)
+        layout.addWidget(self._scroll, 1)
+        self.arithmetic.sum_label.setParent(self)
+        layout.addWidget(self.arithmetic.sum_label, 0)
+        self.arithmetic.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def _arrange(self, wide: bool) -> None:
+        """Wide: controls on two lines, input | arithmetic | output. Narrow (a side column, a big
+        presenter scale): controls on three lines, input | output with the arithmetic below."""
+        if wide == self._wide:
+            return
+        self._wide = wide
+        for grid, widgets in ((self._controls, (self._transport_box, self._speed_box, self._scrub_box)),
+                              (self._body_grid, (self._left_box, self.arithmetic, self._right_box))):
+            for w in widgets:
+                grid.removeWidget(w)
+            for i in range(4):
+                grid.setColumnStretch(i, 0)
+                grid.setRowStretch(i, 0)
+        scrub = self._scrub_box.layout()
+        if wide:
+            self._controls.addWidget(self._transport_box, 0, 0)
+            self._controls.addWidget(self._speed_box, 0, 1)
+            self._controls.addWidget(self._scrub_box, 1, 0, 1, 2)
+            self._controls.setColumnStretch(1, 1)
+            scrub.setDirection(QBoxLayout.Direction.LeftToRight)
+            self._body_grid.addWidget(self._left_box, 0, 0)
+            self._body_grid.addWidget(self.arithmetic, 0, 1)
+            self._body_grid.addWidget(self._right_box, 0, 2)
+            for col, stretch in enumerate((3, 3, 2)):
+                self._body_grid.setColumnStretch(col, stretch)
+            self._body_grid.setRowStretch(0, 1)
+        else:
+            self._controls.addWidget(self._transport_box, 0, 0)
+            self._controls.addWidget(self._speed_box, 1, 0)
+            self._controls.addWidget(self._scrub_box, 2, 0)
+            self._controls.setColumnStretch(0, 1)
+            scrub.setDirection(QBoxLayout.Direction.TopToBottom)
+            self._body_grid.addWidget(self._left_box, 0, 0)
+            self._body_grid.addWidget(self._right_box, 0, 1)
+            self._body_grid.addWidget(self.arithmetic, 1, 0, 1, 2)
+            for col, stretch in enumerate((3, 2)):
+                self._body_grid.setColumnStretch(col, stretch)
+            self._body_grid.setRowStretch(0, 3)
+            self._body_grid.setRowStretch(1, 2)
+
+    def _is_wide(self) -> bool:
+        """Side by side when there is width to spare: absolutely, or compared with the height."""
+        return self.width() >= WIDE_WIDTH * self._scale or self.width() >= 1.9 * self.height()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self._arrange(wide=self._is_wide())
+        super().resizeEvent(event)
+
+    def _build_actions(self) -> None:
+        def make(text: str, keys, slot) -> QAction:
+            action = QAction(text, self)
+            action.setShortcuts([QKeySequence(k) for k in keys])
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(slot)
+            self.addAction(action)
+            return action
+
+        self.play_action = make("Play / pause", [Qt.Key.Key_Space], self.toggle_playing)
+        self.forward_action = make("Step forward", [Qt.Key.Key_Right, Qt.Key.Key_PageDown], self.player.step_forward)
+        self.back_action = make("Step back", [Qt.Key.Key_Left, Qt.Key.Key_PageUp], self.player.step_back)
+        self.home_action = make("First step", [Qt.Key.Key_Home], self.player.home)
+        self.end_action = make("Last step", [Qt.Key.Key_End], self.player.end)
+
+    def actions(self) -> list[QAction]:
+        """The keyboard actions (Space, Right/Left, PageDown/PageUp, Home/End) to install window-wide."""
+        return [self.play_action, self.forward_action, self.back_action, self.home_action, self.end_action]
+
+    # --- public API -----------------------------------------------------------------------------
+    @property
+    def step(self) -> int:
+        return self.player.step
+
+    @property
+    def stage(self) -> str:
+        return self._stage
+
+    @property
+    def kernel_index(self) -> int:
+        return self._k
+
+    def current_step(self):
+        """The core's record of the current position (ConvStep or PoolStep), None without a result."""
+        return self._last_step
+
+    def arithmetic_text(self) -> str:
+        return self.arithmetic.text()
+
+    def set_step(self, n: int) -> None:
+        self.player.set_step(n)
+
+    def toggle_playing(self) -> None:
+        """Play or pause; playing needs the panel on screen (the clock never runs for a hidden panel)."""
+        if self.player.is_playing() or not self.isVisible():
+            self.player.pause()
+        else:
+            self.player.play()
+
+    def stop(self) -> None:
+        """Stop the clock (the window is closing)."""
+        self.player.pause()
+
+    def jump_to(self, i: int, j: int) -> None:
+        """Show output cell (i, j) of the current stage (the player pauses)."""
+        self.player.pause()
+        self.player.jump_to(i, j)
+
+    def show_cell(self, stage: str, k: int, i: int, j: int) -> None:
+        """Jump to a cell clicked in the maps panel: 'pooled' cells animate pooling, the rest convolution."""
+        self.player.pause()
+        self.set_kernel(k)
+        self.set_stage("pool" if stage == "pooled" else "conv")
+        self.player.jump_to(i, j)
+
+    def set_stage(self, stage: str) -> None:
+        if stage not in STAGES:
+            raise ValueError(f"stage: must be one of {', '.join(STAGES)}, got {stage!r}")
+        index = self.stage_combo.findData(stage)
+        if index >= 0 and self.stage_combo.model().item(index).isEnabled():
+            self.stage_combo.setCurrentIndex(index)
+
+    def set_kernel(self, k: int) -> None:
+        if 0 <= k < self.kernel_combo.count():
+            self.kernel_combo.setCurrentIndex(k)
+
+    def set_scale(self, f: float) -> None:
+        """Presenter scale: numbers, labels and grids grow together."""
+        self._scale = float(f)
+        font = QFont(self.font())
+        font.setPixelSize(max(9, round(13 * f)))
+        for w in (self.stage_combo, self.kernel_combo, self.home_button, self.back_button, self.play_button,
+                  self.forward_button, self.end_button, self.speed_title, self.speed_label, self.granularity_combo,
+                  self.position_label, self.placeholder, self.input_region, self.output_region):
+            w.setFont(font)
+        icon = QSize(round(16 * f), round(16 * f))
+        for button in (self.home_button, self.back_button, self.play_button, self.forward_button, self.end_button):
+            button.setIconSize(icon)
+        title = QFont(font)
+        title.setPixelSize(max(10, round(15 * f)))
+        title.setBold(True)
+        self.input_title.setFont(title)
+        self.output_title.setFont(title)
+        for view in self.input_views:
+            view.set_scale(f)
+        self.output_view.set_scale(f)
+        self.arithmetic.set_scale(f)
+        self._arrange(wide=self._is_wide())
+
+    # --- result ---------------------------------------------------------------------------------
+    def set_result(self, result) -> None:
+        """A new ``PipelineResult``: keep the stage, kernel and cell where they still exist."""
+        from cnn_explorer.core.convolution import pad_image
+
+        self._result = result
+        image = np.asarray(result.image, dtype=np.float64)
+        settings = result.conv.settings
+        self._padded = pad_image(image, result.conv.pads, settings.padding_mode)
+        finite = image[np.isfinite(image)]
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        # Pictures keep black = 0 so a dark photo still looks dark; grids use their own range.
+        self._input_range = (min(lo, 0.0), hi if hi > min(lo, 0.0) else min(lo, 0.0) + 1.0)
+        k_count = int(np.asarray(result.feature).shape[0])
+        names = tuple(getattr(self._state, "kernel_names", ()) or ())
+        with _Blocked(self.kernel_combo):
+            self.kernel_combo.clear()
+            for k in range(k_count):
+                name = names[k] if k < len(names) and k_count == len(names) else ""
+                self.kernel_combo.addItem(f"Kernel {k + 1}" + (f": {name}" if name else ""))
+            self._k = min(self._k, k_count - 1)
+            self.kernel_combo.setCurrentIndex(self._k)
+        self.kernel_combo.setVisible(k_count > 1)
+        pool_item = self.stage_combo.model().item(self.stage_combo.findData("pool"))
+        pool_item.setEnabled(result.pooled is not None)
+        if result.pooled is None and self._stage == "pool":
+            with _Blocked(self.stage_combo):
+                self.stage_combo.setCurrentIndex(self.stage_combo.findData("conv"))
+            self._stage = "conv"
+        self._set_enabled(True)
+        self._load_stage()
+
+    def _set_enabled(self, on: bool) -> None:
+        for w in (self.stage_combo, self.kernel_combo, self.home_button, self.back_button, self.play_button,
+                  self.forward_button, self.end_button, self.scrub_slider):
+            w.setEnabled(on)
+        for action in self.actions():
+            action.setEnabled(on)
+        self.placeholder.setVisible(not on)
+        self._scroll.setVisible(on)
+        self.arithmetic.sum_label.setVisible(on)
+
+    def _stage_output(self) -> np.ndarray:
+        res = self._result
+        if self._stage == "pool":
+            pooled = np.asarray(res.pooled.values)
+            return pooled[self._k] if pooled.ndim == 3 else pooled
+        return np.asarray(res.conv.maps)[self._k]
+
+    def _stage_input(self) -> np.ndarray:
+        """The grid the window slides over: (H, W) or (H, W, C)."""
+        if self._stage == "pool":
+            return np.asarray(self._result.activated)[self._k]
+        return self._padded
+
+    def _pool_display(self, grid: np.ndarray, out_hw) -> tuple[np.ndarray, tuple[int, int]]:
+        """The activation map with room (NaN) for pooling windows that reach past its edges (padding, ceil mode)."""
+        pool = self._result.pool
+        h, w = grid.shape
+        (kh, kw), (sh, sw), (ph, pw) = pool.size, pool.stride, pool.padding
+        bottom = max(0, (out_hw[0] - 1) * sh - ph + kh - h)
+        right = max(0, (out_hw[1] - 1) * sw - pw + kw - w)
+        display = np.full((h + ph + bottom, w + pw + right), np.nan)
+        display[ph:ph + h, pw:pw + w] = grid
+        return display, (ph, pw)
+
+    def _ensure_input_views(self, n: int) -> None:
+        while len(self.input_views) < n:
+            view = NumberGridView(self._input_area)
+            view.set_scale(self._scale)
+            view.cell_hovered.connect(self._on_input_view_cell_hovered)
+            view.region_changed.connect(self._on_view_region_changed)
+            self._input_box.addWidget(view, 1)
+            self.input_views.append(view)
+        for idx, view in enumerate(self.input_views):
+            view.setVisible(idx < n)
+
+    def _load_stage(self) -> None:
+        """(Re)load the grids of the current stage and kernel, then show the current step."""
+        res = self._result
+        if res is None:
+            return
+        out = self._stage_output()
+        grid = self._stage_input()
+        if self._stage == "conv":
+            top, bottom, left, right = res.conv.pads
+            h, w = np.asarray(res.image).shape[:2]
+            interior = (top, top + h, left, left + w)
+            channels = [grid] if grid.ndim == 2 else [grid[..., c] for c in range(grid.shape[2])]
+            self._ensure_input_views(len(channels))
+            for c, (view, values) in enumerate(zip(self.input_views, channels)):
+                view.set_values(values, colors="grey", value_range=self._input_range, interior=interior,
+                                label_offset=(top, left))
+                view.set_min_cell(22.0 if len(channels) == 1 else 18.0)
+                view.set_caption("" if len(channels) == 1 else
+                                 (CHANNEL_NAMES[c] if len(channels) == 3 else f"c{c + 1}"))
+            padded = any(res.conv.pads)
+            shape = f"{h}×{w}" + (f" (padded {grid.shape[0]}×{grid.shape[1]})" if padded else "")
+            names = "" if grid.ndim == 2 else " · " + ", ".join(
+                CHANNEL_NAMES[c] if grid.shape[2] == 3 else f"c{c + 1}" for c in range(grid.shape[2]))
+            self._input_title = f"Input {shape}{names}"
+            self._output_title = f"Feature map {out.shape[0]}×{out.shape[1]}"
+        else:
+            self._ensure_input_views(1)
+            self.input_views[0].set_min_cell(22.0)
+            self.input_views[0].set_caption("")
+            finite = grid[np.isfinite(grid)]
+            m = max(float(np.abs(finite).max(initial=0.0)), 1e-12)
+            self._act_range = (-m, m)
+            display, pads = self._pool_display(grid, out.shape)
+            self._pool_pads = pads
+            h, w = grid.shape
+            self.input_views[0].set_values(display, colors="diverging", value_range=self._act_range,
+                                           interior=(pads[0], pads[0] + h, pads[1], pads[1] + w), label_offset=pads)
+            self._input_title = f"{activation_title(res.activation)} map {h}×{w}"
+            kind = "Max-pooled" if res.pool.mode == "max" else "Average-pooled"
+            self._output_title = f"{kind} map {out.shape[0]}×{out.shape[1]}"
+        self.output_view.set_values(out, colors="diverging")
+        count = out.shape[0] * out.shape[1]
+        # Wide enough for the longest position text, so stepping never re-lays the panel out.
+        biggest = format_value(float(np.abs(out[np.isfinite(out)]).max(initial=0.0)))
+        widest = f"Step {count} of {count} · output (row {out.shape[0]}, col {out.shape[1]}) = −{biggest}.00"
+        self.position_label.setMinimumWidth(round(self.position_label.fontMetrics().horizontalAdvance(widest)))
+        with _Blocked(self.scrub_slider):
+            self.scrub_slider.setRange(0, max(0, count - 1))
+        self.player.set_shape(out.shape)
+
+    # --- per step -------------------------------------------------------------------------------
+    def _on_player_step_changed(self, n: int) -> None:
+        self._show_step()
+        self.step_changed.emit(n)
+
+    def _show_step(self) -> None:
+        """Ask the core for the current position only and move the marks: the per-step work."""
+        from cnn_explorer.core.convolution import conv_step, pool_step
+
+        res = self._result
+        if res is None or self.player.count == 0:
+            return
+        n = self.player.step
+        i, j = self.player.cursor.cell()
+        if self._stage == "conv":
+            kernel = np.asarray(res.kernels)[self._k]
+            step = conv_step(res.image, kernel, res.conv.settings, i, j)
+            for view in self.input_views:
+                view.set_marks(window=(step.rows, step.cols))
+            self.arithmetic.show_conv_step(step, self._input_range)
+        else:
+            step = pool_step(np.asarray(res.activated)[self._k], res.pool, i, j)
+            top, left = self._pool_pads
+            winner = (step.winner[0] + top, step.winner[1] + left) if res.pool.mode == "max" else None
+            self.input_views[0].set_marks(window=(np.asarray(step.rows) + top, np.asarray(step.cols) + left),
+                                          winner=winner)
+            self.arithmetic.show_pool_step(step, self._act_range)
+        self._last_step = step
+        self.output_view.set_marks(current=(i, j), filled=n + 1)
+        with _Blocked(self.scrub_slider):
+            self.scrub_slider.setValue(n)
+        self.position_label.setText(f"Step {n + 1} of {self.player.count} · output (row {i}, col {j}) "
+                                    f"= {format_value(float(step.value))}")
+        self.input_title.setText(self._input_title)
+        self.output_title.setText(self._output_title)
+        self._on_view_region_changed()
+
+    def _on_view_region_changed(self) -> None:
+        if self.input_views:
+            self.input_region.setText(self._region_note(self.input_views[0]))
+        self.output_region.setText(self._region_note(self.output_view))
+
+    @staticmethod
+    def _region_note(view: NumberGridView) -> str:
+        """'showing rows 293–307, cols 192–208' (the grid's own numbering) when only a neighbourhood fits."""
+        r0, c0, rows, cols = view.visible_region()
+        h, w = view.values().shape
+        if rows >= h and cols >= w:
+            return ""
+        oy, ox = view.label_offset()
+        first_r, first_c = r0 - oy, c0 - ox
+        text = f"showing rows {first_r}–{first_r + rows - 1}, cols {first_c}–{first_c + cols - 1}"
+        return text.replace("-", "−")
+
+    # --- slots ----------------------------------------------------------------------------------
+    def _on_player_playing_changed(self, playing: bool) -> None:
+        sp = QStyle.StandardPixmap
+        self.play_button.setText("Pause" if playing else "Play")
+        self.play_button.setIcon(self.style().standardIcon(sp.SP_MediaPause if playing else sp.SP_MediaPlay))
+
+    def _on_stage_combo_changed(self, index: int) -> None:
+        self._stage = self.stage_combo.itemData(index)
+        self.player.pause()
+        self._load_stage()
+
+    def _on_kernel_combo_changed(self, index: int) -> None:
+        if index >= 0:
+            self._k = index
+            self._load_stage()
+
+    def _on_speed_slider_changed(self, value: int) -> None:
+        self.player.set_speed(value)
+        self._update_speed_label()
+
+    def _on_granularity_combo_changed(self, index: int) -> None:
+        self.player.set_granularity(self.granularity_combo.itemData(index))
+        self._update_speed_label()
+
+    def _update_speed_label(self) -> None:
+        unit = {"cell": "steps/s", "row": "rows/s", "map": "maps/s"}[self.player.granularity]
+        self.speed_label.setText(f"{self.player.speed} {unit}")
+
+    def _on_scrub_slider_changed(self, value: int) -> None:
+        self.player.pause()
+        self.player.set_step(value)
+
+    def _on_output_view_cell_clicked(self, i: int, j: int) -> None:
+        self.jump_to(i, j)
+
+    def _on_output_view_cell_hovered(self, i: int, j: int) -> None:
+        if i < 0:
+            self.status_message.emit("")
+            return
+        value = format_value(float(self.output_view.values()[i, j]))
+        self.status_message.emit(f"Output (row {i}, col {j}) = {value} · click to jump there")
+
+    def _on_input_view_cell_hovered(self, r: int, c: int) -> None:
+        view = self.sender()
+        if r < 0 or not isinstance(view, NumberGridView):
+            self.status_message.emit("")
+            return
+        value = format_value(float(view.values()[r, c]))
+        if self._stage == "conv" and self._result is not None:
+            top, _, left, _ = self._result.conv.pads
+            padding = view.is_padding(r, c)
+            where = f"(row {r - top}, col {c - left})"
+            self.status_message.emit(f"Input {where} = {value}" + (" · padding" if padding else ""))
+        elif self._result is not None:
+            top, left = self._pool_pads
+            name = activation_title(self._result.activation)
+            if view.is_padding(r, c):
+                self.status_message.emit(f"Outside the {name} map (row {r - top}, col {c - left}): not counted")
+            else:
+                self.status_message.emit(f"{name} map (row {r - top}, col {c - left}) = {value}")
+
+    # --- lifetime -------------------------------------------------------------------------------
+    def hideEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.player.pause()
+        super().hideEvent(event)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.player.pause()
+        super().closeEvent(event)
+
+
+class _InputArea(QWidget):
+    """Holds the input grid(s); several channel grids go side by side or stacked, whichever is roomier."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.box = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self.box.setContentsMargins(0, 0, 0, 0)
+        self.box.setSpacing(6)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        wide = self.width() >= self.height()
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self.box.direction() != direction:
+            self.box.setDirection(direction)
+        super().resizeEvent(event)
+
+
+class _Blocked:
+    """``with _Blocked(widget):`` — no signals from ``widget`` inside (QSignalBlocker as a context)."""
+
+    def __init__(self, widget: QWidget) -> None:
+        self._widget = widget
+
+    def __enter__(self):
+        self._old = self._widget.blockSignals(True)
+        return self._widget
+
+    def __exit__(self, *exc) -> None:
+        self._widget.blockSignals(self._old)

@@ -1,0 +1,176 @@
+"""The diverging colour bar beside each map, and the colour and number helpers the explorer's views share.
+
+Maps are coloured with ``core.colormaps.DIVERGING_LUT`` over the symmetric range
+[−m, m] (m = largest |value|) so zero always sits at the centre of the bar.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen, QPolygonF
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+
+def format_value(v: float) -> str:
+    """A cell's number: integers without '.0', others with 2 decimals (fewer when large)."""
+    if not math.isfinite(v):
+        return "−∞" if v < 0 else ("∞" if v > 0 else "NaN")
+    if abs(v - round(v)) < 1e-9 and abs(v) < 1e7:
+        text = str(int(round(v)))
+    elif abs(v) >= 100:
+        text = f"{v:.0f}"
+    elif abs(v) >= 10:
+        text = f"{v:.1f}"
+    else:
+        text = f"{v:.2f}"
+    return text.replace("-", "−")
+
+
+@functools.lru_cache(maxsize=1)
+def diverging_lut() -> np.ndarray:
+    """The core's diverging lookup table, (256, 3) uint8, read-only."""
+    from cnn_explorer.core.colormaps import DIVERGING_LUT
+
+    lut = np.ascontiguousarray(DIVERGING_LUT, dtype=np.uint8)
+    lut.setflags(write=False)
+    return lut
+
+
+def finite_range(values: np.ndarray) -> tuple[float, float]:
+    """(min, max) of the finite values; (0, 0) when there are none. Two passes, no copy, when all are finite."""
+    values = np.asarray(values)
+    if values.size == 0:
+        return 0.0, 0.0
+    lo, hi = float(values.min()), float(values.max())
+    if math.isfinite(lo) and math.isfinite(hi):
+        return lo, hi
+    finite = values[np.isfinite(values)]
+    return (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+
+
+def symmetric_range(values: np.ndarray) -> float:
+    """m such that [−m, m] covers every finite value; 1 for an all-zero or empty map."""
+    lo, hi = finite_range(values)
+    m = max(abs(lo), abs(hi))
+    return m if m > 0 else 1.0
+
+
+def lut_index(values: np.ndarray, m: float) -> np.ndarray:
+    """Index into the 256-entry diverging LUT of each value over [−m, m], as pyqtgraph bins it."""
+    scaled = np.nan_to_num(np.asarray(values, dtype=np.float64) / (m or 1.0), nan=0.0, posinf=1.0, neginf=-1.0)
+    return np.clip(np.floor((scaled + 1.0) * 128.0), 0, 255).astype(np.intp)
+
+
+DARK_TEXT = QColor(20, 20, 20)
+LIGHT_TEXT = QColor(250, 250, 250)
+
+
+def text_colors(rgb: np.ndarray) -> list[list[QColor]]:
+    """For cell colours (rows, cols, 3) uint8: black or white text, whichever contrasts more (core's WCAG rule)."""
+    from cnn_explorer.core.colormaps import text_is_dark
+
+    dark = text_is_dark(np.asarray(rgb, dtype=np.uint8))
+    return [[DARK_TEXT if d else LIGHT_TEXT for d in row] for row in dark]
+
+
+class ColorBar(QWidget):
+    """A vertical bar of the diverging map from −m (bottom) to +m (top), zero in the middle.
+
+    Ticks label −m, 0 and +m; small triangles mark where the map's actual minimum
+    and maximum fall.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._m = 1.0
+        self._lo = 0.0
+        self._hi = 0.0
+        self._scale = 1.0
+        self._image: QImage | None = None
+        self._span: tuple[float, float] | None = None
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+
+    def set_range(self, m: float, lo: float, hi: float) -> None:
+        """Bar from −m to m; data minimum ``lo`` and maximum ``hi``."""
+        self._m, self._lo, self._hi = float(m), float(lo), float(hi)
+        self.updateGeometry()
+        self.update()
+
+    def set_scale(self, f: float) -> None:
+        self._scale = float(f)
+        self.updateGeometry()
+        self.update()
+
+    def set_span(self, top: float, bottom: float) -> None:
+        """Draw the bar between these heights (the map's top and bottom on screen); default: full height."""
+        span = (float(top), float(bottom))
+        if span != self._span:
+            self._span = span
+            self.update()
+
+    def labels(self) -> tuple[str, str, str]:
+        """Top, middle and bottom tick texts."""
+        return format_value(self._m), "0", format_value(-self._m)
+
+    def _font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPixelSize(max(8, round(10 * self._scale)))
+        return font
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        fm = QFontMetricsF(self._font())
+        text_w = max(fm.horizontalAdvance(t) for t in self.labels())
+        return QSize(int(12 * self._scale + 8 * self._scale + text_w + 4), int(120 * self._scale))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        hint = self.sizeHint()
+        return QSize(hint.width(), int(40 * self._scale))
+
+    def _bar_image(self) -> QImage:
+        if self._image is None:
+            lut = diverging_lut()[::-1]                       # top of the bar = +m
+            rgba = np.empty((256, 1, 4), dtype=np.uint8)
+            rgba[:, 0, :3] = lut
+            rgba[:, 0, 3] = 255
+            self._rgba = np.ascontiguousarray(rgba)
+            self._image = QImage(self._rgba.data, 1, 256, 4, QImage.Format.Format_RGBA8888)
+        return self._image
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        p = QPainter(self)
+        font = self._font()
+        p.setFont(font)
+        fm = QFontMetricsF(font)
+        pad = fm.height() / 2 + 1
+        bar_w = 12 * self._scale
+        top, bottom = self._span if self._span is not None else (0.0, float(self.height()))
+        top, bottom = max(top, pad), min(bottom, self.height() - pad)
+        if bottom - top < 3 * fm.height():           # too short to read: use the whole height
+            top, bottom = pad, self.height() - pad
+        bar = QRectF(2, top, bar_w, max(1.0, bottom - top))
+        p.drawImage(bar, self._bar_image())
+        p.setPen(QPen(self.palette().mid().color(), 1))
+        p.drawRect(bar)
+        text_color = self.palette().windowText().color()
+        top, mid, bottom = self.labels()
+        x_text = bar.right() + 7 * self._scale
+        p.setPen(text_color)
+        for y, text in ((bar.top(), top), (bar.center().y(), mid), (bar.bottom(), bottom)):
+            p.drawLine(QPointF(bar.right(), y), QPointF(bar.right() + 3 * self._scale, y))
+            p.drawText(QRectF(x_text, y - fm.height() / 2, self.width() - x_text, fm.height()),
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+        # Where the data's minimum and maximum fall on the bar.
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.setBrush(text_color)
+        s = 4 * self._scale
+        for value in (self._lo, self._hi):
+            frac = 0.5 - 0.5 * max(-1.0, min(1.0, value / self._m)) if self._m else 0.5
+            y = bar.top() + frac * bar.height()
+            tri = QPolygonF([QPointF(bar.right() + 1, y), QPointF(bar.right() + 1 + s * 1.4, y - s),
+                             QPointF(bar.right() + 1 + s * 1.4, y + s)])
+            p.drawPolygon(tri)
+        p.end()

@@ -1,0 +1,442 @@
+"""KernelEditor: preset picker, an editable 1x1..11x11 kernel grid, bias/normalize/flip, a kernel stack.
+
+A cell that is not a finite number is marked red with the reason and ignored:
+the last valid kernel keeps being used until the cell is fixed. Each kernel of
+the stack is a tab; RGB images may get one kernel slice per channel.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QStandardItem
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTabBar,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.ui import theme
+from cnn_explorer.ui.explorer.state import ExplorerState
+from cnn_explorer.ui.scale import scaled
+from cnn_explorer.ui.widgets.inline_message import InlineMessage
+from cnn_explorer.ui.widgets.number_table import NumberTable
+
+MAX_SIDE = 11
+GROUP_ORDER = ("edges", "blur/sharpen", "line detectors", "X/O features", "slide examples")
+_CHANNELS = ("R", "G", "B")
+
+
+def parse_cell(text: str) -> float:
+    """A kernel cell's number: ``3``, ``-0.5``, ``1/9``, Unicode minus, decimal comma. Raises ValueError."""
+    from cnn_explorer.core.kernels import parse_number
+
+    text = text.strip()
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    return parse_number(text)
+
+
+def cell_text(value: float) -> str:
+    """A kernel cell as shown: integers plainly, others to 4 significant digits (the exact value is kept)."""
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.4g}"
+
+
+class KernelEditor(QWidget):
+    """Edits ``state.kernels`` (the current tab) and the kernel-related conv settings (bias, normalize, flip)."""
+
+    status_message = Signal(str)
+    save_requested = Signal()
+    load_requested = Signal()
+
+    def __init__(self, state: ExplorerState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._state = state
+        self._scale = 1.0
+        self._current = 0
+        self._updating = False
+        self.invalid_cells: dict[tuple[int, int], str] = {}
+
+        self.preset_combo = QComboBox(self)
+        self.preset_combo.setToolTip("Choose a named kernel for the current tab")
+        self.preset_combo.activated.connect(self._on_preset_combo_activated)
+        self._fill_presets()
+
+        self.tabs = QTabBar(self)
+        self.tabs.setExpanding(False)
+        self.tabs.setDrawBase(False)
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
+        add_button = QToolButton(self)
+        add_button.setText("+")
+        add_button.setToolTip("Add a kernel to the stack (each kernel gives one feature map)")
+        add_button.clicked.connect(self.add_kernel)
+        self.remove_button = QToolButton(self)
+        self.remove_button.setText("−")
+        self.remove_button.setToolTip("Remove the current kernel from the stack")
+        self.remove_button.clicked.connect(self.remove_kernel)
+
+        self.rows_spin = QSpinBox(self)
+        self.cols_spin = QSpinBox(self)
+        for spin, what in ((self.rows_spin, "rows"), (self.cols_spin, "cols")):
+            spin.setRange(1, MAX_SIDE)
+            spin.setSuffix(f" {what}")
+            spin.setToolTip(f"Kernel {what} (1..{MAX_SIDE}); new cells are 0")
+            spin.valueChanged.connect(self._on_size_spin_changed)
+        self.slice_combo = QComboBox(self)
+        self.slice_combo.setToolTip("Which channel slice of the 3-D kernel the grid edits")
+        for c, name in enumerate(_CHANNELS):
+            self.slice_combo.addItem(f"{name} slice", c)
+        self.slice_combo.currentIndexChanged.connect(lambda _i: self._sync_grid())
+        self.per_channel_check = QCheckBox("one slice per channel", self)
+        self.per_channel_check.setToolTip("RGB: give the filter a different 3×3 slice for R, G and B (a 3-D filter)")
+        self.per_channel_check.toggled.connect(self._on_per_channel_toggled)
+
+        self.grid = NumberTable(self)
+        self.grid.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.SelectedClicked
+        )
+        for header in (self.grid.horizontalHeader(), self.grid.verticalHeader()):
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+            header.setMinimumSectionSize(8)
+        self.grid.itemChanged.connect(self._on_grid_item_changed)
+
+        self.text_edit = QLineEdit(self)
+        self.text_edit.setPlaceholderText("rows, e.g. 1,0,1; 0,1,0; 1,0,1")
+        self.text_edit.setToolTip("Type the kernel as rows separated by ';' and press Enter")
+        self.text_edit.returnPressed.connect(self._on_text_edit_return_pressed)
+
+        self.normalize_check = QCheckBox("normalize (÷ cells)", self)
+        self.normalize_check.setToolTip("Divide the sum of products by the number of kernel cells, as the X/O slides do")
+        self.flip_check = QCheckBox("flip (true convolution)", self)
+        self.flip_check.setToolTip("Rotate the kernel 180° before sliding it (mathematical convolution)")
+        self.bias_spin = QDoubleSpinBox(self)
+        self.bias_spin.setRange(-1e6, 1e6)
+        self.bias_spin.setDecimals(3)
+        self.bias_spin.setPrefix("bias ")
+        self.bias_spin.setToolTip("Added to every output value after the sum (and normalisation)")
+        self.normalize_check.toggled.connect(self._on_conv_option_changed)
+        self.flip_check.toggled.connect(self._on_conv_option_changed)
+        self.bias_spin.valueChanged.connect(self._on_conv_option_changed)
+
+        save_button = QPushButton("Save…", self)
+        save_button.setToolTip("Save the current kernel as .json or .csv")
+        save_button.clicked.connect(self.save_requested)
+        load_button = QPushButton("Load…", self)
+        load_button.setToolTip("Load a kernel from .json or .csv into the current tab")
+        load_button.clicked.connect(self.load_requested)
+        self.description = QLabel(self)
+        self.description.setWordWrap(True)
+        self.message = InlineMessage(self)
+
+        tabs_row = QHBoxLayout()
+        tabs_row.addWidget(self.tabs, 1)
+        tabs_row.addWidget(add_button)
+        tabs_row.addWidget(self.remove_button)
+        size_row = QHBoxLayout()
+        size_row.addWidget(self.rows_spin)
+        size_row.addWidget(QLabel("×", self))
+        size_row.addWidget(self.cols_spin)
+        size_row.addStretch(1)
+        size_row.addWidget(self.slice_combo)
+        options = QGridLayout()
+        options.addWidget(self.bias_spin, 0, 0)
+        options.addWidget(self.normalize_check, 0, 1)
+        options.addWidget(self.flip_check, 1, 0, 1, 2)
+        options2 = QHBoxLayout()
+        options2.addStretch(1)
+        options2.addWidget(load_button)
+        options2.addWidget(save_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.preset_combo)
+        layout.addWidget(self.description)
+        layout.addLayout(tabs_row)
+        layout.addLayout(size_row)
+        layout.addWidget(self.per_channel_check)
+        layout.addWidget(self.grid)
+        layout.addWidget(self.text_edit)
+        layout.addLayout(options)
+        layout.addLayout(options2)
+        layout.addWidget(self.message)
+
+        state.kernels_changed.connect(self._sync_from_state)
+        state.settings_changed.connect(self._sync_options)
+        state.image_changed.connect(self._on_state_image_changed)
+        self._sync_from_state()
+        self._sync_options()
+
+    # ----------------------------------------------------------------- public
+    @property
+    def current_index(self) -> int:
+        return self._current
+
+    def set_scale(self, factor: float) -> None:
+        self._scale = factor
+        self._resize_cells()
+
+    def set_preset(self, name: str) -> None:
+        """Put the preset ``name`` into the current tab (CnnExplorerError if unknown)."""
+        from cnn_explorer.core.kernels import get_preset
+
+        preset = get_preset(name)
+        self._state.set_kernel(self._current, np.array(preset.values, dtype=np.float64), preset.name, text=f"Preset {preset.name}")
+        self.status_message.emit(f"Kernel {preset.name}: {preset.description}")
+
+    def _show_description(self, name: str) -> None:
+        from cnn_explorer.core.kernels import PRESETS
+
+        preset = PRESETS.get(name)
+        self.description.setText(preset.description if preset is not None else "")
+        self.description.setVisible(preset is not None)
+
+    def add_kernel(self) -> None:
+        """Add a kernel to the stack: a copy of the current one, to edit."""
+        kernels = list(self._state.kernels)
+        names = list(self._state.kernel_names)
+        kernels.append(kernels[self._current].copy())
+        names.append(f"kernel {len(kernels)}")
+        self._current = len(kernels) - 1
+        self._state.set_kernels(kernels, names, text="Add kernel")
+
+    def remove_kernel(self) -> None:
+        kernels = list(self._state.kernels)
+        if len(kernels) <= 1:
+            return
+        names = list(self._state.kernel_names)
+        del kernels[self._current]
+        del names[self._current]
+        self._current = min(self._current, len(kernels) - 1)
+        self._state.set_kernels(kernels, names, text="Remove kernel")
+
+    def current_kernel(self) -> np.ndarray:
+        return self._state.kernels[self._current]
+
+    # ----------------------------------------------------------------- presets
+    def _fill_presets(self) -> None:
+        from cnn_explorer.core.kernels import PRESETS
+
+        model = self.preset_combo.model()
+        self.preset_combo.addItem("Choose a preset…", None)
+        groups: dict[str, list] = {}
+        for preset in PRESETS.values():
+            groups.setdefault(preset.group, []).append(preset)
+        order = [g for g in GROUP_ORDER if g in groups] + [g for g in groups if g not in GROUP_ORDER]
+        for group in order:
+            header = QStandardItem(group.upper() if group != "X/O features" else "X/O FEATURES")
+            header.setFlags(Qt.ItemFlag.NoItemFlags)
+            font = header.font()
+            font.setBold(True)
+            header.setFont(font)
+            model.appendRow(header)
+            for preset in groups[group]:
+                self.preset_combo.addItem(f"   {preset.name}", preset.name)
+                self.preset_combo.setItemData(self.preset_combo.count() - 1, preset.description, Qt.ItemDataRole.ToolTipRole)
+
+    def _on_preset_combo_activated(self, index: int) -> None:
+        name = self.preset_combo.itemData(index)
+        if name:
+            self.set_preset(name)
+
+    # ----------------------------------------------------------------- syncing from the state
+    def _sync_from_state(self) -> None:
+        kernels, names = self._state.kernels, self._state.kernel_names
+        self._current = min(self._current, len(kernels) - 1)
+        self._updating = True
+        try:
+            while self.tabs.count() > len(kernels):
+                self.tabs.removeTab(self.tabs.count() - 1)
+            while self.tabs.count() < len(kernels):
+                self.tabs.addTab("")
+            for i, name in enumerate(names):
+                self.tabs.setTabText(i, name)
+            self.tabs.setCurrentIndex(self._current)
+            self.remove_button.setEnabled(len(kernels) > 1)
+            kernel = kernels[self._current]
+            self.rows_spin.setValue(kernel.shape[0])
+            self.cols_spin.setValue(kernel.shape[1])
+            self.per_channel_check.setChecked(kernel.ndim == 3)
+            index = self.preset_combo.findData(names[self._current])
+            self.preset_combo.setCurrentIndex(max(index, 0))
+            self._show_description(names[self._current])
+        finally:
+            self._updating = False
+        self._on_state_image_changed()
+        self._sync_grid()
+
+    def _sync_grid(self) -> None:
+        kernel = self.current_kernel()
+        plane = kernel[:, :, self.slice_combo.currentData() or 0] if kernel.ndim == 3 else kernel
+        self.invalid_cells.clear()
+        self.message.clear_message()
+        self._updating = True
+        try:
+            self.grid.setRowCount(plane.shape[0])
+            self.grid.setColumnCount(plane.shape[1])
+            self.grid.setHorizontalHeaderLabels([str(c) for c in range(plane.shape[1])])
+            self.grid.setVerticalHeaderLabels([str(r) for r in range(plane.shape[0])])
+            for r in range(plane.shape[0]):
+                for c in range(plane.shape[1]):
+                    item = QTableWidgetItem(cell_text(float(plane[r, c])))
+                    item.setData(Qt.ItemDataRole.UserRole, float(plane[r, c]))
+                    item.setToolTip(repr(float(plane[r, c])))
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                    self.grid.setItem(r, c, item)
+            self.text_edit.setText("; ".join(", ".join(f"{float(v):.6g}" for v in row) for row in plane))
+        finally:
+            self._updating = False
+        self._resize_cells()
+
+    def _sync_options(self) -> None:
+        conv = self._state.conv
+        self._updating = True
+        try:
+            self.normalize_check.setChecked(bool(conv.normalize))
+            self.flip_check.setChecked(bool(conv.flip))
+            if abs(self.bias_spin.value() - conv.bias) > 1e-12:
+                self.bias_spin.setValue(conv.bias)
+        finally:
+            self._updating = False
+
+    def _on_state_image_changed(self) -> None:
+        rgb = self._state.is_rgb
+        kernel = self.current_kernel()
+        self.per_channel_check.setVisible(rgb)
+        self.slice_combo.setVisible(kernel.ndim == 3)
+
+    def _resize_cells(self) -> None:
+        size = scaled(46, self._scale)
+        for c in range(self.grid.columnCount()):
+            self.grid.setColumnWidth(c, size)
+        for r in range(self.grid.rowCount()):
+            self.grid.setRowHeight(r, scaled(28, self._scale))
+        width = self.grid.verticalHeader().width() + size * self.grid.columnCount() + 2 * self.grid.frameWidth() + 2
+        height = self.grid.horizontalHeader().height() + scaled(28, self._scale) * self.grid.rowCount() + 2 * self.grid.frameWidth() + 2
+        self.grid.setMinimumHeight(min(height, scaled(28, self._scale) * 6 + 30))
+        self.grid.setMaximumHeight(height)
+        self.grid.setMaximumWidth(max(width, 120))
+
+    # ----------------------------------------------------------------- user edits
+    def _on_tabs_current_changed(self, index: int) -> None:
+        if self._updating or index < 0:
+            return
+        self._current = index
+        self._sync_from_state()
+
+    def _on_size_spin_changed(self, _value: int) -> None:
+        if self._updating:
+            return
+        kernel = self.current_kernel()
+        rows, cols = self.rows_spin.value(), self.cols_spin.value()
+        new = np.zeros((rows, cols) + kernel.shape[2:], dtype=np.float64)
+        r, c = min(rows, kernel.shape[0]), min(cols, kernel.shape[1])
+        new[:r, :c] = kernel[:r, :c]
+        self._state.set_kernel(self._current, new, text=f"Kernel size {rows}×{cols}")
+
+    def _on_per_channel_toggled(self, on: bool) -> None:
+        if self._updating:
+            return
+        kernel = self.current_kernel()
+        if on and kernel.ndim == 2:
+            self._state.set_kernel(self._current, np.repeat(kernel[:, :, None], 3, axis=2), text="Per-channel kernel")
+        elif not on and kernel.ndim == 3:
+            same = all(np.array_equal(kernel[:, :, 0], kernel[:, :, c]) for c in range(kernel.shape[2]))
+            if not same:
+                self.status_message.emit("Kernel slices differed; the R slice is kept for all channels")
+            self._state.set_kernel(self._current, kernel[:, :, 0].copy(), text="One kernel for all channels")
+
+    def _on_grid_item_changed(self, item: QTableWidgetItem) -> None:
+        if self._updating:
+            return
+        r, c = item.row(), item.column()
+        try:
+            value = parse_cell(item.text())
+        except ValueError:
+            self.invalid_cells[(r, c)] = item.text()
+        else:
+            self.invalid_cells.pop((r, c), None)
+            self._updating = True
+            item.setData(Qt.ItemDataRole.UserRole, value)
+            item.setToolTip(repr(value))
+            self._updating = False
+        self._mark_cells()
+        if self.invalid_cells:
+            (br, bc), text = sorted(self.invalid_cells.items())[0]
+            more = f" (and {len(self.invalid_cells) - 1} more)" if len(self.invalid_cells) > 1 else ""
+            message = f"kernel cell (row {br}, col {bc}): '{text}' is not a number{more} — the last valid kernel is still used"
+            self.message.show_error(message)
+            self.status_message.emit(message)
+            return
+        self.message.clear_message()
+        plane = np.array(
+            [
+                [float(self.grid.item(i, j).data(Qt.ItemDataRole.UserRole)) for j in range(self.grid.columnCount())]
+                for i in range(self.grid.rowCount())
+            ]
+        )
+        kernel = self.current_kernel().copy()
+        if kernel.ndim == 3:
+            kernel[:, :, self.slice_combo.currentData() or 0] = plane
+        else:
+            kernel = plane
+        self._state.set_kernel(self._current, kernel, self._custom_name(), text="Edit kernel cell")
+
+    def _mark_cells(self) -> None:
+        self._updating = True
+        try:
+            for r in range(self.grid.rowCount()):
+                for c in range(self.grid.columnCount()):
+                    item = self.grid.item(r, c)
+                    bad = (r, c) in self.invalid_cells
+                    item.setBackground(QBrush(theme.INVALID_CELL) if bad else QBrush())
+                    if bad:
+                        item.setToolTip("not a number: ignored until fixed")
+        finally:
+            self._updating = False
+
+    def _custom_name(self) -> str:
+        name = self._state.kernel_names[self._current]
+        return name if name.startswith("kernel ") or name.endswith("(edited)") else f"{name} (edited)"
+
+    def _on_text_edit_return_pressed(self) -> None:
+        from cnn_explorer.core.kernels import parse_kernel_text
+
+        try:
+            kernel = parse_kernel_text(self.text_edit.text())
+            self._state.set_kernel(self._current, kernel, self._custom_name(), text="Type kernel")
+        except CnnExplorerError as exc:
+            message = f"{' '.join(str(exc).split())} — the last valid kernel is still used"
+            self.message.show_error(message)
+            self.status_message.emit(message)
+            return
+        self.message.clear_message()
+
+    def _on_conv_option_changed(self, *_args) -> None:
+        if self._updating:
+            return
+        conv = dataclasses.replace(
+            self._state.conv,
+            normalize=self.normalize_check.isChecked(),
+            flip=self.flip_check.isChecked(),
+            bias=float(self.bias_spin.value()),
+        )
+        self._state.set_settings(conv=conv, text="Kernel options")

@@ -1,0 +1,147 @@
+"""ExplorerPage: the convolution explorer — input | kernel and settings | maps and step-by-step animation.
+
+Three columns in a splitter; the two left columns scroll so nothing is clipped at
+1366x768 or at presenter scale. The right column holds the maps panel and the
+animation panel as tabs ("Maps", "Step by step"); clicking a map cell jumps the
+animation there.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QFrame, QGroupBox, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
+
+from cnn_explorer.ui.explorer.animation_panel import AnimationPanel
+from cnn_explorer.ui.explorer.input_panel import InputPanel
+from cnn_explorer.ui.explorer.kernel_editor import KernelEditor
+from cnn_explorer.ui.explorer.maps_panel import MapsPanel
+from cnn_explorer.ui.explorer.settings_panel import SettingsPanel
+from cnn_explorer.ui.explorer.state import ExplorerState
+from cnn_explorer.ui.lifecycle import new_timer
+
+
+class _FillColumn(QWidget):
+    """A scroll area's content that fills the viewport and scrolls only below its minimum size.
+
+    Word-wrapped labels make a layout height-for-width, and QScrollArea would then
+    size the content to its (tall) preferred height instead of the visible area.
+    """
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt API
+        return False
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt API
+        return -1  # QScrollArea asks the layout's height-for-width directly; -1 = "fill the viewport"
+
+    def sizeHint(self):  # noqa: N802 - Qt API
+        return self.minimumSizeHint()
+
+
+def _scroll(widget: QWidget, parent: QWidget) -> QScrollArea:
+    area = QScrollArea(parent)
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+    return area
+
+
+def _group(title: str, widget: QWidget, parent: QWidget) -> QGroupBox:
+    box = QGroupBox(title, parent)
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(4, 4, 4, 4)
+    layout.addWidget(widget)
+    return box
+
+
+class ExplorerPage(QWidget):
+    """The explorer page over one ``ExplorerState``; ``status_message(str)`` carries messages for the status bar."""
+
+    status_message = Signal(str)
+
+    def __init__(self, state: ExplorerState | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state if state is not None else ExplorerState(self)
+        self.input_panel = InputPanel(self.state)
+        self.kernel_editor = KernelEditor(self.state)
+        self.settings_panel = SettingsPanel(self.state)
+        self.maps_panel = MapsPanel(self.state)
+        self.animation_panel = AnimationPanel(self.state)
+
+        controls = QWidget(self)
+        controls_layout = QVBoxLayout(controls)
+        controls_layout.setContentsMargins(0, 0, 0, 0)
+        controls_layout.addWidget(_group("Kernel", self.kernel_editor, controls))
+        controls_layout.addWidget(_group("Convolution, activation, pooling", self.settings_panel, controls))
+        controls_layout.addStretch(1)
+        input_box = _FillColumn(self)
+        input_layout = QVBoxLayout(input_box)
+        input_layout.setContentsMargins(0, 0, 0, 0)
+        input_layout.addWidget(_group("Input", self.input_panel, input_box))
+
+        self.output_tabs = QTabWidget(self)
+        self.output_tabs.addTab(self.maps_panel, "Maps")
+        self.output_tabs.addTab(self.animation_panel, "Step by step")
+        self.output_tabs.setDocumentMode(True)
+
+        self.input_scroll = _scroll(input_box, self)
+        self.controls_scroll = _scroll(controls, self)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.input_scroll)
+        self.splitter.addWidget(self.controls_scroll)
+        self.splitter.addWidget(self.output_tabs)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(2, 5)
+        self.splitter.setSizes([360, 360, 900])
+        self._compact_combos()
+        self._fit_columns()
+        self._fit_timer = new_timer(self, "explorer-fit-columns", single_shot=True, interval_ms=0)
+        self._fit_timer.timeout.connect(self._fit_columns)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.splitter)
+
+        for source in (self.input_panel, self.kernel_editor, self.settings_panel, self.maps_panel, self.animation_panel):
+            if hasattr(source, "status_message"):
+                source.status_message.connect(self.status_message)
+        if hasattr(self.maps_panel, "cell_clicked"):
+            self.maps_panel.cell_clicked.connect(self._on_maps_cell_clicked)
+        self.state.error_occurred.connect(self.status_message)
+        self.addActions(self.animation_panel.actions())
+
+    def set_scale(self, factor: float) -> None:
+        """Presenter scale: every panel's numbers and grids grow together."""
+        for panel in (self.input_panel, self.kernel_editor, self.maps_panel, self.animation_panel):
+            panel.set_scale(factor)
+        self._fit_columns()
+        self._fit_timer.start()  # again once the new fonts are polished in
+
+    def _compact_combos(self) -> None:
+        """Combo boxes size to a few characters, not to their longest entry (narrow columns, big fonts)."""
+        for panel in (self.input_panel, self.kernel_editor, self.settings_panel):
+            for combo in panel.findChildren(QComboBox):
+                combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+                combo.setMinimumContentsLength(7)
+
+    def _fit_columns(self) -> None:
+        """The scrolling columns are at least as wide as their content (no sideways scrolling)."""
+        for area in (self.input_scroll, self.controls_scroll):
+            extent = area.verticalScrollBar().sizeHint().width()
+            area.setMinimumWidth(area.widget().minimumSizeHint().width() + extent + 2)
+
+    def show_step_by_step(self) -> None:
+        self.output_tabs.setCurrentWidget(self.animation_panel)
+
+    def stop(self) -> None:
+        """Stop timers (animation, pending recomputation) before the window closes."""
+        stop = getattr(self.animation_panel, "stop", None)
+        if callable(stop):
+            stop()
+        self._fit_timer.stop()
+        self.state.stop()
+
+    def _on_maps_cell_clicked(self, stage: str, k: int, i: int, j: int) -> None:
+        self.animation_panel.show_cell(stage, k, i, j)
+        self.show_step_by_step()

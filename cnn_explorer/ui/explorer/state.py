@@ -1,0 +1,384 @@
+"""ExplorerState: the explorer page's model (image, kernels, settings) and its live result.
+
+Views take the state in their constructor, listen to its signals and write to it
+on user input. Every change schedules one recomputation through
+``core.pipeline.run_pipeline`` on a zero-delay single-shot timer, so a burst of
+edits within one event-loop turn (a mouse stroke, typing) costs one
+computation, done before the next repaint. A ``CnnExplorerError`` from the core
+is reported through ``error_occurred`` and the last good result stays shown.
+
+Conventions: images are float64 (H, W) grey or (H, W, 3) RGB, values as loaded
+(0..255 for pictures, any range for the slides' grids); kernels are 2-D
+(kh, kw) or 3-D (kh, kw, C). A 2-D kernel applied to an RGB image is used on
+every channel (a (kh, kw, 3) filter with three equal slices).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.ui.app import guard_pyside_bool_refcount
+from cnn_explorer.ui.lifecycle import new_timer
+
+guard_pyside_bool_refcount()
+
+#: Undo history kept per page; each entry holds at most one image (strokes only their changed rectangle).
+UNDO_LIMIT = 100
+
+
+def _default_image() -> np.ndarray:
+    """A blank 28x28 canvas (MNIST-sized), black background."""
+    return np.zeros((28, 28), dtype=np.float64)
+
+
+def _identity_kernel() -> np.ndarray:
+    kernel = np.zeros((3, 3), dtype=np.float64)
+    kernel[1, 1] = 1.0
+    return kernel
+
+
+class ExplorerState(QObject):
+    """The image, the kernel stack, convolution/activation/pooling settings and the pipeline result.
+
+    Signals: ``image_changed()``, ``kernels_changed()``, ``settings_changed()``,
+    ``result_changed(PipelineResult)``, ``error_occurred(str)`` (one-line message;
+    the previous result is kept) and ``error_cleared()`` (the inputs are valid again).
+    """
+
+    image_changed = Signal()
+    kernels_changed = Signal()
+    settings_changed = Signal()
+    result_changed = Signal(object)
+    error_occurred = Signal(str)
+    error_cleared = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        from cnn_explorer.core.convolution import ConvSettings, PoolSettings
+
+        self._image: np.ndarray = _default_image()
+        self._image_source = "blank canvas"
+        self._kernels: list[np.ndarray] = [_identity_kernel()]
+        self._kernel_names: list[str] = ["identity"]
+        self._conv = ConvSettings()
+        self._activation = "relu"
+        self._pool: Any = PoolSettings()
+        self._result: Any = None
+        self._error: str | None = None
+        self._image_revision = 0
+        # (revision, (r0, r1, c0, c1) or None = everything) of recent image edits, for incremental repaints
+        self._edits: list[tuple[int, tuple[int, int, int, int] | None]] = []
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(UNDO_LIMIT)
+        self._timer = new_timer(self, "explorer-recompute", single_shot=True, interval_ms=0)
+        self._timer.timeout.connect(self._on_timer_timeout)
+        self._recompute()
+
+    # ----------------------------------------------------------------- reading
+    @property
+    def image(self) -> np.ndarray:
+        """The current input, (H, W) or (H, W, 3) float64. Do not modify in place except through a stroke."""
+        return self._image
+
+    @property
+    def image_source(self) -> str:
+        """Where the image came from: a file name, a sample name, 'clipboard' or 'blank canvas'."""
+        return self._image_source
+
+    @property
+    def image_revision(self) -> int:
+        """Increases on every image change (lets views skip redundant work)."""
+        return self._image_revision
+
+    def changed_since(self, revision: int) -> tuple[int, int, int, int] | None:
+        """The rectangle (r0, r1, c0, c1) holding every pixel edited after ``revision``; None if unknown/everything."""
+        if revision == self._image_revision:
+            return (0, 0, 0, 0)
+        rects = [rect for rev, rect in self._edits if rev > revision]
+        if len(rects) != self._image_revision - revision or any(r is None for r in rects):
+            return None
+        return (min(r[0] for r in rects), max(r[1] for r in rects), min(r[2] for r in rects), max(r[3] for r in rects))
+
+    @property
+    def is_rgb(self) -> bool:
+        return self._image.ndim == 3
+
+    @property
+    def kernels(self) -> tuple[np.ndarray, ...]:
+        """The kernel stack as the user edited it (each (kh, kw) or (kh, kw, C))."""
+        return tuple(self._kernels)
+
+    @property
+    def kernel_names(self) -> tuple[str, ...]:
+        return tuple(self._kernel_names)
+
+    @property
+    def conv(self):
+        """The current ``ConvSettings`` (stride, padding, dilation, bias, normalize, flip)."""
+        return self._conv
+
+    @property
+    def activation(self) -> str:
+        return self._activation
+
+    @property
+    def pool(self):
+        """The current ``PoolSettings``, or None when pooling is off."""
+        return self._pool
+
+    @property
+    def result(self):
+        """The last good ``PipelineResult`` (None before the first successful computation)."""
+        return self._result
+
+    @property
+    def error(self) -> str | None:
+        """The message of the failing computation, or None when the current inputs are valid."""
+        return self._error
+
+    def effective_kernels(self) -> np.ndarray:
+        """The stack as computed: (K, kh, kw) for a grey image, (K, kh, kw, C) for RGB.
+
+        Raises CnnExplorerError when the kernels of the stack differ in size.
+        """
+        channels = self._image.shape[2] if self._image.ndim == 3 else 0
+        shapes = {k.shape[:2] for k in self._kernels}
+        if len(shapes) > 1:
+            sizes = ", ".join(f"{n}: {k.shape[0]}x{k.shape[1]}" for n, k in zip(self._kernel_names, self._kernels))
+            raise CnnExplorerError(f"kernels: every kernel of a stack must have the same size ({sizes})")
+        out = []
+        for name, kernel in zip(self._kernel_names, self._kernels):
+            if channels and kernel.ndim == 2:
+                kernel = np.repeat(kernel[:, :, None], channels, axis=2)
+            elif not channels and kernel.ndim == 3:
+                raise CnnExplorerError(
+                    f"kernel {name}: a {kernel.shape[2]}-channel kernel needs an RGB image; switch the input to RGB"
+                )
+            elif channels and kernel.ndim == 3 and kernel.shape[2] != channels:
+                raise CnnExplorerError(
+                    f"kernel {name}: has {kernel.shape[2]} channels but the image has {channels}"
+                )
+            out.append(kernel)
+        return np.stack(out)
+
+    # ----------------------------------------------------------------- writing
+    def set_image(self, image: np.ndarray, *, source: str = "", text: str = "Change image", undoable: bool = True) -> None:
+        """Replace the image (undoable). ``image``: (H, W) or (H, W, 3), any real dtype."""
+        new = np.array(image, dtype=np.float64, copy=True)
+        if new.ndim not in (2, 3) or new.size == 0 or (new.ndim == 3 and new.shape[2] not in (1, 3)):
+            raise CnnExplorerError(f"image: expected an (H, W) or (H, W, 3) array, got shape {new.shape}")
+        if new.ndim == 3 and new.shape[2] == 1:
+            new = new[:, :, 0]
+        if undoable:
+            self.undo_stack.push(_ImageCommand(self, self._image, self._image_source, new, source or self._image_source, text))
+        else:
+            self._apply_image(new, source or self._image_source)
+
+    def set_color_mode(self, rgb: bool) -> None:
+        """Convert the image to RGB (channels repeated) or to grey (ITU-R 601 luma), undoable."""
+        if rgb == self.is_rgb:
+            return
+        if rgb:
+            new = np.repeat(self._image[:, :, None], 3, axis=2)
+        else:
+            new = self._image @ np.array([0.299, 0.587, 0.114])
+        self.set_image(new, text="RGB" if rgb else "Greyscale")
+
+    def notify_image_edited(self, rect: tuple[int, int, int, int] | None = None) -> None:
+        """The image was modified in place (a stroke): tell the views and recompute.
+
+        ``rect`` = (r0, r1, c0, c1), end-exclusive, bounds the edited pixels (None: anything may have changed).
+        """
+        self._image_revision += 1
+        self._edits.append((self._image_revision, None if rect is None else tuple(int(v) for v in rect)))
+        del self._edits[:-64]
+        self.image_changed.emit()
+        self.schedule()
+
+    def push_stroke(self, before: np.ndarray, text: str = "Stroke") -> None:
+        """Record a finished in-place stroke for undo; ``before`` is the image as it was at the stroke's start."""
+        changed = np.any(before != self._image, axis=2) if self._image.ndim == 3 else before != self._image
+        if before.shape != self._image.shape or not changed.any():
+            return
+        rows = np.flatnonzero(changed.any(axis=1))
+        cols = np.flatnonzero(changed.any(axis=0))
+        r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        self.undo_stack.push(
+            _PatchCommand(self, (r0, c0), before[r0:r1, c0:c1].copy(), self._image[r0:r1, c0:c1].copy(), text)
+        )
+
+    def set_cell(self, row: int, col: int, value: float | Sequence[float], text: str = "Set pixel") -> None:
+        """Set one pixel (undoable); ``value`` is a number, or one per channel for RGB."""
+        before = self._image[row : row + 1, col : col + 1].copy()
+        after = before.copy()
+        after[0, 0] = value
+        if np.array_equal(before, after):
+            return
+        self.undo_stack.push(_PatchCommand(self, (row, col), before, after, text))
+
+    def set_kernels(self, kernels: Sequence[np.ndarray], names: Sequence[str] | None = None, *, text: str = "Change kernels") -> None:
+        """Replace the whole stack (undoable). Each kernel is validated by ``core.kernels.validate_kernel``."""
+        from cnn_explorer.core.kernels import validate_kernel
+
+        if not len(kernels):
+            raise CnnExplorerError("kernels: the stack needs at least one kernel")
+        new = [validate_kernel(k) for k in kernels]
+        new_names = list(names) if names is not None else [f"kernel {i + 1}" for i in range(len(new))]
+        if len(new_names) != len(new):
+            raise CnnExplorerError(f"kernels: {len(new)} kernels but {len(new_names)} names")
+        self.undo_stack.push(_KernelsCommand(self, list(self._kernels), list(self._kernel_names), new, new_names, text))
+
+    def set_kernel(self, index: int, kernel: np.ndarray, name: str | None = None, *, text: str = "Edit kernel") -> None:
+        """Replace kernel ``index`` of the stack (undoable)."""
+        kernels = list(self._kernels)
+        names = list(self._kernel_names)
+        kernels[index] = kernel
+        if name is not None:
+            names[index] = name
+        if all(np.array_equal(a, b) and a.shape == b.shape for a, b in zip(kernels, self._kernels)) and names == self._kernel_names:
+            return
+        self.set_kernels(kernels, names, text=text)
+
+    def set_settings(self, conv=None, activation: str | None = None, pool: Any = ..., *, text: str = "Change settings") -> None:
+        """Change any of conv settings, activation and pooling (``pool=None`` turns pooling off), undoable."""
+        new = (
+            self._conv if conv is None else conv,
+            self._activation if activation is None else activation,
+            self._pool if pool is ... else pool,
+        )
+        old = (self._conv, self._activation, self._pool)
+        if new == old:
+            return
+        self.undo_stack.push(_SettingsCommand(self, old, new, text))
+
+    def apply_sample(self, sample) -> None:
+        """Load a ``core.samples.Sample``: its image, kernel(s) and settings, as one undo step."""
+        from cnn_explorer.core.kernels import resolve_kernel
+
+        if sample.kernels:
+            kernels = [resolve_kernel(k) if isinstance(k, str) else np.asarray(k, dtype=np.float64) for k in sample.kernels]
+            names = [k if isinstance(k, str) else f"kernel {i + 1}" for i, k in enumerate(sample.kernels)]
+        elif sample.kernel is not None:
+            spec = sample.kernel
+            kernels = [resolve_kernel(spec) if isinstance(spec, str) else np.asarray(spec, dtype=np.float64)]
+            names = [spec if isinstance(spec, str) else f"{sample.name} kernel"]
+        else:
+            kernels, names = list(self._kernels), list(self._kernel_names)
+        self.undo_stack.beginMacro(f"Sample {sample.name}")
+        try:
+            self.set_image(sample.image, source=sample.name, text="Load sample")
+            self.set_kernels(kernels, names)
+            self.set_settings(sample.conv, sample.activation, sample.pool)
+        finally:
+            self.undo_stack.endMacro()
+
+    # ----------------------------------------------------------------- computing
+    def schedule(self) -> None:
+        """Ask for a recomputation in the next event-loop turn (many requests -> one computation)."""
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def recompute_now(self) -> None:
+        """Compute immediately (flushes a pending request); used by tests and benchmarks."""
+        self._timer.stop()
+        self._recompute()
+
+    def stop(self) -> None:
+        """Cancel pending work (called when the window closes)."""
+        self._timer.stop()
+
+    def _on_timer_timeout(self) -> None:
+        self._recompute()
+
+    def _recompute(self) -> None:
+        from cnn_explorer.core.pipeline import run_pipeline
+
+        try:
+            result = run_pipeline(self._image, self.effective_kernels(), self._conv, self._activation, self._pool)
+        except CnnExplorerError as exc:
+            self._error = " ".join(str(exc).split()) or "invalid settings"
+            self.error_occurred.emit(self._error)
+            return
+        had_error = self._error is not None
+        self._error = None
+        self._result = result
+        if had_error:
+            self.error_cleared.emit()
+        self.result_changed.emit(result)
+
+    # ----------------------------------------------------------------- used by the undo commands
+    def _apply_image(self, image: np.ndarray, source: str) -> None:
+        self._image = image
+        self._image_source = source
+        self.notify_image_edited()
+
+    def _apply_patch(self, origin: tuple[int, int], patch: np.ndarray) -> None:
+        r, c = origin
+        self._image[r : r + patch.shape[0], c : c + patch.shape[1]] = patch
+        self.notify_image_edited((r, r + patch.shape[0], c, c + patch.shape[1]))
+
+    def _apply_kernels(self, kernels: list[np.ndarray], names: list[str]) -> None:
+        self._kernels = list(kernels)
+        self._kernel_names = list(names)
+        self.kernels_changed.emit()
+        self.schedule()
+
+    def _apply_settings(self, settings: tuple) -> None:
+        self._conv, self._activation, self._pool = settings
+        self.settings_changed.emit()
+        self.schedule()
+
+
+class _ImageCommand(QUndoCommand):
+    def __init__(self, state: ExplorerState, old, old_source, new, new_source, text: str) -> None:
+        super().__init__(text)
+        self._state, self._old, self._old_source, self._new, self._new_source = state, old, old_source, new, new_source
+
+    def redo(self) -> None:
+        self._state._apply_image(self._new, self._new_source)
+
+    def undo(self) -> None:
+        self._state._apply_image(self._old, self._old_source)
+
+
+class _PatchCommand(QUndoCommand):
+    """A rectangle of pixels before and after; the first redo re-applies what a stroke already drew (harmless)."""
+
+    def __init__(self, state: ExplorerState, origin, before, after, text: str) -> None:
+        super().__init__(text)
+        self._state, self._origin, self._before, self._after = state, origin, before, after
+
+    def redo(self) -> None:
+        self._state._apply_patch(self._origin, self._after)
+
+    def undo(self) -> None:
+        self._state._apply_patch(self._origin, self._before)
+
+
+class _KernelsCommand(QUndoCommand):
+    def __init__(self, state: ExplorerState, old, old_names, new, new_names, text: str) -> None:
+        super().__init__(text)
+        self._state, self._old, self._old_names, self._new, self._new_names = state, old, old_names, new, new_names
+
+    def redo(self) -> None:
+        self._state._apply_kernels(self._new, self._new_names)
+
+    def undo(self) -> None:
+        self._state._apply_kernels(self._old, self._old_names)
+
+
+class _SettingsCommand(QUndoCommand):
+    def __init__(self, state: ExplorerState, old: tuple, new: tuple, text: str) -> None:
+        super().__init__(text)
+        self._state, self._old, self._new = state, old, new
+
+    def redo(self) -> None:
+        self._state._apply_settings(self._new)
+
+    def undo(self) -> None:
+        self._state._apply_settings(self._old)

@@ -1,0 +1,64 @@
+"""Presenter scale: one factor that enlarges fonts, numbers and grids together (Ctrl+= / Ctrl+- / Ctrl+0).
+
+The factor multiplies the application's base font size; views that draw their
+own numbers or grids connect to ``scale_changed`` (or get ``set_scale(f)`` from
+the page) and multiply their cell sizes and font sizes by it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication
+
+#: The steps Zoom in / Zoom out walk through (1.0 = normal size).
+STEPS = (0.75, 0.9, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
+
+
+class PresenterScale(QObject):
+    """The current presenter scale factor; changing it rescales the application font."""
+
+    scale_changed = Signal(float)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._factor = 1.0
+        app = QApplication.instance()
+        self._base_font = QFont(app.font()) if app is not None else QFont()
+
+    @property
+    def factor(self) -> float:
+        return self._factor
+
+    def set_factor(self, factor: float) -> None:
+        """Set the factor (clamped to the range of STEPS) and rescale the application font."""
+        factor = min(max(float(factor), STEPS[0]), STEPS[-1])
+        if abs(factor - self._factor) < 1e-9:
+            return
+        self._factor = factor
+        app = QApplication.instance()
+        if app is not None:
+            font = QFont(self._base_font)
+            base = self._base_font.pointSizeF() if self._base_font.pointSizeF() > 0 else 9.0
+            font.setPointSizeF(base * factor)
+            app.setFont(font)
+            # With an application style sheet, setFont() no longer reaches widgets already shown:
+            # the size goes into the style sheet too (which re-polishes every widget).
+            from cnn_explorer.ui.theme import style_sheet
+
+            app.setStyleSheet(style_sheet(None if factor == 1.0 else base * factor))
+        self.scale_changed.emit(factor)
+
+    def zoom_in(self) -> None:
+        self.set_factor(next((s for s in STEPS if s > self._factor + 1e-9), STEPS[-1]))
+
+    def zoom_out(self) -> None:
+        self.set_factor(next((s for s in reversed(STEPS) if s < self._factor - 1e-9), STEPS[0]))
+
+    def reset(self) -> None:
+        self.set_factor(1.0)
+
+
+def scaled(value: float, factor: float) -> int:
+    """``value`` pixels at presenter scale ``factor``, rounded, at least 1."""
+    return max(1, round(value * factor))

@@ -1,0 +1,1 @@
+"""The training page: build a CNN, train it live, watch its features form."""

@@ -1,0 +1,143 @@
+"""TrainController: starts, stops and resumes training runs for the page, and keeps the trained model.
+
+Runs a :class:`TrainSession` on a :class:`GeneratorWorker` (updates at most
+~20 a second; epoch ends and the final record always arrive). The GUI thread
+never touches the model while a run is going: probe images reach the worker
+through a :class:`ProbeRequest`. After a run (finished, stopped or failed)
+the model is the last good one and can be resumed, saved or handed on.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QObject, Signal
+
+from cnn_explorer.ui.train.session import FirstLayerKernels, LiveUpdate, ProbeRequest, TrainSession
+from cnn_explorer.ui.workers import GeneratorWorker
+
+
+@dataclass
+class TrainedModel:
+    """The page's current model and what it was trained on (``history``: EpochRecords over every run)."""
+
+    model: Any
+    spec: Any
+    class_names: tuple[str, ...]
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+    history: list = field(default_factory=list)
+    steps: int = 0
+    dataset_name: str = ""
+    input_shape: tuple[int, int, int] = (0, 0, 0)
+
+
+class TrainController(QObject):
+    """Owns the worker; ``updated(LiveUpdate)`` carries every record, ``run_ended(ok, message)`` the end."""
+
+    updated = Signal(object)
+    run_started = Signal()
+    run_ended = Signal(bool, str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.probe = ProbeRequest()
+        self.trained: TrainedModel | None = None
+        self.session: TrainSession | None = None
+        self.filter_history: list[tuple[int, np.ndarray]] = []
+        self.kernels: FirstLayerKernels | None = None
+        self._worker: GeneratorWorker | None = None
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+
+    # ------------------------------------------------------------------ state
+    def is_running(self) -> bool:
+        return self._worker is not None and self._worker.is_running()
+
+    def can_resume(self, spec, dataset) -> bool:
+        """True when the current model was trained from this spec on data of this shape and these classes."""
+        t = self.trained
+        return (t is not None and dataset is not None and not self.is_running()
+                and t.spec.layers == spec.layers and tuple(t.input_shape) == tuple(dataset.input_shape)
+                and tuple(t.class_names) == tuple(dataset.class_names))
+
+    # ------------------------------------------------------------------ runs
+    def start(self, spec, dataset, config, *, resume: bool = False) -> None:
+        """Train a new model from ``spec`` (or, with ``resume``, continue the current one) on ``dataset``."""
+        if self.is_running():
+            return
+        model, step_offset, epoch_offset = None, 0, 0
+        if resume and self.trained is not None:
+            model, step_offset, epoch_offset = self.trained.model, self.trained.steps, len(self.trained.history)
+        else:
+            self.filter_history = []
+        kernels = self.kernels if self.kernels and self.kernels.kernels else None
+        session = TrainSession(spec, dataset, config, model=model, kernels=kernels, probe=self.probe,
+                               step_offset=step_offset, epoch_offset=epoch_offset)
+        session.filter_history = self.filter_history  # the timeline continues across Resume
+        self.session = session
+        history = list(self.trained.history) if resume and self.trained is not None else []
+        self._pending = (spec, dataset, history)
+        worker = GeneratorWorker(session.steps, None, max_rate_hz=20.0,
+                                 always=lambda u: u.kind != "batch", name="train-worker")
+        worker.progressed.connect(self._on_worker_progressed)
+        worker.finished.connect(self._on_worker_finished)
+        self._worker = worker
+        worker.start()
+        self.run_started.emit()
+
+    def stop(self) -> None:
+        """Ask the run to stop at its next step (returns at once; ``run_ended`` follows)."""
+        if self._worker is not None:
+            self._worker.cancel()
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Stop the run and wait for its thread; True when no thread is left running."""
+        worker = self._worker
+        if worker is None:
+            return True
+        ended = worker.wait(timeout_ms)
+        return ended
+
+    # ------------------------------------------------------------------ worker slots
+    def _on_worker_progressed(self, update: LiveUpdate) -> None:
+        if update.kind == "started" and update.model is not None:
+            spec, dataset, history = self._pending
+            self.trained = TrainedModel(update.model, self.session.run.spec or spec, tuple(dataset.class_names),
+                                        tuple(dataset.mean), tuple(dataset.std), history, update.step, dataset.name,
+                                        tuple(dataset.input_shape))
+        elif self.trained is not None:
+            if update.kind == "epoch":
+                self.trained.history.append(replace(update.record, epoch=update.epoch))
+            if update.kind in ("batch", "epoch", "finished"):
+                self.trained.steps = max(self.trained.steps, update.step)
+        self.updated.emit(update)
+
+    def _on_worker_finished(self, ok: bool, message: str) -> None:
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.deleteLater()
+        if not ok and self.trained is not None and self.session is not None:
+            self.trained.history = [h for h in self.trained.history if h.epoch <= self.session.last_good_epoch]
+        self.run_ended.emit(ok, message)
+
+    # ------------------------------------------------------------------ the model, when idle
+    def adopt(self, loaded) -> None:
+        """Make a loaded model (core.checkpoints.LoadedModel) the current one."""
+        spec = loaded.spec
+        history = list(loaded.history or [])
+        self.trained = TrainedModel(loaded.model, spec, tuple(loaded.class_names), tuple(loaded.mean),
+                                    tuple(loaded.std), history, 0, "", tuple(spec.input_shape))
+        self.filter_history = []
+
+    def export_copy(self):
+        """A LoadedModel with a CPU, eval-mode copy of the current model (further training leaves it alone)."""
+        from cnn_explorer.core.checkpoints import LoadedModel
+
+        t = self.trained
+        model = copy.deepcopy(t.model).cpu().eval()
+        return LoadedModel(model, t.spec, t.class_names, t.mean, t.std, list(t.history))

@@ -1,0 +1,254 @@
+"""DataPanel: pick and load a dataset (in a worker thread), preview labelled samples, class counts and the split.
+
+Names: the bundled MNIST sample, the synthetic sets, the downloadable sets
+(loaded from the cache, downloaded on request with a clear message when
+offline), or a folder / file chosen with a dialog. ``dataset_loaded(dataset)``
+follows a successful load; a failure keeps the previous dataset and shows why.
+The first load also imports torch on the worker and lists the devices.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import (
+    QComboBox, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget,
+)
+
+from cnn_explorer.core.datasets import list_datasets, load_dataset
+from cnn_explorer.ui.train.image_grid import ImageGrid, image_picture
+from cnn_explorer.ui.widgets.inline_message import InlineMessage
+from cnn_explorer.ui.workers import GeneratorWorker
+
+PREVIEW_COUNT = 24
+DEFAULT_DATASET = "xo"
+
+
+def describe_devices() -> list[tuple[str, str]]:
+    """(name, description) for "auto", "cpu" and each CUDA / MPS device here (imports torch: call off the GUI thread)."""
+    import torch
+
+    from cnn_explorer.core.devices import describe_device, pick_device
+
+    out = [("auto", f"auto — {describe_device(pick_device('auto'))}"), ("cpu", describe_device(torch.device("cpu")))]
+    for i in range(torch.cuda.device_count() if torch.cuda.is_available() else 0):
+        out.append((f"cuda:{i}", describe_device(torch.device(f"cuda:{i}"))))
+    backend = getattr(torch.backends, "mps", None)
+    if backend is not None and backend.is_available():
+        out.append(("mps", "MPS: Apple GPU"))
+    return out
+
+
+class _ProgressRelay(QObject):
+    """Carries download progress from the worker thread to the GUI thread (queued)."""
+
+    progressed = Signal(object, object, str)
+
+
+class LoaderJobs:
+    """The panel's loading worker, held outside the widget so a deleted page can still join its thread."""
+
+    def __init__(self) -> None:
+        self.worker: GeneratorWorker | None = None
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        worker = self.worker
+        return worker.wait(timeout_ms) if worker is not None else True
+
+
+class DataPanel(QWidget):
+    """The dataset chooser and preview; ``dataset`` is the loaded Dataset (or None before the first load)."""
+
+    dataset_loaded = Signal(object)
+    devices_found = Signal(object)
+    loading_changed = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.dataset = None
+        self.jobs = LoaderJobs()
+        self._devices_listed = False
+        self._paths: list[str] = []
+        self.combo = QComboBox(self)
+        self.combo.setToolTip("Bundled, synthetic and downloadable datasets, or a folder/file you open")
+        self._fill_combo()
+        self.load_button = QPushButton("Load", self)
+        self.load_button.setToolTip("Load the chosen dataset (downloads a missing one into the cache)")
+        self.folder_button = QPushButton("Folder…", self)
+        self.folder_button.setToolTip("An image folder with one sub-folder per class, an IDX folder or CIFAR-10 batches")
+        self.file_button = QPushButton("File…", self)
+        self.file_button.setToolTip("An .npz with 'images' and 'labels'")
+        self.load_button.clicked.connect(self._on_load_clicked)
+        self.folder_button.clicked.connect(self._on_folder_clicked)
+        self.file_button.clicked.connect(self._on_file_clicked)
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 0)
+        self.progress.hide()
+        self.message = InlineMessage(self)
+        self.summary = QLabel("No dataset loaded yet.", self)
+        self.summary.setWordWrap(True)
+        self.preview = ImageGrid(40, self, max_rows=3)
+        self.counts = QLabel(self)
+        self.counts.setWordWrap(True)
+        self.relay = _ProgressRelay(self)
+        self.relay.progressed.connect(self._on_relay_progressed)
+
+        row = QHBoxLayout()
+        row.addWidget(self.combo, 1)
+        row.addWidget(self.load_button)
+        row2 = QHBoxLayout()
+        row2.addWidget(QLabel("Or open:", self))
+        row2.addWidget(self.folder_button)
+        row2.addWidget(self.file_button)
+        row2.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addLayout(row2)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.message)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.preview)
+        layout.addWidget(self.counts)
+        layout.addStretch(1)
+
+    def _fill_combo(self) -> None:
+        self.combo.clear()
+        for info in list_datasets():
+            label = info.name
+            if info.kind == "download":
+                label += "  (cached)" if info.available else "  (download)"
+            self.combo.addItem(label, info.name)
+            self.combo.setItemData(self.combo.count() - 1, info.description, 3)  # ToolTipRole
+        for path in self._paths:
+            self.combo.addItem(Path(path).name or path, path)
+        self.combo.setCurrentIndex(max(0, self.combo.findData(DEFAULT_DATASET)))
+
+    # ------------------------------------------------------------------ loading
+    def is_loading(self) -> bool:
+        return self.jobs.worker is not None and self.jobs.worker.is_running()
+
+    def load(self, name_or_path: str, *, seed: int = 0) -> None:
+        """Load ``name_or_path`` on a worker thread (a second request while one runs is ignored)."""
+        if self.is_loading():
+            return
+        index = self.combo.findData(name_or_path)
+        if index < 0:
+            self._paths.append(name_or_path)
+            self._fill_combo()
+            index = self.combo.findData(name_or_path)
+        self.combo.setCurrentIndex(index)
+        list_devices = not self._devices_listed
+        relay = self.relay
+        last = [0.0]
+
+        def progress(done, total, message):
+            now = time.perf_counter()
+            if now - last[0] > 0.1:
+                last[0] = now
+                relay.progressed.emit(done, total, message)
+
+        def job(_cancel):
+            dataset = load_dataset(name_or_path, seed=seed, download=True, progress=progress)
+            devices = describe_devices() if list_devices else None
+            yield dataset, devices
+
+        self.message.show_info(f"Loading {name_or_path}…")
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self._set_enabled(False)
+        worker = GeneratorWorker(job, None, name="dataset-loader")
+        worker.progressed.connect(self._on_worker_progressed)
+        worker.finished.connect(self._on_worker_finished)
+        self.jobs.worker = worker
+        self.loading_changed.emit(True)
+        worker.start()
+
+    def _set_enabled(self, enabled: bool) -> None:
+        for w in (self.combo, self.load_button, self.folder_button, self.file_button):
+            w.setEnabled(enabled)
+
+    # ------------------------------------------------------------------ slots
+    def _on_load_clicked(self) -> None:
+        self.load(self.combo.currentData())
+
+    def _on_folder_clicked(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open a dataset folder")
+        if path:
+            self.load(path)
+
+    def _on_file_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a dataset file", "", "NumPy archives (*.npz);;All files (*)")
+        if path:
+            self.load(path)
+
+    def _on_relay_progressed(self, done, total, message: str) -> None:
+        if total:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(int(1000 * done / total))
+        self.message.show_info(message or f"Downloading… {done / 1e6:.1f} MB")
+
+    def _on_worker_progressed(self, result) -> None:
+        dataset, devices = result
+        if devices is not None:
+            self._devices_listed = True
+            self.devices_found.emit(devices)
+        self.dataset = dataset
+        self._show(dataset)
+        self.dataset_loaded.emit(dataset)
+
+    def _on_worker_finished(self, ok: bool, message: str) -> None:
+        worker, self.jobs.worker = self.jobs.worker, None
+        if worker is not None:
+            worker.deleteLater()
+        self.progress.hide()
+        self._set_enabled(True)
+        self._fill_combo_keep()
+        if ok:
+            self.message.clear_message()
+        else:
+            kept = f" (still using {self.dataset.name})" if self.dataset is not None else ""
+            self.message.show_error(message + kept)
+        self.loading_changed.emit(False)
+
+    def _fill_combo_keep(self) -> None:
+        data = self.combo.currentData()
+        self._fill_combo()
+        index = self.combo.findData(data)
+        if index >= 0:
+            self.combo.setCurrentIndex(index)
+
+    # ------------------------------------------------------------------ showing
+    def _show(self, ds) -> None:
+        h, w, c = ds.input_shape
+        self.summary.setText(
+            f"<b>{ds.name}</b>: {ds.num_classes} classes, {h}×{w}×{c}<br>"
+            f"split: train <b>{len(ds.train_y):,}</b> · validation <b>{len(ds.val_y):,}</b> · "
+            f"test <b>{len(ds.test_y):,}</b>")
+        self.summary.setToolTip(ds.summary())
+        x, y = (ds.train_x, ds.train_y) if len(ds.train_y) else (ds.test_x, ds.test_y)
+        picks = _spread(y, ds.num_classes, PREVIEW_COUNT)
+        self.preview.set_pictures([image_picture(x[i]) for i in picks], [ds.class_names[y[i]] for i in picks])
+        counts = ds.class_counts("train") + ds.class_counts("val") + ds.class_counts("test")
+        self.counts.setText("Images per class: " + ", ".join(
+            f"{name} {count:,}" for name, count in zip(ds.class_names, counts)))
+
+    def set_scale(self, factor: float) -> None:
+        self.preview.set_scale(factor)
+
+
+def _spread(y: np.ndarray, classes: int, count: int) -> list[int]:
+    """Up to ``count`` indices taking each class in turn (so every class shows)."""
+    by_class = [np.flatnonzero(y == k) for k in range(classes)]
+    out: list[int] = []
+    depth = 0
+    while len(out) < min(count, len(y)):
+        row = [int(c[depth]) for c in by_class if depth < len(c)]
+        if not row:
+            break
+        out.extend(row[: count - len(out)])
+        depth += 1
+    return out

@@ -1,0 +1,493 @@
+"""TrainPage: build a CNN, train it live, watch its features form.
+
+Left: tabs Model (layer list, layer form, shape table), Code (PyTorch |
+Keras), Data (dataset, preview, split) and Training (settings, hand-made
+kernels). Right: Train / Stop / Resume, progress, and tabs Live (curves,
+filters, probe and its feature maps), Filter timeline and Results (test
+accuracy, confusion matrix, misclassified images, save / load / use in Classify).
+
+The page never blocks: datasets load and models train on worker threads,
+updates arrive at most ~20 times a second. Hooks for the window:
+``set_kernel_provider``, ``model_trained``, ``shutdown`` (also ``stop``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal
+from PySide6.QtWidgets import (
+    QFileDialog, QFrame, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSplitter,
+    QTabWidget, QVBoxLayout, QWidget,
+)
+
+from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.model_spec import Conv2D
+from cnn_explorer.ui.lifecycle import new_timer
+from cnn_explorer.ui.train.code_view import CodeView
+from cnn_explorer.ui.train.controller import TrainController
+from cnn_explorer.ui.train.data_panel import DEFAULT_DATASET, DataPanel
+from cnn_explorer.ui.train.kernels_panel import KernelsPanel
+from cnn_explorer.ui.train.layer_form import LayerForm
+from cnn_explorer.ui.train.layer_list import LayerList
+from cnn_explorer.ui.train.live_view import LiveView
+from cnn_explorer.ui.train.results_view import ResultsView
+from cnn_explorer.ui.train.settings_form import SettingsForm
+from cnn_explorer.ui.train.shape_table import ShapeTable
+from cnn_explorer.ui.train.spec_state import SpecState
+from cnn_explorer.ui.train.timeline import TimelineView
+from cnn_explorer.ui.widgets.inline_message import InlineMessage
+
+
+def _scroll(widget: QWidget, parent: QWidget) -> QScrollArea:
+    area = QScrollArea(parent)
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    return area
+
+
+def _group(title: str, widget: QWidget, parent: QWidget) -> QGroupBox:
+    box = QGroupBox(title, parent)
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(4, 4, 4, 4)
+    layout.addWidget(widget)
+    return box
+
+
+def _format_eta(seconds: float) -> str:
+    if not np.isfinite(seconds):
+        return "…"
+    seconds = int(round(seconds))
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
+class TrainPage(QWidget):
+    """The training page; ``model_trained(LoadedModel)`` when the user hands the model to Classify."""
+
+    model_trained = Signal(object)
+    status_message = Signal(str)
+    run_finished = Signal(bool, str)
+
+    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.state = SpecState(parent=self)
+        self.undo_stack = self.state.undo_stack
+        self.controller = TrainController()  # no parent: it outlives the page's widgets until its thread ends
+        self._last_predictions = None
+        self._probe_dirty = False
+
+        # ---- left: model, code, data, settings
+        self.layer_list = LayerList(self.state, self)
+        self.layer_form = LayerForm(self)
+        self.shape_table = ShapeTable(self)
+        self.spec_message = InlineMessage(self)
+        self.code_view = CodeView(self)
+        self.data_panel = DataPanel(self)
+        self.settings_form = SettingsForm(settings, self)
+        self.kernels_panel = KernelsPanel(self)
+
+        model_tab = QWidget(self)
+        top = QHBoxLayout()
+        top.addWidget(self.layer_list, 5)
+        top.addWidget(_group("Layer", self.layer_form, model_tab), 4)
+        ml = QVBoxLayout(model_tab)
+        ml.setContentsMargins(4, 4, 4, 4)
+        ml.addLayout(top, 3)
+        ml.addWidget(self.spec_message)
+        ml.addWidget(self.shape_table, 4)
+        training_tab = QWidget(self)
+        tl = QVBoxLayout(training_tab)
+        tl.addWidget(_group("Settings", self.settings_form, training_tab))
+        tl.addWidget(_group("Hand-made kernels in the first conv layer", self.kernels_panel, training_tab))
+        tl.addStretch(1)
+        data_tab = QWidget(self)
+        dl = QVBoxLayout(data_tab)
+        dl.addWidget(self.data_panel)
+        self.left_tabs = QTabWidget(self)
+        self.left_tabs.setDocumentMode(True)
+        self.left_tabs.addTab(model_tab, "Model")
+        self.left_tabs.addTab(self.code_view, "Code")
+        self.left_tabs.addTab(_scroll(data_tab, self), "Data")
+        self.left_tabs.addTab(_scroll(training_tab, self), "Settings")
+
+        # ---- right: controls, progress, live views
+        self.train_button = QPushButton("▶ Train", self)
+        self.train_button.setToolTip("Train a new model from the spec on the dataset")
+        self.stop_button = QPushButton("■ Stop", self)
+        self.resume_button = QPushButton("Resume", self)
+        self.resume_button.setToolTip("Continue training the current model for more epochs")
+        self.save_button = QPushButton("Save…", self)
+        self.load_button = QPushButton("Load…", self)
+        self.classify_button = QPushButton("Use in Classify", self)
+        self.classify_button.setToolTip("Hand the trained model to the Classify page")
+        self.progress = QProgressBar(self)
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("ready")
+        self.progress.setValue(0)
+        self.run_label = QLabel(self)
+        self.run_message = InlineMessage(self)
+        self.live = LiveView(self)
+        self.timeline = TimelineView(self)
+        self.results = ResultsView(self)
+        self.right_tabs = QTabWidget(self)
+        self.right_tabs.setDocumentMode(True)
+        self.right_tabs.addTab(self.live, "Live")
+        self.right_tabs.addTab(self.timeline, "Filter timeline")
+        self.right_tabs.addTab(_scroll(self.results, self), "Results")
+
+        buttons = QHBoxLayout()
+        for b in (self.train_button, self.stop_button, self.resume_button):
+            buttons.addWidget(b)
+        buttons.addWidget(self.progress, 1)
+        for b in (self.save_button, self.load_button, self.classify_button):
+            buttons.addWidget(b)
+        right = QWidget(self)
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addLayout(buttons)
+        rl.addWidget(self.run_label)
+        rl.addWidget(self.run_message)
+        rl.addWidget(self.right_tabs, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.left_tabs)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 4)
+        self.splitter.setStretchFactor(1, 6)
+        self.splitter.setSizes([520, 840])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.splitter)
+
+        self._probe_timer = new_timer(self, "train-probe", single_shot=True, interval_ms=50)
+        self._probe_timer.timeout.connect(self._on_probe_timer_timeout)
+
+        # ---- wiring
+        self.state.spec_changed.connect(self._on_state_spec_changed)
+        self.layer_list.current_changed.connect(self._on_layer_list_current_changed)
+        self.layer_list.status_message.connect(self.status_message)
+        self.layer_form.layer_edited.connect(self._on_layer_form_layer_edited)
+        self.data_panel.dataset_loaded.connect(self._on_data_dataset_loaded)
+        self.data_panel.devices_found.connect(self.settings_form.set_devices)
+        self.data_panel.loading_changed.connect(lambda _l: self._update_buttons())
+        self.kernels_panel.kernels_changed.connect(self._on_kernels_changed)
+        self.kernels_panel.kernel_size_requested.connect(self._on_kernel_size_requested)
+        self.live.probe_changed.connect(self._on_live_probe_changed)
+        self.train_button.clicked.connect(self.train)
+        self.stop_button.clicked.connect(self.stop_training)
+        self.resume_button.clicked.connect(self.resume)
+        self.save_button.clicked.connect(self._on_save_clicked)
+        self.load_button.clicked.connect(self._on_load_clicked)
+        self.classify_button.clicked.connect(self.use_in_classify)
+        self.controller.updated.connect(self._on_controller_updated)
+        self.controller.run_ended.connect(self._on_controller_run_ended)
+
+        # a page deleted without shutdown() (no closeEvent) still stops and joins its threads
+        controller, loader = self.controller, self.data_panel.jobs
+        self.destroyed.connect(lambda *_: (controller.shutdown(), loader.shutdown()))
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(loader.shutdown)
+        self._on_state_spec_changed(self.state.spec)
+        self._update_buttons()
+        self._first_load_done = False
+
+    # ================================================================== hooks for the window
+    def set_kernel_provider(self, provider) -> None:
+        """``provider()`` -> [(name, (kh, kw[, C]) array)]: the explorer's current kernels."""
+        self.kernels_panel.set_provider(provider)
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Stop training and dataset loading and wait for their threads; True when none is left running."""
+        self.timeline.stop()
+        self._probe_timer.stop()
+        ok = self.controller.shutdown(timeout_ms)
+        return self.data_panel.jobs.shutdown(timeout_ms) and ok
+
+    def stop(self) -> None:
+        """The window calls this on close: same as :meth:`shutdown`."""
+        self.shutdown()
+
+    def set_scale(self, factor: float) -> None:
+        for view in (self.live, self.timeline, self.results, self.data_panel, self.kernels_panel):
+            view.set_scale(factor)
+
+    # ================================================================== actions
+    def load_dataset(self, name_or_path: str) -> None:
+        self.data_panel.load(name_or_path, seed=self.settings_form.seed.value())
+
+    def train(self) -> None:
+        self._start(resume=False)
+
+    def resume(self) -> None:
+        self._start(resume=True)
+
+    def stop_training(self) -> None:
+        self.controller.stop()
+        self.run_label.setText("Stopping…")
+
+    def is_training(self) -> bool:
+        return self.controller.is_running()
+
+    def use_in_classify(self) -> None:
+        if self.controller.trained is None or self.controller.is_running():
+            return
+        self.model_trained.emit(self.controller.export_copy())
+        self.status_message.emit("The trained model is now on the Classify page")
+
+    def save_model(self, path) -> Path:
+        """Save the current model (safetensors + JSON) at ``path``; returns the JSON path."""
+        from cnn_explorer.core.checkpoints import save_model
+
+        t = self.controller.trained
+        if t is None:
+            raise CnnExplorerError("save: there is no trained model yet")
+        text = str(path)
+        for suffix in (".json", ".safetensors"):
+            if text.endswith(suffix):
+                text = text[: -len(suffix)]
+        return save_model(text, t.model, t.spec, class_names=t.class_names, mean=t.mean, std=t.std,
+                          history=t.history)
+
+    def load_model(self, path) -> None:
+        """Load a saved model (refusing pickles) and make it the current one; its spec replaces the edited one."""
+        from cnn_explorer.core.checkpoints import load_model
+
+        loaded = load_model(path)
+        self.controller.adopt(loaded)
+        self.state.set_spec(loaded.spec, "Load model")
+        self.results.clear()
+        self.results.accuracy_label.setText(f"Loaded {Path(str(path)).name}: {len(loaded.history)} epochs of "
+                                            "history. Resume continues it on data of the same shape.")
+        self.live.curves.clear()
+        for h in loaded.history:
+            self.live.curves.add_epoch(h.epoch, h.train_loss, h.train_accuracy, h.val_loss, h.val_accuracy)
+        self.live.curves.redraw()
+        self._show_model_filters()
+        self._probe_dirty = True
+        self._probe_timer.start()
+        self._update_buttons()
+
+    # ================================================================== internals
+    def _start(self, resume: bool) -> None:
+        ds = self.data_panel.dataset
+        if ds is None or self.controller.is_running() or self.state.error is not None:
+            return
+        try:
+            config = self.settings_form.config()
+        except CnnExplorerError as exc:
+            self.run_message.show_error(str(exc))
+            return
+        if resume and not self.controller.can_resume(self.state.spec, ds):
+            self.run_message.show_error("Resume: the model or the data changed since training; Train starts anew")
+            return
+        self.run_message.clear_message()
+        self.controller.kernels = self.kernels_panel.kernels if self.kernels_panel.is_valid() else None
+        self.controller.probe.set(self.live.canvas.image())
+        if not resume:
+            self.live.curves.clear()
+            self.live.activations.serial = -1
+        self.results.clear()
+        self._last_predictions = None
+        self.progress.setRange(0, 0)
+        self.progress.setFormat("starting…")
+        self.run_label.setText("Building the model…")
+        self.controller.start(self.state.spec, ds, config, resume=resume)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        running = self.controller.is_running()
+        loading = self.data_panel.is_loading()
+        ds = self.data_panel.dataset
+        ok_spec = self.state.error is None
+        can_train = not running and not loading and ds is not None and ok_spec and self.kernels_panel.is_valid()
+        self.train_button.setEnabled(can_train)
+        if not ok_spec:
+            self.train_button.setToolTip(f"Fix the model first: {self.state.error}")
+        elif ds is None:
+            self.train_button.setToolTip("Load a dataset first (Data tab)")
+        elif not self.kernels_panel.is_valid():
+            self.train_button.setToolTip("The hand-made kernels do not fit the first conv layer (Settings tab)")
+        else:
+            self.train_button.setToolTip("Train a new model from the spec on the dataset")
+        self.stop_button.setEnabled(running)
+        self.resume_button.setEnabled(can_train and self.controller.can_resume(self.state.spec, ds))
+        has_model = self.controller.trained is not None and not running
+        self.save_button.setEnabled(has_model)
+        self.classify_button.setEnabled(has_model)
+        self.load_button.setEnabled(not running)
+        self.data_panel.setEnabled(not running)
+        self.layer_list.setEnabled(not running)
+        self.layer_form.setEnabled(not running)
+        self.kernels_panel.setEnabled(not running)
+
+    def _show_model_filters(self) -> None:
+        from cnn_explorer.core.model_build import conv_layers
+
+        t = self.controller.trained
+        convs = conv_layers(t.model) if t is not None else []
+        if convs:
+            filters = convs[0][1].weight.detach().float().cpu().numpy().copy()
+            self.live.show_filters(filters, t.steps)
+            if not self.controller.filter_history:
+                self.controller.filter_history.append((t.steps, filters))
+            self.timeline.set_history(list(self.controller.filter_history))
+
+    # ------------------------------------------------------------------ spec
+    def _on_state_spec_changed(self, spec) -> None:
+        error = self.state.error
+        self.shape_table.show_spec(spec, error)
+        self.code_view.show_spec(spec, error)
+        if error is not None:
+            self.spec_message.show_error(str(error))
+        else:
+            self.spec_message.clear_message()
+        self.kernels_panel.set_spec(spec)
+        self._on_layer_list_current_changed(self.layer_list.current_index())
+        self._update_buttons()
+
+    def _on_layer_list_current_changed(self, index: int) -> None:
+        layers = self.state.spec.layers
+        self.layer_form.show_layer(index, layers[index] if 0 <= index < len(layers) else None)
+
+    def _on_layer_form_layer_edited(self, index: int, layer, field: str) -> None:
+        if 0 <= index < len(self.state.spec.layers):
+            self.state.set_layer(index, layer, field)
+
+    def _on_kernels_changed(self, _kernels) -> None:
+        self._update_buttons()
+
+    def _on_kernel_size_requested(self, size) -> None:
+        from dataclasses import replace
+
+        for i, layer in enumerate(self.state.spec.layers):
+            if isinstance(layer, Conv2D):
+                self.state.set_layer(i, replace(layer, kernel=tuple(size)), "kernel")
+                self.layer_list.list.setCurrentRow(i)
+                break
+
+    # ------------------------------------------------------------------ data
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        if not self._first_load_done and self.data_panel.dataset is None:
+            self._first_load_done = True
+            self.load_dataset(DEFAULT_DATASET)
+
+    def _on_data_dataset_loaded(self, ds) -> None:
+        self._first_load_done = True
+        self.state.adapt_to(ds.input_shape, ds.class_names)
+        self.live.set_dataset(ds)
+        self.status_message.emit(f"Dataset {ds.name}: {len(ds.train_y):,} training images")
+        self._update_buttons()
+
+    # ------------------------------------------------------------------ probe
+    def _on_live_probe_changed(self, image) -> None:
+        self.controller.probe.set(image)
+        if not self.controller.is_running() and self.controller.trained is not None:
+            self._probe_dirty = True
+            if not self._probe_timer.isActive():
+                self._probe_timer.start()
+
+    def _on_probe_timer_timeout(self) -> None:
+        """No run going: the forward pass for the probe runs here, on the GUI thread (one small image)."""
+        t = self.controller.trained
+        if not self._probe_dirty or t is None or self.controller.is_running():
+            return
+        self._probe_dirty = False
+        from cnn_explorer.ui.train.session import ProbeResult, probe_activations
+
+        serial, image = self.controller.probe.get()
+        if image is None or tuple(image.shape) != tuple(t.input_shape):
+            return
+        acts, probs = probe_activations(t.model, image, t.mean, t.std)
+        self.live.activations.show_result(ProbeResult(serial, t.steps, image, acts, probs), t.class_names)
+
+    # ------------------------------------------------------------------ training updates
+    def _on_controller_updated(self, u) -> None:
+        names = self.controller.trained.class_names if self.controller.trained else ()
+        if u.kind == "started":
+            self.run_label.setText(f"Training on {u.device}")
+            self.progress.setRange(0, 1000)
+        elif u.kind == "batch":
+            r = u.record
+            self.progress.setValue(int(1000 * r.step / max(1, r.total_steps)))
+            batch = (r.step - 1) % u.steps_per_epoch + 1
+            self.progress.setFormat(f"epoch {u.epoch} · batch {batch}/{u.steps_per_epoch} · "
+                                    f"ETA {_format_eta(r.eta_s)}")
+            self.live.curves.add_batch(u.step / u.steps_per_epoch, r.loss, r.accuracy)
+            self.run_label.setText(f"loss {r.loss:.4f} · batch accuracy {r.accuracy:.1%} · "
+                                   f"{r.samples_per_s:,.0f} images/s · lr {r.lr:.2g}")
+        elif u.kind == "epoch":
+            r = u.record
+            self.live.curves.add_epoch(u.epoch, r.train_loss, r.train_accuracy, r.val_loss, r.val_accuracy)
+            val = f", validation {r.val_accuracy:.1%}" if np.isfinite(r.val_accuracy) else ""
+            self.run_label.setText(f"Epoch {u.epoch}: training accuracy {r.train_accuracy:.1%}{val}")
+        elif u.kind == "finished":
+            self._last_predictions = u.predictions
+            ds = self.data_panel.dataset
+            self.results.show_results(u.record, names, ds.test_x, ds.test_y, u.predictions)
+            self.progress.setValue(1000)
+        if u.filters is not None:
+            self.live.show_filters(u.filters, u.step)
+        if u.probe is not None and (u.probe.serial, u.probe.step) != getattr(self, "_shown_probe", None):
+            self._shown_probe = (u.probe.serial, u.probe.step)
+            self.live.activations.show_result(u.probe, names)
+        self.timeline.set_history(list(self.controller.filter_history), u.steps_per_epoch)
+        self.live.curves.redraw()
+
+    def _on_controller_run_ended(self, ok: bool, message: str) -> None:
+        t = self.controller.trained
+        if ok and message == "cancelled":
+            self.progress.setFormat("stopped")
+            self.run_message.show_info(f"Stopped at step {t.steps:,} (epoch {len(t.history)} complete): the "
+                                       "model so far is kept; Resume continues it." if t else "Stopped.")
+        elif ok:
+            fin = self.results.accuracy_label.text()
+            self.progress.setFormat("done")
+            self.run_message.clear_message()
+            self.run_label.setText(fin.replace("<b>", "").replace("</b>", ""))
+            self.right_tabs.setCurrentWidget(self.right_tabs.widget(2))
+        else:
+            self.progress.setFormat("failed")
+            self.progress.setRange(0, 1000)
+            if t is not None and t.history:
+                self.live.curves.truncate(len(t.history) + 1e-9)
+                self.live.curves.redraw()
+            self.run_message.show_error(message + ("" if "kept" in message or t is None else
+                                                   "; the last good model was kept"))
+            if t is not None:
+                self._show_model_filters()
+        self.status_message.emit(self.run_message.text() or "Training finished")
+        self._update_buttons()
+        self.run_finished.emit(ok, message)
+        if t is not None:
+            self._probe_dirty = True
+            self._probe_timer.start()
+
+    # ------------------------------------------------------------------ files
+    def _on_save_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save the model", "model.json", "CNN Explorer model (*.json)")
+        if not path:
+            return
+        try:
+            saved = self.save_model(path)
+        except (CnnExplorerError, OSError) as exc:
+            self.run_message.show_error(f"save: {exc}")
+            return
+        self.run_message.show_info(f"Saved {saved} and its .safetensors weights")
+
+    def _on_load_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Load a model", "",
+                                              "CNN Explorer model (*.json *.safetensors);;All files (*)")
+        if not path:
+            return
+        try:
+            self.load_model(path)
+        except (CnnExplorerError, OSError) as exc:
+            self.run_message.show_error(str(exc))
+            return
+        self.run_message.show_info(f"Loaded {path}")

@@ -1,0 +1,1 @@
+"""Small generic widgets shared by the pages (no maths, no page logic)."""

@@ -1,0 +1,132 @@
+"""Long work off the GUI thread: a core generator driven in a QThread.
+
+A core generator (training steps, activation maximisation, ...) yields small
+records. :class:`GeneratorWorker` runs it in a worker QObject on its own
+QThread and hands the records to the GUI thread through queued signals,
+throttled so the window gets at most about ``max_rate_hz`` updates a second
+(the newest record wins; records marked ``always`` — epoch ends, the final
+record — are never dropped). Cancelling sets a ``threading.Event`` the
+generator checks between steps, and stops asking for the next step.
+
+Usage::
+
+    worker = GeneratorWorker(lambda cancel: run.steps(), parent=self)
+    worker.progressed.connect(self._on_worker_progressed)
+    worker.finished.connect(self._on_worker_finished)   # (ok: bool, message: str)
+    worker.start()
+    ...
+    worker.cancel(); worker.wait(1000)
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Callable, Iterator
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from cnn_explorer.ui.lifecycle import new_thread
+
+
+class _Runner(QObject):
+    """Lives on the worker thread; iterates the generator and emits its records."""
+
+    record_ready = Signal(object)
+    done = Signal(bool, str)
+
+    def __init__(
+        self,
+        factory: Callable[[threading.Event], Iterator[Any]],
+        cancel: threading.Event,
+        min_interval_s: float,
+        always: Callable[[Any], bool],
+    ) -> None:
+        super().__init__()
+        self._factory = factory
+        self._cancel = cancel
+        self._min_interval = min_interval_s
+        self._always = always
+
+    @Slot()
+    def run(self) -> None:
+        last_emit = 0.0
+        pending = None
+        try:
+            for record in self._factory(self._cancel):
+                if self._cancel.is_set():
+                    break
+                now = time.perf_counter()
+                if self._always(record) or now - last_emit >= self._min_interval:
+                    if pending is not None and self._always(record):
+                        self.record_ready.emit(pending)
+                    pending = None
+                    self.record_ready.emit(record)
+                    last_emit = now
+                else:
+                    pending = record
+            if pending is not None and not self._cancel.is_set():
+                self.record_ready.emit(pending)
+        except Exception as exc:  # reported to the window, never a traceback
+            from cnn_explorer.core.errors import CnnExplorerError
+
+            message = str(exc) if isinstance(exc, CnnExplorerError) else f"{exc.__class__.__name__}: {exc}"
+            self.done.emit(False, " ".join(message.split()))
+            return
+        self.done.emit(True, "cancelled" if self._cancel.is_set() else "")
+
+
+class GeneratorWorker(QObject):
+    """Runs ``factory(cancel_event)`` (a generator) on a QThread; records arrive in ``progressed``.
+
+    ``finished(ok, message)``: ok False with the error's one-line message when
+    the generator raised; ok True with message "cancelled" after cancel().
+    """
+
+    progressed = Signal(object)
+    finished = Signal(bool, str)
+
+    def __init__(
+        self,
+        factory: Callable[[threading.Event], Iterator[Any]],
+        parent: QObject | None = None,
+        *,
+        max_rate_hz: float = 20.0,
+        always: Callable[[Any], bool] | None = None,
+        name: str = "generator-worker",
+    ) -> None:
+        super().__init__(parent)
+        self.cancel_event = threading.Event()
+        self._thread = new_thread(None, name)
+        self._runner = _Runner(factory, self.cancel_event, 1.0 / max_rate_hz, always or (lambda r: False))
+        self._runner.moveToThread(self._thread)
+        self._thread.started.connect(self._runner.run)
+        self._runner.record_ready.connect(self.progressed)
+        self._runner.done.connect(self._on_runner_done)
+        self._running = False
+
+    def start(self) -> None:
+        self._running = True
+        self._thread.start()
+
+    def is_running(self) -> bool:
+        return self._running
+
+    def cancel(self) -> None:
+        """Ask the generator to stop at its next step (returns at once)."""
+        self.cancel_event.set()
+
+    def wait(self, timeout_ms: int = 5000) -> bool:
+        """Cancel and wait for the thread to end; True when it has ended."""
+        self.cancel()
+        if self._thread.isRunning():
+            self._thread.quit()
+            return bool(self._thread.wait(timeout_ms))
+        return True
+
+    @Slot(bool, str)
+    def _on_runner_done(self, ok: bool, message: str) -> None:
+        self._thread.quit()
+        self._thread.wait()
+        self._running = False
+        self.finished.emit(ok, message)

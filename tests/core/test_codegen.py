@@ -1,0 +1,159 @@
+"""Generated code: the PyTorch code builds the same model (same output on the same weights); Keras code parses."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from cnn_explorer.core.codegen import keras_code, pytorch_code  # noqa: E402
+from cnn_explorer.core.model_build import build_model  # noqa: E402
+from cnn_explorer.core.model_random import random_spec  # noqa: E402
+from cnn_explorer.core.model_spec import (  # noqa: E402
+    PRESETS, Activation, AvgPool, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalMaxPool, MaxPool, ModelSpec,
+    Softmax, SpecError, preset, total_params,
+)
+
+
+def run_generated(code: str) -> "torch.nn.Module":
+    namespace: dict = {"__name__": "generated"}
+    exec(compile(code, "<generated>", "exec"), namespace)  # noqa: S102 - our own generated code
+    return namespace["model"]
+
+
+def check_same_model(spec: ModelSpec) -> None:
+    torch.manual_seed(0)
+    built = build_model(spec)
+    generated = run_generated(pytorch_code(spec))
+    assert sum(p.numel() for p in generated.parameters()) == total_params(spec)
+    assert [n for n, _ in generated.named_children()] == [n for n, _ in built.named_children()]
+    # BatchNorm running statistics that are not the defaults, so they matter
+    with torch.no_grad():
+        for module in built.modules():
+            if isinstance(module, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
+                module.running_mean.uniform_(-1, 1)
+                module.running_var.uniform_(0.5, 2)
+    generated.load_state_dict(built.state_dict())
+    built.eval(), generated.eval()
+    h, w, c = spec.input_shape
+    x = torch.randn(3, c, h, w)
+    with torch.no_grad():
+        assert torch.equal(built(x), generated(x))
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_pytorch_code_of_presets_is_the_same_model(name):
+    check_same_model(preset(name))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_pytorch_code_of_random_specs_is_the_same_model(seed):
+    check_same_model(random_spec(seed))
+
+
+def test_pytorch_code_is_readable():
+    code = pytorch_code(preset("keras-slides"))
+    assert "model = nn.Sequential(OrderedDict([" in code
+    assert "('conv1', nn.Conv2d(3, 32, kernel_size=3))," in code
+    assert "('pool1', nn.MaxPool2d(kernel_size=2)),  # -> (32, 31, 31)" in code
+    assert "('fc2', nn.Linear(128, 2)),  # -> (2,), 258 parameters" in code
+    assert "# 813,346 parameters" in code
+    assert "CLASS_NAMES = ['cat', 'dog']" in code
+    assert "softmax(dim=1)" in code
+    ast.parse(code)
+
+
+def test_pytorch_code_is_safe_with_odd_names_and_descriptions():
+    spec = ModelSpec((Flatten(), Dense(2)), (2, 2, 1), ("it's", 'say "hi"\n]))'), name="x\ny",
+                     description='"""\nimport os\n')
+    model = run_generated(pytorch_code(spec))
+    assert isinstance(model, torch.nn.Sequential)
+    assert "\nimport os" not in pytorch_code(spec)
+
+
+def keras_calls(code: str) -> list[str]:
+    """The layer calls inside keras.Sequential([...]), as source text."""
+    tree = ast.parse(code)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "keras.Sequential":
+            return [ast.unparse(element) for element in node.args[0].elts]
+    raise AssertionError("no keras.Sequential([...]) in the code")
+
+
+def test_keras_code_of_the_slides_model():
+    code = keras_code(preset("keras-slides"))
+    assert keras_calls(code) == [
+        "layers.Conv2D(32, (3, 3), activation='relu', input_shape=(64, 64, 3))",
+        "layers.MaxPooling2D(pool_size=(2, 2))",
+        "layers.Conv2D(32, (3, 3), activation='relu')",
+        "layers.MaxPooling2D(pool_size=(2, 2))",
+        "layers.Flatten()",
+        "layers.Dense(128, activation='relu')",
+        "layers.Dense(2, activation='softmax')",
+    ]
+    assert 'model.compile(optimizer="adam", loss="categorical_crossentropy"' in code
+    assert "binary_crossentropy" in code  # the slides' two-class form, as a comment
+    assert "# -> 62x62x32, 896 parameters" in code
+
+
+def test_keras_code_maps_every_layer():
+    spec = ModelSpec((
+        Conv2D(4, (3, 2), stride=2, padding="same", dilation=1, activation="leaky_relu", bias=False),
+        Conv2D(4, 3, padding=1, dilation=(2, 1), activation="tanh"),
+        MaxPool(2, ceil=True), AvgPool(3, 1, 1), BatchNorm(), Activation("sigmoid"),
+        Activation("leaky_relu", 0.2), Dropout(0.25), GlobalMaxPool(), Dense(5, "relu"), Dense(3), Softmax(),
+    ), (16, 16, 2), ("a", "b", "c"))
+    calls = keras_calls(keras_code(spec))
+    assert calls == [
+        "layers.Conv2D(4, (3, 2), strides=(2, 2), padding='same', use_bias=False, input_shape=(16, 16, 2))",
+        "layers.LeakyReLU(negative_slope=0.01)",
+        "layers.ZeroPadding2D(padding=(1, 1))",
+        "layers.Conv2D(4, (3, 3), dilation_rate=(2, 1), activation='tanh')",
+        "layers.MaxPooling2D(pool_size=(2, 2), padding='same')",
+        "layers.ZeroPadding2D(padding=(1, 1))",
+        "layers.AveragePooling2D(pool_size=(3, 3), strides=(1, 1))",
+        "layers.BatchNormalization(momentum=0.9, epsilon=1e-05)",
+        "layers.Activation('sigmoid')",
+        "layers.LeakyReLU(negative_slope=0.2)",
+        "layers.Dropout(0.25)",
+        "layers.GlobalMaxPooling2D()",
+        "layers.Dense(5, activation='relu')",
+        "layers.Dense(3)",
+        "layers.Softmax()",
+    ]
+    assert "keeps the edge, like ceil mode" in keras_code(spec)
+
+
+def test_keras_code_without_softmax_uses_logits_loss():
+    spec = ModelSpec((Flatten(), Dense(3)), (4, 4, 1), ("a", "b", "c"))
+    code = keras_code(spec)
+    assert "loss=keras.losses.CategoricalCrossentropy(from_logits=True)" in code
+    assert "binary_crossentropy" not in code
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_keras_code_of_random_specs_parses_and_counts_layers(seed):
+    spec = random_spec(seed)
+    code = keras_code(spec)
+    calls = keras_calls(code)
+    assert "input_shape=(%d, %d, %d)" % spec.input_shape in calls[0]
+    wanted = {"conv2d": "layers.Conv2D(", "maxpool": "layers.MaxPooling2D(", "avgpool": "layers.AveragePooling2D(",
+              "flatten": "layers.Flatten(", "dense": "layers.Dense(", "batchnorm": "layers.BatchNormalization(",
+              "dropout": "layers.Dropout(", "global_avg_pool": "layers.GlobalAveragePooling2D(",
+              "global_max_pool": "layers.GlobalMaxPooling2D(", "softmax": "layers.Softmax("}
+    for kind, call in wanted.items():
+        expected = sum(layer.type == kind for layer in spec.layers)
+        assert sum(c.startswith(call) for c in calls) == expected, (kind, code)
+    for layer in spec.layers:
+        if isinstance(layer, Conv2D):
+            assert any(re.match(rf"layers\.Conv2D\({layer.filters}, \({layer.kernel[0]}, {layer.kernel[1]}\)", c)
+                       for c in calls)
+
+
+@pytest.mark.parametrize("generate", [pytorch_code, keras_code])
+def test_codegen_refuses_invalid_specs(generate):
+    with pytest.raises(SpecError, match=r"^layer 1 \(Dense\)"):
+        generate(ModelSpec((Dense(2),), (2, 2, 1), ("a", "b")))

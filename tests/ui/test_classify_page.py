@@ -1,0 +1,331 @@
+"""The Classify page: strokes drawn with the mouse are classified live; the views explain; edits reset exactly."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from cnn_explorer.core.checkpoints import model_files, resolve_model_path
+
+#: Digits as pen paths in a unit box (x right, y down), drawn into the canvas box below.
+PATHS: dict[int, list[list[tuple[float, float]]]] = {
+    0: [[(0.5 + 0.38 * math.sin(t), 0.5 - 0.5 * math.cos(t)) for t in np.linspace(0, 2 * math.pi, 33)]],
+    1: [[(0.5, 0.0), (0.5, 1.0)]],
+    7: [[(0.08, 0.02), (0.92, 0.02), (0.42, 1.0)]],
+}
+BOX = (70.0, 40.0, 210.0, 240.0)  # x0, y0, x1, y1 on the 280x280 canvas
+
+
+def bundled_available() -> bool:
+    weights, meta = model_files(resolve_model_path("mnist"))
+    return weights.is_file() and meta.is_file()
+
+
+@pytest.fixture(scope="module")
+def loaded_model(tmp_path_factory):
+    """The bundled "mnist" model; until it ships, a small CNN trained here on the bundled sample."""
+    from cnn_explorer.core.checkpoints import load_model
+
+    if bundled_available():
+        return load_model("mnist")
+    return _fallback_model(tmp_path_factory.mktemp("fallback") / "digits")
+
+
+def _fallback_model(path):
+    """A small CNN (conv 16 -> pool -> conv 32 -> pool -> dense 10) trained on the bundled sample with shifts."""
+    import torch
+
+    from cnn_explorer.core.checkpoints import load_model, save_model
+    from cnn_explorer.core.datasets.bundled import load_mnist_sample
+    from cnn_explorer.core.model_build import build_model
+    from cnn_explorer.core.model_layers import Conv2D, Dense, Flatten, MaxPool
+    from cnn_explorer.core.model_spec import ModelSpec
+
+    spec = ModelSpec((Conv2D(16, padding=(1, 1)), MaxPool(), Conv2D(32, padding=(1, 1)), MaxPool(), Flatten(),
+                      Dense(10)), (28, 28, 1), tuple(str(d) for d in range(10)), name="test-digits")
+    images, labels = load_mnist_sample()
+    mean, std = (0.1307,), (0.3081,)
+    x = (torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255 - mean[0]) / std[0]
+    y = torch.from_numpy(labels)
+    torch.manual_seed(0)
+    model = build_model(spec)
+    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(4):
+        for idx in torch.randperm(len(x), generator=gen).split(64):
+            batch = x[idx]
+            dy, dx = torch.randint(-2, 3, (2,), generator=gen).tolist()
+            batch = torch.roll(batch, (dy, dx), dims=(2, 3))
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(model(batch), y[idx]).backward()
+            opt.step()
+    model.eval()
+    save_model(path, model, spec, class_names=spec.class_names, mean=mean, std=std)
+    return load_model(path)
+
+
+def points(digit: int, step: float = 6.0) -> list[list[tuple[float, float]]]:
+    """The canvas points of ``digit``'s strokes, about ``step`` px apart (like mouse-move events)."""
+    x0, y0, x1, y1 = BOX
+    strokes = []
+    for line in PATHS[digit]:
+        pts = [(x0 + px * (x1 - x0), y0 + py * (y1 - y0)) for px, py in line]
+        dense = [pts[0]]
+        for (ax, ay), (bx, by) in zip(pts, pts[1:]):
+            n = max(1, int(math.hypot(bx - ax, by - ay) / step))
+            dense += [(ax + (bx - ax) * k / n, ay + (by - ay) * k / n) for k in range(1, n + 1)]
+        strokes.append(dense)
+    return strokes
+
+
+def draw(qtbot, page, digit: int, *, on_move=None) -> None:
+    canvas = page.canvas
+    for stroke in points(digit):
+        first = canvas.to_widget(*stroke[0]).toPoint()
+        qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=first)
+        for i, (x, y) in enumerate(stroke[1:]):
+            qtbot.mouseMove(canvas, canvas.to_widget(x, y).toPoint())
+            if on_move is not None:
+                on_move(i)
+        qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=canvas.to_widget(*stroke[-1]).toPoint())
+
+
+@pytest.fixture
+def page(qtbot, loaded_model, temp_settings):
+    from cnn_explorer.ui.classify import ClassifyPage
+
+    p = ClassifyPage(settings=temp_settings)
+    qtbot.addWidget(p)
+    p.set_model(loaded_model)
+    p.resize(1366, 740)
+    p.show()
+    qtbot.waitExposed(p)
+    yield p
+    p.shutdown()
+
+
+def settle(qtbot, page) -> None:
+    """Let the coalescing timers fire and the heavy views catch up."""
+    qtbot.waitUntil(lambda: not page.controller._timer.isActive(), timeout=5000)
+    page.update_heavy_views()
+
+
+@pytest.mark.parametrize("digit", [1, 0, 7])
+def test_drawn_digits_are_recognised(qtbot, page, digit):
+    draw(qtbot, page, digit)
+    settle(qtbot, page)
+    probs = page.bars.probabilities()
+    assert probs is not None and int(np.argmax(probs)) == digit, f"bars {np.round(probs, 3)}"
+    assert page.verdict.text().startswith(f"It's a {digit}") or "Not sure" in page.verdict.text()
+
+
+def test_bars_update_while_the_stroke_is_drawn(qtbot, page):
+    seen: list[np.ndarray | None] = []
+    canvas = page.canvas
+    stroke = points(0)[0]
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=canvas.to_widget(*stroke[0]).toPoint())
+    for x, y in stroke[1:20]:
+        qtbot.mouseMove(canvas, canvas.to_widget(x, y).toPoint())
+        qtbot.wait(1)  # one event-loop turn, as between real mouse moves
+        seen.append(page.bars.probabilities())
+    released_before = [s.copy() for s in seen if s is not None]
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=canvas.to_widget(*stroke[19]).toPoint())
+    assert len(released_before) >= 5
+    distinct = {tuple(np.round(s, 6)) for s in released_before}
+    assert len(distinct) >= 3, "the bars did not follow the stroke before release"
+
+
+def test_what_the_network_sees_is_the_preprocessed_drawing(qtbot, page):
+    from cnn_explorer.core.preprocess import prepare_input
+
+    draw(qtbot, page, 7)
+    settle(qtbot, page)
+    mi = prepare_input(page.canvas.array(), (28, 28, 1), page.controller.loaded.mean, page.controller.loaded.std)
+    shown = page.seen_view.rgb()
+    assert shown.shape == (28, 28, 3)
+    np.testing.assert_array_equal(shown[..., 0], np.round(np.clip(mi.seen, 0, 1) * 255).astype(np.uint8))
+    assert "28×28" in page.seen_caption.text()
+    # The digit is centred by mass at pixel (14, 14), as MNIST's.
+    mass = mi.seen / mi.seen.sum()
+    cy, cx = (mass.sum(axis=1) @ np.arange(28)), (mass.sum(axis=0) @ np.arange(28))
+    assert abs(cy - 14) < 1.0 and abs(cx - 14) < 1.0
+
+
+def test_unsure_hint_and_empty_canvas(qtbot, page):
+    from cnn_explorer.ui.classify.prediction_bars import verdict
+
+    text, unsure = verdict(np.array([0.05, 0.0, 0.0, 0.0, 0.45, 0.0, 0.0, 0.0, 0.0, 0.5]), tuple("0123456789"))
+    assert unsure and text.startswith("Not sure: 9 or 4?")
+    assert verdict(np.eye(10)[3], tuple("0123456789")) == ("It's a 3 — 100.0%", False)
+    draw(qtbot, page, 1)
+    settle(qtbot, page)
+    page.clear_button.click()
+    settle(qtbot, page)
+    assert page.bars.probabilities() is None and page.verdict.text() == "Draw a digit"
+    page.undo_button.click()  # undo the clear: the 1 comes back
+    settle(qtbot, page)
+    assert int(np.argmax(page.bars.probabilities())) == 1
+
+
+def test_a_loaded_picture_is_classified_dark_on_light(qtbot, page, tmp_path):
+    from PIL import Image, ImageDraw
+
+    img = Image.new("L", (300, 400), 235)
+    d = ImageDraw.Draw(img)
+    d.line([(90, 60), (230, 60), (130, 340)], fill=20, width=26, joint="curve")  # a 7, dark ink on paper
+    path = tmp_path / "seven.png"
+    img.save(path)
+    assert page.open_picture(path)
+    settle(qtbot, page)
+    assert int(np.argmax(page.bars.probabilities())) == 7
+    assert "inverted" in page.seen_caption.text()
+    assert not page.open_picture(tmp_path / "missing.png")
+    assert "missing.png: file not found" in page.message.text()
+
+
+def test_grad_cam_overlay_has_the_input_size_and_is_not_constant(qtbot, page):
+    page.tabs.setCurrentWidget(page.explain_view)
+    draw(qtbot, page, 0)
+    settle(qtbot, page)
+    page.explain_view.method.setCurrentText("Grad-CAM")
+    heat = page.explain_view.heatmap()
+    assert heat is not None and heat.shape == (28, 28)
+    assert float(heat.max() - heat.min()) > 0.1
+    assert page.explain_view.overlay_view.rgb().shape == (28, 28, 3)
+    page.explain_view.method.setCurrentText("Saliency")
+    sal = page.explain_view.heatmap()
+    assert sal.shape == (28, 28) and float(sal.max()) == pytest.approx(1.0)
+    # Occlusion runs on a worker thread.
+    page.explain_view.run_occlusion()
+    qtbot.waitUntil(lambda: not page.explain_view.is_busy(), timeout=20000)
+    occ = page.explain_view.heatmap()
+    assert occ is not None and occ.shape == (28, 28) and float(occ.max()) > 0
+
+
+def test_knocking_out_a_filter_changes_the_bars_and_reset_restores_them(qtbot, page):
+    import torch
+
+    draw(qtbot, page, 7)
+    settle(qtbot, page)
+    before = page.bars.probabilities()
+    state = {k: v.clone() for k, v in page.controller.loaded.model.state_dict().items()}
+    stacks = [v for v, s in zip(page.network_view.views(), page.network_view.sections()) if s.conv is not None]
+    first = stacks[0]
+    # Knock out every filter of the first conv layer by clicking its maps.
+    for i in range(first.count()):
+        qtbot.mouseClick(first, Qt.MouseButton.LeftButton, pos=first.cell_rect(i).center().toPoint())
+    after = page.bars.probabilities()
+    assert not np.allclose(before, after, atol=1e-4)
+    assert len(page.controller.editor.knocked_out) == first.count()
+    page.update_heavy_views()
+    # Edit one weight through the panel's spin box too.
+    panel = page.weights_panel
+    panel.select(first_conv := page.network_view.sections()[0].conv, 0)
+    panel.value.setValue(panel.value.value() + 3.0)
+    assert page.controller.edited_weights
+    assert "knocked out" in panel.summary.text() and "1 weight changed" in panel.summary.text()
+    panel.reset.click()
+    np.testing.assert_array_equal(page.bars.probabilities(), before)
+    for k, v in page.controller.loaded.model.state_dict().items():
+        assert torch.equal(v, state[k]), k
+    assert first_conv
+
+
+def test_send_filter_to_explorer_emits_the_kernel(qtbot, page):
+    import torch
+
+    conv = page.network_view.sections()[0].conv
+    with qtbot.waitSignal(page.kernel_to_explorer_requested, timeout=1000) as blocker:
+        page.weights_panel.select(conv, 2)
+        page.weights_panel.send.click()
+    kernel, name = blocker.args
+    module = dict(page.controller.loaded.model.named_modules())[conv]
+    np.testing.assert_allclose(kernel, module.weight[2, 0].detach().numpy(), rtol=0, atol=1e-7)
+    assert name == f"{conv} filter 2" and kernel.ndim == 2
+    assert isinstance(module.weight, torch.nn.Parameter)
+
+
+def test_activation_maximization_runs_and_can_be_cancelled(qtbot, page):
+    panel = page.featurevis_panel
+    page.tabs.setCurrentWidget(panel)
+    panel.select(None, 3)
+    panel.steps.setValue(30)
+    frames = []
+    panel.frame_shown.connect(frames.append)
+    panel.start_visualization()
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=30000)
+    assert frames and frames[-1].done and frames[-1].step == 30
+    assert frames[-1].activation > frames[0].activation
+    assert panel.vis_view.rgb() is not None
+    # A long run, cancelled from the button.
+    panel.steps.setValue(2000)
+    frames.clear()
+    panel.start.click()
+    qtbot.waitUntil(lambda: len(frames) >= 1, timeout=10000)
+    assert panel.start.text() == "Cancel"
+    panel.start.click()
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=10000)
+    assert not frames[-1].done and "cancelled" in panel.vis_label.text()
+
+
+def test_top_patches_are_found_and_cached(qtbot, page):
+    panel = page.featurevis_panel
+    conv = page.network_view.sections()[0].conv
+    panel.select(conv, 1)
+    panel.find_patches()
+    qtbot.waitUntil(lambda: panel.patches() is not None, timeout=60000)
+    qtbot.waitUntil(lambda: panel._patch_worker is None, timeout=10000)
+    result = panel.patches()
+    assert result.patches.shape[:2] == (result.values.shape[0], 9)
+    assert np.all(np.diff(result.values[1]) <= 0)
+    assert panel.patch_view.rgb() is not None
+    panel.find_patches()  # cached: no new worker
+    assert panel._patch_worker is None
+
+
+def test_shutdown_leaves_no_thread_running(qtbot, page):
+    panel = page.featurevis_panel
+    panel.steps.setValue(2000)
+    panel.start_visualization()
+    draw(qtbot, page, 1)
+    page.explain_view.run_occlusion()
+    page.shutdown()
+    from cnn_explorer.ui import lifecycle
+
+    assert not [t for t in lifecycle.live_qthreads() if t.isRunning()]
+    assert not [t for t in lifecycle.live_timers() if t.isActive()]
+    assert threading.active_count() >= 1
+
+
+def test_the_page_loads_the_model_lazily_without_importing_torch_first():
+    code = (
+        "import sys, os; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "from cnn_explorer.ui.app import guard_pyside_bool_refcount; guard_pyside_bool_refcount()\n"
+        "from PySide6.QtWidgets import QApplication; app = QApplication([])\n"
+        "from cnn_explorer.ui.main_window import MainWindow\n"
+        "from cnn_explorer.ui.classify import ClassifyPage\n"
+        "w = MainWindow(); p = ClassifyPage(); w.add_page('Classify', p)\n"
+        "assert 'torch' not in sys.modules, 'torch imported at start-up'\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().endswith("ok")
+
+
+@pytest.mark.skipif(not bundled_available(), reason="the bundled model resources/models/mnist is not there yet")
+def test_first_show_loads_the_bundled_model(qtbot, temp_settings):
+    from cnn_explorer.ui.classify import ClassifyPage
+
+    p = ClassifyPage(settings=temp_settings)
+    qtbot.addWidget(p)
+    with qtbot.waitSignal(p.controller.model_changed, timeout=30000):
+        p.show()
+    assert "bundled" in p.model_label.text()
+    p.shutdown()

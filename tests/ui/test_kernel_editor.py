@@ -1,0 +1,198 @@
+"""The kernel editor and the settings panel: presets, cell edits, invalid cells, stacks, the formula."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+from cnn_explorer.core.convolution import ConvSettings, conv2d
+
+
+def _choose_preset(editor, name: str) -> None:
+    index = editor.preset_combo.findData(name)
+    assert index >= 0, name
+    editor.preset_combo.setCurrentIndex(index)
+    editor.preset_combo.activated.emit(index)
+
+
+def _photo_like(state):
+    rng = np.random.default_rng(3)
+    state.set_image(rng.integers(0, 256, size=(20, 24)).astype(float), source="noise")
+
+
+def test_preset_picker_is_grouped(qtbot, explorer_page):
+    from cnn_explorer.core.kernels import PRESETS
+
+    combo = explorer_page.kernel_editor.preset_combo
+    headers = [combo.itemText(i) for i in range(combo.count()) if combo.itemData(i) is None]
+    for group in ("EDGES", "BLUR/SHARPEN", "LINE DETECTORS", "X/O FEATURES", "SLIDE EXAMPLES"):
+        assert group in headers
+    names = {combo.itemData(i) for i in range(combo.count())} - {None}
+    assert names == set(PRESETS)
+
+
+def test_choosing_a_preset_shows_the_core_feature_map(qtbot, explorer_page):
+    from cnn_explorer.core.kernels import get_preset
+
+    state, editor = explorer_page.state, explorer_page.kernel_editor
+    _photo_like(state)
+    _choose_preset(editor, "sobel-top")
+    np.testing.assert_array_equal(state.kernels[0], get_preset("sobel-top").values)
+    assert editor.grid.item(0, 1).text() == "2"
+    with qtbot.waitSignal(explorer_page.maps_panel.repainted, timeout=3000):
+        pass
+    expected = conv2d(state.image, [get_preset("sobel-top").values], state.conv).maps[0]
+    np.testing.assert_allclose(state.result.feature[0], expected, rtol=0, atol=1e-9)
+    shown = explorer_page.maps_panel.tile(0, "feature").view.values()
+    np.testing.assert_allclose(shown, expected, rtol=0, atol=1e-9)
+
+
+def test_invalid_cell_is_marked_and_ignored_until_fixed(qtbot, explorer_page):
+    state, editor = explorer_page.state, explorer_page.kernel_editor
+    _choose_preset(editor, "slide-corners")
+    state.recompute_now()
+    kernel_before = state.kernels[0].copy()
+    result_before = state.result
+    editor.grid.item(1, 1).setText("abc")
+    assert (1, 1) in editor.invalid_cells
+    assert editor.grid.item(1, 1).background().color().name() == "#f8b4b4"
+    assert "row 1, col 1" in editor.message.text() and not editor.message.isHidden()
+    np.testing.assert_array_equal(state.kernels[0], kernel_before)
+    state.recompute_now()
+    assert state.result is not None
+    np.testing.assert_array_equal(state.result.kernels[0], result_before.kernels[0])
+    # another valid edit while a cell is still bad: still ignored
+    editor.grid.item(0, 0).setText("5")
+    np.testing.assert_array_equal(state.kernels[0], kernel_before)
+    editor.grid.item(1, 1).setText("−2")
+    assert not editor.invalid_cells and editor.message.isHidden()
+    expected = kernel_before.copy()
+    expected[0, 0], expected[1, 1] = 5, -2
+    np.testing.assert_array_equal(state.kernels[0], expected)
+    assert editor.grid.item(1, 1).background().style() == Qt.BrushStyle.NoBrush
+
+
+def test_fraction_cells_keep_exact_values(qtbot, explorer_page):
+    state, editor = explorer_page.state, explorer_page.kernel_editor
+    _choose_preset(editor, "box-blur")
+    editor.grid.item(0, 0).setText("1/9")
+    np.testing.assert_array_equal(state.kernels[0], np.full((3, 3), 1 / 9))
+
+
+def test_kernel_size_spin_and_text_entry(qtbot, explorer_page):
+    state, editor = explorer_page.state, explorer_page.kernel_editor
+    _choose_preset(editor, "slide-corners")
+    editor.cols_spin.setValue(5)
+    assert state.kernels[0].shape == (3, 5)
+    np.testing.assert_array_equal(state.kernels[0][:, 3:], 0)
+    editor.rows_spin.setValue(1)
+    assert state.kernels[0].shape == (1, 5)
+    editor.text_edit.setText("1,2;3,x")
+    editor.text_edit.returnPressed.emit()
+    assert state.kernels[0].shape == (1, 5)
+    assert "row 2" in editor.message.text()
+    editor.text_edit.setText("1, 2; 3, 4")
+    editor.text_edit.returnPressed.emit()
+    np.testing.assert_array_equal(state.kernels[0], [[1, 2], [3, 4]])
+    state.undo_stack.undo()
+    assert state.kernels[0].shape == (1, 5)
+
+
+def test_kernel_stack_gives_one_map_per_kernel(qtbot, explorer_page):
+    state, editor = explorer_page.state, explorer_page.kernel_editor
+    _photo_like(state)
+    _choose_preset(editor, "sobel-left")
+    editor.add_kernel()
+    _choose_preset(editor, "sobel-right")
+    assert editor.tabs.count() == 2 and editor.current_index == 1
+    state.recompute_now()
+    assert state.result.feature.shape[0] == 2
+    np.testing.assert_allclose(state.result.feature[0], -state.result.feature[1], atol=1e-9)
+    editor.remove_kernel()
+    state.recompute_now()
+    assert state.result.feature.shape[0] == 1 and editor.tabs.count() == 1
+
+
+def test_bias_normalize_flip_go_to_the_settings(qtbot, explorer_page):
+    state, editor = explorer_page.state, explorer_page.kernel_editor
+    editor.bias_spin.setValue(1.5)
+    editor.normalize_check.setChecked(True)
+    editor.flip_check.setChecked(True)
+    assert (state.conv.bias, state.conv.normalize, state.conv.flip) == (1.5, True, True)
+    state.undo_stack.undo()
+    assert editor.flip_check.isChecked() is False
+
+
+def test_formula_shows_the_numbers(qtbot, explorer_page):
+    state, settings = explorer_page.state, explorer_page.settings_panel
+    state.set_image(np.zeros((7, 7)))
+    state.set_kernels([np.ones((3, 3))])
+    settings.padding_combo.setCurrentIndex(settings.padding_combo.findData("amount"))
+    settings.padding_spin.setValue(1)
+    assert state.conv.padding == 1
+    assert "(7 − 3 + 2·1) / 1 + 1 = 7" in settings.formula.text()
+    settings.stride_rows.setValue(2)
+    settings.stride_cols.setValue(2)
+    assert "(7 − 3 + 2·1) / 2 + 1 = 4" in settings.formula.text()
+    settings.pool_combo.setCurrentIndex(settings.pool_combo.findData("max"))
+    assert "4×4 → 2×2" in settings.pool_formula.text()
+
+
+def test_impossible_settings_message_and_previous_result_kept(qtbot, explorer_page):
+    state, settings = explorer_page.state, explorer_page.settings_panel
+    state.set_image(np.arange(49, dtype=float).reshape(7, 7))
+    state.set_kernels([np.ones((3, 3))])
+    state.set_settings(conv=ConvSettings(), pool=None)
+    state.recompute_now()
+    good = state.result
+    assert good.feature.shape == (1, 5, 5)
+    settings.dilation_spin.setValue(4)  # 3x3 dilated by 4 spans 9 > 7
+    state.recompute_now()
+    assert state.error and "kernel" in state.error
+    assert state.result is good
+    assert not settings.message.isHidden() and "larger than the padded input" in settings.message.text()
+    assert "larger" in settings.formula.text()
+    settings.dilation_spin.setValue(1)
+    state.recompute_now()
+    assert state.error is None and settings.message.isHidden()
+
+
+def test_settings_panel_follows_undo_and_samples(qtbot, main_window):
+    state, settings = main_window.explorer.state, main_window.explorer.settings_panel
+    main_window.explorer_actions.open_sample("000-4")
+    assert settings.pool_ceil.isChecked() and settings.pool_combo.currentData() == "max"
+    assert "(7 − 3) / 1 + 1 = 5" in settings.formula.text()
+    assert "5×5 → 3×3" in settings.pool_formula.text()
+    settings.activation_combo.setCurrentIndex(settings.activation_combo.findData("tanh"))
+    assert state.activation == "tanh"
+    state.undo_stack.undo()
+    assert settings.activation_combo.currentData() == state.activation != "tanh"
+    state.recompute_now()
+    np.testing.assert_array_equal(state.result.pooled.values[0], [[1, 1, 0], [4, 2, 1], [0, 2, 1]])
+
+
+def test_save_and_load_kernels(qtbot, main_window, tmp_path):
+    actions, state, editor = main_window.explorer_actions, main_window.explorer.state, main_window.explorer.kernel_editor
+    _choose_preset(editor, "slide-stride")
+    assert actions.save_kernel_to(tmp_path / "one.csv")
+    editor.add_kernel()
+    _choose_preset(editor, "sobel-top")
+    assert actions.save_kernel_to(tmp_path / "stack.json")
+    state.set_kernels([np.eye(2)], ["eye"])
+    assert actions.load_kernel_from(tmp_path / "stack.json")
+    assert state.kernel_names == ("slide-stride", "sobel-top") and len(state.kernels) == 2
+    assert actions.load_kernel_from(tmp_path / "one.csv")
+    np.testing.assert_array_equal(state.kernels[editor.current_index], [[3, 4, 4], [1, 0, 2], [-1, 0, 3]])
+
+
+def test_malformed_kernel_file_changes_nothing(qtbot, main_window, tmp_path):
+    actions, state = main_window.explorer_actions, main_window.explorer.state
+    bad = tmp_path / "bad.csv"
+    bad.write_text("1,2,3\n4,five,6\n")
+    kernels = state.kernels
+    assert not actions.load_kernel_from(bad)
+    assert state.kernels == kernels
+    text = main_window.explorer.kernel_editor.message.text()
+    assert "bad.csv" in text and "row 2" in text and "unchanged" in text
+    assert not actions.load_kernel_from(tmp_path / "absent.json")
+    assert state.kernels == kernels

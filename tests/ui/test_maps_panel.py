@@ -1,0 +1,187 @@
+"""The maps panel: the core's maps shown as they are, titles, values in cells, channels, stacks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
+
+from cnn_explorer.core import seed_grids as sg
+from cnn_explorer.core.convolution import ConvSettings, PoolSettings
+from cnn_explorer.core.kernels import get_preset
+from cnn_explorer.core.pipeline import run_pipeline
+from cnn_explorer.core.samples import get_sample
+from cnn_explorer.ui.explorer.animation_panel import AnimationPanel, connect_panels
+from cnn_explorer.ui.explorer.maps_panel import MapsPanel
+
+
+def hover(widget, pos) -> None:
+    """Deliver a plain mouse move (QTest.mouseMove moves the cursor, which offscreen Qt ignores)."""
+    local = QPointF(pos)
+    event = QMouseEvent(QEvent.Type.MouseMove, local, widget.mapToGlobal(local), Qt.MouseButton.NoButton,
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, event)
+
+
+def sample_result(name: str, **changes):
+    """The pipeline result of a named sample (settings overridable by keyword)."""
+    s = get_sample(name)
+    settings = {"conv": s.conv, "activation": s.activation, "pool": s.pool, **changes}
+    return run_pipeline(s.image, s.kernel_arrays(), settings["conv"], settings["activation"], settings["pool"])
+
+
+def slide_000_1():
+    return sample_result("000-1", activation="relu")
+
+
+@pytest.fixture
+def panel(qtbot):
+    panel = MapsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1000, 360)
+    return panel
+
+
+def test_preset_maps_are_the_cores_arrays(panel):
+    rng = np.random.default_rng(1)
+    image = rng.integers(0, 256, (40, 52)).astype(np.float64)
+    kernel = get_preset("sobel-top").values
+    result = run_pipeline(image, [kernel], ConvSettings(padding="same"), "relu", PoolSettings())
+    panel.set_result(result)
+    assert np.array_equal(panel.tile(0, "feature").view.values(), result.feature[0])
+    assert np.array_equal(panel.tile(0, "activation").view.values(), result.activated[0])
+    assert np.array_equal(panel.tile(0, "pooled").view.values(), result.pooled.values[0])
+    assert panel.tile(0, "feature").view._image.image.shape == (40, 52)
+    # Zero at the centre of the colour range.
+    m = panel.tile(0, "feature").view.value_range()
+    assert m == pytest.approx(np.abs(result.feature[0]).max())
+    assert panel.tile(0, "feature").view._image.getLevels() == pytest.approx((-m, m))
+    # Too big for numbers in the cells.
+    assert panel.tile(0, "feature").view.cell_texts() == []
+
+
+def test_small_maps_have_their_values_and_titles(panel):
+    panel.set_result(slide_000_1())
+    feature = panel.tile(0, "feature")
+    assert feature.title.text() == "Feature map 4×4"
+    assert panel.tile(0, "activation").title.text() == "ReLU"
+    assert panel.tile(0, "pooled").title.text() == "Max-pool 2×2 → 2×2"
+    assert feature.view.cell_texts()[0] == ["429", "505", "686", "856"]
+    assert panel.tile(0, "pooled").view.cell_texts() == [["792", "856"], ["913", "851"]]
+    assert feature.caption.text().replace("\u00a0", " ").startswith("min 261")
+
+
+def test_rgb_input_shows_channel_partials_sum_and_bias(panel):
+    rng = np.random.default_rng(2)
+    image = rng.integers(0, 256, (6, 6, 3)).astype(np.float64)
+    kernel = rng.integers(-2, 3, (3, 3, 3)).astype(np.float64)
+    result = run_pipeline(image, [kernel], ConvSettings(bias=5.0), "relu", PoolSettings())
+    panel.set_result(result)
+    row = panel.rows[0]
+    assert [t.title.text() for t in row.channel_tiles] == ["R channel", "G channel", "B channel"]
+    partials = result.conv.partial_maps(0)
+    for c in range(3):
+        assert np.array_equal(panel.channel_tile(0, c).view.values(), partials[c])
+        assert np.allclose(partials[c], [[np.sum(image[i:i + 3, j:j + 3, c] * kernel[..., c]) for j in range(4)]
+                                         for i in range(4)])
+    summed = panel.tile(0, "sum").view.values()
+    assert np.allclose(summed + 5.0, result.feature[0])
+    assert "5" in row.bias_operator.text()
+
+
+def test_rgb_slide_sample_partials_add_up(panel):
+    result = sample_result("001-7")
+    panel.set_result(result)
+    assert len(panel.rows[0].channel_tiles) == 3
+    total = sum(panel.channel_tile(0, c).view.values() for c in range(3))
+    assert np.allclose(total, result.feature[0])
+    assert panel.tile(0, "feature").title.text().startswith("Feature map 4×4")
+
+
+def test_kernel_stack_has_one_row_per_kernel(panel):
+    result = sample_result("004")
+    panel.set_result(result)
+    assert len(panel.rows) == 3
+    for k in range(3):
+        assert np.array_equal(panel.tile(k, "feature").view.values(), result.feature[k])
+    assert panel.rows[1].heading.text().startswith("Kernel 2 of 3")
+    assert panel.tile(0, "feature").view.cell_texts()[0][:3] == ["0.78", "−0.11", "0.11"]
+    assert panel.tile(0, "pooled").view.cell_texts()[0] == ["1", "0.33", "0.56", "0.33"]
+    # Back to a single kernel: the rows go.
+    panel.set_result(slide_000_1())
+    assert len(panel.rows) == 1
+
+
+def test_hover_and_click_on_the_pooled_map(qtbot, panel):
+    panel.set_result(slide_000_1())
+    panel.show()
+    qtbot.waitExposed(panel)
+    view = panel.tile(0, "pooled").view
+    messages = []
+    panel.status_message.connect(messages.append)
+    hover(view.viewport(), view.cell_center(0, 1))
+    assert messages and messages[-1] == "max-pool (row 0, col 1) = 856, won by ReLU cell (row 0, col 3)"
+    with qtbot.waitSignal(panel.cell_clicked) as blocker:
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.cell_center(1, 0).toPoint())
+    assert blocker.args == ["pooled", 0, 1, 0]
+
+
+def test_clicking_a_map_cell_moves_the_animation(qtbot, panel):
+    result = slide_000_1()
+    panel.set_result(result)
+    animation = AnimationPanel()
+    qtbot.addWidget(animation)
+    animation.set_result(result)
+    connect_panels(panel, animation)
+    panel.show()
+    qtbot.waitExposed(panel)
+    view = panel.tile(0, "pooled").view
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.cell_center(1, 0).toPoint())
+    assert animation.stage == "pool"
+    assert animation.arithmetic_text().endswith("= 913")
+    view = panel.tile(0, "feature").view
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.cell_center(1, 1).toPoint())
+    assert animation.stage == "conv"
+    assert animation.arithmetic_text().endswith("= 792")
+
+
+def test_follows_the_explorer_state(qtbot):
+    from cnn_explorer.ui.explorer.state import ExplorerState
+
+    state = ExplorerState()
+    panel = MapsPanel(state)
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.repainted, timeout=3000):
+        state.set_image(np.asarray(sg.SLIDE_000_1_IMAGE).copy(), source="test")
+        state.set_kernels([np.asarray(sg.SLIDE_000_1_KERNEL).copy()], ["slide-corners"])
+    qtbot.waitUntil(lambda: panel.result() is not None and panel.result().feature.shape == (1, 4, 4), timeout=3000)
+    assert np.array_equal(panel.tile(0, "feature").view.values()[0], sg.SLIDE_000_1_FEATURE[0])
+    state.stop()
+
+
+def test_a_hidden_panel_catches_up_when_shown(qtbot, panel):
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.hide()                                  # e.g. behind the "Step by step" tab
+    result = slide_000_1()
+    panel.set_result(result)
+    assert panel.result() is result and panel.rows == []
+    with qtbot.waitSignal(panel.repainted, timeout=2000):
+        panel.show()
+    assert panel.tile(0, "feature").view.cell_texts()[3] == ["608", "913", "713", "657"]
+
+
+def test_a_narrow_panel_wraps_a_single_kernels_maps(qtbot, panel):
+    panel.set_result(slide_000_1())
+    panel.set_scale(1.5)
+    panel.resize(560, 640)
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert panel.rows[0].columns() == 2
+    assert not any(op.isVisible() for op in panel.rows[0].operators)
+    panel.set_scale(1.0)
+    panel.resize(1100, 360)
+    qtbot.waitUntil(lambda: panel.rows[0].columns() == 3, timeout=2000)
+    assert all(op.isVisible() for op in panel.rows[0].operators)

@@ -1,0 +1,198 @@
+"""The main window: opening and closing cleanly, menus and shortcuts, settings, --screenshot, start-up."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _run(args, env=None, timeout=120):
+    env = dict(os.environ if env is None else env)
+    return subprocess.run(
+        [sys.executable, "-m", "cnn_explorer", *args], capture_output=True, text=True, cwd=REPO, env=env, timeout=timeout
+    )
+
+
+def test_window_opens_and_closes_cleanly(qtbot, temp_settings):
+    from cnn_explorer.ui import lifecycle
+    from cnn_explorer.ui.main_window import MainWindow
+
+    window = MainWindow(settings=temp_settings)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.first_painted, timeout=5000):
+        window.show()
+    assert window.pages.tabText(0) == "Explorer"
+    assert window.explorer.state.result is not None
+    window.close()
+    assert not window.isVisible()
+    assert not [t for t in lifecycle.live_timers() if t.isActive()]
+    assert not [t for t in lifecycle.live_qthreads() if t.isRunning()]
+
+
+def test_menus_and_standard_shortcuts(qtbot, main_window):
+    def keys(action):
+        return {k.toString() for k in action.shortcuts()}
+
+    ea = main_window.explorer_actions
+    assert "Ctrl+O" in keys(ea.open_action)
+    assert "Ctrl+S" in keys(ea.save_image_action)
+    assert "Ctrl+V" in keys(ea.paste_action)
+    assert "Ctrl+Q" in keys(main_window.quit_action)
+    assert "Ctrl+Z" in keys(main_window.undo_action)
+    assert {"Ctrl+Shift+Z", "Ctrl+Y"} <= keys(main_window.redo_action)
+    assert "F11" in keys(main_window.full_screen_action)
+    assert {"Ctrl+=", "Ctrl++"} <= keys(main_window.zoom_in_action)
+    assert "Ctrl+-" in keys(main_window.zoom_out_action)
+    assert "Ctrl+0" in keys(main_window.zoom_reset_action)
+    titles = [a.text().replace("&", "") for a in main_window.menuBar().actions()]
+    assert titles == ["File", "Edit", "View", "Help"]
+    rows = dict(main_window.shortcut_rows())
+    assert "Quit" in rows
+
+
+def test_samples_menu_lists_every_sample(qtbot, main_window):
+    from cnn_explorer.core.samples import SAMPLES
+
+    found = set()
+    main_window.explorer_actions.fill_sample_menus()
+    for sub in main_window.samples_menu.actions():
+        assert sub.menu() is not None and sub.text() in ("Slides", "Synthetic", "Photos")
+        found |= {a.data() for a in sub.menu().actions()}
+    assert found == set(SAMPLES)
+
+
+def test_sample_opens_with_its_kernel_and_settings(qtbot, main_window):
+    from cnn_explorer.core.samples import SAMPLES
+
+    name = next(n for n, s in SAMPLES.items() if s.slide and s.kernel is not None)
+    sample = SAMPLES[name]
+    main_window.explorer_actions.open_sample(name)
+    state = main_window.explorer.state
+    np.testing.assert_array_equal(state.image, sample.image)
+    assert state.conv == sample.conv and state.pool == sample.pool and state.activation == sample.activation
+    state.undo_stack.undo()
+    assert state.image.shape == (28, 28)
+
+
+def test_undo_redo_follow_the_page(qtbot, main_window):
+    state = main_window.explorer.state
+    state.set_cell(1, 1, 3.0)
+    main_window.undo_action.trigger()
+    assert state.image[1, 1] == 0
+    main_window.redo_action.trigger()
+    assert state.image[1, 1] == 3
+
+
+def test_presenter_scale(qtbot, main_window):
+    from PySide6.QtWidgets import QApplication
+
+    size = QApplication.font().pointSizeF()
+    main_window.zoom_in_action.trigger()
+    assert main_window.scale.factor == 1.25
+    assert QApplication.font().pointSizeF() == pytest.approx(size * 1.25)
+    assert "125%" in main_window.scale_label.text()
+    main_window.zoom_reset_action.trigger()
+    assert main_window.scale.factor == 1.0
+    assert QApplication.font().pointSizeF() == pytest.approx(size)
+
+
+def test_geometry_and_scale_are_remembered(qtbot, temp_settings):
+    from cnn_explorer.ui.main_window import MainWindow
+
+    window = MainWindow(settings=temp_settings)
+    qtbot.addWidget(window)
+    window.show()
+    window.explorer.splitter.setSizes([400, 380, 586])
+    window.scale.set_factor(1.5)
+    sizes = window.explorer.splitter.sizes()
+    window.close()
+    assert float(temp_settings.value("view/scale")) == 1.5
+    assert not temp_settings.value("window/geometry").isEmpty()
+    again = MainWindow(settings=temp_settings)
+    qtbot.addWidget(again)
+    try:
+        assert again.scale.factor == 1.5
+        assert again.explorer.splitter.saveState() == temp_settings.value("explorer/splitter")
+        assert sizes[0] >= sizes[1]
+    finally:
+        again.close()
+
+
+def test_last_sample_is_reopened(qtbot, temp_settings):
+    from cnn_explorer.core.samples import SAMPLES
+    from cnn_explorer.ui.main_window import MainWindow
+
+    window = MainWindow(settings=temp_settings)
+    qtbot.addWidget(window)
+    window.explorer_actions.open_sample("001-5")
+    window.close()
+    again = MainWindow(settings=temp_settings)
+    qtbot.addWidget(again)
+    try:
+        np.testing.assert_array_equal(again.explorer.state.image, SAMPLES["001-5"].image)
+        assert again.explorer.state.conv.stride == (2, 2)
+        assert not again.explorer.state.undo_stack.canUndo()
+    finally:
+        again.close()
+
+
+def test_add_page_slots_in_beside_the_explorer(qtbot, main_window):
+    from PySide6.QtWidgets import QLabel
+
+    index = main_window.add_page("Train", QLabel("training"))
+    assert index == 1 and main_window.page_names() == ["explorer", "train"]
+    assert main_window.show_page("train") and main_window.pages.currentIndex() == 1
+
+
+def test_no_torch_at_start_up():
+    code = (
+        "import os, sys\nos.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "from cnn_explorer.ui.app import create_application\napp = create_application()\n"
+        "from cnn_explorer.ui.main_window import MainWindow\nw = MainWindow(settings=None)\nw.show()\n"
+        "app.processEvents()\nw.explorer.state.recompute_now()\n"
+        "print('torch' in sys.modules)\nw.close()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_screenshot_writes_a_png(tmp_path):
+    from cnn_explorer.core.samples import SAMPLES
+
+    sample = next(n for n, s in SAMPLES.items() if s.slide and s.kernel is not None)
+    path = tmp_path / "shot.png"
+    out = _run(["--screenshot", str(path), "--sample", sample, "--size", "1366x768", "--step", "0"])
+    assert out.returncode == 0, out.stderr
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(path))
+    assert (image.width(), image.height()) == (1366, 768)
+
+
+def test_screenshot_bad_sample_or_kernel_is_one_line_and_exit_2(tmp_path):
+    out = _run(["--screenshot", str(tmp_path / "x.png"), "--sample", "no-such-sample"])
+    assert out.returncode == 2
+    assert len(out.stderr.strip().splitlines()) == 1 and "sample" in out.stderr
+    out = _run(["--screenshot", str(tmp_path / "x.png"), "--kernel", "1,2;3"])
+    assert out.returncode == 2
+    assert len(out.stderr.strip().splitlines()) == 1 and "kernel" in out.stderr
+    assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the no-display check is for Linux")
+def test_no_display_is_one_clear_line():
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    out = _run([], env=env)
+    assert out.returncode == 2
+    assert out.stderr.strip().count("\n") == 0 and "no display" in out.stderr
+

@@ -1,0 +1,65 @@
+"""GeneratorWorker: records arrive on the GUI thread, throttled; cancel and errors end it cleanly."""
+
+from __future__ import annotations
+
+import time
+
+from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.ui.workers import GeneratorWorker
+
+
+def _counter(n, delay=0.0):
+    def factory(cancel):
+        for i in range(n):
+            if cancel.is_set():
+                return
+            if delay:
+                time.sleep(delay)
+            yield i
+    return factory
+
+
+def test_records_are_throttled_and_the_last_arrives(qtbot):
+    got = []
+    worker = GeneratorWorker(_counter(2000), max_rate_hz=20)
+    worker.progressed.connect(got.append)
+    with qtbot.waitSignal(worker.finished, timeout=10000) as blocker:
+        worker.start()
+    assert blocker.args == [True, ""]
+    assert got[-1] == 1999
+    assert len(got) < 2000  # throttled, not one signal per step
+    assert got == sorted(got)
+    assert worker.wait(1000)
+
+
+def test_always_records_are_never_dropped(qtbot):
+    got = []
+    worker = GeneratorWorker(_counter(500), max_rate_hz=1, always=lambda r: r % 100 == 0)
+    worker.progressed.connect(got.append)
+    with qtbot.waitSignal(worker.finished, timeout=10000):
+        worker.start()
+    assert {0, 100, 200, 300, 400} <= set(got)
+    assert got[-1] == 499
+
+
+def test_cancel_stops_within_half_a_second(qtbot):
+    worker = GeneratorWorker(_counter(10_000, delay=0.01))
+    with qtbot.waitSignal(worker.progressed, timeout=5000):
+        worker.start()
+    t0 = time.perf_counter()
+    with qtbot.waitSignal(worker.finished, timeout=2000) as blocker:
+        worker.cancel()
+    assert time.perf_counter() - t0 < 0.5
+    assert blocker.args == [True, "cancelled"]
+    assert not worker.is_running()
+
+
+def test_an_error_becomes_a_one_line_message(qtbot):
+    def factory(cancel):
+        yield 1
+        raise CnnExplorerError("training diverged: lower the learning rate")
+
+    worker = GeneratorWorker(factory)
+    with qtbot.waitSignal(worker.finished, timeout=5000) as blocker:
+        worker.start()
+    assert blocker.args == [False, "training diverged: lower the learning rate"]
