@@ -3,8 +3,9 @@
 For each input size, times (median and 95th percentile over random steps):
   core.conv_step alone            what the core computes for one output cell
   step work                       AnimationPanel.set_step: core step + marks + arithmetic + labels
-  step work + repaint             the same, then the event loop paints what changed (offscreen)
-and the same for a pooling step. Target: a step ≤ 10 ms. Prints a table and exits.
+  + repaint, playing               consecutive steps (as when playing), painted by the event loop
+  + repaint, jumping               random steps (clicks, scrubbing): the neighbourhood shown moves
+and the same for a pooling step. Painting is offscreen (QT_QPA_PLATFORM=offscreen). Target: a step ≤ 10 ms. Prints a table and exits.
 
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_animation.py [--steps 200]
 """
@@ -22,38 +23,38 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np
 
 
-def _keep_singletons_alive() -> None:
-    # PySide6 6.12's abi3 wheels drop a reference to None/True/False on many calls under
-    # Python < 3.12 (where these are not immortal); thousands of repaints would abort the run.
-    if sys.version_info < (3, 12):
-        import ctypes
-
-        for obj in (None, True, False):
-            ref = ctypes.c_ssize_t.from_address(id(obj))
-            ref.value += 1 << 40
-
-
 def _stats(samples: list[float]) -> tuple[float, float]:
     ms = sorted(s * 1000.0 for s in samples)
     return statistics.median(ms), ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
 
 
+#: the clock: wall time, or this thread's CPU time with --cpu (steadier on a loaded machine)
+_CLOCK = [time.perf_counter]
+
+
 def _time(fn, args_list) -> tuple[float, float]:
+    clock = _CLOCK[0]
     samples = []
     for args in args_list:
-        t0 = time.perf_counter()
+        t0 = clock()
         fn(*args)
-        samples.append(time.perf_counter() - t0)
+        samples.append(clock() - t0)
     return _stats(samples)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=200, help="random steps timed per row (default 200)")
+    parser.add_argument("--cpu", action="store_true",
+                        help="time with this thread's CPU time instead of the wall clock (a loaded machine)")
     args = parser.parse_args(argv)
-    _keep_singletons_alive()
-
+    if args.cpu:
+        _CLOCK[0] = time.thread_time
     from PySide6.QtWidgets import QApplication
+
+    from cnn_explorer.ui.app import guard_pyside_bool_refcount
+
+    guard_pyside_bool_refcount()            # PySide6 6.12.0 on Python 3.11: see its docstring
 
     app = QApplication.instance() or QApplication([])
     import pyqtgraph as pg
@@ -88,8 +89,10 @@ def main(argv=None) -> int:
             panel.set_step(n)
             app.processEvents()                                  # paints exactly what the step changed
 
-        painted = _time(work_and_paint, steps)
-        rows.append((f"{side}²", "convolution", core, work, painted))
+        start = oh * ow // 2
+        playing = _time(work_and_paint, [(n,) for n in range(start, start + len(steps))])
+        jumping = _time(work_and_paint, steps)
+        rows.append((f"{side}²", "convolution", core, work, playing, jumping))
 
         activated = result.activated[0]
         ph, pw = result.pooled.values.shape[1:]
@@ -98,19 +101,23 @@ def main(argv=None) -> int:
         psteps = [(i * pw + j,) for i, j in pcells]
         pcore = _time(lambda i, j: pool_step(activated, result.pool, i, j), pcells)
         pwork = _time(panel.set_step, psteps)
-        ppainted = _time(work_and_paint, psteps)
-        rows.append((f"{side}²", "max-pool", pcore, pwork, ppainted))
+        pstart = ph * pw // 2
+        pplaying = _time(work_and_paint, [(n,) for n in range(pstart, pstart + len(psteps))])
+        pjumping = _time(work_and_paint, psteps)
+        rows.append((f"{side}²", "max-pool", pcore, pwork, pplaying, pjumping))
         panel.close()
         panel.deleteLater()
         app.processEvents()
 
-    print(f"Animation step time, ms (median / p95 over {args.steps} random steps; target ≤ 10 ms)")
-    header = f"{'input':>7}  {'stage':<12} {'core step alone':>17} {'step work':>15} {'work + repaint':>16}"
+    clock = "CPU time of the GUI thread" if args.cpu else "wall clock"
+    print(f"Animation step time, ms, {clock} (median / p95 over {args.steps} steps each; target ≤ 10 ms)")
+    header = (f"{'input':>7}  {'stage':<12} {'core step alone':>17} {'step work':>15} {'+ repaint, playing':>19}"
+              f" {'+ repaint, jumping':>19}")
     print(header)
     print("-" * len(header))
-    for size, stage, core, work, painted in rows:
+    for size, stage, core, work, playing, jumping in rows:
         print(f"{size:>7}  {stage:<12} {core[0]:7.3f} / {core[1]:6.3f}  {work[0]:6.2f} / {work[1]:5.2f}"
-              f"  {painted[0]:6.2f} / {painted[1]:6.2f}")
+              f"   {playing[0]:6.2f} / {playing[1]:6.2f}    {jumping[0]:6.2f} / {jumping[1]:6.2f}")
     return 0
 
 

@@ -154,6 +154,7 @@ def main(argv=None) -> int:
     conv = I.last_conv(model)
     targets = (("class 3 (logit)", dict(layer=None, index=3)), (f"{conv} channel 0", dict(layer=conv, index=0)))
     for what, kwargs in targets:
+        list(I.maximize_activation(model, shape, steps=10, mean=mean, std=std, **kwargs))  # warm-up
         t0 = time.perf_counter()
         frames_out = list(I.maximize_activation(model, shape, steps=100, every=10, mean=mean, std=std, **kwargs))
         dt = time.perf_counter() - t0

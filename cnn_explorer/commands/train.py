@@ -137,7 +137,7 @@ def run(args) -> int:
         seed=args.seed, augment=args.augment or bool(strength), target_accuracy=_target(args.target_accuracy),
         threads=args.threads, snapshot_every=0, label_smoothing=args.label_smoothing, **strength,
     )
-    weights_path, json_path = model_files(args.output)
+    weights_path, json_path = model_files(args.output, bundled=False)
     if json_path.parent.exists() and not json_path.parent.is_dir():
         raise CnnExplorerError(f"output: {json_path.parent} is not a folder")
     dataset = load_dataset(args.dataset, split=_split(args.split))

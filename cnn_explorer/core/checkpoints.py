@@ -19,7 +19,7 @@ import hashlib
 import json
 import math
 import os
-import tempfile
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,9 +58,13 @@ def resolve_model_path(name_or_path) -> Path:
     return Path(text).expanduser()
 
 
-def model_files(path) -> tuple[Path, Path]:
-    """(weights, json) paths for a model path: a stem, ``X.safetensors``, ``X.json`` or a directory."""
-    path = resolve_model_path(path)
+def model_files(path, *, bundled: bool = True) -> tuple[Path, Path]:
+    """(weights, json) paths for a model path: a stem, ``X.safetensors``, ``X.json`` or a directory.
+
+    ``bundled`` = False takes a bundled model's name ("mnist") as a plain path,
+    as saving does: training never overwrites the bundled model by its name.
+    """
+    path = resolve_model_path(path) if bundled else Path(str(path)).expanduser()
     if path.is_dir():
         return path / "model.safetensors", path / "model.json"
     if path.suffix in (".safetensors", ".json"):
@@ -71,6 +75,18 @@ def model_files(path) -> tuple[Path, Path]:
 def _atomic_write(target: Path, write) -> None:
     """Call ``write(tmp_path)`` on a temporary file beside ``target``, then rename it over ``target``."""
     _atomic_write_all([(target, write)])
+
+
+def _new_temp(target: Path) -> Path:
+    """An empty new file beside ``target``, with the permissions a plain new file gets (the umask applies)."""
+    for _ in range(100):
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return tmp
+        except FileExistsError:
+            continue
+    raise CnnExplorerError(f"{target.parent}: cannot create a temporary file")
 
 
 def _atomic_write_all(jobs) -> None:
@@ -84,10 +100,9 @@ def _atomic_write_all(jobs) -> None:
     try:
         for target, write in jobs:
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            os.close(fd)
-            temps.append((Path(tmp), target))
-            write(Path(tmp))
+            tmp = _new_temp(target)
+            temps.append((tmp, target))
+            write(tmp)
         for tmp, target in temps:
             os.replace(tmp, target)
     finally:
@@ -115,7 +130,9 @@ def save_model(path, model, spec, *, class_names, mean, std, history=None) -> Pa
     """Write ``model``'s weights and its description to ``path`` (see the module doc); returns the JSON path."""
     from safetensors.torch import save_file
 
-    weights_path, json_path = model_files(path)
+    if spec is None:
+        raise CnnExplorerError("spec: a model is saved with its spec, so that it can be rebuilt")
+    weights_path, json_path = model_files(path, bundled=False)
     tensors = {name: t.detach().to("cpu").contiguous().clone() for name, t in model.state_dict().items()}
     digest: list[str] = []
 

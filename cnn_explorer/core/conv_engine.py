@@ -52,7 +52,7 @@ def _where(index) -> str:
     return ", ".join(f"{n} {i + 1}" for n, i in zip(names, index))
 
 
-def numeric_array(values, name: str, ndims: tuple[int, ...]) -> np.ndarray:
+def numeric_array(values, name: str, ndims: tuple[int, ...], *, check_finite: bool = True) -> np.ndarray:
     """``values`` as a finite, non-empty numeric array with ndim in ``ndims``.
 
     Keeps float32/float64/integer dtypes as they are (no copy for arrays); converts lists,
@@ -82,15 +82,18 @@ def numeric_array(values, name: str, ndims: tuple[int, ...]) -> np.ndarray:
     if arr.ndim not in ndims:
         want = " or ".join(f"{d}-D" for d in ndims)
         raise CnnExplorerError(f"{name}: must be {want}, got shape {arr.shape}")
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+    if check_finite and arr.dtype.kind == "f" and not np.isfinite(arr).all():
         bad = tuple(int(v) for v in np.argwhere(~np.isfinite(arr))[0])
         raise CnnExplorerError(f"{name}: contains NaN or infinity at {_where(bad)}")
     return arr
 
 
-def as_image(image, name: str = "image") -> np.ndarray:
-    """(H, W, C) numeric view of an (H, W) or (H, W, C) image; dtype kept."""
-    arr = numeric_array(image, name, (2, 3))
+def as_image(image, name: str = "image", *, check_finite: bool = True) -> np.ndarray:
+    """(H, W, C) numeric view of an (H, W) or (H, W, C) image; dtype kept.
+
+    ``check_finite=False`` skips the whole-image NaN scan (the step traces check only their window).
+    """
+    arr = numeric_array(image, name, (2, 3), check_finite=check_finite)
     return arr[:, :, None] if arr.ndim == 2 else arr
 
 

@@ -121,7 +121,7 @@ def conv_step(image, kernel, settings: ConvSettings, i: int, j: int) -> ConvStep
     """The step trace of output cell (i, j) for ONE kernel (kh, kw) or (kh, kw, C)."""
     if not isinstance(settings, ConvSettings):
         raise CnnExplorerError(f"settings: must be ConvSettings, got {type(settings).__name__}")
-    x = as_image(image)
+    x = as_image(image, check_finite=False)  # one step reads one window: scan only that (below)
     H, W, C = x.shape
     w = single_kernel(kernel, C)
     if settings.flip:
@@ -137,6 +137,8 @@ def conv_step(image, kernel, settings: ConvSettings, i: int, j: int) -> ConvStep
     in_padding = (rr < 0) | (rr >= H) | (cc < 0) | (cc >= W)
     window = x[np.clip(src_r, 0, H - 1)][:, np.clip(src_c, 0, W - 1)].astype(np.float64)
     window[(src_r[:, None] < 0) | (src_c[None, :] < 0)] = 0.0
+    if not np.isfinite(window).all():
+        raise CnnExplorerError(f"image: contains NaN or infinity in the window of output cell ({i}, {j})")
     products = window * w
     total = 0.0
     for v in products.transpose(2, 0, 1).ravel():  # the exact path's order: channel, row, col
@@ -189,7 +191,7 @@ def pool_step(x, settings: PoolSettings, i: int, j: int, k: int = 0) -> PoolStep
     """The step trace of pooled cell (i, j) of map k of an (H, W) or (K, H, W) input."""
     if not isinstance(settings, PoolSettings):
         raise CnnExplorerError(f"pool: settings must be PoolSettings, got {type(settings).__name__}")
-    arr = numeric_array(x, "pool input", (2, 3))
+    arr = numeric_array(x, "pool input", (2, 3), check_finite=False)  # only the window is scanned (below)
     maps = arr[None] if arr.ndim == 2 else arr
     if not 0 <= k < maps.shape[0]:
         raise CnnExplorerError(f"k: map index must be in 0..{maps.shape[0] - 1}, got {k}")
@@ -205,6 +207,8 @@ def pool_step(x, settings: PoolSettings, i: int, j: int, k: int = 0) -> PoolStep
     counted = (rows < H + ph)[:, None] & (cols < W + pw)[None, :]
     values = np.full((kh, kw), np.nan)
     values[np.ix_(inside_r, inside_c)] = m[np.ix_(rows[inside_r], cols[inside_c])]
+    if np.isinf(values).any() or np.isnan(values[~in_padding]).any():
+        raise CnnExplorerError(f"pool input: contains NaN or infinity in the window of pooled cell ({i}, {j})")
     divisor = int(counted.sum())
     if settings.mode == "max":
         flat = np.where(in_padding, -np.inf, values).ravel()

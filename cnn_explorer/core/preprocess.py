@@ -9,8 +9,8 @@ digit, dark-on-light or light-on-dark, small, large, off-centre, thin or bold.
 the model's input keeping the aspect ratio (letterbox). :func:`prepare_input`
 picks one, normalises, and returns the model-ready ``(1, C, H, W)`` array.
 
-numpy and Pillow only (no torch): this runs on every mouse move, well under
-2 ms for a 280x280 canvas.
+numpy and Pillow only (no torch): this runs on every mouse move, about 1 ms
+for a 280x280 canvas.
 """
 
 from __future__ import annotations

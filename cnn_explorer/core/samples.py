@@ -13,19 +13,19 @@ import dataclasses
 import difflib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from cnn_explorer.core import seed_grids as seeds
 from cnn_explorer.core.convolution import ConvSettings, PoolSettings
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.resources import resource_path
 from cnn_explorer.core.kernels import get_preset
 
 #: sample groups, in menu order
 SAMPLE_GROUPS = ("slides", "synthetic", "photos")
 #: where the shipped photos live
-IMAGES_DIR = Path(__file__).resolve().parents[2] / "resources" / "images"
+IMAGES_DIR = resource_path("images")
 
 
 @dataclass(frozen=True, eq=False)

@@ -90,8 +90,22 @@ def _check_args(args) -> None:
         raise CnnExplorerError(f"--page: unknown page {page!r}; choose explorer, train or classify")
 
 
+def configure_pyqtgraph():
+    """Import pyqtgraph with our options (row-major images) and return the module.
+
+    Importing pyqtgraph takes about half a second, so it is not done at start-up:
+    the views that draw with it import it through here, after the window's first paint.
+    """
+    os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+    import pyqtgraph
+
+    pyqtgraph.setConfigOptions(imageAxisOrder="row-major")
+    return pyqtgraph
+
+
 def create_application(argv: list[str] | None = None):
-    """The QApplication (created once), with name, theme and pyqtgraph's row-major image order."""
+    """The QApplication (created once), with name and theme; pyqtgraph is configured when first used
+    (:func:`configure_pyqtgraph`), or here if something imported it already."""
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
     from PySide6.QtWidgets import QApplication
 
@@ -105,12 +119,8 @@ def create_application(argv: list[str] | None = None):
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationDisplayName(APP_NAME)
-    try:
-        import pyqtgraph
-
-        pyqtgraph.setConfigOptions(imageAxisOrder="row-major")
-    except ImportError:  # pragma: no cover - pyqtgraph is a dependency
-        pass
+    if "pyqtgraph" in sys.modules:
+        configure_pyqtgraph()
     return app
 
 
@@ -150,6 +160,7 @@ def take_screenshot(args) -> int:
     window.resize(width, height)
     try:
         configure_window(window, args)
+        window.finish_start_up()                 # the maps, which an interactive start builds after painting
         window.show()
         from PySide6.QtCore import QCoreApplication, QEvent
 

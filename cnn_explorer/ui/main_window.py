@@ -1,7 +1,8 @@
 """MainWindow: pages as tabs (the explorer first), menus, shortcuts, status bar, remembered geometry.
 
-It assembles; the pages and their actions do the work. Later pages (training,
-classifying) join with ``add_page(title, widget)``.
+It assembles; the pages and their actions do the work. The Train and Classify
+pages are built the first time they are shown (:class:`LazyPage`), so start-up
+pays for the explorer alone and torch is imported only when a page needs it.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QTex
 from cnn_explorer import __version__
 from cnn_explorer.ui.explorer.actions import ExplorerActions
 from cnn_explorer.ui.explorer.page import ExplorerPage
+from cnn_explorer.ui.lifecycle import new_timer
 from cnn_explorer.ui.scale import PresenterScale
 from cnn_explorer.ui.widgets.icon import app_icon
+from cnn_explorer.ui.widgets.lazy_page import LazyPage
 
 STATUS_TIMEOUT_MS = 8000
 
@@ -49,11 +52,20 @@ class MainWindow(QMainWindow):
         self.scale_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.scale_label)
 
-        self.explorer = ExplorerPage(parent=self)
+        # The maps (pyqtgraph, about half a second to load) are built right after the first paint.
+        self.explorer = ExplorerPage(parent=self, defer_maps=True)
+        self._start_up_timer = new_timer(self, "window-finish-start-up", single_shot=True, interval_ms=0)
+        self._start_up_timer.timeout.connect(self.finish_start_up)
         self.explorer_actions = ExplorerActions(self.explorer, self, settings)
         self.explorer.status_message.connect(self.show_message)
         self.explorer_actions.status_message.connect(self.show_message)
         self.add_page("Explorer", self.explorer, self.explorer.state.undo_stack)
+        self.train_tab = LazyPage(self._make_train_page, self)
+        self.train_tab.built.connect(self._on_lazy_page_built)
+        self.add_page("Train", self.train_tab)
+        self.classify_tab = LazyPage(self._make_classify_page, self)
+        self.classify_tab.built.connect(self._on_lazy_page_built)
+        self.add_page("Classify", self.classify_tab)
         self._build_menus()
         self.scale.scale_changed.connect(self._on_scale_changed)
         self._on_scale_changed(self.scale.factor)
@@ -88,6 +100,63 @@ class MainWindow(QMainWindow):
         """[(name, (kh, kw[, C]) array)] of the explorer's kernel stack, for pages that show or reuse them."""
         state = self.explorer.state
         return list(zip(state.kernel_names, state.kernels))
+
+    # The Train and Classify pages, built on first show.
+    def _make_train_page(self) -> QWidget:
+        from cnn_explorer.ui.train.page import TrainPage
+
+        page = TrainPage(self.settings)
+        page.set_kernel_provider(self.explorer_kernels)
+        page.status_message.connect(self.show_message)
+        page.model_trained.connect(self._on_train_model_trained)
+        return page
+
+    def _make_classify_page(self) -> QWidget:
+        from cnn_explorer.ui.classify.page import ClassifyPage
+
+        page = ClassifyPage(self.settings)
+        page.kernel_to_explorer_requested.connect(self._on_classify_kernel_to_explorer_requested)
+        status = getattr(page, "status_message", None)
+        if status is not None:
+            status.connect(self.show_message)
+        return page
+
+    def train_page(self):
+        """The Train page (built now if it was not yet)."""
+        return self.train_tab.ensure_built()
+
+    def classify_page(self):
+        """The Classify page (built now if it was not yet)."""
+        return self.classify_tab.ensure_built()
+
+    def _on_lazy_page_built(self, page: QWidget) -> None:
+        tab = self.sender()
+        stack = getattr(page, "undo_stack", None)
+        if stack is not None and tab is not None:
+            tab.setProperty("undo_stack", stack)
+            self.undo_group.addStack(stack)
+            if self.pages.currentWidget() is tab:
+                self.undo_group.setActiveStack(stack)
+
+    def _on_train_model_trained(self, loaded) -> None:
+        self.classify_page().set_model(loaded)
+        self.show_message("The trained model is now the Classify page's model")
+
+    def _on_classify_kernel_to_explorer_requested(self, kernel, name: str) -> None:
+        import numpy as np
+
+        values = np.asarray(kernel, dtype=np.float64)
+        if values.ndim == 3 and values.shape[2] == 1:
+            values = values[:, :, 0]
+        from cnn_explorer.core.errors import CnnExplorerError
+
+        try:
+            self.explorer.state.set_kernels([values], [name], text=f"Kernel {name} from the network")
+        except CnnExplorerError as exc:
+            self.show_message(str(exc))
+            return
+        self.show_page("explorer")
+        self.show_message(f"Kernel {name} from the network is now the explorer's kernel (Ctrl+Z undoes)")
 
     def page_names(self) -> list[str]:
         return [self.pages.tabText(i).replace("&", "").lower() for i in range(self.pages.count())]
@@ -207,7 +276,13 @@ class MainWindow(QMainWindow):
         super().paintEvent(event)
         if not self._painted:
             self._painted = True
+            self._start_up_timer.start()          # next event-loop turn: after this paint reached the screen
             self.first_painted.emit()
+
+    def finish_start_up(self) -> None:
+        """Build what start-up deferred until after the first paint (the explorer's maps); idempotent."""
+        self._start_up_timer.stop()
+        self.explorer.finish_start_up()
 
     def _restore(self) -> None:
         if self.settings is None:
@@ -240,6 +315,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self._start_up_timer.stop()
         self.save_settings()
         for i in range(self.pages.count()):
             page = self.pages.widget(i)

@@ -207,6 +207,14 @@ def test_a_newer_format_version_asks_for_an_update(tmp_path, trained):
         load_model(tmp_path / "m")
 
 
+def test_saving_under_the_name_mnist_never_touches_the_bundled_model(tmp_path, trained, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    bundled = [p.stat().st_mtime_ns for p in model_files("mnist") if p.exists()]
+    _save("mnist", trained)
+    assert (tmp_path / "mnist.json").is_file() and (tmp_path / "mnist.safetensors").is_file()
+    assert [p.stat().st_mtime_ns for p in model_files("mnist") if p.exists()] == bundled
+
+
 def test_mnist_names_the_bundled_model():
     path = resolve_model_path("mnist")
     assert path == BUNDLED_MODELS["mnist"] and path.parent.name == "models" and path.parent.parent.name == "resources"

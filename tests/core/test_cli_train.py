@@ -11,6 +11,16 @@ import pytest
 from cnn_explorer.cli import main
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _restore_torch_threads():
+    """Training sets torch's global thread count; give the next test module the count it had."""
+    import torch
+
+    before = torch.get_num_threads()
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def stripes(tmp_path_factory):
     """A tiny .npz dataset: 8x8 images with a horizontal (0) or a vertical (1) bright stripe."""
@@ -29,7 +39,8 @@ def stripes(tmp_path_factory):
     return path
 
 
-TRAIN = ["--preset", "xo-tiny", "--epochs", "8", "--batch-size", "16", "--lr", "0.05", "--device", "cpu"]
+TRAIN = ["--preset", "xo-tiny", "--epochs", "8", "--batch-size", "16", "--lr", "0.05", "--device", "cpu",
+         "--threads", "1"]
 
 
 def test_train_then_evaluate_on_a_tiny_dataset(tmp_path, stripes, capsys):
@@ -100,7 +111,7 @@ def test_bad_input_is_one_line_and_exit_2(argv, message, capsys, tmp_path, monke
 
 def test_training_divergence_is_reported_in_one_line(tmp_path, stripes, capsys):
     argv = ["train", "--preset", "xo-tiny", "--dataset", str(stripes), "--optimizer", "sgd", "--lr", "1e12",
-            "--device", "cpu", "-o", str(tmp_path / "m")]
+            "--device", "cpu", "--threads", "1", "-o", str(tmp_path / "m")]
     assert main(argv) == 2
     assert capsys.readouterr().err == "cnn-explorer: error: training diverged: lower the learning rate\n"
     assert list(tmp_path.iterdir()) == []

@@ -193,3 +193,21 @@ def test_pool_input_checked():
         pool2d(np.array([[1.0, np.nan], [0.0, 1.0]]), PoolSettings())
     with raises("^pool input: must be 2-D or 3-D"):
         pool2d(np.ones(4), PoolSettings())
+
+
+def test_step_traces_refuse_nan_in_their_window_without_scanning_the_whole_image():
+    import numpy as np
+    import pytest
+
+    from cnn_explorer.core.convolution import ConvSettings, PoolSettings, conv_step, pool_step
+    from cnn_explorer.core.errors import CnnExplorerError
+
+    image = np.zeros((6, 6))
+    image[5, 5] = np.nan
+    kernel = np.ones((3, 3))
+    assert conv_step(image, kernel, ConvSettings(), 0, 0).value == 0.0  # the NaN is outside this window
+    with pytest.raises(CnnExplorerError, match="NaN or infinity in the window of output cell"):
+        conv_step(image, kernel, ConvSettings(), 3, 3)
+    assert pool_step(image, PoolSettings(), 0, 0).value == 0.0
+    with pytest.raises(CnnExplorerError, match="NaN or infinity in the window of pooled cell"):
+        pool_step(image, PoolSettings(), 2, 2)

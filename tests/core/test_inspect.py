@@ -307,3 +307,36 @@ def test_bad_normalisation_is_named(model):
     with pytest.raises(CnnExplorerError, match="mean: expected 1 or 1"):
         I.top_patches(model, np.zeros((2, 28, 28, 1), np.uint8), mean=(0.1, 0.2))
     assert _no_hooks(model)
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    from cnn_explorer.core.checkpoints import load_model, model_files
+
+    if not model_files("mnist")[1].is_file():
+        pytest.skip("the bundled model resources/models/mnist is not built yet")
+    return load_model("mnist")
+
+
+@pytest.mark.parametrize("digit", [2, 7])
+def test_the_bundled_model_explained(bundled, digit):
+    model = bundled.model
+    inp = prepare_input(draw_digit(digit), bundled.spec.input_shape, bundled.mean, bundled.std)
+    acts = I.layer_activations(model, inp)
+    assert acts.predicted == digit
+    cam = I.grad_cam(model, inp)
+    assert cam.layer == "relu5" and cam.heatmap.shape == (28, 28) and cam.heatmap.std() > 0.01
+    finer = I.grad_cam(model, inp, layer="conv4")
+    assert finer.heatmap.shape == (28, 28) and finer.heatmap.std() > 0.05 and finer.target == digit
+    with I.ModelEditor(model) as editor:
+        editor.knock_out("conv2", 3)
+        one = I.layer_activations(model, inp)
+        assert np.abs(one.logits - acts.logits).max() > 1e-3 and np.all(one["relu2"][3] == 0)
+        for channel in range(32):
+            editor.knock_out("conv2", channel)
+        none = I.layer_activations(model, inp)  # no conv2 filter left: the drawing no longer matters
+        assert np.abs(none.probabilities - acts.probabilities).max() > 0.1
+    np.testing.assert_array_equal(I.layer_activations(model, inp).logits, acts.logits)
+    frames = list(I.maximize_activation(model, (28, 28, 1), index=digit, steps=40, every=40,
+                                        mean=bundled.mean, std=bundled.std))
+    assert frames[-1].activation > frames[0].activation + 1.0

@@ -17,6 +17,18 @@ from cnn_explorer.core.training import (
 
 torch = pytest.importorskip("torch")
 
+# The tests' nets are tiny: one thread (threads=1) is fastest and never waits on a busy second core.
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _restore_torch_threads():
+    """Training sets torch's global thread count; give the next test module the count it had."""
+    import torch
+
+    before = torch.get_num_threads()
+    yield
+    torch.set_num_threads(before)
+
 
 @pytest.fixture(scope="module")
 def xo():
@@ -41,7 +53,7 @@ def _losses(records) -> list[float]:
 
 
 def test_engine_learns_x_vs_o_to_100_percent(xo):
-    config = TrainConfig(epochs=10, batch_size=16, lr=0.05, device="cpu", snapshot_every=0)
+    config = TrainConfig(epochs=10, batch_size=16, lr=0.05, device="cpu", threads=1, snapshot_every=0)
     records = list(TrainingRun(_xo_tiny(xo), xo, config).steps())
     finished = records[-1]
     assert isinstance(finished, FinishedRecord) and finished.reason == "completed"
@@ -55,7 +67,7 @@ def test_engine_learns_x_vs_o_to_100_percent(xo):
 
 
 def test_batch_records_count_steps_and_report_rate_and_eta(xo):
-    config = TrainConfig(epochs=2, batch_size=64, lr=0.01, device="cpu", snapshot_every=0)
+    config = TrainConfig(epochs=2, batch_size=64, lr=0.01, device="cpu", threads=1, snapshot_every=0)
     batches = [r for r in TrainingRun(_xo_tiny(xo), xo, config).steps() if isinstance(r, BatchRecord)]
     per_epoch = len(xo.train_y) // 64
     assert [b.step for b in batches] == list(range(1, 2 * per_epoch + 1))
@@ -66,7 +78,7 @@ def test_batch_records_count_steps_and_report_rate_and_eta(xo):
 
 
 def test_onecycle_schedule_warms_up_to_the_peak_then_anneals(xo):
-    config = TrainConfig(epochs=4, batch_size=16, lr=0.1, schedule="onecycle", device="cpu", snapshot_every=0)
+    config = TrainConfig(epochs=4, batch_size=16, lr=0.1, schedule="onecycle", device="cpu", threads=1, snapshot_every=0)
     lrs = [r.lr for r in TrainingRun(_xo_tiny(xo), xo, config).steps() if isinstance(r, BatchRecord)]
     assert lrs[0] == pytest.approx(0.1 / 25)
     assert max(lrs) == pytest.approx(0.1, rel=1e-3)
@@ -77,7 +89,7 @@ def test_onecycle_schedule_warms_up_to_the_peak_then_anneals(xo):
 
 def test_cancel_between_steps_stops_at_once(xo):
     cancel = threading.Event()
-    config = TrainConfig(epochs=50, batch_size=16, lr=0.01, device="cpu", snapshot_every=0)
+    config = TrainConfig(epochs=50, batch_size=16, lr=0.01, device="cpu", threads=1, snapshot_every=0)
     steps = TrainingRun(_xo_tiny(xo), xo, config, cancel=cancel).steps()
     seen = []
     for record in steps:
@@ -93,7 +105,7 @@ def test_cancel_interrupts_a_long_validation_within_one_batch(xo):
     """The event is checked between evaluation batches too, not only between training steps."""
     cancel = threading.Event()
     model_calls = {"eval": 0}
-    config = TrainConfig(epochs=1, batch_size=len(xo.train_y), lr=0.01, device="cpu", snapshot_every=0,
+    config = TrainConfig(epochs=1, batch_size=len(xo.train_y), lr=0.01, device="cpu", threads=1, snapshot_every=0,
                          eval_batch_size=1)
     run = TrainingRun(_xo_tiny(xo), xo, config, cancel=cancel)
 
@@ -111,7 +123,7 @@ def test_cancel_interrupts_a_long_validation_within_one_batch(xo):
 
 def test_cancel_from_another_thread(xo):
     cancel = threading.Event()
-    config = TrainConfig(epochs=10_000, batch_size=16, lr=0.01, device="cpu", snapshot_every=0)
+    config = TrainConfig(epochs=10_000, batch_size=16, lr=0.01, device="cpu", threads=1, snapshot_every=0)
     run = TrainingRun(_xo_tiny(xo), xo, config, cancel=cancel)
     out: list = []
 
@@ -133,7 +145,7 @@ def test_cancel_from_another_thread(xo):
 
 
 def test_huge_learning_rate_diverges_with_the_slides_message(xo):
-    config = TrainConfig(epochs=5, batch_size=16, lr=1e12, optimizer="sgd", device="cpu", snapshot_every=0)
+    config = TrainConfig(epochs=5, batch_size=16, lr=1e12, optimizer="sgd", device="cpu", threads=1, snapshot_every=0)
     with pytest.raises(TrainingDiverged) as info:
         list(TrainingRun(_xo_tiny(xo), xo, config).steps())
     assert str(info.value) == "training diverged: lower the learning rate"
@@ -142,8 +154,8 @@ def test_huge_learning_rate_diverges_with_the_slides_message(xo):
 
 def test_same_seed_same_losses_bit_for_bit(xo):
     def losses(seed):
-        config = TrainConfig(epochs=2, batch_size=32, lr=0.01, device="cpu", seed=seed, augment=True,
-                             snapshot_every=0, threads=1)
+        config = TrainConfig(epochs=2, batch_size=32, lr=0.01, device="cpu", threads=1, seed=seed, augment=True,
+                             snapshot_every=0)
         return _losses(TrainingRun(_bn_dropout_spec(xo), xo, config).steps())
 
     first, second, other = losses(7), losses(7), losses(8)
@@ -155,7 +167,7 @@ def test_snapshots_hold_filters_and_every_conv_activation_without_changing_train
     from cnn_explorer.core.model_build import conv_layers
 
     spec = _bn_dropout_spec(xo)
-    base = TrainConfig(epochs=1, batch_size=32, lr=0.01, device="cpu", seed=1, snapshot_every=0, probe_count=4)
+    base = TrainConfig(epochs=1, batch_size=32, lr=0.01, device="cpu", threads=1, seed=1, snapshot_every=0, probe_count=4)
     with_snaps = TrainConfig(**{**base.__dict__, "snapshot_every": 5})
     plain_records = list(TrainingRun(spec, xo, base).steps())
     run = TrainingRun(spec, xo, with_snaps)
@@ -179,7 +191,7 @@ def test_snapshots_hold_filters_and_every_conv_activation_without_changing_train
 
 
 def test_target_accuracy_stops_early(xo):
-    config = TrainConfig(epochs=30, batch_size=16, lr=0.05, device="cpu", snapshot_every=0, target_accuracy=0.9)
+    config = TrainConfig(epochs=30, batch_size=16, lr=0.05, device="cpu", threads=1, snapshot_every=0, target_accuracy=0.9)
     records = list(TrainingRun(_xo_tiny(xo), xo, config).steps())
     finished = records[-1]
     epochs = [r for r in records if isinstance(r, EpochRecord)]
@@ -192,7 +204,7 @@ def test_target_accuracy_stops_early(xo):
 @pytest.mark.parametrize("optimizer", ["sgd", "adam", "adamw"])
 def test_each_optimizer_learns(xo, optimizer):
     lr = 0.1 if optimizer == "sgd" else 0.05
-    config = TrainConfig(epochs=6, batch_size=16, lr=lr, optimizer=optimizer, device="cpu", snapshot_every=0,
+    config = TrainConfig(epochs=6, batch_size=16, lr=lr, optimizer=optimizer, device="cpu", threads=1, snapshot_every=0,
                          nesterov=optimizer == "sgd", weight_decay=1e-4)
     finished = list(TrainingRun(_xo_tiny(xo), xo, config).steps())[-1]
     assert finished.test_accuracy >= 0.95
@@ -219,7 +231,7 @@ def test_a_test_only_dataset_cannot_be_trained(xo):
 
     empty = replace(xo, train_x=xo.train_x[:0], train_y=xo.train_y[:0])
     with pytest.raises(CnnExplorerError, match="has no training images"):
-        TrainingRun(_xo_tiny(xo), empty, TrainConfig(device="cpu"))
+        TrainingRun(_xo_tiny(xo), empty, TrainConfig(device="cpu", threads=1))
 
 
 def test_devices():
@@ -243,7 +255,7 @@ def test_physical_cores_is_positive_and_bounded():
 
 
 def test_evaluate_and_predict_proba_agree(xo):
-    config = TrainConfig(epochs=3, batch_size=16, lr=0.05, device="cpu", snapshot_every=0)
+    config = TrainConfig(epochs=3, batch_size=16, lr=0.05, device="cpu", threads=1, snapshot_every=0)
     run = TrainingRun(_xo_tiny(xo), xo, config)
     list(run.steps())
     result = evaluate(run.model, xo, split="val")
@@ -259,7 +271,7 @@ def test_evaluate_and_predict_proba_agree(xo):
 
 
 def test_evaluate_marks_a_class_without_images_as_nan(xo):
-    config = TrainConfig(epochs=1, batch_size=16, lr=0.05, device="cpu", snapshot_every=0)
+    config = TrainConfig(epochs=1, batch_size=16, lr=0.05, device="cpu", threads=1, snapshot_every=0)
     run = TrainingRun(_xo_tiny(xo), xo, config)
     only_x = xo.test_y == 0
     result = evaluate(run.model, (xo.test_x[only_x], xo.test_y[only_x]), normalization=(xo.mean, xo.std))

@@ -302,3 +302,51 @@ def test_play_needs_the_panel_on_screen(qtbot, panel):
     assert panel.player.is_playing()
     panel.close()
     assert not panel.player.is_playing()
+
+
+def test_a_hidden_step_by_step_tab_catches_up_when_shown(qtbot, explorer_page):
+    # Behind the Maps tab the panel only keeps the step count; the grids follow when it is shown.
+    page, panel = explorer_page, explorer_page.animation_panel
+    assert not panel.isVisible()
+    page.state.apply_sample(get_sample("000-1"))
+    page.state.recompute_now()
+    assert panel.output_view.values().shape != (4, 4)       # not loaded while hidden
+    assert panel.player.count == 16                         # …but stepping knows the new map
+    page.show_step_by_step()
+    assert panel.isVisible()
+    np.testing.assert_array_equal(panel.output_view.values(), page.state.result.conv.maps[0])
+    panel.set_step(0)
+    assert panel.arithmetic_text() == sg.SLIDE_000_1_FIRST_CELL
+    assert panel.output_view.text_at(0, 0) == "429"
+
+
+def test_stepping_while_hidden_shows_the_right_cell_when_asked(qtbot, explorer_page):
+    page, panel = explorer_page, explorer_page.animation_panel
+    page.state.apply_sample(get_sample("000-1"))
+    page.state.recompute_now()
+    panel.forward_action.trigger()                          # the window-wide Right key, Maps tab in front
+    assert panel.step == 1
+    assert panel.arithmetic_text().endswith("= 505")        # asking for it loads what waited
+    assert panel.current_step().j == 1
+
+
+def test_the_input_grid_follows_a_pixel_edited_in_place(qtbot, explorer_page):
+    # A kernel edit keeps the input grid's picture; an in-place edit (a stroke, a typed pixel) must not.
+    page, panel, state = explorer_page, explorer_page.animation_panel, explorer_page.state
+    image = np.zeros((7, 7))
+    image[0, 0] = 200.0
+    state.set_image(image, source="test")
+    page.show_step_by_step()
+    state.recompute_now()
+    view = panel.input_views[0]
+
+    def colour(r, c):
+        corner = view.cell_rect(r, c).topLeft().toPoint()
+        return view.grab().toImage().pixelColor(corner.x() + 3, corner.y() + 3).lightness()
+
+    assert colour(2, 3) < 40
+    state.set_kernel(0, np.ones((3, 3)))                    # same picture: kept as it is
+    state.recompute_now()
+    state.set_cell(2, 3, 200.0)                             # edited in place
+    state.recompute_now()
+    assert colour(2, 3) > 200

@@ -196,3 +196,20 @@ def test_malformed_kernel_file_changes_nothing(qtbot, main_window, tmp_path):
     assert "bad.csv" in text and "row 2" in text and "unchanged" in text
     assert not actions.load_kernel_from(tmp_path / "absent.json")
     assert state.kernels == kernels
+
+
+def test_a_new_kernel_clears_the_marks_of_bad_cells(qtbot, explorer_page):
+    # The grid is updated in place (only changed cells): a cell marked invalid must still be reset.
+    state, editor = explorer_page.state, explorer_page.kernel_editor
+    _choose_preset(editor, "slide-corners")
+    editor.grid.item(1, 1).setText("abc")
+    assert editor.grid.item(1, 1).background().style() != Qt.BrushStyle.NoBrush
+    _choose_preset(editor, "sobel-top")
+    assert not editor.invalid_cells and editor.message.isHidden()
+    assert [[editor.grid.item(r, c).text() for c in range(3)] for r in range(3)] == [
+        ["1", "2", "1"], ["0", "0", "0"], ["-1", "-2", "-1"]]
+    assert [[editor.grid.item(r, c).data(Qt.ItemDataRole.UserRole) for c in range(3)] for r in range(3)] == \
+        state.kernels[0].tolist()
+    assert editor.grid.item(1, 1).background().style() == Qt.BrushStyle.NoBrush
+    assert editor.grid.item(1, 1).toolTip() == repr(0.0)
+    assert editor.text_edit.text() == "1, 2, 1; 0, 0, 0; -1, -2, -1"

@@ -185,3 +185,53 @@ def test_a_narrow_panel_wraps_a_single_kernels_maps(qtbot, panel):
     panel.resize(1100, 360)
     qtbot.waitUntil(lambda: panel.rows[0].columns() == 3, timeout=2000)
     assert all(op.isVisible() for op in panel.rows[0].operators)
+
+
+def test_map_colours_are_exactly_pyqtgraphs(qtbot):
+    """The maps' own colouring (one table lookup) draws what pyqtgraph's LUT path draws: same bins
+    over levels (−m, m), clipped beyond them, NaN transparent."""
+    import warnings
+
+    import pyqtgraph as pg
+    from PySide6.QtGui import QImage
+
+    from cnn_explorer.ui.explorer.colorbar import diverging_lut
+    from cnn_explorer.ui.explorer.map_view import MapImageItem
+
+    m = 120.0
+    rng = np.random.default_rng(4)
+    values = rng.normal(0.0, 60.0, (24, 31))
+    values.flat[:257] = -m + np.arange(257) * (2 * m / 256)     # every bin edge, from −m to +m
+    values[20, 3], values[20, 4], values[20, 5], values[21, 0] = np.nan, np.inf, -np.inf, 5 * m
+
+    def pixels(item) -> np.ndarray:
+        image = item.qimage.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+        rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+        return rows[:, : image.width() * 4].copy()
+
+    ours = MapImageItem()
+    ours.setImage(values, levels=(-m, m), autoLevels=False)
+    ours.render()
+    reference = pg.ImageItem(axisOrder="row-major")
+    reference.setImage(values, levels=(-m, m), lut=diverging_lut(), autoLevels=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)      # pyqtgraph's own cast of the NaN cell
+        reference.render()
+    assert np.array_equal(pixels(ours), pixels(reference))
+    assert pixels(ours).reshape(24, 31, 4)[20, 3].tolist() == [0, 0, 0, 0]     # NaN: transparent
+
+
+def test_big_maps_colour_only_what_the_screen_shows(qtbot, panel):
+    rng = np.random.default_rng(5)
+    image = rng.integers(0, 256, (700, 700)).astype(np.float64)
+    result = run_pipeline(image, [get_preset("sobel-top").values], ConvSettings(), "relu", PoolSettings())
+    panel.resize(1000, 360)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.set_result(result)
+    view = panel.tile(0, "feature").view
+    shown = view._image.image.shape
+    side = min(view._box.size().width(), view._box.size().height())
+    assert shown[0] < 698 and shown[0] >= side / 2           # about one cell per screen pixel
+    assert np.array_equal(view.values(), result.feature[0])  # hover and ranges still use every cell
+    assert view.data_range() == (result.feature[0].min(), result.feature[0].max())

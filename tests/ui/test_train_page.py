@@ -21,7 +21,8 @@ def page(qtbot, temp_settings):
     with qtbot.waitSignal(page.data_panel.dataset_loaded, timeout=60000):
         page.show()
     qtbot.waitUntil(lambda: not page.data_panel.is_loading(), timeout=10000)
-    page.settings_form.set_values(epochs=3, batch_size=16, lr=0.01, optimizer="adam", seed=0)
+    # one CPU thread: on a small shared machine that is the fastest and steadiest
+    page.settings_form.set_values(epochs=3, batch_size=16, lr=0.01, optimizer="adam", seed=0, threads=1)
     yield page
     page.shutdown()
 
@@ -253,3 +254,26 @@ def test_a_bad_folder_gives_a_clear_message_and_keeps_the_dataset(qtbot, page, t
     assert "still using xo" in page.data_panel.message.text()
     assert page.data_panel.dataset.name == "xo"
     assert page.train_button.isEnabled()
+
+
+def test_dragging_a_row_reorders_the_layers(qtbot, page):
+    from PySide6.QtCore import QModelIndex
+
+    before = page.state.spec.layers
+    model = page.layer_list.list.model()
+    assert model.moveRow(QModelIndex(), 0, QModelIndex(), 2)  # what a drop does: Conv2D goes below MaxPool
+    assert page.state.spec.layers[:2] == (before[1], before[0])
+    assert page.layer_list.list.item(1).text().startswith("2  Conv2D")
+    assert page.state.error is None  # MaxPool 9x9 -> 5x5, Conv 3x3 -> 3x3x3: still a valid model
+
+
+def test_the_page_module_imports_without_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys\nimport cnn_explorer.ui.train.page\n"
+            "print('torch' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"

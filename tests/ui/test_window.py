@@ -196,3 +196,34 @@ def test_no_display_is_one_clear_line():
     assert out.returncode == 2
     assert out.stderr.strip().count("\n") == 0 and "no display" in out.stderr
 
+
+
+def test_maps_are_built_right_after_the_first_paint(qtbot, temp_settings):
+    from cnn_explorer.ui.main_window import MainWindow
+
+    window = MainWindow(settings=temp_settings)
+    qtbot.addWidget(window)
+    panel = window.explorer.maps_panel
+    assert panel.is_deferred() and panel.rows == []          # nothing of pyqtgraph before the window shows
+    with qtbot.waitSignal(window.first_painted, timeout=5000):
+        window.show()
+    qtbot.waitUntil(lambda: not panel.is_deferred() and bool(panel.rows), timeout=5000)
+    np.testing.assert_array_equal(panel.tile(0, "feature").view.values(), window.explorer.state.result.feature[0])
+    window.close()
+    assert not window._start_up_timer.isActive()
+
+
+def test_first_paint_comes_before_pyqtgraph_and_torch():
+    code = (
+        "import os, sys\nos.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "from cnn_explorer.ui.app import create_application\napp = create_application()\n"
+        "from cnn_explorer.ui.main_window import MainWindow\nw = MainWindow(settings=None)\n"
+        "seen = []\n"
+        "w.first_painted.connect(lambda: seen.append(('pyqtgraph' in sys.modules, 'torch' in sys.modules)))\n"
+        "w.show()\n"
+        "for _ in range(20):\n    app.processEvents()\n"
+        "print(seen[0], 'pyqtgraph' in sys.modules, bool(w.explorer.maps_panel.rows))\nw.close()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "(False, False) True True"

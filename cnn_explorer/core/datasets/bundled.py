@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.resources import resource_path
 
-RESOURCES = Path(__file__).resolve().parents[3] / "resources"
-MNIST_SAMPLE_PATH = RESOURCES / "data" / "mnist_sample.npz"
+MNIST_SAMPLE_PATH = resource_path("data", "mnist_sample.npz")
 MNIST_SAMPLE_SHA256 = "809ec085d551285cf9efad12c42a6aead98c62f96eb9936cc5b778870773e50d"
 MNIST_CLASS_NAMES = tuple(str(d) for d in range(10))
 MNIST_SAMPLE_SOURCE = (

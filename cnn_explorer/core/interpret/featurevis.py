@@ -124,7 +124,7 @@ def maximize_activation(
     normalisation (0..1 units). A channel's value is the mean of its map at
     the layer's output (for a conv, after its BatchNorm, before its
     activation, so there is a gradient to climb from the start); a class's
-    value is its logit. The picture starts from faint noise on the
+    value is its logit. The picture starts from uniform noise (0..0.3) on the
     background (black for one channel, as MNIST; grey for colour), is
     shifted by up to ``jitter`` px each step, penalised by ``l2`` x the mean
     squared distance to the background and ``tv`` x the mean total
@@ -148,7 +148,7 @@ def maximize_activation(
     m, s = normalisation(mean, std, c, device)
     rest = 0.0 if c == 1 else 0.5
     gen = torch.Generator(device="cpu").manual_seed(seed)
-    p0 = rest + 0.1 * torch.rand((1, c, h, w), generator=gen)
+    p0 = rest + 0.3 * torch.rand((1, c, h, w), generator=gen)
     p = p0.clamp(0, 1).to(device).requires_grad_(True)
     shifts = torch.randint(-jitter, jitter + 1, (steps, 2), generator=gen).tolist()
     optimizer = torch.optim.Adam([p], lr=lr)

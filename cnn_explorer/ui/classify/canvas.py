@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPen, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 #: The canvas's side in picture pixels.
@@ -22,12 +22,35 @@ BRUSH = 22
 UNDO_DEPTH = 64
 
 
+class _PictureCommand(QUndoCommand):
+    """One stroke, clear or loaded picture: the picture and paper colour before and after."""
+
+    def __init__(self, canvas: "DigitCanvas", before: tuple[QImage, QColor], after: tuple[QImage, QColor], text: str) -> None:
+        super().__init__(text)
+        self._canvas = canvas
+        self._before = before
+        self._after = after
+        self._done = True  # the change is already on the canvas when the command is pushed
+
+    def redo(self) -> None:
+        if self._done:
+            self._done = False
+            return
+        self._canvas._restore(*self._after)
+
+    def undo(self) -> None:
+        self._canvas._restore(*self._before)
+
+
 class DigitCanvas(QWidget):
-    """Draw with a round brush; ``array()`` gives the picture as (SIDE, SIDE, 3) uint8."""
+    """Draw with a round brush; ``array()`` gives the picture as (SIDE, SIDE, 3) uint8.
+
+    Every stroke, clear and loaded picture is one step of ``undo_stack`` (a
+    QUndoStack the window's Edit menu can drive; Ctrl+Z on the canvas works too).
+    """
 
     drawing_changed = Signal()
     stroke_finished = Signal()
-    undo_available = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -35,7 +58,9 @@ class DigitCanvas(QWidget):
         self._image = QImage(SIDE, SIDE, QImage.Format.Format_RGB32)
         self._paper = QColor("black")
         self._image.fill(self._paper)
-        self._undo: list[tuple[QImage, QColor]] = []
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(UNDO_DEPTH)
+        self._before: tuple[QImage, QColor] | None = None
         self._last: QPointF | None = None
         self._drawing = False
         self._revision = 0
@@ -46,6 +71,7 @@ class DigitCanvas(QWidget):
         self.setMinimumSize(QSize(200, 200))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setToolTip("Draw a digit with the mouse, a pen or a finger")
 
     # ----------------------------------------------------------------- state
@@ -69,38 +95,54 @@ class DigitCanvas(QWidget):
         return QColor("black") if self._paper.lightness() > 127 else QColor("white")
 
     def can_undo(self) -> bool:
-        return bool(self._undo)
+        return self.undo_stack.canUndo()
 
-    def _push_undo(self) -> None:
-        self._undo.append((self._image.copy(), QColor(self._paper)))
-        del self._undo[:-UNDO_DEPTH]
-        self.undo_available.emit(True)
+    def _snapshot(self) -> tuple[QImage, QColor]:
+        return self._image.copy(), QColor(self._paper)
 
-    def _changed(self) -> None:
+    def _push(self, before: tuple[QImage, QColor], text: str) -> None:
+        self.undo_stack.push(_PictureCommand(self, before, self._snapshot(), text))
+
+    def _restore(self, image: QImage, paper: QColor) -> None:
+        self._image = image.copy()
+        self._paper = QColor(paper)
+        self._empty = self._is_blank()
+        self._changed()
+        self.stroke_finished.emit()
+
+    def _is_blank(self) -> bool:
+        a = self.array()
+        return bool((a == a[0, 0]).all())
+
+    def _changed(self, dirty: QRectF | None = None) -> None:
+        """The picture changed (within ``dirty``, picture px, when known): repaint that part and tell the page."""
         self._revision += 1
-        self.update()
+        if dirty is None:
+            self.update()
+        else:
+            r = self.picture_rect()
+            k = r.width() / SIDE
+            self.update(QRectF(r.left() + dirty.left() * k, r.top() + dirty.top() * k,
+                               dirty.width() * k, dirty.height() * k).toAlignedRect().adjusted(-2, -2, 2, 2))
         self.drawing_changed.emit()
 
     def clear(self) -> None:
         """Blank black paper (undoable)."""
         if self._empty and self._paper == QColor("black"):
             return
-        self._push_undo()
+        before = self._snapshot()
         self._paper = QColor("black")
         self._image.fill(self._paper)
         self._empty = True
+        self._push(before, "Clear drawing")
         self._changed()
         self.stroke_finished.emit()
 
     def undo(self) -> bool:
         """Take back the last stroke, clear or loaded picture; False when there is nothing to undo."""
-        if not self._undo:
+        if not self.undo_stack.canUndo():
             return False
-        self._image, self._paper = self._undo.pop()
-        self._empty = False
-        self.undo_available.emit(bool(self._undo))
-        self._changed()
-        self.stroke_finished.emit()
+        self.undo_stack.undo()
         return True
 
     def set_picture(self, rgb: np.ndarray) -> None:
@@ -109,7 +151,7 @@ class DigitCanvas(QWidget):
         h, w = rgb.shape[:2]
         border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
         paper = np.median(border, axis=0).astype(int)
-        self._push_undo()
+        before = self._snapshot()
         self._paper = QColor(int(paper[0]), int(paper[1]), int(paper[2]))
         self._image.fill(self._paper)
         picture = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888)
@@ -120,6 +162,7 @@ class DigitCanvas(QWidget):
         p.drawImage(target, picture)
         p.end()
         self._empty = False
+        self._push(before, "Open picture")
         self._changed()
         self.stroke_finished.emit()
 
@@ -140,7 +183,9 @@ class DigitCanvas(QWidget):
 
     # ----------------------------------------------------------------- drawing
     def _begin(self, pos: QPointF) -> None:
-        self._push_undo()
+        if self._drawing:
+            self._end()
+        self._before = self._snapshot()
         self._drawing = True
         self._last = self.to_picture(pos)
         self._segment(self._last, self._last)
@@ -157,6 +202,9 @@ class DigitCanvas(QWidget):
             return
         self._drawing = False
         self._last = None
+        if self._before is not None:
+            self._push(self._before, "Stroke")
+            self._before = None
         self.stroke_finished.emit()
 
     def _segment(self, a: QPointF, b: QPointF, pressure: float = 1.0) -> None:
@@ -169,8 +217,11 @@ class DigitCanvas(QWidget):
         else:
             p.drawLine(a, b)
         p.end()
-        self._empty = False
-        self._changed()
+        was_empty, self._empty = self._empty, False
+        pad = width / 2 + 2
+        dirty = QRectF(min(a.x(), b.x()) - pad, min(a.y(), b.y()) - pad,
+                       abs(a.x() - b.x()) + 2 * pad, abs(a.y() - b.y()) + 2 * pad)
+        self._changed(None if was_empty else dirty)  # the first dab also removes the placeholder text
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt API
         if event.button() == Qt.MouseButton.LeftButton:
@@ -186,6 +237,15 @@ class DigitCanvas(QWidget):
         if event.button() == Qt.MouseButton.LeftButton:
             self._extend(event.position())
             self._end()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        # Reached only when no enabled window shortcut takes Ctrl+Z (the page's stack may not be the window's).
+        if event.matches(QKeySequence.StandardKey.Undo):
+            self.undo()
+        elif event.matches(QKeySequence.StandardKey.Redo):
+            self.undo_stack.redo()
+        else:
+            super().keyPressEvent(event)
 
     def tabletEvent(self, event) -> None:  # noqa: N802 - Qt API
         kind = event.type()

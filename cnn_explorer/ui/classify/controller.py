@@ -1,7 +1,8 @@
 """ClassifyController: the model, its reversible edits, and the current picture -> readings for the views.
 
 A *reading* is one forward pass over the current picture: what the network
-sees, every layer's output and the class probabilities. Picture changes are
+sees and the class probabilities; every layer's output is computed when a
+view asks for it (the layer stacks refresh on a slower timer). Picture changes are
 coalesced: however many mouse moves arrive, at most one pass runs per
 event-loop turn. The model is loaded on a worker thread the first time it is
 needed, so torch is imported only then.
@@ -9,7 +10,7 @@ needed, so torch is imported only then.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,19 +27,17 @@ DEFAULT_MODEL = "mnist"
 @dataclass(frozen=True)
 class Reading:
     """One forward pass. ``model_input``: the preprocessed picture (None when nothing is drawn);
-    ``activations``: core ``Activations`` (layers, logits, probabilities) or None; ``revision``: the picture's."""
+    ``probabilities``: (K,) or None; ``revision``: the picture's. Every layer's output (core ``Activations``)
+    is computed only when a view asks, once per reading (:meth:`ClassifyController.activations`)."""
 
     revision: int
     model_input: Any
-    activations: Any
-
-    @property
-    def probabilities(self) -> np.ndarray | None:
-        return None if self.activations is None else self.activations.probabilities
+    probabilities: np.ndarray | None
+    cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def predicted(self) -> int | None:
-        return None if self.activations is None else self.activations.predicted
+        return None if self.probabilities is None else int(np.argmax(self.probabilities))
 
 
 def _load(path_or_name: str | Path):
@@ -86,13 +85,18 @@ class ClassifyController(QObject):
             return tuple(str(d) for d in range(10))
         return tuple(str(n) for n in self.loaded.class_names)
 
-    def load(self, path_or_name: str | Path = DEFAULT_MODEL) -> None:
-        """Load a model (a bundled name such as "mnist", or a path) on a worker thread."""
+    def _drop_loader(self) -> None:
+        """Forget a load in progress (its result is ignored); waits for its thread."""
         if self._loader is not None:
             self._loader.finished.disconnect(self._on_loader_finished)
             self._loader.progressed.disconnect(self._on_loader_progressed)
             self._loader.wait(10000)
+            self._loader.deleteLater()
             self._loader = None
+
+    def load(self, path_or_name: str | Path = DEFAULT_MODEL) -> None:
+        """Load a model (a bundled name such as "mnist", or a path) on a worker thread."""
+        self._drop_loader()
         self._loading_name = str(path_or_name)
         self.model_loading.emit(self._loading_name)
         self._loader = GeneratorWorker(lambda cancel: _load(path_or_name), self, name="classify-model-loader")
@@ -101,15 +105,24 @@ class ClassifyController(QObject):
         self._loader.start()
 
     def _on_loader_progressed(self, loaded: Any) -> None:
-        self.set_model(loaded)
+        self._apply_model(loaded)
 
     def _on_loader_finished(self, ok: bool, message: str) -> None:
+        if self._loader is not None:
+            self._loader.deleteLater()
         self._loader = None
         if not ok:
             self.model_failed.emit(f"could not load the model {self._loading_name!r}: {message}")
 
     def set_model(self, loaded: Any) -> None:
-        """Use ``loaded`` (model, spec, class_names, mean, std); edits of the previous model are undone first."""
+        """Use ``loaded`` (model, spec, class_names, mean, std); edits of the previous model are undone first.
+
+        A load still in progress is abandoned: the model given here wins.
+        """
+        self._drop_loader()
+        self._apply_model(loaded)
+
+    def _apply_model(self, loaded: Any) -> None:
         from cnn_explorer.core.interpret import ModelEditor
 
         if self.editor is not None:
@@ -138,7 +151,7 @@ class ClassifyController(QObject):
         self._timer.stop()
         if self.loaded is None:
             return None
-        model_input = activations = None
+        model_input = probs = None
         if self._source is not None:
             try:
                 model_input = prepare_input(self._source, self.input_shape, self.loaded.mean, self.loaded.std)
@@ -146,12 +159,31 @@ class ClassifyController(QObject):
                 self.model_failed.emit(str(exc))
                 model_input = None
         if model_input is not None:
-            from cnn_explorer.core.interpret import layer_activations
-
-            activations = layer_activations(self.loaded.model, model_input.array)
-        self.reading = Reading(self._revision, model_input, activations)
+            probs = self._probabilities(model_input.array)
+        self.reading = Reading(self._revision, model_input, probs)
         self.reading_changed.emit(self.reading)
         return self.reading
+
+    def _probabilities(self, x: np.ndarray) -> np.ndarray:
+        """One plain forward pass (the bars' fast path): (K,) class probabilities."""
+        import torch
+
+        from cnn_explorer.core.interpret.common import as_batch, probabilities, scores
+
+        model = self.loaded.model
+        with scores(model) as run, torch.inference_mode():
+            return probabilities(run(as_batch(x, model)))[0].float().cpu().numpy()
+
+    def activations(self, reading: Reading | None = None) -> Any:
+        """Every layer's output for ``reading`` (default: the current one), computed once; None when empty."""
+        reading = reading if reading is not None else self.reading
+        if reading is None or reading.model_input is None or self.loaded is None:
+            return None
+        if "activations" not in reading.cache:
+            from cnn_explorer.core.interpret import layer_activations
+
+            reading.cache["activations"] = layer_activations(self.loaded.model, reading.model_input.array)
+        return reading.cache["activations"]
 
     # ----------------------------------------------------------------- edits
     def knock_out(self, layer: str, channel: int, off: bool = True) -> None:
@@ -180,8 +212,6 @@ class ClassifyController(QObject):
     def shutdown(self) -> None:
         """Stop the loader and the timer; undo edits so a shared model is left as it was."""
         self._timer.stop()
-        if self._loader is not None:
-            self._loader.wait(10000)
-            self._loader = None
+        self._drop_loader()
         if self.editor is not None:
             self.editor.reset()

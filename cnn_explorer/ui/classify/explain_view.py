@@ -20,6 +20,8 @@ from cnn_explorer.core.colormaps import diverging_rgb
 from cnn_explorer.ui.classify.pictures import ImageView, heat_rgb, overlay_rgb
 from cnn_explorer.ui.workers import GeneratorWorker
 
+#: Grad-CAM's default layer is the last conv whose maps are at least this many px on their shorter side.
+MIN_CAM_SIDE = 6
 METHODS = ("Grad-CAM", "Saliency", "SmoothGrad saliency", "Occlusion")
 _ABOUT = {
     "Grad-CAM": "Grad-CAM: which places of a conv layer's maps hold the evidence for the class "
@@ -107,16 +109,28 @@ class ExplainView(QWidget):
 
     # ----------------------------------------------------------------- inputs
     def set_model(self, loaded: Any) -> None:
-        from cnn_explorer.core.interpret import conv_names
+        from cnn_explorer.core.interpret import conv_names, layer_activations
 
         self.cancel()
         self._loaded = loaded
         names = tuple(str(n) for n in loaded.class_names)
-        for combo, items in ((self.target, ("predicted class", *names)), (self.layer, tuple(reversed(conv_names(loaded.model))))):
-            combo.blockSignals(True)
-            combo.clear()
-            combo.addItems(items)
-            combo.blockSignals(False)
+        self.target.blockSignals(True)
+        self.target.clear()
+        self.target.addItems(("predicted class", *names))
+        self.target.blockSignals(False)
+        # Each conv's map size (one pass on a blank input): Grad-CAM's default is the last conv whose maps
+        # still have room for a place (at least MIN_CAM_SIDE px), not a 2x2 one.
+        h, w, c = (int(v) for v in loaded.spec.input_shape)
+        sizes = {o.name: o.value.shape[1:] for o in layer_activations(loaded.model, np.zeros((1, c, h, w), np.float32)).layers}
+        convs = list(reversed(conv_names(loaded.model)))
+        self.layer.blockSignals(True)
+        self.layer.clear()
+        for name in convs:
+            size = sizes.get(name, ())
+            self.layer.addItem(f"{name} ({'×'.join(str(v) for v in size)})" if len(size) == 2 else name, name)
+        default = next((i for i, n in enumerate(convs) if len(sizes.get(n, ())) == 2 and min(sizes[n]) >= MIN_CAM_SIDE), 0)
+        self.layer.setCurrentIndex(default)
+        self.layer.blockSignals(False)
         self._heat = self._signed = None
         self._dirty = True
         self._show()
@@ -171,18 +185,25 @@ class ExplainView(QWidget):
                 self._heat = self._signed = None
             self._show()
             return
+        from cnn_explorer.core.errors import CnnExplorerError
         from cnn_explorer.core.interpret import grad_cam, saliency_map
 
-        if method == "Grad-CAM":
-            layer = self.layer.currentText() or None
-            cam = grad_cam(self._loaded.model, x, target, layer)
-            self._heat, self._signed = cam.heatmap, None
-            cls = cam.target
-        else:
-            smooth = 16 if method.startswith("SmoothGrad") else 0
-            self._heat = saliency_map(self._loaded.model, x, target, smooth=smooth)
-            self._signed = None
-            cls = target if target is not None else reading.predicted
+        try:
+            if method == "Grad-CAM":
+                layer = self.layer.currentData()
+                cam = grad_cam(self._loaded.model, x, target, layer)
+                self._heat, self._signed = cam.heatmap, None
+                cls = cam.target
+            else:
+                smooth = 16 if method.startswith("SmoothGrad") else 0
+                self._heat = saliency_map(self._loaded.model, x, target, smooth=smooth)
+                self._signed = None
+                cls = target if target is not None else reading.predicted
+        except CnnExplorerError as exc:
+            self._heat = self._signed = None
+            self._show()
+            self.caption.setText(f"{method}: {exc}")
+            return
         self._cls = cls
         self._show()
 
@@ -213,6 +234,7 @@ class ExplainView(QWidget):
         self._show()
 
     def _on_worker_finished(self, worker: Any, ok: bool, message: str) -> None:
+        worker.deleteLater()
         if worker is not self._worker:
             return
         self._worker = None

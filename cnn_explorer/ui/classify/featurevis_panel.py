@@ -27,6 +27,37 @@ CLASS_TARGET = "output class"
 TOP_K = 9
 
 
+def context_mosaic(images: np.ndarray, result: Any, f: int, columns: int = 3, zoom: int = 4) -> np.ndarray:
+    """Filter ``f``'s top pictures whole, the window its response sees outlined and the rest dimmed.
+
+    ``images``: the dataset (N, H, W[, 1]) uint8; ``result``: core FilterPatches. Returns (H', W', 3) uint8.
+    """
+    k = result.images.shape[1]
+    h, w = images.shape[1:3]
+    th, tw = h * zoom, w * zoom
+    rows = math.ceil(k / columns)
+    out = np.full((rows * (th + 4) + 4, columns * (tw + 4) + 4, 3), 200, np.uint8)
+    for rank in range(k):
+        idx = int(result.images[f, rank])
+        if idx < 0:
+            continue
+        grey = images[idx].reshape(h, w).astype(np.float32)
+        r0, r1, c0, c1 = result.field.window(*result.positions[f, rank])
+        inside = np.zeros((h, w), bool)
+        inside[max(r0, 0):max(min(r1, h), 0), max(c0, 0):max(min(c1, w), 0)] = True
+        tile = np.where(inside, grey, grey * 0.35)
+        tile = np.repeat(np.repeat(tile, zoom, axis=0), zoom, axis=1)
+        rgb = np.repeat(tile[..., None], 3, axis=2).astype(np.uint8)
+        y0, y1 = np.clip([r0 * zoom, r1 * zoom - 1], 0, th - 1)
+        x0, x1 = np.clip([c0 * zoom, c1 * zoom - 1], 0, tw - 1)
+        box = np.array((255, 170, 0), np.uint8)
+        rgb[y0, x0:x1 + 1] = rgb[y1, x0:x1 + 1] = box
+        rgb[y0:y1 + 1, x0] = rgb[y0:y1 + 1, x1] = box
+        r, c = divmod(rank, columns)
+        out[4 + r * (th + 4):4 + r * (th + 4) + th, 4 + c * (tw + 4):4 + c * (tw + 4) + tw] = rgb
+    return out
+
+
 class _Progress(QObject):
     """Carries (done, total) from a worker thread to the GUI thread (queued)."""
 
@@ -34,21 +65,14 @@ class _Progress(QObject):
 
 
 def _patches(model: Any, loaded: Any, layer: str, progress: _Progress, cancel: Any):
-    from cnn_explorer.core.interpret import bundled_sample_patches
+    """Worker generator: yields (FilterPatches of ``layer``, the bundled sample's images (N, 28, 28, 1) uint8)."""
+    from cnn_explorer.core.datasets.bundled import load_mnist_sample
+    from cnn_explorer.core.interpret import top_patches
 
-    yield bundled_sample_patches(model, loaded.mean, loaded.std, k=TOP_K, layers=[layer], cancel=cancel,
-                                 progress=progress.moved.emit)[layer]
-
-
-def patch_mosaic(patches: np.ndarray, columns: int = 3) -> np.ndarray:
-    """(k, ph, pw[, C]) 0..1 patches -> one (H, W, 3) uint8 picture, 1-px grey gaps."""
-    k, ph, pw = patches.shape[:3]
-    rows = math.ceil(k / columns)
-    out = np.full((rows * (ph + 1) + 1, columns * (pw + 1) + 1, 3), 160, np.uint8)
-    for i in range(k):
-        r, c = divmod(i, columns)
-        out[1 + r * (ph + 1):1 + r * (ph + 1) + ph, 1 + c * (pw + 1):1 + c * (pw + 1) + pw] = seen_rgb(patches[i])
-    return out
+    images, _ = load_mnist_sample()
+    found = top_patches(model, images, layers=[layer], k=TOP_K, mean=loaded.mean, std=loaded.std, cancel=cancel,
+                        progress=progress.moved.emit)[layer]
+    yield found, images
 
 
 class FeatureVisPanel(QWidget):
@@ -95,7 +119,7 @@ class FeatureVisPanel(QWidget):
         self.patch_progress = QProgressBar()
         self.patch_progress.setVisible(False)
         self.patch_view = ImageView(minimum=140)
-        self.patch_label = QLabel("The 9 sample digits that excite the filter most, cropped to what it sees.")
+        self.patch_label = QLabel("The 9 sample digits that excite the filter most, with the window it sees.")
         self.patch_label.setWordWrap(True)
         patch_form = QFormLayout()
         patch_form.addRow("Conv layer", self.patch_layer)
@@ -203,6 +227,7 @@ class FeatureVisPanel(QWidget):
         self.frame_shown.emit(frame)
 
     def _on_vis_finished(self, worker: Any, ok: bool, message: str) -> None:
+        worker.deleteLater()
         if worker is not self._vis:
             return  # an earlier run, already waited for
         self._vis = None
@@ -268,6 +293,7 @@ class FeatureVisPanel(QWidget):
         self._show_patches()
 
     def _on_patch_finished(self, worker: Any, ok: bool, message: str) -> None:
+        worker.deleteLater()
         if worker is not self._patch_worker:
             return
         self._patch_worker = None
@@ -277,22 +303,25 @@ class FeatureVisPanel(QWidget):
             self.patch_label.setText(f"Could not find patches: {message}")
 
     def patches(self) -> Any:
-        """The cached FilterPatches of the chosen layer, or None."""
+        """The cached core FilterPatches of the chosen layer, or None."""
         if self._controller.loaded is None:
             return None
-        return self._cache.get(self._patch_key())
+        found = self._cache.get(self._patch_key())
+        return None if found is None else found[0]
 
     def _show_patches(self) -> None:
-        result = self.patches()
+        result = self._cache.get(self._patch_key()) if self._controller.loaded is not None else None
         if result is None:
             self.patch_view.set_rgb(None, "press Find top patches")
             return
+        result, images = result
         f = self.patch_filter.value()
-        self.patch_view.set_rgb(patch_mosaic(result.patches[f]))
+        self.patch_view.set_rgb(context_mosaic(images, result, f))
         vals = ", ".join(f"{v:.2f}" for v in result.values[f][:3])
         rf = result.field
-        self.patch_label.setText(f"{result.layer} filter {f}: each patch is the {rf.size[0]}×{rf.size[1]} px window "
-                                 f"one output cell sees; strongest responses {vals}…")
+        self.patch_label.setText(f"{result.layer} filter {f}: the 9 sample digits it responds to most; the box is the "
+                                 f"{rf.size[0]}×{rf.size[1]} px window its strongest response sees "
+                                 f"(responses {vals}…).")
 
     # ----------------------------------------------------------------- life cycle
     def cancel(self) -> None:

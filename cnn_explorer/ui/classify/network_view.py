@@ -14,17 +14,16 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QPoint, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import (
-    QCheckBox, QHBoxLayout, QLabel, QMenu, QScrollArea, QSizePolicy, QToolTip, QVBoxLayout, QWidget,
+    QCheckBox, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QToolTip, QVBoxLayout, QWidget,
 )
 
-from cnn_explorer.core.colormaps import diverging_rgb, grey_rgb
+from cnn_explorer.core.colormaps import DIVERGING_LUT, GREY_LUT, diverging_rgb, grey_rgb
 from cnn_explorer.ui.classify.pictures import rgb_qimage
 
 #: Kinds never shown on their own (they change nothing a viewer can see, or are shown as the bars).
 _HIDDEN = {"dropout", "identity", "softmax"}
-_GAP = QColor("#c9d1da")
 #: Kinds whose output is shown as a vector.
 _VECTORS = {"dense", "flatten", "global_avg_pool", "global_max_pool"}
 
@@ -72,22 +71,40 @@ def sections(model: Any, every_layer: bool = False) -> list[Section]:
     return out
 
 
+def stack_rgb(values: np.ndarray) -> np.ndarray:
+    """Colour a stack (C, h, w) on one scale: (C, h, w, 3) uint8, grey 0..max when non-negative, else diverging."""
+    v = np.nan_to_num(np.asarray(values, np.float32))
+    lo, hi = (float(v.min()), float(v.max())) if v.size else (0.0, 0.0)
+    if lo < 0:
+        m = max(-lo, hi)
+        idx = np.clip((v / np.float32(m) + 1.0) * 128.0, 0, 255).astype(np.uint8)
+        return DIVERGING_LUT[idx]
+    idx = np.clip(v * np.float32(255.0 / max(hi, 1e-6)) + 0.5, 0, 255).astype(np.uint8)
+    return GREY_LUT[idx]
+
+
 class MapStack(QWidget):
     """A stack of feature maps (C, h, w) as a grid of small multiples; one colour scale for the whole stack.
 
     Non-negative stacks are grey (0 black .. max white); stacks with negative
     values are diverging (blue - white - red). Knocked-out maps are crossed.
+    The grid is rendered once per update at an integer zoom (one image to
+    paint), so repaints stay cheap while the user draws.
     """
 
     map_clicked = Signal(int)
     map_menu_requested = Signal(int, QPoint)
 
+    #: px between maps
+    GAP = 3
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._values: np.ndarray | None = None
+        self._rgb: np.ndarray | None = None
         self._image = None
+        self._image_key: tuple = ()
         self._off: set[int] = set()
-        self._cell = 36
         self._scale = 1.0
         self.clickable = False
         self.setMouseTracking(True)
@@ -95,40 +112,42 @@ class MapStack(QWidget):
 
     def set_scale(self, factor: float) -> None:
         self._scale = factor
+        self._image_key = ()
         self._relayout()
 
     def set_values(self, values: np.ndarray) -> None:
         """``values``: (C, h, w) float32."""
         shape_changed = self._values is None or self._values.shape != values.shape
         self._values = values
-        c, h, w = values.shape
-        flat = values.transpose(1, 0, 2).reshape(h, c * w)  # maps side by side: (h, C*w)
-        lo = float(np.nanmin(flat)) if flat.size else 0.0
-        rgb = diverging_rgb(flat) if lo < 0 else grey_rgb(flat, 0.0, max(float(np.nanmax(flat)), 1e-6))
-        self._image = rgb_qimage(rgb)
+        self._rgb = stack_rgb(values)
+        self._image_key = ()
         if shape_changed:
             self._relayout()
         self.update()
 
     def set_knocked_out(self, channels: set[int]) -> None:
-        self._off = set(channels)
-        self.update()
+        if channels != self._off:
+            self._off = set(channels)
+            self.update()
 
     def count(self) -> int:
         return 0 if self._values is None else self._values.shape[0]
 
-    def _columns(self, width: int) -> int:
-        c = self.count()
-        if c == 0:
-            return 1
-        return max(1, min(c, width // (self._cell_target() + 3)))
-
-    def _cell_target(self) -> int:
+    def _zoom(self) -> int:
+        """Screen px per map px: maps of 28 px show about 50 px wide at scale 1, small maps grow more."""
         if self._values is None:
-            return 36
-        h = self._values.shape[1]
-        base = 44 if h >= 20 else 34 if h >= 10 else 26
-        return int(base * self._scale)
+            return 1
+        side = max(self._values.shape[1:])
+        target = (50 if side >= 20 else 40 if side >= 10 else 26) * self._scale
+        return max(1, round(target / side))
+
+    def _grid(self, width: int) -> tuple[int, int, int]:
+        """(columns, cell width, cell height) in px for a widget ``width`` px wide."""
+        _, h, w = self._values.shape
+        z = self._zoom()
+        cw, ch = w * z, h * z
+        cols = max(1, min(self.count(), (width - 2 + self.GAP) // (cw + self.GAP)))
+        return cols, cw, ch
 
     def _relayout(self) -> None:
         self.updateGeometry()
@@ -147,33 +166,29 @@ class MapStack(QWidget):
     def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt API
         if self._values is None:
             return 10
-        cols = self._columns(width)
+        cols, _, ch = self._grid(width)
         rows = math.ceil(self.count() / cols)
-        cell = self._cell_size(width)
-        _, h, w = self._values.shape
-        return int(rows * (cell * h / max(h, w) + 3)) + 2
+        return rows * (ch + self.GAP) + 2
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
         return QSize(400, self.heightForWidth(400))
 
-    def _cell_size(self, width: int) -> float:
-        cols = self._columns(width)
-        return min(float(self._cell_target()) * 1.6, (width - 2) / cols - 3)
-
     def cell_rect(self, index: int) -> QRectF:
         """Where map ``index`` is drawn (widget coordinates)."""
-        cols = self._columns(self.width())
-        cell = self._cell_size(self.width())
-        _, h, w = self._values.shape
-        cw, ch = cell * w / max(h, w), cell * h / max(h, w)
+        cols, cw, ch = self._grid(self.width())
         r, c = divmod(index, cols)
-        return QRectF(1 + c * (cell + 3), 1 + r * (ch + 3), cw, ch)
+        return QRectF(1 + c * (cw + self.GAP), 1 + r * (ch + self.GAP), cw, ch)
 
     def index_at(self, pos) -> int | None:
-        for i in range(self.count()):
-            if self.cell_rect(i).contains(pos):
-                return i
-        return None
+        if self._values is None:
+            return None
+        cols, cw, ch = self._grid(self.width())
+        x, y = pos.x() - 1, pos.y() - 1
+        c, r = int(x // (cw + self.GAP)), int(y // (ch + self.GAP))
+        if x < 0 or y < 0 or c >= cols or x - c * (cw + self.GAP) >= cw or y - r * (ch + self.GAP) >= ch:
+            return None
+        i = r * cols + c
+        return i if i < self.count() else None
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt API
         i = self.index_at(event.position())
@@ -193,18 +208,38 @@ class MapStack(QWidget):
             QToolTip.showText(event.globalPosition().toPoint(),
                               f"map {i}: min {m.min():.3g}, mean {m.mean():.3g}, max {m.max():.3g}{state}{hint}", self)
 
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
-        if self._image is None:
+    def _render(self) -> None:
+        """The whole grid as one image at the current width and zoom."""
+        cols, cw, ch = self._grid(self.width())
+        key = (cols, cw, ch, id(self._rgb), self.palette().color(self.backgroundRole()).rgb())
+        if key == self._image_key and self._image is not None:
             return
+        c = self.count()
+        rows = math.ceil(c / cols)
+        z = self._zoom()
+        g = self.GAP
+        big = np.repeat(np.repeat(self._rgb, z, axis=1), z, axis=2)  # (C, ch, cw, 3)
+        cells = np.empty((rows * cols, ch + g, cw + g, 4), np.uint8)  # BGRX, gaps included
+        bg = self.palette().color(self.backgroundRole())
+        cells[...] = (bg.blue(), bg.green(), bg.red(), 255)
+        cells[:c, :ch, :cw, :3] = big[..., ::-1]
+        out = cells.reshape(rows, cols, ch + g, cw + g, 4).transpose(0, 2, 1, 3, 4).reshape(rows * (ch + g), cols * (cw + g), 4)
+        out = np.ascontiguousarray(out)
+        self._image = QImage(out.data, out.shape[1], out.shape[0], out.strides[0], QImage.Format.Format_RGB32).copy()
+        self._image_key = key
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if self._rgb is None:
+            return
+        self._render()
         p = QPainter(self)
-        _, h, w = self._values.shape
-        red = QPen(QColor("#c62828"), max(1.5, 2 * self._scale))
-        for i in range(self.count()):
-            rect = self.cell_rect(i)
-            p.drawImage(rect, self._image, QRectF(i * w, 0, w, h))
-            p.setPen(QPen(_GAP, 1))
-            p.drawRect(rect.adjusted(-0.5, -0.5, 0.5, 0.5))
-            if i in self._off:
+        p.drawImage(1, 1, self._image)
+        if self._off:
+            red = QPen(QColor("#c62828"), max(1.5, 2 * self._scale))
+            for i in sorted(self._off):
+                if i >= self.count():
+                    continue
+                rect = self.cell_rect(i)
                 p.fillRect(rect, QColor(255, 255, 255, 150))
                 p.setPen(red)
                 p.drawLine(rect.topLeft(), rect.bottomRight())
@@ -304,6 +339,7 @@ class NetworkView(QWidget):
         self._views: list[QWidget] = []
         self._titles: list[QLabel] = []
         self._scale = 1.0
+        self._last: Any = None  # the Activations shown
         self.every_layer = QCheckBox("Every layer (BatchNorm, ReLU… apart)")
         self.every_layer.setToolTip("Show each layer's output on its own instead of one row per conv block")
         self.every_layer.toggled.connect(self._on_every_layer_toggled)
@@ -316,6 +352,10 @@ class NetworkView(QWidget):
         self._body_layout = QVBoxLayout(self._body)
         self._body_layout.setContentsMargins(4, 4, 4, 4)
         self._body_layout.setSpacing(2)
+        self.empty_hint = QLabel("Draw a digit (or open a picture) to see what every layer makes of it.")
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setStyleSheet("color: #5b6770; padding: 24px;")
+        self._body_layout.addWidget(self.empty_hint)
         self._body_layout.addStretch(1)
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
@@ -333,14 +373,14 @@ class NetworkView(QWidget):
     def set_model(self, model: Any, class_names: tuple[str, ...]) -> None:
         self._model = model
         self._class_names = class_names
+        self._last = None
         self._rebuild()
+        self.set_activations(None)
 
     def _on_every_layer_toggled(self, on: bool) -> None:
         self._rebuild()
         if self._last is not None:
             self.set_activations(self._last)
-
-    _last = None
 
     def _rebuild(self) -> None:
         for w in self._views + self._titles:
@@ -362,6 +402,8 @@ class NetworkView(QWidget):
             self._body_layout.insertWidget(self._body_layout.count() - 1, view)
             self._titles.append(title)
             self._views.append(view)
+            title.setVisible(self._last is not None)
+            view.setVisible(self._last is not None)
 
     def sections(self) -> list[Section]:
         return list(self._sections)
@@ -372,7 +414,11 @@ class NetworkView(QWidget):
     def set_activations(self, activations: Any, knocked_out: frozenset = frozenset()) -> None:
         """Show one forward pass (core ``Activations``); ``knocked_out``: {(conv, channel)} to cross out."""
         self._last = activations
-        if activations is None:
+        empty = activations is None
+        self.empty_hint.setVisible(empty)
+        for w in self._views + self._titles:
+            w.setVisible(not empty)
+        if empty:
             return
         by_name = {layer.name: layer.value for layer in activations.layers}
         last_dense = max((k for k, s in enumerate(self._sections) if s.kind == "dense"), default=-1)
@@ -381,7 +427,9 @@ class NetworkView(QWidget):
             if value is None:
                 continue
             shape = "×".join(str(d) for d in value.shape)
-            title.setText(f"{sec.title}   <span style='font-weight: normal; color: #5b6770'>{shape}</span>")
+            text = f"{sec.title}   <span style='font-weight: normal; color: #5b6770'>{shape}</span>"
+            if title.text() != text:
+                title.setText(text)
             if isinstance(view, MapStack):
                 if value.ndim == 1:
                     value = value[:, None, None]

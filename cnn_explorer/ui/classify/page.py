@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QImage, QKeySequence, QShortcut
+from PySide6.QtGui import QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QApplication, QFileDialog, QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy, QSpinBox, QSplitter,
+    QApplication, QFileDialog, QFrame, QHBoxLayout, QLabel, QMenu, QPushButton, QScrollArea, QSpinBox, QSplitter,
     QTabWidget, QVBoxLayout, QWidget,
 )
 
@@ -25,32 +25,17 @@ from cnn_explorer.ui.classify.controller import DEFAULT_MODEL, ClassifyControlle
 from cnn_explorer.ui.classify.explain_view import ExplainView
 from cnn_explorer.ui.classify.featurevis_panel import FeatureVisPanel
 from cnn_explorer.ui.classify.network_view import NetworkView
-from cnn_explorer.ui.classify.pictures import ImageView, seen_rgb
+from cnn_explorer.ui.classify.pictures import ImageView, picture_from_qimage, seen_rgb
 from cnn_explorer.ui.classify.prediction_bars import PredictionBars, verdict
 from cnn_explorer.ui.classify.weights_panel import WeightsPanel
 from cnn_explorer.ui.lifecycle import new_timer
 
 #: Heavy views (all layer stacks, overlays) refresh at most this often while drawing.
 HEAVY_INTERVAL_MS = 90
+#: Information lines hide after this long; errors stay until the next message.
+INFO_MS = 8000
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp *.pgm *.ppm);;All files (*)"
 MODEL_FILTER = "Models (*.safetensors *.json *.pt *.pth);;All files (*)"
-
-
-def picture_from_qimage(image: QImage) -> np.ndarray:
-    """A QImage (e.g. from the clipboard) -> (H, W, 3) uint8 RGB, transparency flattened on white."""
-    if image.hasAlphaChannel():
-        flat = QImage(image.size(), QImage.Format.Format_RGB888)
-        flat.fill(Qt.GlobalColor.white)
-        from PySide6.QtGui import QPainter
-
-        p = QPainter(flat)
-        p.drawImage(0, 0, image)
-        p.end()
-        image = flat
-    image = image.convertToFormat(QImage.Format.Format_RGB888)
-    w, h = image.width(), image.height()
-    a = np.frombuffer(image.constBits(), np.uint8, count=image.sizeInBytes()).reshape(h, image.bytesPerLine())
-    return a[:, : 3 * w].reshape(h, w, 3).copy()
 
 
 class ClassifyPage(QWidget):
@@ -83,9 +68,9 @@ class ClassifyPage(QWidget):
         self.clear_button.setShortcut(QKeySequence("Delete"))
         self.clear_button.setToolTip("Clear the drawing (Del)")
         self.undo_button = QPushButton("Undo")
-        self.undo_button.setToolTip("Take back the last stroke (Ctrl+Z on the page)")
+        self.undo_button.setToolTip("Take back the last stroke, clear or picture (Ctrl+Z)")
         self.undo_button.setEnabled(False)
-        self.open_button = QPushButton("Open picture…")
+        self.open_button = QPushButton("Open…")
         self.open_button.setToolTip("Classify a picture file (or drop one here, or paste with Ctrl+V)")
         self.paste_button = QPushButton("Paste")
         self.brush = QSpinBox()
@@ -134,25 +119,38 @@ class ClassifyPage(QWidget):
         self.featurevis_panel = FeatureVisPanel(self.controller)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.network_view, "Layers")
-        self.tabs.addTab(self.explain_view, "Why? Saliency · Grad-CAM · Occlusion")
+        self.tabs.addTab(self.explain_view, "Why?")
+        self.tabs.setTabToolTip(1, "Saliency, Grad-CAM and occlusion: which pixels the class depends on")
         self.tabs.addTab(self.weights_panel, "Edit weights")
         self.tabs.addTab(self.featurevis_panel, "Feature visualization")
         if settings is not None:
             self.tabs.setCurrentIndex(int(settings.value("classify/tab", 0)))
 
+        left_scroll = QScrollArea()
+        left_scroll.setWidgetResizable(True)
+        left_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        left_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        left_scroll.setWidget(left)
+        left.setMinimumWidth(420)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(left)
+        self.splitter.addWidget(left_scroll)
         self.splitter.addWidget(self.tabs)
         self.splitter.setStretchFactor(0, 4)
         self.splitter.setStretchFactor(1, 5)
         self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([560, 800])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
 
         self._heavy = new_timer(self, "classify-heavy-views", single_shot=True, interval_ms=HEAVY_INTERVAL_MS)
         self._heavy.timeout.connect(self._on_heavy_timeout)
+        self._message_timer = new_timer(self, "classify-message", single_shot=True, interval_ms=INFO_MS)
+        self._message_timer.timeout.connect(self.message.hide)
         self._connect()
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)  # a safety net: the window's closeEvent calls it first
         self.canvas.brush = self.brush.value()
         self.set_scale(1.0)
 
@@ -164,7 +162,7 @@ class ClassifyPage(QWidget):
         c.reading_changed.connect(self._on_controller_reading_changed)
         c.edits_changed.connect(self._on_controller_edits_changed)
         self.canvas.drawing_changed.connect(self._on_canvas_drawing_changed)
-        self.canvas.undo_available.connect(self.undo_button.setEnabled)
+        self.canvas.undo_stack.canUndoChanged.connect(self.undo_button.setEnabled)
         self.clear_button.clicked.connect(self.canvas.clear)
         self.undo_button.clicked.connect(self.canvas.undo)
         self.open_button.clicked.connect(self.open_picture_dialog)
@@ -178,12 +176,15 @@ class ClassifyPage(QWidget):
         for source in (self.explain_view, self.weights_panel, self.featurevis_panel):
             source.status_message.connect(self._on_panel_status_message)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
-        undo = QShortcut(QKeySequence("Ctrl+Z"), self.canvas, self.canvas.undo)
-        undo.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         paste = QShortcut(QKeySequence.StandardKey.Paste, self, self.paste)
         paste.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     # ----------------------------------------------------------------- public API
+    @property
+    def undo_stack(self):
+        """The drawing's QUndoStack (strokes, clear, pictures): pass it to ``add_page`` for Edit ▸ Undo."""
+        return self.canvas.undo_stack
+
     def set_model(self, loaded: Any) -> None:
         """Classify with ``loaded`` (a core.checkpoints.LoadedModel or anything with model, spec, class_names,
         mean, std)."""
@@ -207,6 +208,7 @@ class ClassifyPage(QWidget):
     def shutdown(self) -> None:
         """Stop every worker and timer (the window calls this from closeEvent); undoes weight edits."""
         self._heavy.stop()
+        self._message_timer.stop()
         self.explain_view.cancel()
         self.featurevis_panel.cancel()
         self.controller.shutdown()
@@ -219,10 +221,11 @@ class ClassifyPage(QWidget):
         self._scale = factor
         self.verdict.setStyleSheet(f"font-size: {round(15 * factor)}pt; font-weight: bold; padding: 2px;")
         self._style_verdict(self.verdict.property("unsure") is True)
-        self.canvas.setMinimumSize(round(200 * factor), round(200 * factor))
+        self.canvas.setMinimumSize(round(150 * factor), round(150 * factor))
         self.seen_view.set_minimum_side(round(96 * factor))
         self.bars.set_scale(factor)
         self.network_view.set_scale(factor)
+        self.weights_panel.set_scale(factor)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)
@@ -260,6 +263,7 @@ class ClassifyPage(QWidget):
 
     def _take_mime(self, mime: QMimeData | None, where: str) -> bool:
         if mime is None:
+            self._say(f"The {where} holds no picture", error=True)
             return False
         if mime.hasUrls():
             for url in mime.urls():
@@ -373,9 +377,12 @@ class ClassifyPage(QWidget):
         shape = "×".join(str(v) for v in spec.input_shape)
         title = getattr(spec, "name", "") or "model"
         where = getattr(loaded, "path", None)
-        source = "bundled" if where is not None and "resources" in Path(where).parts else (Path(where).name if where else "in memory")
-        self.model_label.setText(f"<b>Model:</b> {title} ({source}) · input {shape} · {len(names)} classes")
+        source = "bundled" if where is not None and "resources" in Path(where).parts else (Path(where).stem if where else "in memory")
+        self.model_label.setText(f"<b>Model:</b> {title} ({source}), {len(names)} classes")
+        self.model_label.setToolTip(f"{title}: input {shape} (H×W×C), classes {', '.join(names)}"
+                                    + (f"\n{where}" if where is not None else ""))
         self.message.setVisible(False)
+        self._message_timer.stop()
         self.bars.set_classes(names)
         self.network_view.set_model(loaded.model, names)
         self.explain_view.set_model(loaded)
@@ -395,17 +402,26 @@ class ClassifyPage(QWidget):
             text, unsure = "Draw a digit", False
         elif reading.model_input is None:
             text, unsure = "Nothing to see: no ink found", True
-        self.verdict.setText(text)
-        self._style_verdict(unsure)
+        if self.verdict.text() != text:
+            self.verdict.setText(text)
+        if self.verdict.property("unsure") is not unsure:
+            self._style_verdict(unsure)
         mi = reading.model_input
         if mi is None:
             self.seen_view.set_rgb(None, "nothing drawn")
-            self.seen_caption.setText("")
+            if self.seen_caption.text():
+                self.seen_caption.setText("")
         else:
             self.seen_view.set_rgb(seen_rgb(mi.seen))
             h, w = mi.seen.shape[:2]
-            how = "ink cropped, scaled to 20 px, centred by mass" if mi.mode == "digit" else "fitted, aspect kept"
-            self.seen_caption.setText(f"{h}×{w}, {how}{', inverted' if mi.inverted else ''}")
+            how = "MNIST-style" if mi.mode == "digit" else "fitted"
+            caption = f"{h}×{w}, {how}{', inverted' if mi.inverted else ''}"
+            self.seen_caption.setToolTip(
+                "The ink is cropped, scaled so its longer side is 20 px (aspect kept) and centred by its centre "
+                "of mass in 28×28, as MNIST was made" if mi.mode == "digit" else
+                "The picture is scaled to the model's input size, aspect ratio kept (letterbox)")
+            if self.seen_caption.text() != caption:
+                self.seen_caption.setText(caption)
         self.reading_shown.emit(reading)
         if not self._heavy.isActive():
             self._heavy.start()
@@ -425,8 +441,10 @@ class ClassifyPage(QWidget):
             return
         editor = self.controller.editor
         knocked = editor.knocked_out if editor is not None else frozenset()
-        self.network_view.set_activations(reading.activations, knocked)
+        self.network_view.set_activations(self.controller.activations(reading), knocked)
         self.explain_view.set_reading(reading)
+        if self.weights_panel.isVisible():
+            self.weights_panel.refresh_map()
 
     # ----------------------------------------------------------------- messages
     def _style_verdict(self, unsure: bool) -> None:
@@ -440,4 +458,8 @@ class ClassifyPage(QWidget):
         self.message.setStyleSheet("")  # re-polish for the new object name
         self.message.setText(" ".join(str(text).split()))
         self.message.setVisible(True)
+        if error:
+            self._message_timer.stop()
+        else:
+            self._message_timer.start()
         self.status_message.emit(text)

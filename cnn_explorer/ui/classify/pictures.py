@@ -116,3 +116,18 @@ class ImageView(QWidget):
             p.setPen(QPen(QColor("#9aa5b1"), 1))
             p.drawRect(rect.adjusted(-0.5, -0.5, 0.5, 0.5))
         p.end()
+
+
+def picture_from_qimage(image: QImage) -> np.ndarray:
+    """A QImage (e.g. from the clipboard) -> (H, W, 3) uint8 RGB, transparency flattened on white."""
+    if image.hasAlphaChannel():
+        flat = QImage(image.size(), QImage.Format.Format_RGB888)
+        flat.fill(Qt.GlobalColor.white)
+        p = QPainter(flat)
+        p.drawImage(0, 0, image)
+        p.end()
+        image = flat
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    w, h = image.width(), image.height()
+    a = np.frombuffer(image.constBits(), np.uint8, count=image.sizeInBytes()).reshape(h, image.bytesPerLine())
+    return a[:, : 3 * w].reshape(h, w, 3).copy()

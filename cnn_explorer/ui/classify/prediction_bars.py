@@ -69,14 +69,14 @@ class PredictionBars(QWidget):
         return None if self._probs is None else self._probs.copy()
 
     def _row_height(self) -> float:
-        return max(14.0, self.fontMetrics().height() * 1.25)
+        return max(14.0, self.fontMetrics().height() * 1.15)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
         n = min(len(self._names), 20)
         return QSize(260, int(self._row_height() * n) + 4)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
-        return QSize(160, int(min(len(self._names), 20) * 12) + 4)
+        return QSize(160, int(min(len(self._names), 20) * self.fontMetrics().height() * 1.05) + 4)
 
     def _label_width(self) -> int:
         fm = self.fontMetrics()

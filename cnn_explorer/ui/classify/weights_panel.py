@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from cnn_explorer.core.colormaps import diverging_rgb, symmetric_limit, text_is_dark
+from cnn_explorer.core.colormaps import diverging_rgb, grey_rgb, symmetric_limit, text_is_dark
+from cnn_explorer.ui.classify.pictures import ImageView
 
 
 class KernelGrid(QWidget):
@@ -31,8 +32,15 @@ class KernelGrid(QWidget):
         self._k: np.ndarray | None = None
         self._vmax = 1.0
         self._selected = (0, 0)
+        self._scale = 1.0
         self.setMinimumSize(QSize(120, 120))
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(220)
+
+    def set_scale(self, factor: float) -> None:
+        self._scale = factor
+        self.setFixedHeight(round(220 * factor))
+        self.update()
 
     def set_kernel(self, k: np.ndarray, vmax: float, selected: tuple[int, int]) -> None:
         self._k, self._vmax, self._selected = np.asarray(k, np.float64), vmax, selected
@@ -40,7 +48,7 @@ class KernelGrid(QWidget):
 
     def _geometry(self) -> tuple[float, float, float]:
         kh, kw = self._k.shape
-        cell = min(self.width() / kw, self.height() / kh)
+        cell = min(self.width() / kw, self.height() / kh, 64.0 * self._scale)
         return cell, (self.width() - cell * kw) / 2, (self.height() - cell * kh) / 2
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt API
@@ -108,6 +116,9 @@ class WeightsPanel(QWidget):
         self.summary.setWordWrap(True)
         self.grid = KernelGrid()
         self.bias = QLabel()
+        self.map_view = ImageView(minimum=120)
+        self.map_caption = QLabel()
+        self.map_caption.setWordWrap(True)
 
         form = QFormLayout()
         form.addRow("Conv layer", self.layer)
@@ -126,14 +137,18 @@ class WeightsPanel(QWidget):
         side.addWidget(self.send)
         side.addWidget(self.reset)
         side.addWidget(self.summary)
-        side.addStretch(1)
+        side.addSpacing(8)
+        side.addWidget(QLabel("<b>Its feature map on your drawing</b>"))
+        side.addWidget(self.map_view, 1)
+        side.addWidget(self.map_caption)
         right = QVBoxLayout()
-        right.addWidget(QLabel("The filter's weights (click one to edit it)"))
-        right.addWidget(self.grid, 1)
+        right.addWidget(QLabel("<b>The filter's weights</b> (click one to edit it)"))
+        right.addWidget(self.grid)
         right.addWidget(self.bias)
+        right.addStretch(1)
         layout = QHBoxLayout(self)
-        layout.addLayout(side, 2)
-        layout.addLayout(right, 3)
+        layout.addLayout(side, 1)
+        layout.addLayout(right, 1)
 
         self.layer.currentIndexChanged.connect(self._on_layer_changed)
         for spin in (self.filter, self.channel, self.row, self.col):
@@ -146,6 +161,34 @@ class WeightsPanel(QWidget):
         controller.model_changed.connect(self._on_model_changed)
         controller.edits_changed.connect(self._sync)
         self.setEnabled(False)
+
+    def refresh_map(self) -> None:
+        """Show the chosen filter's final feature map (after its ReLU) for the current drawing."""
+        from cnn_explorer.core.interpret import block_end
+
+        ctrl = self._controller
+        acts = ctrl.activations() if ctrl.loaded is not None and self.layer.currentText() else None
+        if acts is None:
+            self.map_view.set_rgb(None, "draw a digit")
+            self.map_caption.setText("")
+            return
+        end = block_end(ctrl.loaded.model, self.layer.currentText())
+        maps = acts[end]  # (C, h, w)
+        f = self.filter.value()
+        m = maps[f]
+        peak = float(np.abs(maps).max()) or 1.0
+        rgb = diverging_rgb(m, peak) if float(maps.min()) < 0 else grey_rgb(m, 0.0, peak)
+        self.map_view.set_rgb(rgb)
+        off = " — knocked out" if ctrl.is_knocked_out(self.layer.currentText(), f) else ""
+        self.map_caption.setText(f"{end}, map {f}: {m.shape[0]}×{m.shape[1]}, max {float(m.max()):.3f}"
+                                 f" (scale: the layer's strongest response){off}")
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        self.refresh_map()
+
+    def set_scale(self, factor: float) -> None:
+        self.grid.set_scale(factor)
 
     def _module(self) -> Any:
         from cnn_explorer.core.interpret import find_layer
@@ -215,6 +258,8 @@ class WeightsPanel(QWidget):
         self.summary.setText("Edited: " + ", ".join(parts) + ". Reset puts everything back exactly."
                              if parts else "Original weights.")
         self.reset.setEnabled(edited)
+        if self.isVisible():
+            self.refresh_map()
 
     def _on_value_changed(self, value: float) -> None:
         if self._syncing:

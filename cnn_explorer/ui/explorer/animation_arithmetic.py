@@ -121,7 +121,7 @@ class ArithmeticView(QWidget):
             return
         shrink = 1.0 if len(self._rows) == 1 else 0.7
         view.set_min_cell(shrink * (20.0 if side <= 5 else 15.0 if side <= 7 else 11.0))
-        view.set_hint_cell(shrink * 32.0)
+        view.set_hint_cell(40.0 if len(self._rows) == 1 else 28.0)
 
     # --- showing a step -------------------------------------------------------------------------
     def show_conv_step(self, step, input_range: tuple[float, float]) -> None:
@@ -162,9 +162,11 @@ class ArithmeticView(QWidget):
     def _set_sum(self, text: str) -> None:
         """The written-out sum; long sums (RGB, big kernels) get a smaller font so they stay on screen."""
         factor = 1.0 if len(text) <= 110 else 0.8 if len(text) <= 220 else 0.65
-        font = QFont(self.sum_label.font())
-        font.setPixelSize(max(11, round(22 * self._scale * factor)))
-        self.sum_label.setFont(font)
+        size = max(11, round(22 * self._scale * factor))
+        if self.sum_label.font().pixelSize() != size:    # a new font re-lays out the panel: only when needed
+            font = QFont(self.sum_label.font())
+            font.setPixelSize(size)
+            self.sum_label.setFont(font)
         self.sum_label.setText(text)
 
     def clear(self) -> None:

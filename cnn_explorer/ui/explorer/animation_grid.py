@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen, QPixmap
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from cnn_explorer.ui.explorer.colorbar import DARK_TEXT, LIGHT_TEXT, diverging_lut, format_value, lut_index
@@ -22,6 +22,8 @@ from cnn_explorer.ui.explorer.colorbar import DARK_TEXT, LIGHT_TEXT, diverging_l
 WINDOW_COLOR = QColor(255, 152, 0)       # the sliding window / current output cell
 WINNER_COLOR = QColor(0, 200, 83)        # the max-pool winner
 PADDING_COLOR = QColor(200, 214, 232)
+#: grids up to this many cells skip a ``set_values`` that changes nothing (cheap to compare)
+SAME_CHECK_CELLS = 4096
 
 
 class NumberGridView(QWidget):
@@ -61,6 +63,7 @@ class NumberGridView(QWidget):
         self._cache_key: tuple | None = None
         self._cache_full: QPixmap | None = None
         self._cache_empty: QPixmap | None = None
+        self._cache_empty_key: tuple | None = None
         self._view = (0, 0, 0, 0)            # r0, c0, rows, cols shown
         self._geom = (0.0, 0.0, 1.0)         # x0, y0, cell size in pixels
         self.setMouseTracking(True)
@@ -74,6 +77,8 @@ class NumberGridView(QWidget):
         values = np.asarray(values, dtype=np.float64)
         if values.ndim != 2:
             raise ValueError(f"values: expected a 2-D array, got shape {values.shape}")
+        if self._shows(values, colors, value_range, interior, padding_mask, label_offset):
+            return                          # e.g. the kernel beside the window: same numbers at every step
         self._values = values
         self._colors = colors
         if value_range is None:
@@ -88,22 +93,96 @@ class NumberGridView(QWidget):
         self._padding_mask = padding_mask
         self._label_offset = label_offset
         self._version += 1
+        self._cap_size()
         self.updateGeometry()
         self.update()
 
+    def _shows(self, values, colors, value_range, interior, padding_mask, label_offset) -> bool:
+        """Whether a small grid already shows exactly this (big grids are not compared: the caller knows)."""
+        if values.size > SAME_CHECK_CELLS or values.shape != self._values.shape or value_range is None:
+            return False
+        if np.may_share_memory(values, self._values):
+            return False                    # the same memory may have been edited in place (a stroke)
+        if (colors, (float(value_range[0]), float(value_range[1])), interior, tuple(label_offset)) != \
+                (self._colors, self._range, self._interior, tuple(self._label_offset)):
+            return False
+        if (padding_mask is None) != (self._padding_mask is None) or (
+                padding_mask is not None and not np.array_equal(padding_mask, self._padding_mask)):
+            return False
+        return bool(np.array_equal(values, self._values, equal_nan=True))
+
     def set_marks(self, *, window: tuple[np.ndarray, np.ndarray] | None = None, winner: tuple[int, int] | None = None,
                   current: tuple[int, int] | None = None, filled: int | None = None) -> None:
-        """Mark the window (rows, cols), the winning cell, the current cell; show only ``filled`` cells (row-major)."""
+        """Mark the window (rows, cols), the winning cell, the current cell; show only ``filled`` cells (row-major).
+
+        Only what changed is repainted (the old and new marks, the cells filled in or emptied), unless
+        the grid scrolls to another neighbourhood: a step on a big grid then costs a few cells' paint.
+        """
+        old_marks = self._marks_rect() if self.isVisible() else None
+        old_view, old_filled = self._view, self._filled
         self._window = None if window is None else (np.asarray(window[0], int), np.asarray(window[1], int))
         self._winner = winner
         self._current = current
         self._filled = filled
-        self.update()
+        if old_marks is None or not self._cached:
+            self.update()
+            return
+        self._layout()
+        if self._view != old_view or (old_filled is None) != (filled is None):
+            self.update()
+            return
+        dirty = old_marks.united(self._marks_rect())
+        if filled is not None and filled != old_filled:
+            dirty = dirty.united(self._cells_between(min(filled, old_filled), max(filled, old_filled)))
+        if not dirty.isEmpty():
+            self.update(dirty.toAlignedRect())
+
+    def _marks_rect(self) -> QRectF:
+        """Widget rectangle covering the window, winner and current-cell marks as last laid out (pen included)."""
+        r0, c0, rows, cols = self._view
+        x0, y0, cell = self._geom
+        rect = QRectF()
+        boxes = []
+        if self._window is not None and self._window[0].size and self._window[1].size:
+            wr, wc = self._window
+            boxes.append((int(wr.min()), int(wc.min()), int(wr.max()), int(wc.max())))
+        for mark in (self._winner, self._current):
+            if mark is not None:
+                boxes.append((mark[0], mark[1], mark[0], mark[1]))
+        pen = max(3.0, cell * 0.1) + 2.0
+        for ra, ca, rb, cb in boxes:
+            box = QRectF(x0 + (ca - c0) * cell, y0 + (ra - r0) * cell, (cb - ca + 1) * cell, (rb - ra + 1) * cell)
+            rect = rect.united(box.adjusted(-pen, -pen, pen, pen))
+        return rect
+
+    def _cells_between(self, a: int, b: int) -> QRectF:
+        """Widget rectangle covering the cells numbered a .. b−1 in row-major order (their fill changed)."""
+        if b <= a or self._values.shape[1] == 0:
+            return QRectF()
+        r0, c0, rows, cols = self._view
+        x0, y0, cell = self._geom
+        ow = self._values.shape[1]
+        (ra, ca), (rb, cb) = divmod(a, ow), divmod(b - 1, ow)
+        if ra != rb:
+            ca, cb = c0, c0 + cols - 1
+        return QRectF(x0 + (ca - c0) * cell - 1, y0 + (ra - r0) * cell - 1, (cb - ca + 1) * cell + 2,
+                      (rb - ra + 1) * cell + 2)
 
     def set_scale(self, f: float) -> None:
         self._scale = float(f)
+        self._cap_size()
         self.updateGeometry()
         self.update()
+
+    def _cap_size(self) -> None:
+        """A grid that always shows all its cells (no edge numbers) never grows past its largest cells,
+        so what sits beside it (⊙, =) stays level with it."""
+        if self._show_indices:
+            return
+        h, w = self._values.shape
+        cell = self._max_cell * self._scale
+        m = self._margin()
+        self.setMaximumSize(int(m + max(1, w) * cell + 2), int(m + max(1, h) * cell + 2))
 
     def set_min_cell(self, pixels: float) -> None:
         """Smallest cell side (at scale 1) before the view shows a neighbourhood instead of the whole array."""
@@ -115,11 +194,15 @@ class NumberGridView(QWidget):
 
     def set_hint_cell(self, pixels: float) -> None:
         """Preferred cell side (at scale 1) for the size hint."""
+        if float(pixels) == self._hint_cell:
+            return
         self._hint_cell = float(pixels)
         self.updateGeometry()
 
     def set_caption(self, text: str) -> None:
         """A short name painted in the top-left corner (e.g. the channel 'R')."""
+        if text == self._caption:
+            return
         self._caption = text
         self.update()
 
@@ -283,13 +366,15 @@ class NumberGridView(QWidget):
                self.devicePixelRatioF())
         if key != self._cache_key:
             self._cache_full = self._render_layer(blank_all=False)
-            self._cache_empty = self._render_layer(blank_all=True) if self._filled is not None else None
             self._cache_key = key
+        # The empty grid shows no values: a new map with the same shape and place reuses it.
+        empty_key = key[1:] + (self._values.shape, self._label_offset)
+        if self._filled is not None and (self._cache_empty is None or empty_key != self._cache_empty_key):
+            self._cache_empty = self._render_layer(blank_all=True)
+            self._cache_empty_key = empty_key
         p = QPainter(self)
         p.drawPixmap(0, 0, self._cache_full)
         if self._filled is not None:
-            if self._cache_empty is None:
-                self._cache_empty = self._render_layer(blank_all=True)
             dpr = self._cache_empty.devicePixelRatio()
             for rect in self._unfilled_rects(r0, c0, rows, cols, x0, y0, cell):
                 source = QRectF(rect.x() * dpr, rect.y() * dpr, rect.width() * dpr, rect.height() * dpr)
@@ -331,11 +416,21 @@ class NumberGridView(QWidget):
         blank = np.isnan(block) | blank_all
         colors = self._cell_colors(block)
         base = self.palette().base().color()
-        blank_rows = blank.tolist()
-        for rr, (color_row, blank_row) in enumerate(zip(colors.tolist(), blank_rows)):
-            y = y0 + rr * cell
-            for cc, (rgb, is_blank) in enumerate(zip(color_row, blank_row)):
-                p.fillRect(QRectF(x0 + cc * cell, y, cell, cell), base if is_blank else QColor(*rgb))
+        area = QRectF(x0, y0, cols * cell, rows * cell)
+        if blank_all:
+            p.fillRect(area, base)
+        else:
+            # All the cells in one image, one pixel a cell, scaled without smoothing: one draw call
+            # instead of one fillRect per cell (hundreds on a big grid).
+            pixels = np.uint32(0xFF000000) | (colors[..., 0].astype(np.uint32) << 16) \
+                | (colors[..., 1].astype(np.uint32) << 8) | colors[..., 2].astype(np.uint32)
+            pixels[blank] = base.rgba()
+            pixels = np.ascontiguousarray(pixels)
+            image = QImage(pixels.data, cols, rows, 4 * cols, QImage.Format.Format_ARGB32)
+            smooth = p.testRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+            p.drawImage(area, image)
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
         if not blank_all:
             hatch = QBrush(PADDING_COLOR.darker(130), Qt.BrushStyle.BDiagPattern)
             for rr, cc in np.argwhere(padding).tolist():

@@ -18,21 +18,19 @@ window-wide); ``set_step(n)``; ``jump_to(i, j)``; ``show_cell(stage, k, i, j)``
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QFont, QKeySequence
-from PySide6.QtWidgets import (QBoxLayout, QComboBox, QFrame, QGridLayout, QLabel, QScrollArea, QSizePolicy, QSlider,
-                               QStyle, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QBoxLayout, QFrame, QGridLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
-from cnn_explorer.ui.explorer.animation import GRANULARITIES, GRANULARITY_LABELS, MAX_SPEED, MIN_SPEED, AnimationPlayer
+from cnn_explorer.ui.explorer.animation import AnimationPlayer
 from cnn_explorer.ui.explorer.animation_arithmetic import ArithmeticView
+from cnn_explorer.ui.explorer.animation_controls import STAGES, AnimationControls
 from cnn_explorer.ui.explorer.animation_grid import NumberGridView
-from cnn_explorer.ui.explorer.colorbar import format_value
+from cnn_explorer.ui.explorer.colorbar import finite_range, format_value
 from cnn_explorer.ui.explorer.maps_panel import activation_title
 
-STAGES = ("conv", "pool")
 #: panel width (pixels at scale 1) from which input, arithmetic and output sit side by side
 WIDE_WIDTH = 1000
-STAGE_LABELS = {"conv": "Convolution", "pool": "Pooling"}
 CHANNEL_NAMES = ("R", "G", "B")
 
 
@@ -59,13 +57,17 @@ class AnimationPanel(QWidget):
         self._act_range = (-1.0, 1.0)
         self._pool_pads = (0, 0)
         self._last_step = None
+        self._stale = False                        # the grids wait for the panel to be shown (see set_result)
+        self._prepared_key: tuple | None = None    # _input_key() of _prepared_padded
+        self._prepared_padded: np.ndarray | None = None
+        self._shown_input_key: tuple | None = None  # what the input grids show now (conv stage)
+        self._enabled = False
         self.player = AnimationPlayer(self)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._build_controls()
         self._build_body()
         self._build_actions()
         self.player.step_changed.connect(self._on_player_step_changed)
-        self.player.playing_changed.connect(self._on_player_playing_changed)
         self._set_enabled(False)
         if state is not None and hasattr(state, "result_changed"):
             state.result_changed.connect(self.set_result)
@@ -74,54 +76,19 @@ class AnimationPanel(QWidget):
                 self.set_result(current)
 
     # --- construction ---------------------------------------------------------------------------
-    def _button(self, text: str, icon, tip: str, slot) -> QToolButton:
-        button = QToolButton(self)
-        button.setText(text)
-        button.setIcon(self.style().standardIcon(icon))
-        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon if text
-                                  else Qt.ToolButtonStyle.ToolButtonIconOnly)
-        button.setToolTip(tip)
-        button.setAutoRaise(False)
-        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        button.clicked.connect(slot)
-        return button
-
     def _build_controls(self) -> None:
-        self.stage_combo = QComboBox(self)
-        for stage in STAGES:
-            self.stage_combo.addItem(STAGE_LABELS[stage], stage)
-        self.stage_combo.setToolTip("Animate the convolution or the pooling")
+        self.controls = AnimationControls(self.player, self.toggle_playing, self)
+        c = self.controls
+        # The controls are part of this panel's API (tests and the window reach them by these names).
+        self.stage_combo, self.kernel_combo, self.play_button = c.stage_combo, c.kernel_combo, c.play_button
+        self.home_button, self.back_button = c.home_button, c.back_button
+        self.forward_button, self.end_button = c.forward_button, c.end_button
+        self.speed_slider, self.speed_label, self.granularity_combo = c.speed_slider, c.speed_label, \
+            c.granularity_combo
+        self.scrub_slider, self.position_label = c.scrub_slider, c.position_label
         self.stage_combo.currentIndexChanged.connect(self._on_stage_combo_changed)
-        self.kernel_combo = QComboBox(self)
-        self.kernel_combo.setToolTip("Which kernel of the stack to animate")
         self.kernel_combo.currentIndexChanged.connect(self._on_kernel_combo_changed)
-        sp = QStyle.StandardPixmap
-        self.home_button = self._button("", sp.SP_MediaSkipBackward, "First step (Home)", self.player.home)
-        self.back_button = self._button("", sp.SP_MediaSeekBackward, "Step back (Left, Page Up)",
-                                        self.player.step_back)
-        self.play_button = self._button("Play", sp.SP_MediaPlay, "Play / pause (Space)", self.toggle_playing)
-        self.forward_button = self._button("", sp.SP_MediaSeekForward, "Step forward (Right, Page Down)",
-                                           self.player.step_forward)
-        self.end_button = self._button("", sp.SP_MediaSkipForward, "Last step (End)", self.player.end)
-        self.speed_slider = QSlider(Qt.Orientation.Horizontal, self)
-        self.speed_slider.setRange(MIN_SPEED, MAX_SPEED)
-        self.speed_slider.setValue(self.player.speed)
-        self.speed_slider.setToolTip("Speed: 1 to 60 steps per second")
-        self.speed_slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.speed_slider.valueChanged.connect(self._on_speed_slider_changed)
-        self.speed_label = QLabel(self)
-        self.speed_title = QLabel("Speed", self)
-        self.granularity_combo = QComboBox(self)
-        for g in GRANULARITIES:
-            self.granularity_combo.addItem(GRANULARITY_LABELS[g], g)
-        self.granularity_combo.setToolTip("What one tick of the clock fills in")
-        self.granularity_combo.currentIndexChanged.connect(self._on_granularity_combo_changed)
-        self.scrub_slider = QSlider(Qt.Orientation.Horizontal, self)
-        self.scrub_slider.setToolTip("Scrub through the steps")
-        self.scrub_slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.scrub_slider.valueChanged.connect(self._on_scrub_slider_changed)
-        self.position_label = QLabel(self)
-        self._update_speed_label()
 
     def _build_body(self) -> None:
         self.input_title = QLabel(self)
@@ -150,18 +117,10 @@ class AnimationPanel(QWidget):
                 layout.addWidget(w, 1 if w is stretch_of else 0)
             return holder
 
-        lr, tb = QBoxLayout.Direction.LeftToRight, QBoxLayout.Direction.TopToBottom
-        self._transport_box = box(lr, (self.stage_combo, self.kernel_combo, self.home_button, self.back_button,
-                                       self.play_button, self.forward_button, self.end_button))
-        self._transport_box.layout().addStretch(1)
-        self._speed_box = box(lr, (self.speed_title, self.speed_slider, self.speed_label, self.granularity_combo),
-                              stretch_of=self.speed_slider)
-        self._scrub_box = box(lr, (self.scrub_slider, self.position_label), stretch_of=self.scrub_slider)
+        tb = QBoxLayout.Direction.TopToBottom
         self._left_box = box(tb, (self.input_title, self.input_region, self._input_area), stretch_of=self._input_area)
         self._right_box = box(tb, (self.output_title, self.output_region, self.output_view),
                               stretch_of=self.output_view)
-        self._controls = QGridLayout()
-        self._controls.setContentsMargins(0, 0, 0, 0)
         self._body = QWidget(self)
         self._body_grid = QGridLayout(self._body)
         self._body_grid.setContentsMargins(0, 0, 0, 0)
@@ -176,7 +135,7 @@ class AnimationPanel(QWidget):
         self._scroll.setWidget(self._body)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(self._controls)
+        layout.addWidget(self.controls)
         layout.addWidget(self.placeholder, 1)
         layout.addWidget(self._scroll, 1)
         self.arithmetic.sum_label.setParent(self)
@@ -184,42 +143,28 @@ class AnimationPanel(QWidget):
         self.arithmetic.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def _arrange(self, wide: bool) -> None:
-        """Wide: controls on two lines, input | arithmetic | output. Narrow (a side column, a big
-        presenter scale): controls on three lines, input | output with the arithmetic below."""
+        """Wide: input | arithmetic | output. Narrow (a side column, a big presenter scale):
+        input | output with the arithmetic below, and the controls on three lines."""
+        self.controls.arrange(wide)
         if wide == self._wide:
             return
         self._wide = wide
-        for grid, widgets in ((self._controls, (self._transport_box, self._speed_box, self._scrub_box)),
-                              (self._body_grid, (self._left_box, self.arithmetic, self._right_box))):
-            for w in widgets:
-                grid.removeWidget(w)
-            for i in range(4):
-                grid.setColumnStretch(i, 0)
-                grid.setRowStretch(i, 0)
-        scrub = self._scrub_box.layout()
+        for w in (self._left_box, self.arithmetic, self._right_box):
+            self._body_grid.removeWidget(w)
+        for i in range(3):
+            self._body_grid.setColumnStretch(i, 0)
+            self._body_grid.setRowStretch(i, 0)
         if wide:
-            self._controls.addWidget(self._transport_box, 0, 0)
-            self._controls.addWidget(self._speed_box, 0, 1)
-            self._controls.addWidget(self._scrub_box, 1, 0, 1, 2)
-            self._controls.setColumnStretch(1, 1)
-            scrub.setDirection(QBoxLayout.Direction.LeftToRight)
-            self._body_grid.addWidget(self._left_box, 0, 0)
-            self._body_grid.addWidget(self.arithmetic, 0, 1)
-            self._body_grid.addWidget(self._right_box, 0, 2)
-            for col, stretch in enumerate((3, 3, 2)):
+            for col, (w, stretch) in enumerate(((self._left_box, 3), (self.arithmetic, 3), (self._right_box, 2))):
+                self._body_grid.addWidget(w, 0, col)
                 self._body_grid.setColumnStretch(col, stretch)
             self._body_grid.setRowStretch(0, 1)
         else:
-            self._controls.addWidget(self._transport_box, 0, 0)
-            self._controls.addWidget(self._speed_box, 1, 0)
-            self._controls.addWidget(self._scrub_box, 2, 0)
-            self._controls.setColumnStretch(0, 1)
-            scrub.setDirection(QBoxLayout.Direction.TopToBottom)
             self._body_grid.addWidget(self._left_box, 0, 0)
             self._body_grid.addWidget(self._right_box, 0, 1)
             self._body_grid.addWidget(self.arithmetic, 1, 0, 1, 2)
-            for col, stretch in enumerate((3, 2)):
-                self._body_grid.setColumnStretch(col, stretch)
+            self._body_grid.setColumnStretch(0, 3)
+            self._body_grid.setColumnStretch(1, 2)
             self._body_grid.setRowStretch(0, 3)
             self._body_grid.setRowStretch(1, 2)
 
@@ -265,9 +210,11 @@ class AnimationPanel(QWidget):
 
     def current_step(self):
         """The core's record of the current position (ConvStep or PoolStep), None without a result."""
+        self._catch_up()
         return self._last_step
 
     def arithmetic_text(self) -> str:
+        self._catch_up()
         return self.arithmetic.text()
 
     def set_step(self, n: int) -> None:
@@ -310,15 +257,11 @@ class AnimationPanel(QWidget):
     def set_scale(self, f: float) -> None:
         """Presenter scale: numbers, labels and grids grow together."""
         self._scale = float(f)
+        self.controls.set_scale(f)
         font = QFont(self.font())
         font.setPixelSize(max(9, round(13 * f)))
-        for w in (self.stage_combo, self.kernel_combo, self.home_button, self.back_button, self.play_button,
-                  self.forward_button, self.end_button, self.speed_title, self.speed_label, self.granularity_combo,
-                  self.position_label, self.placeholder, self.input_region, self.output_region):
+        for w in (self.placeholder, self.input_region, self.output_region):
             w.setFont(font)
-        icon = QSize(round(16 * f), round(16 * f))
-        for button in (self.home_button, self.back_button, self.play_button, self.forward_button, self.end_button):
-            button.setIconSize(icon)
         title = QFont(font)
         title.setPixelSize(max(10, round(15 * f)))
         title.setBold(True)
@@ -332,39 +275,39 @@ class AnimationPanel(QWidget):
 
     # --- result ---------------------------------------------------------------------------------
     def set_result(self, result) -> None:
-        """A new ``PipelineResult``: keep the stage, kernel and cell where they still exist."""
-        from cnn_explorer.core.convolution import pad_image
+        """A new ``PipelineResult``: keep the stage, kernel and cell where they still exist.
 
+        While the panel is hidden behind another tab of a shown window, only the cheap state
+        (kernels, stage, step count) follows; the grids, the padded input and the current step
+        catch up when the panel is shown or asked for them (``current_step``, ``arithmetic_text``).
+        """
         self._result = result
-        image = np.asarray(result.image, dtype=np.float64)
-        settings = result.conv.settings
-        self._padded = pad_image(image, result.conv.pads, settings.padding_mode)
-        finite = image[np.isfinite(image)]
-        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-        # Pictures keep black = 0 so a dark photo still looks dark; grids use their own range.
-        self._input_range = (min(lo, 0.0), hi if hi > min(lo, 0.0) else min(lo, 0.0) + 1.0)
+        self._padded = None
         k_count = int(np.asarray(result.feature).shape[0])
         names = tuple(getattr(self._state, "kernel_names", ()) or ())
+        labels = [f"Kernel {k + 1}" + (f": {names[k]}" if k < len(names) and k_count == len(names) and names[k]
+                                       else "") for k in range(k_count)]
         with _Blocked(self.kernel_combo):
-            self.kernel_combo.clear()
-            for k in range(k_count):
-                name = names[k] if k < len(names) and k_count == len(names) else ""
-                self.kernel_combo.addItem(f"Kernel {k + 1}" + (f": {name}" if name else ""))
+            if labels != [self.kernel_combo.itemText(i) for i in range(self.kernel_combo.count())]:
+                self.kernel_combo.clear()
+                self.kernel_combo.addItems(labels)
             self._k = min(self._k, k_count - 1)
             self.kernel_combo.setCurrentIndex(self._k)
         self.kernel_combo.setVisible(k_count > 1)
         pool_item = self.stage_combo.model().item(self.stage_combo.findData("pool"))
-        pool_item.setEnabled(result.pooled is not None)
+        if pool_item.isEnabled() != (result.pooled is not None):
+            pool_item.setEnabled(result.pooled is not None)
         if result.pooled is None and self._stage == "pool":
             with _Blocked(self.stage_combo):
                 self.stage_combo.setCurrentIndex(self.stage_combo.findData("conv"))
             self._stage = "conv"
-        self._set_enabled(True)
+        if not self._enabled:
+            self._set_enabled(True)
         self._load_stage()
 
     def _set_enabled(self, on: bool) -> None:
-        for w in (self.stage_combo, self.kernel_combo, self.home_button, self.back_button, self.play_button,
-                  self.forward_button, self.end_button, self.scrub_slider):
+        self._enabled = on
+        for w in self.controls.transport_widgets():
             w.setEnabled(on)
         for action in self.actions():
             action.setEnabled(on)
@@ -383,7 +326,46 @@ class AnimationPanel(QWidget):
         """The grid the window slides over: (H, W) or (H, W, C)."""
         if self._stage == "pool":
             return np.asarray(self._result.activated)[self._k]
+        if self._padded is None:
+            self._prepare_input()
         return self._padded
+
+    def _input_key(self) -> tuple | None:
+        """What the conv input grid depends on; equal keys mean the same picture (a kernel or setting edit
+        that kept the image and the padding). None when unknown (no state to tell image edits)."""
+        revision = getattr(self._state, "image_revision", None)
+        if revision is None or self._result is None:
+            return None
+        conv = self._result.conv
+        return id(self._result.image), revision, tuple(conv.pads), conv.settings.padding_mode
+
+    def _prepare_input(self) -> None:
+        """The padded conv input and its grey range, computed once per picture."""
+        from cnn_explorer.core.convolution import pad_image
+
+        key = self._input_key()
+        if key is not None and key == self._prepared_key:
+            self._padded = self._prepared_padded
+            return
+        result = self._result
+        image = np.asarray(result.image, dtype=np.float64)
+        pads = result.conv.pads
+        self._padded = pad_image(image, pads, result.conv.settings.padding_mode) if any(pads) else image
+        lo, hi = finite_range(image)             # (0, 0) when nothing is finite: the range becomes 0..1
+        # Pictures keep black = 0 so a dark photo still looks dark; grids use their own range.
+        self._input_range = (min(lo, 0.0), hi if hi > min(lo, 0.0) else min(lo, 0.0) + 1.0)
+        self._prepared_key, self._prepared_padded = key, self._padded
+
+    def _deferring(self) -> bool:
+        """True while the panel sits hidden in a shown window (another tab in front)."""
+        return not self.isVisible() and self.window().isVisible()
+
+    def _catch_up(self) -> None:
+        """Load the grids and the current step that waited while the panel was hidden."""
+        if self._stale and self._result is not None:
+            self._stale = False
+            self._load_grids()
+            self._show_step()
 
     def _pool_display(self, grid: np.ndarray, out_hw) -> tuple[np.ndarray, tuple[int, int]]:
         """The activation map with room (NaN) for pooling windows that reach past its edges (padding, ceil mode)."""
@@ -408,10 +390,23 @@ class AnimationPanel(QWidget):
             view.setVisible(idx < n)
 
     def _load_stage(self) -> None:
-        """(Re)load the grids of the current stage and kernel, then show the current step."""
+        """(Re)load the grids of the current stage and kernel, then show the current step
+        (hidden in a shown window: only the step count now, the grids when shown)."""
         res = self._result
         if res is None:
             return
+        out_shape = self._stage_output().shape
+        count = out_shape[0] * out_shape[1]
+        with _Blocked(self.scrub_slider):
+            self.scrub_slider.setRange(0, max(0, count - 1))
+        self._stale = self._deferring()
+        if not self._stale:
+            self._load_grids()
+        self.player.set_shape(out_shape)
+
+    def _load_grids(self) -> None:
+        """Put the current stage's input and output into the grids (the costly part of a new result)."""
+        res = self._result
         out = self._stage_output()
         grid = self._stage_input()
         if self._stage == "conv":
@@ -420,9 +415,12 @@ class AnimationPanel(QWidget):
             interior = (top, top + h, left, left + w)
             channels = [grid] if grid.ndim == 2 else [grid[..., c] for c in range(grid.shape[2])]
             self._ensure_input_views(len(channels))
+            key = self._input_key()
+            same_picture = key is not None and key == self._shown_input_key
             for c, (view, values) in enumerate(zip(self.input_views, channels)):
-                view.set_values(values, colors="grey", value_range=self._input_range, interior=interior,
-                                label_offset=(top, left))
+                if not same_picture:                # a kernel edit keeps the picture: no re-render of the grid
+                    view.set_values(values, colors="grey", value_range=self._input_range, interior=interior,
+                                    label_offset=(top, left))
                 view.set_min_cell(22.0 if len(channels) == 1 else 18.0)
                 view.set_caption("" if len(channels) == 1 else
                                  (CHANNEL_NAMES[c] if len(channels) == 3 else f"c{c + 1}"))
@@ -432,7 +430,9 @@ class AnimationPanel(QWidget):
                 CHANNEL_NAMES[c] if grid.shape[2] == 3 else f"c{c + 1}" for c in range(grid.shape[2]))
             self._input_title = f"Input {shape}{names}"
             self._output_title = f"Feature map {out.shape[0]}×{out.shape[1]}"
+            self._shown_input_key = key
         else:
+            self._shown_input_key = None
             self._ensure_input_views(1)
             self.input_views[0].set_min_cell(22.0)
             self.input_views[0].set_caption("")
@@ -447,15 +447,15 @@ class AnimationPanel(QWidget):
             self._input_title = f"{activation_title(res.activation)} map {h}×{w}"
             kind = "Max-pooled" if res.pool.mode == "max" else "Average-pooled"
             self._output_title = f"{kind} map {out.shape[0]}×{out.shape[1]}"
-        self.output_view.set_values(out, colors="diverging")
+        lo, hi = finite_range(out)
+        m = max(abs(lo), abs(hi))
+        self.output_view.set_values(out, colors="diverging", value_range=(-m, m))
         count = out.shape[0] * out.shape[1]
         # Wide enough for the longest position text, so stepping never re-lays the panel out.
-        biggest = format_value(float(np.abs(out[np.isfinite(out)]).max(initial=0.0)))
-        widest = f"Step {count} of {count} · output (row {out.shape[0]}, col {out.shape[1]}) = −{biggest}.00"
-        self.position_label.setMinimumWidth(round(self.position_label.fontMetrics().horizontalAdvance(widest)))
-        with _Blocked(self.scrub_slider):
-            self.scrub_slider.setRange(0, max(0, count - 1))
-        self.player.set_shape(out.shape)
+        widest = f"Step {count} of {count} · output (row {out.shape[0]}, col {out.shape[1]}) = −{format_value(m)}.00"
+        width = round(self.position_label.fontMetrics().horizontalAdvance(widest))
+        if width != self.position_label.minimumWidth():
+            self.position_label.setMinimumWidth(width)
 
     # --- per step -------------------------------------------------------------------------------
     def _on_player_step_changed(self, n: int) -> None:
@@ -469,6 +469,11 @@ class AnimationPanel(QWidget):
         res = self._result
         if res is None or self.player.count == 0:
             return
+        if self._stale:
+            if self._deferring():
+                return                              # shown (with this step) when the panel is shown
+            self._stale = False
+            self._load_grids()
         n = self.player.step
         i, j = self.player.cursor.cell()
         if self._stage == "conv":
@@ -476,6 +481,8 @@ class AnimationPanel(QWidget):
             step = conv_step(res.image, kernel, res.conv.settings, i, j)
             for view in self.input_views:
                 view.set_marks(window=(step.rows, step.cols))
+            if self._padded is None:
+                self._prepare_input()               # the input range of this result
             self.arithmetic.show_conv_step(step, self._input_range)
         else:
             step = pool_step(np.asarray(res.activated)[self._k], res.pool, i, j)
@@ -512,11 +519,6 @@ class AnimationPanel(QWidget):
         return text.replace("-", "−")
 
     # --- slots ----------------------------------------------------------------------------------
-    def _on_player_playing_changed(self, playing: bool) -> None:
-        sp = QStyle.StandardPixmap
-        self.play_button.setText("Pause" if playing else "Play")
-        self.play_button.setIcon(self.style().standardIcon(sp.SP_MediaPause if playing else sp.SP_MediaPlay))
-
     def _on_stage_combo_changed(self, index: int) -> None:
         self._stage = self.stage_combo.itemData(index)
         self.player.pause()
@@ -526,18 +528,6 @@ class AnimationPanel(QWidget):
         if index >= 0:
             self._k = index
             self._load_stage()
-
-    def _on_speed_slider_changed(self, value: int) -> None:
-        self.player.set_speed(value)
-        self._update_speed_label()
-
-    def _on_granularity_combo_changed(self, index: int) -> None:
-        self.player.set_granularity(self.granularity_combo.itemData(index))
-        self._update_speed_label()
-
-    def _update_speed_label(self) -> None:
-        unit = {"cell": "steps/s", "row": "rows/s", "map": "maps/s"}[self.player.granularity]
-        self.speed_label.setText(f"{self.player.speed} {unit}")
 
     def _on_scrub_slider_changed(self, value: int) -> None:
         self.player.pause()
@@ -573,6 +563,10 @@ class AnimationPanel(QWidget):
                 self.status_message.emit(f"{name} map (row {r - top}, col {c - left}) = {value}")
 
     # --- lifetime -------------------------------------------------------------------------------
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self._catch_up()
+        super().showEvent(event)
+
     def hideEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.player.pause()
         super().hideEvent(event)

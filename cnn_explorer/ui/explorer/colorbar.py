@@ -40,6 +40,41 @@ def diverging_lut() -> np.ndarray:
     return lut
 
 
+@functools.lru_cache(maxsize=1)
+def diverging_lut32() -> np.ndarray:
+    """The diverging LUT as (256,) uint32 opaque ARGB32 pixels (QImage.Format_ARGB32, native byte order)."""
+    lut = diverging_lut().astype(np.uint32)
+    argb = np.uint32(0xFF000000) | (lut[:, 0] << 16) | (lut[:, 1] << 8) | lut[:, 2]
+    argb.setflags(write=False)
+    return argb
+
+
+def diverging_argb32(values: np.ndarray, m: float, out: np.ndarray | None = None) -> np.ndarray:
+    """Colour a 2-D map over [−m, m] as (H, W) uint32 ARGB32 pixels, binned exactly as pyqtgraph bins
+    levels (−m, m) into a 256-entry LUT; NaN cells are transparent (as pyqtgraph draws them), so the
+    pixels are also valid premultiplied ARGB32.
+
+    ``out``: an (H, W) uint32 array to reuse. One pass of float arithmetic and one table lookup,
+    instead of pyqtgraph's per-paint rescale and colour-table conversion.
+    """
+    values = np.asarray(values)
+    m = float(m) or 1.0
+    scaled = np.subtract(values, -m, dtype=np.float64)
+    scaled *= 256.0 / (2.0 * m)
+    np.clip(scaled, 0.0, 255.0, out=scaled)
+    nan = np.isnan(scaled)
+    has_nan = bool(nan.any())
+    if has_nan:
+        scaled[nan] = 0.0
+    index = scaled.astype(np.uint8)
+    if out is None or out.shape != index.shape:
+        out = np.empty(index.shape, dtype=np.uint32)
+    np.take(diverging_lut32(), index, out=out)
+    if has_nan:
+        out[nan] = 0
+    return out
+
+
 def finite_range(values: np.ndarray) -> tuple[float, float]:
     """(min, max) of the finite values; (0, 0) when there are none. Two passes, no copy, when all are finite."""
     values = np.asarray(values)
@@ -77,6 +112,10 @@ def text_colors(rgb: np.ndarray) -> list[list[QColor]]:
     return [[DARK_TEXT if d else LIGHT_TEXT for d in row] for row in dark]
 
 
+#: the widest tick text the colour bar always has room for (four digits and a minus sign)
+RESERVED_LABEL = "−8888"
+
+
 class ColorBar(QWidget):
     """A vertical bar of the diverging map from −m (bottom) to +m (top), zero in the middle.
 
@@ -96,8 +135,13 @@ class ColorBar(QWidget):
 
     def set_range(self, m: float, lo: float, hi: float) -> None:
         """Bar from −m to m; data minimum ``lo`` and maximum ``hi``."""
-        self._m, self._lo, self._hi = float(m), float(lo), float(hi)
-        self.updateGeometry()
+        new = (float(m), float(lo), float(hi))
+        if new == (self._m, self._lo, self._hi):
+            return
+        old_labels = self.labels()
+        self._m, self._lo, self._hi = new
+        if self._label_width(self.labels()) != self._label_width(old_labels):
+            self.updateGeometry()           # a relayout only when the tick texts need another width
         self.update()
 
     def set_scale(self, f: float) -> None:
@@ -121,9 +165,14 @@ class ColorBar(QWidget):
         font.setPixelSize(max(8, round(10 * self._scale)))
         return font
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+    def _label_width(self, labels: tuple[str, ...]) -> float:
+        """Pixels the tick texts get: room for at least ``RESERVED_LABEL`` so that typing, which
+        changes the numbers at every key, does not change the bar's width and re-lay out the maps."""
         fm = QFontMetricsF(self._font())
-        text_w = max(fm.horizontalAdvance(t) for t in self.labels())
+        return max(fm.horizontalAdvance(t) for t in (*labels, RESERVED_LABEL))
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        text_w = self._label_width(self.labels())
         return QSize(int(12 * self._scale + 8 * self._scale + text_w + 4), int(120 * self._scale))
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
@@ -137,7 +186,9 @@ class ColorBar(QWidget):
             rgba[:, 0, :3] = lut
             rgba[:, 0, 3] = 255
             self._rgba = np.ascontiguousarray(rgba)
-            self._image = QImage(self._rgba.data, 1, 256, 4, QImage.Format.Format_RGBA8888)
+            # Converted once to the raster engine's native format (drawn without conversion at every paint).
+            self._image = QImage(self._rgba.data, 1, 256, 4, QImage.Format.Format_RGBA8888).convertToFormat(
+                QImage.Format.Format_ARGB32_Premultiplied)
         return self._image
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override

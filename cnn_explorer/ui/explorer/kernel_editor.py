@@ -268,12 +268,14 @@ class KernelEditor(QWidget):
             while self.tabs.count() < len(kernels):
                 self.tabs.addTab("")
             for i, name in enumerate(names):
-                self.tabs.setTabText(i, name)
+                if self.tabs.tabText(i) != name:      # unchanged texts: no relayout while typing
+                    self.tabs.setTabText(i, name)
             self.tabs.setCurrentIndex(self._current)
             self.remove_button.setEnabled(len(kernels) > 1)
             kernel = kernels[self._current]
-            self.rows_spin.setValue(kernel.shape[0])
-            self.cols_spin.setValue(kernel.shape[1])
+            for spin, value in ((self.rows_spin, kernel.shape[0]), (self.cols_spin, kernel.shape[1])):
+                if spin.value() != value:
+                    spin.setValue(value)
             self.per_channel_check.setChecked(kernel.ndim == 3)
             index = self.preset_combo.findData(names[self._current])
             self.preset_combo.setCurrentIndex(max(index, 0))
@@ -284,27 +286,46 @@ class KernelEditor(QWidget):
         self._sync_grid()
 
     def _sync_grid(self) -> None:
+        """Show the current kernel (slice) in the grid; only cells whose value changed are rewritten,
+        so typing in one cell does not rebuild the table (nor re-lay out the column) at every key."""
         kernel = self.current_kernel()
         plane = kernel[:, :, self.slice_combo.currentData() or 0] if kernel.ndim == 3 else kernel
+        was_invalid = set(self.invalid_cells)
         self.invalid_cells.clear()
-        self.message.clear_message()
+        if not self.message.isHidden() or self.message.text():
+            self.message.clear_message()
         self._updating = True
         try:
-            self.grid.setRowCount(plane.shape[0])
-            self.grid.setColumnCount(plane.shape[1])
-            self.grid.setHorizontalHeaderLabels([str(c) for c in range(plane.shape[1])])
-            self.grid.setVerticalHeaderLabels([str(r) for r in range(plane.shape[0])])
-            for r in range(plane.shape[0]):
-                for c in range(plane.shape[1]):
-                    item = QTableWidgetItem(cell_text(float(plane[r, c])))
-                    item.setData(Qt.ItemDataRole.UserRole, float(plane[r, c]))
-                    item.setToolTip(repr(float(plane[r, c])))
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                    self.grid.setItem(r, c, item)
-            self.text_edit.setText("; ".join(", ".join(f"{float(v):.6g}" for v in row) for row in plane))
+            rows, cols = plane.shape
+            resized = (self.grid.rowCount(), self.grid.columnCount()) != (rows, cols)
+            if resized:
+                self.grid.setRowCount(rows)
+                self.grid.setColumnCount(cols)
+                self.grid.setHorizontalHeaderLabels([str(c) for c in range(cols)])
+                self.grid.setVerticalHeaderLabels([str(r) for r in range(rows)])
+            for r in range(rows):
+                for c in range(cols):
+                    value = float(plane[r, c])
+                    item = self.grid.item(r, c)
+                    if item is None:
+                        item = QTableWidgetItem()
+                        item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                        self.grid.setItem(r, c, item)
+                    elif item.data(Qt.ItemDataRole.UserRole) == value and (r, c) not in was_invalid \
+                            and item.text() == cell_text(value):
+                        continue
+                    item.setText(cell_text(value))
+                    item.setData(Qt.ItemDataRole.UserRole, value)
+                    item.setToolTip(repr(value))
+                    if (r, c) in was_invalid:
+                        item.setBackground(QBrush())
+            text = "; ".join(", ".join(f"{float(v):.6g}" for v in row) for row in plane)
+            if self.text_edit.text() != text:
+                self.text_edit.setText(text)
         finally:
             self._updating = False
-        self._resize_cells()
+        if resized:
+            self._resize_cells()
 
     def _sync_options(self) -> None:
         conv = self._state.conv

@@ -10,73 +10,127 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPen, QTransform
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsRectItem, QSizePolicy
 
-from cnn_explorer.ui.explorer.colorbar import diverging_lut, finite_range, format_value, lut_index, text_colors
+from cnn_explorer.ui.app import configure_pyqtgraph
+from cnn_explorer.ui.explorer.colorbar import (diverging_argb32, diverging_lut, finite_range, format_value, lut_index,
+                                               text_colors)
+
+# pyqtgraph costs about half a second to import: this module is loaded once the window has painted.
+pg = configure_pyqtgraph()
 
 #: maps up to this many rows and columns get their values written in the cells
 MAX_LABELLED_SIDE = 16
 
 
 class CellTextItem(pg.GraphicsObject):
-    """Writes each cell's value at its centre, sized to the cell as it appears on screen."""
+    """Writes each cell's value at its centre, sized to the cell as it appears on screen.
+
+    The texts and their colours are made when first painted (or asked for), not at every new
+    map: cells too small on screen for readable numbers cost nothing.
+    """
 
     def __init__(self) -> None:
         super().__init__()
-        self._texts: list[list[str]] = []
+        self._values: np.ndarray | None = None
+        self._m = 1.0
+        self._texts: list[list[str]] | None = None
         self._colors: list[list[QColor]] = []
         self._shape = (0, 0)
         self._scale = 1.0
 
     def set_cells(self, values: np.ndarray | None, m: float) -> None:
         """Values (H, W) to write, coloured for the diverging map over [−m, m]; None clears."""
-        self.prepareGeometryChange()
-        if values is None:
-            self._texts, self._colors, self._shape = [], [], (0, 0)
-        else:
-            rgb = diverging_lut()[lut_index(values, m)]
-            self._texts = [[format_value(float(v)) for v in row] for row in values]
-            self._colors = text_colors(rgb)
-            self._shape = values.shape
+        shape = (0, 0) if values is None else tuple(values.shape)
+        if shape != self._shape:
+            self.prepareGeometryChange()
+            self._shape = shape
+        self._values = None if values is None else np.array(values, dtype=np.float64, copy=True)
+        self._m = float(m)
+        self._texts = None
         self.update()
+
+    def _ensure_texts(self) -> list[list[str]]:
+        if self._texts is None:
+            if self._values is None:
+                self._texts, self._colors = [], []
+            else:
+                rgb = diverging_lut()[lut_index(self._values, self._m)]
+                self._texts = [[format_value(v) for v in row] for row in self._values.tolist()]
+                self._colors = text_colors(rgb)
+        return self._texts
 
     def set_scale(self, f: float) -> None:
         self._scale = float(f)
         self.update()
 
     def texts(self) -> list[list[str]]:
-        return self._texts
+        return self._ensure_texts()
+
+    def has_cells(self) -> bool:
+        return self._values is not None
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt override
         return QRectF(0, 0, self._shape[1], self._shape[0])
 
     def paint(self, p, *args) -> None:
-        if not self._texts:
+        if self._values is None:
             return
         t = p.transform()
         cell_w = math.hypot(t.m11(), t.m12())
         cell_h = math.hypot(t.m21(), t.m22())
         cell = min(cell_w, cell_h)
-        longest = max((s for row in self._texts for s in row), key=len)
+        size = max(1, int(min(cell * 0.4, 40 * self._scale)))
+        if size < 8:
+            return                                      # too small to read: the colours speak alone
+        texts = self._ensure_texts()
+        longest = max((s for row in texts for s in row), key=len)
         font = QFont()
-        font.setPixelSize(max(1, int(min(cell * 0.4, 40 * self._scale))))
+        font.setPixelSize(size)
         width = QFontMetricsF(font).horizontalAdvance(longest)
         if width > cell * 0.88:
             font.setPixelSize(int(font.pixelSize() * cell * 0.88 / width))
         if font.pixelSize() < 8:
-            return                                      # too small to read: the colours speak alone
+            return
         p.save()
         p.setTransform(QTransform())
         p.setFont(font)
-        for r, row in enumerate(self._texts):
+        for r, row in enumerate(texts):
             for c, text in enumerate(row):
                 rect = t.mapRect(QRectF(c, r, 1, 1))
                 p.setPen(self._colors[r][c])
                 p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
         p.restore()
+
+
+class MapImageItem(pg.ImageItem):
+    """A row-major ImageItem coloured through the diverging LUT over its levels (−m, m).
+
+    Renders with one numpy lookup into a reused ARGB32 buffer (same bins and colours
+    as pyqtgraph's own LUT path, NaN transparent) instead of pyqtgraph's rescale and
+    per-render colour-table conversion: the largest share of a map's repaint.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(axisOrder="row-major")
+        self.setLookupTable(diverging_lut())
+        self._pixels: np.ndarray | None = None
+
+    def render(self) -> None:
+        self._unrenderable = True
+        image = self.image
+        if image is None or image.size == 0:
+            return
+        lo, hi = finite_range(image) if self.levels is None else (float(v) for v in self.levels)
+        m = max(abs(lo), abs(hi)) or 1.0
+        self._pixels = diverging_argb32(image, m, out=self._pixels)
+        h, w = self._pixels.shape
+        # Opaque or fully transparent pixels: premultiplied already, the format the raster engine draws fastest.
+        self.qimage = QImage(self._pixels.data, w, h, 4 * w, QImage.Format.Format_ARGB32_Premultiplied)
+        self._renderRequired = False
+        self._unrenderable = False
 
 
 class FeatureMapView(pg.GraphicsView):
@@ -94,13 +148,14 @@ class FeatureMapView(pg.GraphicsView):
         self._range = (0.0, 0.0)
         self._stride = 1
         self._m = 1.0
+        self._rect: tuple | None = None
         self._box = pg.ViewBox(lockAspect=True, invertY=True, enableMenu=False, defaultPadding=0.0)
         self._box.setMouseEnabled(False, False)
         self._box.sigTransformChanged.connect(self.span_changed)
         self._box.sigResized.connect(self.span_changed)
         self._box.sigResized.connect(self._on_box_resized)
         self.setCentralItem(self._box)
-        self._image = pg.ImageItem(axisOrder="row-major")
+        self._image = MapImageItem()
         self._box.addItem(self._image)
         self._text = CellTextItem()
         self._box.addItem(self._text)
@@ -126,28 +181,31 @@ class FeatureMapView(pg.GraphicsView):
         self._stride = 0
         self._show_image()
         small = max(values.shape, default=0) <= MAX_LABELLED_SIDE
-        self._text.set_cells(values if small else None, self._m)
+        if small or self._text.has_cells():
+            self._text.set_cells(values if small else None, self._m)
         if reshaped:
             self._box.setRange(QRectF(0, 0, values.shape[1], values.shape[0]), padding=0.0)
             self._hover.setVisible(False)
 
     def _display_stride(self) -> int:
-        """Take every n-th cell of a map larger than the view's pixels: what nearest-neighbour scaling
-        would show anyway, without colouring a million cells per update."""
+        """Take every n-th cell of a map with more cells than the view has pixels (device pixels):
+        what nearest-neighbour scaling would show anyway, without colouring every cell per update."""
         h, w = self._values.shape
-        if h * w <= 512 * 512:
-            return 1
         size = self._box.size()
-        px_h, px_w = max(64.0, size.height()), max(64.0, size.width())
-        return max(1, int(min(h / px_h, w / px_w)))
+        dpr = self.devicePixelRatioF()
+        px_h, px_w = max(64.0, size.height() * dpr), max(64.0, size.width() * dpr)
+        return max(1, int(max(h / px_h, w / px_w)))     # aspect locked: the tighter side sets the scale
 
     def _show_image(self) -> None:
         stride = self._display_stride()
         self._stride = stride
         h, w = self._values.shape
         shown = self._values if stride == 1 else self._values[::stride, ::stride]
-        self._image.setImage(shown, levels=(-self._m, self._m), lut=diverging_lut(), autoLevels=False)
-        self._image.setRect(QRectF(0, 0, w, h))
+        self._image.setImage(shown, levels=(-self._m, self._m), autoLevels=False)
+        rect = (w, h, shown.shape)
+        if rect != self._rect:                          # setRect re-lays the item out: only when it moved
+            self._rect = rect
+            self._image.setRect(QRectF(0, 0, w, h))
 
     def _on_box_resized(self) -> None:
         if self._values.size and self._display_stride() != self._stride:

@@ -15,18 +15,18 @@ leaves); ``repainted()`` after a new result has been put on screen.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout,
                                QWidget)
 
 from cnn_explorer.ui.explorer.colorbar import ColorBar, format_value
-from cnn_explorer.ui.explorer.map_view import FeatureMapView
 
 ACTIVATION_TITLES = {"relu": "ReLU", "leaky_relu": "Leaky ReLU", "sigmoid": "Sigmoid", "tanh": "tanh",
                      "none": "No activation"}
 CHANNEL_NAMES = ("R", "G", "B")
 ROW_MIN_HEIGHT = 190
+EMPTY_TEXT = "Draw or load an image to see its feature maps."
 
 
 def shape_text(shape) -> str:
@@ -53,6 +53,61 @@ def channel_name(c: int, channels: int) -> str:
     return CHANNEL_NAMES[c] if channels == 3 else f"Channel {c + 1}"
 
 
+class ValueCaption(QWidget):
+    """The centred, word-wrapped text under a map (its value range).
+
+    Unlike a QLabel, a new text re-lays out the maps only when it needs another number of
+    lines: typing changes these numbers at every key, and a relayout of every map each time
+    is most of what an edit would cost on small maps.
+    """
+
+    FLAGS = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._text = ""
+        policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+
+    def text(self) -> str:
+        return self._text
+
+    def setText(self, text: str) -> None:  # noqa: N802 - QLabel's name, so it reads like one
+        if text == self._text:
+            return
+        before = self.heightForWidth(self.width())
+        self._text = text
+        if self.heightForWidth(self.width()) != before:
+            self.updateGeometry()
+        self.update()
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
+        box = QRect(0, 0, max(1, width), 1 << 20)
+        return self.fontMetrics().boundingRect(box, self.FLAGS, self._text or " ").height()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        fm = self.fontMetrics()
+        return QSize(round(fm.horizontalAdvance(self._text)), fm.height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(0, self.fontMetrics().height())
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.FontChange:
+            self.updateGeometry()
+        super().changeEvent(event)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        p = QPainter(self)
+        p.setPen(self.palette().windowText().color())
+        p.drawText(self.rect(), self.FLAGS, self._text)
+        p.end()
+
+
 class MapTile(QWidget):
     """A titled map with its colour bar and a caption giving the value range."""
 
@@ -67,14 +122,14 @@ class MapTile(QWidget):
         self._suffix = ""
         self.title = QLabel(self)
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        from cnn_explorer.ui.explorer.map_view import FeatureMapView  # pyqtgraph: loaded after the first paint
+
         self.view = FeatureMapView(self)
         self.bar = ColorBar(self)
-        self.caption = QLabel(self)
-        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        for label in (self.title, self.caption):
-            # Long titles wrap instead of forcing the whole row wider than the window.
-            label.setWordWrap(True)
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.caption = ValueCaption(self)
+        # Long titles wrap instead of forcing the whole row wider than the window.
+        self.title.setWordWrap(True)
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(4)
@@ -278,7 +333,9 @@ class MapsPanel(QWidget):
     status_message = Signal(str)
     repainted = Signal()
 
-    def __init__(self, state=None, parent: QWidget | None = None) -> None:
+    def __init__(self, state=None, parent: QWidget | None = None, *, deferred: bool = False) -> None:
+        """``deferred``: build no map (and load no pyqtgraph) until :meth:`build_deferred` is called; the
+        main window does that right after its first paint, so start-up does not wait for pyqtgraph."""
         super().__init__(parent)
         self._state = state
         self._scale = 1.0
@@ -286,8 +343,9 @@ class MapsPanel(QWidget):
         self._structure: tuple | None = None
         self._pending = None
         self._was_shown = False
+        self._deferred = bool(deferred)
         self.rows: list[MapsRow] = []
-        self._placeholder = QLabel("Draw or load an image to see its feature maps.", self)
+        self._placeholder = QLabel("Preparing the maps…" if deferred else EMPTY_TEXT, self)
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._container = QWidget()
         self._rows_layout = QVBoxLayout(self._container)
@@ -322,15 +380,31 @@ class MapsPanel(QWidget):
 
     def tile(self, k: int, stage: str) -> MapTile:
         """Tile of kernel ``k``: stage 'feature', 'activation', 'pooled' or 'sum'."""
+        self.build_deferred()
         return self.rows[k].tiles[stage]
 
     def channel_tile(self, k: int, c: int) -> MapTile:
+        self.build_deferred()
         return self.rows[k].channel_tiles[c]
+
+    def is_deferred(self) -> bool:
+        """True until the maps may be built (see ``deferred`` in the constructor)."""
+        return self._deferred
+
+    def build_deferred(self) -> None:
+        """End the start-up deferral: build and show the latest result now (no-op when not deferred)."""
+        if not self._deferred:
+            return
+        self._deferred = False
+        self._placeholder.setText(EMPTY_TEXT)
+        if self._pending is not None:
+            self.set_result(self._pending)
 
     # --- result ---------------------------------------------------------------------------------
     def set_result(self, result) -> None:
-        """Show a ``core.pipeline.PipelineResult`` (kept for later while the panel is hidden behind a tab)."""
-        if self._was_shown and not self.isVisible():
+        """Show a ``core.pipeline.PipelineResult`` (kept for later while the panel is hidden behind a tab,
+        or while start-up defers the maps)."""
+        if self._deferred or (self._was_shown and not self.isVisible()):
             self._pending = result
             return
         self._pending = None
@@ -382,13 +456,14 @@ class MapsPanel(QWidget):
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         self._was_shown = True
-        if self._pending is not None:
+        if self._pending is not None and not self._deferred:
             self.set_result(self._pending)
         super().showEvent(event)
 
     def _rebuild(self, k_count: int, channels: int, has_pool: bool) -> None:
         for row in self.rows:
             self._rows_layout.removeWidget(row)
+            row.hide()                  # gone from the screen now, whenever the event loop deletes it
             row.deleteLater()
         self.rows = []
         for k in range(k_count):

@@ -59,13 +59,16 @@ class ExplorerPage(QWidget):
 
     status_message = Signal(str)
 
-    def __init__(self, state: ExplorerState | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, state: ExplorerState | None = None, parent: QWidget | None = None, *,
+                 defer_maps: bool = False) -> None:
+        """``defer_maps``: the maps (pyqtgraph) are built only by :meth:`finish_start_up`, which the
+        main window calls once it has painted."""
         super().__init__(parent)
         self.state = state if state is not None else ExplorerState(self)
         self.input_panel = InputPanel(self.state)
         self.kernel_editor = KernelEditor(self.state)
         self.settings_panel = SettingsPanel(self.state)
-        self.maps_panel = MapsPanel(self.state)
+        self.maps_panel = MapsPanel(self.state, deferred=defer_maps)
         self.animation_panel = AnimationPanel(self.state)
 
         controls = QWidget(self)
@@ -130,6 +133,10 @@ class ExplorerPage(QWidget):
         for area in (self.input_scroll, self.controls_scroll):
             extent = area.verticalScrollBar().sizeHint().width()
             area.setMinimumWidth(area.widget().minimumSizeHint().width() + extent + 2)
+
+    def finish_start_up(self) -> None:
+        """Build what start-up deferred (the maps); harmless when nothing was deferred."""
+        self.maps_panel.build_deferred()
 
     def show_step_by_step(self) -> None:
         self.output_tabs.setCurrentWidget(self.animation_panel)

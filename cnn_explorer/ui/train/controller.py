@@ -1,7 +1,7 @@
 """TrainController: starts, stops and resumes training runs for the page, and keeps the trained model.
 
 Runs a :class:`TrainSession` on a :class:`GeneratorWorker` (updates at most
-~20 a second; epoch ends and the final record always arrive). The GUI thread
+10 a second; epoch ends and the final record always arrive). The GUI thread
 never touches the model while a run is going: probe images reach the worker
 through a :class:`ProbeRequest`. After a run (finished, stopped or failed)
 the model is the last good one and can be resumed, saved or handed on.
@@ -18,6 +18,10 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from cnn_explorer.ui.train.session import FirstLayerKernels, LiveUpdate, ProbeRequest, TrainSession
 from cnn_explorer.ui.workers import GeneratorWorker
+
+#: training updates reach the window at most this often (the engine's records in between are dropped,
+#: epoch ends and the final record never are); the heavier views redraw less often still (see page.py)
+UPDATES_PER_S = 10.0
 
 
 @dataclass
@@ -82,7 +86,7 @@ class TrainController(QObject):
         self.session = session
         history = list(self.trained.history) if resume and self.trained is not None else []
         self._pending = (spec, dataset, history)
-        worker = GeneratorWorker(session.steps, None, max_rate_hz=20.0,
+        worker = GeneratorWorker(session.steps, None, max_rate_hz=UPDATES_PER_S,
                                  always=lambda u: u.kind != "batch", name="train-worker")
         worker.progressed.connect(self._on_worker_progressed)
         worker.finished.connect(self._on_worker_finished)

@@ -32,26 +32,61 @@ class Curves(QWidget):
             plot.setLabel("left", unit)
             plot.getAxis("left").enableAutoSIPrefix(False)
             plot.getAxis("bottom").enableAutoSIPrefix(False)
-            legend = plot.addLegend(offset=(-6, 6) if plot is self.loss_plot else (-6, -6), labelTextColor="#222")
-            legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+            # the legend sits in its own row under the axis, so it never hides a curve
+            legend = pg.LegendItem(colCount=3, labelTextColor="#222", verSpacing=-4)
+            plot.plotItem.layout.addItem(legend, 4, 1)
+            plot.plotItem.legend = legend
             plot.setMinimumHeight(120)
             plot.setMouseEnabled(x=False, y=False)
             plot.hideButtons()
+            plot.setDownsampling(auto=True, mode="peak")
+            plot.setClipToView(True)
         for key, plot in (("loss", self.loss_plot), ("acc", self.acc_plot)):
-            self._curves[f"batch_{key}"] = plot.plot([], [], pen=pg.mkPen(BATCH_COLOR, width=1), name="train (batch)")
+            self._curves[f"batch_{key}"] = plot.plot([], [], pen=pg.mkPen(BATCH_COLOR, width=1), name="batch")
             self._curves[f"train_{key}"] = plot.plot([], [], pen=pg.mkPen(TRAIN_COLOR, width=2), symbol="o",
-                                                      symbolSize=6, symbolBrush=TRAIN_COLOR, name="train (epoch)")
+                                                      symbolSize=6, symbolBrush=TRAIN_COLOR, name="train")
             self._curves[f"val_{key}"] = plot.plot([], [], pen=pg.mkPen(VAL_COLOR, width=2), symbol="s",
                                                     symbolSize=6, symbolBrush=VAL_COLOR, name="validation")
         self.acc_plot.setYRange(0, 100, padding=0.02)
+        for plot in (self.loss_plot, self.acc_plot):
+            plot.plotItem.legend.setColumnCount(3)
         self.data: dict[str, list[list[float]]] = {k: [[], []] for k in self._curves}
         self._dirty = False
+        # fixed ranges that change rarely: an axis whose range moves on every redraw repaints all its labels
+        self._x_end = 1.0
+        self._loss_top = 1.0
+        for plot in (self.loss_plot, self.acc_plot):
+            plot.setXRange(0, self._x_end, padding=0.02)
+        self.loss_plot.setYRange(0, self._loss_top, padding=0.02)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.loss_plot)
         layout.addWidget(self.acc_plot)
 
+    def set_scale(self, factor: float) -> None:
+        """Presenter scale: tick labels, titles and legends grow with the fonts."""
+        from PySide6.QtGui import QFont
+
+        font = QFont()
+        font.setPointSizeF(8.0 * factor)
+        for plot in (self.loss_plot, self.acc_plot):
+            for name in ("left", "bottom"):
+                axis = plot.getAxis(name)
+                axis.setStyle(tickFont=font)
+                axis.label.setFont(font)
+            plot.plotItem.titleLabel.setText(plot.plotItem.titleLabel.text, size=f"{round(10 * factor)}pt")
+            for _sample, label in plot.plotItem.legend.items:
+                label.setText(label.text, size=f"{round(8 * factor)}pt")
+
+    def set_epochs(self, last_epoch: float) -> None:
+        """The x axis spans 0 .. ``last_epoch`` (the run's end, Resume included)."""
+        self._x_end = max(1.0, float(last_epoch))
+        for plot in (self.loss_plot, self.acc_plot):
+            plot.setXRange(0, self._x_end, padding=0.02)
+
     def clear(self) -> None:
+        self._loss_top = 1.0
+        self.loss_plot.setYRange(0, self._loss_top, padding=0.02)
         for v in self.data.values():
             v[0].clear()
             v[1].clear()
@@ -94,3 +129,11 @@ class Curves(QWidget):
         for key, curve in self._curves.items():
             xs, ys = self.data[key]
             curve.setData(xs, ys)
+        losses = [y for key in ("batch_loss", "train_loss", "val_loss") for y in self.data[key][1]]
+        top = max(losses, default=1.0)
+        if top > self._loss_top or top < self._loss_top / 3:  # rescale only when the curve leaves the view
+            self._loss_top = max(top * 1.1, 1e-3)
+            self.loss_plot.setYRange(0, self._loss_top, padding=0.02)
+        end = max((x for key in ("batch_loss", "train_loss") for x in self.data[key][0]), default=0.0)
+        if end > self._x_end:
+            self.set_epochs(end)

@@ -23,7 +23,7 @@ from cnn_explorer.ui.train.image_grid import ImageGrid, image_picture
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
 from cnn_explorer.ui.workers import GeneratorWorker
 
-PREVIEW_COUNT = 24
+PREVIEW_COUNT = 40
 DEFAULT_DATASET = "xo"
 
 
@@ -90,7 +90,7 @@ class DataPanel(QWidget):
         self.message = InlineMessage(self)
         self.summary = QLabel("No dataset loaded yet.", self)
         self.summary.setWordWrap(True)
-        self.preview = ImageGrid(40, self, max_rows=3)
+        self.preview = ImageGrid(44, self, max_rows=4)
         self.counts = QLabel(self)
         self.counts.setWordWrap(True)
         self.relay = _ProgressRelay(self)
@@ -233,8 +233,8 @@ class DataPanel(QWidget):
         picks = _spread(y, ds.num_classes, PREVIEW_COUNT)
         self.preview.set_pictures([image_picture(x[i]) for i in picks], [ds.class_names[y[i]] for i in picks])
         counts = ds.class_counts("train") + ds.class_counts("val") + ds.class_counts("test")
-        self.counts.setText("Images per class: " + ", ".join(
-            f"{name} {count:,}" for name, count in zip(ds.class_names, counts)))
+        self.counts.setText("<b>Images per class</b> (all splits): " + " · ".join(
+            f"{name}:&nbsp;{count:,}" for name, count in zip(ds.class_names, counts)))
 
     def set_scale(self, factor: float) -> None:
         self.preview.set_scale(factor)

@@ -170,7 +170,7 @@ class LayerList(QWidget):
         spec, error = self.state.spec, self.state.error
         bad = error.layer_index if error is not None else None
         row = self.list.currentRow()
-        with QSignalBlocker(self.list), QSignalBlocker(self.list.model()):
+        with QSignalBlocker(self.list):
             self.list.clear()
             for i, layer in enumerate(spec.layers):
                 item = QListWidgetItem(layer_text(i, layer))

@@ -6,19 +6,22 @@ kernels). Right: Train / Stop / Resume, progress, and tabs Live (curves,
 filters, probe and its feature maps), Filter timeline and Results (test
 accuracy, confusion matrix, misclassified images, save / load / use in Classify).
 
-The page never blocks: datasets load and models train on worker threads,
-updates arrive at most ~20 times a second. Hooks for the window:
+The page never blocks: datasets load and models train on worker threads;
+training updates arrive at most 10 times a second (progress, ETA), the
+curves and the filters/feature maps redraw at most twice a second each, in
+turns, and the probe's maps follow a new drawing at once. Hooks for the window:
 ``set_kernel_provider``, ``model_trained``, ``shutdown`` (also ``stop``).
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal
 from PySide6.QtWidgets import (
-    QFileDialog, QFrame, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSplitter,
+    QFileDialog, QFrame, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSizePolicy, QSplitter,
     QTabWidget, QVBoxLayout, QWidget,
 )
 
@@ -38,6 +41,12 @@ from cnn_explorer.ui.train.shape_table import ShapeTable
 from cnn_explorer.ui.train.spec_state import SpecState
 from cnn_explorer.ui.train.timeline import TimelineView
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
+
+
+#: the probe's feature maps are redrawn at most this often while training (seconds), unless the probe changed
+ACTIVATIONS_INTERVAL_S = 0.5
+#: the loss and accuracy curves are redrawn at most this often while training (seconds)
+CURVES_INTERVAL_S = 0.5
 
 
 def _scroll(widget: QWidget, parent: QWidget) -> QScrollArea:
@@ -78,6 +87,11 @@ class TrainPage(QWidget):
         self.controller = TrainController()  # no parent: it outlives the page's widgets until its thread ends
         self._last_predictions = None
         self._probe_dirty = False
+        self._shown_filters = None
+        self._shown_probe = None
+        self._probe_drawn_at = 0.0
+        self._curves_drawn_at = 0.0
+        self._timeline_at = 0.0
 
         # ---- left: model, code, data, settings
         self.layer_list = LayerList(self.state, self)
@@ -142,13 +156,18 @@ class TrainPage(QWidget):
         for b in (self.train_button, self.stop_button, self.resume_button):
             buttons.addWidget(b)
         buttons.addWidget(self.progress, 1)
+        files = QHBoxLayout()
+        files.addWidget(self.run_label, 1)
         for b in (self.save_button, self.load_button, self.classify_button):
-            buttons.addWidget(b)
+            files.addWidget(b)
+        self.run_label.setMinimumWidth(80)
+        # its text changes up to 20 times a second: a fixed height keeps that from relaying out the page
+        self.run_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         right = QWidget(self)
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
         rl.addLayout(buttons)
-        rl.addWidget(self.run_label)
+        rl.addLayout(files)
         rl.addWidget(self.run_message)
         rl.addWidget(self.right_tabs, 1)
 
@@ -264,6 +283,7 @@ class TrainPage(QWidget):
         self.results.accuracy_label.setText(f"Loaded {Path(str(path)).name}: {len(loaded.history)} epochs of "
                                             "history. Resume continues it on data of the same shape.")
         self.live.curves.clear()
+        self.live.curves.set_epochs(max(1, len(loaded.history)))
         for h in loaded.history:
             self.live.curves.add_epoch(h.epoch, h.train_loss, h.train_accuracy, h.val_loss, h.val_accuracy)
         self.live.curves.redraw()
@@ -288,9 +308,11 @@ class TrainPage(QWidget):
         self.run_message.clear_message()
         self.controller.kernels = self.kernels_panel.kernels if self.kernels_panel.is_valid() else None
         self.controller.probe.set(self.live.canvas.image())
+        done_epochs = len(self.controller.trained.history) if resume and self.controller.trained else 0
         if not resume:
             self.live.curves.clear()
             self.live.activations.serial = -1
+        self.live.curves.set_epochs(done_epochs + config.epochs)
         self.results.clear()
         self._last_predictions = None
         self.progress.setRange(0, 0)
@@ -415,8 +437,8 @@ class TrainPage(QWidget):
         elif u.kind == "batch":
             r = u.record
             self.progress.setValue(int(1000 * r.step / max(1, r.total_steps)))
-            batch = (r.step - 1) % u.steps_per_epoch + 1
-            self.progress.setFormat(f"epoch {u.epoch} · batch {batch}/{u.steps_per_epoch} · "
+            in_epoch = (r.step - 1) % u.steps_per_epoch + 1
+            self.progress.setFormat(f"epoch {u.epoch} · batch {in_epoch}/{u.steps_per_epoch} · "
                                     f"ETA {_format_eta(r.eta_s)}")
             self.live.curves.add_batch(u.step / u.steps_per_epoch, r.loss, r.accuracy)
             self.run_label.setText(f"loss {r.loss:.4f} · batch accuracy {r.accuracy:.1%} · "
@@ -431,13 +453,27 @@ class TrainPage(QWidget):
             ds = self.data_panel.dataset
             self.results.show_results(u.record, names, ds.test_x, ds.test_y, u.predictions)
             self.progress.setValue(1000)
-        if u.filters is not None:
-            self.live.show_filters(u.filters, u.step)
-        if u.probe is not None and (u.probe.serial, u.probe.step) != getattr(self, "_shown_probe", None):
-            self._shown_probe = (u.probe.serial, u.probe.step)
-            self.live.activations.show_result(u.probe, names)
-        self.timeline.set_history(list(self.controller.filter_history), u.steps_per_epoch)
-        self.live.curves.redraw()
+        # Redraw only what changed, and at most one heavy view per update (curves, or filters and maps), so
+        # no single repaint grows long; the probe's maps follow a new drawing at once.
+        now = time.perf_counter()
+        batch = u.kind == "batch"
+        curves_due = not batch or now - self._curves_drawn_at >= CURVES_INTERVAL_S
+        if curves_due:
+            self._curves_drawn_at = now
+            self.live.curves.redraw()
+        probe_new = u.probe is not None and u.probe.serial != self.live.activations.serial
+        if not batch or probe_new or (not curves_due and now - self._probe_drawn_at >= ACTIVATIONS_INTERVAL_S):
+            if u.filters is not None and u.filters is not self._shown_filters:
+                self._shown_filters = u.filters
+                self.live.show_filters(u.filters, u.step)
+            if u.probe is not None and u.probe is not self._shown_probe:
+                self._shown_probe = u.probe
+                self.live.activations.show_result(u.probe, names)
+            self._probe_drawn_at = now
+        history = self.controller.filter_history
+        if len(history) != self.timeline.frame_count() and (not batch or now - self._timeline_at >= 0.5):
+            self._timeline_at = now
+            self.timeline.set_history(list(history), u.steps_per_epoch)
 
     def _on_controller_run_ended(self, ok: bool, message: str) -> None:
         t = self.controller.trained

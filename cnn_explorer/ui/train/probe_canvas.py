@@ -28,7 +28,9 @@ class ProbeCanvas(QWidget):
         self._drawing: float | None = None
         self._last: tuple[float, float] | None = None
         self.setMinimumSize(QSize(96, 96))
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setToolTip("Draw a probe image: left button white, right button black")
 
@@ -52,6 +54,12 @@ class ProbeCanvas(QWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
         return QSize(160, 160)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt API
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt API
+        return width
 
     # ------------------------------------------------------------------ geometry
     def image_rect(self) -> QRectF:

@@ -28,7 +28,7 @@ class ConfusionView(QWidget):
         self.matrix = np.zeros((0, 0), dtype=np.int64)
         self.names: list[str] = []
         self._scale = 1.0
-        self.setMinimumSize(QSize(160, 160))
+        self.setMinimumSize(QSize(260, 260))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def set_matrix(self, matrix: np.ndarray, names) -> None:
@@ -38,6 +38,7 @@ class ConfusionView(QWidget):
 
     def set_scale(self, factor: float) -> None:
         self._scale = factor
+        self.setMinimumSize(QSize(round(260 * factor), round(260 * factor)))
         self.update()
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt API

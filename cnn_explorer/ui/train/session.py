@@ -206,10 +206,11 @@ class TrainSession:
             if self.kernels.frozen and conv.weight.requires_grad:
                 self._frozen = (conv, torch.as_tensor(weights, device=conv.weight.device), len(weights))
         elif not fresh and self.kernels is not None and self.kernels.frozen:
-            conv, weights = self._first_conv(), self.kernels.weights(self.dataset.input_shape[2])
+            # Resume: keep the frozen filters exactly as the model has them now
+            conv = self._first_conv()
             if conv is not None and conv.weight.requires_grad:
-                count = min(len(weights), conv.weight.shape[0])
-                self._frozen = (conv, torch.as_tensor(weights[:count], device=conv.weight.device), count)
+                count = min(len(self.kernels.kernels), conv.weight.shape[0])
+                self._frozen = (conv, conv.weight.detach()[:count].clone(), count)
         self.last_good = _state_copy(model)
         n = len(self.dataset.train_y)
         per_epoch = max(1, n // max(1, min(self.config.batch_size, n)))

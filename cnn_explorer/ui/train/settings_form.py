@@ -52,6 +52,11 @@ class SettingsForm(QWidget):
         self.device.addItem("auto", "auto")
         self.device.addItem("cpu", "cpu")
         self.device.setToolTip("Where to train; auto picks a GPU when there is one")
+        self.threads = QSpinBox(self)
+        self.threads.setRange(0, 256)
+        self.threads.setSpecialValueText("auto (one per core)")
+        self.threads.setToolTip("CPU threads for training (auto: one per physical core). On a busy machine "
+                                "fewer threads can be faster.")
         self.device_note = QLabel("", self)
         self.device_note.setWordWrap(True)
         form.addRow("Optimizer", self.optimizer)
@@ -63,12 +68,13 @@ class SettingsForm(QWidget):
         form.addRow("", self.augment)
         form.addRow("Seed", self.seed)
         form.addRow("Device", self.device)
+        form.addRow("CPU threads", self.threads)
         form.addRow("", self.device_note)
         self._restore()
         for w in (self.optimizer, self.schedule, self.device):
             w.currentIndexChanged.connect(self._on_any_changed)
         self.lr.currentTextChanged.connect(self._on_any_changed)
-        for w in (self.batch, self.epochs, self.seed):
+        for w in (self.batch, self.epochs, self.seed, self.threads):
             w.valueChanged.connect(self._on_any_changed)
         self.momentum.valueChanged.connect(self._on_any_changed)
         self.augment.toggled.connect(self._on_any_changed)
@@ -99,12 +105,15 @@ class SettingsForm(QWidget):
         values = dict(epochs=self.epochs.value(), batch_size=self.batch.value(), lr=lr,
                       optimizer=self.optimizer.currentText(), momentum=round(self.momentum.value(), 4),
                       schedule=self.schedule.currentText(), device=self.device.currentData() or "auto",
-                      seed=self.seed.value(), augment=self.augment.isChecked(), snapshot_every=0)
+                      seed=self.seed.value(), augment=self.augment.isChecked(), snapshot_every=0,
+                      threads=self.threads.value() or None)
         values.update(overrides)
         return TrainConfig(**values)
 
-    def set_values(self, *, epochs=None, batch_size=None, lr=None, optimizer=None, seed=None) -> None:
-        """Set some fields from code (tests, presets)."""
+    def set_values(self, *, epochs=None, batch_size=None, lr=None, optimizer=None, seed=None, threads=None) -> None:
+        """Set some fields from code (tests, benchmarks); ``threads`` 0 means auto."""
+        if threads is not None:
+            self.threads.setValue(threads)
         if epochs is not None:
             self.epochs.setValue(epochs)
         if batch_size is not None:
@@ -136,6 +145,7 @@ class SettingsForm(QWidget):
         self.schedule.setCurrentText(get("schedule", "constant", str))
         self.augment.setChecked(get("augment", "false", str).lower() == "true")
         self.seed.setValue(get("seed", 0, int))
+        self.threads.setValue(get("threads", 0, int))
 
     def _on_any_changed(self, *_args) -> None:
         self.momentum.setEnabled(self.optimizer.currentText() == "sgd")
@@ -144,6 +154,7 @@ class SettingsForm(QWidget):
             for key, value in (("optimizer", self.optimizer.currentText()), ("lr", self.lr.currentText()),
                                ("momentum", self.momentum.value()), ("batch_size", self.batch.value()),
                                ("epochs", self.epochs.value()), ("schedule", self.schedule.currentText()),
-                               ("augment", str(self.augment.isChecked()).lower()), ("seed", self.seed.value())):
+                               ("augment", str(self.augment.isChecked()).lower()), ("seed", self.seed.value()),
+                               ("threads", self.threads.value())):
                 s.setValue(f"train/{key}", value)
         self.changed.emit()

@@ -58,7 +58,18 @@ class TimelineView(QWidget):
         if follow and not self.timer.isActive():
             self.slider.setValue(self.slider.maximum())
         self.slider.blockSignals(False)
-        self._show(self.slider.value())
+        if self.isVisible():  # a hidden timeline only counts its frames; it draws when shown
+            self._show(self.slider.value())
+        else:
+            self._stale = True
+
+    _stale = False
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self._show(self.slider.value())
 
     def frame_count(self) -> int:
         return len(self.history)
