@@ -180,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{epoch:>5}  {seconds:8.1f}  {val:8.2%}  {acc:8.2%}")
             if reached is None:
                 print(f"time to {TARGET_ACCURACY:.1%} on the real MNIST test set: not reached in "
-                      f"{config.epochs} epochs (best {max(r[3] for r in rows):.2%})   target <= {TARGET_SECONDS:.0f} s: FAIL")
+                      f"{config.epochs} epochs (best {max(r[3] for r in rows):.2%})   "
+                      f"target <= {TARGET_SECONDS:.0f} s: FAIL")
             else:
                 verdict = "PASS" if reached <= TARGET_SECONDS else "FAIL"
                 print(f"time to {TARGET_ACCURACY:.1%} on the real MNIST test set ({len(test.test_y)} images): "

@@ -2,9 +2,11 @@
 
 Runs the training engine through the CLI with a fixed recipe on the bundled
 5,000-digit MNIST sample only (90% train, 10% validation; the real MNIST test
-set is never touched here). Repeatable: same seed, 2 CPU threads. It is the
-benchmark's recipe (chosen on the validation split), trained longer and with
-stronger augmentation. Takes a few minutes on a quiet 2-core CPU.
+set is never touched here). Repeatable: same seed, 2 CPU threads. The recipe
+is of the benchmark's kind (AdamW, one-cycle learning rate, label smoothing,
+augmentation on the device, judged on the validation split), with smaller
+batches, 40 epochs and stronger augmentation; validation accuracy is printed
+after every epoch (99.6% at the end). Takes a few minutes on a quiet 2-core CPU.
 
     python scripts/make_pretrained_mnist.py [--output resources/models/mnist]
 

@@ -58,9 +58,9 @@ def run(args) -> int:
     result = evaluate(loaded.model, (x, y), normalization=loaded.normalization, device=device,
                       batch_size=args.batch_size)
     out = sys.stdout
-    where = resolve_model_path(args.model)
-    print(f"model: {args.model} ({where}), {loaded.spec.name or 'custom spec'}, {len(loaded.class_names)} classes",
-          file=out)
+    where = str(resolve_model_path(args.model))
+    shown = args.model if where == args.model else f"{args.model} ({where})"
+    print(f"model: {shown}, {loaded.spec.name or 'custom spec'}, {len(loaded.class_names)} classes", file=out)
     print(f"dataset: {dataset.name}, {args.split} split, {result.count} images, {describe_device(device)}", file=out)
     if tuple(dataset.class_names) != tuple(loaded.class_names):
         print(f"note: the dataset's class names ({', '.join(dataset.class_names)}) differ from the model's; "

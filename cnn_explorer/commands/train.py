@@ -50,12 +50,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="default auto: CUDA, else MPS, else CPU")
     p.add_argument("--threads", type=int, default=None, metavar="N",
                    help="CPU threads (default: one per physical core)")
+    p.add_argument("--channels-last", action="store_true",
+                   help="NHWC memory layout for activations (often faster convolutions on a CPU)")
     p.add_argument("--seed", type=int, default=0, metavar="N",
                    help="seed for weights, shuffling and augmentation (default 0)")
     p.add_argument("--target-accuracy", type=float, default=None, metavar="X",
                    help="stop once validation accuracy reaches X (0.99 or 99 for 99%%)")
     p.add_argument("-o", "--output", required=True, metavar="MODEL",
                    help="where to save: MODEL.safetensors + MODEL.json")
+    p.add_argument("--onnx", metavar="FILE", help="also export the trained model as ONNX (needs onnx and onnxscript)")
     return p
 
 
@@ -135,8 +138,15 @@ def run(args) -> int:
         epochs=args.epochs, batch_size=args.batch_size, lr=lr, optimizer=args.optimizer, momentum=args.momentum,
         nesterov=args.nesterov, weight_decay=args.weight_decay, schedule=args.schedule, device=args.device,
         seed=args.seed, augment=args.augment or bool(strength), target_accuracy=_target(args.target_accuracy),
-        threads=args.threads, snapshot_every=0, label_smoothing=args.label_smoothing, **strength,
+        threads=args.threads, channels_last=args.channels_last, snapshot_every=0, label_smoothing=args.label_smoothing, **strength,
     )
+    if args.onnx:
+        from cnn_explorer.core.export import missing_onnx_packages
+
+        missing = missing_onnx_packages()
+        if missing:  # before training, not after
+            raise CnnExplorerError(f"--onnx: ONNX export needs the package(s) {', '.join(missing)}: "
+                                   f"pip install {' '.join(missing)}")
     weights_path, json_path = model_files(args.output, bundled=False)
     if json_path.parent.exists() and not json_path.parent.is_dir():
         raise CnnExplorerError(f"output: {json_path.parent} is not a folder")
@@ -188,4 +198,8 @@ def run(args) -> int:
               file=sys.stderr)
         return 130
     print(f"saved {weights_path} and {json_path}", file=out)
+    if args.onnx:
+        from cnn_explorer.core.export import export_onnx
+
+        print(f"exported {export_onnx(training.model, args.onnx, tuple(spec.input_shape))}", file=out)
     return 0

@@ -28,9 +28,8 @@ from cnn_explorer.core.errors import CnnExplorerError
 FORMAT = "cnn-explorer-model"
 FORMAT_VERSION = 1
 PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin")
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
-#: names usable wherever a MODEL path is accepted -> the bundled model's path stem
-BUNDLED_MODELS = {"mnist": RESOURCES / "models" / "mnist"}
+#: names usable wherever a MODEL path is accepted -> the bundled model's path stem under resources/
+BUNDLED_MODELS = {"mnist": ("models", "mnist")}
 
 
 @dataclass
@@ -52,9 +51,11 @@ class LoadedModel:
 
 def resolve_model_path(name_or_path) -> Path:
     """A bundled model's name ("mnist") -> its path stem in resources/models/; anything else -> a Path."""
+    from cnn_explorer.core.resources import resource_path
+
     text = str(name_or_path)
     if text in BUNDLED_MODELS:
-        return BUNDLED_MODELS[text]
+        return resource_path(*BUNDLED_MODELS[text])
     return Path(text).expanduser()
 
 

@@ -165,6 +165,27 @@ class MainWindow(QMainWindow):
         widget = self.pages.widget(index)
         stack = widget.property("undo_stack") if widget is not None else None
         self.undo_group.setActiveStack(stack)
+        self._set_explorer_shortcuts_active(widget is self.explorer)
+
+    def _explorer_only_actions(self) -> list[QAction]:
+        ea = getattr(self, "explorer_actions", None)
+        if ea is None:
+            return []
+        acts = [ea.open_action, ea.save_image_action, ea.copy_image_action, ea.copy_maps_action, ea.paste_action]
+        return acts + list(self.explorer.animation_panel.actions())
+
+    def _set_explorer_shortcuts_active(self, active: bool) -> None:
+        """Explorer shortcuts (Ctrl+O/V/C/S, Space, arrows...) act only while the explorer is shown.
+
+        The other pages have their own Paste, Space and arrow keys; window-wide twins
+        would make Qt fire neither (an ambiguous shortcut). Menu entries stay usable.
+        """
+        for act in self._explorer_only_actions():
+            saved = act.property("explorer_shortcuts")
+            if saved is None:
+                saved = [QKeySequence(k) for k in act.shortcuts()]
+                act.setProperty("explorer_shortcuts", saved)
+            act.setShortcuts(saved if active else [])
 
     # ----------------------------------------------------------------- menus
     def _action(self, text: str, slot, shortcuts=(), tip: str = "", checkable: bool = False) -> QAction:

@@ -216,9 +216,11 @@ def test_saving_under_the_name_mnist_never_touches_the_bundled_model(tmp_path, t
 
 
 def test_mnist_names_the_bundled_model():
+    from cnn_explorer.core.resources import resources_dir
+
     path = resolve_model_path("mnist")
-    assert path == BUNDLED_MODELS["mnist"] and path.parent.name == "models" and path.parent.parent.name == "resources"
-    assert resolve_model_path("some/where") .as_posix() == "some/where"
+    assert path == resources_dir() / "models" / "mnist" and BUNDLED_MODELS["mnist"] == ("models", "mnist")
+    assert resolve_model_path("some/where").as_posix() == "some/where"
 
 
 def test_the_bundled_model_loads_and_is_small():
@@ -235,7 +237,8 @@ def test_onnx_export_without_the_package_says_what_to_install(tmp_path, trained,
     from cnn_explorer.core import export
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name.startswith("onnx") else real(name, *a))
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name.startswith("onnx") else real(name, *a))
     with pytest.raises(CnnExplorerError) as info:
         export.export_onnx(trained[1], tmp_path / "m.onnx", (28, 28, 1))
     assert str(info.value).startswith("ONNX export needs the package(s) onnx, onnxscript: pip install onnx onnxscript")

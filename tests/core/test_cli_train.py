@@ -1,4 +1,4 @@
-"""``cnn-explorer train`` and ``evaluate``: a tiny synthetic dataset end to end, bad input, Ctrl+C, the bundled model."""
+"""``cnn-explorer train`` and ``evaluate``: a tiny dataset end to end, bad input, Ctrl+C, the bundled model."""
 
 from __future__ import annotations
 
@@ -88,7 +88,8 @@ def test_ctrl_c_stops_cleanly_and_saves_nothing(tmp_path, stripes, capsys, monke
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["train", "--preset", "xo-tiny", "--dataset", "xo", "--epochs", "0", "-o", "M"], "epochs: must be at least 1, got 0"),
+    (["train", "--preset", "xo-tiny", "--dataset", "xo", "--epochs", "0", "-o", "M"],
+     "epochs: must be at least 1, got 0"),
     (["train", "--preset", "xo-tiny", "--dataset", "no/such/place", "-o", "M"], "dataset: 'no/such/place' is neither"),
     (["train", "--preset", "no-such", "--dataset", "xo", "-o", "M"], "no-such"),
     (["train", "--preset", "xo-tiny", "--dataset", "xo", "--lr", "-1", "-o", "M"], "learning rate: must be a positive"),
@@ -107,6 +108,20 @@ def test_bad_input_is_one_line_and_exit_2(argv, message, capsys, tmp_path, monke
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_onnx_export_without_the_packages_fails_before_training(tmp_path, stripes, capsys, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name.startswith("onnx") else real(name, *a))
+    argv = ["train", *TRAIN, "--dataset", str(stripes), "-o", str(tmp_path / "m"), "--onnx", str(tmp_path / "m.onnx")]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.err == ("cnn-explorer: error: --onnx: ONNX export needs the package(s) onnx, onnxscript: "
+                            "pip install onnx onnxscript\n")
+    assert captured.out == "" and list(tmp_path.iterdir()) == []
 
 
 def test_training_divergence_is_reported_in_one_line(tmp_path, stripes, capsys):

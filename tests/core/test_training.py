@@ -78,7 +78,8 @@ def test_batch_records_count_steps_and_report_rate_and_eta(xo):
 
 
 def test_onecycle_schedule_warms_up_to_the_peak_then_anneals(xo):
-    config = TrainConfig(epochs=4, batch_size=16, lr=0.1, schedule="onecycle", device="cpu", threads=1, snapshot_every=0)
+    config = TrainConfig(epochs=4, batch_size=16, lr=0.1, schedule="onecycle", device="cpu", threads=1,
+                         snapshot_every=0)
     lrs = [r.lr for r in TrainingRun(_xo_tiny(xo), xo, config).steps() if isinstance(r, BatchRecord)]
     assert lrs[0] == pytest.approx(0.1 / 25)
     assert max(lrs) == pytest.approx(0.1, rel=1e-3)
@@ -167,7 +168,8 @@ def test_snapshots_hold_filters_and_every_conv_activation_without_changing_train
     from cnn_explorer.core.model_build import conv_layers
 
     spec = _bn_dropout_spec(xo)
-    base = TrainConfig(epochs=1, batch_size=32, lr=0.01, device="cpu", threads=1, seed=1, snapshot_every=0, probe_count=4)
+    base = TrainConfig(epochs=1, batch_size=32, lr=0.01, device="cpu", threads=1, seed=1, snapshot_every=0,
+                       probe_count=4)
     with_snaps = TrainConfig(**{**base.__dict__, "snapshot_every": 5})
     plain_records = list(TrainingRun(spec, xo, base).steps())
     run = TrainingRun(spec, xo, with_snaps)
@@ -191,7 +193,8 @@ def test_snapshots_hold_filters_and_every_conv_activation_without_changing_train
 
 
 def test_target_accuracy_stops_early(xo):
-    config = TrainConfig(epochs=30, batch_size=16, lr=0.05, device="cpu", threads=1, snapshot_every=0, target_accuracy=0.9)
+    config = TrainConfig(epochs=30, batch_size=16, lr=0.05, device="cpu", threads=1, snapshot_every=0,
+                         target_accuracy=0.9)
     records = list(TrainingRun(_xo_tiny(xo), xo, config).steps())
     finished = records[-1]
     epochs = [r for r in records if isinstance(r, EpochRecord)]

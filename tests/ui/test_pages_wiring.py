@@ -89,3 +89,14 @@ def test_the_explorers_kernels_feed_the_train_page(window):
     panel = window.train_page().kernels_panel
     provider = panel._provider
     assert [n for n, _ in provider()] == [n for n, _ in window.explorer_kernels()]
+
+
+def test_explorer_shortcuts_yield_to_the_other_pages(window, qtbot):
+    paste = window.explorer_actions.paste_action
+    play = window.explorer.animation_panel.actions()[0]
+    assert paste.shortcuts() and play.shortcuts()
+    window.show_page("classify")
+    assert paste.shortcuts() == [] and play.shortcuts() == []
+    window.show_page("explorer")
+    assert paste.shortcuts() and play.shortcuts()
+    assert window.shortcut_rows()  # the shortcut list still shows the explorer's keys

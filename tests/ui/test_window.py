@@ -146,9 +146,10 @@ def test_last_sample_is_reopened(qtbot, temp_settings):
 def test_add_page_slots_in_beside_the_explorer(qtbot, main_window):
     from PySide6.QtWidgets import QLabel
 
-    index = main_window.add_page("Train", QLabel("training"))
-    assert index == 1 and main_window.page_names() == ["explorer", "train"]
-    assert main_window.show_page("train") and main_window.pages.currentIndex() == 1
+    assert main_window.page_names() == ["explorer", "train", "classify"]
+    index = main_window.add_page("Lessons", QLabel("lessons"))
+    assert index == 3 and main_window.page_names() == ["explorer", "train", "classify", "lessons"]
+    assert main_window.show_page("lessons") and main_window.pages.currentIndex() == 3
 
 
 def test_no_torch_at_start_up():
