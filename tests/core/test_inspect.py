@@ -340,3 +340,24 @@ def test_the_bundled_model_explained(bundled, digit):
     frames = list(I.maximize_activation(model, (28, 28, 1), index=digit, steps=40, every=40,
                                         mean=bundled.mean, std=bundled.std))
     assert frames[-1].activation > frames[0].activation + 1.0
+
+
+def test_grad_cam_cells_sit_at_their_receptive_field_centres():
+    """A valid conv's 2x2 map covers the middle of a 6x6 input: each cell lands on its window's centre."""
+    import numpy as np
+    import torch
+
+    from cnn_explorer.core.interpret.gradcam import place_on_input
+    from cnn_explorer.core.interpret.patches import ReceptiveField
+
+    field = ReceptiveField(size=(5, 5), stride=(1, 1), start=(0, 0))  # two valid 3x3 convs on 6x6 -> 2x2
+    coarse = torch.tensor([[1.0, 0.0], [0.0, 0.0]])
+    heat = place_on_input(coarse, field, (6, 6))
+    assert heat.shape == (6, 6)
+    assert heat[2, 2] == 1.0 and heat[3, 3] == 0.0  # centres of cells (0, 0) and (1, 1)
+    assert heat[0, 0] == 1.0  # beyond the outermost centre the edge value is kept
+    np.testing.assert_allclose(heat[2, 3], 0.0)
+    # a 2x2 stride-2 pool: cell centres at pixels 0.5 and 2.5, linear in between
+    field = ReceptiveField(size=(2, 2), stride=(2, 2), start=(0, 0))
+    heat = place_on_input(torch.tensor([[0.0, 1.0]]), field, (2, 4))
+    np.testing.assert_allclose(heat[0], [0.0, 0.25, 0.75, 1.0])

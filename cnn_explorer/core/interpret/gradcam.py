@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.interpret.patches import ReceptiveField, receptive_field
 from cnn_explorer.core.interpret.common import (
     as_batch, block_end, find_layer, last_conv, layer_kind, normalise01, pick_target, probabilities, scores,
     this_thread_only, upsample,
@@ -31,6 +32,29 @@ class GradCam:
     def empty(self) -> bool:
         """True when no part of the layer speaks for the class (the map is all zeros)."""
         return not bool(self.coarse.any())
+
+
+def place_on_input(coarse: Any, field: ReceptiveField, size: tuple[int, int]) -> np.ndarray:
+    """A layer's (h, w) map -> (H, W) float32 at the input's pixels, each cell at its receptive field's centre.
+
+    Bilinear between neighbouring centres; beyond the outermost centres the edge
+    value is kept.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    cam = torch.as_tensor(coarse, dtype=torch.float32)
+    h, w = cam.shape
+
+    def grid_axis(n_pixels: int, n_cells: int, axis: int) -> "torch.Tensor":
+        first_centre = field.start[axis] + (field.size[axis] - 1) / 2
+        cell = (torch.arange(n_pixels, dtype=torch.float32) - first_centre) / field.stride[axis]
+        return 2 * cell / (n_cells - 1) - 1 if n_cells > 1 else torch.zeros(n_pixels)
+
+    gx, gy = torch.meshgrid(grid_axis(size[1], w, 1), grid_axis(size[0], h, 0), indexing="xy")  # (H, W) each
+    grid = torch.stack((gx, gy), dim=-1)[None]  # (1, H, W, 2), x then y as grid_sample wants
+    out = F.grid_sample(cam[None, None], grid, mode="bilinear", padding_mode="border", align_corners=True)
+    return out[0, 0].numpy().astype(np.float32)
 
 
 def grad_cam(
@@ -76,7 +100,10 @@ def grad_cam(
     else:
         weights = torch.relu(grad[0])  # (C, h, w)
     cam = torch.relu((weights * maps[0]).sum(dim=0)).detach()  # (h, w)
-    heat = upsample(cam, tuple(xb.shape[-2:]))
+    try:
+        heat = place_on_input(cam, receptive_field(model, name), tuple(xb.shape[-2:]))
+    except CnnExplorerError:  # a layer whose cells have no receptive field: stretch over the input
+        heat = upsample(cam, tuple(xb.shape[-2:]))
     prob = float(probabilities(logits.detach())[0, cls])
     return GradCam(
         heatmap=normalise01(np.clip(heat, 0, None)),
