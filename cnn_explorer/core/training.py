@@ -46,8 +46,13 @@ OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = ("constant", "onecycle")
 
 
+#: A loss this many times the run's first loss means the run has blown up, even while still finite.
+DIVERGED_FACTOR = 1e4
+
+
 class TrainingDiverged(CnnExplorerError):
-    """The loss became NaN or infinite: the learning rate is too large (the slides warn of this)."""
+    """The loss became NaN or infinite, or exploded to DIVERGED_FACTOR times its first value: the learning
+    rate is too large (the slides warn of this)."""
 
     def __init__(self, message: str = DIVERGED_MESSAGE) -> None:
         super().__init__(message)
@@ -233,7 +238,7 @@ class TrainingRun:
 
     # -- the generator --------------------------------------------------------------------------------------------
     def steps(self) -> Iterator[BatchRecord | EpochRecord | FinishedRecord]:
-        """Train, yielding records; raises TrainingDiverged when the loss stops being finite."""
+        """Train, yielding records; raises TrainingDiverged when the loss stops being finite or explodes."""
         import torch
         import torch.nn.functional as F
 
@@ -264,6 +269,7 @@ class TrainingRun:
 
         window: deque[tuple[float, int]] = deque(maxlen=20)
         step = 0
+        first_loss: float | None = None
         model.train()
         for epoch in range(1, cfg.epochs + 1):
             order = torch.randperm(n, generator=shuffle_gen).to(dev)
@@ -289,7 +295,9 @@ class TrainingRun:
                 loss.backward()
                 lr = optimizer.param_groups[0]["lr"]
                 loss_value = float(loss.item())
-                if not math.isfinite(loss_value):
+                if first_loss is None:
+                    first_loss = loss_value
+                if not math.isfinite(loss_value) or loss_value > DIVERGED_FACTOR * max(first_loss, 1.0):
                     raise TrainingDiverged()
                 optimizer.step()
                 if scheduler is not None:

@@ -153,6 +153,23 @@ def test_huge_learning_rate_diverges_with_the_slides_message(xo):
     assert isinstance(info.value, CnnExplorerError)
 
 
+def test_an_exploding_but_finite_loss_also_counts_as_diverged(xo):
+    """Adam with lr 1e9 keeps the loss finite (about 1e19) but useless: stop it the same way."""
+    config = TrainConfig(epochs=3, batch_size=16, lr=1e9, optimizer="adam", device="cpu", threads=1, snapshot_every=0)
+    losses = []
+    with pytest.raises(TrainingDiverged, match="training diverged: lower the learning rate"):
+        for record in TrainingRun(_xo_tiny(xo), xo, config).steps():
+            if isinstance(record, BatchRecord):
+                losses.append(record.loss)
+    assert all(math.isfinite(v) for v in losses)
+
+
+def test_a_sane_run_never_trips_the_divergence_check(xo):
+    config = TrainConfig(epochs=3, batch_size=16, lr=0.05, optimizer="sgd", device="cpu", threads=1, snapshot_every=0)
+    records = list(TrainingRun(_xo_tiny(xo), xo, config).steps())
+    assert isinstance(records[-1], FinishedRecord)
+
+
 def test_same_seed_same_losses_bit_for_bit(xo):
     def losses(seed):
         config = TrainConfig(epochs=2, batch_size=32, lr=0.01, device="cpu", threads=1, seed=seed, augment=True,
