@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.files import read_user_file
 from cnn_explorer.core.kernels import format_number, parse_csv_blocks
 
 #: pictures with more pixels than this are refused (decompression-bomb guard): 100 megapixels
@@ -59,20 +60,6 @@ def _check_mode(mode: str) -> str:
 def _check_max_side(max_side: int | None) -> None:
     if max_side is not None and (not isinstance(max_side, (int, np.integer)) or max_side < 1):
         raise CnnExplorerError(f"max_side: must be a positive whole number, got {max_side!r}")
-
-
-def _read_bytes(path: Path, what: str) -> bytes:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise CnnExplorerError(f"{what} {str(path)!r}: file not found") from None
-    except IsADirectoryError:
-        raise CnnExplorerError(f"{what} {str(path)!r}: is a folder, not a file") from None
-    except OSError as exc:
-        raise CnnExplorerError(f"{what} {str(path)!r}: cannot read ({exc.strerror or exc})") from None
-    if not data:
-        raise CnnExplorerError(f"{what} {str(path)!r}: empty file (0 bytes)")
-    return data
 
 
 # --- colour conversion ---------------------------------------------------------------------------
@@ -273,7 +260,7 @@ def load_image(path, *, mode: str = "auto", max_side: int | None = None) -> Load
     (area average) so its longest side fits, with a note saying so.
     """
     path = Path(path)
-    return _load_picture(_read_bytes(path, "image file"), str(path), f"image file {str(path)!r}", mode, max_side)
+    return _load_picture(read_user_file(path, "image file"), str(path), f"image file {str(path)!r}", mode, max_side)
 
 
 def image_from_bytes(data: bytes, name: str = "clipboard", *, mode: str = "auto",
@@ -316,7 +303,7 @@ def _grid_array(arr: np.ndarray, where: str) -> np.ndarray:
 
 
 def _load_npy(path: Path, where: str) -> np.ndarray:
-    data = _read_bytes(path, "grid file")
+    data = read_user_file(path, "grid file")
     buf = io.BytesIO(data)
     try:
         version = np.lib.format.read_magic(buf)
@@ -355,7 +342,7 @@ def load_grid(path) -> np.ndarray:
         return _load_npy(path, where)
     if suffix not in (".csv", ".txt"):
         raise CnnExplorerError(f"{where}: unsupported type {suffix or '(none)'!r}; use .csv, .txt or .npy")
-    data = _read_bytes(path, "grid file")
+    data = read_user_file(path, "grid file")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

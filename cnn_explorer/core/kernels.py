@@ -20,6 +20,7 @@ import numpy as np
 
 from cnn_explorer.core import seed_grids as seeds
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.files import read_user_file
 
 #: preset groups, in the order the kernel picker shows them
 GROUPS = ("edges", "blur/sharpen", "line detectors", "X/O features", "slide examples")
@@ -293,14 +294,7 @@ def _is_ragged(values) -> bool:
 # --- files ---------------------------------------------------------------------------------------
 
 def _read_text(path: Path, what: str) -> str:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise CnnExplorerError(f"{what} {str(path)!r}: file not found") from None
-    except IsADirectoryError:
-        raise CnnExplorerError(f"{what} {str(path)!r}: is a folder, not a file") from None
-    except OSError as exc:
-        raise CnnExplorerError(f"{what} {str(path)!r}: cannot read ({exc.strerror or exc})") from None
+    data = read_user_file(path, what, allow_empty=True)
     if not data.strip():
         raise CnnExplorerError(f"{what} {str(path)!r}: the file is empty")
     try:

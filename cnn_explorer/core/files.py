@@ -1,0 +1,23 @@
+"""Reading a file the user named, with one-line messages for every way it can fail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cnn_explorer.core.errors import CnnExplorerError
+
+
+def read_user_file(path: Path, what: str, *, allow_empty: bool = False) -> bytes:
+    """The bytes of ``path``; CnnExplorerError "<what> '<path>': <reason>" when it is missing, a folder,
+    unreadable or (unless ``allow_empty``: the caller has its own rule) empty."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise CnnExplorerError(f"{what} {str(path)!r}: file not found") from None
+    except IsADirectoryError:
+        raise CnnExplorerError(f"{what} {str(path)!r}: is a folder, not a file") from None
+    except OSError as exc:
+        raise CnnExplorerError(f"{what} {str(path)!r}: cannot read ({exc.strerror or exc})") from None
+    if not data and not allow_empty:
+        raise CnnExplorerError(f"{what} {str(path)!r}: empty file (0 bytes)")
+    return data
