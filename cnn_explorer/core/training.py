@@ -218,8 +218,6 @@ class TrainingRun:
             raise CnnExplorerError(
                 f"dataset {dataset.name}: has no training images (a test-only set cannot be trained on)")
         self.device = pick_device(self.config.device)
-        if self.device.type == "cpu":
-            configure_threads(self.config.threads)
         if spec is not None and (tuple(spec.input_shape) != tuple(dataset.input_shape)
                                  or tuple(spec.class_names) != tuple(dataset.class_names)):
             spec = spec.with_io(tuple(dataset.input_shape), tuple(dataset.class_names))
@@ -243,6 +241,9 @@ class TrainingRun:
         import torch.nn.functional as F
 
         cfg, model, dev = self.config, self.model, self.device
+        if dev.type == "cpu":
+            # here, not in __init__: torch's thread count is per thread, and this is the thread that trains
+            configure_threads(cfg.threads)
         clock = _EngineClock()
         torch.manual_seed(cfg.seed)  # dropout and anything else drawing from the global generator
         train = to_device_data(self.dataset.train_x, self.dataset.train_y, self.mean, self.std, dev)

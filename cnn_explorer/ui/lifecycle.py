@@ -33,7 +33,8 @@ def new_timer(parent: QObject | None = None, name: str = "", *, single_shot: boo
     return timer
 
 
-def _alive(obj) -> bool:
+def is_alive(obj) -> bool:
+    """False once Qt has deleted the C++ object behind ``obj``."""
     try:
         import shiboken6
 
@@ -43,8 +44,8 @@ def _alive(obj) -> bool:
 
 
 def live_qthreads() -> list[QThread]:
-    return [t for t in list(_threads) if _alive(t)]
+    return [t for t in list(_threads) if is_alive(t)]
 
 
 def live_timers() -> list[QTimer]:
-    return [t for t in list(_timers) if _alive(t)]
+    return [t for t in list(_timers) if is_alive(t)]

@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterator
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from cnn_explorer.ui.lifecycle import new_thread
+from cnn_explorer.ui.lifecycle import is_alive, new_thread
 
 
 class _Runner(QObject):
@@ -119,6 +119,8 @@ class GeneratorWorker(QObject):
     def wait(self, timeout_ms: int = 5000) -> bool:
         """Cancel and wait for the thread to end; True when it has ended."""
         self.cancel()
+        if not is_alive(self._thread):  # Qt already deleted it (application shutting down): nothing runs
+            return True
         if self._thread.isRunning():
             self._thread.quit()
             return bool(self._thread.wait(timeout_ms))

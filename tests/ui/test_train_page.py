@@ -277,3 +277,46 @@ def test_the_page_module_imports_without_torch():
                          env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_the_update_budget_spaces_redraws_and_stretches_them_when_the_gui_thread_is_busy():
+    from cnn_explorer.ui.train.update_budget import UpdateBudget
+
+    clock = {"wall": 0.0, "cpu": 0.0}
+    budget = UpdateBudget(0.04, clock=lambda: clock["wall"], cpu=lambda: clock["cpu"])
+    budget.add_view("curves", 0.4, 0.5)
+    budget.add_view("maps", 0.5, 1.0)
+    budget.start()
+    assert budget.due("curves", 0.0) and budget.due("maps", 0.0)
+    budget.spent("maps", 0.001, 0.0)
+    assert not budget.due("maps", 0.3) and budget.due("maps", 0.5)
+    # the GUI thread busy 12% of the time (3x its share): intervals stretch, never past the longest
+    for t in (0.6, 1.2, 1.8, 2.4, 3.0):
+        clock["cpu"] = 0.12 * t
+        budget.due("curves", t)
+    assert budget.pressure > 2.0
+    assert budget.interval("maps") == 1.0 and budget.interval("curves") == 0.5
+    # idle again: back to the shortest
+    for t in (3.6, 4.2, 4.8, 5.4, 6.0, 6.6, 7.2, 7.8):
+        budget.due("curves", t)
+    assert budget.pressure < 1.1 and budget.interval("curves") == pytest.approx(0.4, abs=0.01)
+    # a view may use at most its part of the share: 15 ms * 2 views / 4% = 0.75 s between redraws
+    for _ in range(30):
+        budget.spent("maps", 0.015, 8.0)
+    assert budget.interval("maps") == pytest.approx(0.75, abs=0.01)
+    budget.spent("curves", 0.005, 8.0)
+    assert budget.interval("curves") == 0.4  # 5 ms * 2 views / 4% = 0.25 s: the shortest, 0.4 s, wins
+
+
+def test_a_hidden_live_tab_draws_nothing_while_training_and_everything_when_shown(qtbot, page):
+    page.layer_list.presets.activated.emit(page.layer_list.presets.findData("xo-tiny"))
+    with qtbot.waitSignal(page.run_finished, timeout=60000):
+        qtbot.mouseClick(page.train_button, Qt.MouseButton.LeftButton)
+        page.right_tabs.setCurrentIndex(1)  # the filter timeline, before any record arrives
+    assert page.live.curves.point_count("batch_loss") > 0  # the data were kept ...
+    assert page.live.filters.count() == 0  # ... but nothing was drawn
+    assert page.live.curves._curves["batch_loss"].xData is None
+    page.right_tabs.setCurrentWidget(page.live)
+    assert page.live.filters.count() == len(_conv1_weight(page))
+    assert len(page.live.curves._curves["batch_loss"].xData) == page.live.curves.point_count("batch_loss")
+    assert page.live.activations.layer_names() == ["conv1"]

@@ -63,3 +63,14 @@ def test_an_error_becomes_a_one_line_message(qtbot):
     with qtbot.waitSignal(worker.finished, timeout=5000) as blocker:
         worker.start()
     assert blocker.args == [False, "training diverged: lower the learning rate"]
+
+
+def test_wait_after_qt_deleted_the_thread_is_quiet(qtbot):
+    """At application exit Qt may delete the QThread before a page's cleanup waits on it."""
+    import shiboken6
+
+    worker = GeneratorWorker(_counter(3))
+    with qtbot.waitSignal(worker.finished, timeout=5000):
+        worker.start()
+    shiboken6.delete(worker._thread)
+    assert worker.wait(100) is True

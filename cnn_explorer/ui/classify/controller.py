@@ -124,6 +124,9 @@ class ClassifyController(QObject):
 
     def _apply_model(self, loaded: Any) -> None:
         from cnn_explorer.core.interpret import ModelEditor
+        from cnn_explorer.ui.torch_threads import gui_thread_uses_one_torch_thread
+
+        gui_thread_uses_one_torch_thread()  # every forward pass of this page runs on the GUI thread
 
         if self.editor is not None:
             self.editor.reset()

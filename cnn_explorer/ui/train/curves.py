@@ -1,20 +1,25 @@
 """Curves: live loss and accuracy for training (each batch, and each epoch's mean) and validation (each epoch).
 
 Two pyqtgraph plots with legends; x is epochs (fractional for batches), so
-curves continue across Resume. Data are kept in lists and redrawn at most
-at the page's update rate.
+curves continue across Resume. Data are kept in lists; a redraw hands only
+the curves that changed to pyqtgraph (as arrays, the batch curves thinned to
+at most ``MAX_BATCH_POINTS`` points), and moves an axis only when the data
+leave it.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 TRAIN_COLOR = "#1f6fb2"
 VAL_COLOR = "#d9480f"
 BATCH_COLOR = (31, 111, 178, 70)
+#: the batch curves show at most about this many points (every k-th batch on long runs)
+MAX_BATCH_POINTS = 2000
 
 
 class Curves(QWidget):
@@ -39,8 +44,8 @@ class Curves(QWidget):
             plot.setMinimumHeight(120)
             plot.setMouseEnabled(x=False, y=False)
             plot.hideButtons()
-            plot.setDownsampling(auto=True, mode="peak")
-            plot.setClipToView(True)
+            # no auto-downsampling or clipping: the batch curves are thinned once in redraw(), and those two
+            # would recompute the display data on every redraw
         for key, plot in (("loss", self.loss_plot), ("acc", self.acc_plot)):
             self._curves[f"batch_{key}"] = plot.plot([], [], pen=pg.mkPen(BATCH_COLOR, width=1), name="batch")
             self._curves[f"train_{key}"] = plot.plot([], [], pen=pg.mkPen(TRAIN_COLOR, width=2), symbol="o",
@@ -52,6 +57,7 @@ class Curves(QWidget):
             plot.plotItem.legend.setColumnCount(3)
         self.data: dict[str, list[list[float]]] = {k: [[], []] for k in self._curves}
         self._dirty = False
+        self._changed: set[str] = set()
         # fixed ranges that change rarely: an axis whose range moves on every redraw repaints all its labels
         self._x_end = 1.0
         self._loss_top = 1.0
@@ -91,6 +97,7 @@ class Curves(QWidget):
             v[0].clear()
             v[1].clear()
         self._dirty = True
+        self._changed = set(self.data)
         self.redraw()
 
     def add_batch(self, x: float, loss: float, accuracy: float) -> None:
@@ -111,6 +118,7 @@ class Curves(QWidget):
                 xs.pop()
                 ys.pop()
         self._dirty = True
+        self._changed = set(self.data)
 
     def point_count(self, key: str) -> int:
         return len(self.data[key][0])
@@ -120,20 +128,26 @@ class Curves(QWidget):
             self.data[key][0].append(float(x))
             self.data[key][1].append(float(y))
             self._dirty = True
+            self._changed.add(key)
 
     def redraw(self) -> None:
-        """Push the lists into the plots (called at most ~20 times a second)."""
+        """Push the changed curves into the plots (a few times a second while training)."""
         if not self._dirty:
             return
         self._dirty = False
-        for key, curve in self._curves.items():
+        changed, self._changed = self._changed, set()
+        for key in changed:
             xs, ys = self.data[key]
-            curve.setData(xs, ys)
-        losses = [y for key in ("batch_loss", "train_loss", "val_loss") for y in self.data[key][1]]
-        top = max(losses, default=1.0)
+            x, y = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+            if key.startswith("batch_") and len(x) > MAX_BATCH_POINTS:
+                every = -(-len(x) // MAX_BATCH_POINTS)
+                x, y = x[::every], y[::every]
+            self._curves[key].setData(x, y, skipFiniteCheck=True)  # _add() keeps only finite values
+        top = max((max(self.data[key][1], default=1.0) if self.data[key][1] else 1.0
+                   for key in ("batch_loss", "train_loss", "val_loss") if self.data[key][1]), default=1.0)
         if top > self._loss_top or top < self._loss_top / 3:  # rescale only when the curve leaves the view
             self._loss_top = max(top * 1.1, 1e-3)
             self.loss_plot.setYRange(0, self._loss_top, padding=0.02)
-        end = max((x for key in ("batch_loss", "train_loss") for x in self.data[key][0]), default=0.0)
+        end = max((self.data[key][0][-1] for key in ("batch_loss", "train_loss") if self.data[key][0]), default=0.0)
         if end > self._x_end:
             self.set_epochs(end)

@@ -91,6 +91,8 @@ class ImageGrid(QWidget):
         return list(self._captions)
 
     def set_cell(self, cell: int) -> None:
+        if cell == self._cell:  # live views call this on every redraw: a relayout only when it changes
+            return
         self._cell = cell
         self.updateGeometry()
         self.update()

@@ -7,10 +7,13 @@ filters, probe and its feature maps), Filter timeline and Results (test
 accuracy, confusion matrix, misclassified images, save / load / use in Classify).
 
 The page never blocks: datasets load and models train on worker threads;
-training updates arrive at most 10 times a second (progress, ETA), the
-curves and the filters/feature maps redraw at most twice a second each, in
-turns, and the probe's maps follow a new drawing at once. Hooks for the window:
-``set_kernel_provider``, ``model_trained``, ``shutdown`` (also ``stop``).
+training updates arrive at most 10 times a second (each adds its batch to
+the curves' data); an update budget (update_budget.py) spaces the redraws of
+the progress line (up to 5 a second), the curves (about 2 a second) and the
+filters/feature maps (1-2 a second) so the GUI thread stays within a few per
+cent of a core; the probe's maps follow a new drawing at once, and views on
+hidden tabs draw when shown.
+Hooks for the window: ``set_kernel_provider``, ``model_trained``, ``shutdown`` (also ``stop``).
 """
 
 from __future__ import annotations
@@ -40,13 +43,15 @@ from cnn_explorer.ui.train.settings_form import SettingsForm
 from cnn_explorer.ui.train.shape_table import ShapeTable
 from cnn_explorer.ui.train.spec_state import SpecState
 from cnn_explorer.ui.train.timeline import TimelineView
+from cnn_explorer.ui.train.update_budget import UpdateBudget
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
 
 
-#: the probe's feature maps are redrawn at most this often while training (seconds), unless the probe changed
-ACTIVATIONS_INTERVAL_S = 0.5
-#: the loss and accuracy curves are redrawn at most this often while training (seconds)
-CURVES_INTERVAL_S = 0.5
+#: (shortest, longest) seconds between two redraws of each live view while training; the update budget
+#: stretches them toward the longest when the GUI thread uses more than its share of a core. "status" is the
+#: progress bar and the run line, "maps" the filters and the probe's feature maps (a new probe drawing is
+#: shown at once), "timeline" the filter timeline (only counted while its tab is hidden).
+VIEW_INTERVALS_S = {"status": (0.2, 0.5), "curves": (0.4, 0.5), "maps": (0.5, 1.0), "timeline": (0.5, 2.0)}
 
 
 def _scroll(widget: QWidget, parent: QWidget) -> QScrollArea:
@@ -89,9 +94,11 @@ class TrainPage(QWidget):
         self._probe_dirty = False
         self._shown_filters = None
         self._shown_probe = None
-        self._probe_drawn_at = 0.0
-        self._curves_drawn_at = 0.0
-        self._timeline_at = 0.0
+        self._latest = None  # (the newest LiveUpdate, class names)
+        self._live_stale = False
+        self.budget = UpdateBudget()
+        for view, (shortest, longest) in VIEW_INTERVALS_S.items():
+            self.budget.add_view(view, shortest, longest)
 
         # ---- left: model, code, data, settings
         self.layer_list = LayerList(self.state, self)
@@ -151,6 +158,7 @@ class TrainPage(QWidget):
         self.right_tabs.addTab(self.live, "Live")
         self.right_tabs.addTab(self.timeline, "Filter timeline")
         self.right_tabs.addTab(_scroll(self.results, self), "Results")
+        self.right_tabs.currentChanged.connect(self._on_right_tabs_current_changed)
 
         buttons = QHBoxLayout()
         for b in (self.train_button, self.stop_button, self.resume_button):
@@ -161,8 +169,12 @@ class TrainPage(QWidget):
         for b in (self.save_button, self.load_button, self.classify_button):
             files.addWidget(b)
         self.run_label.setMinimumWidth(80)
-        # its text changes up to 20 times a second: a fixed height keeps that from relaying out the page
+        # its text changes up to 5 times a second: a fixed height keeps that from relaying out the page
         self.run_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        # they repaint a few times a second while training: painting their own background spares their
+        # parents (page, splitter) a repaint each time
+        for w in (self.run_label, self.progress):
+            w.setAutoFillBackground(True)
         right = QWidget(self)
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
@@ -315,6 +327,7 @@ class TrainPage(QWidget):
         self.live.curves.set_epochs(done_epochs + config.epochs)
         self.results.clear()
         self._last_predictions = None
+        self.right_tabs.setCurrentWidget(self.live)  # the run ends on Results; it starts on the live views
         self.progress.setRange(0, 0)
         self.progress.setFormat("starting…")
         self.run_label.setText("Building the model…")
@@ -395,6 +408,7 @@ class TrainPage(QWidget):
     # ------------------------------------------------------------------ data
     def showEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)
+        self._refresh_live()
         if not self._first_load_done and self.data_panel.dataset is None:
             self._first_load_done = True
             self.load_dataset(DEFAULT_DATASET)
@@ -430,19 +444,25 @@ class TrainPage(QWidget):
 
     # ------------------------------------------------------------------ training updates
     def _on_controller_updated(self, u) -> None:
+        """Every record updates the curves' data; what is drawn, and how often, the update budget decides."""
         names = self.controller.trained.class_names if self.controller.trained else ()
+        batch = u.kind == "batch"
         if u.kind == "started":
+            self.budget.start()
             self.run_label.setText(f"Training on {u.device}")
             self.progress.setRange(0, 1000)
-        elif u.kind == "batch":
+        elif batch:
             r = u.record
-            self.progress.setValue(int(1000 * r.step / max(1, r.total_steps)))
-            in_epoch = (r.step - 1) % u.steps_per_epoch + 1
-            self.progress.setFormat(f"epoch {u.epoch} · batch {in_epoch}/{u.steps_per_epoch} · "
-                                    f"ETA {_format_eta(r.eta_s)}")
             self.live.curves.add_batch(u.step / u.steps_per_epoch, r.loss, r.accuracy)
-            self.run_label.setText(f"loss {r.loss:.4f} · batch accuracy {r.accuracy:.1%} · "
-                                   f"{r.samples_per_s:,.0f} images/s · lr {r.lr:.2g}")
+            if self.budget.due("status"):
+                began = time.perf_counter()
+                self.progress.setValue(int(1000 * r.step / max(1, r.total_steps)))
+                in_epoch = (r.step - 1) % u.steps_per_epoch + 1
+                self.progress.setFormat(f"epoch {u.epoch} · batch {in_epoch}/{u.steps_per_epoch} · "
+                                        f"ETA {_format_eta(r.eta_s)}")
+                self.run_label.setText(f"loss {r.loss:.4f} · batch accuracy {r.accuracy:.1%} · "
+                                       f"{r.samples_per_s:,.0f} images/s · lr {r.lr:.2g}")
+                self.budget.spent("status", time.perf_counter() - began)
         elif u.kind == "epoch":
             r = u.record
             self.live.curves.add_epoch(u.epoch, r.train_loss, r.train_accuracy, r.val_loss, r.val_accuracy)
@@ -453,27 +473,52 @@ class TrainPage(QWidget):
             ds = self.data_panel.dataset
             self.results.show_results(u.record, names, ds.test_x, ds.test_y, u.predictions)
             self.progress.setValue(1000)
-        # Redraw only what changed, and at most one heavy view per update (curves, or filters and maps), so
-        # no single repaint grows long; the probe's maps follow a new drawing at once.
-        now = time.perf_counter()
-        batch = u.kind == "batch"
-        curves_due = not batch or now - self._curves_drawn_at >= CURVES_INTERVAL_S
-        if curves_due:
-            self._curves_drawn_at = now
-            self.live.curves.redraw()
-        probe_new = u.probe is not None and u.probe.serial != self.live.activations.serial
-        if not batch or probe_new or (not curves_due and now - self._probe_drawn_at >= ACTIVATIONS_INTERVAL_S):
-            if u.filters is not None and u.filters is not self._shown_filters:
-                self._shown_filters = u.filters
-                self.live.show_filters(u.filters, u.step)
-            if u.probe is not None and u.probe is not self._shown_probe:
-                self._shown_probe = u.probe
-                self.live.activations.show_result(u.probe, names)
-            self._probe_drawn_at = now
+        self._latest = (u, names)
+        # A hidden Live tab only keeps the data; it draws the newest state when it is shown again.
+        if not self.live.isVisible():
+            self._live_stale = True
+        else:
+            # at most one heavy view per update (curves, or filters and maps), so no single repaint grows long;
+            # the probe's maps follow a new drawing at once
+            probe_new = u.probe is not None and u.probe.serial != self.live.activations.serial
+            if not batch or probe_new or self.budget.due("maps"):
+                self._draw_maps(u, names)
+            elif self.budget.due("curves"):
+                self._draw_curves()
+            if not batch:
+                self._draw_curves()
         history = self.controller.filter_history
-        if len(history) != self.timeline.frame_count() and (not batch or now - self._timeline_at >= 0.5):
-            self._timeline_at = now
+        if len(history) != self.timeline.frame_count() and (not batch or self.budget.due("timeline")):
+            began = time.perf_counter()
             self.timeline.set_history(list(history), u.steps_per_epoch)
+            self.budget.spent("timeline", time.perf_counter() - began)
+
+    def _draw_curves(self) -> None:
+        began = time.perf_counter()
+        self.live.curves.redraw()
+        self.budget.spent("curves", time.perf_counter() - began)
+
+    def _draw_maps(self, u, names) -> None:
+        began = time.perf_counter()
+        if u.filters is not None and u.filters is not self._shown_filters:
+            self._shown_filters = u.filters
+            self.live.show_filters(u.filters, u.step)
+        if u.probe is not None and u.probe is not self._shown_probe:
+            self._shown_probe = u.probe
+            self.live.activations.show_result(u.probe, names)
+        self.budget.spent("maps", time.perf_counter() - began)
+
+    def _on_right_tabs_current_changed(self, _index: int) -> None:
+        self._refresh_live()
+
+    def _refresh_live(self) -> None:
+        """The Live tab shows again: draw what arrived while it was hidden."""
+        if not self._live_stale or not self.live.isVisible():
+            return
+        self._live_stale = False
+        self._draw_curves()
+        if self._latest is not None:
+            self._draw_maps(*self._latest)
 
     def _on_controller_run_ended(self, ok: bool, message: str) -> None:
         t = self.controller.trained

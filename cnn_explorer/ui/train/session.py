@@ -29,8 +29,9 @@ from cnn_explorer.core.errors import CnnExplorerError
 
 #: the timeline keeps at most about this many filter snapshots a run
 TIMELINE_FRAMES = 240
-#: the probe image's activations are recomputed at most this often while training (seconds)
-PROBE_INTERVAL_S = 0.1
+#: the probe image's activations are recomputed at most this often while training (seconds): the page draws
+#: them at most every 0.5 s; a new probe drawing is computed at the next step
+PROBE_INTERVAL_S = 0.5
 
 
 class ProbeRequest:
@@ -190,6 +191,7 @@ class TrainSession:
         self.last_good: dict | None = None
         self.last_good_epoch = epoch_offset
         self._frozen: tuple[Any, Any, int] | None = None  # (conv, tensor of weights, count) to copy back
+        self._conv_of: tuple[Any, Any] | None = None  # (model, its first conv layer or None)
 
     # ------------------------------------------------------------------ the generator
     def steps(self, cancel: threading.Event) -> Iterator[LiveUpdate]:
@@ -262,10 +264,13 @@ class TrainSession:
 
     # ------------------------------------------------------------------ helpers (worker thread)
     def _first_conv(self):
+        """The model's first conv layer (looked up once per model: the filters are read every few steps)."""
         from cnn_explorer.core.model_build import conv_layers
 
-        convs = conv_layers(self.model)
-        return convs[0][1] if convs else None
+        if self._conv_of is None or self._conv_of[0] is not self.model:
+            convs = conv_layers(self.model)
+            self._conv_of = (self.model, convs[0][1] if convs else None)
+        return self._conv_of[1]
 
     def _filters(self) -> np.ndarray | None:
         conv = self._first_conv()
@@ -311,7 +316,9 @@ def probe_activations(model, image: np.ndarray, mean: Sequence[float], std: Sequ
     import torch
 
     from cnn_explorer.core.model_build import conv_layers
+    from cnn_explorer.ui.torch_threads import gui_thread_uses_one_torch_thread
 
+    gui_thread_uses_one_torch_thread()  # no-op on the training thread
     param = next(model.parameters(), None)
     device = param.device if param is not None else torch.device("cpu")
     x = torch.as_tensor(np.asarray(image, dtype=np.float32), device=device).permute(2, 0, 1)[None]
