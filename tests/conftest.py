@@ -39,8 +39,6 @@ def _no_dangling_threads(request):
     leaked = [t for t in leaked if t.is_alive()]
     assert not leaked, f"test left threads running: {[t.name for t in leaked]}"
     if "qtbot" in request.fixturenames or "qapp" in request.fixturenames:
-        from PySide6.QtCore import QThread
-
         from cnn_explorer.ui import lifecycle
 
         running = [t for t in lifecycle.live_qthreads() if t.isRunning()]

@@ -9,7 +9,7 @@ animation there.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QFrame, QGroupBox, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from cnn_explorer.ui.explorer.animation_panel import AnimationPanel
 from cnn_explorer.ui.explorer.input_panel import InputPanel
@@ -18,6 +18,7 @@ from cnn_explorer.ui.explorer.maps_panel import MapsPanel
 from cnn_explorer.ui.explorer.settings_panel import SettingsPanel
 from cnn_explorer.ui.explorer.state import ExplorerState
 from cnn_explorer.ui.lifecycle import new_timer
+from cnn_explorer.ui.widgets.containers import group_box, scroll_area
 
 
 class _FillColumn(QWidget):
@@ -35,23 +36,6 @@ class _FillColumn(QWidget):
 
     def sizeHint(self):  # noqa: N802 - Qt API
         return self.minimumSizeHint()
-
-
-def _scroll(widget: QWidget, parent: QWidget) -> QScrollArea:
-    area = QScrollArea(parent)
-    area.setWidget(widget)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-    return area
-
-
-def _group(title: str, widget: QWidget, parent: QWidget) -> QGroupBox:
-    box = QGroupBox(title, parent)
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(4, 4, 4, 4)
-    layout.addWidget(widget)
-    return box
 
 
 class ExplorerPage(QWidget):
@@ -74,21 +58,21 @@ class ExplorerPage(QWidget):
         controls = QWidget(self)
         controls_layout = QVBoxLayout(controls)
         controls_layout.setContentsMargins(0, 0, 0, 0)
-        controls_layout.addWidget(_group("Kernel", self.kernel_editor, controls))
-        controls_layout.addWidget(_group("Convolution, activation, pooling", self.settings_panel, controls))
+        controls_layout.addWidget(group_box("Kernel", self.kernel_editor, controls))
+        controls_layout.addWidget(group_box("Convolution, activation, pooling", self.settings_panel, controls))
         controls_layout.addStretch(1)
         input_box = _FillColumn(self)
         input_layout = QVBoxLayout(input_box)
         input_layout.setContentsMargins(0, 0, 0, 0)
-        input_layout.addWidget(_group("Input", self.input_panel, input_box))
+        input_layout.addWidget(group_box("Input", self.input_panel, input_box))
 
         self.output_tabs = QTabWidget(self)
         self.output_tabs.addTab(self.maps_panel, "Maps")
         self.output_tabs.addTab(self.animation_panel, "Step by step")
         self.output_tabs.setDocumentMode(True)
 
-        self.input_scroll = _scroll(input_box, self)
-        self.controls_scroll = _scroll(controls, self)
+        self.input_scroll = scroll_area(input_box, self)
+        self.controls_scroll = scroll_area(controls, self)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.input_scroll)

@@ -9,22 +9,14 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QFrame, QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox, QSplitter, QVBoxLayout, QWidget,
+    QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QSplitter, QVBoxLayout, QWidget,
 )
 
 from cnn_explorer.ui.train.activations_view import ActivationsView
 from cnn_explorer.ui.train.curves import Curves
 from cnn_explorer.ui.train.image_grid import ImageGrid, filter_pictures
 from cnn_explorer.ui.train.probe_canvas import ProbeCanvas
-
-
-def _scroll(widget: QWidget, parent: QWidget) -> QScrollArea:
-    area = QScrollArea(parent)
-    area.setWidget(widget)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    return area
+from cnn_explorer.ui.widgets.containers import scroll_area
 
 
 def cell_for(count: int) -> int:
@@ -81,12 +73,12 @@ class LiveView(QWidget):
         acts_box = QGroupBox("Feature maps of the probe", self)
         al = QVBoxLayout(acts_box)
         al.setContentsMargins(4, 4, 4, 4)
-        al.addWidget(_scroll(self.activations, acts_box))
+        al.addWidget(scroll_area(self.activations, acts_box, horizontal=Qt.ScrollBarPolicy.ScrollBarAlwaysOff))
 
         bottom = QSplitter(Qt.Orientation.Horizontal, self)
         bottom.setChildrenCollapsible(False)
         bottom.addWidget(probe_box)
-        bottom.addWidget(_scroll(filters_box, self))
+        bottom.addWidget(scroll_area(filters_box, self, horizontal=Qt.ScrollBarPolicy.ScrollBarAlwaysOff))
         bottom.addWidget(acts_box)
         bottom.setStretchFactor(0, 2)
         bottom.setStretchFactor(1, 3)

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal
 from PySide6.QtWidgets import (
-    QFileDialog, QFrame, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSizePolicy, QSplitter,
+    QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QSplitter,
     QTabWidget, QVBoxLayout, QWidget,
 )
 
@@ -45,6 +45,7 @@ from cnn_explorer.ui.train.spec_state import SpecState
 from cnn_explorer.ui.train.timeline import TimelineView
 from cnn_explorer.ui.train.update_budget import UpdateBudget
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
+from cnn_explorer.ui.widgets.containers import group_box, scroll_area
 
 
 #: (shortest, longest) seconds between two redraws of each live view while training; the update budget
@@ -52,22 +53,6 @@ from cnn_explorer.ui.widgets.inline_message import InlineMessage
 #: progress bar and the run line, "maps" the filters and the probe's feature maps (a new probe drawing is
 #: shown at once), "timeline" the filter timeline (only counted while its tab is hidden).
 VIEW_INTERVALS_S = {"status": (0.2, 0.5), "curves": (0.4, 0.5), "maps": (0.5, 1.0), "timeline": (0.5, 2.0)}
-
-
-def _scroll(widget: QWidget, parent: QWidget) -> QScrollArea:
-    area = QScrollArea(parent)
-    area.setWidget(widget)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    return area
-
-
-def _group(title: str, widget: QWidget, parent: QWidget) -> QGroupBox:
-    box = QGroupBox(title, parent)
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(4, 4, 4, 4)
-    layout.addWidget(widget)
-    return box
 
 
 def _format_eta(seconds: float) -> str:
@@ -113,7 +98,7 @@ class TrainPage(QWidget):
         model_tab = QWidget(self)
         top = QHBoxLayout()
         top.addWidget(self.layer_list, 5)
-        top.addWidget(_group("Layer", self.layer_form, model_tab), 4)
+        top.addWidget(group_box("Layer", self.layer_form, model_tab), 4)
         ml = QVBoxLayout(model_tab)
         ml.setContentsMargins(4, 4, 4, 4)
         ml.addLayout(top, 3)
@@ -121,8 +106,8 @@ class TrainPage(QWidget):
         ml.addWidget(self.shape_table, 4)
         training_tab = QWidget(self)
         tl = QVBoxLayout(training_tab)
-        tl.addWidget(_group("Settings", self.settings_form, training_tab))
-        tl.addWidget(_group("Hand-made kernels in the first conv layer", self.kernels_panel, training_tab))
+        tl.addWidget(group_box("Settings", self.settings_form, training_tab))
+        tl.addWidget(group_box("Hand-made kernels in the first conv layer", self.kernels_panel, training_tab))
         tl.addStretch(1)
         data_tab = QWidget(self)
         dl = QVBoxLayout(data_tab)
@@ -131,8 +116,8 @@ class TrainPage(QWidget):
         self.left_tabs.setDocumentMode(True)
         self.left_tabs.addTab(model_tab, "Model")
         self.left_tabs.addTab(self.code_view, "Code")
-        self.left_tabs.addTab(_scroll(data_tab, self), "Data")
-        self.left_tabs.addTab(_scroll(training_tab, self), "Settings")
+        self.left_tabs.addTab(scroll_area(data_tab, self), "Data")
+        self.left_tabs.addTab(scroll_area(training_tab, self), "Settings")
 
         # ---- right: controls, progress, live views
         self.train_button = QPushButton("▶ Train", self)
@@ -157,7 +142,7 @@ class TrainPage(QWidget):
         self.right_tabs.setDocumentMode(True)
         self.right_tabs.addTab(self.live, "Live")
         self.right_tabs.addTab(self.timeline, "Filter timeline")
-        self.right_tabs.addTab(_scroll(self.results, self), "Results")
+        self.right_tabs.addTab(scroll_area(self.results, self), "Results")
         self.right_tabs.currentChanged.connect(self._on_right_tabs_current_changed)
 
         buttons = QHBoxLayout()
