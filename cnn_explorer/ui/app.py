@@ -171,7 +171,7 @@ def take_screenshot(args) -> int:
         path = Path(args.screenshot)
         if path.suffix.lower() != ".png":
             path = path.with_suffix(path.suffix + ".png") if path.suffix else path.with_suffix(".png")
-        if path.parent and not path.parent.is_dir():
+        if not os.path.isdir(path.parent):  # os.path: False, not OSError, for a name too long
             raise CnnExplorerError(f"--screenshot: folder {str(path.parent)!r} does not exist")
         if not window.grab().save(str(path), "PNG"):
             raise CnnExplorerError(f"--screenshot: cannot write {str(path)!r}")

@@ -7,6 +7,8 @@ pays for the explorer alone and torch is imported only when a page needs it.
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QTextBrowser, QDialog, QVBoxLayout, QWidget
@@ -190,7 +192,7 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------- menus
     def _action(self, text: str, slot, shortcuts=(), tip: str = "", checkable: bool = False) -> QAction:
         act = QAction(text, self)
-        act.setShortcuts([QKeySequence(s) if isinstance(s, str) else QKeySequence(s) for s in shortcuts])
+        act.setShortcuts([QKeySequence(s) for s in shortcuts])
         act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         act.setCheckable(checkable)
         if tip:
@@ -317,6 +319,8 @@ class MainWindow(QMainWindow):
         try:
             factor = float(self.settings.value("view/scale", 1.0))
         except (TypeError, ValueError):
+            factor = 1.0
+        if not math.isfinite(factor):  # a hand-edited settings file: nan/inf would reach the font size
             factor = 1.0
         self.scale.set_factor(factor)
         last_sample = self.settings.value("explorer/last_sample", "", str)

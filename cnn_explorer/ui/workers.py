@@ -67,7 +67,7 @@ class _Runner(QObject):
                     pending = record
             if pending is not None and not self._cancel.is_set():
                 self.record_ready.emit(pending)
-        except Exception as exc:  # reported to the window, never a traceback
+        except BaseException as exc:  # noqa: BLE001 - reported to the window, never a traceback or a stuck worker
             from cnn_explorer.core.errors import CnnExplorerError
 
             message = str(exc) if isinstance(exc, CnnExplorerError) else f"{exc.__class__.__name__}: {exc}"

@@ -455,3 +455,15 @@ def test_a_model_without_convolutions_still_classifies_and_explains_what_it_can(
     assert "no convolution layer" in page.explain_view.caption.text()
     page.explain_view.method.setCurrentText("Saliency")
     assert page.explain_view.heatmap().shape == (28, 28)
+
+
+def test_unreadable_remembered_settings_fall_back_to_defaults(qtbot, temp_settings):
+    from cnn_explorer.ui.classify import ClassifyPage
+    from cnn_explorer.ui.classify.canvas import BRUSH
+
+    temp_settings.setValue("classify/brush", "thick")
+    temp_settings.setValue("classify/tab", "weights")
+    p = ClassifyPage(settings=temp_settings)
+    qtbot.addWidget(p)
+    assert p.brush.value() == BRUSH and p.tabs.currentIndex() == 0
+    p.shutdown()

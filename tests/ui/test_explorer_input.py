@@ -166,6 +166,15 @@ def test_paste_text_grid_image_and_garbage(qtbot, main_window):
     assert "row 2" in main_window.explorer.input_panel.message.text()
 
 
+def test_paste_a_grid_longer_than_a_file_name(qtbot, main_window):
+    # more than 255 characters on one line: no valid file name, still a grid (was OSError ENAMETOOLONG)
+    state = main_window.explorer.state
+    mime = QMimeData()
+    mime.setText("\n".join(" ".join("0.5" for _ in range(100)) for _ in range(3)))
+    assert main_window.explorer_actions.paste_from(mime)
+    assert state.image.shape == (3, 100)
+
+
 def test_save_image_round_trip(qtbot, main_window, tmp_path):
     actions, state = main_window.explorer_actions, main_window.explorer.state
     state.set_image(np.array([[0.5, -1.0], [2.0, 3.25]]))

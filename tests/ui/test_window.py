@@ -228,3 +228,13 @@ def test_first_paint_comes_before_pyqtgraph_and_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "(False, False) True True"
+
+
+def test_a_nonsense_remembered_scale_falls_back_to_normal(qtbot, temp_settings):
+    from cnn_explorer.ui.main_window import MainWindow
+
+    temp_settings.setValue("view/scale", "nan")
+    window = MainWindow(settings=temp_settings)
+    qtbot.addWidget(window)
+    assert window.scale.factor == 1.0
+    window.close()

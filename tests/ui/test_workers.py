@@ -74,3 +74,15 @@ def test_wait_after_qt_deleted_the_thread_is_quiet(qtbot):
         worker.start()
     shiboken6.delete(worker._thread)
     assert worker.wait(100) is True
+
+
+def test_even_a_base_exception_ends_the_worker_with_a_message(qtbot):
+    def factory(cancel):
+        yield 1
+        raise SystemExit("stop")
+
+    worker = GeneratorWorker(factory)
+    with qtbot.waitSignal(worker.finished, timeout=5000) as blocker:
+        worker.start()
+    assert blocker.args == [False, "SystemExit: stop"]
+    assert not worker.is_running()

@@ -90,8 +90,10 @@ class ClassifyController(QObject):
         if self._loader is not None:
             self._loader.finished.disconnect(self._on_loader_finished)
             self._loader.progressed.disconnect(self._on_loader_progressed)
-            self._loader.wait(10000)
-            self._loader.deleteLater()
+            if self._loader.wait(10000):
+                self._loader.deleteLater()
+            # else: still loading; deleting it now would destroy a running QThread (a fatal abort),
+            # so it stays this controller's child and its thread ends by itself
             self._loader = None
 
     def load(self, path_or_name: str | Path = DEFAULT_MODEL) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, Signal
 from PySide6.QtGui import QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QApplication, QFileDialog, QFrame, QHBoxLayout, QLabel, QMenu, QPushButton, QScrollArea, QSpinBox, QSplitter,
+    QApplication, QFileDialog, QHBoxLayout, QLabel, QMenu, QPushButton, QSpinBox, QSplitter,
     QTabWidget, QVBoxLayout, QWidget,
 )
 
@@ -29,6 +29,8 @@ from cnn_explorer.ui.classify.pictures import ImageView, picture_from_qimage, se
 from cnn_explorer.ui.classify.prediction_bars import PredictionBars, verdict
 from cnn_explorer.ui.classify.weights_panel import WeightsPanel
 from cnn_explorer.ui.lifecycle import new_timer
+from cnn_explorer.ui.widgets.containers import scroll_area
+from cnn_explorer.ui.widgets.inline_message import InlineMessage
 
 #: Heavy views (all layer stacks, overlays) refresh at most this often while drawing.
 HEAVY_INTERVAL_MS = 90
@@ -36,6 +38,16 @@ HEAVY_INTERVAL_MS = 90
 INFO_MS = 8000
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp *.pgm *.ppm);;All files (*)"
 MODEL_FILTER = "Models (*.safetensors *.json *.pt *.pth);;All files (*)"
+
+
+def _int_setting(settings: QSettings | None, key: str, default: int) -> int:
+    """An int remembered in ``settings``; ``default`` when absent or unreadable (a hand-edited file)."""
+    if settings is None:
+        return default
+    try:
+        return int(settings.value(key, default))
+    except (TypeError, ValueError):
+        return default
 
 
 class ClassifyPage(QWidget):
@@ -76,15 +88,12 @@ class ClassifyPage(QWidget):
         self.brush = QSpinBox()
         self.brush.setRange(4, 60)
         self.brush.setSuffix(" px")
-        self.brush.setValue(int(settings.value("classify/brush", BRUSH)) if settings is not None else BRUSH)
+        self.brush.setValue(_int_setting(settings, "classify/brush", BRUSH))
         self.brush.setToolTip("Brush diameter (the canvas is 280×280 px)")
         self.verdict = QLabel("Draw a digit")
         self.verdict.setWordWrap(True)
         self.bars = PredictionBars()
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setObjectName("inlineInfo")
-        self.message.setVisible(False)
+        self.message = InlineMessage()
 
         head = QHBoxLayout()
         head.addWidget(self.model_label, 1)
@@ -123,14 +132,9 @@ class ClassifyPage(QWidget):
         self.tabs.setTabToolTip(1, "Saliency, Grad-CAM and occlusion: which pixels the class depends on")
         self.tabs.addTab(self.weights_panel, "Edit weights")
         self.tabs.addTab(self.featurevis_panel, "Feature visualization")
-        if settings is not None:
-            self.tabs.setCurrentIndex(int(settings.value("classify/tab", 0)))
+        self.tabs.setCurrentIndex(_int_setting(settings, "classify/tab", 0))
 
-        left_scroll = QScrollArea()
-        left_scroll.setWidgetResizable(True)
-        left_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        left_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        left_scroll.setWidget(left)
+        left_scroll = scroll_area(left, self, horizontal=Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         left.setMinimumWidth(420)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left_scroll)
@@ -219,7 +223,6 @@ class ClassifyPage(QWidget):
     def set_scale(self, factor: float) -> None:
         """Presenter scale: bigger verdict, bars, maps and canvas."""
         self._scale = factor
-        self.verdict.setStyleSheet(f"font-size: {round(15 * factor)}pt; font-weight: bold; padding: 2px;")
         self._style_verdict(self.verdict.property("unsure") is True)
         self.canvas.setMinimumSize(round(150 * factor), round(150 * factor))
         self.seen_view.set_minimum_side(round(96 * factor))
@@ -244,7 +247,7 @@ class ClassifyPage(QWidget):
 
         try:
             img = load_image(path)
-        except CnnExplorerError as exc:
+        except (CnnExplorerError, OSError) as exc:  # OSError: a path the OS refuses (name too long)
             self._say(str(exc), error=True)
             return False
         if self.settings is not None:
@@ -454,12 +457,11 @@ class ClassifyPage(QWidget):
         self.verdict.setStyleSheet(base + colour)
 
     def _say(self, text: str, *, error: bool = False) -> None:
-        self.message.setObjectName("inlineError" if error else "inlineInfo")
-        self.message.setStyleSheet("")  # re-polish for the new object name
-        self.message.setText(" ".join(str(text).split()))
-        self.message.setVisible(True)
+        line = " ".join(str(text).split())
         if error:
+            self.message.show_error(line)
             self._message_timer.stop()
         else:
+            self.message.show_info(line)
             self._message_timer.start()
         self.status_message.emit(text)

@@ -7,6 +7,7 @@ a message (inline and in the status bar) and change nothing.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -247,7 +248,8 @@ class ExplorerActions(QObject):
         if urls:
             return panel.load_file(urls[0].toLocalFile())
         text = mime.text().strip() if mime.hasText() else ""
-        if text and Path(text).expanduser().is_file():
+        # os.path.isfile, not Path.is_file: a long pasted grid is no valid file name (OSError ENAMETOOLONG)
+        if text and os.path.isfile(os.path.expanduser(text)):
             return panel.load_file(Path(text).expanduser())
         if text:
             try:
