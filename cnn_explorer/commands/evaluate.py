@@ -70,11 +70,10 @@ def run(args) -> int:
     print("per-class accuracy:", file=out)
     name_width = max(len("class"), *(len(c) for c in loaded.class_names))
     print(f"  {'class'.ljust(name_width)}  images  correct  accuracy", file=out)
-    for name, row, acc in zip(loaded.class_names, result.confusion, result.per_class):
+    for i, (name, row, acc) in enumerate(zip(loaded.class_names, result.confusion, result.per_class)):
         total = int(row.sum())
         text = "n/a" if total == 0 else f"{acc:.2%}"
-        print(f"  {name.ljust(name_width)}  {total:6d}  {int(row[loaded.class_names.index(name)]):7d}  {text:>8}",
-              file=out)
+        print(f"  {name.ljust(name_width)}  {total:6d}  {int(row[i]):7d}  {text:>8}", file=out)
     print("confusion matrix (rows: true class, columns: predicted):", file=out)
     print(format_confusion(result.confusion, loaded.class_names), file=out)
     return 0

@@ -30,7 +30,9 @@ def pretty_number(value: float) -> str:
     frac = Fraction(v).limit_denominator(512)
     if float(frac) == v:
         return f"{frac.numerator}/{frac.denominator}"
-    return f"{v:.4f}".rstrip("0")
+    from cnn_explorer.commands.convolve import format_cell
+
+    return format_cell(v, 4)
 
 
 def _grid(values, indent: str) -> list[str]:

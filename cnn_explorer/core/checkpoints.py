@@ -245,11 +245,18 @@ def load_model(path) -> LoadedModel:
         raise CnnExplorerError(f"{json_path}: bad model spec: {exc}") from None
     except (KeyError, TypeError, ValueError) as exc:
         raise CnnExplorerError(f"{json_path}: bad model spec ({exc.__class__.__name__}: {exc})") from None
-    class_names = tuple(str(c) for c in meta["class_names"])
-    mean = tuple(float(m) for m in meta["mean"])
-    std = tuple(float(s) for s in meta["std"])
+    try:
+        if not all(isinstance(meta[k], list) for k in ("class_names", "mean", "std")):
+            raise TypeError
+        class_names = tuple(str(c) for c in meta["class_names"])
+        mean = tuple(float(m) for m in meta["mean"])
+        std = tuple(float(s) for s in meta["std"])
+    except (TypeError, ValueError):
+        raise CnnExplorerError(f"{json_path}: class_names, mean and std must be lists of names and numbers") from None
+    if len(class_names) != spec.num_classes:
+        raise CnnExplorerError(f"{json_path}: {len(class_names)} class names for a model of {spec.num_classes} classes")
     channels = spec.input_shape[2]
-    if len(mean) != channels or len(std) != channels or any(s <= 0 for s in std):
+    if len(mean) != channels or len(std) != channels or not all(math.isfinite(s) and s > 0 for s in std):
         raise CnnExplorerError(f"{json_path}: normalisation needs {channels} means and positive stds")
     model = build_model(spec)
     try:
@@ -264,6 +271,6 @@ def load_model(path) -> LoadedModel:
     for item in meta.get("history") or []:
         try:
             history.append(EpochRecord.from_dict(item))
-        except (KeyError, TypeError, ValueError):
+        except (AttributeError, KeyError, TypeError, ValueError):
             continue  # an unreadable history line costs nothing at inference
     return LoadedModel(model, spec, class_names, mean, std, history, json_path)

@@ -21,3 +21,11 @@ def read_user_file(path: Path, what: str, *, allow_empty: bool = False) -> bytes
     if not data and not allow_empty:
         raise CnnExplorerError(f"{what} {str(path)!r}: empty file (0 bytes)")
     return data
+
+
+def read_user_text(path: Path, what: str) -> str:
+    """The text of ``path`` (UTF-8, a byte-order mark dropped); CnnExplorerError as ``read_user_file``, or not UTF-8."""
+    try:
+        return read_user_file(path, what, allow_empty=True).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CnnExplorerError(f"{what} {str(path)!r}: not a text file (not UTF-8)") from None

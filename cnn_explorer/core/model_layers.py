@@ -277,7 +277,7 @@ def layer_from_dict(data: Any, index: int) -> Layer:
     if not isinstance(data, dict):
         raise SpecError(f"layer {index + 1}: must be an object with a \"type\", got {data!r}", index)
     kind = data.get("type")
-    if kind not in _CLASSES and kind not in ACTIVATION_KINDS:
+    if not isinstance(kind, str) or (kind not in _CLASSES and kind not in ACTIVATION_KINDS):
         raise SpecError(
             f"layer {index + 1}: unknown layer type {kind!r}; expected one of {', '.join(LAYER_TYPES)}", index
         )

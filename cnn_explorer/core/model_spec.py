@@ -197,10 +197,10 @@ def load_spec(path: Union[str, Path], *, check: bool = True) -> ModelSpec:
 
 def save_spec(spec: ModelSpec, path: Union[str, Path]) -> None:
     """Write a spec as JSON (atomically: a temporary file, then a rename)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(spec.to_json(), encoding="utf-8")
-    tmp.replace(path)
+    from cnn_explorer.core.checkpoints import _atomic_write
+
+    text = spec.to_json()
+    _atomic_write(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def preset(name: str, input_shape: Sequence[int] | None = None,

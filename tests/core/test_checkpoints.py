@@ -175,6 +175,33 @@ def test_garbage_weights_and_json_name_the_file(tmp_path, trained):
         load_model(tmp_path / "m")
 
 
+@pytest.mark.parametrize("key,value,message", [
+    ("class_names", "abcdefghij", "must be lists"),
+    ("mean", 0.5, "must be lists"),
+    ("std", ["wide"], "must be lists"),
+    ("class_names", ["a", "b"], "2 class names for a model of 10 classes"),
+    ("std", [0.0], "positive stds"),
+])
+def test_a_hand_edited_description_names_the_file(tmp_path, trained, key, value, message):
+    _, json_path = model_files(tmp_path / "m")
+    _save(tmp_path / "m", trained)
+    meta = json.loads(json_path.read_text())
+    meta[key] = value
+    json_path.write_text(json.dumps(meta))
+    with pytest.raises(CnnExplorerError) as info:
+        load_model(tmp_path / "m")
+    assert str(json_path) in str(info.value) and message in str(info.value)
+
+
+def test_unreadable_history_lines_are_skipped(tmp_path, trained):
+    _, json_path = model_files(tmp_path / "m")
+    _save(tmp_path / "m", trained)
+    meta = json.loads(json_path.read_text())
+    meta["history"] = [[1, 2], "epoch 1", meta["history"][0]]
+    json_path.write_text(json.dumps(meta))
+    assert [r.epoch for r in load_model(tmp_path / "m").history] == [1]
+
+
 def test_weights_of_another_model_do_not_fit(tmp_path, trained):
     from cnn_explorer.core.model_build import build_model
 

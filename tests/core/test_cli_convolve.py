@@ -219,6 +219,13 @@ def test_kernels_lists_every_preset_with_values(capsys):
     assert "blur/sharpen:" in out and "1/9" in out and "-1 -2 -1" in out
 
 
+def test_kernel_cells_print_as_readable_numbers():
+    from cnn_explorer.commands.kernels import pretty_number
+
+    assert [pretty_number(v) for v in (2, -0.5, 1 / 9, 0.123456, 2.00001, 1e-5)] == [
+        "2", "-1/2", "1/9", "0.1235", "2", "1e-05"]
+
+
 def test_kernels_json_and_names(capsys):
     code, out, _ = run_cli(capsys, "kernels", "--json")
     data = json.loads(out)

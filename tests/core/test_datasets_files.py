@@ -94,6 +94,9 @@ def test_fashion_names_from_the_folder_and_classes_txt(tmp_path):
     assert load_dataset(str(folder)).class_names[9] == "Ankle boot"
     (folder / "classes.txt").write_text("\n".join(f"c{i}" for i in range(10)))
     assert load_dataset(str(folder)).class_names[0] == "c0"
+    (folder / "classes.txt").write_bytes("\n".join(f"caf\u00e9 {i}" for i in range(10)).encode("latin-1"))
+    with pytest.raises(CnnExplorerError, match="classes.txt.*not a text file"):
+        load_dataset(str(folder))
 
 
 def test_bad_idx_files(tmp_path):
@@ -188,6 +191,8 @@ def test_cifar_binary_batches(tmp_path):
     (tmp_path / "batches.meta.txt").write_text("\n".join(f"n{i}" for i in range(10)) + "\n\n")
     ds = load_dataset(str(tmp_path))
     assert ds.class_names[0] == "n0"
+    (tmp_path / "batches.meta").write_bytes(pickle.dumps("label_names: not a dict", protocol=2))
+    assert load_dataset(str(tmp_path)).class_names[0] == "n0"  # an odd batches.meta falls back to the .txt
     recs = records["test_batch.bin"]
     np.testing.assert_array_equal(ds.test_y, recs[:, 0])
     np.testing.assert_array_equal(ds.test_x[1, :, :, 2].ravel(), recs[1, 1 + 2048:])
@@ -237,6 +242,16 @@ def test_safe_pickle_refuses_non_data_tricks():
         safe_loads(b"\x80\x02}q\x00(X\x04\x00\x00\x00da")
     with pytest.raises(CnnExplorerError, match="not a valid pickle"):
         safe_loads(b"")
+
+
+def test_safe_pickle_refuses_a_container_that_holds_itself():
+    looped: list = []
+    looped.append(looped)
+    ring: dict = {}
+    ring["self"] = ring
+    for data in (looped, ring):
+        with pytest.raises(UnsafePickle, match="nested in itself"):
+            safe_loads(pickle.dumps(data, protocol=2))
 
 
 # A batch as Python 2's cPickle wrote the real CIFAR-10 files: str as SHORT_BINSTRING, the array via

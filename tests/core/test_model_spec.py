@@ -162,6 +162,7 @@ def test_save_and_load_spec(tmp_path):
 @pytest.mark.parametrize("layer,message", [
     ({"type": "conv3d", "filters": 1}, "layer 1: unknown layer type 'conv3d'"),
     ({"filters": 1}, "layer 1: unknown layer type None"),
+    ({"type": ["conv2d"]}, "layer 1: unknown layer type ['conv2d']"),
     ({"type": "conv2d", "filters": 3, "filter_size": 3}, "layer 1 (Conv2D): unknown key 'filter_size'"),
     ({"type": "conv2d", "filters": "32"}, "layer 1 (Conv2D): filters must be an integer, got '32'"),
     ({"type": "conv2d", "filters": True}, "layer 1 (Conv2D): filters must be an integer, got True"),

@@ -19,6 +19,7 @@ import numpy as np
 from cnn_explorer.core.datasets.safe_pickle import safe_loads
 from cnn_explorer.core.datasets.split import DEFAULT_SPLIT, make_dataset
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.files import read_user_text
 
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 _BATCH = re.compile(r"^(data_batch_\d+|test_batch)(\.bin)?$")
@@ -84,12 +85,13 @@ def read_binary_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
 def _class_names(folder: Path, count: int) -> list[str]:
     meta = folder / "batches.meta"
     if meta.is_file():
-        names = _field(safe_loads(meta.read_bytes(), meta.name) or {}, "label_names")
+        data = safe_loads(meta.read_bytes(), meta.name)
+        names = _field(data, "label_names") if isinstance(data, dict) else None
         if isinstance(names, list) and names:
             return [n.decode("utf-8") if isinstance(n, bytes) else str(n) for n in names]
     text = folder / "batches.meta.txt"
     if text.is_file():
-        names = [line.strip() for line in text.read_text(encoding="utf-8").splitlines() if line.strip()]
+        names = [line.strip() for line in read_user_text(text, "class names file").splitlines() if line.strip()]
         if names:
             return names
     return list(CIFAR10_CLASSES) if count <= 10 else [str(i) for i in range(count)]

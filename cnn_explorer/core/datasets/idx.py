@@ -26,6 +26,7 @@ import numpy as np
 
 from cnn_explorer.core.datasets.split import DEFAULT_SPLIT, make_dataset
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.files import read_user_text
 
 _DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 _IDX_NAME = re.compile(r"idx\d-ubyte(\.gz)?$", re.IGNORECASE)
@@ -102,7 +103,7 @@ def _class_names(folder: Path, files: Sequence[Path], labels: np.ndarray, emnist
     count = int(labels.max()) + 1 if labels.size else 0
     custom = folder / "classes.txt"
     if custom.is_file():
-        names = [line.strip() for line in custom.read_text(encoding="utf-8").splitlines() if line.strip()]
+        names = [line.strip() for line in read_user_text(custom, "class names file").splitlines() if line.strip()]
         if len(names) < count:
             raise CnnExplorerError(f"{custom}: lists {len(names)} classes but the labels go up to {count - 1}")
         return names, None
@@ -110,7 +111,7 @@ def _class_names(folder: Path, files: Sequence[Path], labels: np.ndarray, emnist
         mapping = sorted(folder.glob("*mapping.txt"))
         if mapping:
             pairs = []
-            for line in mapping[0].read_text(encoding="utf-8").split("\n"):
+            for line in read_user_text(mapping[0], "EMNIST mapping file").split("\n"):
                 parts = line.split()
                 if len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit():
                     pairs.append((int(parts[0]), chr(int(parts[1]))))

@@ -243,6 +243,8 @@ def safe_loads(data: bytes, what: str = "file") -> Any:
         raise
     except CnnExplorerError:
         raise
+    except RecursionError:  # a container that holds itself (memo), or absurd nesting
+        raise _refuse(what, "a container nested in itself or too deeply") from None
     except (ValueError, IndexError, KeyError, TypeError, EOFError) as exc:
         raise CnnExplorerError(f"{what}: not a valid pickle file ({exc.__class__.__name__}: {exc})") from None
     raise CnnExplorerError(f"{what}: not a valid pickle file (it ends before STOP)")

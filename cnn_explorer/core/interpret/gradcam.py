@@ -43,7 +43,7 @@ def place_on_input(coarse: Any, field: ReceptiveField, size: tuple[int, int]) ->
     import torch
     import torch.nn.functional as F
 
-    cam = torch.as_tensor(coarse, dtype=torch.float32)
+    cam = torch.as_tensor(coarse, dtype=torch.float32, device="cpu")  # the grid below is built on the CPU
     h, w = cam.shape
 
     def grid_axis(n_pixels: int, n_cells: int, axis: int) -> "torch.Tensor":
