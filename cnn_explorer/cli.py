@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from typing import Sequence
 
@@ -67,9 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--size", metavar="WxH", help="window size for --screenshot, e.g. 1366x768")
     gui.add_argument("--scale", metavar="F", type=float, help="presenter scale for --screenshot, e.g. 1.5")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name, module in _available_commands().items():
+    modules = _available_commands()
+    for module in modules.values():
         module.add_parser(sub)  # type: ignore[attr-defined]
-    parser._command_modules = _available_commands()  # type: ignore[attr-defined]
+    parser._command_modules = modules  # type: ignore[attr-defined]
     return parser
 
 
@@ -109,6 +111,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        print(f"{PROG}: error: not enough memory for this (a smaller image, padding or batch may fit)", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug of ours: still one line, never a traceback (CNN_EXPLORER_DEBUG=1 shows it)
+        if os.environ.get("CNN_EXPLORER_DEBUG"):
+            raise
+        print(f"{PROG}: internal error: {exc.__class__.__name__}: {_one_line(exc)} "
+              "(set CNN_EXPLORER_DEBUG=1 for details)", file=sys.stderr)
+        return 1
 
 
 def gui_main() -> int:
