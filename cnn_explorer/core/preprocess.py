@@ -16,6 +16,7 @@ for a 280x280 canvas.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -24,6 +25,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.images import MAX_PIXELS
 
 __all__ = [
     "NOTHING_DRAWN",
@@ -77,12 +79,17 @@ class ModelInput:
 def load_image(path: str | Path) -> Image.Image:
     """Open an image file fully (EXIF rotation applied); bad files raise CnnExplorerError."""
     path = Path(path)
-    if not path.exists():
+    if not os.path.exists(path):  # os.path: no OSError for names longer than the system allows
         raise CnnExplorerError(f"{path}: file not found")
-    if path.is_dir():
+    if os.path.isdir(path):
         raise CnnExplorerError(f"{path}: is a folder, not an image")
     try:
         with Image.open(path) as img:
+            w, h = img.size  # from the header, before decoding
+            if w * h > MAX_PIXELS:
+                raise CnnExplorerError(
+                    f"{path}: {w}×{h} is {w * h:,} pixels, over the limit of {MAX_PIXELS:,}; refused as a possible "
+                    "decompression bomb")
             img.load()
             img = ImageOps.exif_transpose(img)
     except Image.DecompressionBombError as exc:

@@ -248,3 +248,29 @@ def test_random_scribbles_never_break_it():
         cy, cx = _com(seen)
         assert abs(cy - 14.0) <= 1.0 and abs(cx - 14.0) <= 1.0
     assert results > 50
+
+
+def test_a_huge_picture_is_refused_before_it_is_decoded(tmp_path, monkeypatch):
+    import pytest
+    from PIL import Image
+
+    from cnn_explorer.core import preprocess
+    from cnn_explorer.core.errors import CnnExplorerError
+
+    path = tmp_path / "big.png"
+    Image.new("L", (300, 200), 255).save(path)
+    monkeypatch.setattr(preprocess, "MAX_PIXELS", 300 * 200 - 1)
+    with pytest.raises(CnnExplorerError, match="over the limit"):
+        preprocess.load_image(path)
+    monkeypatch.setattr(preprocess, "MAX_PIXELS", 300 * 200)
+    assert preprocess.load_image(path).size == (300, 200)
+
+
+def test_a_name_too_long_for_the_system_is_just_not_found(tmp_path):
+    import pytest
+
+    from cnn_explorer.core import preprocess
+    from cnn_explorer.core.errors import CnnExplorerError
+
+    with pytest.raises(CnnExplorerError, match="file not found"):
+        preprocess.load_image(tmp_path / ("x" * 5000 + ".png"))
