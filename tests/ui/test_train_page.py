@@ -320,3 +320,30 @@ def test_a_hidden_live_tab_draws_nothing_while_training_and_everything_when_show
     assert page.live.filters.count() == len(_conv1_weight(page))
     assert len(page.live.curves._curves["batch_loss"].xData) == page.live.curves.point_count("batch_loss")
     assert page.live.activations.layer_names() == ["conv1"]
+
+
+def test_a_long_download_stops_at_its_next_chunk_when_cancelled(qtbot, monkeypatch):
+    """Shutting the page down mid-download must not leave the loader thread running."""
+    import time as _time
+
+    from cnn_explorer.ui.train import data_panel as dp
+
+    chunks = []
+
+    def slow_download(name, *, seed=0, download=False, progress=None):
+        for i in range(10_000):  # 100 s if nobody stops it
+            _time.sleep(0.01)
+            chunks.append(i)
+            progress(i, 10_000, f"downloading {name}")
+        raise AssertionError("the download was never cancelled")
+
+    monkeypatch.setattr(dp, "load_dataset", slow_download)
+    panel = dp.DataPanel()
+    qtbot.addWidget(panel)
+    panel.load("mnist")
+    qtbot.waitUntil(lambda: len(chunks) > 3, timeout=5000)
+    started = _time.perf_counter()
+    assert panel.jobs.shutdown(2000)
+    assert _time.perf_counter() - started < 1.0
+    qtbot.waitUntil(lambda: not panel.is_loading(), timeout=2000)
+    assert "cancelled" in panel.message.text()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnn_explorer.core.datasets import list_datasets, load_dataset
+from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.ui.train.image_grid import ImageGrid, image_picture
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
 from cnn_explorer.ui.workers import GeneratorWorker
@@ -145,13 +146,15 @@ class DataPanel(QWidget):
         relay = self.relay
         last = [0.0]
 
-        def progress(done, total, message):
-            now = time.perf_counter()
-            if now - last[0] > 0.1:
-                last[0] = now
-                relay.progressed.emit(done, total, message)
+        def job(cancel):
+            def progress(done, total, message):
+                if cancel.is_set():  # a download stops at its next chunk; its partial file is kept for a resume
+                    raise CnnExplorerError(f"loading {name_or_path} was cancelled")
+                now = time.perf_counter()
+                if now - last[0] > 0.1:
+                    last[0] = now
+                    relay.progressed.emit(done, total, message)
 
-        def job(_cancel):
             dataset = load_dataset(name_or_path, seed=seed, download=True, progress=progress)
             devices = describe_devices() if list_devices else None
             yield dataset, devices
