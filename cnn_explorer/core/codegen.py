@@ -140,6 +140,20 @@ def pytorch_code(spec: "ModelSpec") -> str:
 # ---------------------------------------------------------------------------- Keras
 
 
+def _keras_with_activation(cls: str, args: list[str], layer) -> list[tuple[str, str]]:
+    """``layers.<cls>(args...)`` with the layer's activation and bias arguments; leaky ReLU, which Keras
+    layers take no name for, follows as a layer of its own."""
+    args = list(args)
+    if layer.activation not in ("none", "leaky_relu"):
+        args.append(f'activation="{layer.activation}"')
+    if not layer.bias:
+        args.append("use_bias=False")
+    out = [(f"layers.{cls}({', '.join(args)})", "")]
+    if layer.activation == "leaky_relu":
+        out.append((_keras_activation_layer("leaky_relu", DEFAULT_NEGATIVE_SLOPE), ""))
+    return out
+
+
 def _keras_activation_layer(kind: str, slope: float) -> str:
     if kind == "relu":
         return "layers.ReLU()"
@@ -164,14 +178,7 @@ def _keras_layers(step: LayerPlan) -> list[tuple[str, str]]:
                 out.append((f"layers.ZeroPadding2D(padding=({top}, {left}))", ""))
         if layer.dilation != (1, 1):
             args.append(f"dilation_rate=({layer.dilation[0]}, {layer.dilation[1]})")
-        separate = layer.activation == "leaky_relu"
-        if layer.activation not in ("none", "leaky_relu"):
-            args.append(f'activation="{layer.activation}"')
-        if not layer.bias:
-            args.append("use_bias=False")
-        out.append((f"layers.Conv2D({', '.join(args)})", ""))
-        if separate:
-            out.append((_keras_activation_layer("leaky_relu", DEFAULT_NEGATIVE_SLOPE), ""))
+        out.extend(_keras_with_activation("Conv2D", args, layer))
     elif isinstance(layer, MaxPool):  # AvgPool too
         cls = "AveragePooling2D" if isinstance(layer, AvgPool) else "MaxPooling2D"
         note = ""
@@ -204,15 +211,7 @@ def _keras_layers(step: LayerPlan) -> list[tuple[str, str]]:
     elif isinstance(layer, GlobalMaxPool):
         out.append(("layers.GlobalMaxPooling2D()", ""))
     elif isinstance(layer, Dense):
-        args = [str(layer.units)]
-        separate = layer.activation == "leaky_relu"
-        if layer.activation not in ("none", "leaky_relu"):
-            args.append(f'activation="{layer.activation}"')
-        if not layer.bias:
-            args.append("use_bias=False")
-        out.append((f"layers.Dense({', '.join(args)})", ""))
-        if separate:
-            out.append((_keras_activation_layer("leaky_relu", DEFAULT_NEGATIVE_SLOPE), ""))
+        out.extend(_keras_with_activation("Dense", [str(layer.units)], layer))
     elif isinstance(layer, Softmax):
         out.append(("layers.Softmax()", ""))
     return out
