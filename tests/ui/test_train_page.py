@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
@@ -56,16 +58,26 @@ def test_xo_preset_trains_live_and_shows_results(qtbot, page):
     assert page.timeline.history[0][0] == 0  # the untrained filters come first
     assert page.live.activations.layer_names() == ["conv1"]
     assert page.save_button.isEnabled() and page.classify_button.isEnabled() and page.resume_button.isEnabled()
+    # the run trained on one CPU thread (the fixture's settings): the window's share of a core follows
+    from cnn_explorer.core.devices import physical_cores
+    from cnn_explorer.ui.train.update_budget import share_for
+
+    assert page.budget.share == share_for(1)
     got = []
     page.model_trained.connect(got.append)
     page.use_in_classify()
     assert got and got[0].class_names == ("X", "O") and not got[0].model.training
 
-    # Resume continues the same model: the epoch curves go on from epoch 3
+    # Resume continues the same model: the epoch curves go on from epoch 3. On a thread per core (auto)
+    # training keeps every core busy, and the window's share shrinks
+    page.settings_form.set_values(threads=0)
     with qtbot.waitSignal(page.run_finished, timeout=60000):
         qtbot.mouseClick(page.resume_button, Qt.MouseButton.LeftButton)
     assert curves.data["train_acc"][0] == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
     assert len(page.controller.trained.history) == 6
+    assert page.budget.share == share_for(physical_cores())
+    if 1 < physical_cores() == os.cpu_count():
+        assert page.budget.share < share_for(1)
 
 
 def test_stop_mid_run_ends_the_worker_within_a_second(qtbot, page):
@@ -306,6 +318,30 @@ def test_the_update_budget_spaces_redraws_and_stretches_them_when_the_gui_thread
     assert budget.interval("maps") == pytest.approx(0.75, abs=0.01)
     budget.spent("curves", 0.005, 8.0)
     assert budget.interval("curves") == 0.4  # 5 ms * 2 views / 4% = 0.25 s: the shortest, 0.4 s, wins
+
+
+def test_the_update_budget_settles_where_the_gui_thread_uses_its_share():
+    from cnn_explorer.ui.train.update_budget import UpdateBudget
+
+    # a GUI thread whose work shrinks as the intervals stretch: 12% of a core at the shortest intervals
+    clock = {"wall": 0.0, "cpu": 0.0}
+    budget = UpdateBudget(0.03, clock=lambda: clock["wall"], cpu=lambda: clock["cpu"])
+    budget.add_view("curves", 0.4, 10.0)
+    budget.start()
+    for _ in range(40):
+        clock["cpu"] += 0.5 * 0.12 / budget.pressure
+        clock["wall"] += 0.5
+        budget.due("curves")
+    assert budget.pressure == pytest.approx(4.0, rel=0.05)  # 12% / 4 = the 3% share
+    assert budget.interval("curves") == pytest.approx(1.6, rel=0.05)
+
+
+def test_the_gui_share_is_small_only_when_training_keeps_every_core_busy():
+    from cnn_explorer.ui.train.update_budget import GUI_SHARE, SPARE_CORE_SHARE, share_for
+
+    assert share_for(2, cores=2) == GUI_SHARE == 0.02
+    assert share_for(1, cores=2) == share_for(4, cores=8) == SPARE_CORE_SHARE  # a core left for the window
+    assert share_for(0, cores=2) == SPARE_CORE_SHARE  # a GPU run
 
 
 def test_a_hidden_live_tab_draws_nothing_while_training_and_everything_when_shown(qtbot, page):

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QWidget
 
 TRAIN_COLOR = "#1f6fb2"
 VAL_COLOR = "#d9480f"
@@ -44,6 +44,10 @@ class Curves(QWidget):
             plot.setMinimumHeight(120)
             plot.setMouseEnabled(x=False, y=False)
             plot.hideButtons()
+            # the axes (labels and grid lines) change only when a range moves, but the curves' redraw region
+            # covers their grid: cached as pixmaps, a redraw copies them instead of replaying every label
+            for name in ("left", "bottom"):
+                plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             # no auto-downsampling or clipping: the batch curves are thinned once in redraw(), and those two
             # would recompute the display data on every redraw
         for key, plot in (("loss", self.loss_plot), ("acc", self.acc_plot)):
@@ -90,9 +94,13 @@ class Curves(QWidget):
         for plot in (self.loss_plot, self.acc_plot):
             plot.setXRange(0, self._x_end, padding=0.02)
 
-    def clear(self) -> None:
-        self._loss_top = 1.0
-        self.loss_plot.setYRange(0, self._loss_top, padding=0.02)
+    def clear(self, classes: int = 0) -> None:
+        """Drop every point; with ``classes``, the loss axis starts at 1.1 x ln(classes), the cross-entropy of
+        a guess, where a fresh model's loss begins (so the first batches do not rescale it)."""
+        top = 1.1 * math.log(classes) if classes >= 2 else 1.0
+        if top != self._loss_top:
+            self._loss_top = top
+            self.loss_plot.setYRange(0, self._loss_top, padding=0.02)
         for v in self.data.values():
             v[0].clear()
             v[1].clear()

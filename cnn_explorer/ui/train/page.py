@@ -43,7 +43,7 @@ from cnn_explorer.ui.train.settings_form import SettingsForm
 from cnn_explorer.ui.train.shape_table import ShapeTable
 from cnn_explorer.ui.train.spec_state import SpecState
 from cnn_explorer.ui.train.timeline import TimelineView
-from cnn_explorer.ui.train.update_budget import UpdateBudget
+from cnn_explorer.ui.train.update_budget import UpdateBudget, share_for
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
 from cnn_explorer.ui.widgets.containers import group_box, scroll_area
 
@@ -52,7 +52,7 @@ from cnn_explorer.ui.widgets.containers import group_box, scroll_area
 #: stretches them toward the longest when the GUI thread uses more than its share of a core. "status" is the
 #: progress bar and the run line, "maps" the filters and the probe's feature maps (a new probe drawing is
 #: shown at once), "timeline" the filter timeline (only counted while its tab is hidden).
-VIEW_INTERVALS_S = {"status": (0.2, 0.5), "curves": (0.4, 0.5), "maps": (0.5, 1.0), "timeline": (0.5, 2.0)}
+VIEW_INTERVALS_S = {"status": (0.2, 1.0), "curves": (0.4, 1.5), "maps": (0.5, 2.0), "timeline": (0.5, 3.0)}
 
 
 def _format_eta(seconds: float) -> str:
@@ -307,13 +307,15 @@ class TrainPage(QWidget):
         self.controller.probe.set(self.live.canvas.image())
         done_epochs = len(self.controller.trained.history) if resume and self.controller.trained else 0
         if not resume:
-            self.live.curves.clear()
+            self.live.curves.clear(len(ds.class_names))
             self.live.activations.serial = -1
         self.live.curves.set_epochs(done_epochs + config.epochs)
         self.results.clear()
         self._last_predictions = None
         self.right_tabs.setCurrentWidget(self.live)  # the run ends on Results; it starts on the live views
-        self.progress.setRange(0, 0)
+        # not the busy indicator (range 0..0): its animation repaints the bar continuously until training starts
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
         self.progress.setFormat("starting…")
         self.run_label.setText("Building the model…")
         self.controller.start(self.state.spec, ds, config, resume=resume)
@@ -433,6 +435,7 @@ class TrainPage(QWidget):
         names = self.controller.trained.class_names if self.controller.trained else ()
         batch = u.kind == "batch"
         if u.kind == "started":
+            self.budget.share = share_for(u.cpu_threads)
             self.budget.start()
             self.run_label.setText(f"Training on {u.device}")
             self.progress.setRange(0, 1000)

@@ -75,6 +75,7 @@ class LiveUpdate:
     earlier runs'). ``filters`` (F, C, kh, kw) are the latest first-layer
     filters; ``probe`` the latest probe activations (compare ``serial``).
     ``predictions`` (N,) holds the test set's predicted classes on "finished".
+    ``cpu_threads`` (on "started") is how many CPU threads train, 0 on a GPU.
     """
 
     kind: str
@@ -88,6 +89,7 @@ class LiveUpdate:
     device: str = ""
     model: Any = None
     restored_epoch: int | None = None
+    cpu_threads: int = 0
 
 
 @dataclass
@@ -198,6 +200,7 @@ class TrainSession:
         """Build (or continue) the model, train it, and yield LiveUpdates; errors propagate as CnnExplorerError."""
         import torch
 
+        from cnn_explorer.core.devices import physical_cores
         from cnn_explorer.core.training import TrainingDiverged, TrainingRun, describe_device
 
         fresh = self.model is None
@@ -221,8 +224,10 @@ class TrainSession:
         filters = self._filters()
         if filters is not None:
             self.filter_history.append((self.step_offset, filters))
+        threads = (self.config.threads or physical_cores()) if run.device.type == "cpu" else 0
         yield LiveUpdate("started", None, self.step_offset, self.epoch_offset, per_epoch, filters,
-                         self._probe_now(self.step_offset), device=describe_device(run.device), model=model)
+                         self._probe_now(self.step_offset), device=describe_device(run.device), model=model,
+                         cpu_threads=threads)
         probe_due = 0.0
         probe_result: ProbeResult | None = None
         last_step = self.step_offset
