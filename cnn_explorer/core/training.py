@@ -186,6 +186,8 @@ class FinishedRecord:
     Without a test split, or after a cancel, ``test_accuracy`` is NaN, the
     confusion matrix is all zeros and the per-class accuracies are NaN.
     ``reason``: "completed", "reached target accuracy ...", or "cancelled".
+    ``test_predictions`` (N,) int64: each test image's predicted class, in the
+    split's order (None when there was no test pass).
     """
 
     test_accuracy: float
@@ -194,6 +196,7 @@ class FinishedRecord:
     history: tuple[EpochRecord, ...]
     stopped_early: bool
     reason: str
+    test_predictions: np.ndarray | None = None
 
 
 class TrainingRun:
@@ -401,16 +404,20 @@ class TrainingRun:
     def _finish(self, test: DeviceData | None, n_classes: int, reason: str, stopped_early: bool = False):
         confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
         accuracy, per_class = math.nan, np.full(n_classes, math.nan)
+        predictions = None
         if test is not None and test.count:
             try:
-                result = evaluate_tensors(self.model, test, n_classes, self.config.eval_batch_size, self.cancel)
+                result = evaluate_tensors(self.model, test, n_classes, self.config.eval_batch_size, self.cancel,
+                                          predictions=True)
                 accuracy, per_class, confusion = result.accuracy, result.per_class, result.confusion
+                predictions = result.predictions
             except Cancelled:
                 reason, stopped_early = "cancelled", True
         if reason == "cancelled":
             stopped_early = True
         self.model.train()
-        return FinishedRecord(accuracy, confusion, per_class, tuple(self.history), stopped_early, reason)
+        return FinishedRecord(accuracy, confusion, per_class, tuple(self.history), stopped_early, reason,
+                              predictions)
 
 
 class _EngineClock:

@@ -27,7 +27,8 @@ class Cancelled(Exception):
 class EvalResult:
     """Accuracy (0..1), per-class accuracy (K,) (NaN for a class with no images), confusion (K, K) rows true.
 
-    ``loss`` is the mean cross-entropy; ``count`` the number of images.
+    ``loss`` is the mean cross-entropy; ``count`` the number of images; ``predictions`` (N,) int64 the
+    predicted class of each image, in order (when asked for).
     """
 
     accuracy: float
@@ -35,6 +36,7 @@ class EvalResult:
     confusion: np.ndarray
     loss: float = math.nan
     count: int = 0
+    predictions: np.ndarray | None = None
 
 
 @dataclass
@@ -111,8 +113,11 @@ def _stat(values, device):
 
 
 def evaluate_tensors(model, data: DeviceData, n_classes: int | None = None, batch_size: int = 500,
-                     cancel: threading.Event | None = None) -> EvalResult:
-    """Evaluate ``model`` on a DeviceData in eval mode, restoring its mode; raises Cancelled when ``cancel`` is set."""
+                     cancel: threading.Event | None = None, *, predictions: bool = False) -> EvalResult:
+    """Evaluate ``model`` on a DeviceData in eval mode, restoring its mode; raises Cancelled when ``cancel`` is set.
+
+    With ``predictions``, the result also holds every image's predicted class.
+    """
     import torch
     import torch.nn.functional as F
 
@@ -120,6 +125,7 @@ def evaluate_tensors(model, data: DeviceData, n_classes: int | None = None, batc
     model.eval()
     confusion = None
     loss_sum = 0.0
+    predicted = []
     try:
         with torch.inference_mode():
             for start in range(0, data.count, batch_size):
@@ -136,7 +142,10 @@ def evaluate_tensors(model, data: DeviceData, n_classes: int | None = None, batc
                 if int(y.max()) >= k:
                     raise CnnExplorerError(f"dataset: has label {int(y.max())} but the model knows only {k} classes")
                 loss_sum += float(F.cross_entropy(logits.float(), y, reduction="sum"))
-                confusion += torch.bincount(y * k + logits.argmax(1), minlength=k * k)
+                best = logits.argmax(1)
+                confusion += torch.bincount(y * k + best, minlength=k * k)
+                if predictions:
+                    predicted.append(best)
     finally:
         model.train(was_training)
     if confusion is None:
@@ -144,8 +153,9 @@ def evaluate_tensors(model, data: DeviceData, n_classes: int | None = None, batc
         return EvalResult(math.nan, np.full(k, math.nan), np.zeros((k, k), np.int64), math.nan, 0)
     k = int(math.isqrt(confusion.numel()))
     matrix = confusion.view(k, k).cpu().numpy().astype(np.int64)
+    labels = torch.cat(predicted).cpu().numpy().astype(np.int64) if predictions else None
     return EvalResult(float(np.trace(matrix)) / data.count, per_class_accuracy(matrix), matrix,
-                      loss_sum / data.count, data.count)
+                      loss_sum / data.count, data.count, labels)
 
 
 def per_class_accuracy(confusion: np.ndarray) -> np.ndarray:

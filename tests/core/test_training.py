@@ -52,6 +52,18 @@ def _losses(records) -> list[float]:
     return [r.loss for r in records if isinstance(r, BatchRecord)]
 
 
+def test_the_finished_record_holds_each_test_images_prediction(xo):
+    config = TrainConfig(epochs=1, batch_size=16, lr=0.01, device="cpu", threads=1, snapshot_every=0)
+    run = TrainingRun(_xo_tiny(xo), xo, config)
+    finished = list(run.steps())[-1]
+    predicted = finished.test_predictions
+    assert predicted.dtype == np.int64 and predicted.shape == (len(xo.test_y),)
+    expected = predict_proba(run.model, xo.test_x, (xo.mean, xo.std)).argmax(1)
+    assert np.array_equal(predicted, expected)
+    k = len(xo.class_names)
+    assert np.array_equal(np.bincount(xo.test_y * k + predicted, minlength=k * k).reshape(k, k), finished.confusion)
+
+
 def test_engine_learns_x_vs_o_to_100_percent(xo):
     config = TrainConfig(epochs=10, batch_size=16, lr=0.05, device="cpu", threads=1, snapshot_every=0)
     records = list(TrainingRun(_xo_tiny(xo), xo, config).steps())
@@ -100,6 +112,7 @@ def test_cancel_between_steps_stops_at_once(xo):
     assert [type(r) for r in seen] == [BatchRecord] * 3 + [FinishedRecord]
     assert seen[-1].reason == "cancelled" and seen[-1].stopped_early
     assert math.isnan(seen[-1].test_accuracy) and seen[-1].confusion.sum() == 0
+    assert seen[-1].test_predictions is None
 
 
 def test_cancel_interrupts_a_long_validation_within_one_batch(xo):

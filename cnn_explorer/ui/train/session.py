@@ -9,7 +9,7 @@ It wraps the engine's ``TrainingRun.steps()`` and, between two engine steps
   GUI thread hands over through a :class:`ProbeRequest` (thread-safe);
 * hand-made kernels copied into the first conv layer, frozen or trainable;
 * the last good weights (after each epoch), restored when training diverges;
-* the test set's predictions at the end (for the misclassified gallery).
+* the test set's predictions at the end (the engine's, for the misclassified gallery).
 
 Everything here is plain Python + numpy + torch (imported lazily); records
 handed to the GUI are :class:`LiveUpdate` values holding numpy copies.
@@ -256,8 +256,8 @@ class TrainSession:
                                      self.epoch_offset + record.epoch, per_epoch, filters, probe_result)
                 else:
                     predictions = None
-                    if record.reason != "cancelled" and len(self.dataset.test_y):
-                        predictions = self._predict_test(cancel)
+                    if record.reason != "cancelled" and record.test_predictions is not None:
+                        predictions = record.test_predictions[: self.predict_limit]  # the engine's test pass
                     final_probe = self._probe_now(last_step) or probe_result
                     yield LiveUpdate("finished", record, last_step,
                                      self.epoch_offset + len(record.history), per_epoch, self._filters(),
@@ -296,14 +296,6 @@ class TrainSession:
             return None
         acts, probs = probe_activations(self.model, image, self.dataset.mean, self.dataset.std)
         return ProbeResult(serial, step, image, acts, probs)
-
-    def _predict_test(self, cancel: threading.Event) -> np.ndarray | None:
-        from cnn_explorer.core.training import predict_proba
-
-        x = self.dataset.test_x[: self.predict_limit]
-        if cancel.is_set() or not len(x):
-            return None
-        return predict_proba(self.model, x, (self.dataset.mean, self.dataset.std)).argmax(1).astype(np.int64)
 
 
 def _state_copy(model) -> dict:
