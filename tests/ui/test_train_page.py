@@ -85,11 +85,16 @@ def test_stop_mid_run_ends_the_worker_within_a_second(qtbot, page):
     qtbot.mouseClick(page.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.controller.trained is not None and page.controller.trained.steps > 3,
                     timeout=60000)
+    page.live.curves.add_batch(0.01, 2.0, 0.5)  # as if a record had just arrived, not drawn yet
     with qtbot.waitSignal(page.run_finished, timeout=1000) as blocker:
         qtbot.mouseClick(page.stop_button, Qt.MouseButton.LeftButton)
     assert blocker.args == [True, "cancelled"]
     assert not page.is_training()
     assert "Stopped" in page.run_message.text()
+    # every point that arrived is drawn, though the run sent no last record
+    curves = page.live.curves
+    drawn = curves._curves["batch_loss"].getData()[0]
+    assert drawn is not None and len(drawn) == curves.point_count("batch_loss") > 0
     assert page.train_button.isEnabled() and page.resume_button.isEnabled()
 
 

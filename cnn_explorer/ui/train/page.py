@@ -433,13 +433,12 @@ class TrainPage(QWidget):
     def _on_controller_updated(self, u) -> None:
         """Every record updates the curves' data; what is drawn, and how often, the update budget decides."""
         names = self.controller.trained.class_names if self.controller.trained else ()
-        batch = u.kind == "batch"
         if u.kind == "started":
             self.budget.share = share_for(u.cpu_threads)
             self.budget.start()
             self.run_label.setText(f"Training on {u.device}")
             self.progress.setRange(0, 1000)
-        elif batch:
+        elif u.kind == "batch":
             r = u.record
             self.live.curves.add_batch(u.step / u.steps_per_epoch, r.loss, r.accuracy)
             if self.budget.due("status"):
@@ -467,16 +466,18 @@ class TrainPage(QWidget):
             self._live_stale = True
         else:
             # at most one heavy view per update (curves, or filters and maps), so no single repaint grows long;
-            # the probe's maps follow a new drawing at once
+            # the probe's maps follow a new drawing at once; the run's first and last records draw everything,
+            # epoch ends wait for their turn like batches
             probe_new = u.probe is not None and u.probe.serial != self.live.activations.serial
-            if not batch or probe_new or self.budget.due("maps"):
+            edge = u.kind in ("started", "finished")
+            if edge or probe_new or self.budget.due("maps"):
                 self._draw_maps(u, names)
             elif self.budget.due("curves"):
                 self._draw_curves()
-            if not batch:
+            if edge:
                 self._draw_curves()
         history = self.controller.filter_history
-        if len(history) != self.timeline.frame_count() and (not batch or self.budget.due("timeline")):
+        if len(history) != self.timeline.frame_count() and (u.kind == "finished" or self.budget.due("timeline")):
             began = time.perf_counter()
             self.timeline.set_history(list(history), u.steps_per_epoch)
             self.budget.spent("timeline", time.perf_counter() - began)
@@ -510,6 +511,11 @@ class TrainPage(QWidget):
 
     def _on_controller_run_ended(self, ok: bool, message: str) -> None:
         t = self.controller.trained
+        # a stopped or failed run sends no last record: the points that arrived since the last redraw show now
+        if self.live.isVisible():
+            self._draw_curves()
+        else:
+            self._live_stale = True
         if ok and message == "cancelled":
             self.progress.setFormat("stopped")
             self.run_message.show_info(f"Stopped at step {t.steps:,} (epoch {len(t.history)} complete): the "
