@@ -8,6 +8,8 @@ functions only.
 
 from __future__ import annotations
 
+import copy
+
 import importlib.util
 from pathlib import Path
 
@@ -43,8 +45,12 @@ def export_onnx(model, path, input_shape: tuple[int, int, int], *, opset: int = 
     was_training = model.training
     model.eval()
     try:
+        # a copy on the CPU for a model elsewhere: the caller's model stays where it is
+        on_cpu = all(p.device.type == "cpu" for p in model.parameters())
+        exported = model if on_cpu else copy.deepcopy(model).cpu()
+
         def write(tmp: Path) -> None:
-            torch.onnx.export(model.cpu(), (example,), str(tmp), input_names=["image"], output_names=["logits"],
+            torch.onnx.export(exported, (example,), str(tmp), input_names=["image"], output_names=["logits"],
                               dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}}, opset_version=opset)
 
         _atomic_write(target, write)

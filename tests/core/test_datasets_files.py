@@ -86,6 +86,14 @@ def test_emnist_is_transposed_upright_and_named_by_its_mapping(tmp_path):
     assert any("transposed" in n for n in ds.notes)
 
 
+def test_an_emnist_mapping_with_an_impossible_character_code_is_refused(tmp_path):
+    x, _ = images_and_labels(6, h=7, w=7)
+    idx_set(tmp_path, "emnist-letters-train", x.transpose(0, 2, 1), np.arange(6) % 2 + 1)
+    (tmp_path / "emnist-letters-mapping.txt").write_text("1 65 97\n2 99999999 98\n")
+    with pytest.raises(CnnExplorerError, match="99999999 is not a character code"):
+        load_dataset(str(tmp_path), split=(1.0, 0.0, 0.0))
+
+
 def test_fashion_names_from_the_folder_and_classes_txt(tmp_path):
     folder = tmp_path / "fashion"
     folder.mkdir()

@@ -15,6 +15,8 @@ label numbers.
 
 from __future__ import annotations
 
+import sys
+
 import gzip
 import re
 import struct
@@ -114,7 +116,11 @@ def _class_names(folder: Path, files: Sequence[Path], labels: np.ndarray, emnist
             for line in read_user_text(mapping[0], "EMNIST mapping file").split("\n"):
                 parts = line.split()
                 if len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit():
-                    pairs.append((int(parts[0]), chr(int(parts[1]))))
+                    code = int(parts[1])
+                    if code > sys.maxunicode:
+                        raise CnnExplorerError(f"{mapping[0].name}: {code} is not a character code (label "
+                                               f"{parts[0]})")
+                    pairs.append((int(parts[0]), chr(code)))
             if pairs:
                 label_of = {lab: i for i, (lab, _) in enumerate(sorted(pairs))}
                 unknown = set(np.unique(labels).tolist()) - set(label_of)
