@@ -9,10 +9,13 @@ accuracy, confusion matrix, misclassified images, save / load / use in Classify)
 The page never blocks: datasets load and models train on worker threads;
 training updates arrive at most 10 times a second (each adds its batch to
 the curves' data); an update budget (update_budget.py) spaces the redraws of
-the progress line (up to 5 a second), the curves (about 2 a second) and the
-filters/feature maps (1-2 a second) so the GUI thread stays within a few per
-cent of a core; the probe's maps follow a new drawing at once, and views on
-hidden tabs draw when shown.
+the progress line (up to 5 a second), the curves (up to 2.5 a second) and the
+filters/feature maps (up to 2 a second), and stretches them (to 1, 1.5 and 2 s
+at most) while the GUI thread uses more than its share of a core: 2% when
+training keeps every core busy (each millisecond the window takes then costs
+training as much), 15% when a core is spare (a GPU run, fewer threads). The
+probe's maps follow a new drawing at once, and views on hidden tabs draw when
+shown.
 Hooks for the window: ``set_kernel_provider``, ``model_trained``, ``shutdown`` (also ``stop``).
 """
 
