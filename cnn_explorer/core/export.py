@@ -9,7 +9,6 @@ functions only.
 from __future__ import annotations
 
 import copy
-
 import importlib.util
 from pathlib import Path
 

@@ -15,11 +15,10 @@ label numbers.
 
 from __future__ import annotations
 
-import sys
-
 import gzip
 import re
 import struct
+import sys
 import zlib
 from pathlib import Path
 from typing import Sequence
