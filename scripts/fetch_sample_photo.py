@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import argparse
 import io
-import subprocess
 import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
 from PIL import Image
+
+from pip_wheel import download_wheel  # scripts/pip_wheel.py: this folder is on sys.path
 
 REPO = Path(__file__).resolve().parents[1]
 PHOTOS = {
@@ -36,18 +37,6 @@ PHOTOS = {
 }
 LONG_SIDE = 512
 QUALITY = 90
-
-
-def download_wheel(folder: Path) -> Path:
-    """``pip download`` the scikit-image wheel into ``folder``; returns its path."""
-    subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "scikit-image", "-d", str(folder)],
-        check=True,
-    )
-    wheels = sorted(folder.glob("scikit_image-*.whl"))
-    if not wheels:
-        raise SystemExit("pip did not produce a scikit-image wheel")
-    return wheels[-1]
 
 
 def make_photo(png_bytes: bytes, out: Path) -> tuple[int, int]:
@@ -69,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        wheel = args.wheel or download_wheel(Path(tmp))
+        wheel = args.wheel or download_wheel("scikit-image", Path(tmp))
         with zipfile.ZipFile(wheel) as zf:
             for member, name in PHOTOS.items():
                 target = args.out / name

