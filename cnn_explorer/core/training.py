@@ -24,7 +24,7 @@ from typing import Iterator
 
 import numpy as np
 
-from cnn_explorer.core.devices import configure_threads, describe_device, pick_device
+from cnn_explorer.core.devices import configure_threads, describe_device, physical_cores, pick_device
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.training_eval import (
     EvalResult,
@@ -237,6 +237,11 @@ class TrainingRun:
         self.mean = tuple(float(m) for m in dataset.mean)
         self.std = tuple(float(s) for s in dataset.std)
 
+    @property
+    def cpu_threads(self) -> int:
+        """The CPU threads this run trains on (the config's, or one per physical core); 0 on a GPU."""
+        return (self.config.threads or physical_cores()) if self.device.type == "cpu" else 0
+
     # -- the generator --------------------------------------------------------------------------------------------
     def steps(self) -> Iterator[BatchRecord | EpochRecord | FinishedRecord]:
         """Train, yielding records; raises TrainingDiverged when the loss stops being finite or explodes."""
@@ -246,7 +251,7 @@ class TrainingRun:
         cfg, model, dev = self.config, self.model, self.device
         if dev.type == "cpu":
             # here, not in __init__: torch's thread count is per thread, and this is the thread that trains
-            configure_threads(cfg.threads)
+            configure_threads(self.cpu_threads)
         clock = _EngineClock()
         torch.manual_seed(cfg.seed)  # dropout and anything else drawing from the global generator
         train = to_device_data(self.dataset.train_x, self.dataset.train_y, self.mean, self.std, dev)

@@ -200,7 +200,6 @@ class TrainSession:
         """Build (or continue) the model, train it, and yield LiveUpdates; errors propagate as CnnExplorerError."""
         import torch
 
-        from cnn_explorer.core.devices import physical_cores
         from cnn_explorer.core.training import TrainingDiverged, TrainingRun, describe_device
 
         fresh = self.model is None
@@ -224,10 +223,9 @@ class TrainSession:
         filters = self._filters()
         if filters is not None:
             self.filter_history.append((self.step_offset, filters))
-        threads = (self.config.threads or physical_cores()) if run.device.type == "cpu" else 0
         yield LiveUpdate("started", None, self.step_offset, self.epoch_offset, per_epoch, filters,
                          self._probe_now(self.step_offset), device=describe_device(run.device), model=model,
-                         cpu_threads=threads)
+                         cpu_threads=run.cpu_threads)
         probe_due = 0.0
         probe_result: ProbeResult | None = None
         last_step = self.step_offset
