@@ -60,8 +60,8 @@ def main(argv=None) -> int:
     import pyqtgraph as pg
 
     pg.setConfigOptions(imageAxisOrder="row-major")
-    from cnn_explorer.core.convolution import ConvSettings, PoolSettings, conv_step, pool_step
-    from cnn_explorer.core.pipeline import run_pipeline
+    from cnn_explorer.core.conv.convolution import ConvSettings, PoolSettings, conv_step, pool_step
+    from cnn_explorer.core.conv.pipeline import run_pipeline
     from cnn_explorer.ui.explorer.animation_panel import AnimationPanel
 
     rng = np.random.default_rng(0)

@@ -80,15 +80,15 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    from cnn_explorer.core.checkpoints import LoadedModel, load_model, model_files, resolve_model_path
+    from cnn_explorer.core.train.checkpoints import LoadedModel, load_model, model_files, resolve_model_path
     from cnn_explorer.ui.classify import ClassifyPage
 
     note = ""
     if all(p.is_file() for p in model_files(resolve_model_path(args.model))):
         loaded = load_model(args.model)
     elif args.model == "mnist":
-        from cnn_explorer.core.model_build import build_model
-        from cnn_explorer.core.model_spec import preset
+        from cnn_explorer.core.model.build import build_model
+        from cnn_explorer.core.model.spec import preset
 
         spec = preset("mnist-fast")
         loaded = LoadedModel(build_model(spec).eval(), spec, spec.class_names, (0.1307,), (0.3081,))

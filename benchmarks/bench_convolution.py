@@ -41,8 +41,8 @@ def main() -> int:
     import torch
     import torch.nn.functional as F
 
-    from cnn_explorer.core.convolution import ConvSettings, PoolSettings
-    from cnn_explorer.core.pipeline import run_pipeline
+    from cnn_explorer.core.conv.convolution import ConvSettings, PoolSettings
+    from cnn_explorer.core.conv.pipeline import run_pipeline
 
     rng = np.random.default_rng(0)
     kernel = rng.uniform(0.5, 1.5, (3, 3)) * rng.choice([-1, 1], (3, 3))

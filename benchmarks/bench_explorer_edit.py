@@ -40,7 +40,7 @@ def _p95(values: list[float]) -> float:
 def measure(window, app, side: int, repeats: int, rng, rgb: bool = False) -> dict[str, list[float]]:
     from PySide6.QtCore import QCoreApplication, QEvent
 
-    from cnn_explorer.core.pipeline import run_pipeline
+    from cnn_explorer.core.conv.pipeline import run_pipeline
 
     state = window.explorer.state
     panel = window.explorer.maps_panel

@@ -64,13 +64,13 @@ def _strokes(updates: int) -> list[np.ndarray]:
 
 
 def _load(name: str):
-    from cnn_explorer.core.checkpoints import load_model, model_files
+    from cnn_explorer.core.train.checkpoints import load_model, model_files
 
     if model_files(name)[1].is_file():
         loaded = load_model(name)
         return loaded.model, loaded.spec.input_shape, loaded.mean, loaded.std, f"{name} (trained)"
-    from cnn_explorer.core.model_build import build_model
-    from cnn_explorer.core.model_spec import preset
+    from cnn_explorer.core.model.build import build_model
+    from cnn_explorer.core.model.spec import preset
 
     spec = preset("mnist-fast", (28, 28, 1), tuple("0123456789"))
     return build_model(spec).eval(), spec.input_shape, (0.1307,), (0.3081,), "mnist-fast (UNTRAINED: no bundled model)"
@@ -103,8 +103,8 @@ def main(argv=None) -> int:
 
     from cnn_explorer.core import interpret as I
     from cnn_explorer.core.interpret.common import probabilities
-    from cnn_explorer.core.preprocess import prepare_input
-    from cnn_explorer.core.training import describe_device
+    from cnn_explorer.core.datasets.preprocess import prepare_input
+    from cnn_explorer.core.train.engine import describe_device
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -177,8 +177,8 @@ def _accuracy(model, shape, mean, std) -> None:
         print(f"\naccuracy: skipped, the MNIST test set is not at {MNIST_TEST}")
         return
     from cnn_explorer.core.datasets import load_dataset
-    from cnn_explorer.core.preprocess import prepare_input
-    from cnn_explorer.core.training import predict_proba
+    from cnn_explorer.core.datasets.preprocess import prepare_input
+    from cnn_explorer.core.train.engine import predict_proba
 
     test = load_dataset(str(MNIST_TEST))
     x, y = test.test_x, test.test_y

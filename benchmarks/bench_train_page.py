@@ -62,7 +62,7 @@ TARGET_STALL_MS = 50.0
 
 
 def _config(args):
-    from cnn_explorer.core.training import TrainConfig
+    from cnn_explorer.core.train.engine import TrainConfig
 
     return TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, optimizer="adam",
                        seed=0, device=args.device, snapshot_every=0, threads=args.threads)
@@ -96,7 +96,7 @@ class BatchClock:
 
 def headless(spec, dataset, config) -> tuple[float, float]:
     """(seconds for the whole headless run, training-phase images/s)."""
-    from cnn_explorer.core.training import BatchRecord, TrainingRun
+    from cnn_explorer.core.train.engine import BatchRecord, TrainingRun
 
     clock = BatchClock()
     start = time.perf_counter()
@@ -147,7 +147,7 @@ _PAGE_CLOCK: list[BatchClock] = []
 def _time_page_batches() -> None:
     """Let the page's sessions stamp their batch records on the worker thread (one perf_counter call a step)."""
     from cnn_explorer.ui.train import controller
-    from cnn_explorer.ui.train.session import TrainSession
+    from cnn_explorer.core.train.session import TrainSession
 
     class StampedSession(TrainSession):
         def steps(self, cancel):
@@ -217,7 +217,7 @@ def _headless_main_process(args) -> int:
     from dataclasses import replace
 
     from cnn_explorer.core.datasets import load_dataset
-    from cnn_explorer.core.model_spec import preset
+    from cnn_explorer.core.model.spec import preset
 
     dataset = load_dataset(args.dataset)
     spec = preset(args.preset, dataset.input_shape, dataset.class_names)
@@ -269,8 +269,8 @@ def main(argv=None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from cnn_explorer.core.datasets import load_dataset
-    from cnn_explorer.core.model_spec import preset
-    from cnn_explorer.core.training import describe_device, pick_device
+    from cnn_explorer.core.model.spec import preset
+    from cnn_explorer.core.train.engine import describe_device, pick_device
     from cnn_explorer.ui.theme import apply_theme
     from cnn_explorer.ui.train.page import TrainPage
 

@@ -50,7 +50,7 @@ def _cpu_name() -> str:
 
 def time_to_accuracy(spec, sample, test, config, full: bool) -> tuple[list[tuple], float | None]:
     """Train with the engine; after each epoch (clock paused) measure test accuracy. Rows: epoch, s, val, test."""
-    from cnn_explorer.core.training import EpochRecord, TrainingRun, evaluate
+    from cnn_explorer.core.train.engine import EpochRecord, TrainingRun, evaluate
 
     run = TrainingRun(spec, sample, config)
     rows, reached = [], None
@@ -73,7 +73,7 @@ def plain_loop_steps(spec, sample, config, device):
     import torch.nn.functional as F
 
     from cnn_explorer.core.datasets import augment_batch
-    from cnn_explorer.core.model_build import build_model
+    from cnn_explorer.core.model.build import build_model
 
     torch.manual_seed(config.seed)
     model = build_model(spec).to(device)
@@ -109,7 +109,7 @@ def engine_steps(spec, sample, config):
     """The engine over one epoch, yielding after each training step (the epoch's validation is never reached)."""
     from dataclasses import replace
 
-    from cnn_explorer.core.training import BatchRecord, TrainingRun
+    from cnn_explorer.core.train.engine import BatchRecord, TrainingRun
 
     run = TrainingRun(spec, sample, replace(config, epochs=1))
     for record in run.steps():
@@ -154,8 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from cnn_explorer.core.datasets import load_dataset
-    from cnn_explorer.core.model_spec import preset, total_params
-    from cnn_explorer.core.training import TrainConfig, describe_device, pick_device
+    from cnn_explorer.core.model.spec import preset, total_params
+    from cnn_explorer.core.train.engine import TrainConfig, describe_device, pick_device
 
     config = TrainConfig(**RECIPE, device=args.device, threads=args.threads)
     device = pick_device(args.device)

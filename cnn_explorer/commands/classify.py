@@ -36,10 +36,10 @@ def run(args) -> int:
     import numpy as np
     import torch
 
-    from cnn_explorer.core.checkpoints import load_model
+    from cnn_explorer.core.train.checkpoints import load_model
     from cnn_explorer.core.errors import CnnExplorerError
     from cnn_explorer.core.interpret.common import probabilities, scores
-    from cnn_explorer.core.preprocess import load_image, prepare_input
+    from cnn_explorer.core.datasets.preprocess import load_image, prepare_input
 
     loaded = load_model(args.model)
     names = tuple(loaded.class_names)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-# Mirrors cnn_explorer.core.convolution.ACTIVATIONS (kept here so --help needs no numpy; a test checks they agree).
+# Mirrors cnn_explorer.core.conv.convolution.ACTIVATIONS (kept here so --help needs no numpy; a test checks they agree).
 ACTIVATION_CHOICES = ("relu", "leaky_relu", "sigmoid", "tanh", "none")
 PADDING_MODE_CHOICES = ("zeros", "edge", "reflect")
 OUTPUT_SUFFIXES = (".npy", ".csv", ".png")
@@ -116,7 +116,7 @@ def parse_padding(text: str):
 
 def parse_pool(text: str):
     """``max|avg[:SIZE[:STRIDE[:ceil]]]`` or ``none`` -> PoolSettings or None."""
-    from cnn_explorer.core.convolution import PoolSettings
+    from cnn_explorer.core.conv.convolution import PoolSettings
     from cnn_explorer.core.errors import CnnExplorerError
 
     parts = [p.strip().lower() for p in text.split(":")]
@@ -141,8 +141,8 @@ def parse_cell(text: str, option: str = "--explain") -> tuple[int, int]:
 
 def _load(args):
     """(image array, sample or None, source label)."""
-    from cnn_explorer.core.images import load_input, to_grey, to_rgb
-    from cnn_explorer.core.samples import get_sample
+    from cnn_explorer.core.io.images import load_input, to_grey, to_rgb
+    from cnn_explorer.core.kernels.samples import get_sample
 
     if args.input.lower().startswith("sample:"):
         sample = get_sample(args.input.split(":", 1)[1])
@@ -161,7 +161,7 @@ def _load(args):
 def _kernels(args, sample):
     """(list of kernel arrays, list of labels)."""
     from cnn_explorer.core.errors import CnnExplorerError
-    from cnn_explorer.core.kernels import describe_kernel, resolve_kernels
+    from cnn_explorer.core.kernels.library import describe_kernel, resolve_kernels
 
     if not args.kernels:
         if sample is None:
@@ -185,8 +185,8 @@ def _kernels(args, sample):
 def _settings(args, sample):
     import dataclasses
 
-    from cnn_explorer.core.convolution import ConvSettings
-    from cnn_explorer.core.kernels import parse_number
+    from cnn_explorer.core.conv.convolution import ConvSettings
+    from cnn_explorer.core.kernels.library import parse_number
     from cnn_explorer.core.errors import CnnExplorerError
 
     conv = sample.conv if sample is not None else ConvSettings()
@@ -260,7 +260,7 @@ def _stage(result, activation: str) -> tuple[str, object]:
 
 
 def _explain(args, image, kernels, names, conv, result) -> None:
-    from cnn_explorer.core.convolution import conv_step, output_size_formula
+    from cnn_explorer.core.conv.convolution import conv_step, output_size_formula
 
     if args.explain:
         print(f"output size: {output_size_formula(image.shape[:2], kernels[0].shape[:2], conv)}")
@@ -291,7 +291,7 @@ def _check_cells(args, result) -> None:
 
 
 def _explain_pool(args, names, result) -> None:
-    from cnn_explorer.core.convolution import pool_step
+    from cnn_explorer.core.conv.convolution import pool_step
 
     for text in args.explain_pool:
         i, j = parse_cell(text, "--explain-pool")
@@ -306,7 +306,7 @@ def _write(path: str, name: str, values) -> None:
     import numpy as np
 
     from cnn_explorer.core.errors import CnnExplorerError
-    from cnn_explorer.core.images import grid_text, save_map_png
+    from cnn_explorer.core.io.images import grid_text, save_map_png
 
     arr = values[0] if values.shape[0] == 1 else values
     suffix = path.lower().rsplit(".", 1)[-1]
@@ -343,7 +343,7 @@ def _print(values, names, name: str, precision: int) -> None:
 
 def run(args) -> int:
     from cnn_explorer.core.errors import CnnExplorerError
-    from cnn_explorer.core.pipeline import run_pipeline
+    from cnn_explorer.core.conv.pipeline import run_pipeline
 
     if not 0 <= args.precision <= 15:
         raise CnnExplorerError(f"--precision: must be in 0..15, got {args.precision}")

@@ -33,10 +33,10 @@ def format_confusion(confusion, class_names) -> str:
 
 
 def run(args) -> int:
-    from cnn_explorer.core.checkpoints import load_model, resolve_model_path
+    from cnn_explorer.core.train.checkpoints import load_model, resolve_model_path
     from cnn_explorer.core.datasets import load_dataset
     from cnn_explorer.core.errors import CnnExplorerError
-    from cnn_explorer.core.training import describe_device, evaluate, pick_device
+    from cnn_explorer.core.train.engine import describe_device, evaluate, pick_device
 
     if args.batch_size < 1:
         raise CnnExplorerError(f"batch size: must be at least 1, got {args.batch_size}")

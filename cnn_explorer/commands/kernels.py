@@ -55,7 +55,7 @@ def _shape(values) -> str:
 
 
 def _list_kernels(names: list[str], as_json: bool) -> None:
-    from cnn_explorer.core.kernels import PRESETS, get_preset, presets_by_group
+    from cnn_explorer.core.kernels.library import PRESETS, get_preset, presets_by_group
 
     chosen = [get_preset(n) for n in names] if names else list(PRESETS.values())
     if as_json:
@@ -100,7 +100,7 @@ def _conv_text(sample) -> str:
 
 
 def _list_samples(names: list[str], as_json: bool) -> None:
-    from cnn_explorer.core.samples import SAMPLES, get_sample
+    from cnn_explorer.core.kernels.samples import SAMPLES, get_sample
 
     chosen = [get_sample(n) for n in names] if names else [SAMPLES[n] for n in SAMPLES]
     if as_json:

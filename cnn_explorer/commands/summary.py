@@ -8,7 +8,7 @@ import sys
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    from cnn_explorer.core.model_spec import PRESETS
+    from cnn_explorer.core.model.spec import PRESETS
 
     parser = subparsers.add_parser(
         "summary",
@@ -68,7 +68,7 @@ def _row_dict(row) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cnn_explorer.core.model_spec import (
+    from cnn_explorer.core.model.spec import (
         format_table, load_spec, preset, save_spec, shape_table, totals, validate,
     )
 
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         from pathlib import Path
 
-        from cnn_explorer.core.model_spec import SpecError
+        from cnn_explorer.core.model.spec import SpecError
 
         spec = load_spec(args.spec, check=False)
         if shape is not None or classes is not None:
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         save_spec(spec, args.save_spec)
     out = sys.stdout
     if args.code:
-        from cnn_explorer.core.codegen import keras_code, pytorch_code
+        from cnn_explorer.core.model.codegen import keras_code, pytorch_code
 
         out.write(pytorch_code(spec) if args.code == "pytorch" else keras_code(spec))
         return 0

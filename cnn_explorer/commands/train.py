@@ -125,11 +125,11 @@ class _Progress:
 
 
 def run(args) -> int:
-    from cnn_explorer.core.checkpoints import model_files, save_model
+    from cnn_explorer.core.train.checkpoints import model_files, save_model
     from cnn_explorer.core.datasets import load_dataset
     from cnn_explorer.core.errors import CnnExplorerError
-    from cnn_explorer.core.model_spec import load_spec, preset, total_params
-    from cnn_explorer.core.training import BatchRecord, EpochRecord, TrainConfig, TrainingRun, describe_device
+    from cnn_explorer.core.model.spec import load_spec, preset, total_params
+    from cnn_explorer.core.train.engine import BatchRecord, EpochRecord, TrainConfig, TrainingRun, describe_device
 
     strength = {k: getattr(args, f"augment_{k}") for k in ("shift", "rotate", "scale")}
     strength = {f"augment_{k}": v for k, v in strength.items() if v is not None}
@@ -141,7 +141,7 @@ def run(args) -> int:
         threads=args.threads, channels_last=args.channels_last, snapshot_every=0, label_smoothing=args.label_smoothing, **strength,
     )
     if args.onnx:
-        from cnn_explorer.core.export import missing_onnx_packages
+        from cnn_explorer.core.model.onnx_export import missing_onnx_packages
 
         missing = missing_onnx_packages()
         if missing:  # before training, not after
@@ -199,7 +199,7 @@ def run(args) -> int:
         return 130
     print(f"saved {weights_path} and {json_path}", file=out)
     if args.onnx:
-        from cnn_explorer.core.export import export_onnx
+        from cnn_explorer.core.model.onnx_export import export_onnx
 
         print(f"exported {export_onnx(training.model, args.onnx, tuple(spec.input_shape))}", file=out)
     return 0

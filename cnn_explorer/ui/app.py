@@ -70,11 +70,11 @@ def display_missing() -> bool:
 def _check_args(args) -> None:
     """Validate the window options before any Qt start-up, so mistakes exit 2 quickly."""
     if getattr(args, "sample", None):
-        from cnn_explorer.core.samples import get_sample
+        from cnn_explorer.core.kernels.samples import get_sample
 
         get_sample(args.sample)
     if getattr(args, "kernel", None):
-        from cnn_explorer.core.kernels import resolve_kernels
+        from cnn_explorer.core.kernels.library import resolve_kernels
 
         resolve_kernels(args.kernel)
     if getattr(args, "size", None):
@@ -126,7 +126,7 @@ def create_application(argv: list[str] | None = None):
 
 def configure_window(window, args) -> None:
     """Apply --sample, --kernel, --page, --scale and --step to a built window."""
-    from cnn_explorer.core.kernels import describe_kernel, resolve_kernels
+    from cnn_explorer.core.kernels.library import describe_kernel, resolve_kernels
 
     page = window.explorer
     if getattr(args, "sample", None):
@@ -187,7 +187,7 @@ def _warm_up_core() -> None:
     """Warm the core's fast path in a daemon thread, after the first paint (if the core offers it)."""
     import threading
 
-    from cnn_explorer.core import convolution
+    from cnn_explorer.core.conv import convolution as convolution
 
     warm = getattr(convolution, "warm_up_fast_path", None)
     if callable(warm):

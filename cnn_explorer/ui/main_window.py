@@ -325,7 +325,7 @@ class MainWindow(QMainWindow):
         self.scale.set_factor(factor)
         last_sample = self.settings.value("explorer/last_sample", "", str)
         if last_sample:
-            from cnn_explorer.core.samples import SAMPLES
+            from cnn_explorer.core.kernels.samples import SAMPLES
 
             if last_sample in SAMPLES:
                 self.explorer_actions.open_sample(last_sample)

@@ -97,8 +97,8 @@ def train_tiny_cnn(count: int = 3000, epochs: int = 1, seed: int = 0, model=None
 
 def tiny_spec():
     """The model spec of :func:`tiny_cnn`'s geometry, for tests that save and load a model."""
-    from cnn_explorer.core.model_layers import Conv2D, Dense, Flatten, MaxPool
-    from cnn_explorer.core.model_spec import ModelSpec
+    from cnn_explorer.core.model.layers import Conv2D, Dense, Flatten, MaxPool
+    from cnn_explorer.core.model.spec import ModelSpec
 
     layers = (Conv2D(6), MaxPool(), Conv2D(12, padding=(1, 1)), MaxPool(), Flatten(), Dense(10))
     return ModelSpec(layers, (28, 28, 1), tuple(str(d) for d in range(10)), name="tiny-test")

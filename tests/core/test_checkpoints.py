@@ -8,11 +8,11 @@ import pickle
 import numpy as np
 import pytest
 
-from cnn_explorer.core.checkpoints import (
+from cnn_explorer.core.train.checkpoints import (
     BUNDLED_MODELS, load_model, model_files, resolve_model_path, save_model,
 )
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.model_spec import preset
+from cnn_explorer.core.model.spec import preset
 
 torch = pytest.importorskip("torch")
 
@@ -20,8 +20,8 @@ torch = pytest.importorskip("torch")
 @pytest.fixture(scope="module")
 def trained():
     """A briefly trained mnist-fast model on random 28x28 data (BatchNorm running stats no longer default)."""
-    from cnn_explorer.core.model_build import build_model
-    from cnn_explorer.core.training import EpochRecord
+    from cnn_explorer.core.model.build import build_model
+    from cnn_explorer.core.train.engine import EpochRecord
 
     spec = preset("mnist-fast")
     torch.manual_seed(0)
@@ -203,7 +203,7 @@ def test_unreadable_history_lines_are_skipped(tmp_path, trained):
 
 
 def test_weights_of_another_model_do_not_fit(tmp_path, trained):
-    from cnn_explorer.core.model_build import build_model
+    from cnn_explorer.core.model.build import build_model
 
     _save(tmp_path / "m", trained)
     other = preset("xo-tiny")
@@ -261,7 +261,7 @@ def test_the_bundled_model_loads_and_is_small():
 def test_onnx_export_without_the_package_says_what_to_install(tmp_path, trained, monkeypatch):
     import importlib.util
 
-    from cnn_explorer.core import export
+    from cnn_explorer.core.model import onnx_export as export
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",

@@ -11,8 +11,8 @@ from inspect_helpers import MEAN, STD, draw_digit, tiny_spec, train_tiny_cnn
 from PIL import Image
 
 from cnn_explorer.cli import build_parser, main
-from cnn_explorer.core.checkpoints import model_files, resolve_model_path
-from cnn_explorer.core.preprocess import load_image, prepare_input
+from cnn_explorer.core.train.checkpoints import model_files, resolve_model_path
+from cnn_explorer.core.datasets.preprocess import load_image, prepare_input
 
 torch = pytest.importorskip("torch")
 LINE = re.compile(r"^(?P<path>.+): (?P<label>\S+) \((?P<pct>\d+\.\d)%\)$")
@@ -21,8 +21,8 @@ LINE = re.compile(r"^(?P<path>.+): (?P<label>\S+) \((?P<pct>\d+\.\d)%\)$")
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
     """A tiny model trained in the test on part of the bundled sample, saved as the app saves models."""
-    from cnn_explorer.core.checkpoints import save_model
-    from cnn_explorer.core.model_build import build_model
+    from cnn_explorer.core.train.checkpoints import save_model
+    from cnn_explorer.core.model.build import build_model
 
     before = torch.get_num_threads()
     torch.set_num_threads(1)

@@ -13,11 +13,11 @@ from PIL import Image
 
 from cnn_explorer import cli
 from cnn_explorer.commands import convolve as convolve_cmd
-from cnn_explorer.core import seed_grids as seeds
-from cnn_explorer.core.convolution import ACTIVATIONS
-from cnn_explorer.core.images import load_grid, save_grid
-from cnn_explorer.core.kernels import PRESETS
-from cnn_explorer.core.samples import SAMPLES
+from cnn_explorer.core.kernels import seed_grids as seeds
+from cnn_explorer.core.conv.convolution import ACTIVATIONS
+from cnn_explorer.core.io.images import load_grid, save_grid
+from cnn_explorer.core.kernels.library import PRESETS
+from cnn_explorer.core.kernels.samples import SAMPLES
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -70,7 +70,7 @@ def test_progress_bar_on_a_terminal(tmp_path, stripes, capsys, monkeypatch):
 
 
 def test_ctrl_c_stops_cleanly_and_saves_nothing(tmp_path, stripes, capsys, monkeypatch):
-    from cnn_explorer.core import training
+    from cnn_explorer.core.train import engine as training
 
     real_steps = training.TrainingRun.steps
 

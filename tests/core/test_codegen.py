@@ -9,10 +9,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from cnn_explorer.core.codegen import keras_code, pytorch_code  # noqa: E402
-from cnn_explorer.core.model_build import build_model  # noqa: E402
-from cnn_explorer.core.model_random import random_spec  # noqa: E402
-from cnn_explorer.core.model_spec import (  # noqa: E402
+from cnn_explorer.core.model.codegen import keras_code, pytorch_code  # noqa: E402
+from cnn_explorer.core.model.build import build_model  # noqa: E402
+from cnn_explorer.core.model.random_specs import random_spec  # noqa: E402
+from cnn_explorer.core.model.spec import (  # noqa: E402
     PRESETS, Activation, AvgPool, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalMaxPool, MaxPool, ModelSpec,
     Softmax, SpecError, preset, total_params,
 )

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from cnn_explorer.core.convolution import (
+from cnn_explorer.core.conv.convolution import (
     ConvSettings,
     PoolSettings,
     activate,
@@ -26,7 +26,7 @@ from cnn_explorer.core.convolution import (
     warm_up_fast_path,
 )
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.pipeline import run_pipeline
+from cnn_explorer.core.conv.pipeline import run_pipeline
 
 RNG = np.random.default_rng(0)
 GREY = RNG.integers(0, 10, (6, 7)).astype(float)
@@ -233,8 +233,8 @@ def test_pipeline_stages():
 def test_auto_backend_never_imports_torch(tmp_path):
     code = (
         "import sys, numpy as np\n"
-        "from cnn_explorer.core.pipeline import run_pipeline\n"
-        "from cnn_explorer.core.convolution import ConvSettings\n"
+        "from cnn_explorer.core.conv.pipeline import run_pipeline\n"
+        "from cnn_explorer.core.conv.convolution import ConvSettings\n"
         "r = run_pipeline(np.ones((300, 300, 3)), np.ones((8, 3, 3, 3)), ConvSettings())\n"
         "assert r.feature.dtype == np.float32 and r.feature[0, 0, 0] == 27\n"
         "print('torch' in sys.modules)\n"
@@ -254,7 +254,7 @@ def test_warm_up_then_heavy_work_uses_torch_and_agrees():
 
 
 def test_read_only_seed_grids_work_on_every_backend():
-    from cnn_explorer.core import seed_grids as S
+    from cnn_explorer.core.kernels import seed_grids as S
 
     assert not S.SLIDE_000_1_IMAGE.flags.writeable
     for backend in ("numpy", "torch"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnn_explorer.core.convolution import (
+from cnn_explorer.core.conv.convolution import (
     ConvSettings,
     PoolSettings,
     activate,
@@ -19,7 +19,7 @@ from cnn_explorer.core.convolution import (
     pool_step,
 )
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.pipeline import run_pipeline
+from cnn_explorer.core.conv.pipeline import run_pipeline
 
 IMG = np.arange(25, dtype=float).reshape(5, 5)
 RGB = np.arange(75, dtype=float).reshape(5, 5, 3)
@@ -199,7 +199,7 @@ def test_step_traces_refuse_nan_in_their_window_without_scanning_the_whole_image
     import numpy as np
     import pytest
 
-    from cnn_explorer.core.convolution import ConvSettings, PoolSettings, conv_step, pool_step
+    from cnn_explorer.core.conv.convolution import ConvSettings, PoolSettings, conv_step, pool_step
     from cnn_explorer.core.errors import CnnExplorerError
 
     image = np.zeros((6, 6))

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from cnn_explorer.core.convolution import (
+from cnn_explorer.core.conv.convolution import (
     ConvSettings,
     PoolSettings,
     activate,

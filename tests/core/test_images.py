@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnn_explorer.core import images
+from cnn_explorer.core.io import images as images
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.images import (
+from cnn_explorer.core.io.images import (
     grid_text,
     image_from_bytes,
     load_grid,

@@ -10,7 +10,7 @@ from inspect_helpers import MEAN, STD, draw_digit, tiny_cnn, train_tiny_cnn
 
 from cnn_explorer.core import interpret as I
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.preprocess import prepare_input
+from cnn_explorer.core.datasets.preprocess import prepare_input
 
 torch = pytest.importorskip("torch")
 
@@ -65,8 +65,8 @@ def test_activations_of_every_layer_in_one_pass(model, three):
 
 
 def test_activations_of_a_built_model_use_its_layer_names():
-    from cnn_explorer.core.model_build import build_model
-    from cnn_explorer.core.model_spec import preset
+    from cnn_explorer.core.model.build import build_model
+    from cnn_explorer.core.model.spec import preset
 
     net = build_model(preset("keras-slides", (28, 28, 1), tuple("0123456789")))
     acts = I.layer_activations(net, np.zeros((1, 1, 28, 28), np.float32))
@@ -311,7 +311,7 @@ def test_bad_normalisation_is_named(model):
 
 @pytest.fixture(scope="module")
 def bundled():
-    from cnn_explorer.core.checkpoints import load_model, model_files
+    from cnn_explorer.core.train.checkpoints import load_model, model_files
 
     if not model_files("mnist")[1].is_file():
         pytest.skip("the bundled model resources/models/mnist is not built yet")

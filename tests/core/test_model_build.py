@@ -8,9 +8,9 @@ torch = pytest.importorskip("torch")
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
-from cnn_explorer.core.model_build import build_model, conv_layers  # noqa: E402
-from cnn_explorer.core.model_random import random_spec  # noqa: E402
-from cnn_explorer.core.model_spec import (  # noqa: E402
+from cnn_explorer.core.model.build import build_model, conv_layers  # noqa: E402
+from cnn_explorer.core.model.random_specs import random_spec  # noqa: E402
+from cnn_explorer.core.model.spec import (  # noqa: E402
     PRESETS, Conv2D, Dense, Flatten, GlobalAvgPool, MaxPool, ModelSpec, Softmax, SpecError, preset, shape_table,
     total_params,
 )

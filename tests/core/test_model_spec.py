@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.model_random import random_spec
-from cnn_explorer.core.model_spec import (
+from cnn_explorer.core.model.random_specs import random_spec
+from cnn_explorer.core.model.spec import (
     PRESETS, Activation, AvgPool, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAvgPool, GlobalMaxPool,
     MaxPool, ModelSpec, Softmax, SpecError, format_table, load_spec, preset, same_padding, save_spec,
     shape_table, total_params, totals, validate,

@@ -1,4 +1,4 @@
-"""MNIST-style preprocessing of drawings and pictures (cnn_explorer.core.preprocess)."""
+"""MNIST-style preprocessing of drawings and pictures (cnn_explorer.core.datasets.preprocess)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from inspect_helpers import draw_digit
 from PIL import Image
 
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.preprocess import (
+from cnn_explorer.core.datasets.preprocess import (
     NOTHING_DRAWN, fit_image, load_image, mnist_digit, prepare_input, to_grey,
 )
 
@@ -254,7 +254,7 @@ def test_a_huge_picture_is_refused_before_it_is_decoded(tmp_path, monkeypatch):
     import pytest
     from PIL import Image
 
-    from cnn_explorer.core import preprocess
+    from cnn_explorer.core.datasets import preprocess as preprocess
     from cnn_explorer.core.errors import CnnExplorerError
 
     path = tmp_path / "big.png"
@@ -269,7 +269,7 @@ def test_a_huge_picture_is_refused_before_it_is_decoded(tmp_path, monkeypatch):
 def test_a_name_too_long_for_the_system_is_just_not_found(tmp_path):
     import pytest
 
-    from cnn_explorer.core import preprocess
+    from cnn_explorer.core.datasets import preprocess as preprocess
     from cnn_explorer.core.errors import CnnExplorerError
 
     with pytest.raises(CnnExplorerError, match="file not found"):

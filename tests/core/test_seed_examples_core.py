@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from cnn_explorer.core import seed_grids as S
-from cnn_explorer.core.convolution import (
+from cnn_explorer.core.kernels import seed_grids as S
+from cnn_explorer.core.conv.convolution import (
     ConvSettings,
     PoolSettings,
     activate,
@@ -22,7 +22,7 @@ from cnn_explorer.core.convolution import (
     pool_step,
     resolve_padding,
 )
-from cnn_explorer.core.pipeline import run_pipeline
+from cnn_explorer.core.conv.pipeline import run_pipeline
 
 CEIL_POOL = PoolSettings(mode="max", size=2, stride=2, ceil_mode=True)
 

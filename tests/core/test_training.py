@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.model_spec import BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool, ModelSpec, preset
-from cnn_explorer.core.training import (
+from cnn_explorer.core.model.spec import BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool, ModelSpec, preset
+from cnn_explorer.core.train.engine import (
     BatchRecord, EpochRecord, FinishedRecord, TrainConfig, TrainingDiverged, TrainingRun, describe_device, evaluate,
     pick_device, predict_proba,
 )
@@ -195,7 +195,7 @@ def test_same_seed_same_losses_bit_for_bit(xo):
 
 
 def test_snapshots_hold_filters_and_every_conv_activation_without_changing_training(xo):
-    from cnn_explorer.core.model_build import conv_layers
+    from cnn_explorer.core.model.build import conv_layers
 
     spec = _bn_dropout_spec(xo)
     base = TrainConfig(epochs=1, batch_size=32, lr=0.01, device="cpu", threads=1, seed=1, snapshot_every=0,
@@ -282,7 +282,7 @@ def test_devices():
 def test_physical_cores_is_positive_and_bounded():
     import os
 
-    from cnn_explorer.core.devices import physical_cores
+    from cnn_explorer.core.train.devices import physical_cores
 
     assert 1 <= physical_cores() <= (os.cpu_count() or 1)
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from cnn_explorer.core import seed_grids as sg
-from cnn_explorer.core.convolution import ConvSettings, PoolSettings, iter_steps
-from cnn_explorer.core.pipeline import run_pipeline
-from cnn_explorer.core.samples import get_sample
+from cnn_explorer.core.kernels import seed_grids as sg
+from cnn_explorer.core.conv.convolution import ConvSettings, PoolSettings, iter_steps
+from cnn_explorer.core.conv.pipeline import run_pipeline
+from cnn_explorer.core.kernels.samples import get_sample
 from cnn_explorer.ui.explorer.animation import AnimationPlayer, StepCursor
 from cnn_explorer.ui.explorer.animation_panel import AnimationPanel
 

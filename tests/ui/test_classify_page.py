@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from cnn_explorer.core.checkpoints import model_files, resolve_model_path
+from cnn_explorer.core.train.checkpoints import model_files, resolve_model_path
 
 #: Digits as pen paths in a unit box (x right, y down), drawn into the canvas box below.
 PATHS: dict[int, list[list[tuple[float, float]]]] = {
@@ -34,7 +34,7 @@ def bundled_available() -> bool:
 @pytest.fixture(scope="module")
 def loaded_model():
     """The bundled "mnist" model; until it ships, a small CNN trained here on the bundled sample."""
-    from cnn_explorer.core.checkpoints import load_model
+    from cnn_explorer.core.train.checkpoints import load_model
 
     if bundled_available():
         return load_model("mnist")
@@ -50,11 +50,11 @@ def _fallback_model(path):
     """A small CNN (conv 16 -> pool -> conv 32 -> pool -> dense 10) trained on the bundled sample with shifts."""
     import torch
 
-    from cnn_explorer.core.checkpoints import load_model, save_model
+    from cnn_explorer.core.train.checkpoints import load_model, save_model
     from cnn_explorer.core.datasets.bundled import load_mnist_sample
-    from cnn_explorer.core.model_build import build_model
-    from cnn_explorer.core.model_layers import Conv2D, Dense, Flatten, MaxPool
-    from cnn_explorer.core.model_spec import ModelSpec
+    from cnn_explorer.core.model.build import build_model
+    from cnn_explorer.core.model.layers import Conv2D, Dense, Flatten, MaxPool
+    from cnn_explorer.core.model.spec import ModelSpec
 
     spec = ModelSpec((Conv2D(16, padding=(1, 1)), MaxPool(), Conv2D(32, padding=(1, 1)), MaxPool(), Flatten(),
                       Dense(10)), (28, 28, 1), tuple(str(d) for d in range(10)), name="test-digits")
@@ -151,7 +151,7 @@ def test_bars_update_while_the_stroke_is_drawn(qtbot, page):
 
 
 def test_what_the_network_sees_is_the_preprocessed_drawing(qtbot, page):
-    from cnn_explorer.core.preprocess import prepare_input
+    from cnn_explorer.core.datasets.preprocess import prepare_input
 
     draw(qtbot, page, 7)
     settle(qtbot, page)
@@ -372,9 +372,9 @@ def test_first_show_loads_the_bundled_model(qtbot, temp_settings):
 
 
 def test_any_model_from_the_app_works_including_rgb(qtbot, page):
-    from cnn_explorer.core.checkpoints import LoadedModel
-    from cnn_explorer.core.model_build import build_model
-    from cnn_explorer.core.model_spec import preset
+    from cnn_explorer.core.train.checkpoints import LoadedModel
+    from cnn_explorer.core.model.build import build_model
+    from cnn_explorer.core.model.spec import preset
 
     spec = preset("tiny-vgg", input_shape=(32, 32, 3), class_names=("cat", "dog", "bird"))
     loaded = LoadedModel(build_model(spec).eval(), spec, spec.class_names, (0.5, 0.5, 0.5), (0.25, 0.25, 0.25))
@@ -438,10 +438,10 @@ def test_drop_a_picture_file(qtbot, page, tmp_path):
 
 
 def test_a_model_without_convolutions_still_classifies_and_explains_what_it_can(qtbot, page):
-    from cnn_explorer.core.checkpoints import LoadedModel
-    from cnn_explorer.core.model_build import build_model
-    from cnn_explorer.core.model_layers import Dense, Flatten
-    from cnn_explorer.core.model_spec import ModelSpec
+    from cnn_explorer.core.train.checkpoints import LoadedModel
+    from cnn_explorer.core.model.build import build_model
+    from cnn_explorer.core.model.layers import Dense, Flatten
+    from cnn_explorer.core.model.spec import ModelSpec
 
     spec = ModelSpec((Flatten(), Dense(16, "relu"), Dense(10)), (28, 28, 1), tuple(str(d) for d in range(10)))
     page.set_model(LoadedModel(build_model(spec).eval(), spec, spec.class_names, (0.13,), (0.31,)))

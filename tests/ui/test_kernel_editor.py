@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 
-from cnn_explorer.core.convolution import ConvSettings, conv2d
+from cnn_explorer.core.conv.convolution import ConvSettings, conv2d
 
 
 def _choose_preset(editor, name: str) -> None:
@@ -21,7 +21,7 @@ def _photo_like(state):
 
 
 def test_preset_picker_is_grouped(qtbot, explorer_page):
-    from cnn_explorer.core.kernels import PRESETS
+    from cnn_explorer.core.kernels.library import PRESETS
 
     combo = explorer_page.kernel_editor.preset_combo
     headers = [combo.itemText(i) for i in range(combo.count()) if combo.itemData(i) is None]
@@ -32,7 +32,7 @@ def test_preset_picker_is_grouped(qtbot, explorer_page):
 
 
 def test_choosing_a_preset_shows_the_core_feature_map(qtbot, explorer_page):
-    from cnn_explorer.core.kernels import get_preset
+    from cnn_explorer.core.kernels.library import get_preset
 
     state, editor = explorer_page.state, explorer_page.kernel_editor
     _photo_like(state)

@@ -8,11 +8,11 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from cnn_explorer.core import seed_grids as sg
-from cnn_explorer.core.convolution import ConvSettings, PoolSettings
-from cnn_explorer.core.kernels import get_preset
-from cnn_explorer.core.pipeline import run_pipeline
-from cnn_explorer.core.samples import get_sample
+from cnn_explorer.core.kernels import seed_grids as sg
+from cnn_explorer.core.conv.convolution import ConvSettings, PoolSettings
+from cnn_explorer.core.kernels.library import get_preset
+from cnn_explorer.core.conv.pipeline import run_pipeline
+from cnn_explorer.core.kernels.samples import get_sample
 from cnn_explorer.ui.explorer.animation_panel import AnimationPanel, connect_panels
 from cnn_explorer.ui.explorer.maps_panel import MapsPanel
 

@@ -73,7 +73,7 @@ def test_a_bad_filter_is_refused_with_a_message_and_the_kernel_kept(window):
 
 
 def test_a_trained_model_reaches_the_classify_page(window, qtbot):
-    from cnn_explorer.core.checkpoints import load_model
+    from cnn_explorer.core.train.checkpoints import load_model
 
     loaded = load_model("mnist")
     received = []

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from cnn_explorer.core.model_spec import Conv2D, validate
+from cnn_explorer.core.model.spec import Conv2D, validate
 from cnn_explorer.ui import lifecycle
 
 
@@ -36,7 +36,7 @@ def _train(qtbot, page, timeout=60000):
 
 
 def _conv1_weight(page):
-    from cnn_explorer.core.model_build import conv_layers
+    from cnn_explorer.core.model.build import conv_layers
 
     return conv_layers(page.controller.trained.model)[0][1].weight.detach().cpu().numpy()
 
@@ -59,7 +59,7 @@ def test_xo_preset_trains_live_and_shows_results(qtbot, page):
     assert page.live.activations.layer_names() == ["conv1"]
     assert page.save_button.isEnabled() and page.classify_button.isEnabled() and page.resume_button.isEnabled()
     # the run trained on one CPU thread (the fixture's settings): the window's share of a core follows
-    from cnn_explorer.core.devices import physical_cores
+    from cnn_explorer.core.train.devices import physical_cores
     from cnn_explorer.ui.train.update_budget import share_for
 
     assert page.budget.share == share_for(1)
@@ -159,7 +159,7 @@ def test_code_view_and_shape_table_follow_an_edit(qtbot, page):
 
 
 def test_add_move_and_remove_layers(qtbot, page):
-    from cnn_explorer.core.model_spec import Dropout
+    from cnn_explorer.core.model.spec import Dropout
 
     page.layer_list.list.setCurrentRow(1)  # after the pooling layer
     page.layer_list.add_layer(Dropout(0.25))
@@ -175,7 +175,7 @@ def test_add_move_and_remove_layers(qtbot, page):
 
 
 def _three_kernels():
-    from cnn_explorer.core.kernels import PRESETS
+    from cnn_explorer.core.kernels.library import PRESETS
 
     return [(n, np.asarray(PRESETS[n].values, np.float32)) for n in ("xo-diagonal", "xo-x", "xo-anti-diagonal")]
 

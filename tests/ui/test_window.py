@@ -58,7 +58,7 @@ def test_menus_and_standard_shortcuts(qtbot, main_window):
 
 
 def test_samples_menu_lists_every_sample(qtbot, main_window):
-    from cnn_explorer.core.samples import SAMPLES
+    from cnn_explorer.core.kernels.samples import SAMPLES
 
     found = set()
     main_window.explorer_actions.fill_sample_menus()
@@ -69,7 +69,7 @@ def test_samples_menu_lists_every_sample(qtbot, main_window):
 
 
 def test_sample_opens_with_its_kernel_and_settings(qtbot, main_window):
-    from cnn_explorer.core.samples import SAMPLES
+    from cnn_explorer.core.kernels.samples import SAMPLES
 
     name = next(n for n, s in SAMPLES.items() if s.slide and s.kernel is not None)
     sample = SAMPLES[name]
@@ -126,7 +126,7 @@ def test_geometry_and_scale_are_remembered(qtbot, temp_settings):
 
 
 def test_last_sample_is_reopened(qtbot, temp_settings):
-    from cnn_explorer.core.samples import SAMPLES
+    from cnn_explorer.core.kernels.samples import SAMPLES
     from cnn_explorer.ui.main_window import MainWindow
 
     window = MainWindow(settings=temp_settings)
@@ -166,7 +166,7 @@ def test_no_torch_at_start_up():
 
 
 def test_screenshot_writes_a_png(tmp_path):
-    from cnn_explorer.core.samples import SAMPLES
+    from cnn_explorer.core.kernels.samples import SAMPLES
 
     sample = next(n for n, s in SAMPLES.items() if s.slide and s.kernel is not None)
     path = tmp_path / "shot.png"

@@ -2,7 +2,7 @@
 
 Every function takes a torch model (as ``build_model`` or ``load_model``
 gives) and one model-ready input ``(1, C, H, W)`` from
-:func:`cnn_explorer.core.preprocess.prepare_input`; results are numpy. The
+:func:`cnn_explorer.core.datasets.preprocess.prepare_input`; results are numpy. The
 model is run in eval mode and left as it was; gradients never touch its
 weights' ``.grad``. Torch is imported inside the functions.
 """

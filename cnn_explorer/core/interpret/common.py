@@ -2,9 +2,9 @@
 
 Layers are the model's leaf modules in forward order, named as
 ``named_modules`` names them (``conv1``, ``relu1``, ``pool1``, ``fc1`` for a
-model from :func:`cnn_explorer.core.model_build.build_model`). Inputs are one
+model from :func:`cnn_explorer.core.model.build.build_model`). Inputs are one
 model-ready picture ``(1, C, H, W)`` (or ``(C, H, W)``), numpy or torch, as
-:func:`cnn_explorer.core.preprocess.prepare_input` returns. Torch is imported
+:func:`cnn_explorer.core.datasets.preprocess.prepare_input` returns. Torch is imported
 inside functions only.
 """
 

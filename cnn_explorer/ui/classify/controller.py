@@ -42,7 +42,7 @@ class Reading:
 
 def _load(path_or_name: str | Path):
     """Generator for the loading worker: yields the LoadedModel (torch is imported here, off the GUI thread)."""
-    from cnn_explorer.core.checkpoints import load_model
+    from cnn_explorer.core.train.checkpoints import load_model
 
     yield load_model(path_or_name)
 
@@ -126,7 +126,7 @@ class ClassifyController(QObject):
 
     def _apply_model(self, loaded: Any) -> None:
         from cnn_explorer.core.interpret import ModelEditor
-        from cnn_explorer.ui.torch_threads import gui_thread_uses_one_torch_thread
+        from cnn_explorer.core.train.torch_threads import gui_thread_uses_one_torch_thread
 
         gui_thread_uses_one_torch_thread()  # every forward pass of this page runs on the GUI thread
 
@@ -151,7 +151,7 @@ class ClassifyController(QObject):
     def classify_now(self) -> Reading | None:
         """Run the model on the current picture now and emit the reading."""
         from cnn_explorer.core.errors import CnnExplorerError
-        from cnn_explorer.core.preprocess import prepare_input
+        from cnn_explorer.core.datasets.preprocess import prepare_input
 
         self._timer.stop()
         if self.loaded is None:

@@ -34,7 +34,7 @@ _ABOUT = {
 
 
 def _occlusion(model: Any, x: np.ndarray, target: int | None):
-    from cnn_explorer.core.devices import configure_threads
+    from cnn_explorer.core.train.devices import configure_threads
     from cnn_explorer.core.interpret import occlusion_map
 
     configure_threads()  # a batched pass: every core (this worker thread's own setting)

@@ -67,7 +67,7 @@ class _Progress(QObject):
 def _patches(model: Any, loaded: Any, layer: str, progress: _Progress, cancel: Any):
     """Worker generator: yields (FilterPatches of ``layer``, the bundled sample's images (N, 28, 28, 1) uint8)."""
     from cnn_explorer.core.datasets.bundled import load_mnist_sample
-    from cnn_explorer.core.devices import configure_threads
+    from cnn_explorer.core.train.devices import configure_threads
     from cnn_explorer.core.interpret import top_patches
 
     configure_threads()  # a batched pass over 5,000 digits: every core (this worker thread's own setting)
@@ -208,7 +208,7 @@ class FeatureVisPanel(QWidget):
         self._what = what
 
         def factory(cancel):
-            from cnn_explorer.core.devices import configure_threads
+            from cnn_explorer.core.train.devices import configure_threads
 
             configure_threads()  # this worker thread's own torch thread count
             return maximize_activation(loaded.model, shape, layer=layer, index=index, steps=steps, every=5,

@@ -243,7 +243,7 @@ class ClassifyPage(QWidget):
     def open_picture(self, path: str | Path) -> bool:
         """Show the picture at ``path`` on the canvas and classify it; False (and a message) if it can't be read."""
         from cnn_explorer.core.errors import CnnExplorerError
-        from cnn_explorer.core.preprocess import load_image
+        from cnn_explorer.core.datasets.preprocess import load_image
 
         try:
             img = load_image(path)

@@ -43,7 +43,7 @@ def grid_from_text(text: str) -> np.ndarray:
     """Numbers pasted as text (rows on lines or separated by ';', cells by commas/spaces) -> (H, W) grid."""
     import re
 
-    from cnn_explorer.core.kernels import parse_rows
+    from cnn_explorer.core.kernels.library import parse_rows
 
     rows = [r for r in re.split(r"[;\n\r]+", text) if r.strip()]
     return parse_rows(rows, "pasted grid")
@@ -87,7 +87,7 @@ class ExplorerActions(QObject):
 
         Photos are decoded only when their submenu first opens (start-up stays fast).
         """
-        from cnn_explorer.core.samples import SAMPLES
+        from cnn_explorer.core.kernels.samples import SAMPLES
 
         groups = SAMPLES.by_group()
         self._pending_menus: list[tuple[QMenu, list[str]]] = []
@@ -108,7 +108,7 @@ class ExplorerActions(QObject):
             self._fill_sample_menu(sub, names)
 
     def _fill_sample_menu(self, sub: QMenu, names: list[str]) -> None:
-        from cnn_explorer.core.samples import SAMPLES
+        from cnn_explorer.core.kernels.samples import SAMPLES
 
         for name in names:
             sample = SAMPLES[name]
@@ -120,7 +120,7 @@ class ExplorerActions(QObject):
 
     def open_sample(self, name: str) -> None:
         """Open a core sample with its slide's kernel and settings (one undo step)."""
-        from cnn_explorer.core.samples import get_sample
+        from cnn_explorer.core.kernels.samples import get_sample
 
         try:
             sample = get_sample(name)
@@ -178,7 +178,7 @@ class ExplorerActions(QObject):
 
     def save_kernel_to(self, path: str | Path) -> bool:
         """Save the stack (.json) or, for one kernel, .json or .csv; a stack to .csv saves the current kernel."""
-        from cnn_explorer.core.kernels import save_kernel, save_kernels
+        from cnn_explorer.core.kernels.library import save_kernel, save_kernels
 
         path = Path(path)
         if not path.suffix:
@@ -204,7 +204,7 @@ class ExplorerActions(QObject):
 
     def load_kernel_from(self, path: str | Path) -> bool:
         """Load one kernel into the current tab, or a stack file as the whole stack; bad files change nothing."""
-        from cnn_explorer.core.kernels import load_kernels_info
+        from cnn_explorer.core.kernels.library import load_kernels_info
 
         path = Path(path)
         try:

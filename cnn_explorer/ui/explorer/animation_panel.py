@@ -341,7 +341,7 @@ class AnimationPanel(QWidget):
 
     def _prepare_input(self) -> None:
         """The padded conv input and its grey range, computed once per picture."""
-        from cnn_explorer.core.convolution import pad_image
+        from cnn_explorer.core.conv.convolution import pad_image
 
         key = self._input_key()
         if key is not None and key == self._prepared_key:
@@ -464,7 +464,7 @@ class AnimationPanel(QWidget):
 
     def _show_step(self) -> None:
         """Ask the core for the current position only and move the marks: the per-step work."""
-        from cnn_explorer.core.convolution import conv_step, pool_step
+        from cnn_explorer.core.conv.convolution import conv_step, pool_step
 
         res = self._result
         if res is None or self.player.count == 0:

@@ -214,7 +214,7 @@ class InputPanel(QWidget):
 
     def load_file(self, path: str | Path) -> bool:
         """Load an image or a .csv/.npy grid; on failure show why and keep the current image."""
-        from cnn_explorer.core.images import load_input
+        from cnn_explorer.core.io.images import load_input
 
         name = Path(path).name
         try:
@@ -229,7 +229,7 @@ class InputPanel(QWidget):
 
     def load_bytes(self, data: bytes, name: str = "clipboard") -> bool:
         """Load encoded image bytes (drag-and-drop data, clipboard); on failure keep the current image."""
-        from cnn_explorer.core.images import image_from_bytes
+        from cnn_explorer.core.io.images import image_from_bytes
 
         try:
             loaded = image_from_bytes(bytes(data), name=name)

@@ -45,7 +45,7 @@ _CHANNELS = ("R", "G", "B")
 
 def parse_cell(text: str) -> float:
     """A kernel cell's number: ``3``, ``-0.5``, ``1/9``, Unicode minus, decimal comma. Raises ValueError."""
-    from cnn_explorer.core.kernels import parse_number
+    from cnn_explorer.core.kernels.library import parse_number
 
     text = text.strip()
     if text.count(",") == 1 and "." not in text:
@@ -196,14 +196,14 @@ class KernelEditor(QWidget):
 
     def set_preset(self, name: str) -> None:
         """Put the preset ``name`` into the current tab (CnnExplorerError if unknown)."""
-        from cnn_explorer.core.kernels import get_preset
+        from cnn_explorer.core.kernels.library import get_preset
 
         preset = get_preset(name)
         self._state.set_kernel(self._current, np.array(preset.values, dtype=np.float64), preset.name, text=f"Preset {preset.name}")
         self.status_message.emit(f"Kernel {preset.name}: {preset.description}")
 
     def _show_description(self, name: str) -> None:
-        from cnn_explorer.core.kernels import PRESETS
+        from cnn_explorer.core.kernels.library import PRESETS
 
         preset = PRESETS.get(name)
         self.description.setText(preset.description if preset is not None else "")
@@ -233,7 +233,7 @@ class KernelEditor(QWidget):
 
     # ----------------------------------------------------------------- presets
     def _fill_presets(self) -> None:
-        from cnn_explorer.core.kernels import PRESETS
+        from cnn_explorer.core.kernels.library import PRESETS
 
         model = self.preset_combo.model()
         self.preset_combo.addItem("Choose a preset…", None)
@@ -439,7 +439,7 @@ class KernelEditor(QWidget):
         return name if name.startswith("kernel ") or name.endswith("(edited)") else f"{name} (edited)"
 
     def _on_text_edit_return_pressed(self) -> None:
-        from cnn_explorer.core.kernels import parse_kernel_text
+        from cnn_explorer.core.kernels.library import parse_kernel_text
 
         try:
             kernel = parse_kernel_text(self.text_edit.text())

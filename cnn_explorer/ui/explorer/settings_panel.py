@@ -48,7 +48,7 @@ class SettingsPanel(QWidget):
 
     def __init__(self, state: ExplorerState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from cnn_explorer.core.convolution import ACTIVATIONS
+        from cnn_explorer.core.conv.convolution import ACTIVATIONS
 
         self._state = state
         self._updating = False
@@ -173,7 +173,7 @@ class SettingsPanel(QWidget):
         self.message.clear_message()
 
     def _update_formula(self) -> None:
-        from cnn_explorer.core.convolution import output_shape, output_size_formula, pool_output_shape
+        from cnn_explorer.core.conv.convolution import output_shape, output_size_formula, pool_output_shape
 
         hw = self._state.image.shape[:2]
         kernel_hw = self._state.kernels[0].shape[:2]
@@ -200,7 +200,7 @@ class SettingsPanel(QWidget):
     def _on_control_changed(self, *_args) -> None:
         if self._updating:
             return
-        from cnn_explorer.core.convolution import PoolSettings
+        from cnn_explorer.core.conv.convolution import PoolSettings
 
         padding_kind = self.padding_combo.currentData()
         self.padding_spin.setEnabled(padding_kind == "amount")

@@ -59,7 +59,7 @@ class ExplorerState(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        from cnn_explorer.core.convolution import ConvSettings, PoolSettings
+        from cnn_explorer.core.conv.convolution import ConvSettings, PoolSettings
 
         self._image: np.ndarray = _default_image()
         self._image_source = "blank canvas"
@@ -223,7 +223,7 @@ class ExplorerState(QObject):
 
     def set_kernels(self, kernels: Sequence[np.ndarray], names: Sequence[str] | None = None, *, text: str = "Change kernels") -> None:
         """Replace the whole stack (undoable). Each kernel is validated by ``core.kernels.validate_kernel``."""
-        from cnn_explorer.core.kernels import validate_kernel
+        from cnn_explorer.core.kernels.library import validate_kernel
 
         if not len(kernels):
             raise CnnExplorerError("kernels: the stack needs at least one kernel")
@@ -258,7 +258,7 @@ class ExplorerState(QObject):
 
     def apply_sample(self, sample) -> None:
         """Load a ``core.samples.Sample``: its image, kernel(s) and settings, as one undo step."""
-        from cnn_explorer.core.kernels import resolve_kernel
+        from cnn_explorer.core.kernels.library import resolve_kernel
 
         if sample.kernels:
             kernels = [resolve_kernel(k) if isinstance(k, str) else np.asarray(k, dtype=np.float64) for k in sample.kernels]
@@ -296,7 +296,7 @@ class ExplorerState(QObject):
         self._recompute()
 
     def _recompute(self) -> None:
-        from cnn_explorer.core.pipeline import run_pipeline
+        from cnn_explorer.core.conv.pipeline import run_pipeline
 
         try:
             result = run_pipeline(self._image, self.effective_kernels(), self._conv, self._activation, self._pool)

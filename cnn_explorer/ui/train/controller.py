@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
-from cnn_explorer.ui.train.session import FirstLayerKernels, LiveUpdate, ProbeRequest, TrainSession
+from cnn_explorer.core.train.session import FirstLayerKernels, LiveUpdate, ProbeRequest, TrainSession
 from cnn_explorer.ui.workers import GeneratorWorker
 
 #: training updates reach the window at most this often (the engine's records in between are dropped,
@@ -140,7 +140,7 @@ class TrainController(QObject):
 
     def export_copy(self):
         """A LoadedModel with a CPU, eval-mode copy of the current model (further training leaves it alone)."""
-        from cnn_explorer.core.checkpoints import LoadedModel
+        from cnn_explorer.core.train.checkpoints import LoadedModel
 
         t = self.trained
         model = copy.deepcopy(t.model).cpu().eval()

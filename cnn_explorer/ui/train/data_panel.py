@@ -32,7 +32,7 @@ def describe_devices() -> list[tuple[str, str]]:
     """(name, description) for "auto", "cpu" and each CUDA / MPS device here (imports torch: call off the GUI thread)."""
     import torch
 
-    from cnn_explorer.core.devices import describe_device, pick_device
+    from cnn_explorer.core.train.devices import describe_device, pick_device
 
     out = [("auto", f"auto — {describe_device(pick_device('auto'))}"), ("cpu", describe_device(torch.device("cpu")))]
     for i in range(torch.cuda.device_count() if torch.cuda.is_available() else 0):

@@ -15,9 +15,9 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.kernels import PRESETS as KERNEL_PRESETS
+from cnn_explorer.core.kernels.library import PRESETS as KERNEL_PRESETS
 from cnn_explorer.ui.train.image_grid import ImageGrid, filter_pictures
-from cnn_explorer.ui.train.session import FirstLayerKernels, KernelSizeMismatch
+from cnn_explorer.core.train.session import FirstLayerKernels, KernelSizeMismatch
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
 
 EXPLORER = "__explorer__"

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QSpinBox, QWidget,
 )
 
-from cnn_explorer.core.model_spec import (
+from cnn_explorer.core.model.spec import (
     ACTIVATION_KINDS, ACTIVATIONS, Activation, AvgPool, Conv2D, Dense, Dropout, MaxPool,
 )
 

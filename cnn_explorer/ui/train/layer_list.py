@@ -14,11 +14,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from cnn_explorer.core.model_spec import (
+from cnn_explorer.core.model.spec import (
     PRESETS, Activation, AvgPool, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAvgPool, GlobalMaxPool,
     MaxPool, Softmax, preset,
 )
-from cnn_explorer.core.model_shapes import _details
+from cnn_explorer.core.model.shapes import _details
 from cnn_explorer.ui import theme
 from cnn_explorer.ui.train.spec_state import SpecState
 

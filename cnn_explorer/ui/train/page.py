@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.model_spec import Conv2D
+from cnn_explorer.core.model.spec import Conv2D
 from cnn_explorer.ui.lifecycle import new_timer
 from cnn_explorer.ui.train.code_view import CodeView
 from cnn_explorer.ui.train.controller import TrainController
@@ -260,7 +260,7 @@ class TrainPage(QWidget):
 
     def save_model(self, path) -> Path:
         """Save the current model (safetensors + JSON) at ``path``; returns the JSON path."""
-        from cnn_explorer.core.checkpoints import save_model
+        from cnn_explorer.core.train.checkpoints import save_model
 
         t = self.controller.trained
         if t is None:
@@ -274,7 +274,7 @@ class TrainPage(QWidget):
 
     def load_model(self, path) -> None:
         """Load a saved model (refusing pickles) and make it the current one; its spec replaces the edited one."""
-        from cnn_explorer.core.checkpoints import load_model
+        from cnn_explorer.core.train.checkpoints import load_model
 
         loaded = load_model(path)
         self.controller.adopt(loaded)
@@ -351,7 +351,7 @@ class TrainPage(QWidget):
         self.kernels_panel.setEnabled(not running)
 
     def _show_model_filters(self) -> None:
-        from cnn_explorer.core.model_build import conv_layers
+        from cnn_explorer.core.model.build import conv_layers
 
         t = self.controller.trained
         convs = conv_layers(t.model) if t is not None else []
@@ -424,7 +424,7 @@ class TrainPage(QWidget):
         if not self._probe_dirty or t is None or self.controller.is_running():
             return
         self._probe_dirty = False
-        from cnn_explorer.ui.train.session import ProbeResult, probe_activations
+        from cnn_explorer.core.train.session import ProbeResult, probe_activations
 
         serial, image = self.controller.probe.get()
         if image is None or tuple(image.shape) != tuple(t.input_shape):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QSpinBox, QWidget
 
-from cnn_explorer.core.training import OPTIMIZERS, SCHEDULES, TrainConfig
+from cnn_explorer.core.train.engine import OPTIMIZERS, SCHEDULES, TrainConfig
 
 LEARNING_RATES = ("0.0001", "0.0003", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10")
 

@@ -12,7 +12,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 from PySide6.QtCore import Qt
 
-from cnn_explorer.core.model_spec import shape_table, shape_text
+from cnn_explorer.core.model.spec import shape_table, shape_text
 from cnn_explorer.ui import theme
 
 COLUMNS = ("#", "Layer", "Output", "Weights", "Biases", "Params")

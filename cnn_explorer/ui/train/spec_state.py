@@ -13,7 +13,7 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from cnn_explorer.core.model_spec import ModelSpec, SpecError, preset, validate
+from cnn_explorer.core.model.spec import ModelSpec, SpecError, preset, validate
 
 _MERGE_ID = 5151
 

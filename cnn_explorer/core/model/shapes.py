@@ -21,13 +21,13 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from cnn_explorer.core.model_layers import (
+from cnn_explorer.core.model.layers import (
     Activation, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAvgPool, GlobalMaxPool,
     MaxPool, Softmax, SpecError, _pair, check_layer, layer_label,
 )
 
 if TYPE_CHECKING:
-    from cnn_explorer.core.model_spec import ModelSpec
+    from cnn_explorer.core.model.spec import ModelSpec
 
 Shape = tuple[int, ...]
 

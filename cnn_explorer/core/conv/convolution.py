@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cnn_explorer.core.conv_engine import (
+from cnn_explorer.core.conv.engine import (
     EXACT_MAX_WORK,
     as_image,
     compute_dtype,
@@ -34,8 +34,8 @@ from cnn_explorer.core.conv_engine import (
     single_kernel,
     warm_up_fast_path,
 )
-from cnn_explorer.core.conv_pooling import PoolResult, pool2d
-from cnn_explorer.core.conv_settings import (
+from cnn_explorer.core.conv.pooling import PoolResult, pool2d
+from cnn_explorer.core.conv.settings import (
     ConvSettings,
     PoolSettings,
     effective_kernel_hw,
@@ -44,7 +44,7 @@ from cnn_explorer.core.conv_settings import (
     pool_output_shape,
     resolve_padding,
 )
-from cnn_explorer.core.conv_steps import ConvStep, PoolStep, conv_step, format_number, iter_steps, pool_step
+from cnn_explorer.core.conv.steps import ConvStep, PoolStep, conv_step, format_number, iter_steps, pool_step
 from cnn_explorer.core.errors import CnnExplorerError
 
 __all__ = [

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
-from cnn_explorer.core.model_layers import (
+from cnn_explorer.core.model.layers import (
     DEFAULT_NEGATIVE_SLOPE, Activation, AvgPool, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAvgPool,
     GlobalMaxPool, MaxPool, Softmax,
 )
-from cnn_explorer.core.model_shapes import LayerPlan, plan, pool_size, shape_text, validate
+from cnn_explorer.core.model.shapes import LayerPlan, plan, pool_size, shape_text, validate
 
 if TYPE_CHECKING:
-    from cnn_explorer.core.model_spec import ModelSpec
+    from cnn_explorer.core.model.spec import ModelSpec
 
 
 def _one_line(text: str) -> str:

@@ -2,7 +2,7 @@
 
 Computed on demand from the window alone (never all products of an image), always in float64
 with the same summation order as the exact path of ``conv2d``, so ``ConvStep.value`` equals
-the exact map's cell. Re-exported by ``cnn_explorer.core.convolution``: import from there.
+the exact map's cell. Re-exported by ``cnn_explorer.core.conv.convolution``: import from there.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Iterator
 
 import numpy as np
 
-from cnn_explorer.core.conv_engine import as_image, numeric_array, single_kernel
-from cnn_explorer.core.conv_settings import (
+from cnn_explorer.core.conv.engine import as_image, numeric_array, single_kernel
+from cnn_explorer.core.conv.settings import (
     ConvSettings,
     PoolSettings,
     output_shape,

@@ -101,7 +101,7 @@ class FirstLayerKernels:
 
     def check(self, spec) -> None:
         """Raise CnnExplorerError unless every kernel fits the spec's first Conv2D (kernel size, channels)."""
-        from cnn_explorer.core.model_spec import Conv2D
+        from cnn_explorer.core.model.spec import Conv2D
 
         convs = [layer for layer in spec.layers if isinstance(layer, Conv2D)]
         if not convs:
@@ -146,7 +146,7 @@ def install_kernels(model, kernels: FirstLayerKernels, channels: int) -> tuple[A
     """
     import torch
 
-    from cnn_explorer.core.model_build import conv_layers
+    from cnn_explorer.core.model.build import conv_layers
 
     convs = conv_layers(model)
     if not convs:
@@ -200,7 +200,7 @@ class TrainSession:
         """Build (or continue) the model, train it, and yield LiveUpdates; errors propagate as CnnExplorerError."""
         import torch
 
-        from cnn_explorer.core.training import TrainingDiverged, TrainingRun, describe_device
+        from cnn_explorer.core.train.engine import TrainingDiverged, TrainingRun, describe_device
 
         fresh = self.model is None
         self.run = run = TrainingRun(self.spec, self.dataset, self.config, cancel=cancel, model=self.model)
@@ -268,7 +268,7 @@ class TrainSession:
     # ------------------------------------------------------------------ helpers (worker thread)
     def _first_conv(self):
         """The model's first conv layer (looked up once per model: the filters are read every few steps)."""
-        from cnn_explorer.core.model_build import conv_layers
+        from cnn_explorer.core.model.build import conv_layers
 
         if self._conv_of is None or self._conv_of[0] is not self.model:
             convs = conv_layers(self.model)
@@ -310,8 +310,8 @@ def probe_activations(model, image: np.ndarray, mean: Sequence[float], std: Sequ
     """
     import torch
 
-    from cnn_explorer.core.model_build import conv_layers
-    from cnn_explorer.ui.torch_threads import gui_thread_uses_one_torch_thread
+    from cnn_explorer.core.model.build import conv_layers
+    from cnn_explorer.core.train.torch_threads import gui_thread_uses_one_torch_thread
 
     gui_thread_uses_one_torch_thread()  # no-op on the training thread
     param = next(model.parameters(), None)

@@ -36,7 +36,7 @@ def export_onnx(model, path, input_shape: tuple[int, int, int], *, opset: int = 
         )
     import torch
 
-    from cnn_explorer.core.checkpoints import _atomic_write
+    from cnn_explorer.core.train.checkpoints import _atomic_write
 
     height, width, channels = input_shape
     example = torch.zeros(1, channels, height, width)

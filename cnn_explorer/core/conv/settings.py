@@ -2,7 +2,7 @@
 
 Shapes are (rows, cols). Padding is always resolved to (top, bottom, left, right).
 Every bad value raises ``CnnExplorerError`` naming the parameter and the reason.
-Re-exported by ``cnn_explorer.core.convolution``: import from there.
+Re-exported by ``cnn_explorer.core.conv.convolution``: import from there.
 """
 
 from __future__ import annotations

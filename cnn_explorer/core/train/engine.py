@@ -24,9 +24,9 @@ from typing import Iterator
 
 import numpy as np
 
-from cnn_explorer.core.devices import configure_threads, describe_device, physical_cores, pick_device
+from cnn_explorer.core.train.devices import configure_threads, describe_device, physical_cores, pick_device
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.training_eval import (
+from cnn_explorer.core.train.evaluation import (
     EvalResult,
     DeviceData,
     Cancelled,
@@ -228,7 +228,7 @@ class TrainingRun:
         if model is None:
             if spec is None:
                 raise CnnExplorerError("model: give a spec or a model to train")
-            from cnn_explorer.core.model_build import build_model
+            from cnn_explorer.core.model.build import build_model
 
             torch.manual_seed(self.config.seed)
             model = build_model(spec)
@@ -381,7 +381,7 @@ class TrainingRun:
     def _snapshot(self, step: int, probe) -> Snapshot | None:
         import torch
 
-        from cnn_explorer.core.model_build import conv_layers
+        from cnn_explorer.core.model.build import conv_layers
 
         convs = conv_layers(self.model)
         if not convs:

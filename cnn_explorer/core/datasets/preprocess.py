@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.images import MAX_PIXELS
+from cnn_explorer.core.io.images import MAX_PIXELS
 
 __all__ = [
     "NOTHING_DRAWN",

@@ -3,7 +3,7 @@
 ``pool2d`` follows ``torch.nn.functional.max_pool2d`` / ``avg_pool2d`` (count_include_pad=True):
 implicit padding is −∞ for max and 0 for avg; an avg window is divided by the number of its
 cells inside the padded input (cells beyond it, possible in ceil mode, do not count).
-Re-exported by ``cnn_explorer.core.convolution``: import from there.
+Re-exported by ``cnn_explorer.core.conv.convolution``: import from there.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from functools import cached_property
 
 import numpy as np
 
-from cnn_explorer.core.conv_engine import numeric_array
-from cnn_explorer.core.conv_settings import PoolSettings, pool_output_shape
+from cnn_explorer.core.conv.engine import numeric_array
+from cnn_explorer.core.conv.settings import PoolSettings, pool_output_shape
 from cnn_explorer.core.errors import CnnExplorerError
 
 

@@ -11,7 +11,7 @@ kernel stack (K, C, kh, kw). Two numpy paths and one torch path:
   for). float64 (exact) work always takes the first path, whose summation order the step
   trace repeats.
 
-Re-exported by ``cnn_explorer.core.convolution``: import from there.
+Re-exported by ``cnn_explorer.core.conv.convolution``: import from there.
 """
 
 from __future__ import annotations

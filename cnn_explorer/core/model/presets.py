@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Callable, Sequence, Union
 
-from cnn_explorer.core.model_layers import (
+from cnn_explorer.core.model.layers import (
     Activation, AvgPool, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAvgPool, MaxPool, SpecError,
 )
-from cnn_explorer.core.model_shapes import shape_text, validate
-from cnn_explorer.core.model_spec import PRESETS, ModelSpec, class_names_from
+from cnn_explorer.core.model.shapes import shape_text, validate
+from cnn_explorer.core.model.spec import PRESETS, ModelSpec, class_names_from
 
 DIGITS = tuple(str(i) for i in range(10))
 #: the ten Tiny ImageNet classes CNN Explainer's Tiny VGG was trained on

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cnn_explorer.core.model_layers import (
+from cnn_explorer.core.model.layers import (
     Activation, AvgPool, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAvgPool, GlobalMaxPool, MaxPool,
 )
-from cnn_explorer.core.model_shapes import LayerPlan, plan, validate
+from cnn_explorer.core.model.shapes import LayerPlan, plan, validate
 
 if TYPE_CHECKING:
     import torch
 
-    from cnn_explorer.core.model_spec import ModelSpec
+    from cnn_explorer.core.model.spec import ModelSpec
 
 
 def _square(pair: tuple[int, int]) -> Any:
@@ -44,7 +44,7 @@ def _modules(step: LayerPlan) -> list[tuple[str, "torch.nn.Module"]]:
     """The named children one layer becomes (none for Softmax)."""
     from torch import nn
 
-    from cnn_explorer.core.model_layers import DEFAULT_NEGATIVE_SLOPE
+    from cnn_explorer.core.model.layers import DEFAULT_NEGATIVE_SLOPE
 
     layer, names = step.layer, step.names
     out: list[tuple[str, nn.Module]] = []

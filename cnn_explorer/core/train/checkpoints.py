@@ -219,8 +219,8 @@ def load_model(path) -> LoadedModel:
     Every problem (missing, corrupt, truncated or mismatched files, pickled
     code) raises CnnExplorerError naming the file.
     """
-    from cnn_explorer.core.model_build import build_model
-    from cnn_explorer.core.model_spec import ModelSpec
+    from cnn_explorer.core.model.build import build_model
+    from cnn_explorer.core.model.spec import ModelSpec
 
     resolved = resolve_model_path(path)
     if resolved.suffix.lower() in PICKLE_SUFFIXES:
@@ -266,7 +266,7 @@ def load_model(path) -> LoadedModel:
         raise CnnExplorerError(f"{weights_path}: weights do not fit the spec in {json_path.name} ({detail})") from None
     model.eval()
     history = []
-    from cnn_explorer.core.training import EpochRecord
+    from cnn_explorer.core.train.engine import EpochRecord
 
     for item in meta.get("history") or []:
         try:

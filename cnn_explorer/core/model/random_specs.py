@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import random
 
-from cnn_explorer.core.model_layers import (
+from cnn_explorer.core.model.layers import (
     ACTIVATION_KINDS, Activation, AvgPool, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAvgPool,
     GlobalMaxPool, MaxPool, Softmax, SpecError,
 )
-from cnn_explorer.core.model_shapes import validate
-from cnn_explorer.core.model_spec import ModelSpec
+from cnn_explorer.core.model.shapes import validate
+from cnn_explorer.core.model.spec import ModelSpec
 
 
 def _conv(rng: random.Random) -> Conv2D:

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnn_explorer.core.conv_pooling import pool_checked
-from cnn_explorer.core.convolution import (
+from cnn_explorer.core.conv.pooling import pool_checked
+from cnn_explorer.core.conv.convolution import (
     ConvResult,
     ConvSettings,
     PoolResult,

@@ -18,9 +18,9 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from cnn_explorer.core import seed_grids as seeds
+from cnn_explorer.core.kernels import seed_grids as seeds
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.files import read_user_file
+from cnn_explorer.core.io.files import read_user_file
 
 #: preset groups, in the order the kernel picker shows them
 GROUPS = ("edges", "blur/sharpen", "line detectors", "X/O features", "slide examples")

@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any, Sequence, Union
 
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.model_layers import (
+from cnn_explorer.core.model.layers import (
     ACTIVATION_KINDS, ACTIVATIONS, LAYER_TYPES, Activation, AvgPool, BatchNorm, Conv2D, Dense, Dropout,
     Flatten, GlobalAvgPool, GlobalMaxPool, Layer, MaxPool, Softmax, SpecError, layer_from_dict, layer_to_dict,
 )
-from cnn_explorer.core.model_shapes import (
+from cnn_explorer.core.model.shapes import (
     LayerRow, format_table, same_padding, shape_table, shape_text, total_params, totals, validate,
 )
 
@@ -197,7 +197,7 @@ def load_spec(path: Union[str, Path], *, check: bool = True) -> ModelSpec:
 
 def save_spec(spec: ModelSpec, path: Union[str, Path]) -> None:
     """Write a spec as JSON (atomically: a temporary file, then a rename)."""
-    from cnn_explorer.core.checkpoints import _atomic_write
+    from cnn_explorer.core.train.checkpoints import _atomic_write
 
     text = spec.to_json()
     _atomic_write(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
@@ -211,7 +211,7 @@ def preset(name: str, input_shape: Sequence[int] | None = None,
     padding, then ceil-mode pooling (the spec's description says so); if even that
     shrinks a map below 1x1 a SpecError says which input size is needed.
     """
-    from cnn_explorer.core.model_presets import build_preset
+    from cnn_explorer.core.model.presets import build_preset
 
     if name not in PRESETS:
         raise CnnExplorerError(f"preset: unknown name {name!r}; choose from {', '.join(PRESETS)}")
