@@ -22,15 +22,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 
-
 def _stats(samples: list[float]) -> tuple[float, float]:
     ms = sorted(s * 1000.0 for s in samples)
     return statistics.median(ms), ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
 
-
 #: the clock: wall time, or this thread's CPU time with --cpu (steadier on a loaded machine)
 _CLOCK = [time.perf_counter]
-
 
 def _time(fn, args_list) -> tuple[float, float]:
     clock = _CLOCK[0]
@@ -41,7 +38,6 @@ def _time(fn, args_list) -> tuple[float, float]:
         samples.append(clock() - t0)
     return _stats(samples)
 
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=200, help="random steps timed per row (default 200)")
@@ -51,10 +47,6 @@ def main(argv=None) -> int:
     if args.cpu:
         _CLOCK[0] = time.thread_time
     from PySide6.QtWidgets import QApplication
-
-    from cnn_explorer.ui.app import guard_pyside_bool_refcount
-
-    guard_pyside_bool_refcount()            # PySide6 6.12.0 on Python 3.11: see its docstring
 
     app = QApplication.instance() or QApplication([])
     import pyqtgraph as pg
@@ -119,7 +111,6 @@ def main(argv=None) -> int:
         print(f"{size:>7}  {stage:<12} {core[0]:7.3f} / {core[1]:6.3f}  {work[0]:6.2f} / {work[1]:5.2f}"
               f"   {playing[0]:6.2f} / {playing[1]:6.2f}    {jumping[0]:6.2f} / {jumping[1]:6.2f}")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -41,11 +41,9 @@ PATHS = [
     [(140 + 55 * math.sin(t), 140 - 100 * math.cos(t)) for t in [k * 2 * math.pi / 40 for k in range(41)]],
 ]
 
-
 def percentile(values: list[float], q: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, max(0, math.ceil(q / 100 * len(s)) - 1))]
-
 
 def dense(path: list[tuple[float, float]], step: float) -> list[tuple[float, float]]:
     out = [path[0]]
@@ -53,7 +51,6 @@ def dense(path: list[tuple[float, float]], step: float) -> list[tuple[float, flo
         n = max(1, int(math.hypot(bx - ax, by - ay) / step))
         out += [(ax + (bx - ax) * k / n, ay + (by - ay) * k / n) for k in range(1, n + 1)]
     return out
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -69,9 +66,6 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
 
-    from cnn_explorer.ui.app import guard_pyside_bool_refcount
-
-    guard_pyside_bool_refcount()
     app = QApplication.instance() or QApplication([])
     from cnn_explorer.ui.theme import apply_theme
 
@@ -88,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         loaded = load_model(args.model)
     elif args.model == "mnist":
         from cnn_explorer.core.model.build import build_model
-        from cnn_explorer.core.model.spec import preset
+        from cnn_explorer.core.model.presets import preset
 
         spec = preset("mnist-fast")
         loaded = LoadedModel(build_model(spec).eval(), spec, spec.class_names, (0.1307,), (0.3081,))
@@ -168,7 +162,6 @@ def main(argv: list[str] | None = None) -> int:
     p95 = percentile(bars_ms, 95)
     print(f"target p95 <= 30 ms: {'met' if p95 <= 30 else 'NOT met'} ({p95:.1f} ms)")
     return 0
-
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -70,7 +70,7 @@ def _load(name: str):
         loaded = load_model(name)
         return loaded.model, loaded.spec.input_shape, loaded.mean, loaded.std, f"{name} (trained)"
     from cnn_explorer.core.model.build import build_model
-    from cnn_explorer.core.model.spec import preset
+    from cnn_explorer.core.model.presets import preset
 
     spec = preset("mnist-fast", (28, 28, 1), tuple("0123456789"))
     return build_model(spec).eval(), spec.input_shape, (0.1307,), (0.3081,), "mnist-fast (UNTRAINED: no bundled model)"

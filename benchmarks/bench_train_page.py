@@ -60,19 +60,16 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 TARGET_RATIO = 0.90
 TARGET_STALL_MS = 50.0
 
-
 def _config(args):
     from cnn_explorer.core.train.engine import TrainConfig
 
     return TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, optimizer="adam",
                        seed=0, device=args.device, snapshot_every=0, threads=args.threads)
 
-
 def _images(dataset, config) -> int:
     n = len(dataset.train_y)
     batch = min(config.batch_size, n)
     return (n // batch) * batch * config.epochs
-
 
 class BatchClock:
     """Stamps the first and the last batch record of a run: (time, step) pairs, on the thread that trains."""
@@ -93,7 +90,6 @@ class BatchClock:
             return float("nan")
         return (self.last[1] - self.first[1]) * batch / (self.last[0] - self.first[0])
 
-
 def headless(spec, dataset, config) -> tuple[float, float]:
     """(seconds for the whole headless run, training-phase images/s)."""
     from cnn_explorer.core.train.engine import BatchRecord, TrainingRun
@@ -106,7 +102,6 @@ def headless(spec, dataset, config) -> tuple[float, float]:
             clock.mark(record.step)
     return time.perf_counter() - start, clock.images_per_s(min(config.batch_size, len(dataset.train_y)))
 
-
 def headless_in_thread(spec, dataset, config) -> tuple[float, float]:
     """The same on a plain worker thread (where the page trains too)."""
     import threading
@@ -117,9 +112,7 @@ def headless_in_thread(spec, dataset, config) -> tuple[float, float]:
     thread.join()
     return out[0]
 
-
 _LAST_TICK = [0.0]
-
 
 def _start_stall_tracer(limit_s: float) -> None:
     """A daemon thread that prints the main thread's stack when the 5 ms timer is late by ``limit_s``."""
@@ -140,9 +133,7 @@ def _start_stall_tracer(limit_s: float) -> None:
 
     threading.Thread(target=watch, daemon=True, name="stall-tracer").start()
 
-
 _PAGE_CLOCK: list[BatchClock] = []
-
 
 def _time_page_batches() -> None:
     """Let the page's sessions stamp their batch records on the worker thread (one perf_counter call a step)."""
@@ -159,7 +150,6 @@ def _time_page_batches() -> None:
                 yield update
 
     controller.TrainSession = StampedSession
-
 
 def on_page(app, page, config, threads: int | None = None, tick_ms: float = 0.0) -> tuple[float, float, float]:
     """(seconds, training-phase images/s, longest gap between two ticks of a ``tick_ms`` timer in ms (NaN
@@ -211,13 +201,12 @@ def on_page(app, page, config, threads: int | None = None, tick_ms: float = 0.0)
     rate = _PAGE_CLOCK[0].images_per_s(batch) if _PAGE_CLOCK else float("nan")
     return elapsed, rate, gaps["max"] * 1000.0 if tick_ms else float("nan")
 
-
 def _headless_main_process(args) -> int:
     """--headless-main-only: a warm-up and one headless run on the main thread; prints 'seconds images_per_s'."""
     from dataclasses import replace
 
     from cnn_explorer.core.datasets import load_dataset
-    from cnn_explorer.core.model.spec import preset
+    from cnn_explorer.core.model.presets import preset
 
     dataset = load_dataset(args.dataset)
     spec = preset(args.preset, dataset.input_shape, dataset.class_names)
@@ -226,7 +215,6 @@ def _headless_main_process(args) -> int:
     row = headless(spec, dataset, config)
     print(f"{row[0]!r} {row[1]!r}")
     return 0
-
 
 def _headless_main_in_own_process(argv) -> tuple[float, float]:
     """The main-thread headless run in a fresh process, so its OpenMP pool cannot slow this process's runs."""
@@ -237,7 +225,6 @@ def _headless_main_in_own_process(argv) -> tuple[float, float]:
                          check=True)
     seconds, rate = out.stdout.split()[-2:]
     return float(seconds), float(rate)
-
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -261,15 +248,12 @@ def main(argv=None) -> int:
     if args.headless_main_only:
         return _headless_main_process(args)
 
-    from cnn_explorer.ui.app import guard_pyside_bool_refcount
-
-    guard_pyside_bool_refcount()
     import pyqtgraph as pg
     from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication
 
     from cnn_explorer.core.datasets import load_dataset
-    from cnn_explorer.core.model.spec import preset
+    from cnn_explorer.core.model.presets import preset
     from cnn_explorer.core.train.engine import describe_device, pick_device
     from cnn_explorer.ui.theme import apply_theme
     from cnn_explorer.ui.train.page import TrainPage
@@ -361,7 +345,6 @@ def main(argv=None) -> int:
         print(f"target: longest stall <= {TARGET_STALL_MS:.0f} ms: "
               f"{'met' if worst_stall <= TARGET_STALL_MS else 'NOT met'}")
     return 0
-
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -186,7 +186,7 @@ def _settings(args, sample):
     import dataclasses
 
     from cnn_explorer.core.conv.convolution import ConvSettings
-    from cnn_explorer.core.kernels.library import parse_number
+    from cnn_explorer.core.io.grid_text import parse_number
     from cnn_explorer.core.errors import CnnExplorerError
 
     conv = sample.conv if sample is not None else ConvSettings()

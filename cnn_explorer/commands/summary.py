@@ -8,7 +8,7 @@ import sys
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    from cnn_explorer.core.model.spec import PRESETS
+    from cnn_explorer.core.model.presets import PRESETS
 
     parser = subparsers.add_parser(
         "summary",
@@ -69,8 +69,9 @@ def _row_dict(row) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     from cnn_explorer.core.model.spec import (
-        format_table, load_spec, preset, save_spec, shape_table, totals, validate,
+        format_table, load_spec, save_spec, shape_table, totals, validate,
     )
+    from cnn_explorer.core.model.presets import preset
 
     shape = parse_input_shape(args.input) if args.input else None
     classes = parse_classes(args.classes) if args.classes else None

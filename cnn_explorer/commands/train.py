@@ -128,7 +128,8 @@ def run(args) -> int:
     from cnn_explorer.core.train.checkpoints import model_files, save_model
     from cnn_explorer.core.datasets import load_dataset
     from cnn_explorer.core.errors import CnnExplorerError
-    from cnn_explorer.core.model.spec import load_spec, preset, total_params
+    from cnn_explorer.core.model.spec import load_spec, total_params
+    from cnn_explorer.core.model.presets import preset
     from cnn_explorer.core.train.engine import BatchRecord, EpochRecord, TrainConfig, TrainingRun, describe_device
 
     strength = {k: getattr(args, f"augment_{k}") for k in ("shift", "rotate", "scale")}

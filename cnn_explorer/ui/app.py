@@ -13,39 +13,10 @@ import sys
 from pathlib import Path
 
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.ui.plotting import configure_pyqtgraph
 
 APP_NAME = "CNN Explorer"
 ORGANIZATION = "CNN Explorer"
-
-
-_BOOL_GUARDED = False
-
-
-def guard_pyside_bool_refcount() -> None:
-    """Work around PySide6 6.12.0 dropping references to ``None``, ``True`` and ``False``.
-
-    In this build every call of a void Qt method from Python (``timer.stop()``,
-    ``widget.update()``...) returns ``None`` without a new reference, and
-    ``SignalInstance.emit()`` does the same with ``True``. Each call thus takes
-    one reference from the singleton; on Python < 3.12 (where they are not
-    immortal) a session or a test run ends in "Fatal Python error:
-    none_dealloc / bool_dealloc". Giving the three singletons a huge reference
-    reserve once makes them effectively immortal, as Python 3.12+ does itself.
-    Idempotent; a no-op on 3.12+ and on other interpreters.
-    """
-    global _BOOL_GUARDED
-    import PySide6
-
-    # pyproject.toml excludes 6.12.0; this only protects an environment that has it anyway.
-    if PySide6.__version__ != "6.12.0":
-        return
-    if _BOOL_GUARDED or sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
-        return
-    import ctypes
-
-    for singleton in (None, True, False):
-        ctypes.c_ssize_t.from_address(id(singleton)).value += 1 << 40
-    _BOOL_GUARDED = True
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -90,19 +61,6 @@ def _check_args(args) -> None:
         raise CnnExplorerError(f"--page: unknown page {page!r}; choose explorer, train or classify")
 
 
-def configure_pyqtgraph():
-    """Import pyqtgraph with our options (row-major images) and return the module.
-
-    Importing pyqtgraph takes about half a second, so it is not done at start-up:
-    the views that draw with it import it through here, after the window's first paint.
-    """
-    os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
-    import pyqtgraph
-
-    pyqtgraph.setConfigOptions(imageAxisOrder="row-major")
-    return pyqtgraph
-
-
 def create_application(argv: list[str] | None = None):
     """The QApplication (created once), with name and theme; pyqtgraph is configured when first used
     (:func:`configure_pyqtgraph`), or here if something imported it already."""
@@ -111,7 +69,6 @@ def create_application(argv: list[str] | None = None):
 
     from cnn_explorer.ui.theme import apply_theme
 
-    guard_pyside_bool_refcount()
     app = QApplication.instance()
     if app is None:
         app = QApplication(argv if argv is not None else sys.argv[:1])

@@ -12,7 +12,7 @@ from cnn_explorer.core.train.checkpoints import (
     BUNDLED_MODELS, load_model, model_files, resolve_model_path, save_model,
 )
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.model.spec import preset
+from cnn_explorer.core.model.presets import preset
 
 torch = pytest.importorskip("torch")
 

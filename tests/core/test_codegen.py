@@ -13,9 +13,10 @@ from cnn_explorer.core.model.codegen import keras_code, pytorch_code  # noqa: E4
 from cnn_explorer.core.model.build import build_model  # noqa: E402
 from cnn_explorer.core.model.random_specs import random_spec  # noqa: E402
 from cnn_explorer.core.model.spec import (  # noqa: E402
-    PRESETS, Activation, AvgPool, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalMaxPool, MaxPool, ModelSpec,
-    Softmax, SpecError, preset, total_params,
+    Activation, AvgPool, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalMaxPool, MaxPool, ModelSpec,
+    Softmax, SpecError, total_params,
 )
+from cnn_explorer.core.model.presets import PRESETS, preset  # noqa: E402
 
 
 def run_generated(code: str) -> "torch.nn.Module":

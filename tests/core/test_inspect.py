@@ -66,7 +66,7 @@ def test_activations_of_every_layer_in_one_pass(model, three):
 
 def test_activations_of_a_built_model_use_its_layer_names():
     from cnn_explorer.core.model.build import build_model
-    from cnn_explorer.core.model.spec import preset
+    from cnn_explorer.core.model.presets import preset
 
     net = build_model(preset("keras-slides", (28, 28, 1), tuple("0123456789")))
     acts = I.layer_activations(net, np.zeros((1, 1, 28, 28), np.float32))

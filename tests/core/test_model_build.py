@@ -11,9 +11,10 @@ from torch import nn  # noqa: E402
 from cnn_explorer.core.model.build import build_model, conv_layers  # noqa: E402
 from cnn_explorer.core.model.random_specs import random_spec  # noqa: E402
 from cnn_explorer.core.model.spec import (  # noqa: E402
-    PRESETS, Conv2D, Dense, Flatten, GlobalAvgPool, MaxPool, ModelSpec, Softmax, SpecError, preset, shape_table,
+    Conv2D, Dense, Flatten, GlobalAvgPool, MaxPool, ModelSpec, Softmax, SpecError, shape_table,
     total_params,
 )
+from cnn_explorer.core.model.presets import PRESETS, preset  # noqa: E402
 
 
 def count(model: nn.Module) -> int:

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.model.spec import BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool, ModelSpec, preset
+from cnn_explorer.core.model.spec import BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool, ModelSpec
+from cnn_explorer.core.model.presets import preset
 from cnn_explorer.core.train.engine import (
     BatchRecord, EpochRecord, FinishedRecord, TrainConfig, TrainingDiverged, TrainingRun, describe_device, evaluate,
     pick_device, predict_proba,

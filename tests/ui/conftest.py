@@ -4,12 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from cnn_explorer.ui.app import guard_pyside_bool_refcount
-
-# PySide6 6.12.0 drops a reference to None/True on every void call and signal emit;
-# without this the test process aborts at exit (see guard_pyside_bool_refcount).
-guard_pyside_bool_refcount()
-
 
 @pytest.fixture
 def temp_settings(tmp_path):

@@ -338,7 +338,6 @@ def test_shutdown_leaves_no_thread_running(qtbot, page):
 def test_the_page_loads_the_model_lazily_without_importing_torch_first():
     code = (
         "import sys, os, time; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
-        "from cnn_explorer.ui.app import guard_pyside_bool_refcount; guard_pyside_bool_refcount()\n"
         "from PySide6.QtWidgets import QApplication; app = QApplication([])\n"
         "from cnn_explorer.ui.main_window import MainWindow\n"
         "w = MainWindow()\n"
@@ -374,7 +373,7 @@ def test_first_show_loads_the_bundled_model(qtbot, temp_settings):
 def test_any_model_from_the_app_works_including_rgb(qtbot, page):
     from cnn_explorer.core.train.checkpoints import LoadedModel
     from cnn_explorer.core.model.build import build_model
-    from cnn_explorer.core.model.spec import preset
+    from cnn_explorer.core.model.presets import preset
 
     spec = preset("tiny-vgg", input_shape=(32, 32, 3), class_names=("cat", "dog", "bird"))
     loaded = LoadedModel(build_model(spec).eval(), spec, spec.class_names, (0.5, 0.5, 0.5), (0.25, 0.25, 0.25))

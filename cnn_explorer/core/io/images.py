@@ -18,7 +18,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.io.files import read_user_file
-from cnn_explorer.core.kernels.library import format_number, parse_csv_blocks
+from cnn_explorer.core.format import format_number
+from cnn_explorer.core.io.grid_text import parse_csv_blocks
 
 #: pictures with more pixels than this are refused (decompression-bomb guard): 100 megapixels
 MAX_PIXELS = 100_000_000

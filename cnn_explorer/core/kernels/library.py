@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import difflib
 import json
-import math
 import re
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 
-from cnn_explorer.core.kernels import seed_grids as seeds
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.format import format_number
 from cnn_explorer.core.io.files import read_user_file
+from cnn_explorer.core.io.grid_text import grid_shape_text, parse_csv_blocks, parse_rows
+from cnn_explorer.core.kernels import seed_grids as seeds
 
 #: preset groups, in the order the kernel picker shows them
 GROUPS = ("edges", "blur/sharpen", "line detectors", "X/O features", "slide examples")
@@ -141,63 +141,6 @@ def get_preset(name: str) -> KernelPreset:
     raise CnnExplorerError(f"kernel: unknown preset {name!r}{hint}")
 
 
-# --- numbers and text ----------------------------------------------------------------------------
-
-_MINUS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u00d7": "*"})
-
-
-def parse_number(text: str) -> float:
-    """One cell: ``3``, ``-0.5``, ``1e-3``, ``1/9``, ``−2`` (Unicode minus); ValueError if not a finite number."""
-    t = text.strip().translate(_MINUS)
-    if not t:
-        raise ValueError("empty")
-    try:
-        if "/" in t:
-            num, _, den = t.partition("/")
-            value = float(Fraction(num.strip()) / Fraction(den.strip()))
-        else:
-            value = float(t)
-    except (ValueError, ZeroDivisionError, OverflowError):
-        raise ValueError(f"{text.strip()!r} is not a number") from None
-    if not math.isfinite(value):
-        raise ValueError(f"{text.strip()!r} is not a finite number")
-    return value
-
-
-_CELL_SPLIT = re.compile(r"\s*,\s*|\s+")
-
-
-def _row_cells(line: str) -> list[str]:
-    line = line.strip()
-    return _CELL_SPLIT.split(line) if line else []
-
-
-def parse_rows(lines: Iterable[str], what: str, line_numbers: Sequence[int] | None = None) -> np.ndarray:
-    """Rows of cells (comma and/or whitespace separated) -> float64 (rows, cols); errors name row and column.
-
-    ``line_numbers`` (the file's line of each row) makes messages say "row 2 (line 5)".
-    """
-    rows: list[list[float]] = []
-    for r, line in enumerate(lines, start=1):
-        where = f"row {r}" if line_numbers is None else f"row {r} (line {line_numbers[r - 1]})"
-        cells = _row_cells(line)
-        values = []
-        for c, cell in enumerate(cells, start=1):
-            try:
-                values.append(parse_number(cell))
-            except ValueError as exc:
-                reason = "empty cell" if str(exc) == "empty" else str(exc)
-                raise CnnExplorerError(f"{what}: {where}, column {c}: {reason}") from None
-        if rows and len(values) != len(rows[0]):
-            raise CnnExplorerError(
-                f"{what}: {where} has {len(values)} values but row 1 has {len(rows[0])} (every row needs the same count)"
-            )
-        rows.append(values)
-    if not rows or not rows[0]:
-        raise CnnExplorerError(f"{what}: no numbers found")
-    return np.array(rows, dtype=np.float64)
-
-
 def _split_rows(text: str) -> list[str]:
     # " / " between spaces is the slides' row separator ("1 0 1 / 0 1 0"); "1/9" stays a fraction
     return [row for row in re.split(r"[;\n\r]+|\s+/\s+", text) if row.strip()]
@@ -234,14 +177,10 @@ def parse_kernel_text(text: str) -> np.ndarray:
         grid = parse_rows(_split_rows(block), f"kernel channel {ch}")
         if channels and grid.shape != channels[0].shape:
             raise CnnExplorerError(
-                f"kernel: channel {ch} is {_shape(grid)} but channel 1 is {_shape(channels[0])}"
+                f"kernel: channel {ch} is {grid_shape_text(grid)} but channel 1 is {grid_shape_text(channels[0])}"
             )
         channels.append(grid)
     return validate_kernel(np.stack(channels, axis=-1))
-
-
-def _shape(arr: np.ndarray) -> str:
-    return "×".join(str(s) for s in arr.shape)
 
 
 def validate_kernel(values, name: str = "kernel") -> np.ndarray:
@@ -269,7 +208,7 @@ def validate_kernel(values, name: str = "kernel") -> np.ndarray:
     if arr.ndim not in (2, 3):
         raise CnnExplorerError(f"{name}: must be 2-D (rows, cols) or 3-D (rows, cols, channels), got {arr.ndim}-D")
     if arr.size == 0:
-        raise CnnExplorerError(f"{name}: is empty ({_shape(arr)})")
+        raise CnnExplorerError(f"{name}: is empty ({grid_shape_text(arr)})")
     kh, kw = arr.shape[:2]
     if kh > MAX_SIDE or kw > MAX_SIDE:
         raise CnnExplorerError(f"{name}: {kh}×{kw} is too large (at most {MAX_SIDE}×{MAX_SIDE})")
@@ -308,33 +247,6 @@ def _suffix(path: Path, what: str) -> str:
     if suffix not in KERNEL_SUFFIXES:
         raise CnnExplorerError(f"{what} {str(path)!r}: unsupported type {suffix or '(none)'!r}; use .json or .csv")
     return suffix
-
-
-def csv_blocks(text: str) -> list[list[tuple[int, str]]]:
-    """Non-comment lines of a CSV text as (line number, text), grouped in blocks separated by blank lines."""
-    blocks: list[list[tuple[int, str]]] = [[]]
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.lstrip().startswith("#"):
-            continue
-        if line.strip():
-            blocks[-1].append((number, line))
-        elif blocks[-1]:
-            blocks.append([])
-    return [b for b in blocks if b]
-
-
-def parse_csv_blocks(text: str, what: str) -> list[np.ndarray]:
-    """Every blank-line separated block of a CSV text as a float64 grid; errors name the row, line and column."""
-    blocks = csv_blocks(text)
-    if not blocks:
-        raise CnnExplorerError(f"{what}: no numbers found")
-    grids = [parse_rows([t for _, t in b], what, [n for n, _ in b]) for b in blocks]
-    for i, g in enumerate(grids[1:], start=2):
-        if g.shape != grids[0].shape:
-            raise CnnExplorerError(
-                f"{what}: block {i} (after a blank line) is {_shape(g)} but block 1 is {_shape(grids[0])}"
-            )
-    return grids
 
 
 def _kernel_from_json_entry(entry, where: str) -> KernelPreset:
@@ -406,16 +318,6 @@ def load_kernel(path) -> np.ndarray:
 def load_kernels(path) -> list[np.ndarray]:
     """Every kernel stored in a .json or .csv file (a stack file gives several)."""
     return [np.array(k.values) for k in load_kernels_info(path)]
-
-
-def format_number(value: float) -> str:
-    """Shortest exact text of a float: integers without ``.0``; ``repr`` otherwise (round-trips)."""
-    value = float(value)
-    if value == 0:
-        return "0"
-    if value.is_integer() and abs(value) < 1e16:
-        return str(int(value))
-    return repr(value)
 
 
 def _json_entry(values: np.ndarray, name: str, description: str) -> dict:

@@ -34,7 +34,7 @@ class SpecError(CnnExplorerError):
         self.layer_index = layer_index
 
 
-def _pair(value: Any) -> Any:
+def as_pair(value: Any) -> Any:
     """An int becomes (v, v), a list becomes a tuple; anything else is left for the checks."""
     if isinstance(value, int) and not isinstance(value, bool):
         return (value, value)
@@ -67,9 +67,9 @@ class Conv2D:
 
     def __post_init__(self) -> None:
         for name in ("kernel", "stride", "dilation"):
-            _set(self, name, _pair(getattr(self, name)))
+            _set(self, name, as_pair(getattr(self, name)))
         if not isinstance(self.padding, str):
-            _set(self, "padding", _pair(self.padding))
+            _set(self, "padding", as_pair(self.padding))
 
 
 @dataclass(frozen=True)
@@ -88,10 +88,10 @@ class MaxPool:
     display: ClassVar[str] = "MaxPool"
 
     def __post_init__(self) -> None:
-        _set(self, "size", _pair(self.size))
-        _set(self, "padding", _pair(self.padding))
+        _set(self, "size", as_pair(self.size))
+        _set(self, "padding", as_pair(self.padding))
         if self.stride is not None:
-            _set(self, "stride", _pair(self.stride))
+            _set(self, "stride", as_pair(self.stride))
 
     @property
     def step(self) -> tuple[int, int]:
@@ -252,7 +252,7 @@ def _read(index: int, display: str, key: str, value: Any) -> Any:
     if kind == "int" and is_int(value):
         return value
     if kind == "pair" and (is_int(value) or (isinstance(value, list) and len(value) == 2 and all(map(is_int, value)))):
-        return _pair(value)
+        return as_pair(value)
     if key == "stride" and value is None and display in ("MaxPool", "AvgPool"):
         return None
     if key == "padding" and display == "Conv2D" and isinstance(value, str):
@@ -341,7 +341,7 @@ def check_layer(layer: Any, index: int) -> None:
             if pad not in ("valid", "same"):
                 raise _fail(index, layer, f"padding must be 'valid', 'same' or a number of pixels, got {pad!r}")
         else:
-            _check_pair(index, layer, "padding", _pair(pad), 0)
+            _check_pair(index, layer, "padding", as_pair(pad), 0)
         _check_activation(index, layer, layer.activation)
         if layer.activation == "softmax":
             raise _fail(index, layer, "softmax is only allowed on the last Dense layer (or as a Softmax layer)")

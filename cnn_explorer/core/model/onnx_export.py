@@ -13,6 +13,7 @@ import importlib.util
 from pathlib import Path
 
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.io.atomic import atomic_write
 
 ONNX_PACKAGES = ("onnx", "onnxscript")
 
@@ -36,8 +37,6 @@ def export_onnx(model, path, input_shape: tuple[int, int, int], *, opset: int = 
         )
     import torch
 
-    from cnn_explorer.core.train.checkpoints import _atomic_write
-
     height, width, channels = input_shape
     example = torch.zeros(1, channels, height, width)
     target = Path(path)
@@ -52,7 +51,7 @@ def export_onnx(model, path, input_shape: tuple[int, int, int], *, opset: int = 
             torch.onnx.export(exported, (example,), str(tmp), input_names=["image"], output_names=["logits"],
                               dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}}, opset_version=opset)
 
-        _atomic_write(target, write)
+        atomic_write(target, write)
     except CnnExplorerError:
         raise
     except Exception as exc:

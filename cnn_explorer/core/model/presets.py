@@ -13,7 +13,21 @@ from cnn_explorer.core.model.layers import (
     Activation, AvgPool, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAvgPool, MaxPool, SpecError,
 )
 from cnn_explorer.core.model.shapes import shape_text, validate
-from cnn_explorer.core.model.spec import PRESETS, ModelSpec, class_names_from
+from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.model.spec import ModelSpec, class_names_from
+
+#: preset name -> one-line description (``preset(name)`` builds it)
+PRESETS: dict[str, str] = {
+    "keras-slides": "the slides' Keras model: Conv 32 3x3 ReLU, MaxPool 2, Conv 32 3x3 ReLU, MaxPool 2, "
+                    "Flatten, Dense 128 ReLU, Dense out (default 64x64x3, cat/dog)",
+    "lenet5": "LeCun et al. 1998: Conv 6 5x5 tanh, AvgPool 2, Conv 16 5x5 tanh, AvgPool 2, Dense 120, 84, out "
+              "(default 32x32x1, digits)",
+    "tiny-vgg": "CNN Explainer's Tiny VGG: two blocks of Conv 10 3x3 ReLU x2 + MaxPool 2, Flatten, Dense out "
+                "(default 64x64x3, 10 classes)",
+    "mnist-fast": "a fast, accurate digit net: Conv-BN-ReLU blocks 32, 32, 64, 64, 128, global average pool, "
+                  "Dropout, Dense out (default 28x28x1, digits)",
+    "xo-tiny": "the slides' X/O toy net: Conv 3 3x3 ReLU, MaxPool 2 ceil, Flatten, Dense 2 (default 9x9x1, X/O)",
+}
 
 DIGITS = tuple(str(i) for i in range(10))
 #: the ten Tiny ImageNet classes CNN Explainer's Tiny VGG was trained on
@@ -105,3 +119,16 @@ def build_preset(name: str, input_shape: Sequence[int] | None,
         return spec
     raise SpecError(f"preset {name}: the {shape_text(shape)} input is too small even with 'same' padding and "
                     f"ceil-mode pooling ({last})", last.layer_index if last else None)
+
+
+def preset(name: str, input_shape: Sequence[int] | None = None,
+           class_names: Union[int, Sequence[str], None] = None) -> ModelSpec:
+    """A named preset (see :data:`PRESETS`) adapted to the input shape and classes; validated.
+
+    Inputs too small for the preset's layers are handled by 'same' convolution
+    padding, then ceil-mode pooling (the spec's description says so); if even that
+    shrinks a map below 1x1 a SpecError says which input size is needed.
+    """
+    if name not in PRESETS:
+        raise CnnExplorerError(f"preset: unknown name {name!r}; choose from {', '.join(PRESETS)}")
+    return build_preset(name, input_shape, class_names)

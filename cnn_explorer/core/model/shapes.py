@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from cnn_explorer.core.model.layers import (
     Activation, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAvgPool, GlobalMaxPool,
-    MaxPool, Softmax, SpecError, _pair, check_layer, layer_label,
+    MaxPool, Softmax, SpecError, as_pair, check_layer, layer_label,
 )
 
 if TYPE_CHECKING:
@@ -132,13 +132,13 @@ def _one(pair: Sequence[int]) -> str:
     return str(pair[0]) if pair[0] == pair[1] else shape_text(pair)
 
 
-def _details(layer: Any) -> str:
+def layer_details(layer: Any) -> str:
     if isinstance(layer, Conv2D):
         parts = [f"{layer.filters} filters {shape_text(layer.kernel)}"]
         if layer.stride != (1, 1):
             parts.append(f"stride {_one(layer.stride)}")
         pad = layer.padding
-        parts.append(pad if isinstance(pad, str) else f"pad {_one(_pair(pad))}")
+        parts.append(pad if isinstance(pad, str) else f"pad {_one(as_pair(pad))}")
         if layer.dilation != (1, 1):
             parts.append(f"dilation {_one(layer.dilation)}")
         if layer.activation != "none":
@@ -190,7 +190,7 @@ def _plan_layer(layer: Any, index: int, shape: Shape, namer: _Namer) -> tuple[La
         elif layer.padding == "valid":
             top = bottom = left = right = 0
         else:
-            (top, left) = _pair(layer.padding)
+            (top, left) = as_pair(layer.padding)
             bottom, right = top, left
         oh, ow = conv_size(h, kh, sh, top + bottom, dh), conv_size(w, kw, sw, left + right, dw)
         if oh < 1 or ow < 1:
@@ -261,7 +261,7 @@ def plan(spec: "ModelSpec") -> tuple[list[LayerPlan], list[LayerRow]]:
         step, weights, biases = _plan_layer(layer, index, shape, namer)
         plans.append(step)
         rows.append(LayerRow(index + 1, step.names["main"], layer.display, step.out_shape,
-                             weights, biases, weights + biases, _details(layer)))
+                             weights, biases, weights + biases, layer_details(layer)))
         shape = step.out_shape
     return plans, rows
 

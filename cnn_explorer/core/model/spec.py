@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Sequence, Union
 
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.io.atomic import atomic_write
 from cnn_explorer.core.model.layers import (
     ACTIVATION_KINDS, ACTIVATIONS, LAYER_TYPES, Activation, AvgPool, BatchNorm, Conv2D, Dense, Dropout,
     Flatten, GlobalAvgPool, GlobalMaxPool, Layer, MaxPool, Softmax, SpecError, layer_from_dict, layer_to_dict,
@@ -36,24 +37,11 @@ __all__ = [
     "Activation", "AvgPool", "BatchNorm", "Conv2D", "Dense", "Dropout", "Flatten", "GlobalAvgPool",
     "GlobalMaxPool", "Layer", "MaxPool", "Softmax", "SpecError", "LayerRow", "ModelSpec",
     "format_table", "same_padding", "shape_table", "shape_text", "total_params", "totals", "validate",
-    "preset", "load_spec", "save_spec", "class_names_from",
+    "load_spec", "save_spec", "class_names_from",
 ]
 
 FORMAT = "cnn-explorer-model-spec"
 VERSION = 1
-
-#: preset name -> one-line description (``preset(name)`` builds it)
-PRESETS: dict[str, str] = {
-    "keras-slides": "the slides' Keras model: Conv 32 3x3 ReLU, MaxPool 2, Conv 32 3x3 ReLU, MaxPool 2, "
-                    "Flatten, Dense 128 ReLU, Dense out (default 64x64x3, cat/dog)",
-    "lenet5": "LeCun et al. 1998: Conv 6 5x5 tanh, AvgPool 2, Conv 16 5x5 tanh, AvgPool 2, Dense 120, 84, out "
-              "(default 32x32x1, digits)",
-    "tiny-vgg": "CNN Explainer's Tiny VGG: two blocks of Conv 10 3x3 ReLU x2 + MaxPool 2, Flatten, Dense out "
-                "(default 64x64x3, 10 classes)",
-    "mnist-fast": "a fast, accurate digit net: Conv-BN-ReLU blocks 32, 32, 64, 64, 128, global average pool, "
-                  "Dropout, Dense out (default 28x28x1, digits)",
-    "xo-tiny": "the slides' X/O toy net: Conv 3 3x3 ReLU, MaxPool 2 ceil, Flatten, Dense 2 (default 9x9x1, X/O)",
-}
 
 _TOP_KEYS = ("format", "version", "name", "description", "input_shape", "class_names", "layers")
 
@@ -197,22 +185,5 @@ def load_spec(path: Union[str, Path], *, check: bool = True) -> ModelSpec:
 
 def save_spec(spec: ModelSpec, path: Union[str, Path]) -> None:
     """Write a spec as JSON (atomically: a temporary file, then a rename)."""
-    from cnn_explorer.core.train.checkpoints import _atomic_write
-
     text = spec.to_json()
-    _atomic_write(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
-
-
-def preset(name: str, input_shape: Sequence[int] | None = None,
-           class_names: Union[int, Sequence[str], None] = None) -> ModelSpec:
-    """A named preset (see :data:`PRESETS`) adapted to the input shape and classes; validated.
-
-    Inputs too small for the preset's layers are handled by 'same' convolution
-    padding, then ceil-mode pooling (the spec's description says so); if even that
-    shrinks a map below 1x1 a SpecError says which input size is needed.
-    """
-    from cnn_explorer.core.model.presets import build_preset
-
-    if name not in PRESETS:
-        raise CnnExplorerError(f"preset: unknown name {name!r}; choose from {', '.join(PRESETS)}")
-    return build_preset(name, input_shape, class_names)
+    atomic_write(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))

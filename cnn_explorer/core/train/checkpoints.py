@@ -18,12 +18,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.io.atomic import atomic_write_all
 
 FORMAT = "cnn-explorer-model"
 FORMAT_VERSION = 1
@@ -73,44 +72,6 @@ def model_files(path, *, bundled: bool = True) -> tuple[Path, Path]:
     return path.with_name(path.name + ".safetensors"), path.with_name(path.name + ".json")
 
 
-def _atomic_write(target: Path, write) -> None:
-    """Call ``write(tmp_path)`` on a temporary file beside ``target``, then rename it over ``target``."""
-    _atomic_write_all([(target, write)])
-
-
-def _new_temp(target: Path) -> Path:
-    """An empty new file beside ``target``, with the permissions a plain new file gets (the umask applies)."""
-    for _ in range(100):
-        tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
-        try:
-            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-            return tmp
-        except FileExistsError:
-            continue
-    raise CnnExplorerError(f"{target.parent}: cannot create a temporary file")
-
-
-def _atomic_write_all(jobs) -> None:
-    """Write every ``(target, write)`` to a temporary file beside its target, then rename them all.
-
-    The renames come only after every file is complete, so an interruption
-    (Ctrl+C, a full disk) leaves the previous files untouched and no temporary
-    file behind.
-    """
-    temps: list[tuple[Path, Path]] = []
-    try:
-        for target, write in jobs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = _new_temp(target)
-            temps.append((tmp, target))
-            write(tmp)
-        for tmp, target in temps:
-            os.replace(tmp, target)
-    finally:
-        for tmp, _ in temps:
-            tmp.unlink(missing_ok=True)
-
-
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -155,7 +116,7 @@ def save_model(path, model, spec, *, class_names, mean, std, history=None) -> Pa
         "history": _history_dicts(history),
         "weights": weights_path.name,
     }
-    _atomic_write_all([(weights_path, write_weights), (json_path, write_json)])
+    atomic_write_all([(weights_path, write_weights), (json_path, write_json)])
     return json_path
 
 

@@ -43,7 +43,7 @@ def grid_from_text(text: str) -> np.ndarray:
     """Numbers pasted as text (rows on lines or separated by ';', cells by commas/spaces) -> (H, W) grid."""
     import re
 
-    from cnn_explorer.core.kernels.library import parse_rows
+    from cnn_explorer.core.io.grid_text import parse_rows
 
     rows = [r for r in re.split(r"[;\n\r]+", text) if r.strip()]
     return parse_rows(rows, "pasted grid")

@@ -45,7 +45,7 @@ _CHANNELS = ("R", "G", "B")
 
 def parse_cell(text: str) -> float:
     """A kernel cell's number: ``3``, ``-0.5``, ``1/9``, Unicode minus, decimal comma. Raises ValueError."""
-    from cnn_explorer.core.kernels.library import parse_number
+    from cnn_explorer.core.io.grid_text import parse_number
 
     text = text.strip()
     if text.count(",") == 1 and "." not in text:

@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsRectItem, QSizePolicy
 
-from cnn_explorer.ui.app import configure_pyqtgraph
+from cnn_explorer.ui.plotting import configure_pyqtgraph
 from cnn_explorer.ui.explorer.colorbar import (diverging_argb32, diverging_lut, finite_range, format_value, lut_index,
                                                text_colors)
 

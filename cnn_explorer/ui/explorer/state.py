@@ -22,10 +22,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.ui.app import guard_pyside_bool_refcount
 from cnn_explorer.ui.lifecycle import new_timer
-
-guard_pyside_bool_refcount()
 
 #: Undo history kept per page; each entry holds at most one image (strokes only their changed rectangle).
 UNDO_LIMIT = 100

@@ -15,10 +15,11 @@ from PySide6.QtWidgets import (
 )
 
 from cnn_explorer.core.model.spec import (
-    PRESETS, Activation, AvgPool, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAvgPool, GlobalMaxPool,
-    MaxPool, Softmax, preset,
+    Activation, AvgPool, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAvgPool, GlobalMaxPool, MaxPool,
+    Softmax,
 )
-from cnn_explorer.core.model.shapes import _details
+from cnn_explorer.core.model.presets import PRESETS, preset
+from cnn_explorer.core.model.shapes import layer_details
 from cnn_explorer.ui import theme
 from cnn_explorer.ui.train.spec_state import SpecState
 
@@ -44,7 +45,7 @@ NEW_LAYERS = (
 def layer_text(index: int, layer) -> str:
     """One list row: "1  Conv2D 3 3x3 relu"."""
     try:
-        details = _details(layer)
+        details = layer_details(layer)
     except Exception:  # a layer with out-of-range values still gets a row
         details = ""
     return f"{index + 1}  {layer.display}  {details}".rstrip()

@@ -13,7 +13,9 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from cnn_explorer.core.model.spec import ModelSpec, SpecError, preset, validate
+from cnn_explorer.core.model.spec import ModelSpec, SpecError, validate
+
+from cnn_explorer.core.model.presets import preset
 
 _MERGE_ID = 5151
 
