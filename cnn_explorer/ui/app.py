@@ -17,6 +17,8 @@ from cnn_explorer.ui.plotting import configure_pyqtgraph
 
 APP_NAME = "CNN Explorer"
 ORGANIZATION = "CNN Explorer"
+#: the desktop id: the .desktop file, the AppStream metainfo and the icons in packaging/linux/ carry it
+APP_ID = "org.cnnexplorer.CnnExplorer"
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -76,6 +78,7 @@ def create_application(argv: list[str] | None = None):
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationDisplayName(APP_NAME)
+    app.setDesktopFileName(APP_ID)  # taskbars group the window as CNN Explorer, not python3
     if "pyqtgraph" in sys.modules:
         configure_pyqtgraph()
     return app
