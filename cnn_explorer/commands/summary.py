@@ -5,11 +5,23 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
+
+from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.model.codegen import keras_code, pytorch_code
+from cnn_explorer.core.model.presets import PRESETS, preset
+from cnn_explorer.core.model.spec import (
+    SpecError,
+    format_table,
+    load_spec,
+    save_spec,
+    shape_table,
+    totals,
+    validate,
+)
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    from cnn_explorer.core.model.presets import PRESETS
-
     parser = subparsers.add_parser(
         "summary",
         help="show a model's shapes and parameters, or its PyTorch/Keras code",
@@ -30,8 +42,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def parse_input_shape(text: str) -> tuple[int, int, int]:
     """"28,28,1" or "28x28x1" (or "28,28": one channel) -> (28, 28, 1); CnnExplorerError otherwise."""
-    from cnn_explorer.core.errors import CnnExplorerError
-
     parts = [p.strip() for p in text.replace("x", ",").replace("X", ",").split(",")]
     try:
         values = [int(p) for p in parts]
@@ -47,8 +57,6 @@ def parse_input_shape(text: str) -> tuple[int, int, int]:
 
 def parse_classes(text: str) -> int | tuple[str, ...]:
     """"10" -> 10; "cat,dog" -> ("cat", "dog"); CnnExplorerError for fewer than two."""
-    from cnn_explorer.core.errors import CnnExplorerError
-
     text = text.strip()
     if text.isdigit():
         count = int(text)
@@ -68,20 +76,11 @@ def _row_dict(row) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cnn_explorer.core.model.spec import (
-        format_table, load_spec, save_spec, shape_table, totals, validate,
-    )
-    from cnn_explorer.core.model.presets import preset
-
     shape = parse_input_shape(args.input) if args.input else None
     classes = parse_classes(args.classes) if args.classes else None
     if args.preset is not None:
         spec = preset(args.preset, shape, classes)
     else:
-        from pathlib import Path
-
-        from cnn_explorer.core.model.spec import SpecError
-
         spec = load_spec(args.spec, check=False)
         if shape is not None or classes is not None:
             spec = spec.with_io(shape, classes)
@@ -93,8 +92,6 @@ def run(args: argparse.Namespace) -> int:
         save_spec(spec, args.save_spec)
     out = sys.stdout
     if args.code:
-        from cnn_explorer.core.model.codegen import keras_code, pytorch_code
-
         out.write(pytorch_code(spec) if args.code == "pytorch" else keras_code(spec))
         return 0
     rows = shape_table(spec)

@@ -1,7 +1,8 @@
-"""Settings, validation and size arithmetic of convolution and pooling (pure Python + numpy).
+"""Settings and validation of convolution and pooling, and their output sizes (pure Python + numpy).
 
 Shapes are (rows, cols). Padding is always resolved to (top, bottom, left, right).
 Every bad value raises ``CnnExplorerError`` naming the parameter and the reason.
+The per-dimension arithmetic lives in ``cnn_explorer.core.conv.sizes``.
 Re-exported by ``cnn_explorer.core.conv.convolution``: import from there.
 """
 
@@ -13,6 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cnn_explorer.core.conv.sizes import (
+    conv_size,
+    effective_size,
+    pool_size,
+    same_padding,
+)
 from cnn_explorer.core.errors import CnnExplorerError
 
 PADDING_MODES = ("zeros", "edge", "reflect")
@@ -171,26 +178,23 @@ def _hw(shape, name: str) -> tuple[int, int]:
 def effective_kernel_hw(kernel_hw, dilation) -> tuple[int, int]:
     """Kernel extent with dilation d: d·(f − 1) + 1 per dimension."""
     kh, kw = _hw(kernel_hw, "kernel")
-    return dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1
+    return effective_size(kh, dilation[0]), effective_size(kw, dilation[1])
 
 
 def resolve_padding(input_hw, kernel_hw, settings: ConvSettings) -> tuple[int, int, int, int]:
     """(top, bottom, left, right) padding for this input and kernel.
 
-    'same' is the TensorFlow/Keras rule: output = ceil(n / s) and total padding
-    = max((ceil(n / s) − 1)·s + f_eff − n, 0), split with the extra row/column at the
-    bottom/right (so even kernels and strides > 1 pad one more cell there).
+    'same' is the TensorFlow/Keras rule (``sizes.same_padding``): output = ceil(n / s), the
+    extra row/column at the bottom/right (so even kernels and strides > 1 pad one more cell there).
     """
     n_h, n_w = _hw(input_hw, "image")
     pad = settings.padding
     if pad == "valid":
         return (0, 0, 0, 0)
     if pad == "same":
-        out = []
-        for n, f, s in zip((n_h, n_w), effective_kernel_hw(kernel_hw, settings.dilation), settings.stride):
-            total = max((-(-n // s) - 1) * s + f - n, 0)
-            out += [total // 2, total - total // 2]
-        return tuple(out)  # type: ignore[return-value]
+        kh, kw = _hw(kernel_hw, "kernel")
+        (dh, dw), (sh, sw) = settings.dilation, settings.stride
+        return (*same_padding(n_h, kh, sh, dh), *same_padding(n_w, kw, sw, dw))
     if isinstance(pad, int):
         return (pad, pad, pad, pad)
     if len(pad) == 2:
@@ -208,7 +212,8 @@ def output_shape(input_hw, kernel_hw, settings: ConvSettings) -> tuple[int, int]
     if f_h > ph or f_w > pw:
         dil = "" if (f_h, f_w) == (kh, kw) else f" (dilated to {f_h}×{f_w})"
         raise CnnExplorerError(f"kernel: {kh}×{kw}{dil} is larger than the padded input {ph}×{pw}")
-    return (ph - f_h) // settings.stride[0] + 1, (pw - f_w) // settings.stride[1] + 1
+    (dh, dw), (sh, sw) = settings.dilation, settings.stride
+    return conv_size(n_h, kh, sh, top + bottom, dh), conv_size(n_w, kw, sw, left + right, dw)
 
 
 def _dim_formula(n: int, f: int, s: int, p_lo: int, p_hi: int) -> str:
@@ -219,10 +224,9 @@ def _dim_formula(n: int, f: int, s: int, p_lo: int, p_hi: int) -> str:
     else:
         pad = f" + {p_lo} + {p_hi}"
     inner = f"({n} − {f}{pad}) / {s}"
-    num = n - f + p_lo + p_hi
-    if num % s:
+    if (n - f + p_lo + p_hi) % s:
         inner = f"⌊{inner}⌋"
-    return f"{inner} + 1 = {num // s + 1}"
+    return f"{inner} + 1 = {conv_size(n, f, s, p_lo + p_hi)}"
 
 
 def output_size_formula(input_hw, kernel_hw, settings: ConvSettings) -> str:
@@ -242,12 +246,10 @@ def output_size_formula(input_hw, kernel_hw, settings: ConvSettings) -> str:
 
 
 def _pool_dim(n: int, k: int, s: int, p: int, ceil_mode: bool, name: str) -> int:
+    """``pool_size``, refusing a window larger than the padded input (torch allows it in ceil mode)."""
     if k > n + 2 * p:
         raise CnnExplorerError(f"pool size: window {k} is larger than the padded input {n + 2 * p} ({name})")
-    out = (n + 2 * p - k + (s - 1 if ceil_mode else 0)) // s + 1
-    if ceil_mode and (out - 1) * s >= n + p:
-        out -= 1  # torch: the last window may not start in the right/bottom padding
-    return out
+    return pool_size(n, k, s, p, ceil_mode)
 
 
 def pool_output_shape(input_hw, settings: PoolSettings) -> tuple[int, int]:

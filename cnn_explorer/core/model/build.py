@@ -11,10 +11,21 @@ child ``padN`` before ``convN``, as TensorFlow pads (extra pixel bottom/right).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from cnn_explorer.core.model.layers import (
-    Activation, AvgPool, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAvgPool, GlobalMaxPool, MaxPool,
+    DEFAULT_NEGATIVE_SLOPE,
+    Activation,
+    AvgPool,
+    BatchNorm,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    GlobalAvgPool,
+    GlobalMaxPool,
+    MaxPool,
 )
 from cnn_explorer.core.model.shapes import LayerPlan, plan, validate
 
@@ -44,8 +55,6 @@ def _modules(step: LayerPlan) -> list[tuple[str, "torch.nn.Module"]]:
     """The named children one layer becomes (none for Softmax)."""
     from torch import nn
 
-    from cnn_explorer.core.model.layers import DEFAULT_NEGATIVE_SLOPE
-
     layer, names = step.layer, step.names
     out: list[tuple[str, nn.Module]] = []
     if isinstance(layer, Conv2D):
@@ -59,11 +68,11 @@ def _modules(step: LayerPlan) -> list[tuple[str, "torch.nn.Module"]]:
                                              dilation=_square(layer.dilation), bias=layer.bias)))
         if "act" in names:
             out.append((names["act"], _activation(layer.activation, DEFAULT_NEGATIVE_SLOPE)))
-    elif isinstance(layer, AvgPool):
-        out.append((names["main"], nn.AvgPool2d(_square(layer.size), _square(layer.step),
-                                                _square(layer.padding), ceil_mode=layer.ceil)))
     elif isinstance(layer, MaxPool):
         out.append((names["main"], nn.MaxPool2d(_square(layer.size), _square(layer.step),
+                                                _square(layer.padding), ceil_mode=layer.ceil)))
+    elif isinstance(layer, AvgPool):
+        out.append((names["main"], nn.AvgPool2d(_square(layer.size), _square(layer.step),
                                                 _square(layer.padding), ceil_mode=layer.ceil)))
     elif isinstance(layer, Activation):
         out.append((names["main"], _activation(layer.kind, layer.negative_slope)))
@@ -89,8 +98,6 @@ def build_model(spec: "ModelSpec") -> "torch.nn.Sequential":
 
     Input (N, C, H, W) float32, output (N, classes) logits; parameter count = ``total_params(spec)``.
     """
-    from collections import OrderedDict
-
     from torch import nn
 
     validate(spec)

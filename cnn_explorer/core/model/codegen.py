@@ -11,11 +11,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
+from cnn_explorer.core.conv.sizes import pool_size, same_size
 from cnn_explorer.core.model.layers import (
-    DEFAULT_NEGATIVE_SLOPE, Activation, AvgPool, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAvgPool,
-    GlobalMaxPool, MaxPool, Softmax,
+    DEFAULT_NEGATIVE_SLOPE,
+    Activation,
+    AvgPool,
+    BatchNorm,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    GlobalAvgPool,
+    GlobalMaxPool,
+    MaxPool,
+    Softmax,
 )
-from cnn_explorer.core.model.shapes import LayerPlan, plan, pool_size, shape_text, validate
+from cnn_explorer.core.model.shapes import LayerPlan, plan, shape_text, validate
 
 if TYPE_CHECKING:
     from cnn_explorer.core.model.spec import ModelSpec
@@ -49,7 +60,7 @@ def _torch_activation(kind: str, slope: float) -> str:
 
 
 def _torch_children(step: LayerPlan) -> list[tuple[str, str]]:
-    """(name, constructor source) for each child one layer becomes; mirrors model_build._modules."""
+    """(name, constructor source) for each child one layer becomes; mirrors build._modules."""
     layer, names = step.layer, step.names
     out: list[tuple[str, str]] = []
     if isinstance(layer, Conv2D):
@@ -70,7 +81,7 @@ def _torch_children(step: LayerPlan) -> list[tuple[str, str]]:
         out.append((names["main"], f"nn.Conv2d({', '.join(args)})"))
         if "act" in names:
             out.append((names["act"], _torch_activation(layer.activation, DEFAULT_NEGATIVE_SLOPE)))
-    elif isinstance(layer, MaxPool):  # AvgPool too
+    elif isinstance(layer, (MaxPool, AvgPool)):
         cls = "nn.AvgPool2d" if isinstance(layer, AvgPool) else "nn.MaxPool2d"
         args = [f"kernel_size={_arg(layer.size)}"]
         if layer.step != layer.size:
@@ -179,7 +190,7 @@ def _keras_layers(step: LayerPlan) -> list[tuple[str, str]]:
         if layer.dilation != (1, 1):
             args.append(f"dilation_rate=({layer.dilation[0]}, {layer.dilation[1]})")
         out.extend(_keras_with_activation("Conv2D", args, layer))
-    elif isinstance(layer, MaxPool):  # AvgPool too
+    elif isinstance(layer, (MaxPool, AvgPool)):
         cls = "AveragePooling2D" if isinstance(layer, AvgPool) else "MaxPooling2D"
         note = ""
         if layer.padding != (0, 0):
@@ -192,7 +203,7 @@ def _keras_layers(step: LayerPlan) -> list[tuple[str, str]]:
         if layer.ceil:
             args.append('padding="same"')
             h, w = step.in_shape[0] + 2 * layer.padding[0], step.in_shape[1] + 2 * layer.padding[1]
-            keras = (-(-h // layer.step[0]), -(-w // layer.step[1]))
+            keras = (same_size(h, layer.step[0]), same_size(w, layer.step[1]))
             ceil = (pool_size(step.in_shape[0], layer.size[0], layer.step[0], layer.padding[0], True),
                     pool_size(step.in_shape[1], layer.size[1], layer.step[1], layer.padding[1], True))
             note = "keeps the edge, like ceil mode" if keras == ceil else (

@@ -73,19 +73,17 @@ class Conv2D:
 
 
 @dataclass(frozen=True)
-class MaxPool:
-    """Max pooling over ``size`` windows; ``stride`` None means the window size.
+class _Pool:
+    """What MaxPool and AvgPool share: a window ``size``, ``stride`` (None means the window size), padding, ceil.
 
-    ``padding`` pads with -inf; ``ceil`` keeps a partial window at the edge (the slides'
-    7x7 -> 4x4 pooling), with torch's rule that the last window starts inside the input.
+    ``ceil`` keeps a partial window at the edge (the slides' 7x7 -> 4x4 pooling), with
+    torch's rule that the last window starts inside the input. Not a layer by itself.
     """
 
     size: tuple[int, int] = (2, 2)
     stride: tuple[int, int] | None = None
     padding: tuple[int, int] = (0, 0)
     ceil: bool = False
-    type: ClassVar[str] = "maxpool"
-    display: ClassVar[str] = "MaxPool"
 
     def __post_init__(self) -> None:
         _set(self, "size", as_pair(self.size))
@@ -100,7 +98,15 @@ class MaxPool:
 
 
 @dataclass(frozen=True)
-class AvgPool(MaxPool):
+class MaxPool(_Pool):
+    """Max pooling over ``size`` windows; ``padding`` pads with -inf."""
+
+    type: ClassVar[str] = "maxpool"
+    display: ClassVar[str] = "MaxPool"
+
+
+@dataclass(frozen=True)
+class AvgPool(_Pool):
     """Average pooling; zero padding counts in the average (torch's default), partial ceil windows do not."""
 
     type: ClassVar[str] = "avgpool"
@@ -347,7 +353,7 @@ def check_layer(layer: Any, index: int) -> None:
             raise _fail(index, layer, "softmax is only allowed on the last Dense layer (or as a Softmax layer)")
         if not isinstance(layer.bias, bool):
             raise _fail(index, layer, f"bias must be true or false, got {layer.bias!r}")
-    elif isinstance(layer, MaxPool):  # AvgPool too
+    elif isinstance(layer, (MaxPool, AvgPool)):
         _check_pair(index, layer, "size", layer.size, 1)
         _check_pair(index, layer, "stride", layer.step, 1)
         _check_pair(index, layer, "padding", layer.padding, 0)

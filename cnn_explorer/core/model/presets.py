@@ -9,11 +9,20 @@ from __future__ import annotations
 
 from typing import Callable, Sequence, Union
 
+from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.model.layers import (
-    Activation, AvgPool, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAvgPool, MaxPool, SpecError,
+    Activation,
+    AvgPool,
+    BatchNorm,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    GlobalAvgPool,
+    MaxPool,
+    SpecError,
 )
 from cnn_explorer.core.model.shapes import shape_text, validate
-from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.model.spec import ModelSpec, class_names_from
 
 #: preset name -> one-line description (``preset(name)`` builds it)

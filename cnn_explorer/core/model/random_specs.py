@@ -9,8 +9,19 @@ from __future__ import annotations
 import random
 
 from cnn_explorer.core.model.layers import (
-    ACTIVATION_KINDS, Activation, AvgPool, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAvgPool,
-    GlobalMaxPool, MaxPool, Softmax, SpecError,
+    ACTIVATION_KINDS,
+    Activation,
+    AvgPool,
+    BatchNorm,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    GlobalAvgPool,
+    GlobalMaxPool,
+    MaxPool,
+    Softmax,
+    SpecError,
 )
 from cnn_explorer.core.model.shapes import validate
 from cnn_explorer.core.model.spec import ModelSpec
@@ -25,7 +36,7 @@ def _conv(rng: random.Random) -> Conv2D:
                   bias=rng.random() < 0.8)
 
 
-def _pool(rng: random.Random) -> MaxPool:
+def _pool(rng: random.Random) -> MaxPool | AvgPool:
     size = (rng.randint(1, 3), rng.randint(1, 3))
     stride = rng.choice([None, (rng.randint(1, 3), rng.randint(1, 3))])
     padding = (rng.randint(0, size[0] // 2), rng.randint(0, size[1] // 2))

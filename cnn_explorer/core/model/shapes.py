@@ -4,6 +4,7 @@ Shapes are (H, W, C) for feature maps and (n,) for flat vectors. Output sizes fo
 torch (and the slides): floor((n + 2p - d(f - 1) - 1) / s) + 1 for convolutions and
 pooling, ceil instead of floor in pooling's ceil mode (the last window must start
 inside the input); "same" convolution padding follows TensorFlow: output ceil(n / s).
+The arithmetic is ``cnn_explorer.core.conv.sizes``, shared with the explorer.
 
 The rules ``validate`` enforces, each reported as "layer N (Type): reason":
 values in range (filters, units >= 1; kernel, stride, dilation >= 1; padding >= 0 or
@@ -21,9 +22,28 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
+from cnn_explorer.core.conv.sizes import (
+    conv_size,
+    effective_size,
+    pool_size,
+    same_padding,
+)
 from cnn_explorer.core.model.layers import (
-    Activation, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAvgPool, GlobalMaxPool,
-    MaxPool, Softmax, SpecError, as_pair, check_layer, layer_label,
+    Activation,
+    AvgPool,
+    BatchNorm,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    GlobalAvgPool,
+    GlobalMaxPool,
+    MaxPool,
+    Softmax,
+    SpecError,
+    as_pair,
+    check_layer,
+    layer_label,
 )
 
 if TYPE_CHECKING:
@@ -69,31 +89,6 @@ class LayerPlan:
 def shape_text(shape: Sequence[int]) -> str:
     """"62x62x32" for a map, "128" for a flat vector."""
     return "x".join(str(v) for v in shape)
-
-
-def same_padding(size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
-    """TensorFlow's "same" padding (before, after) for one dimension: output = ceil(size / stride)."""
-    effective = dilation * (kernel - 1) + 1
-    out = -(-size // stride)
-    total = max((out - 1) * stride + effective - size, 0)
-    return total // 2, total - total // 2
-
-
-def conv_size(size: int, kernel: int, stride: int, pad_total: int, dilation: int = 1) -> int:
-    """Output length of a convolution over ``size`` with ``pad_total`` zeros added in all; may be <= 0."""
-    effective = dilation * (kernel - 1) + 1
-    return (size + pad_total - effective) // stride + 1
-
-
-def pool_size(size: int, window: int, stride: int, pad: int, ceil: bool) -> int:
-    """Output length of torch pooling (``pad`` on each side); may be <= 0."""
-    span = size + 2 * pad - window
-    if not ceil:
-        return span // stride + 1
-    out = -(-span // stride) + 1
-    if (out - 1) * stride >= size + pad:
-        out -= 1  # the last window would start in the right padding
-    return out
 
 
 def check_io(spec: "ModelSpec") -> None:
@@ -146,7 +141,7 @@ def layer_details(layer: Any) -> str:
         if not layer.bias:
             parts.append("no bias")
         return ", ".join(parts)
-    if isinstance(layer, MaxPool):
+    if isinstance(layer, (MaxPool, AvgPool)):
         parts = [f"{shape_text(layer.size)} window", f"stride {_one(layer.step)}"]
         if layer.padding != (0, 0):
             parts.append(f"pad {_one(layer.padding)}")
@@ -176,7 +171,7 @@ def _plan_layer(layer: Any, index: int, shape: Shape, namer: _Namer) -> tuple[La
     names: dict[str, str] = {}
     pad = None
     weights = biases = 0
-    if isinstance(layer, (Conv2D, MaxPool, GlobalAvgPool, GlobalMaxPool)) and not is_map:
+    if isinstance(layer, (Conv2D, MaxPool, AvgPool, GlobalAvgPool, GlobalMaxPool)) and not is_map:
         raise SpecError(f"{label}: needs a feature map (H, W, C) but gets {shape[0]} flat values; "
                         "move it before Flatten or global pooling", index)
     if isinstance(layer, Dense) and is_map:
@@ -194,7 +189,7 @@ def _plan_layer(layer: Any, index: int, shape: Shape, namer: _Namer) -> tuple[La
             bottom, right = top, left
         oh, ow = conv_size(h, kh, sh, top + bottom, dh), conv_size(w, kw, sw, left + right, dw)
         if oh < 1 or ow < 1:
-            eh, ew = dh * (kh - 1) + 1, dw * (kw - 1) + 1
+            eh, ew = effective_size(kh, dh), effective_size(kw, dw)
             padded = f"{h + top + bottom}x{w + left + right} padded" if top + bottom + left + right else f"{h}x{w}"
             raise SpecError(f"{label}: the {padded} input is smaller than the {eh}x{ew} "
                             f"{'dilated ' if (dh, dw) != (1, 1) else ''}kernel (the map would shrink below 1x1); "
@@ -207,7 +202,7 @@ def _plan_layer(layer: Any, index: int, shape: Shape, namer: _Namer) -> tuple[La
         out: Shape = (oh, ow, layer.filters)
         if layer.activation != "none":
             names["act"] = namer(layer.activation)
-    elif isinstance(layer, MaxPool):
+    elif isinstance(layer, (MaxPool, AvgPool)):
         h, w, c = shape
         (kh, kw), (sh, sw), (ph, pw) = layer.size, layer.step, layer.padding
         oh, ow = pool_size(h, kh, sh, ph, layer.ceil), pool_size(w, kw, sw, pw, layer.ceil)

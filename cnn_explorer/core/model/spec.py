@@ -1,8 +1,8 @@
 """A CNN described as data: layers, input shape (H, W, C) and class names, stored as JSON.
 
 This module is the public face of the model-spec family: the layer classes
-(``model_layers``), shape inference and validation (``model_shapes``) and the
-presets (``model_presets``) are re-exported here. A spec is a frozen value; change
+(``layers``), shape inference and validation (``shapes``) and "same" padding
+(``cnn_explorer.core.conv.sizes``) are re-exported here; presets live in ``presets``. A spec is a frozen value; change
 it with ``dataclasses.replace`` or :meth:`ModelSpec.with_io`.
 
 JSON form::
@@ -22,18 +22,41 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence, Union
 
+from cnn_explorer.core.conv.sizes import same_padding
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.io.atomic import atomic_write
 from cnn_explorer.core.model.layers import (
-    ACTIVATION_KINDS, ACTIVATIONS, LAYER_TYPES, Activation, AvgPool, BatchNorm, Conv2D, Dense, Dropout,
-    Flatten, GlobalAvgPool, GlobalMaxPool, Layer, MaxPool, Softmax, SpecError, layer_from_dict, layer_to_dict,
+    ACTIVATION_KINDS,
+    ACTIVATIONS,
+    LAYER_TYPES,
+    Activation,
+    AvgPool,
+    BatchNorm,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    GlobalAvgPool,
+    GlobalMaxPool,
+    Layer,
+    MaxPool,
+    Softmax,
+    SpecError,
+    layer_from_dict,
+    layer_to_dict,
 )
 from cnn_explorer.core.model.shapes import (
-    LayerRow, format_table, same_padding, shape_table, shape_text, total_params, totals, validate,
+    LayerRow,
+    format_table,
+    shape_table,
+    shape_text,
+    total_params,
+    totals,
+    validate,
 )
 
 __all__ = [
-    "ACTIVATIONS", "ACTIVATION_KINDS", "LAYER_TYPES", "FORMAT", "VERSION", "PRESETS",
+    "ACTIVATIONS", "ACTIVATION_KINDS", "LAYER_TYPES", "FORMAT", "VERSION",
     "Activation", "AvgPool", "BatchNorm", "Conv2D", "Dense", "Dropout", "Flatten", "GlobalAvgPool",
     "GlobalMaxPool", "Layer", "MaxPool", "Softmax", "SpecError", "LayerRow", "ModelSpec",
     "format_table", "same_padding", "shape_table", "shape_text", "total_params", "totals", "validate",

@@ -146,7 +146,7 @@ class LayerForm(QWidget):
             self._combo("activation", "Activation", [a for a in ACTIVATIONS if a != "softmax"],
                         "applied after the convolution")
             self._check("bias", "Bias", "add one learned bias per filter")
-        elif isinstance(layer, MaxPool):  # AvgPool too
+        elif isinstance(layer, (MaxPool, AvgPool)):
             self._pair("size", "Pool size", 1, 16, "window size")
             self._check("stride_same", "Stride = pool size", "move the window by its own size")
             self._pair("stride", "Stride", 1, 16, "step between two windows")
@@ -187,7 +187,7 @@ class LayerForm(QWidget):
             f["dilation"].set_value(layer.dilation)
             f["activation"].setCurrentText(layer.activation)
             f["bias"].setChecked(bool(layer.bias))
-        elif isinstance(layer, MaxPool):
+        elif isinstance(layer, (MaxPool, AvgPool)):
             f["size"].set_value(layer.size)
             f["stride_same"].setChecked(layer.stride is None)
             f["stride"].set_value(layer.step)
@@ -214,7 +214,7 @@ class LayerForm(QWidget):
             return replace(layer, filters=f["filters"].value(), kernel=f["kernel"].value(),
                            stride=f["stride"].value(), padding=padding, dilation=f["dilation"].value(),
                            activation=f["activation"].currentText(), bias=f["bias"].isChecked())
-        if isinstance(layer, MaxPool):
+        if isinstance(layer, (MaxPool, AvgPool)):
             stride = None if f["stride_same"].isChecked() else f["stride"].value()
             return replace(layer, size=f["size"].value(), stride=stride, padding=f["padding"].value(),
                            ceil=f["ceil"].isChecked())
