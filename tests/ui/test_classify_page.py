@@ -358,7 +358,6 @@ def test_the_page_loads_the_model_lazily_without_importing_torch_first():
     assert out.stdout.strip().splitlines()[-1].startswith(expected), out.stdout
 
 
-@pytest.mark.skipif(not bundled_available(), reason="the bundled model resources/models/mnist is not there yet")
 def test_first_show_loads_the_bundled_model(qtbot, temp_settings):
     from cnn_explorer.ui.classify import ClassifyPage
 
