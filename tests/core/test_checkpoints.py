@@ -17,6 +17,7 @@ from cnn_explorer.core.model.presets import preset
 from cnn_explorer.core.resources import resources_dir
 from cnn_explorer.core.train.checkpoints import (
     BUNDLED_MODELS,
+    TrainedModel,
     load_model,
     model_files,
     resolve_model_path,
@@ -68,6 +69,15 @@ def test_round_trip_gives_the_same_outputs(tmp_path, trained):
     assert meta["format"] == "cnn-explorer-model" and meta["format_version"] == 1
     assert meta["history"][1]["val_loss"] is None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["digits.json", "digits.safetensors"]  # no temp files
+
+
+def test_a_loaded_model_is_a_trained_model_record(tmp_path, trained):
+    spec, _, _ = trained
+    json_path = _save(tmp_path / "digits", trained)
+    loaded = load_model(tmp_path / "digits")
+    assert isinstance(loaded, TrainedModel)
+    assert loaded.path == json_path and loaded.steps == 0
+    assert loaded.input_shape == (28, 28, 1) == tuple(spec.input_shape)
 
 
 def test_a_directory_holds_model_json_and_weights(tmp_path, trained):
