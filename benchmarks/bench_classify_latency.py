@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    from cnn_explorer.core.train.checkpoints import LoadedModel, load_model, model_files, resolve_model_path
+    from cnn_explorer.core.train.checkpoints import TrainedModel, load_model, model_files, resolve_model_path
     from cnn_explorer.ui.classify import ClassifyPage
 
     note = ""
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         from cnn_explorer.core.model.presets import preset
 
         spec = preset("mnist-fast")
-        loaded = LoadedModel(build_model(spec).eval(), spec, spec.class_names, (0.1307,), (0.3081,))
+        loaded = TrainedModel(build_model(spec).eval(), spec, spec.class_names, (0.1307,), (0.3081,))
         note = " (bundled model missing: untrained mnist-fast of the same shape)"
     else:
         loaded = load_model(args.model)

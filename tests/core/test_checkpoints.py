@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import pickle
 
 import numpy as np
 import pytest
+import torch
 
-from cnn_explorer.core.train.checkpoints import (
-    BUNDLED_MODELS, load_model, model_files, resolve_model_path, save_model,
-)
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.model import onnx_export as export
+from cnn_explorer.core.model.build import build_model
 from cnn_explorer.core.model.presets import preset
-
-torch = pytest.importorskip("torch")
+from cnn_explorer.core.resources import resources_dir
+from cnn_explorer.core.train.checkpoints import (
+    BUNDLED_MODELS,
+    TrainedModel,
+    load_model,
+    model_files,
+    resolve_model_path,
+    save_model,
+)
+from cnn_explorer.core.train.engine import EpochRecord
 
 
 @pytest.fixture(scope="module")
 def trained():
     """A briefly trained mnist-fast model on random 28x28 data (BatchNorm running stats no longer default)."""
-    from cnn_explorer.core.model.build import build_model
-    from cnn_explorer.core.train.engine import EpochRecord
-
     spec = preset("mnist-fast")
     torch.manual_seed(0)
     model = build_model(spec)
@@ -63,6 +69,15 @@ def test_round_trip_gives_the_same_outputs(tmp_path, trained):
     assert meta["format"] == "cnn-explorer-model" and meta["format_version"] == 1
     assert meta["history"][1]["val_loss"] is None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["digits.json", "digits.safetensors"]  # no temp files
+
+
+def test_a_loaded_model_is_a_trained_model_record(tmp_path, trained):
+    spec, _, _ = trained
+    json_path = _save(tmp_path / "digits", trained)
+    loaded = load_model(tmp_path / "digits")
+    assert isinstance(loaded, TrainedModel)
+    assert loaded.path == json_path and loaded.steps == 0
+    assert loaded.input_shape == (28, 28, 1) == tuple(spec.input_shape)
 
 
 def test_a_directory_holds_model_json_and_weights(tmp_path, trained):
@@ -203,8 +218,6 @@ def test_unreadable_history_lines_are_skipped(tmp_path, trained):
 
 
 def test_weights_of_another_model_do_not_fit(tmp_path, trained):
-    from cnn_explorer.core.model.build import build_model
-
     _save(tmp_path / "m", trained)
     other = preset("xo-tiny")
     save_model(tmp_path / "xo", build_model(other), other, class_names=other.class_names, mean=(0.5,), std=(0.5,))
@@ -243,8 +256,6 @@ def test_saving_under_the_name_mnist_never_touches_the_bundled_model(tmp_path, t
 
 
 def test_mnist_names_the_bundled_model():
-    from cnn_explorer.core.resources import resources_dir
-
     path = resolve_model_path("mnist")
     assert path == resources_dir() / "models" / "mnist" and BUNDLED_MODELS["mnist"] == ("models", "mnist")
     assert resolve_model_path("some/where").as_posix() == "some/where"
@@ -259,10 +270,6 @@ def test_the_bundled_model_loads_and_is_small():
 
 
 def test_onnx_export_without_the_package_says_what_to_install(tmp_path, trained, monkeypatch):
-    import importlib.util
-
-    from cnn_explorer.core.model import onnx_export as export
-
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name.startswith("onnx") else real(name, *a))

@@ -7,23 +7,21 @@ import re
 
 import numpy as np
 import pytest
+import torch
 from inspect_helpers import MEAN, STD, draw_digit, tiny_spec, train_tiny_cnn
 from PIL import Image
 
 from cnn_explorer.cli import build_parser, main
-from cnn_explorer.core.train.checkpoints import model_files, resolve_model_path
 from cnn_explorer.core.datasets.preprocess import load_image, prepare_input
+from cnn_explorer.core.model.build import build_model
+from cnn_explorer.core.train.checkpoints import resolve_model_path, save_model
 
-torch = pytest.importorskip("torch")
 LINE = re.compile(r"^(?P<path>.+): (?P<label>\S+) \((?P<pct>\d+\.\d)%\)$")
 
 
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
     """A tiny model trained in the test on part of the bundled sample, saved as the app saves models."""
-    from cnn_explorer.core.train.checkpoints import save_model
-    from cnn_explorer.core.model.build import build_model
-
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -131,8 +129,6 @@ def test_bad_options_and_models(saved, pictures, tmp_path, capsys):
     assert err.count("\n") == 1 and "nothing" in err and "Traceback" not in err
 
 
-@pytest.mark.skipif(not model_files("mnist")[1].is_file(),
-                    reason="the bundled model resources/models/mnist is not built yet")
 def test_the_bundled_model_reads_drawn_digits(tmp_path, capsys):
     paths = []
     for d in range(10):

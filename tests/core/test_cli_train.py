@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import sys
 
 import numpy as np
 import pytest
+import torch
 
 from cnn_explorer.cli import main
+from cnn_explorer.core.train import engine as training
 
 
 @pytest.fixture(autouse=True, scope="module")
 def _restore_torch_threads():
     """Training sets torch's global thread count; give the next test module the count it had."""
-    import torch
-
     before = torch.get_num_threads()
     yield
     torch.set_num_threads(before)
@@ -70,8 +71,6 @@ def test_progress_bar_on_a_terminal(tmp_path, stripes, capsys, monkeypatch):
 
 
 def test_ctrl_c_stops_cleanly_and_saves_nothing(tmp_path, stripes, capsys, monkeypatch):
-    from cnn_explorer.core.train import engine as training
-
     real_steps = training.TrainingRun.steps
 
     def interrupted(self):
@@ -111,8 +110,6 @@ def test_bad_input_is_one_line_and_exit_2(argv, message, capsys, tmp_path, monke
 
 
 def test_onnx_export_without_the_packages_fails_before_training(tmp_path, stripes, capsys, monkeypatch):
-    import importlib.util
-
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name.startswith("onnx") else real(name, *a))

@@ -6,17 +6,27 @@ import ast
 import re
 
 import pytest
+import torch
 
-torch = pytest.importorskip("torch")
-
-from cnn_explorer.core.model.codegen import keras_code, pytorch_code  # noqa: E402
-from cnn_explorer.core.model.build import build_model  # noqa: E402
-from cnn_explorer.core.model.random_specs import random_spec  # noqa: E402
-from cnn_explorer.core.model.spec import (  # noqa: E402
-    Activation, AvgPool, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalMaxPool, MaxPool, ModelSpec,
-    Softmax, SpecError, total_params,
+from cnn_explorer.core.model.build import build_model
+from cnn_explorer.core.model.codegen import keras_code, pytorch_code
+from cnn_explorer.core.model.presets import PRESETS, preset
+from cnn_explorer.core.model.random_specs import random_spec
+from cnn_explorer.core.model.spec import (
+    Activation,
+    AvgPool,
+    BatchNorm,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    GlobalMaxPool,
+    MaxPool,
+    ModelSpec,
+    Softmax,
+    SpecError,
+    total_params,
 )
-from cnn_explorer.core.model.presets import PRESETS, preset  # noqa: E402
 
 
 def run_generated(code: str) -> "torch.nn.Module":

@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -23,7 +24,6 @@ from cnn_explorer.core.conv.convolution import (
     resolve_padding,
 )
 
-torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
 

@@ -6,13 +6,18 @@ import threading
 
 import numpy as np
 import pytest
+import torch
 from inspect_helpers import MEAN, STD, draw_digit, tiny_cnn, train_tiny_cnn
 
 from cnn_explorer.core import interpret as I
-from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.datasets.bundled import load_mnist_sample
 from cnn_explorer.core.datasets.preprocess import prepare_input
-
-torch = pytest.importorskip("torch")
+from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.interpret.gradcam import place_on_input
+from cnn_explorer.core.interpret.patches import ReceptiveField
+from cnn_explorer.core.model.build import build_model
+from cnn_explorer.core.model.presets import preset
+from cnn_explorer.core.train.checkpoints import load_model
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -65,9 +70,6 @@ def test_activations_of_every_layer_in_one_pass(model, three):
 
 
 def test_activations_of_a_built_model_use_its_layer_names():
-    from cnn_explorer.core.model.build import build_model
-    from cnn_explorer.core.model.presets import preset
-
     net = build_model(preset("keras-slides", (28, 28, 1), tuple("0123456789")))
     acts = I.layer_activations(net, np.zeros((1, 1, 28, 28), np.float32))
     assert acts.names[0] == "conv1" and acts["conv1"].ndim == 3
@@ -232,8 +234,6 @@ def test_receptive_fields_match_the_gradient_support(model):
 
 
 def test_top_patches_per_filter(model):
-    from cnn_explorer.core.datasets.bundled import load_mnist_sample
-
     images, _ = load_mnist_sample()
     images = images[:600]
     calls = []
@@ -311,10 +311,6 @@ def test_bad_normalisation_is_named(model):
 
 @pytest.fixture(scope="module")
 def bundled():
-    from cnn_explorer.core.train.checkpoints import load_model, model_files
-
-    if not model_files("mnist")[1].is_file():
-        pytest.skip("the bundled model resources/models/mnist is not built yet")
     return load_model("mnist")
 
 
@@ -344,12 +340,6 @@ def test_the_bundled_model_explained(bundled, digit):
 
 def test_grad_cam_cells_sit_at_their_receptive_field_centres():
     """A valid conv's 2x2 map covers the middle of a 6x6 input: each cell lands on its window's centre."""
-    import numpy as np
-    import torch
-
-    from cnn_explorer.core.interpret.gradcam import place_on_input
-    from cnn_explorer.core.interpret.patches import ReceptiveField
-
     field = ReceptiveField(size=(5, 5), stride=(1, 1), start=(0, 0))  # two valid 3x3 convs on 6x6 -> 2x2
     coarse = torch.tensor([[1.0, 0.0], [0.0, 0.0]])
     heat = place_on_input(coarse, field, (6, 6))

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
 
-torch = pytest.importorskip("torch")
-import torch.nn.functional as F  # noqa: E402
-from torch import nn  # noqa: E402
-
-from cnn_explorer.core.model.build import build_model, conv_layers  # noqa: E402
-from cnn_explorer.core.model.random_specs import random_spec  # noqa: E402
-from cnn_explorer.core.model.spec import (  # noqa: E402
-    Conv2D, Dense, Flatten, GlobalAvgPool, MaxPool, ModelSpec, Softmax, SpecError, shape_table,
+from cnn_explorer.core.model.build import build_model, conv_layers
+from cnn_explorer.core.model.presets import PRESETS, preset
+from cnn_explorer.core.model.random_specs import random_spec
+from cnn_explorer.core.model.spec import (
+    Conv2D,
+    Dense,
+    Flatten,
+    GlobalAvgPool,
+    MaxPool,
+    ModelSpec,
+    Softmax,
+    SpecError,
+    shape_table,
     total_params,
 )
-from cnn_explorer.core.model.presets import PRESETS, preset  # noqa: E402
 
 
 def count(model: nn.Module) -> int:

@@ -3,20 +3,40 @@
 from __future__ import annotations
 
 import math
+import os
 import threading
+from dataclasses import replace
 
 import numpy as np
 import pytest
+import torch
 
+from cnn_explorer.core.datasets import load_dataset
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.model.spec import BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool, ModelSpec
+from cnn_explorer.core.model.build import conv_layers
 from cnn_explorer.core.model.presets import preset
-from cnn_explorer.core.train.engine import (
-    BatchRecord, EpochRecord, FinishedRecord, TrainConfig, TrainingDiverged, TrainingRun, describe_device, evaluate,
-    pick_device, predict_proba,
+from cnn_explorer.core.model.spec import (
+    BatchNorm,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    MaxPool,
+    ModelSpec,
 )
-
-torch = pytest.importorskip("torch")
+from cnn_explorer.core.train.devices import physical_cores
+from cnn_explorer.core.train.engine import (
+    BatchRecord,
+    EpochRecord,
+    FinishedRecord,
+    TrainConfig,
+    TrainingDiverged,
+    TrainingRun,
+    describe_device,
+    evaluate,
+    pick_device,
+    predict_proba,
+)
 
 # The tests' nets are tiny: one thread (threads=1) is fastest and never waits on a busy second core.
 
@@ -24,8 +44,6 @@ torch = pytest.importorskip("torch")
 @pytest.fixture(autouse=True, scope="module")
 def _restore_torch_threads():
     """Training sets torch's global thread count; give the next test module the count it had."""
-    import torch
-
     before = torch.get_num_threads()
     yield
     torch.set_num_threads(before)
@@ -33,8 +51,6 @@ def _restore_torch_threads():
 
 @pytest.fixture(scope="module")
 def xo():
-    from cnn_explorer.core.datasets import load_dataset
-
     return load_dataset("xo")
 
 
@@ -196,8 +212,6 @@ def test_same_seed_same_losses_bit_for_bit(xo):
 
 
 def test_snapshots_hold_filters_and_every_conv_activation_without_changing_training(xo):
-    from cnn_explorer.core.model.build import conv_layers
-
     spec = _bn_dropout_spec(xo)
     base = TrainConfig(epochs=1, batch_size=32, lr=0.01, device="cpu", threads=1, seed=1, snapshot_every=0,
                        probe_count=4)
@@ -261,8 +275,6 @@ def test_bad_config_values_are_named(field, value, message):
 
 
 def test_a_test_only_dataset_cannot_be_trained(xo):
-    from dataclasses import replace
-
     empty = replace(xo, train_x=xo.train_x[:0], train_y=xo.train_y[:0])
     with pytest.raises(CnnExplorerError, match="has no training images"):
         TrainingRun(_xo_tiny(xo), empty, TrainConfig(device="cpu", threads=1))
@@ -281,10 +293,6 @@ def test_devices():
 
 
 def test_physical_cores_is_positive_and_bounded():
-    import os
-
-    from cnn_explorer.core.train.devices import physical_cores
-
     assert 1 <= physical_cores() <= (os.cpu_count() or 1)
 
 

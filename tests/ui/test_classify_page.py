@@ -358,7 +358,6 @@ def test_the_page_loads_the_model_lazily_without_importing_torch_first():
     assert out.stdout.strip().splitlines()[-1].startswith(expected), out.stdout
 
 
-@pytest.mark.skipif(not bundled_available(), reason="the bundled model resources/models/mnist is not there yet")
 def test_first_show_loads_the_bundled_model(qtbot, temp_settings):
     from cnn_explorer.ui.classify import ClassifyPage
 
@@ -371,12 +370,12 @@ def test_first_show_loads_the_bundled_model(qtbot, temp_settings):
 
 
 def test_any_model_from_the_app_works_including_rgb(qtbot, page):
-    from cnn_explorer.core.train.checkpoints import LoadedModel
+    from cnn_explorer.core.train.checkpoints import TrainedModel
     from cnn_explorer.core.model.build import build_model
     from cnn_explorer.core.model.presets import preset
 
     spec = preset("tiny-vgg", input_shape=(32, 32, 3), class_names=("cat", "dog", "bird"))
-    loaded = LoadedModel(build_model(spec).eval(), spec, spec.class_names, (0.5, 0.5, 0.5), (0.25, 0.25, 0.25))
+    loaded = TrainedModel(build_model(spec).eval(), spec, spec.class_names, (0.5, 0.5, 0.5), (0.25, 0.25, 0.25))
     with qtbot.waitSignal(page.controller.model_changed, timeout=5000):
         page.set_model(loaded)
     rgb = np.zeros((60, 90, 3), np.uint8)
@@ -437,13 +436,13 @@ def test_drop_a_picture_file(qtbot, page, tmp_path):
 
 
 def test_a_model_without_convolutions_still_classifies_and_explains_what_it_can(qtbot, page):
-    from cnn_explorer.core.train.checkpoints import LoadedModel
+    from cnn_explorer.core.train.checkpoints import TrainedModel
     from cnn_explorer.core.model.build import build_model
     from cnn_explorer.core.model.layers import Dense, Flatten
     from cnn_explorer.core.model.spec import ModelSpec
 
     spec = ModelSpec((Flatten(), Dense(16, "relu"), Dense(10)), (28, 28, 1), tuple(str(d) for d in range(10)))
-    page.set_model(LoadedModel(build_model(spec).eval(), spec, spec.class_names, (0.13,), (0.31,)))
+    page.set_model(TrainedModel(build_model(spec).eval(), spec, spec.class_names, (0.13,), (0.31,)))
     draw(qtbot, page, 1)
     settle(qtbot, page)
     assert page.bars.probabilities().shape == (10,)

@@ -7,14 +7,29 @@ model is run in eval mode and left as it was; gradients never touch its
 weights' ``.grad``. Torch is imported inside the functions.
 """
 
-from cnn_explorer.core.interpret.activations import Activations, LayerOutput, layer_activations
-from cnn_explorer.core.interpret.common import block_end, conv_names, find_layer, last_conv, layer_kind, layers
+from cnn_explorer.core.interpret.activations import (
+    Activations,
+    LayerOutput,
+    layer_activations,
+)
+from cnn_explorer.core.interpret.common import (
+    block_end,
+    conv_names,
+    find_layer,
+    last_conv,
+    layer_kind,
+    layers,
+)
 from cnn_explorer.core.interpret.edits import ModelEditor, filter_weights
 from cnn_explorer.core.interpret.featurevis import VisFrame, maximize_activation
 from cnn_explorer.core.interpret.gradcam import GradCam, grad_cam
 from cnn_explorer.core.interpret.occlusion import Occlusion, occlusion_map
 from cnn_explorer.core.interpret.patches import (
-    FilterPatches, ReceptiveField, bundled_sample_patches, receptive_field, top_patches,
+    FilterPatches,
+    ReceptiveField,
+    bundled_sample_patches,
+    receptive_field,
+    top_patches,
 )
 from cnn_explorer.core.interpret.saliency import saliency_map
 

@@ -9,8 +9,13 @@ import numpy as np
 
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.interpret.common import (
-    as_batch, layer_kind, layers, probabilities, scores, this_thread_only,
+    as_batch,
+    layer_kind,
+    layers,
+    probabilities,
+    scores,
 )
+from cnn_explorer.core.train.capture import capture_outputs
 
 
 @dataclass(frozen=True)
@@ -62,22 +67,9 @@ def layer_activations(model: Any, x: Any) -> Activations:
     import torch
 
     leaves = layers(model)
-    outputs: dict[str, torch.Tensor] = {}
-
-    def keep(name: str):
-        def hook(module, inputs, output):
-            if isinstance(output, torch.Tensor):
-                outputs[name] = output.detach()
-        return hook
-
-    handles = [m.register_forward_hook(this_thread_only(keep(n))) for n, m in leaves]
-    try:
-        with scores(model) as run, torch.inference_mode():
-            logits = run(as_batch(x, model))
-            probs = probabilities(logits)
-    finally:
-        for h in handles:
-            h.remove()
+    with capture_outputs(leaves) as outputs, scores(model) as run, torch.inference_mode():
+        logits = run(as_batch(x, model))
+        probs = probabilities(logits)
     found = []
     for name, module in leaves:
         out = outputs.get(name)
@@ -85,7 +77,7 @@ def layer_activations(model: Any, x: Any) -> Activations:
             continue
         if out.ndim not in (2, 4):
             raise CnnExplorerError(f"layer {name}: unexpected output shape {tuple(out.shape)}")
-        found.append(LayerOutput(name, layer_kind(module), out[0].float().cpu().numpy()))
+        found.append(LayerOutput(name, layer_kind(module), out[0]))
     return Activations(
         layers=tuple(found),
         logits=logits[0].float().cpu().numpy(),

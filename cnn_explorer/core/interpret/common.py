@@ -10,13 +10,13 @@ inside functions only.
 
 from __future__ import annotations
 
-import threading
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.train.capture import this_thread_only
 
 if TYPE_CHECKING:
     import torch
@@ -31,22 +31,6 @@ _KINDS = {
 }
 #: Kinds that act on each channel alone without moving pixels: a conv's map runs through them unchanged in shape.
 PER_CHANNEL = {"relu", "leaky_relu", "sigmoid", "tanh", "batchnorm", "dropout", "identity", "elu", "gelu", "silu"}
-
-
-def this_thread_only(hook: Any) -> Any:
-    """Wrap a forward hook so it acts only on passes run by the thread that made it.
-
-    The window may inspect a model on the GUI thread while a worker optimises
-    a picture through the same model; neither may see the other's passes.
-    """
-    owner = threading.get_ident()
-
-    def guarded(*args: Any) -> Any:
-        if threading.get_ident() != owner:
-            return None
-        return hook(*args)
-
-    return guarded
 
 
 def layer_kind(module: Any) -> str:
@@ -191,8 +175,6 @@ def scores(model: Any) -> Iterator[Any]:
     A trailing Softmax is skipped (its input is the logits) so gradients of a
     class score are not squashed.
     """
-    import torch
-
     model = unwrap(model)
     was_training = model.training
     model.eval()

@@ -16,9 +16,16 @@ import numpy as np
 
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.interpret.common import (
-    device_of, eval_mode, find_layer, layer_kind, layers, normalisation, pre_activation, softmax_tail,
-    this_thread_only,
+    device_of,
+    eval_mode,
+    find_layer,
+    layer_kind,
+    layers,
+    normalisation,
+    pre_activation,
+    softmax_tail,
 )
+from cnn_explorer.core.train.capture import this_thread_only
 
 if TYPE_CHECKING:
     import torch
@@ -42,8 +49,6 @@ class _Reached(Exception):
 
 def _objective(model: Any, layer: str | None, index: int):
     """A function picture (N, C, H, W) -> (N,) target values, and a cleanup for its hooks."""
-    import torch
-
     if layer is None:
         last = layers(model)[-1][1]
         kept: list[torch.Tensor] = []

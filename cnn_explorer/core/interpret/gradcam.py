@@ -9,11 +9,20 @@ from typing import Any
 import numpy as np
 
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.interpret.patches import ReceptiveField, receptive_field
 from cnn_explorer.core.interpret.common import (
-    as_batch, block_end, find_layer, last_conv, layer_kind, normalise01, pick_target, probabilities, scores,
-    this_thread_only, upsample,
+    as_batch,
+    block_end,
+    find_layer,
+    last_conv,
+    layer_kind,
+    normalise01,
+    pick_target,
+    probabilities,
+    scores,
+    upsample,
 )
+from cnn_explorer.core.interpret.patches import ReceptiveField, receptive_field
+from cnn_explorer.core.train.capture import this_thread_only
 
 
 @dataclass(frozen=True)

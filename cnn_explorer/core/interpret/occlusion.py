@@ -8,7 +8,12 @@ from typing import Any, Sequence
 import numpy as np
 
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.interpret.common import as_batch, pick_target, probabilities, scores
+from cnn_explorer.core.interpret.common import (
+    as_batch,
+    pick_target,
+    probabilities,
+    scores,
+)
 
 
 @dataclass(frozen=True)

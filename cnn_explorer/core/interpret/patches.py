@@ -13,11 +13,18 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from cnn_explorer.core.datasets.bundled import load_mnist_sample
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.interpret.common import (
-    conv_names, device_of, eval_mode, layer_kind, normalisation, pre_activation, this_thread_only,
+    conv_names,
+    device_of,
+    eval_mode,
+    layer_kind,
+    normalisation,
+    pre_activation,
 )
 from cnn_explorer.core.interpret.common import layers as leaf_layers
+from cnn_explorer.core.train.capture import this_thread_only
 
 
 @dataclass(frozen=True)
@@ -219,7 +226,5 @@ def _crop_all(x: np.ndarray, rf: ReceptiveField, ids: np.ndarray, positions: np.
 def bundled_sample_patches(model: Any, mean: Sequence[float], std: Sequence[float], *, k: int = 9,
                            **kwargs: Any) -> dict[str, FilterPatches]:
     """:func:`top_patches` over the bundled 5,000-digit MNIST sample (for 28x28x1 models)."""
-    from cnn_explorer.core.datasets.bundled import load_mnist_sample
-
     images, _ = load_mnist_sample()
     return top_patches(model, images, k=k, mean=mean, std=std, **kwargs)

@@ -7,7 +7,12 @@ from typing import Any
 import numpy as np
 
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.interpret.common import as_batch, normalise01, pick_target, scores
+from cnn_explorer.core.interpret.common import (
+    as_batch,
+    normalise01,
+    pick_target,
+    scores,
+)
 
 
 def saliency_map(

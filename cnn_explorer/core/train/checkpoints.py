@@ -23,6 +23,10 @@ from pathlib import Path
 
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.io.atomic import atomic_write_all
+from cnn_explorer.core.model.build import build_model
+from cnn_explorer.core.model.spec import ModelSpec
+from cnn_explorer.core.resources import resource_path
+from cnn_explorer.core.train.engine import EpochRecord
 
 FORMAT = "cnn-explorer-model"
 FORMAT_VERSION = 1
@@ -32,8 +36,14 @@ BUNDLED_MODELS = {"mnist": ("models", "mnist")}
 
 
 @dataclass
-class LoadedModel:
-    """A model ready for inference (eval mode, on the CPU) with what it needs: spec, classes, normalisation."""
+class TrainedModel:
+    """A model with what it needs beside it: spec, class names, normalisation, training history.
+
+    ``mean`` and ``std`` are per channel on the 0..1 scale; ``history`` holds
+    EpochRecords over every run; ``path`` is the JSON file it was loaded from
+    (None when trained in this session); ``steps`` counts the optimisation
+    steps it was trained in this session (0 for a loaded model).
+    """
 
     model: object
     spec: object
@@ -42,16 +52,20 @@ class LoadedModel:
     std: tuple[float, ...]
     history: list = field(default_factory=list)
     path: Path | None = None
+    steps: int = 0
 
     @property
     def normalization(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
         return self.mean, self.std
 
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        """(H, W, C), as the spec says."""
+        return tuple(self.spec.input_shape)
+
 
 def resolve_model_path(name_or_path) -> Path:
     """A bundled model's name ("mnist") -> its path stem in resources/models/; anything else -> a Path."""
-    from cnn_explorer.core.resources import resource_path
-
     text = str(name_or_path)
     if text in BUNDLED_MODELS:
         return resource_path(*BUNDLED_MODELS[text])
@@ -174,15 +188,12 @@ def _read_pickle_state_dict(path: Path) -> dict:
     return data
 
 
-def load_model(path) -> LoadedModel:
+def load_model(path) -> TrainedModel:
     """Load a model saved by ``save_model`` (or a ``.pt``/``.pth`` state dict with its ``.json``), in eval mode on CPU.
 
     Every problem (missing, corrupt, truncated or mismatched files, pickled
     code) raises CnnExplorerError naming the file.
     """
-    from cnn_explorer.core.model.build import build_model
-    from cnn_explorer.core.model.spec import ModelSpec
-
     resolved = resolve_model_path(path)
     if resolved.suffix.lower() in PICKLE_SUFFIXES:
         json_path = resolved.with_suffix(".json")
@@ -227,11 +238,9 @@ def load_model(path) -> LoadedModel:
         raise CnnExplorerError(f"{weights_path}: weights do not fit the spec in {json_path.name} ({detail})") from None
     model.eval()
     history = []
-    from cnn_explorer.core.train.engine import EpochRecord
-
     for item in meta.get("history") or []:
         try:
             history.append(EpochRecord.from_dict(item))
         except (AttributeError, KeyError, TypeError, ValueError):
             continue  # an unreadable history line costs nothing at inference
-    return LoadedModel(model, spec, class_names, mean, std, history, json_path)
+    return TrainedModel(model, spec, class_names, mean, std, history, json_path)

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cnn_explorer.core.errors import CnnExplorerError
+
+if TYPE_CHECKING:
+    import torch
 
 #: the names ``pick_device`` accepts
 DEVICE_NAMES = ("auto", "cpu", "cuda", "mps")

@@ -24,12 +24,20 @@ from typing import Iterator
 
 import numpy as np
 
-from cnn_explorer.core.train.devices import configure_threads, describe_device, physical_cores, pick_device
+from cnn_explorer.core.datasets import augment_batch
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.model.build import build_model, conv_layers
+from cnn_explorer.core.train.capture import capture_outputs
+from cnn_explorer.core.train.devices import (
+    configure_threads,
+    describe_device,
+    physical_cores,
+    pick_device,
+)
 from cnn_explorer.core.train.evaluation import (
-    EvalResult,
-    DeviceData,
     Cancelled,
+    DeviceData,
+    EvalResult,
     evaluate,
     evaluate_tensors,
     predict_proba,
@@ -228,8 +236,6 @@ class TrainingRun:
         if model is None:
             if spec is None:
                 raise CnnExplorerError("model: give a spec or a model to train")
-            from cnn_explorer.core.model.build import build_model
-
             torch.manual_seed(self.config.seed)
             model = build_model(spec)
         self.model = model.to(self.device)
@@ -272,8 +278,6 @@ class TrainingRun:
         shuffle_gen = torch.Generator().manual_seed(cfg.seed)
         # a CPU generator: the same draws on any device
         augment_gen = torch.Generator().manual_seed(cfg.seed + 1) if cfg.augment else None
-        if cfg.augment:
-            from cnn_explorer.core.datasets import augment_batch
         probe = self._probe(val if val.count else train) if cfg.snapshot_every and cfg.probe_count else None
 
         window: deque[tuple[float, int]] = deque(maxlen=20)
@@ -381,27 +385,15 @@ class TrainingRun:
     def _snapshot(self, step: int, probe) -> Snapshot | None:
         import torch
 
-        from cnn_explorer.core.model.build import conv_layers
-
         convs = conv_layers(self.model)
         if not convs:
             return None
         x, inputs, labels = probe
-        acts: dict[str, np.ndarray] = {}
-
-        def hook_for(name):
-            def hook(_module, _inputs, output):
-                acts[name] = output.detach().float().cpu().numpy().copy()
-            return hook
-
-        handles = [module.register_forward_hook(hook_for(name)) for name, module in convs]
         self.model.eval()
         try:
-            with torch.no_grad():
+            with capture_outputs(convs) as acts, torch.no_grad():
                 self.model(x)
         finally:
-            for handle in handles:
-                handle.remove()
             self.model.train()
         filters = convs[0][1].weight.detach().float().cpu().numpy().copy()
         return Snapshot(step, filters, acts, inputs, labels)

@@ -26,6 +26,12 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.model.build import conv_layers
+from cnn_explorer.core.model.spec import Conv2D
+from cnn_explorer.core.train.capture import capture_outputs
+from cnn_explorer.core.train.devices import describe_device
+from cnn_explorer.core.train.engine import TrainingDiverged, TrainingRun
+from cnn_explorer.core.train.torch_threads import gui_thread_uses_one_torch_thread
 
 #: the timeline keeps at most about this many filter snapshots a run
 TIMELINE_FRAMES = 240
@@ -88,7 +94,6 @@ class LiveUpdate:
     predictions: np.ndarray | None = None
     device: str = ""
     model: Any = None
-    restored_epoch: int | None = None
     cpu_threads: int = 0
 
 
@@ -101,8 +106,6 @@ class FirstLayerKernels:
 
     def check(self, spec) -> None:
         """Raise CnnExplorerError unless every kernel fits the spec's first Conv2D (kernel size, channels)."""
-        from cnn_explorer.core.model.spec import Conv2D
-
         convs = [layer for layer in spec.layers if isinstance(layer, Conv2D)]
         if not convs:
             raise CnnExplorerError("kernels: the model has no Conv2D layer to load them into")
@@ -145,8 +148,6 @@ def install_kernels(model, kernels: FirstLayerKernels, channels: int) -> tuple[A
     filters, :meth:`TrainSession` copies them back after every step.
     """
     import torch
-
-    from cnn_explorer.core.model.build import conv_layers
 
     convs = conv_layers(model)
     if not convs:
@@ -199,8 +200,6 @@ class TrainSession:
     def steps(self, cancel: threading.Event) -> Iterator[LiveUpdate]:
         """Build (or continue) the model, train it, and yield LiveUpdates; errors propagate as CnnExplorerError."""
         import torch
-
-        from cnn_explorer.core.train.engine import TrainingDiverged, TrainingRun, describe_device
 
         fresh = self.model is None
         self.run = run = TrainingRun(self.spec, self.dataset, self.config, cancel=cancel, model=self.model)
@@ -268,8 +267,6 @@ class TrainSession:
     # ------------------------------------------------------------------ helpers (worker thread)
     def _first_conv(self):
         """The model's first conv layer (looked up once per model: the filters are read every few steps)."""
-        from cnn_explorer.core.model.build import conv_layers
-
         if self._conv_of is None or self._conv_of[0] is not self.model:
             convs = conv_layers(self.model)
             self._conv_of = (self.model, convs[0][1] if convs else None)
@@ -310,9 +307,6 @@ def probe_activations(model, image: np.ndarray, mean: Sequence[float], std: Sequ
     """
     import torch
 
-    from cnn_explorer.core.model.build import conv_layers
-    from cnn_explorer.core.train.torch_threads import gui_thread_uses_one_torch_thread
-
     gui_thread_uses_one_torch_thread()  # no-op on the training thread
     param = next(model.parameters(), None)
     device = param.device if param is not None else torch.device("cpu")
@@ -320,21 +314,11 @@ def probe_activations(model, image: np.ndarray, mean: Sequence[float], std: Sequ
     m = torch.as_tensor(np.asarray(mean, np.float32), device=device).view(1, -1, 1, 1)
     s = torch.as_tensor(np.asarray(std, np.float32), device=device).view(1, -1, 1, 1)
     x = (x - m) / s  # (1, C, H, W)
-    acts: dict[str, np.ndarray] = {}
-
-    def hook_for(name):
-        def hook(_module, _inputs, output):
-            acts[name] = output[0].detach().float().cpu().numpy().copy()
-        return hook
-
-    handles = [module.register_forward_hook(hook_for(name)) for name, module in conv_layers(model)]
     was_training = model.training
     model.eval()
     try:
-        with torch.no_grad():
+        with capture_outputs(conv_layers(model)) as outputs, torch.no_grad():
             probs = torch.softmax(model(x).float(), dim=1)[0].cpu().numpy()
     finally:
-        for handle in handles:
-            handle.remove()
         model.train(was_training)
-    return acts, probs
+    return {name: out[0] for name, out in outputs.items()}, probs

@@ -17,6 +17,12 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from cnn_explorer.core.datasets.preprocess import prepare_input
+from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.interpret import Activations, ModelEditor, layer_activations
+from cnn_explorer.core.interpret.common import as_batch, probabilities, scores
+from cnn_explorer.core.train.checkpoints import TrainedModel, load_model
+from cnn_explorer.core.train.torch_threads import gui_thread_uses_one_torch_thread
 from cnn_explorer.ui.lifecycle import new_timer
 from cnn_explorer.ui.workers import GeneratorWorker
 
@@ -41,9 +47,7 @@ class Reading:
 
 
 def _load(path_or_name: str | Path):
-    """Generator for the loading worker: yields the LoadedModel (torch is imported here, off the GUI thread)."""
-    from cnn_explorer.core.train.checkpoints import load_model
-
+    """Generator for the loading worker: yields the TrainedModel (torch is imported here, off the GUI thread)."""
     yield load_model(path_or_name)
 
 
@@ -51,15 +55,15 @@ class ClassifyController(QObject):
     """Holds the model and the picture; emits a Reading after each (coalesced) change."""
 
     model_loading = Signal(str)          # what is being loaded
-    model_changed = Signal(object)       # the LoadedModel (or equivalent)
+    model_changed = Signal(object)       # the TrainedModel
     model_failed = Signal(str)           # one-line reason
     reading_changed = Signal(object)     # Reading
     edits_changed = Signal()             # a filter knocked out / weight edited / reset
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.loaded: Any = None
-        self.editor: Any = None
+        self.loaded: TrainedModel | None = None
+        self.editor: ModelEditor | None = None
         self.reading: Reading | None = None
         #: (layer, param, index) of every weight changed since the last reset
         self.edited_weights: set[tuple[str, str, tuple[int, ...]]] = set()
@@ -106,7 +110,7 @@ class ClassifyController(QObject):
         self._loader.finished.connect(self._on_loader_finished)
         self._loader.start()
 
-    def _on_loader_progressed(self, loaded: Any) -> None:
+    def _on_loader_progressed(self, loaded: TrainedModel) -> None:
         self._apply_model(loaded)
 
     def _on_loader_finished(self, ok: bool, message: str) -> None:
@@ -116,18 +120,15 @@ class ClassifyController(QObject):
         if not ok:
             self.model_failed.emit(f"could not load the model {self._loading_name!r}: {message}")
 
-    def set_model(self, loaded: Any) -> None:
-        """Use ``loaded`` (model, spec, class_names, mean, std); edits of the previous model are undone first.
+    def set_model(self, loaded: TrainedModel) -> None:
+        """Use ``loaded``; edits of the previous model are undone first.
 
         A load still in progress is abandoned: the model given here wins.
         """
         self._drop_loader()
         self._apply_model(loaded)
 
-    def _apply_model(self, loaded: Any) -> None:
-        from cnn_explorer.core.interpret import ModelEditor
-        from cnn_explorer.core.train.torch_threads import gui_thread_uses_one_torch_thread
-
+    def _apply_model(self, loaded: TrainedModel) -> None:
         gui_thread_uses_one_torch_thread()  # every forward pass of this page runs on the GUI thread
 
         if self.editor is not None:
@@ -150,9 +151,6 @@ class ClassifyController(QObject):
 
     def classify_now(self) -> Reading | None:
         """Run the model on the current picture now and emit the reading."""
-        from cnn_explorer.core.errors import CnnExplorerError
-        from cnn_explorer.core.datasets.preprocess import prepare_input
-
         self._timer.stop()
         if self.loaded is None:
             return None
@@ -173,20 +171,16 @@ class ClassifyController(QObject):
         """One plain forward pass (the bars' fast path): (K,) class probabilities."""
         import torch
 
-        from cnn_explorer.core.interpret.common import as_batch, probabilities, scores
-
         model = self.loaded.model
         with scores(model) as run, torch.inference_mode():
             return probabilities(run(as_batch(x, model)))[0].float().cpu().numpy()
 
-    def activations(self, reading: Reading | None = None) -> Any:
+    def activations(self, reading: Reading | None = None) -> Activations | None:
         """Every layer's output for ``reading`` (default: the current one), computed once; None when empty."""
         reading = reading if reading is not None else self.reading
         if reading is None or reading.model_input is None or self.loaded is None:
             return None
         if "activations" not in reading.cache:
-            from cnn_explorer.core.interpret import layer_activations
-
             reading.cache["activations"] = layer_activations(self.loaded.model, reading.model_input.array)
         return reading.cache["activations"]
 

@@ -190,7 +190,7 @@ class ClassifyPage(QWidget):
         return self.canvas.undo_stack
 
     def set_model(self, loaded: Any) -> None:
-        """Classify with ``loaded`` (a core.checkpoints.LoadedModel or anything with model, spec, class_names,
+        """Classify with ``loaded`` (a core.train.checkpoints.TrainedModel or anything with model, spec, class_names,
         mean, std)."""
         self._explicit_model = True
         self.explain_view.cancel()

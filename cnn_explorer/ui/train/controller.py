@@ -10,33 +10,23 @@ the model is the last good one and can be resumed, saved or handed on.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import replace
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
-from cnn_explorer.core.train.session import FirstLayerKernels, LiveUpdate, ProbeRequest, TrainSession
+from cnn_explorer.core.train.checkpoints import TrainedModel
+from cnn_explorer.core.train.session import (
+    FirstLayerKernels,
+    LiveUpdate,
+    ProbeRequest,
+    TrainSession,
+)
 from cnn_explorer.ui.workers import GeneratorWorker
 
 #: training updates reach the window at most this often (the engine's records in between are dropped,
 #: epoch ends and the final record never are); the heavier views redraw less often still (see page.py)
 UPDATES_PER_S = 10.0
-
-
-@dataclass
-class TrainedModel:
-    """The page's current model and what it was trained on (``history``: EpochRecords over every run)."""
-
-    model: Any
-    spec: Any
-    class_names: tuple[str, ...]
-    mean: tuple[float, ...]
-    std: tuple[float, ...]
-    history: list = field(default_factory=list)
-    steps: int = 0
-    dataset_name: str = ""
-    input_shape: tuple[int, int, int] = (0, 0, 0)
 
 
 class TrainController(QObject):
@@ -112,8 +102,7 @@ class TrainController(QObject):
         if update.kind == "started" and update.model is not None:
             spec, dataset, history = self._pending
             self.trained = TrainedModel(update.model, self.session.run.spec or spec, tuple(dataset.class_names),
-                                        tuple(dataset.mean), tuple(dataset.std), history, update.step, dataset.name,
-                                        tuple(dataset.input_shape))
+                                        tuple(dataset.mean), tuple(dataset.std), history, steps=update.step)
         elif self.trained is not None:
             if update.kind == "epoch":
                 self.trained.history.append(replace(update.record, epoch=update.epoch))
@@ -130,18 +119,14 @@ class TrainController(QObject):
         self.run_ended.emit(ok, message)
 
     # ------------------------------------------------------------------ the model, when idle
-    def adopt(self, loaded) -> None:
-        """Make a loaded model (core.checkpoints.LoadedModel) the current one."""
-        spec = loaded.spec
-        history = list(loaded.history or [])
-        self.trained = TrainedModel(loaded.model, spec, tuple(loaded.class_names), tuple(loaded.mean),
-                                    tuple(loaded.std), history, 0, "", tuple(spec.input_shape))
+    def adopt(self, loaded: TrainedModel) -> None:
+        """Make a loaded model the current one."""
+        self.trained = TrainedModel(loaded.model, loaded.spec, tuple(loaded.class_names), tuple(loaded.mean),
+                                    tuple(loaded.std), list(loaded.history or []), loaded.path)
         self.filter_history = []
 
-    def export_copy(self):
-        """A LoadedModel with a CPU, eval-mode copy of the current model (further training leaves it alone)."""
-        from cnn_explorer.core.train.checkpoints import LoadedModel
-
+    def export_copy(self) -> TrainedModel:
+        """A CPU, eval-mode copy of the current model and its record (further training leaves it alone)."""
         t = self.trained
         model = copy.deepcopy(t.model).cpu().eval()
-        return LoadedModel(model, t.spec, t.class_names, t.mean, t.std, list(t.history))
+        return TrainedModel(model, t.spec, t.class_names, t.mean, t.std, list(t.history))

@@ -66,7 +66,7 @@ def _format_eta(seconds: float) -> str:
 
 
 class TrainPage(QWidget):
-    """The training page; ``model_trained(LoadedModel)`` when the user hands the model to Classify."""
+    """The training page; ``model_trained(TrainedModel)`` when the user hands the model to Classify."""
 
     model_trained = Signal(object)
     status_message = Signal(str)
