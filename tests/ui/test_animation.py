@@ -12,6 +12,7 @@ from cnn_explorer.core.conv.pipeline import run_pipeline
 from cnn_explorer.core.kernels.samples import get_sample
 from cnn_explorer.ui.explorer.animation import AnimationPlayer, StepCursor
 from cnn_explorer.ui.explorer.animation_panel import AnimationPanel
+from cnn_explorer.ui.explorer.state import ExplorerState
 
 
 def sample_result(name: str):
@@ -30,7 +31,7 @@ def slide_001_5():
 
 @pytest.fixture
 def panel(qtbot):
-    panel = AnimationPanel()
+    panel = AnimationPanel(ExplorerState())
     qtbot.addWidget(panel)
     panel.resize(1100, 520)
     panel.set_result(slide_000_1())
@@ -113,7 +114,7 @@ def test_window_slides_with_the_step(panel):
 
 
 def test_stride_2_top_right_cell_is_88(qtbot):
-    panel = AnimationPanel()
+    panel = AnimationPanel(ExplorerState())
     qtbot.addWidget(panel)
     panel.set_result(slide_001_5())
     panel.jump_to(0, 2)
@@ -130,7 +131,7 @@ def test_pooling_is_animated_with_the_winner(panel):
     panel.set_stage("pool")
     panel.set_step(0)
     assert panel.arithmetic_text() == "max(429, 505, 261, 792) = 792"
-    assert panel.input_views[0]._winner == (1, 1)
+    assert panel.input_views[0].marked_winner() == (1, 1)
     panel.player.end()
     assert panel.arithmetic_text().endswith("= 851")
     assert panel.output_view.text_at(1, 1) == "851"
@@ -197,7 +198,7 @@ def test_scrub_slider_and_whole_map(panel):
     panel.scrub_slider.setValue(9)
     assert panel.step == 9
     panel.granularity_combo.setCurrentIndex(panel.granularity_combo.findData("map"))
-    panel.player._on_timer_timeout()
+    panel.player.tick()
     assert panel.step == 15 and not panel.player.is_playing()
 
 
@@ -206,7 +207,7 @@ def test_big_input_shows_a_readable_neighbourhood(qtbot):
     rng = np.random.default_rng(0)
     image = rng.integers(0, 256, (512, 512)).astype(np.float64)
     result = run_pipeline(image, [sg.SLIDE_000_1_KERNEL], ConvSettings(padding=1), "relu", PoolSettings())
-    panel = AnimationPanel()
+    panel = AnimationPanel(ExplorerState())
     qtbot.addWidget(panel)
     panel.resize(1100, 520)
     panel.set_result(result)
@@ -236,7 +237,7 @@ def test_big_input_shows_a_readable_neighbourhood(qtbot):
 # --- settings the slides use ------------------------------------------------------------------------
 def test_normalized_stack_shows_the_division_and_each_kernel(qtbot):
     result = sample_result("004")
-    panel = AnimationPanel()
+    panel = AnimationPanel(ExplorerState())
     qtbot.addWidget(panel)
     panel.set_result(result)
     assert panel.kernel_combo.count() == 3
@@ -258,7 +259,7 @@ def test_normalized_stack_shows_the_division_and_each_kernel(qtbot):
 def test_padding_cells_are_marked_and_numbered_outside_the_image(qtbot):
     image = np.array([[0.3, 0.5, 0.9, 1.0], [1.0, 1.0, 1.0, 1.0], [0.9, 0.9, 0.5, 0.3], [0.2, 0.0, 0.0, 0.0]])
     result = run_pipeline(image, [sg.SLIDE_000_1_KERNEL], ConvSettings(padding="same"), "none", None)
-    panel = AnimationPanel()
+    panel = AnimationPanel(ExplorerState())
     qtbot.addWidget(panel)
     panel.set_result(result)
     view = panel.input_views[0]
@@ -275,13 +276,13 @@ def test_padding_cells_are_marked_and_numbered_outside_the_image(qtbot):
 def test_dilated_window_marks_only_its_cells(qtbot):
     image = np.arange(49, dtype=np.float64).reshape(7, 7)
     result = run_pipeline(image, [sg.SLIDE_000_1_KERNEL], ConvSettings(dilation=2), "relu", None)
-    panel = AnimationPanel()
+    panel = AnimationPanel(ExplorerState())
     qtbot.addWidget(panel)
     panel.set_result(result)
     panel.jump_to(1, 2)
     step = panel.current_step()
     assert list(step.rows) == [1, 3, 5] and list(step.cols) == [2, 4, 6]
-    rows, cols = panel.input_views[0]._window
+    rows, cols = panel.input_views[0].marked_window()
     assert list(rows) == [1, 3, 5] and list(cols) == [2, 4, 6]
     assert step.value == pytest.approx(result.conv.maps[0, 1, 2])
 

@@ -8,10 +8,25 @@ panel is wide, three when it is narrow.
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QBoxLayout, QComboBox, QGridLayout, QLabel, QSlider, QStyle, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QComboBox,
+    QGridLayout,
+    QLabel,
+    QSlider,
+    QStyle,
+    QToolButton,
+    QWidget,
+)
 
-from cnn_explorer.ui.explorer.animation import GRANULARITIES, GRANULARITY_LABELS, MAX_SPEED, MIN_SPEED, AnimationPlayer
+from cnn_explorer.ui.explorer.animation import (
+    GRANULARITIES,
+    GRANULARITY_LABELS,
+    MAX_SPEED,
+    MIN_SPEED,
+    AnimationPlayer,
+)
+from cnn_explorer.ui.scale import scaled_font
 
 STAGES = ("conv", "pool")
 STAGE_LABELS = {"conv": "Convolution", "pool": "Pooling"}
@@ -118,8 +133,7 @@ class AnimationControls(QWidget):
 
     def set_scale(self, f: float) -> None:
         self._scale = float(f)
-        font = QFont(self.font())
-        font.setPixelSize(max(9, round(13 * f)))
+        font = scaled_font(self.font(), 13, f, 9)
         for w in self.transport_widgets() + (self.speed_title, self.speed_label, self.granularity_combo,
                                              self.position_label):
             w.setFont(font)

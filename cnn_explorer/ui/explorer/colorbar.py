@@ -11,8 +11,20 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen, QPolygonF
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QPainter,
+    QPen,
+    QPolygonF,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from cnn_explorer.core.colormaps import DIVERGING_LUT, text_is_dark
+from cnn_explorer.ui.scale import scaled_font
+from cnn_explorer.ui.theme import DARK_TEXT, LIGHT_TEXT
 
 
 def format_value(v: float) -> str:
@@ -33,8 +45,6 @@ def format_value(v: float) -> str:
 @functools.lru_cache(maxsize=1)
 def diverging_lut() -> np.ndarray:
     """The core's diverging lookup table, (256, 3) uint8, read-only."""
-    from cnn_explorer.core.colormaps import DIVERGING_LUT
-
     lut = np.ascontiguousarray(DIVERGING_LUT, dtype=np.uint8)
     lut.setflags(write=False)
     return lut
@@ -87,27 +97,14 @@ def finite_range(values: np.ndarray) -> tuple[float, float]:
     return (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
 
 
-def symmetric_range(values: np.ndarray) -> float:
-    """m such that [−m, m] covers every finite value; 1 for an all-zero or empty map."""
-    lo, hi = finite_range(values)
-    m = max(abs(lo), abs(hi))
-    return m if m > 0 else 1.0
-
-
 def lut_index(values: np.ndarray, m: float) -> np.ndarray:
     """Index into the 256-entry diverging LUT of each value over [−m, m], as pyqtgraph bins it."""
     scaled = np.nan_to_num(np.asarray(values, dtype=np.float64) / (m or 1.0), nan=0.0, posinf=1.0, neginf=-1.0)
     return np.clip(np.floor((scaled + 1.0) * 128.0), 0, 255).astype(np.intp)
 
 
-DARK_TEXT = QColor(20, 20, 20)
-LIGHT_TEXT = QColor(250, 250, 250)
-
-
 def text_colors(rgb: np.ndarray) -> list[list[QColor]]:
     """For cell colours (rows, cols, 3) uint8: black or white text, whichever contrasts more (core's WCAG rule)."""
-    from cnn_explorer.core.colormaps import text_is_dark
-
     dark = text_is_dark(np.asarray(rgb, dtype=np.uint8))
     return [[DARK_TEXT if d else LIGHT_TEXT for d in row] for row in dark]
 
@@ -161,9 +158,7 @@ class ColorBar(QWidget):
         return format_value(self._m), "0", format_value(-self._m)
 
     def _font(self) -> QFont:
-        font = QFont(self.font())
-        font.setPixelSize(max(8, round(10 * self._scale)))
-        return font
+        return scaled_font(self.font(), 10, self._scale, 8)
 
     def _label_width(self, labels: tuple[str, ...]) -> float:
         """Pixels the tick texts get: room for at least ``RESERVED_LABEL`` so that typing, which
