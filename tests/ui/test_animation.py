@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from cnn_explorer.core.kernels import seed_grids as sg
 from cnn_explorer.core.conv.convolution import ConvSettings, PoolSettings, iter_steps
 from cnn_explorer.core.conv.pipeline import run_pipeline
+from cnn_explorer.core.kernels import seed_grids as sg
 from cnn_explorer.core.kernels.samples import get_sample
 from cnn_explorer.ui.explorer.animation import AnimationPlayer, StepCursor
+from cnn_explorer.ui.explorer.animation_data import AnimationData
 from cnn_explorer.ui.explorer.animation_panel import AnimationPanel
 from cnn_explorer.ui.explorer.state import ExplorerState
 
@@ -351,3 +352,63 @@ def test_the_input_grid_follows_a_pixel_edited_in_place(qtbot, explorer_page):
     state.set_cell(2, 3, 200.0)                             # edited in place
     state.recompute_now()
     assert colour(2, 3) > 200
+
+
+# --- helpers the panel is made of -------------------------------------------------------------------
+def test_scaled_font_scales_pixels_with_a_floor(qtbot):
+    from PySide6.QtGui import QFont
+
+    from cnn_explorer.ui.scale import scaled, scaled_font
+
+    assert scaled(13, 2.0) == 26 and scaled(13, 0.1) == 1 and scaled(13, 0.5, 9) == 9
+    base = QFont()
+    font = scaled_font(base, 14, 1.5, 9, bold=True)
+    assert font.pixelSize() == 21 and font.bold() and not base.bold()
+    assert scaled_font(base, 14, 0.5, 9).pixelSize() == 9
+
+
+def test_animation_data_pads_once_per_picture_and_frames_the_pooling():
+    state = ExplorerState()
+    image = np.arange(16, dtype=np.float64).reshape(4, 4)
+    result = run_pipeline(image, [sg.SLIDE_000_1_KERNEL], ConvSettings(padding=1), "relu",
+                          PoolSettings(size=3, stride=2, ceil_mode=True))
+    data = AnimationData(state)
+    data.set_result(result)
+    padded = data.input()
+    assert padded.shape == (6, 6) and padded[0].tolist() == [0] * 6 and data.input_range == (0.0, 15.0)
+    data.set_result(result)
+    assert data.input() is padded                                  # same picture: not padded again
+    state.notify_image_edited()
+    data.set_result(result)
+    assert data.input() is not padded                              # an edit in place: padded again
+    data.stage = "pool"
+    out = data.output()
+    display = data.pool_display(out.shape)
+    assert data.pool_pads == (0, 0) and display.shape[0] >= result.activated.shape[1]
+    assert np.isnan(display[-1, -1]) == (display.shape[0] > result.activated.shape[1])
+    m = np.abs(result.activated[0]).max()
+    assert data.act_range == (-m, m)
+    assert data.step(0, 0).value == pytest.approx(out[0, 0])
+    state.stop()
+
+
+def test_region_note_and_repaint_rectangles(qtbot):
+    from PySide6.QtCore import QRectF
+
+    from cnn_explorer.ui.explorer.animation_body import region_note
+    from cnn_explorer.ui.explorer.animation_grid import NumberGridView
+    from cnn_explorer.ui.explorer.grid_painting import cells_between, unfilled_rects
+
+    view = NumberGridView()
+    qtbot.addWidget(view)
+    view.resize(400, 400)
+    view.set_values(np.zeros((4, 4)))
+    assert region_note(view) == ""                                 # everything fits
+    view.set_values(np.zeros((300, 300)), label_offset=(1, 1))
+    view.set_marks(window=(np.array([150, 151]), np.array([20, 21])))
+    r0, c0, rows, cols = view.visible_region()
+    assert region_note(view) == f"showing rows {r0 - 1}–{r0 + rows - 2}, cols {c0 - 1}–{c0 + cols - 2}"
+    grid, geom = (0, 0, 3, 4), (10.0, 10.0, 5.0)
+    assert cells_between(1, 3, 4, grid, geom) == QRectF(14, 9, 12, 7)    # cells 1 and 2 of row 0
+    assert cells_between(3, 3, 4, grid, geom).isEmpty()
+    assert unfilled_rects(6, 4, grid, geom) == [QRectF(20, 15, 11, 6), QRectF(10, 20, 21, 6)]

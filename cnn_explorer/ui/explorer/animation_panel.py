@@ -30,13 +30,12 @@ from cnn_explorer.ui.explorer.animation_controls import STAGES, AnimationControl
 from cnn_explorer.ui.explorer.animation_data import AnimationData
 from cnn_explorer.ui.explorer.animation_grid import NumberGridView
 from cnn_explorer.ui.explorer.colorbar import finite_range, format_value
-from cnn_explorer.ui.explorer.maps_panel import activation_title
+from cnn_explorer.ui.explorer.maps_panel import CHANNEL_NAMES, activation_title
 from cnn_explorer.ui.explorer.state import ExplorerState
 from cnn_explorer.ui.scale import scaled_font
 
 #: panel width (pixels at scale 1) from which input, arithmetic and output sit side by side
 WIDE_WIDTH = 1000
-CHANNEL_NAMES = ("R", "G", "B")
 
 
 def connect_panels(maps_panel, animation_panel) -> None:

@@ -51,21 +51,23 @@ def diverging_lut() -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=1)
-def diverging_lut32() -> np.ndarray:
-    """The diverging LUT as (256,) uint32 opaque ARGB32 pixels (QImage.Format_ARGB32, native byte order)."""
-    lut = diverging_lut().astype(np.uint32)
-    argb = np.uint32(0xFF000000) | (lut[:, 0] << 16) | (lut[:, 1] << 8) | lut[:, 2]
-    argb.setflags(write=False)
-    return argb
+def diverging_lut_rgba32() -> np.ndarray:
+    """The diverging LUT as (256,) uint32 words whose bytes are opaque R, G, B, A (any byte order)."""
+    rgba = np.empty((256, 4), dtype=np.uint8)
+    rgba[:, :3] = diverging_lut()
+    rgba[:, 3] = 255
+    words = rgba.view(np.uint32).reshape(256)
+    words.setflags(write=False)
+    return words
 
 
-def diverging_argb32(values: np.ndarray, m: float, out: np.ndarray | None = None) -> np.ndarray:
-    """Colour a 2-D map over [−m, m] as (H, W) uint32 ARGB32 pixels, binned exactly as pyqtgraph bins
-    levels (−m, m) into a 256-entry LUT; NaN cells are transparent (as pyqtgraph draws them), so the
-    pixels are also valid premultiplied ARGB32.
+def diverging_rgba(values: np.ndarray, m: float, out: np.ndarray | None = None) -> np.ndarray:
+    """Colour a 2-D map over [−m, m] as (H, W, 4) uint8 RGBA, binned exactly as pyqtgraph bins levels
+    (−m, m) into a 256-entry LUT; NaN cells are transparent (as pyqtgraph draws them).
 
-    ``out``: an (H, W) uint32 array to reuse. One pass of float arithmetic and one table lookup,
-    instead of pyqtgraph's per-paint rescale and colour-table conversion.
+    ``out``: an (H, W, 4) uint8 array to reuse. One pass of float
+    arithmetic and one table lookup, instead of pyqtgraph's per-paint rescale and colour-table
+    conversion; pyqtgraph shows an RGBA uint8 image as it is.
     """
     values = np.asarray(values)
     m = float(m) or 1.0
@@ -77,11 +79,12 @@ def diverging_argb32(values: np.ndarray, m: float, out: np.ndarray | None = None
     if has_nan:
         scaled[nan] = 0.0
     index = scaled.astype(np.uint8)
-    if out is None or out.shape != index.shape:
-        out = np.empty(index.shape, dtype=np.uint32)
-    np.take(diverging_lut32(), index, out=out)
+    if out is None or out.shape != (*index.shape, 4):
+        out = np.empty((*index.shape, 4), dtype=np.uint8)
+    words = out.view(np.uint32).reshape(index.shape)      # one 4-byte word a pixel
+    np.take(diverging_lut_rgba32(), index, out=words)
     if has_nan:
-        out[nan] = 0
+        words[nan] = 0
     return out
 
 
