@@ -412,3 +412,23 @@ def test_region_note_and_repaint_rectangles(qtbot):
     assert cells_between(1, 3, 4, grid, geom) == QRectF(14, 9, 12, 7)    # cells 1 and 2 of row 0
     assert cells_between(3, 3, 4, grid, geom).isEmpty()
     assert unfilled_rects(6, 4, grid, geom) == [QRectF(20, 15, 11, 6), QRectF(10, 20, 21, 6)]
+
+
+def test_box_of_and_clear_grid(qtbot):
+    from PySide6.QtWidgets import QBoxLayout, QGridLayout, QLabel, QWidget
+
+    from cnn_explorer.ui.widgets.containers import box_of, clear_grid
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    a, b = QLabel("a"), QLabel("b")
+    holder = box_of((a, b), parent, QBoxLayout.Direction.TopToBottom, stretch_of=b)
+    layout = holder.layout()
+    assert holder.parent() is parent and layout.direction() == QBoxLayout.Direction.TopToBottom
+    assert [layout.itemAt(i).widget() for i in range(2)] == [a, b] and [layout.stretch(i) for i in range(2)] == [0, 1]
+    grid = QGridLayout(parent)
+    grid.addWidget(holder, 0, 0)
+    grid.setColumnStretch(0, 3)
+    grid.setRowStretch(1, 2)
+    clear_grid(grid, (holder,), 2)
+    assert grid.indexOf(holder) == -1 and grid.columnStretch(0) == 0 and grid.rowStretch(1) == 0

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 from cnn_explorer.ui.explorer.animation_arithmetic import ArithmeticView
 from cnn_explorer.ui.explorer.animation_grid import NumberGridView
 from cnn_explorer.ui.scale import scaled_font
+from cnn_explorer.ui.widgets.containers import box_of, clear_grid
 
 
 class InputArea(QWidget):
@@ -58,10 +59,10 @@ class AnimationBody(QScrollArea):
         self.arithmetic.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._scale = 1.0
         tb = QBoxLayout.Direction.TopToBottom
-        self._left_box = self._box(tb, (self.input_title, self.input_region, self.input_area),
-                                   stretch_of=self.input_area)
-        self._right_box = self._box(tb, (self.output_title, self.output_region, self.output_view),
-                                    stretch_of=self.output_view)
+        self._left_box = box_of((self.input_title, self.input_region, self.input_area), self, tb,
+                                stretch_of=self.input_area)
+        self._right_box = box_of((self.output_title, self.output_region, self.output_view), self, tb,
+                                 stretch_of=self.output_view)
         self._body = QWidget(self)
         self._grid = QGridLayout(self._body)
         self._grid.setContentsMargins(0, 0, 0, 0)
@@ -72,24 +73,12 @@ class AnimationBody(QScrollArea):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setWidget(self._body)
 
-    def _box(self, direction, widgets, stretch_of=None) -> QWidget:
-        holder = QWidget(self)
-        layout = QBoxLayout(direction, holder)
-        layout.setContentsMargins(0, 0, 0, 0)
-        for w in widgets:
-            layout.addWidget(w, 1 if w is stretch_of else 0)
-        return holder
-
     def arrange(self, wide: bool) -> None:
         """Input | arithmetic | output on one line (wide), or the arithmetic under input | output."""
         if wide == self._wide:
             return
         self._wide = wide
-        for w in (self._left_box, self.arithmetic, self._right_box):
-            self._grid.removeWidget(w)
-        for i in range(3):
-            self._grid.setColumnStretch(i, 0)
-            self._grid.setRowStretch(i, 0)
+        clear_grid(self._grid, (self._left_box, self.arithmetic, self._right_box), 3)
         if wide:
             for col, (w, stretch) in enumerate(((self._left_box, 3), (self.arithmetic, 3), (self._right_box, 2))):
                 self._grid.addWidget(w, 0, col)

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWi
 from cnn_explorer.ui.explorer.colorbar import format_value
 from cnn_explorer.ui.explorer.map_tile import MapTile
 from cnn_explorer.ui.scale import scaled_font
+from cnn_explorer.ui.widgets.containers import clear_grid
 
 ROW_MIN_HEIGHT = 190
 
@@ -93,11 +94,7 @@ class MapsRow(QWidget):
         if columns == self._columns:
             return
         self._columns = columns
-        for w in self._items:
-            self._grid.removeWidget(w)
-        for i in range(len(self._items)):
-            self._grid.setColumnStretch(i, 0)
-            self._grid.setRowStretch(i, 0)
+        clear_grid(self._grid, self._items, len(self._items))
         one_line = columns == len(tiles)
         if one_line:
             for col, w in enumerate(self._items):
