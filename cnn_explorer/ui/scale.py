@@ -11,6 +11,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
+from cnn_explorer.ui.theme import style_sheet
+
 #: The steps Zoom in / Zoom out walk through (1.0 = normal size).
 STEPS = (0.75, 0.9, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
 
@@ -44,8 +46,6 @@ class PresenterScale(QObject):
             app.setFont(font)
             # With an application style sheet, setFont() no longer reaches widgets already shown:
             # the size goes into the style sheet too (which re-polishes every widget).
-            from cnn_explorer.ui.theme import style_sheet
-
             app.setStyleSheet(style_sheet(None if factor == 1.0 else base * factor))
         self.scale_changed.emit(factor)
 
@@ -59,6 +59,15 @@ class PresenterScale(QObject):
         self.set_factor(1.0)
 
 
-def scaled(value: float, factor: float) -> int:
-    """``value`` pixels at presenter scale ``factor``, rounded, at least 1."""
-    return max(1, round(value * factor))
+def scaled(value: float, factor: float, minimum: int = 1) -> int:
+    """``value`` pixels at presenter scale ``factor``, rounded, at least ``minimum``."""
+    return max(minimum, round(value * factor))
+
+
+def scaled_font(base: QFont, pixels: float, factor: float, minimum: int = 1, *, bold: bool = False) -> QFont:
+    """A copy of ``base`` at ``pixels`` pixel size times presenter scale ``factor`` (at least ``minimum``)."""
+    font = QFont(base)
+    font.setPixelSize(scaled(pixels, factor, minimum))
+    if bold:
+        font.setBold(True)
+    return font

@@ -37,3 +37,23 @@ def apply_theme(app: QApplication) -> None:
     palette.setColor(QPalette.ColorRole.Link, ACCENT)
     app.setPalette(palette)
     app.setStyleSheet(STYLE_SHEET)
+
+
+# --- explorer ---
+#: the sliding window, the current output cell and the hovered map cell
+WINDOW_MARK = QColor(255, 152, 0)
+#: the max-pool winner
+WINNER_MARK = QColor(0, 200, 83)
+#: padding cells of the animation's input grid (hatched in a darker shade)
+PADDING_CELL = QColor(200, 214, 232)
+#: numbers written on light / dark cells
+DARK_TEXT = QColor(20, 20, 20)
+LIGHT_TEXT = QColor(250, 250, 250)
+#: the application icon: input cells in three shades, the window and its output cell
+ICON_CELLS = (QColor("#dbe9f6"), QColor("#a9cbea"), QColor("#6fa6d8"))
+ICON_WINDOW = QColor("#ffb000")
+
+
+def grey(level: int) -> QColor:
+    """The grey with red = green = blue = ``level`` (0..255): a pixel's value as a cell background."""
+    return QColor(level, level, level)

@@ -6,12 +6,14 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from cnn_explorer.core.kernels import seed_grids as sg
 from cnn_explorer.core.conv.convolution import ConvSettings, PoolSettings, iter_steps
 from cnn_explorer.core.conv.pipeline import run_pipeline
+from cnn_explorer.core.kernels import seed_grids as sg
 from cnn_explorer.core.kernels.samples import get_sample
 from cnn_explorer.ui.explorer.animation import AnimationPlayer, StepCursor
+from cnn_explorer.ui.explorer.animation_data import AnimationData
 from cnn_explorer.ui.explorer.animation_panel import AnimationPanel
+from cnn_explorer.ui.explorer.state import ExplorerState
 
 
 def sample_result(name: str):
@@ -30,7 +32,7 @@ def slide_001_5():
 
 @pytest.fixture
 def panel(qtbot):
-    panel = AnimationPanel()
+    panel = AnimationPanel(ExplorerState())
     qtbot.addWidget(panel)
     panel.resize(1100, 520)
     panel.set_result(slide_000_1())
@@ -113,7 +115,7 @@ def test_window_slides_with_the_step(panel):
 
 
 def test_stride_2_top_right_cell_is_88(qtbot):
-    panel = AnimationPanel()
+    panel = AnimationPanel(ExplorerState())
     qtbot.addWidget(panel)
     panel.set_result(slide_001_5())
     panel.jump_to(0, 2)
@@ -130,7 +132,7 @@ def test_pooling_is_animated_with_the_winner(panel):
     panel.set_stage("pool")
     panel.set_step(0)
     assert panel.arithmetic_text() == "max(429, 505, 261, 792) = 792"
-    assert panel.input_views[0]._winner == (1, 1)
+    assert panel.input_views[0].marked_winner() == (1, 1)
     panel.player.end()
     assert panel.arithmetic_text().endswith("= 851")
     assert panel.output_view.text_at(1, 1) == "851"
@@ -197,7 +199,7 @@ def test_scrub_slider_and_whole_map(panel):
     panel.scrub_slider.setValue(9)
     assert panel.step == 9
     panel.granularity_combo.setCurrentIndex(panel.granularity_combo.findData("map"))
-    panel.player._on_timer_timeout()
+    panel.player.tick()
     assert panel.step == 15 and not panel.player.is_playing()
 
 
@@ -206,7 +208,7 @@ def test_big_input_shows_a_readable_neighbourhood(qtbot):
     rng = np.random.default_rng(0)
     image = rng.integers(0, 256, (512, 512)).astype(np.float64)
     result = run_pipeline(image, [sg.SLIDE_000_1_KERNEL], ConvSettings(padding=1), "relu", PoolSettings())
-    panel = AnimationPanel()
+    panel = AnimationPanel(ExplorerState())
     qtbot.addWidget(panel)
     panel.resize(1100, 520)
     panel.set_result(result)
@@ -236,7 +238,7 @@ def test_big_input_shows_a_readable_neighbourhood(qtbot):
 # --- settings the slides use ------------------------------------------------------------------------
 def test_normalized_stack_shows_the_division_and_each_kernel(qtbot):
     result = sample_result("004")
-    panel = AnimationPanel()
+    panel = AnimationPanel(ExplorerState())
     qtbot.addWidget(panel)
     panel.set_result(result)
     assert panel.kernel_combo.count() == 3
@@ -258,7 +260,7 @@ def test_normalized_stack_shows_the_division_and_each_kernel(qtbot):
 def test_padding_cells_are_marked_and_numbered_outside_the_image(qtbot):
     image = np.array([[0.3, 0.5, 0.9, 1.0], [1.0, 1.0, 1.0, 1.0], [0.9, 0.9, 0.5, 0.3], [0.2, 0.0, 0.0, 0.0]])
     result = run_pipeline(image, [sg.SLIDE_000_1_KERNEL], ConvSettings(padding="same"), "none", None)
-    panel = AnimationPanel()
+    panel = AnimationPanel(ExplorerState())
     qtbot.addWidget(panel)
     panel.set_result(result)
     view = panel.input_views[0]
@@ -275,13 +277,13 @@ def test_padding_cells_are_marked_and_numbered_outside_the_image(qtbot):
 def test_dilated_window_marks_only_its_cells(qtbot):
     image = np.arange(49, dtype=np.float64).reshape(7, 7)
     result = run_pipeline(image, [sg.SLIDE_000_1_KERNEL], ConvSettings(dilation=2), "relu", None)
-    panel = AnimationPanel()
+    panel = AnimationPanel(ExplorerState())
     qtbot.addWidget(panel)
     panel.set_result(result)
     panel.jump_to(1, 2)
     step = panel.current_step()
     assert list(step.rows) == [1, 3, 5] and list(step.cols) == [2, 4, 6]
-    rows, cols = panel.input_views[0]._window
+    rows, cols = panel.input_views[0].marked_window()
     assert list(rows) == [1, 3, 5] and list(cols) == [2, 4, 6]
     assert step.value == pytest.approx(result.conv.maps[0, 1, 2])
 
@@ -350,3 +352,83 @@ def test_the_input_grid_follows_a_pixel_edited_in_place(qtbot, explorer_page):
     state.set_cell(2, 3, 200.0)                             # edited in place
     state.recompute_now()
     assert colour(2, 3) > 200
+
+
+# --- helpers the panel is made of -------------------------------------------------------------------
+def test_scaled_font_scales_pixels_with_a_floor(qtbot):
+    from PySide6.QtGui import QFont
+
+    from cnn_explorer.ui.scale import scaled, scaled_font
+
+    assert scaled(13, 2.0) == 26 and scaled(13, 0.1) == 1 and scaled(13, 0.5, 9) == 9
+    base = QFont()
+    font = scaled_font(base, 14, 1.5, 9, bold=True)
+    assert font.pixelSize() == 21 and font.bold() and not base.bold()
+    assert scaled_font(base, 14, 0.5, 9).pixelSize() == 9
+
+
+def test_animation_data_pads_once_per_picture_and_frames_the_pooling():
+    state = ExplorerState()
+    image = np.arange(16, dtype=np.float64).reshape(4, 4)
+    result = run_pipeline(image, [sg.SLIDE_000_1_KERNEL], ConvSettings(padding=1), "relu",
+                          PoolSettings(size=3, stride=2, ceil_mode=True))
+    data = AnimationData(state)
+    data.set_result(result)
+    padded = data.input()
+    assert padded.shape == (6, 6) and padded[0].tolist() == [0] * 6 and data.input_range == (0.0, 15.0)
+    data.set_result(result)
+    assert data.input() is padded                                  # same picture: not padded again
+    state.notify_image_edited()
+    data.set_result(result)
+    assert data.input() is not padded                              # an edit in place: padded again
+    data.stage = "pool"
+    out = data.output()
+    display = data.pool_display(out.shape)
+    assert data.pool_pads == (0, 0) and display.shape[0] >= result.activated.shape[1]
+    assert np.isnan(display[-1, -1]) == (display.shape[0] > result.activated.shape[1])
+    m = np.abs(result.activated[0]).max()
+    assert data.act_range == (-m, m)
+    assert data.step(0, 0).value == pytest.approx(out[0, 0])
+    state.stop()
+
+
+def test_region_note_and_repaint_rectangles(qtbot):
+    from PySide6.QtCore import QRectF
+
+    from cnn_explorer.ui.explorer.animation_body import region_note
+    from cnn_explorer.ui.explorer.animation_grid import NumberGridView
+    from cnn_explorer.ui.explorer.grid_painting import cells_between, unfilled_rects
+
+    view = NumberGridView()
+    qtbot.addWidget(view)
+    view.resize(400, 400)
+    view.set_values(np.zeros((4, 4)))
+    assert region_note(view) == ""                                 # everything fits
+    view.set_values(np.zeros((300, 300)), label_offset=(1, 1))
+    view.set_marks(window=(np.array([150, 151]), np.array([20, 21])))
+    r0, c0, rows, cols = view.visible_region()
+    assert region_note(view) == f"showing rows {r0 - 1}–{r0 + rows - 2}, cols {c0 - 1}–{c0 + cols - 2}"
+    grid, geom = (0, 0, 3, 4), (10.0, 10.0, 5.0)
+    assert cells_between(1, 3, 4, grid, geom) == QRectF(14, 9, 12, 7)    # cells 1 and 2 of row 0
+    assert cells_between(3, 3, 4, grid, geom).isEmpty()
+    assert unfilled_rects(6, 4, grid, geom) == [QRectF(20, 15, 11, 6), QRectF(10, 20, 21, 6)]
+
+
+def test_box_of_and_clear_grid(qtbot):
+    from PySide6.QtWidgets import QBoxLayout, QGridLayout, QLabel, QWidget
+
+    from cnn_explorer.ui.widgets.containers import box_of, clear_grid
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    a, b = QLabel("a"), QLabel("b")
+    holder = box_of((a, b), parent, QBoxLayout.Direction.TopToBottom, stretch_of=b)
+    layout = holder.layout()
+    assert holder.parent() is parent and layout.direction() == QBoxLayout.Direction.TopToBottom
+    assert [layout.itemAt(i).widget() for i in range(2)] == [a, b] and [layout.stretch(i) for i in range(2)] == [0, 1]
+    grid = QGridLayout(parent)
+    grid.addWidget(holder, 0, 0)
+    grid.setColumnStretch(0, 3)
+    grid.setRowStretch(1, 2)
+    clear_grid(grid, (holder,), 2)
+    assert grid.indexOf(holder) == -1 and grid.columnStretch(0) == 0 and grid.rowStretch(1) == 0

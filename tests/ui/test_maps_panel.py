@@ -8,13 +8,14 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from cnn_explorer.core.kernels import seed_grids as sg
 from cnn_explorer.core.conv.convolution import ConvSettings, PoolSettings
-from cnn_explorer.core.kernels.library import get_preset
 from cnn_explorer.core.conv.pipeline import run_pipeline
+from cnn_explorer.core.kernels import seed_grids as sg
+from cnn_explorer.core.kernels.library import get_preset
 from cnn_explorer.core.kernels.samples import get_sample
 from cnn_explorer.ui.explorer.animation_panel import AnimationPanel, connect_panels
 from cnn_explorer.ui.explorer.maps_panel import MapsPanel
+from cnn_explorer.ui.explorer.state import ExplorerState
 
 
 def hover(widget, pos) -> None:
@@ -38,7 +39,7 @@ def slide_000_1():
 
 @pytest.fixture
 def panel(qtbot):
-    panel = MapsPanel()
+    panel = MapsPanel(ExplorerState())
     qtbot.addWidget(panel)
     panel.resize(1000, 360)
     return panel
@@ -53,11 +54,11 @@ def test_preset_maps_are_the_cores_arrays(panel):
     assert np.array_equal(panel.tile(0, "feature").view.values(), result.feature[0])
     assert np.array_equal(panel.tile(0, "activation").view.values(), result.activated[0])
     assert np.array_equal(panel.tile(0, "pooled").view.values(), result.pooled.values[0])
-    assert panel.tile(0, "feature").view._image.image.shape == (40, 52)
+    assert panel.tile(0, "feature").view.displayed_shape() == (40, 52)
     # Zero at the centre of the colour range.
     m = panel.tile(0, "feature").view.value_range()
     assert m == pytest.approx(np.abs(result.feature[0]).max())
-    assert panel.tile(0, "feature").view._image.getLevels() == pytest.approx((-m, m))
+    assert panel.tile(0, "feature").view.color_levels() == pytest.approx((-m, m))
     # Too big for numbers in the cells.
     assert panel.tile(0, "feature").view.cell_texts() == []
 
@@ -131,7 +132,7 @@ def test_hover_and_click_on_the_pooled_map(qtbot, panel):
 def test_clicking_a_map_cell_moves_the_animation(qtbot, panel):
     result = slide_000_1()
     panel.set_result(result)
-    animation = AnimationPanel()
+    animation = AnimationPanel(ExplorerState())
     qtbot.addWidget(animation)
     animation.set_result(result)
     connect_panels(panel, animation)
@@ -148,8 +149,6 @@ def test_clicking_a_map_cell_moves_the_animation(qtbot, panel):
 
 
 def test_follows_the_explorer_state(qtbot):
-    from cnn_explorer.ui.explorer.state import ExplorerState
-
     state = ExplorerState()
     panel = MapsPanel(state)
     qtbot.addWidget(panel)
@@ -167,7 +166,8 @@ def test_a_hidden_panel_catches_up_when_shown(qtbot, panel):
     panel.hide()                                  # e.g. behind the "Step by step" tab
     result = slide_000_1()
     panel.set_result(result)
-    assert panel.result() is result and panel.rows == []
+    assert panel.result() is result
+    assert panel.tile(0, "feature").view.values().shape != (4, 4)     # not built while hidden
     with qtbot.waitSignal(panel.repainted, timeout=2000):
         panel.show()
     assert panel.tile(0, "feature").view.cell_texts()[3] == ["608", "913", "713", "657"]
@@ -195,8 +195,7 @@ def test_map_colours_are_exactly_pyqtgraphs(qtbot):
     import pyqtgraph as pg
     from PySide6.QtGui import QImage
 
-    from cnn_explorer.ui.explorer.colorbar import diverging_lut
-    from cnn_explorer.ui.explorer.map_view import MapImageItem
+    from cnn_explorer.ui.explorer.colorbar import diverging_lut, diverging_rgba
 
     m = 120.0
     rng = np.random.default_rng(4)
@@ -209,8 +208,8 @@ def test_map_colours_are_exactly_pyqtgraphs(qtbot):
         rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
         return rows[:, : image.width() * 4].copy()
 
-    ours = MapImageItem()
-    ours.setImage(values, levels=(-m, m), autoLevels=False)
+    ours = pg.ImageItem(axisOrder="row-major")                # what FeatureMapView shows: the RGBA as it is
+    ours.setImage(diverging_rgba(values, m), autoLevels=False)
     ours.render()
     reference = pg.ImageItem(axisOrder="row-major")
     reference.setImage(values, levels=(-m, m), lut=diverging_lut(), autoLevels=False)
@@ -230,8 +229,31 @@ def test_big_maps_colour_only_what_the_screen_shows(qtbot, panel):
     qtbot.waitExposed(panel)
     panel.set_result(result)
     view = panel.tile(0, "feature").view
-    shown = view._image.image.shape
-    side = min(view._box.size().width(), view._box.size().height())
+    shown = view.displayed_shape()
+    side = min(view.plot_size())
     assert shown[0] < 698 and shown[0] >= side / 2           # about one cell per screen pixel
     assert np.array_equal(view.values(), result.feature[0])  # hover and ranges still use every cell
     assert view.data_range() == (result.feature[0].min(), result.feature[0].max())
+
+
+def test_every_kernel_row_shows_its_own_pooled_map(panel):
+    result = sample_result("004")
+    panel.set_result(result)
+    for k in range(3):
+        np.testing.assert_array_equal(panel.tile(k, "pooled").view.values(), result.pooled.values[k])
+        np.testing.assert_array_equal(panel.tile(k, "activation").view.values(), result.activated[k])
+    assert not np.array_equal(result.pooled.values[0], result.pooled.values[1])   # rows really differ
+
+
+def test_diverging_rgba_bins_like_the_lut_and_reuses_its_buffer():
+    from cnn_explorer.ui.explorer.colorbar import diverging_lut, diverging_rgba
+
+    values = np.array([[-2.0, 0.0, 2.0], [np.nan, 5.0, -5.0]])
+    rgba = diverging_rgba(values, 2.0)
+    assert rgba.shape == (2, 3, 4) and rgba.dtype == np.uint8
+    lut = diverging_lut()
+    assert rgba[0, 0, :3].tolist() == lut[0].tolist() and rgba[0, 2, :3].tolist() == lut[255].tolist()
+    assert rgba[0, 1, :3].tolist() == lut[128].tolist() and (rgba[0, :, 3] == 255).all()
+    assert rgba[1, 0].tolist() == [0, 0, 0, 0]                                     # NaN: transparent
+    assert rgba[1, 1].tolist() == rgba[0, 2].tolist() and rgba[1, 2].tolist() == rgba[0, 0].tolist()  # clipped
+    assert diverging_rgba(values * 0.5, 2.0, out=rgba) is rgba

@@ -106,7 +106,7 @@ class AnimationPlayer(QObject):
         self._speed = 4
         self._granularity = "cell"
         self._timer = new_timer(self, "animation-player", interval_ms=self._interval())
-        self._timer.timeout.connect(self._on_timer_timeout)
+        self._timer.timeout.connect(self.tick)
 
     # --- state ----------------------------------------------------------------------------------
     @property
@@ -194,7 +194,8 @@ class AnimationPlayer(QObject):
         else:
             self.play()
 
-    def _on_timer_timeout(self) -> None:
+    def tick(self) -> None:
+        """One tick of the clock: advance by the granularity, and stop at the last step."""
         self.set_step(self.cursor.advanced(self._granularity))
         if self.cursor.at_end:
             self.pause()

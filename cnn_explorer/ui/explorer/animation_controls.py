@@ -8,10 +8,26 @@ panel is wide, three when it is narrow.
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QBoxLayout, QComboBox, QGridLayout, QLabel, QSlider, QStyle, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QComboBox,
+    QGridLayout,
+    QLabel,
+    QSlider,
+    QStyle,
+    QToolButton,
+    QWidget,
+)
 
-from cnn_explorer.ui.explorer.animation import GRANULARITIES, GRANULARITY_LABELS, MAX_SPEED, MIN_SPEED, AnimationPlayer
+from cnn_explorer.ui.explorer.animation import (
+    GRANULARITIES,
+    GRANULARITY_LABELS,
+    MAX_SPEED,
+    MIN_SPEED,
+    AnimationPlayer,
+)
+from cnn_explorer.ui.scale import scaled_font
+from cnn_explorer.ui.widgets.containers import box_of, clear_grid
 
 STAGES = ("conv", "pool")
 STAGE_LABELS = {"conv": "Convolution", "pool": "Pooling"}
@@ -59,12 +75,12 @@ class AnimationControls(QWidget):
         self._update_speed_label()
 
         lr = QBoxLayout.Direction.LeftToRight
-        self._transport_box = self._box(lr, (self.stage_combo, self.kernel_combo, self.home_button,
-                                             self.back_button, self.play_button, self.forward_button, self.end_button))
+        self._transport_box = box_of((self.stage_combo, self.kernel_combo, self.home_button, self.back_button,
+                                      self.play_button, self.forward_button, self.end_button), self, lr)
         self._transport_box.layout().addStretch(1)
-        self._speed_box = self._box(lr, (self.speed_title, self.speed_slider, self.speed_label,
-                                         self.granularity_combo), stretch_of=self.speed_slider)
-        self._scrub_box = self._box(lr, (self.scrub_slider, self.position_label), stretch_of=self.scrub_slider)
+        self._speed_box = box_of((self.speed_title, self.speed_slider, self.speed_label, self.granularity_combo),
+                                 self, lr, stretch_of=self.speed_slider)
+        self._scrub_box = box_of((self.scrub_slider, self.position_label), self, lr, stretch_of=self.scrub_slider)
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._wide: bool | None = None
@@ -81,24 +97,13 @@ class AnimationControls(QWidget):
         button.clicked.connect(slot)
         return button
 
-    def _box(self, direction, widgets, stretch_of=None) -> QWidget:
-        holder = QWidget(self)
-        layout = QBoxLayout(direction, holder)
-        layout.setContentsMargins(0, 0, 0, 0)
-        for w in widgets:
-            layout.addWidget(w, 1 if w is stretch_of else 0)
-        return holder
-
     def arrange(self, wide: bool) -> None:
         """Wide: transport and speed on one line, the scrub slider below. Narrow: three lines,
         the position text under the scrub slider."""
         if wide == self._wide:
             return
         self._wide = wide
-        for w in (self._transport_box, self._speed_box, self._scrub_box):
-            self._grid.removeWidget(w)
-        for i in range(3):
-            self._grid.setColumnStretch(i, 0)
+        clear_grid(self._grid, (self._transport_box, self._speed_box, self._scrub_box), 3)
         if wide:
             self._grid.addWidget(self._transport_box, 0, 0)
             self._grid.addWidget(self._speed_box, 0, 1)
@@ -118,8 +123,7 @@ class AnimationControls(QWidget):
 
     def set_scale(self, f: float) -> None:
         self._scale = float(f)
-        font = QFont(self.font())
-        font.setPixelSize(max(9, round(13 * f)))
+        font = scaled_font(self.font(), 13, f, 9)
         for w in self.transport_widgets() + (self.speed_title, self.speed_label, self.granularity_combo,
                                              self.position_label):
             w.setFont(font)

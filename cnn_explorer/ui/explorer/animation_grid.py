@@ -14,14 +14,21 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QPen, QPixmap
+from PySide6.QtGui import QBrush, QFontMetricsF, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from cnn_explorer.ui.explorer.colorbar import DARK_TEXT, LIGHT_TEXT, diverging_lut, format_value, lut_index
+from cnn_explorer.ui.explorer.colorbar import format_value
+from cnn_explorer.ui.explorer.grid_painting import (
+    cell_colors,
+    cells_between,
+    paint_indices,
+    paint_marks,
+    paint_numbers,
+    unfilled_rects,
+)
+from cnn_explorer.ui.scale import scaled_font
+from cnn_explorer.ui.theme import PADDING_CELL
 
-WINDOW_COLOR = QColor(255, 152, 0)       # the sliding window / current output cell
-WINNER_COLOR = QColor(0, 200, 83)        # the max-pool winner
-PADDING_COLOR = QColor(200, 214, 232)
 #: grids up to this many cells skip a ``set_values`` that changes nothing (cheap to compare)
 SAME_CHECK_CELLS = 4096
 
@@ -133,7 +140,8 @@ class NumberGridView(QWidget):
             return
         dirty = old_marks.united(self._marks_rect())
         if filled is not None and filled != old_filled:
-            dirty = dirty.united(self._cells_between(min(filled, old_filled), max(filled, old_filled)))
+            dirty = dirty.united(cells_between(min(filled, old_filled), max(filled, old_filled), self._values.shape[1],
+                                                     self._view, self._geom))
         if not dirty.isEmpty():
             self.update(dirty.toAlignedRect())
 
@@ -154,19 +162,6 @@ class NumberGridView(QWidget):
             box = QRectF(x0 + (ca - c0) * cell, y0 + (ra - r0) * cell, (cb - ca + 1) * cell, (rb - ra + 1) * cell)
             rect = rect.united(box.adjusted(-pen, -pen, pen, pen))
         return rect
-
-    def _cells_between(self, a: int, b: int) -> QRectF:
-        """Widget rectangle covering the cells numbered a .. b−1 in row-major order (their fill changed)."""
-        if b <= a or self._values.shape[1] == 0:
-            return QRectF()
-        r0, c0, rows, cols = self._view
-        x0, y0, cell = self._geom
-        ow = self._values.shape[1]
-        (ra, ca), (rb, cb) = divmod(a, ow), divmod(b - 1, ow)
-        if ra != rb:
-            ca, cb = c0, c0 + cols - 1
-        return QRectF(x0 + (ca - c0) * cell - 1, y0 + (ra - r0) * cell - 1, (cb - ca + 1) * cell + 2,
-                      (rb - ra + 1) * cell + 2)
 
     def set_scale(self, f: float) -> None:
         self._scale = float(f)
@@ -205,6 +200,14 @@ class NumberGridView(QWidget):
             return
         self._caption = text
         self.update()
+
+    def marked_window(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The window's (rows, cols) as marked last; None without a window."""
+        return self._window
+
+    def marked_winner(self) -> tuple[int, int] | None:
+        """The max-pool winner's cell as marked last; None without one."""
+        return self._winner
 
     def label_offset(self) -> tuple[int, int]:
         return self._label_offset
@@ -315,17 +318,6 @@ class NumberGridView(QWidget):
         return QRectF(x0 + (c - c0) * cell, y0 + (r - r0) * cell, cell, cell)
 
     # --- painting -------------------------------------------------------------------------------
-    def _cell_colors(self, block: np.ndarray) -> np.ndarray:
-        """(rows, cols, 3) uint8 colours of a block of values."""
-        lo, hi = self._range
-        finite = np.where(np.isfinite(block), block, lo)
-        if self._colors == "diverging":
-            m = max(abs(lo), abs(hi)) or 1.0
-            return diverging_lut()[lut_index(finite, m)]
-        span = (hi - lo) or 1.0
-        g = np.clip(np.rint((finite - lo) / span * 255.0), 0, 255).astype(np.uint8)
-        return np.repeat(g[..., None], 3, axis=2)
-
     def is_padding(self, r: int, c: int) -> bool:
         """Whether array cell (r, c) lies in the padding."""
         if self._padding_mask is not None:
@@ -352,14 +344,12 @@ class NumberGridView(QWidget):
         # reused while the data and the visible region stay the same; a step then only paints
         # the pixmap, blanks the cells not filled in yet and draws the marks.
         self._layout()
-        r0, c0, rows, cols = self._view
-        if rows == 0:
+        if self._view[2] == 0:
             return
-        x0, y0, cell = self._geom
         if not self._cached:
             p = QPainter(self)
             self._paint_layer(p, blank_all=False)
-            self._paint_marks(p, r0, c0, rows, cols, x0, y0, cell)
+            paint_marks(p, self._window, self._winner, self._current, self._view, self._geom)
             p.end()
             return
         key = (self._version, self._view, self._geom, self.width(), self.height(), self._scale, self._caption,
@@ -376,25 +366,11 @@ class NumberGridView(QWidget):
         p.drawPixmap(0, 0, self._cache_full)
         if self._filled is not None:
             dpr = self._cache_empty.devicePixelRatio()
-            for rect in self._unfilled_rects(r0, c0, rows, cols, x0, y0, cell):
+            for rect in unfilled_rects(self._filled, self._values.shape[1], self._view, self._geom):
                 source = QRectF(rect.x() * dpr, rect.y() * dpr, rect.width() * dpr, rect.height() * dpr)
                 p.drawPixmap(rect, self._cache_empty, source)
-        self._paint_marks(p, r0, c0, rows, cols, x0, y0, cell)
+        paint_marks(p, self._window, self._winner, self._current, self._view, self._geom)
         p.end()
-
-    def _unfilled_rects(self, r0, c0, rows, cols, x0, y0, cell) -> list[QRectF]:
-        """Widget rectangles covering the visible cells not filled in yet (row-major order)."""
-        ow = self._values.shape[1]
-        fr, fc = divmod(int(self._filled), ow)
-        rects = []
-        if r0 <= fr < r0 + rows and fc < c0 + cols:
-            first = max(fc, c0)
-            rects.append(QRectF(x0 + (first - c0) * cell, y0 + (fr - r0) * cell, (c0 + cols - first) * cell + 1,
-                                cell + 1))
-        below = max(fr + 1, r0)
-        if below < r0 + rows:
-            rects.append(QRectF(x0, y0 + (below - r0) * cell, cols * cell + 1, (r0 + rows - below) * cell + 1))
-        return rects
 
     def _render_layer(self, blank_all: bool) -> QPixmap:
         """The cells as a pixmap the size of the widget; ``blank_all`` gives the empty grid instead."""
@@ -414,7 +390,7 @@ class NumberGridView(QWidget):
         block = self._values[r0:r0 + rows, c0:c0 + cols]
         padding = self._padding_block(r0, c0, rows, cols)
         blank = np.isnan(block) | blank_all
-        colors = self._cell_colors(block)
+        colors = cell_colors(block, self._colors, self._range)
         base = self.palette().base().color()
         area = QRectF(x0, y0, cols * cell, rows * cell)
         if blank_all:
@@ -432,7 +408,7 @@ class NumberGridView(QWidget):
             p.drawImage(area, image)
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
         if not blank_all:
-            hatch = QBrush(PADDING_COLOR.darker(130), Qt.BrushStyle.BDiagPattern)
+            hatch = QBrush(PADDING_CELL.darker(130), Qt.BrushStyle.BDiagPattern)
             for rr, cc in np.argwhere(padding).tolist():
                 p.fillRect(QRectF(x0 + cc * cell, y0 + rr * cell, cell, cell), hatch)
         p.setPen(QPen(self.palette().mid().color(), 1))
@@ -440,92 +416,18 @@ class NumberGridView(QWidget):
         lines += [QLineF(x0 + cc * cell, y0, x0 + cc * cell, y0 + rows * cell) for cc in range(cols + 1)]
         p.drawLines(lines)
         if not blank_all:
-            self._paint_numbers(p, block, blank, padding, colors, x0, y0, cell)
+            paint_numbers(p, self.font(), block, blank, padding, colors, x0, y0, cell)
         if self._show_indices:
-            self._paint_indices(p, r0, c0, rows, cols, x0, y0, cell)
+            paint_indices(p, self.font(), self.palette().windowText().color(), self._view, self._geom,
+                          self._margin(), self._label_offset, self._scale)
         if self._caption:
-            font = QFont(self.font())
-            font.setPixelSize(max(9, round(14 * self._scale)))
-            font.setBold(True)
+            font = scaled_font(self.font(), 14, self._scale, 9, bold=True)
             p.setFont(font)
             p.setPen(self.palette().windowText().color())
             width = QFontMetricsF(font).horizontalAdvance(self._caption) + 4
             left = max(0.0, x0 - self._margin() - width)
             p.drawText(QRectF(left, y0 - self._margin() - 2, width, self._margin()),
                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom, self._caption)
-
-    def _paint_numbers(self, p: QPainter, block, blank, padding, colors, x0, y0, cell) -> None:
-        """Each cell's value at its centre, black or white for contrast, italic in the padding."""
-        texts = [["" if b else format_value(v) for v, b in zip(value_row, blank_row)]
-                 for value_row, blank_row in zip(block.tolist(), blank.tolist())]
-        longest = max((t for row in texts for t in row), key=len, default="0") or "0"
-        font = QFont(self.font())
-        font.setPixelSize(max(6, int(cell * 0.42)))
-        width = QFontMetricsF(font).horizontalAdvance(longest)
-        if width > cell * 0.9:
-            font.setPixelSize(max(6, int(font.pixelSize() * cell * 0.9 / width)))
-        if font.pixelSize() < 8:
-            return                                          # unreadable: the colours speak alone
-        from cnn_explorer.core.colormaps import text_is_dark
-
-        dark = text_is_dark(colors)
-        italic = QFont(font)
-        italic.setItalic(True)
-        for is_padding, face in ((False, font), (True, italic)):
-            p.setFont(face)
-            fm = QFontMetricsF(face)
-            advance: dict[str, float] = {}
-            baseline = (cell + fm.ascent() - fm.descent()) / 2
-            for is_dark, pen in ((True, DARK_TEXT), (False, LIGHT_TEXT)):
-                p.setPen(pen)
-                for rr, cc in np.argwhere((padding == is_padding) & (dark == is_dark) & ~blank).tolist():
-                    text = texts[rr][cc]
-                    if text not in advance:
-                        advance[text] = fm.horizontalAdvance(text)
-                    x = x0 + cc * cell + (cell - advance[text]) / 2
-                    p.drawText(QPointF(x, y0 + rr * cell + baseline), text)
-
-    def _paint_marks(self, p: QPainter, r0, c0, rows, cols, x0, y0, cell) -> None:
-        visible = QRectF(x0, y0, cols * cell, rows * cell)
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        if self._window is not None and self._window[0].size:
-            wr, wc = self._window
-            p.setPen(QPen(WINDOW_COLOR, max(1.5, cell * 0.05)))
-            for r in wr:
-                for c in wc:
-                    rect = QRectF(x0 + (c - c0) * cell, y0 + (r - r0) * cell, cell, cell)
-                    if visible.intersects(rect):
-                        p.drawRect(rect.adjusted(1, 1, -1, -1))
-            box = QRectF(x0 + (wc.min() - c0) * cell, y0 + (wr.min() - r0) * cell,
-                         (wc.max() - wc.min() + 1) * cell, (wr.max() - wr.min() + 1) * cell)
-            p.setPen(QPen(WINDOW_COLOR, max(3.0, cell * 0.1)))
-            p.drawRect(box)
-        if self._winner is not None:
-            r, c = self._winner
-            rect = QRectF(x0 + (c - c0) * cell, y0 + (r - r0) * cell, cell, cell)
-            p.setPen(QPen(WINNER_COLOR, max(3.0, cell * 0.1)))
-            p.drawRect(rect.adjusted(2, 2, -2, -2))
-        if self._current is not None:
-            r, c = self._current
-            rect = QRectF(x0 + (c - c0) * cell, y0 + (r - r0) * cell, cell, cell)
-            p.setPen(QPen(WINDOW_COLOR, max(3.0, cell * 0.1)))
-            p.drawRect(rect)
-
-    def _paint_indices(self, p: QPainter, r0, c0, rows, cols, x0, y0, cell) -> None:
-        font = QFont(self.font())
-        font.setPixelSize(max(7, int(min(cell * 0.32, 12 * self._scale))))
-        p.setFont(font)
-        p.setPen(self.palette().windowText().color())
-        oy, ox = self._label_offset
-        step = 1 if cell >= 18 * self._scale else 2
-        for cc in range(0, cols, step):
-            rect = QRectF(x0 + cc * cell, y0 - self._margin(), cell, self._margin())
-            label = str(c0 + cc - ox).replace("-", "−")
-            p.drawText(rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, label)
-        for rr in range(0, rows, step):
-            rect = QRectF(x0 - self._margin() - 2, y0 + rr * cell, self._margin(), cell)
-            label = str(r0 + rr - oy).replace("-", "−")
-            p.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
 
     # --- mouse ----------------------------------------------------------------------------------
     def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt override

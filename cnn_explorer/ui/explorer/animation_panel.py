@@ -12,26 +12,30 @@ Public API: ``AnimationPanel(state)``; ``set_result(result)``; ``set_scale(f)``;
 window-wide); ``set_step(n)``; ``jump_to(i, j)``; ``show_cell(stage, k, i, j)``
 (connect ``MapsPanel.cell_clicked`` to it, or call :func:`connect_panels`);
 ``set_stage('conv' | 'pool')``; ``set_kernel(k)``; signals
-``step_changed(int)`` and ``status_message(str)``.
+``step_changed(int)`` and ``status_message(str)``. The layout is
+:class:`~cnn_explorer.ui.explorer.animation_body.AnimationBody`, the model work
+:class:`~cnn_explorer.ui.explorer.animation_data.AnimationData`.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QFont, QKeySequence
-from PySide6.QtWidgets import QBoxLayout, QFrame, QGridLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from cnn_explorer.ui.explorer.animation import AnimationPlayer
-from cnn_explorer.ui.explorer.animation_arithmetic import ArithmeticView
+from cnn_explorer.ui.explorer.animation_body import AnimationBody
 from cnn_explorer.ui.explorer.animation_controls import STAGES, AnimationControls
+from cnn_explorer.ui.explorer.animation_data import AnimationData
 from cnn_explorer.ui.explorer.animation_grid import NumberGridView
 from cnn_explorer.ui.explorer.colorbar import finite_range, format_value
-from cnn_explorer.ui.explorer.maps_panel import activation_title
+from cnn_explorer.ui.explorer.maps_panel import CHANNEL_NAMES, activation_title
+from cnn_explorer.ui.explorer.state import ExplorerState
+from cnn_explorer.ui.scale import scaled_font
 
 #: panel width (pixels at scale 1) from which input, arithmetic and output sit side by side
 WIDE_WIDTH = 1000
-CHANNEL_NAMES = ("R", "G", "B")
 
 
 def connect_panels(maps_panel, animation_panel) -> None:
@@ -39,28 +43,26 @@ def connect_panels(maps_panel, animation_panel) -> None:
     maps_panel.cell_clicked.connect(animation_panel.show_cell)
 
 
+def channel_caption(c: int, channels: int) -> str:
+    """'R', 'G', 'B' for three channels, else 'c1', 'c2', …"""
+    return CHANNEL_NAMES[c] if channels == 3 else f"c{c + 1}"
+
+
 class AnimationPanel(QWidget):
-    """Animates convolution and pooling one output cell at a time."""
+    """Animates convolution and pooling one output cell at a time; follows ``state.result_changed``."""
 
     step_changed = Signal(int)
     status_message = Signal(str)
 
-    def __init__(self, state=None, parent: QWidget | None = None) -> None:
+    def __init__(self, state: ExplorerState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._state = state
         self._scale = 1.0
-        self._result = None
-        self._stage = "conv"
-        self._k = 0
-        self._padded: np.ndarray | None = None      # (Hp, Wp[, C]) conv input as the kernel sees it
-        self._input_range = (0.0, 1.0)
-        self._act_range = (-1.0, 1.0)
-        self._pool_pads = (0, 0)
+        self._data = AnimationData(state)
         self._last_step = None
         self._stale = False                        # the grids wait for the panel to be shown (see set_result)
-        self._prepared_key: tuple | None = None    # _input_key() of _prepared_padded
-        self._prepared_padded: np.ndarray | None = None
         self._shown_input_key: tuple | None = None  # what the input grids show now (conv stage)
+        self._input_title = self._output_title = ""
         self._enabled = False
         self.player = AnimationPlayer(self)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -69,11 +71,9 @@ class AnimationPanel(QWidget):
         self._build_actions()
         self.player.step_changed.connect(self._on_player_step_changed)
         self._set_enabled(False)
-        if state is not None and hasattr(state, "result_changed"):
-            state.result_changed.connect(self.set_result)
-            current = getattr(state, "result", None)
-            if current is not None and not callable(current):
-                self.set_result(current)
+        state.result_changed.connect(self.set_result)
+        if state.result is not None:
+            self.set_result(state.result)
 
     # --- construction ---------------------------------------------------------------------------
     def _build_controls(self) -> None:
@@ -91,82 +91,30 @@ class AnimationPanel(QWidget):
         self.scrub_slider.valueChanged.connect(self._on_scrub_slider_changed)
 
     def _build_body(self) -> None:
-        self.input_title = QLabel(self)
-        self.input_region = QLabel(self)
-        self.input_views: list[NumberGridView] = []
-        self._input_area = _InputArea(self)
-        self._input_box = self._input_area.box
-        self.output_title = QLabel(self)
-        self.output_region = QLabel(self)
-        for label in (self.input_title, self.input_region, self.output_title, self.output_region):
-            # Never wider than the column: a narrow column clips a long title rather than scroll sideways.
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.output_view = NumberGridView(self, min_cell=22.0)
-        self.output_view.cell_clicked.connect(self._on_output_view_cell_clicked)
+        self.body = AnimationBody(self)
+        b = self.body
+        # The grids and titles are part of this panel's API too.
+        self.input_title, self.input_region, self.input_views = b.input_title, b.input_region, b.input_views
+        self.output_title, self.output_region, self.output_view = b.output_title, b.output_region, b.output_view
+        self.arithmetic = b.arithmetic
+        self.output_view.cell_clicked.connect(self.jump_to)
         self.output_view.cell_hovered.connect(self._on_output_view_cell_hovered)
-        self.output_view.region_changed.connect(self._on_view_region_changed)
-        self.arithmetic = ArithmeticView(self)
+        self.output_view.region_changed.connect(self.body.update_region_notes)
         self.placeholder = QLabel("Draw or load an image to step through its convolution.", self)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-
-        def box(direction, widgets, stretch_of=None) -> QWidget:
-            holder = QWidget(self)
-            layout = QBoxLayout(direction, holder)
-            layout.setContentsMargins(0, 0, 0, 0)
-            for w in widgets:
-                layout.addWidget(w, 1 if w is stretch_of else 0)
-            return holder
-
-        tb = QBoxLayout.Direction.TopToBottom
-        self._left_box = box(tb, (self.input_title, self.input_region, self._input_area), stretch_of=self._input_area)
-        self._right_box = box(tb, (self.output_title, self.output_region, self.output_view),
-                              stretch_of=self.output_view)
-        self._body = QWidget(self)
-        self._body_grid = QGridLayout(self._body)
-        self._body_grid.setContentsMargins(0, 0, 0, 0)
-        self._wide: bool | None = None
-        self._arrange(wide=True)
-
-        # Too little room (a narrow column, presenter scale, three channels): scroll, never squash or clip.
-        self._scroll = QScrollArea(self)
-        self._scroll.setWidgetResizable(True)
-        self._scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self._scroll.setWidget(self._body)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.controls)
         layout.addWidget(self.placeholder, 1)
-        layout.addWidget(self._scroll, 1)
+        layout.addWidget(self.body, 1)
         self.arithmetic.sum_label.setParent(self)
         layout.addWidget(self.arithmetic.sum_label, 0)
-        self.arithmetic.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def _arrange(self, wide: bool) -> None:
         """Wide: input | arithmetic | output. Narrow (a side column, a big presenter scale):
         input | output with the arithmetic below, and the controls on three lines."""
         self.controls.arrange(wide)
-        if wide == self._wide:
-            return
-        self._wide = wide
-        for w in (self._left_box, self.arithmetic, self._right_box):
-            self._body_grid.removeWidget(w)
-        for i in range(3):
-            self._body_grid.setColumnStretch(i, 0)
-            self._body_grid.setRowStretch(i, 0)
-        if wide:
-            for col, (w, stretch) in enumerate(((self._left_box, 3), (self.arithmetic, 3), (self._right_box, 2))):
-                self._body_grid.addWidget(w, 0, col)
-                self._body_grid.setColumnStretch(col, stretch)
-            self._body_grid.setRowStretch(0, 1)
-        else:
-            self._body_grid.addWidget(self._left_box, 0, 0)
-            self._body_grid.addWidget(self._right_box, 0, 1)
-            self._body_grid.addWidget(self.arithmetic, 1, 0, 1, 2)
-            self._body_grid.setColumnStretch(0, 3)
-            self._body_grid.setColumnStretch(1, 2)
-            self._body_grid.setRowStretch(0, 3)
-            self._body_grid.setRowStretch(1, 2)
+        self.body.arrange(wide)
 
     def _is_wide(self) -> bool:
         """Side by side when there is width to spare: absolutely, or compared with the height."""
@@ -202,11 +150,11 @@ class AnimationPanel(QWidget):
 
     @property
     def stage(self) -> str:
-        return self._stage
+        return self._data.stage
 
     @property
     def kernel_index(self) -> int:
-        return self._k
+        return self._data.k
 
     def current_step(self):
         """The core's record of the current position (ConvStep or PoolStep), None without a result."""
@@ -258,19 +206,8 @@ class AnimationPanel(QWidget):
         """Presenter scale: numbers, labels and grids grow together."""
         self._scale = float(f)
         self.controls.set_scale(f)
-        font = QFont(self.font())
-        font.setPixelSize(max(9, round(13 * f)))
-        for w in (self.placeholder, self.input_region, self.output_region):
-            w.setFont(font)
-        title = QFont(font)
-        title.setPixelSize(max(10, round(15 * f)))
-        title.setBold(True)
-        self.input_title.setFont(title)
-        self.output_title.setFont(title)
-        for view in self.input_views:
-            view.set_scale(f)
-        self.output_view.set_scale(f)
-        self.arithmetic.set_scale(f)
+        self.placeholder.setFont(scaled_font(self.font(), 13, f, 9))
+        self.body.set_scale(f)
         self._arrange(wide=self._is_wide())
 
     # --- result ---------------------------------------------------------------------------------
@@ -281,26 +218,26 @@ class AnimationPanel(QWidget):
         (kernels, stage, step count) follows; the grids, the padded input and the current step
         catch up when the panel is shown or asked for them (``current_step``, ``arithmetic_text``).
         """
-        self._result = result
-        self._padded = None
+        data = self._data
+        data.set_result(result)
         k_count = int(np.asarray(result.feature).shape[0])
-        names = tuple(getattr(self._state, "kernel_names", ()) or ())
+        names = self._state.kernel_names
         labels = [f"Kernel {k + 1}" + (f": {names[k]}" if k < len(names) and k_count == len(names) and names[k]
                                        else "") for k in range(k_count)]
-        with _Blocked(self.kernel_combo):
+        with QSignalBlocker(self.kernel_combo):
             if labels != [self.kernel_combo.itemText(i) for i in range(self.kernel_combo.count())]:
                 self.kernel_combo.clear()
                 self.kernel_combo.addItems(labels)
-            self._k = min(self._k, k_count - 1)
-            self.kernel_combo.setCurrentIndex(self._k)
+            data.k = min(data.k, k_count - 1)
+            self.kernel_combo.setCurrentIndex(data.k)
         self.kernel_combo.setVisible(k_count > 1)
         pool_item = self.stage_combo.model().item(self.stage_combo.findData("pool"))
         if pool_item.isEnabled() != (result.pooled is not None):
             pool_item.setEnabled(result.pooled is not None)
-        if result.pooled is None and self._stage == "pool":
-            with _Blocked(self.stage_combo):
+        if result.pooled is None and data.stage == "pool":
+            with QSignalBlocker(self.stage_combo):
                 self.stage_combo.setCurrentIndex(self.stage_combo.findData("conv"))
-            self._stage = "conv"
+            data.stage = "conv"
         if not self._enabled:
             self._set_enabled(True)
         self._load_stage()
@@ -312,49 +249,8 @@ class AnimationPanel(QWidget):
         for action in self.actions():
             action.setEnabled(on)
         self.placeholder.setVisible(not on)
-        self._scroll.setVisible(on)
+        self.body.setVisible(on)
         self.arithmetic.sum_label.setVisible(on)
-
-    def _stage_output(self) -> np.ndarray:
-        res = self._result
-        if self._stage == "pool":
-            pooled = np.asarray(res.pooled.values)
-            return pooled[self._k] if pooled.ndim == 3 else pooled
-        return np.asarray(res.conv.maps)[self._k]
-
-    def _stage_input(self) -> np.ndarray:
-        """The grid the window slides over: (H, W) or (H, W, C)."""
-        if self._stage == "pool":
-            return np.asarray(self._result.activated)[self._k]
-        if self._padded is None:
-            self._prepare_input()
-        return self._padded
-
-    def _input_key(self) -> tuple | None:
-        """What the conv input grid depends on; equal keys mean the same picture (a kernel or setting edit
-        that kept the image and the padding). None when unknown (no state to tell image edits)."""
-        revision = getattr(self._state, "image_revision", None)
-        if revision is None or self._result is None:
-            return None
-        conv = self._result.conv
-        return id(self._result.image), revision, tuple(conv.pads), conv.settings.padding_mode
-
-    def _prepare_input(self) -> None:
-        """The padded conv input and its grey range, computed once per picture."""
-        from cnn_explorer.core.conv.convolution import pad_image
-
-        key = self._input_key()
-        if key is not None and key == self._prepared_key:
-            self._padded = self._prepared_padded
-            return
-        result = self._result
-        image = np.asarray(result.image, dtype=np.float64)
-        pads = result.conv.pads
-        self._padded = pad_image(image, pads, result.conv.settings.padding_mode) if any(pads) else image
-        lo, hi = finite_range(image)             # (0, 0) when nothing is finite: the range becomes 0..1
-        # Pictures keep black = 0 so a dark photo still looks dark; grids use their own range.
-        self._input_range = (min(lo, 0.0), hi if hi > min(lo, 0.0) else min(lo, 0.0) + 1.0)
-        self._prepared_key, self._prepared_padded = key, self._padded
 
     def _deferring(self) -> bool:
         """True while the panel sits hidden in a shown window (another tab in front)."""
@@ -362,72 +258,54 @@ class AnimationPanel(QWidget):
 
     def _catch_up(self) -> None:
         """Load the grids and the current step that waited while the panel was hidden."""
-        if self._stale and self._result is not None:
+        if self._stale and self._data.result is not None:
             self._stale = False
             self._load_grids()
             self._show_step()
 
-    def _pool_display(self, grid: np.ndarray, out_hw) -> tuple[np.ndarray, tuple[int, int]]:
-        """The activation map with room (NaN) for pooling windows that reach past its edges (padding, ceil mode)."""
-        pool = self._result.pool
-        h, w = grid.shape
-        (kh, kw), (sh, sw), (ph, pw) = pool.size, pool.stride, pool.padding
-        bottom = max(0, (out_hw[0] - 1) * sh - ph + kh - h)
-        right = max(0, (out_hw[1] - 1) * sw - pw + kw - w)
-        display = np.full((h + ph + bottom, w + pw + right), np.nan)
-        display[ph:ph + h, pw:pw + w] = grid
-        return display, (ph, pw)
-
-    def _ensure_input_views(self, n: int) -> None:
-        while len(self.input_views) < n:
-            view = NumberGridView(self._input_area)
-            view.set_scale(self._scale)
-            view.cell_hovered.connect(self._on_input_view_cell_hovered)
-            view.region_changed.connect(self._on_view_region_changed)
-            self._input_box.addWidget(view, 1)
-            self.input_views.append(view)
-        for idx, view in enumerate(self.input_views):
-            view.setVisible(idx < n)
-
     def _load_stage(self) -> None:
         """(Re)load the grids of the current stage and kernel, then show the current step
         (hidden in a shown window: only the step count now, the grids when shown)."""
-        res = self._result
-        if res is None:
+        if self._data.result is None:
             return
-        out_shape = self._stage_output().shape
+        out_shape = self._data.output().shape
         count = out_shape[0] * out_shape[1]
-        with _Blocked(self.scrub_slider):
+        with QSignalBlocker(self.scrub_slider):
             self.scrub_slider.setRange(0, max(0, count - 1))
         self._stale = self._deferring()
         if not self._stale:
             self._load_grids()
         self.player.set_shape(out_shape)
 
+    def _ensure_input_views(self, n: int) -> None:
+        for view in self.body.ensure_input_views(n):
+            view.cell_hovered.connect(self._on_input_view_cell_hovered)
+            view.region_changed.connect(self.body.update_region_notes)
+
     def _load_grids(self) -> None:
         """Put the current stage's input and output into the grids (the costly part of a new result)."""
-        res = self._result
-        out = self._stage_output()
-        grid = self._stage_input()
-        if self._stage == "conv":
+        data = self._data
+        res = data.result
+        out = data.output()
+        grid = data.input()
+        if data.stage == "conv":
             top, bottom, left, right = res.conv.pads
             h, w = np.asarray(res.image).shape[:2]
             interior = (top, top + h, left, left + w)
             channels = [grid] if grid.ndim == 2 else [grid[..., c] for c in range(grid.shape[2])]
             self._ensure_input_views(len(channels))
-            key = self._input_key()
+            key = data.input_key()
             same_picture = key is not None and key == self._shown_input_key
             for c, (view, values) in enumerate(zip(self.input_views, channels)):
                 if not same_picture:                # a kernel edit keeps the picture: no re-render of the grid
-                    view.set_values(values, colors="grey", value_range=self._input_range, interior=interior,
+                    view.set_values(values, colors="grey", value_range=data.input_range, interior=interior,
                                     label_offset=(top, left))
                 view.set_min_cell(22.0 if len(channels) == 1 else 18.0)
-                view.set_caption("" if len(channels) == 1 else
-                                 (CHANNEL_NAMES[c] if len(channels) == 3 else f"c{c + 1}"))
+                view.set_caption("" if len(channels) == 1 else channel_caption(c, len(channels)))
             padded = any(res.conv.pads)
             shape = f"{h}×{w}" + (f" (padded {grid.shape[0]}×{grid.shape[1]})" if padded else "")
             names = "" if grid.ndim == 2 else " · " + ", ".join(
-                CHANNEL_NAMES[c] if grid.shape[2] == 3 else f"c{c + 1}" for c in range(grid.shape[2]))
+                channel_caption(c, grid.shape[2]) for c in range(grid.shape[2]))
             self._input_title = f"Input {shape}{names}"
             self._output_title = f"Feature map {out.shape[0]}×{out.shape[1]}"
             self._shown_input_key = key
@@ -436,13 +314,10 @@ class AnimationPanel(QWidget):
             self._ensure_input_views(1)
             self.input_views[0].set_min_cell(22.0)
             self.input_views[0].set_caption("")
-            finite = grid[np.isfinite(grid)]
-            m = max(float(np.abs(finite).max(initial=0.0)), 1e-12)
-            self._act_range = (-m, m)
-            display, pads = self._pool_display(grid, out.shape)
-            self._pool_pads = pads
+            display = data.pool_display(out.shape)
+            pads = data.pool_pads
             h, w = grid.shape
-            self.input_views[0].set_values(display, colors="diverging", value_range=self._act_range,
+            self.input_views[0].set_values(display, colors="diverging", value_range=data.act_range,
                                            interior=(pads[0], pads[0] + h, pads[1], pads[1] + w), label_offset=pads)
             self._input_title = f"{activation_title(res.activation)} map {h}×{w}"
             kind = "Max-pooled" if res.pool.mode == "max" else "Average-pooled"
@@ -464,10 +339,8 @@ class AnimationPanel(QWidget):
 
     def _show_step(self) -> None:
         """Ask the core for the current position only and move the marks: the per-step work."""
-        from cnn_explorer.core.conv.convolution import conv_step, pool_step
-
-        res = self._result
-        if res is None or self.player.count == 0:
+        data = self._data
+        if data.result is None or self.player.count == 0:
             return
         if self._stale:
             if self._deferring():
@@ -476,65 +349,41 @@ class AnimationPanel(QWidget):
             self._load_grids()
         n = self.player.step
         i, j = self.player.cursor.cell()
-        if self._stage == "conv":
-            kernel = np.asarray(res.kernels)[self._k]
-            step = conv_step(res.image, kernel, res.conv.settings, i, j)
+        step = data.step(i, j)
+        if data.stage == "conv":
             for view in self.input_views:
                 view.set_marks(window=(step.rows, step.cols))
-            if self._padded is None:
-                self._prepare_input()               # the input range of this result
-            self.arithmetic.show_conv_step(step, self._input_range)
+            self.arithmetic.show_conv_step(step, data.input_range)
         else:
-            step = pool_step(np.asarray(res.activated)[self._k], res.pool, i, j)
-            top, left = self._pool_pads
-            winner = (step.winner[0] + top, step.winner[1] + left) if res.pool.mode == "max" else None
+            top, left = data.pool_pads
+            winner = (step.winner[0] + top, step.winner[1] + left) if data.result.pool.mode == "max" else None
             self.input_views[0].set_marks(window=(np.asarray(step.rows) + top, np.asarray(step.cols) + left),
                                           winner=winner)
-            self.arithmetic.show_pool_step(step, self._act_range)
+            self.arithmetic.show_pool_step(step, data.act_range)
         self._last_step = step
         self.output_view.set_marks(current=(i, j), filled=n + 1)
-        with _Blocked(self.scrub_slider):
+        with QSignalBlocker(self.scrub_slider):
             self.scrub_slider.setValue(n)
         self.position_label.setText(f"Step {n + 1} of {self.player.count} · output (row {i}, col {j}) "
                                     f"= {format_value(float(step.value))}")
         self.input_title.setText(self._input_title)
         self.output_title.setText(self._output_title)
-        self._on_view_region_changed()
-
-    def _on_view_region_changed(self) -> None:
-        if self.input_views:
-            self.input_region.setText(self._region_note(self.input_views[0]))
-        self.output_region.setText(self._region_note(self.output_view))
-
-    @staticmethod
-    def _region_note(view: NumberGridView) -> str:
-        """'showing rows 293–307, cols 192–208' (the grid's own numbering) when only a neighbourhood fits."""
-        r0, c0, rows, cols = view.visible_region()
-        h, w = view.values().shape
-        if rows >= h and cols >= w:
-            return ""
-        oy, ox = view.label_offset()
-        first_r, first_c = r0 - oy, c0 - ox
-        text = f"showing rows {first_r}–{first_r + rows - 1}, cols {first_c}–{first_c + cols - 1}"
-        return text.replace("-", "−")
+        self.body.update_region_notes()
 
     # --- slots ----------------------------------------------------------------------------------
     def _on_stage_combo_changed(self, index: int) -> None:
-        self._stage = self.stage_combo.itemData(index)
+        self._data.stage = self.stage_combo.itemData(index)
         self.player.pause()
         self._load_stage()
 
     def _on_kernel_combo_changed(self, index: int) -> None:
         if index >= 0:
-            self._k = index
+            self._data.k = index
             self._load_stage()
 
     def _on_scrub_slider_changed(self, value: int) -> None:
         self.player.pause()
         self.player.set_step(value)
-
-    def _on_output_view_cell_clicked(self, i: int, j: int) -> None:
-        self.jump_to(i, j)
 
     def _on_output_view_cell_hovered(self, i: int, j: int) -> None:
         if i < 0:
@@ -545,18 +394,19 @@ class AnimationPanel(QWidget):
 
     def _on_input_view_cell_hovered(self, r: int, c: int) -> None:
         view = self.sender()
+        result = self._data.result
         if r < 0 or not isinstance(view, NumberGridView):
             self.status_message.emit("")
             return
         value = format_value(float(view.values()[r, c]))
-        if self._stage == "conv" and self._result is not None:
-            top, _, left, _ = self._result.conv.pads
+        if self._data.stage == "conv" and result is not None:
+            top, _, left, _ = result.conv.pads
             padding = view.is_padding(r, c)
             where = f"(row {r - top}, col {c - left})"
             self.status_message.emit(f"Input {where} = {value}" + (" · padding" if padding else ""))
-        elif self._result is not None:
-            top, left = self._pool_pads
-            name = activation_title(self._result.activation)
+        elif result is not None:
+            top, left = self._data.pool_pads
+            name = activation_title(result.activation)
             if view.is_padding(r, c):
                 self.status_message.emit(f"Outside the {name} map (row {r - top}, col {c - left}): not counted")
             else:
@@ -574,34 +424,3 @@ class AnimationPanel(QWidget):
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.player.pause()
         super().closeEvent(event)
-
-
-class _InputArea(QWidget):
-    """Holds the input grid(s); several channel grids go side by side or stacked, whichever is roomier."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.box = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
-        self.box.setContentsMargins(0, 0, 0, 0)
-        self.box.setSpacing(6)
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        wide = self.width() >= self.height()
-        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
-        if self.box.direction() != direction:
-            self.box.setDirection(direction)
-        super().resizeEvent(event)
-
-
-class _Blocked:
-    """``with _Blocked(widget):`` — no signals from ``widget`` inside (QSignalBlocker as a context)."""
-
-    def __init__(self, widget: QWidget) -> None:
-        self._widget = widget
-
-    def __enter__(self):
-        self._old = self._widget.blockSignals(True)
-        return self._widget
-
-    def __exit__(self, *exc) -> None:
-        self._widget.blockSignals(self._old)

@@ -11,8 +11,20 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen, QPolygonF
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QPainter,
+    QPen,
+    QPolygonF,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from cnn_explorer.core.colormaps import DIVERGING_LUT, text_is_dark
+from cnn_explorer.ui.scale import scaled_font
+from cnn_explorer.ui.theme import DARK_TEXT, LIGHT_TEXT
 
 
 def format_value(v: float) -> str:
@@ -33,29 +45,29 @@ def format_value(v: float) -> str:
 @functools.lru_cache(maxsize=1)
 def diverging_lut() -> np.ndarray:
     """The core's diverging lookup table, (256, 3) uint8, read-only."""
-    from cnn_explorer.core.colormaps import DIVERGING_LUT
-
     lut = np.ascontiguousarray(DIVERGING_LUT, dtype=np.uint8)
     lut.setflags(write=False)
     return lut
 
 
 @functools.lru_cache(maxsize=1)
-def diverging_lut32() -> np.ndarray:
-    """The diverging LUT as (256,) uint32 opaque ARGB32 pixels (QImage.Format_ARGB32, native byte order)."""
-    lut = diverging_lut().astype(np.uint32)
-    argb = np.uint32(0xFF000000) | (lut[:, 0] << 16) | (lut[:, 1] << 8) | lut[:, 2]
-    argb.setflags(write=False)
-    return argb
+def diverging_lut_rgba32() -> np.ndarray:
+    """The diverging LUT as (256,) uint32 words whose bytes are opaque R, G, B, A (any byte order)."""
+    rgba = np.empty((256, 4), dtype=np.uint8)
+    rgba[:, :3] = diverging_lut()
+    rgba[:, 3] = 255
+    words = rgba.view(np.uint32).reshape(256)
+    words.setflags(write=False)
+    return words
 
 
-def diverging_argb32(values: np.ndarray, m: float, out: np.ndarray | None = None) -> np.ndarray:
-    """Colour a 2-D map over [−m, m] as (H, W) uint32 ARGB32 pixels, binned exactly as pyqtgraph bins
-    levels (−m, m) into a 256-entry LUT; NaN cells are transparent (as pyqtgraph draws them), so the
-    pixels are also valid premultiplied ARGB32.
+def diverging_rgba(values: np.ndarray, m: float, out: np.ndarray | None = None) -> np.ndarray:
+    """Colour a 2-D map over [−m, m] as (H, W, 4) uint8 RGBA, binned exactly as pyqtgraph bins levels
+    (−m, m) into a 256-entry LUT; NaN cells are transparent (as pyqtgraph draws them).
 
-    ``out``: an (H, W) uint32 array to reuse. One pass of float arithmetic and one table lookup,
-    instead of pyqtgraph's per-paint rescale and colour-table conversion.
+    ``out``: an (H, W, 4) uint8 array to reuse. One pass of float
+    arithmetic and one table lookup, instead of pyqtgraph's per-paint rescale and colour-table
+    conversion; pyqtgraph shows an RGBA uint8 image as it is.
     """
     values = np.asarray(values)
     m = float(m) or 1.0
@@ -67,11 +79,12 @@ def diverging_argb32(values: np.ndarray, m: float, out: np.ndarray | None = None
     if has_nan:
         scaled[nan] = 0.0
     index = scaled.astype(np.uint8)
-    if out is None or out.shape != index.shape:
-        out = np.empty(index.shape, dtype=np.uint32)
-    np.take(diverging_lut32(), index, out=out)
+    if out is None or out.shape != (*index.shape, 4):
+        out = np.empty((*index.shape, 4), dtype=np.uint8)
+    words = out.view(np.uint32).reshape(index.shape)      # one 4-byte word a pixel
+    np.take(diverging_lut_rgba32(), index, out=words)
     if has_nan:
-        out[nan] = 0
+        words[nan] = 0
     return out
 
 
@@ -87,27 +100,14 @@ def finite_range(values: np.ndarray) -> tuple[float, float]:
     return (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
 
 
-def symmetric_range(values: np.ndarray) -> float:
-    """m such that [−m, m] covers every finite value; 1 for an all-zero or empty map."""
-    lo, hi = finite_range(values)
-    m = max(abs(lo), abs(hi))
-    return m if m > 0 else 1.0
-
-
 def lut_index(values: np.ndarray, m: float) -> np.ndarray:
     """Index into the 256-entry diverging LUT of each value over [−m, m], as pyqtgraph bins it."""
     scaled = np.nan_to_num(np.asarray(values, dtype=np.float64) / (m or 1.0), nan=0.0, posinf=1.0, neginf=-1.0)
     return np.clip(np.floor((scaled + 1.0) * 128.0), 0, 255).astype(np.intp)
 
 
-DARK_TEXT = QColor(20, 20, 20)
-LIGHT_TEXT = QColor(250, 250, 250)
-
-
 def text_colors(rgb: np.ndarray) -> list[list[QColor]]:
     """For cell colours (rows, cols, 3) uint8: black or white text, whichever contrasts more (core's WCAG rule)."""
-    from cnn_explorer.core.colormaps import text_is_dark
-
     dark = text_is_dark(np.asarray(rgb, dtype=np.uint8))
     return [[DARK_TEXT if d else LIGHT_TEXT for d in row] for row in dark]
 
@@ -161,9 +161,7 @@ class ColorBar(QWidget):
         return format_value(self._m), "0", format_value(-self._m)
 
     def _font(self) -> QFont:
-        font = QFont(self.font())
-        font.setPixelSize(max(8, round(10 * self._scale)))
-        return font
+        return scaled_font(self.font(), 10, self._scale, 8)
 
     def _label_width(self, labels: tuple[str, ...]) -> float:
         """Pixels the tick texts get: room for at least ``RESERVED_LABEL`` so that typing, which

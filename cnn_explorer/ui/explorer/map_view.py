@@ -11,12 +11,19 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPen, QTransform
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsRectItem, QSizePolicy
 
+from cnn_explorer.ui.explorer.colorbar import (
+    diverging_lut,
+    diverging_rgba,
+    finite_range,
+    format_value,
+    lut_index,
+    text_colors,
+)
 from cnn_explorer.ui.plotting import configure_pyqtgraph
-from cnn_explorer.ui.explorer.colorbar import (diverging_argb32, diverging_lut, finite_range, format_value, lut_index,
-                                               text_colors)
+from cnn_explorer.ui.theme import WINDOW_MARK
 
 # pyqtgraph costs about half a second to import: this module is loaded once the window has painted.
 pg = configure_pyqtgraph()
@@ -105,34 +112,6 @@ class CellTextItem(pg.GraphicsObject):
         p.restore()
 
 
-class MapImageItem(pg.ImageItem):
-    """A row-major ImageItem coloured through the diverging LUT over its levels (−m, m).
-
-    Renders with one numpy lookup into a reused ARGB32 buffer (same bins and colours
-    as pyqtgraph's own LUT path, NaN transparent) instead of pyqtgraph's rescale and
-    per-render colour-table conversion: the largest share of a map's repaint.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(axisOrder="row-major")
-        self.setLookupTable(diverging_lut())
-        self._pixels: np.ndarray | None = None
-
-    def render(self) -> None:
-        self._unrenderable = True
-        image = self.image
-        if image is None or image.size == 0:
-            return
-        lo, hi = finite_range(image) if self.levels is None else (float(v) for v in self.levels)
-        m = max(abs(lo), abs(hi)) or 1.0
-        self._pixels = diverging_argb32(image, m, out=self._pixels)
-        h, w = self._pixels.shape
-        # Opaque or fully transparent pixels: premultiplied already, the format the raster engine draws fastest.
-        self.qimage = QImage(self._pixels.data, w, h, 4 * w, QImage.Format.Format_ARGB32_Premultiplied)
-        self._renderRequired = False
-        self._unrenderable = False
-
-
 class FeatureMapView(pg.GraphicsView):
     """One (H, W) map, diverging colour map with zero at the centre of [−m, m]."""
 
@@ -155,12 +134,15 @@ class FeatureMapView(pg.GraphicsView):
         self._box.sigResized.connect(self.span_changed)
         self._box.sigResized.connect(self._on_box_resized)
         self.setCentralItem(self._box)
-        self._image = MapImageItem()
+        # The map goes in already coloured (RGBA), which pyqtgraph shows as it is: one table lookup
+        # instead of pyqtgraph's per-paint rescale and colour-table conversion.
+        self._image = pg.ImageItem(axisOrder="row-major")
+        self._pixels: np.ndarray | None = None
         self._box.addItem(self._image)
         self._text = CellTextItem()
         self._box.addItem(self._text)
         self._hover = QGraphicsRectItem(0, 0, 1, 1)
-        pen = QPen(QColor(255, 152, 0), 2.5)
+        pen = QPen(WINDOW_MARK, 2.5)
         pen.setCosmetic(True)
         self._hover.setPen(pen)
         self._hover.setVisible(False)
@@ -201,7 +183,8 @@ class FeatureMapView(pg.GraphicsView):
         self._stride = stride
         h, w = self._values.shape
         shown = self._values if stride == 1 else self._values[::stride, ::stride]
-        self._image.setImage(shown, levels=(-self._m, self._m), autoLevels=False)
+        self._pixels = diverging_rgba(shown, self._m, out=self._pixels)
+        self._image.setImage(self._pixels, autoLevels=False)
         rect = (w, h, shown.shape)
         if rect != self._rect:                          # setRect re-lays the item out: only when it moved
             self._rect = rect
@@ -220,6 +203,19 @@ class FeatureMapView(pg.GraphicsView):
 
     def values(self) -> np.ndarray:
         return self._values
+
+    def color_levels(self) -> tuple[float, float]:
+        """(−m, m): the values the colour map's ends stand for."""
+        return -self._m, self._m
+
+    def displayed_shape(self) -> tuple[int, int]:
+        """Rows and columns of the image on screen (every n-th cell of a map larger than the view)."""
+        return tuple(self._pixels.shape[:2]) if self._pixels is not None else (0, 0)
+
+    def plot_size(self) -> tuple[float, float]:
+        """Width and height (pixels) of the area the map is fitted into."""
+        size = self._box.size()
+        return size.width(), size.height()
 
     def value_range(self) -> float:
         """m of the colour range [−m, m]."""

@@ -15,17 +15,23 @@ leaves); ``repainted()`` after a new result has been put on screen.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QFont, QPainter
-from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout,
-                               QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
-from cnn_explorer.ui.explorer.colorbar import ColorBar, format_value
+from cnn_explorer.ui.explorer.colorbar import format_value
+from cnn_explorer.ui.explorer.map_tile import MapTile
+from cnn_explorer.ui.explorer.maps_row import MapsRow, best_columns
+from cnn_explorer.ui.explorer.state import ExplorerState
 
 ACTIVATION_TITLES = {"relu": "ReLU", "leaky_relu": "Leaky ReLU", "sigmoid": "Sigmoid", "tanh": "tanh",
                      "none": "No activation"}
 CHANNEL_NAMES = ("R", "G", "B")
-ROW_MIN_HEIGHT = 190
 EMPTY_TEXT = "Draw or load an image to see its feature maps."
 
 
@@ -53,279 +59,6 @@ def channel_name(c: int, channels: int) -> str:
     return CHANNEL_NAMES[c] if channels == 3 else f"Channel {c + 1}"
 
 
-class ValueCaption(QWidget):
-    """The centred, word-wrapped text under a map (its value range).
-
-    Unlike a QLabel, a new text re-lays out the maps only when it needs another number of
-    lines: typing changes these numbers at every key, and a relayout of every map each time
-    is most of what an edit would cost on small maps.
-    """
-
-    FLAGS = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._text = ""
-        policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        policy.setHeightForWidth(True)
-        self.setSizePolicy(policy)
-
-    def text(self) -> str:
-        return self._text
-
-    def setText(self, text: str) -> None:  # noqa: N802 - QLabel's name, so it reads like one
-        if text == self._text:
-            return
-        before = self.heightForWidth(self.width())
-        self._text = text
-        if self.heightForWidth(self.width()) != before:
-            self.updateGeometry()
-        self.update()
-
-    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
-        return True
-
-    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
-        box = QRect(0, 0, max(1, width), 1 << 20)
-        return self.fontMetrics().boundingRect(box, self.FLAGS, self._text or " ").height()
-
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        fm = self.fontMetrics()
-        return QSize(round(fm.horizontalAdvance(self._text)), fm.height())
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        return QSize(0, self.fontMetrics().height())
-
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.FontChange:
-            self.updateGeometry()
-        super().changeEvent(event)
-
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
-        p = QPainter(self)
-        p.setPen(self.palette().windowText().color())
-        p.drawText(self.rect(), self.FLAGS, self._text)
-        p.end()
-
-
-class MapTile(QWidget):
-    """A titled map with its colour bar and a caption giving the value range."""
-
-    cell_hovered = Signal(int, int)
-    cell_clicked = Signal(int, int)
-
-    def __init__(self, stage: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.stage = stage
-        self.channel = -1
-        self._title = ""
-        self._suffix = ""
-        self.title = QLabel(self)
-        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        from cnn_explorer.ui.explorer.map_view import FeatureMapView  # pyqtgraph: loaded after the first paint
-
-        self.view = FeatureMapView(self)
-        self.bar = ColorBar(self)
-        self.caption = ValueCaption(self)
-        # Long titles wrap instead of forcing the whole row wider than the window.
-        self.title.setWordWrap(True)
-        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        body = QHBoxLayout()
-        body.setContentsMargins(0, 0, 0, 0)
-        body.setSpacing(4)
-        body.addWidget(self.view, 1)
-        body.addWidget(self.bar, 0)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.setSpacing(2)
-        layout.addWidget(self.title)
-        layout.addLayout(body, 1)
-        layout.addWidget(self.caption)
-        self.view.cell_hovered.connect(self.cell_hovered)
-        self.view.cell_clicked.connect(self.cell_clicked)
-        self.view.span_changed.connect(self._on_view_span_changed)
-        self.set_scale(1.0)
-
-    def _on_view_span_changed(self) -> None:
-        top, bottom = self.view.image_span()
-        self.bar.set_span(top, bottom)
-
-    def set_map(self, values: np.ndarray, title: str) -> None:
-        self.view.set_values(values)
-        self._title = title
-        self.title.setText(title + self._suffix)
-        lo, hi = self.view.data_range()
-        self.bar.set_range(self.view.value_range(), lo, hi)
-        self.caption.setText(f"min\u00a0{format_value(lo)}   max\u00a0{format_value(hi)}")
-
-    def set_title_suffix(self, suffix: str) -> None:
-        """Extra words after the title (e.g. the bias when the '+ bias' sign between maps is hidden)."""
-        self._suffix = suffix
-        self.title.setText(self._title + suffix)
-
-    def set_scale(self, f: float) -> None:
-        title_font = QFont(self.font())
-        title_font.setPixelSize(max(9, round(14 * f)))
-        title_font.setBold(True)
-        self.title.setFont(title_font)
-        caption_font = QFont(self.font())
-        caption_font.setPixelSize(max(8, round(11 * f)))
-        self.caption.setFont(caption_font)
-        self.view.set_scale(f)
-        self.bar.set_scale(f)
-
-
-class _Operator(QLabel):
-    """The '+', '=' or '→' between two tiles."""
-
-    def __init__(self, text: str, parent: QWidget | None = None) -> None:
-        super().__init__(text, parent)
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
-
-    def set_scale(self, f: float) -> None:
-        font = QFont(self.font())
-        font.setPixelSize(max(10, round(16 * f)))
-        self.setFont(font)
-
-
-class MapsRow(QWidget):
-    """The maps of one kernel: [R + G + B = Σ, + bias →] feature → activation [→ pooled].
-
-    Laid out on one line with the operators between the maps, or, when the panel is narrow
-    and shows a single kernel, wrapped onto a grid of ``columns`` (operators hidden).
-    """
-
-    def __init__(self, k: int, channels: int, has_pool: bool, heading: bool, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.k = k
-        self.heading = QLabel(self)
-        self.heading.setVisible(heading)
-        self.tiles: dict[str, MapTile] = {}
-        self.channel_tiles: list[MapTile] = []
-        self.operators: list[_Operator] = []
-        self._items: list[QWidget] = []          # tiles and operators in reading order
-        self._columns = 0
-        self._scale = 1.0
-        self._bias = 0.0
-
-        def add_operator(text: str) -> _Operator:
-            op = _Operator(text, self)
-            self.operators.append(op)
-            self._items.append(op)
-            return op
-
-        def add_tile(tile: MapTile) -> MapTile:
-            self._items.append(tile)
-            return tile
-
-        if channels > 1:
-            for c in range(channels):
-                if c:
-                    add_operator("+")
-                tile = add_tile(MapTile("partial", self))
-                tile.channel = c
-                self.channel_tiles.append(tile)
-            add_operator("=")
-            self.tiles["sum"] = add_tile(MapTile("partial", self))
-            self.bias_operator = add_operator("+ bias\n0\n→")
-        self.tiles["feature"] = add_tile(MapTile("feature", self))
-        add_operator("→")
-        self.tiles["activation"] = add_tile(MapTile("activation", self))
-        if has_pool:
-            add_operator("→")
-            self.tiles["pooled"] = add_tile(MapTile("pooled", self))
-        self._grid = QGridLayout()
-        self._grid.setContentsMargins(0, 0, 0, 0)
-        self._grid.setSpacing(4)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(self.heading)
-        layout.addLayout(self._grid, 1)
-        self.arrange(len(self.all_tiles()))
-
-    def all_tiles(self) -> list[MapTile]:
-        return self.channel_tiles + list(self.tiles.values())
-
-    def columns(self) -> int:
-        return self._columns
-
-    def arrange(self, columns: int) -> None:
-        """Put the maps on one line (``columns`` ≥ number of maps) or on a grid of ``columns``."""
-        tiles = self.all_tiles()
-        columns = max(1, min(columns, len(tiles)))
-        if columns == self._columns:
-            return
-        self._columns = columns
-        for w in self._items:
-            self._grid.removeWidget(w)
-        for i in range(len(self._items)):
-            self._grid.setColumnStretch(i, 0)
-            self._grid.setRowStretch(i, 0)
-        one_line = columns == len(tiles)
-        if one_line:
-            for col, w in enumerate(self._items):
-                self._grid.addWidget(w, 0, col)
-                self._grid.setColumnStretch(col, 1 if isinstance(w, MapTile) else 0)
-            self._grid.setRowStretch(0, 1)
-        else:
-            for i, tile in enumerate(tiles):
-                self._grid.addWidget(tile, i // columns, i % columns)
-            for col in range(columns):
-                self._grid.setColumnStretch(col, 1)
-            for row in range((len(tiles) + columns - 1) // columns):
-                self._grid.setRowStretch(row, 1)
-        for op in self.operators:
-            op.setVisible(one_line)
-        self._show_bias()
-        self._update_minimum_height()
-
-    def set_bias(self, bias: float) -> None:
-        """The bias added to the channel sum (shown between the sum and the feature map)."""
-        self._bias = float(bias)
-        self.bias_operator.setText(f"+ bias\n{format_value(self._bias)}\n→")
-        self._show_bias()
-
-    def _show_bias(self) -> None:
-        if self.channel_tiles:
-            wrapped = self._columns < len(self.all_tiles())
-            self.tiles["feature"].set_title_suffix(f" = Σ + bias {format_value(self._bias)}" if wrapped else "")
-
-    def _update_minimum_height(self) -> None:
-        rows = (len(self.all_tiles()) + self._columns - 1) // max(1, self._columns)
-        self.setMinimumHeight(round(ROW_MIN_HEIGHT * self._scale * rows))
-
-    def set_scale(self, f: float) -> None:
-        self._scale = float(f)
-        font = QFont(self.font())
-        font.setPixelSize(max(9, round(14 * f)))
-        font.setBold(True)
-        self.heading.setFont(font)
-        for tile in self.all_tiles():
-            tile.set_scale(f)
-        for op in self.operators:
-            op.set_scale(f)
-        self._update_minimum_height()
-
-
-def best_columns(n: int, width: float, height: float, scale: float) -> int:
-    """Maps per line for n maps in a width×height area (pixels): one line, left to right, unless the
-    maps would be too small to read (under 120 px at scale 1) and wrapping makes them clearly larger."""
-    bar, text = 52 * scale, 56 * scale          # colour bar beside, title and caption above and below
-
-    def side(columns: int) -> float:
-        rows = (n + columns - 1) // columns
-        operators = 28 * scale * (n - 1) if columns == n else 0.0
-        return min((width - operators) / columns - bar, height / rows - text)
-
-    one_line = side(n)
-    if one_line >= 120 * scale:
-        return n
-    best = max(range(1, n + 1), key=side)
-    return best if side(best) >= 1.3 * one_line else n
-
-
 class MapsPanel(QWidget):
     """Shows a PipelineResult's maps; listens to ``state.result_changed``."""
 
@@ -333,7 +66,7 @@ class MapsPanel(QWidget):
     status_message = Signal(str)
     repainted = Signal()
 
-    def __init__(self, state=None, parent: QWidget | None = None, *, deferred: bool = False) -> None:
+    def __init__(self, state: ExplorerState, parent: QWidget | None = None, *, deferred: bool = False) -> None:
         """``deferred``: build no map (and load no pyqtgraph) until :meth:`build_deferred` is called; the
         main window does that right after its first paint, so start-up does not wait for pyqtgraph."""
         super().__init__(parent)
@@ -360,11 +93,9 @@ class MapsPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._placeholder)
         layout.addWidget(self._scroll, 1)
-        if state is not None and hasattr(state, "result_changed"):
-            state.result_changed.connect(self.set_result)
-            current = getattr(state, "result", None)
-            if current is not None and not callable(current):
-                self.set_result(current)
+        state.result_changed.connect(self.set_result)
+        if state.result is not None:
+            self.set_result(state.result)
 
     # --- public ---------------------------------------------------------------------------------
     def result(self):
@@ -421,7 +152,7 @@ class MapsPanel(QWidget):
         self._scroll.setVisible(True)
         k_count = feature.shape[0]
         bias = float(result.conv.settings.bias)
-        names = tuple(getattr(self._state, "kernel_names", ()) or ())
+        names = self._state.kernel_names
         for k, row in enumerate(self.rows):
             name = names[k] if len(names) == k_count else ""
             row.heading.setText(f"Kernel {k + 1} of {k_count}" + (f": {name}" if name else ""))

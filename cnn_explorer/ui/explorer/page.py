@@ -91,10 +91,8 @@ class ExplorerPage(QWidget):
         layout.addWidget(self.splitter)
 
         for source in (self.input_panel, self.kernel_editor, self.settings_panel, self.maps_panel, self.animation_panel):
-            if hasattr(source, "status_message"):
-                source.status_message.connect(self.status_message)
-        if hasattr(self.maps_panel, "cell_clicked"):
-            self.maps_panel.cell_clicked.connect(self._on_maps_cell_clicked)
+            source.status_message.connect(self.status_message)
+        self.maps_panel.cell_clicked.connect(self._on_maps_cell_clicked)
         self.state.error_occurred.connect(self.status_message)
         self.addActions(self.animation_panel.actions())
 
@@ -127,9 +125,7 @@ class ExplorerPage(QWidget):
 
     def stop(self) -> None:
         """Stop timers (animation, pending recomputation) before the window closes."""
-        stop = getattr(self.animation_panel, "stop", None)
-        if callable(stop):
-            stop()
+        self.animation_panel.stop()
         self._fit_timer.stop()
         self.state.stop()
 

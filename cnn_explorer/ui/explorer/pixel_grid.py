@@ -11,12 +11,17 @@ import math
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidgetItem, QWidget
 
-from cnn_explorer.ui.explorer.canvas import NUMBERS_MAX_SIDE, display_range, format_value
+from cnn_explorer.ui.explorer.canvas import (
+    NUMBERS_MAX_SIDE,
+    display_range,
+    format_value,
+)
 from cnn_explorer.ui.explorer.state import ExplorerState
 from cnn_explorer.ui.scale import scaled
+from cnn_explorer.ui.theme import grey
 from cnn_explorer.ui.widgets.number_table import NumberTable
 
 _CHANNEL_NAMES = ("R", "G", "B")
@@ -92,7 +97,7 @@ class PixelGrid(NumberTable):
                     item.setText(format_value(value))
                     level = min(max((value - lo) / (hi - lo), 0.0), 1.0)
                     shade = int(255 - 150 * level)
-                    item.setBackground(QBrush(QColor(shade, shade, shade)))
+                    item.setBackground(QBrush(grey(shade)))
         finally:
             self._updating = False
 

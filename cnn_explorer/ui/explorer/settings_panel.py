@@ -21,6 +21,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnn_explorer.core.conv.convolution import (
+    ACTIVATIONS,
+    PoolSettings,
+    output_shape,
+    output_size_formula,
+    pool_output_shape,
+)
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.ui.explorer.state import ExplorerState
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
@@ -48,8 +55,6 @@ class SettingsPanel(QWidget):
 
     def __init__(self, state: ExplorerState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from cnn_explorer.core.conv.convolution import ACTIVATIONS
-
         self._state = state
         self._updating = False
         self.stride_rows = _spin(self, 1, 64, "Stride down the rows: how far the window moves each step")
@@ -173,8 +178,6 @@ class SettingsPanel(QWidget):
         self.message.clear_message()
 
     def _update_formula(self) -> None:
-        from cnn_explorer.core.conv.convolution import output_shape, output_size_formula, pool_output_shape
-
         hw = self._state.image.shape[:2]
         kernel_hw = self._state.kernels[0].shape[:2]
         try:
@@ -200,8 +203,6 @@ class SettingsPanel(QWidget):
     def _on_control_changed(self, *_args) -> None:
         if self._updating:
             return
-        from cnn_explorer.core.conv.convolution import PoolSettings
-
         padding_kind = self.padding_combo.currentData()
         self.padding_spin.setEnabled(padding_kind == "amount")
         padding = self.padding_spin.value() if padding_kind == "amount" else padding_kind

@@ -21,7 +21,10 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from cnn_explorer.core.conv.convolution import ConvSettings, PoolSettings
+from cnn_explorer.core.conv.pipeline import run_pipeline
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.kernels.library import resolve_kernel, validate_kernel
 from cnn_explorer.ui.lifecycle import new_timer
 
 #: Undo history kept per page; each entry holds at most one image (strokes only their changed rectangle).
@@ -56,8 +59,6 @@ class ExplorerState(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        from cnn_explorer.core.conv.convolution import ConvSettings, PoolSettings
-
         self._image: np.ndarray = _default_image()
         self._image_source = "blank canvas"
         self._kernels: list[np.ndarray] = [_identity_kernel()]
@@ -220,8 +221,6 @@ class ExplorerState(QObject):
 
     def set_kernels(self, kernels: Sequence[np.ndarray], names: Sequence[str] | None = None, *, text: str = "Change kernels") -> None:
         """Replace the whole stack (undoable). Each kernel is validated by ``core.kernels.validate_kernel``."""
-        from cnn_explorer.core.kernels.library import validate_kernel
-
         if not len(kernels):
             raise CnnExplorerError("kernels: the stack needs at least one kernel")
         new = [validate_kernel(k) for k in kernels]
@@ -255,8 +254,6 @@ class ExplorerState(QObject):
 
     def apply_sample(self, sample) -> None:
         """Load a ``core.samples.Sample``: its image, kernel(s) and settings, as one undo step."""
-        from cnn_explorer.core.kernels.library import resolve_kernel
-
         if sample.kernels:
             kernels = [resolve_kernel(k) if isinstance(k, str) else np.asarray(k, dtype=np.float64) for k in sample.kernels]
             names = [k if isinstance(k, str) else f"kernel {i + 1}" for i, k in enumerate(sample.kernels)]
@@ -293,8 +290,6 @@ class ExplorerState(QObject):
         self._recompute()
 
     def _recompute(self) -> None:
-        from cnn_explorer.core.conv.pipeline import run_pipeline
-
         try:
             result = run_pipeline(self._image, self.effective_kernels(), self._conv, self._activation, self._pool)
         except CnnExplorerError as exc:

@@ -1,9 +1,17 @@
-"""Small containers the pages share: a frameless scroll area and a titled group box."""
+"""Small containers the pages share: a frameless scroll area, a titled group box, a row or column of widgets."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QGroupBox, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 def scroll_area(widget: QWidget, parent: QWidget, *,
@@ -24,3 +32,23 @@ def group_box(title: str, widget: QWidget, parent: QWidget) -> QGroupBox:
     layout.setContentsMargins(4, 4, 4, 4)
     layout.addWidget(widget)
     return box
+
+
+def box_of(widgets, parent: QWidget, direction: QBoxLayout.Direction, stretch_of: QWidget | None = None) -> QWidget:
+    """A margin-less holder laying ``widgets`` out along ``direction``; only ``stretch_of`` stretches."""
+    holder = QWidget(parent)
+    layout = QBoxLayout(direction, holder)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for w in widgets:
+        layout.addWidget(w, 1 if w is stretch_of else 0)
+    return holder
+
+
+def clear_grid(grid: QGridLayout, widgets, lines: int) -> None:
+    """Take ``widgets`` out of ``grid`` and reset the stretch of its first ``lines`` rows and columns
+    (before the widgets are placed again another way)."""
+    for w in widgets:
+        grid.removeWidget(w)
+    for i in range(lines):
+        grid.setColumnStretch(i, 0)
+        grid.setRowStretch(i, 0)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
+from PySide6.QtGui import QIcon, QPainter, QPen, QPixmap
+
+from cnn_explorer.ui.theme import ACCENT, ICON_CELLS, ICON_WINDOW
 
 _SIZES = (16, 24, 32, 48, 64, 128, 256)
 
@@ -15,19 +17,18 @@ def _draw(size: int) -> QPixmap:
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     s = size / 16.0
     painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor("#1f6fb2"))
+    painter.setBrush(ACCENT)
     painter.drawRoundedRect(QRectF(0, 0, size, size), 3 * s, 3 * s)
-    shades = ("#dbe9f6", "#a9cbea", "#6fa6d8")
     cell = 2.0 * s
     for r in range(5):
         for c in range(5):
-            painter.setBrush(QColor(shades[(r * 2 + c) % 3]))
+            painter.setBrush(ICON_CELLS[(r * 2 + c) % 3])
             painter.drawRect(QRectF(1.5 * s + c * cell, 1.5 * s + r * cell, cell - 0.3 * s, cell - 0.3 * s))
     painter.setBrush(Qt.BrushStyle.NoBrush)
-    painter.setPen(QPen(QColor("#ffb000"), max(1.0, 0.8 * s)))
+    painter.setPen(QPen(ICON_WINDOW, max(1.0, 0.8 * s)))
     painter.drawRect(QRectF(1.3 * s, 1.3 * s, 3 * cell, 3 * cell))
     painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor("#ffb000"))
+    painter.setBrush(ICON_WINDOW)
     painter.drawRect(QRectF(12.0 * s, 10.0 * s, 3.0 * s, 3.0 * s))
     painter.end()
     return pixmap

@@ -1,0 +1,138 @@
+"""The step-by-step panel's body: input grid(s) | arithmetic | output grid, laid out for the room there is."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QWidget,
+)
+
+from cnn_explorer.ui.explorer.animation_arithmetic import ArithmeticView
+from cnn_explorer.ui.explorer.animation_grid import NumberGridView
+from cnn_explorer.ui.scale import scaled_font
+from cnn_explorer.ui.widgets.containers import box_of, clear_grid
+
+
+class InputArea(QWidget):
+    """Holds the input grid(s); several channel grids go side by side or stacked, whichever is roomier."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.box = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self.box.setContentsMargins(0, 0, 0, 0)
+        self.box.setSpacing(6)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        wide = self.width() >= self.height()
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self.box.direction() != direction:
+            self.box.setDirection(direction)
+        super().resizeEvent(event)
+
+
+class AnimationBody(QScrollArea):
+    """Titles, grids and arithmetic; scrolls (never squashes or clips) when there is too little room.
+
+    Wide: input | arithmetic | output. Narrow (a side column, a big presenter scale):
+    input | output with the arithmetic below.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.input_title = QLabel(self)
+        self.input_region = QLabel(self)
+        self.input_views: list[NumberGridView] = []
+        self.input_area = InputArea(self)
+        self.output_title = QLabel(self)
+        self.output_region = QLabel(self)
+        for label in (self.input_title, self.input_region, self.output_title, self.output_region):
+            # Never wider than the column: a narrow column clips a long title rather than scroll sideways.
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.output_view = NumberGridView(self, min_cell=22.0)
+        self.arithmetic = ArithmeticView(self)
+        self.arithmetic.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self._scale = 1.0
+        tb = QBoxLayout.Direction.TopToBottom
+        self._left_box = box_of((self.input_title, self.input_region, self.input_area), self, tb,
+                                stretch_of=self.input_area)
+        self._right_box = box_of((self.output_title, self.output_region, self.output_view), self, tb,
+                                 stretch_of=self.output_view)
+        self._body = QWidget(self)
+        self._grid = QGridLayout(self._body)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._wide: bool | None = None
+        self.arrange(wide=True)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidget(self._body)
+
+    def arrange(self, wide: bool) -> None:
+        """Input | arithmetic | output on one line (wide), or the arithmetic under input | output."""
+        if wide == self._wide:
+            return
+        self._wide = wide
+        clear_grid(self._grid, (self._left_box, self.arithmetic, self._right_box), 3)
+        if wide:
+            for col, (w, stretch) in enumerate(((self._left_box, 3), (self.arithmetic, 3), (self._right_box, 2))):
+                self._grid.addWidget(w, 0, col)
+                self._grid.setColumnStretch(col, stretch)
+            self._grid.setRowStretch(0, 1)
+        else:
+            self._grid.addWidget(self._left_box, 0, 0)
+            self._grid.addWidget(self._right_box, 0, 1)
+            self._grid.addWidget(self.arithmetic, 1, 0, 1, 2)
+            self._grid.setColumnStretch(0, 3)
+            self._grid.setColumnStretch(1, 2)
+            self._grid.setRowStretch(0, 3)
+            self._grid.setRowStretch(1, 2)
+
+    def ensure_input_views(self, n: int) -> list[NumberGridView]:
+        """Show ``n`` input grids (one a channel), making the missing ones; returns the new ones."""
+        new = []
+        while len(self.input_views) < n:
+            view = NumberGridView(self.input_area)
+            view.set_scale(self._scale)
+            self.input_area.box.addWidget(view, 1)
+            self.input_views.append(view)
+            new.append(view)
+        for idx, view in enumerate(self.input_views):
+            view.setVisible(idx < n)
+        return new
+
+    def set_scale(self, f: float) -> None:
+        self._scale = float(f)
+        font = scaled_font(self.font(), 13, f, 9)
+        for w in (self.input_region, self.output_region):
+            w.setFont(font)
+        title = scaled_font(font, 15, f, 10, bold=True)
+        self.input_title.setFont(title)
+        self.output_title.setFont(title)
+        for view in self.input_views:
+            view.set_scale(f)
+        self.output_view.set_scale(f)
+        self.arithmetic.set_scale(f)
+
+    def update_region_notes(self) -> None:
+        """Say which rows and columns the grids show when only a neighbourhood fits."""
+        if self.input_views:
+            self.input_region.setText(region_note(self.input_views[0]))
+        self.output_region.setText(region_note(self.output_view))
+
+
+def region_note(view: NumberGridView) -> str:
+    """'showing rows 293–307, cols 192–208' (the grid's own numbering) when only a neighbourhood fits."""
+    r0, c0, rows, cols = view.visible_region()
+    h, w = view.values().shape
+    if rows >= h and cols >= w:
+        return ""
+    oy, ox = view.label_offset()
+    first_r, first_c = r0 - oy, c0 - ox
+    text = f"showing rows {first_r}–{first_r + rows - 1}, cols {first_c}–{first_c + cols - 1}"
+    return text.replace("-", "−")

@@ -1,0 +1,140 @@
+"""How the animation's number grids paint their cells: colours, numbers, marks and edge numbers.
+
+Plain functions over a QPainter and the laid-out geometry (``view`` = first row, first col,
+rows, cols shown; ``geom`` = x0, y0 and the cell side in pixels), so that
+:class:`~cnn_explorer.ui.explorer.animation_grid.NumberGridView` keeps only its state,
+layout and caching.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
+
+from cnn_explorer.core.colormaps import text_is_dark
+from cnn_explorer.ui.explorer.colorbar import diverging_lut, format_value, lut_index
+from cnn_explorer.ui.theme import DARK_TEXT, LIGHT_TEXT, WINDOW_MARK, WINNER_MARK
+
+
+def cell_colors(block: np.ndarray, colors: str, value_range: tuple[float, float]) -> np.ndarray:
+    """(rows, cols, 3) uint8 colours of a block of values: 'grey' maps [lo, hi] to black..white,
+    'diverging' maps [−m, m] through the diverging LUT."""
+    lo, hi = value_range
+    finite = np.where(np.isfinite(block), block, lo)
+    if colors == "diverging":
+        m = max(abs(lo), abs(hi)) or 1.0
+        return diverging_lut()[lut_index(finite, m)]
+    span = (hi - lo) or 1.0
+    g = np.clip(np.rint((finite - lo) / span * 255.0), 0, 255).astype(np.uint8)
+    return np.repeat(g[..., None], 3, axis=2)
+
+
+def paint_numbers(p: QPainter, base: QFont, block, blank, padding, colors, x0, y0, cell) -> None:
+    """Each cell's value at its centre, black or white for contrast, italic in the padding."""
+    texts = [["" if b else format_value(v) for v, b in zip(value_row, blank_row)]
+             for value_row, blank_row in zip(block.tolist(), blank.tolist())]
+    longest = max((t for row in texts for t in row), key=len, default="0") or "0"
+    font = QFont(base)
+    font.setPixelSize(max(6, int(cell * 0.42)))
+    width = QFontMetricsF(font).horizontalAdvance(longest)
+    if width > cell * 0.9:
+        font.setPixelSize(max(6, int(font.pixelSize() * cell * 0.9 / width)))
+    if font.pixelSize() < 8:
+        return                                          # unreadable: the colours speak alone
+    dark = text_is_dark(colors)
+    italic = QFont(font)
+    italic.setItalic(True)
+    for is_padding, face in ((False, font), (True, italic)):
+        p.setFont(face)
+        fm = QFontMetricsF(face)
+        advance: dict[str, float] = {}
+        baseline = (cell + fm.ascent() - fm.descent()) / 2
+        for is_dark, pen in ((True, DARK_TEXT), (False, LIGHT_TEXT)):
+            p.setPen(pen)
+            for rr, cc in np.argwhere((padding == is_padding) & (dark == is_dark) & ~blank).tolist():
+                text = texts[rr][cc]
+                if text not in advance:
+                    advance[text] = fm.horizontalAdvance(text)
+                x = x0 + cc * cell + (cell - advance[text]) / 2
+                p.drawText(QPointF(x, y0 + rr * cell + baseline), text)
+
+
+def paint_marks(p: QPainter, window, winner, current, view, geom) -> None:
+    """The sliding window (each cell and its outline), the max-pool winner and the current output cell."""
+    r0, c0, rows, cols = view
+    x0, y0, cell = geom
+    visible = QRectF(x0, y0, cols * cell, rows * cell)
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    if window is not None and window[0].size:
+        wr, wc = window
+        p.setPen(QPen(WINDOW_MARK, max(1.5, cell * 0.05)))
+        for r in wr:
+            for c in wc:
+                rect = QRectF(x0 + (c - c0) * cell, y0 + (r - r0) * cell, cell, cell)
+                if visible.intersects(rect):
+                    p.drawRect(rect.adjusted(1, 1, -1, -1))
+        box = QRectF(x0 + (wc.min() - c0) * cell, y0 + (wr.min() - r0) * cell,
+                     (wc.max() - wc.min() + 1) * cell, (wr.max() - wr.min() + 1) * cell)
+        p.setPen(QPen(WINDOW_MARK, max(3.0, cell * 0.1)))
+        p.drawRect(box)
+    if winner is not None:
+        r, c = winner
+        rect = QRectF(x0 + (c - c0) * cell, y0 + (r - r0) * cell, cell, cell)
+        p.setPen(QPen(WINNER_MARK, max(3.0, cell * 0.1)))
+        p.drawRect(rect.adjusted(2, 2, -2, -2))
+    if current is not None:
+        r, c = current
+        rect = QRectF(x0 + (c - c0) * cell, y0 + (r - r0) * cell, cell, cell)
+        p.setPen(QPen(WINDOW_MARK, max(3.0, cell * 0.1)))
+        p.drawRect(rect)
+
+
+def paint_indices(p: QPainter, base: QFont, color: QColor, view, geom, margin: float, label_offset, scale: float) -> None:
+    """Row and column numbers on the top and left edges (minus ``label_offset``), every other one when cramped."""
+    r0, c0, rows, cols = view
+    x0, y0, cell = geom
+    font = QFont(base)
+    font.setPixelSize(max(7, int(min(cell * 0.32, 12 * scale))))
+    p.setFont(font)
+    p.setPen(color)
+    oy, ox = label_offset
+    step = 1 if cell >= 18 * scale else 2
+    for cc in range(0, cols, step):
+        rect = QRectF(x0 + cc * cell, y0 - margin, cell, margin)
+        label = str(c0 + cc - ox).replace("-", "−")
+        p.drawText(rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, label)
+    for rr in range(0, rows, step):
+        rect = QRectF(x0 - margin - 2, y0 + rr * cell, margin, cell)
+        label = str(r0 + rr - oy).replace("-", "−")
+        p.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
+
+
+def cells_between(a: int, b: int, width: int, view, geom) -> QRectF:
+    """Widget rectangle covering the cells numbered a .. b−1 in row-major order of a grid ``width``
+    cells wide (their fill changed)."""
+    if b <= a or width == 0:
+        return QRectF()
+    r0, c0, rows, cols = view
+    x0, y0, cell = geom
+    (ra, ca), (rb, cb) = divmod(a, width), divmod(b - 1, width)
+    if ra != rb:
+        ca, cb = c0, c0 + cols - 1
+    return QRectF(x0 + (ca - c0) * cell - 1, y0 + (ra - r0) * cell - 1, (cb - ca + 1) * cell + 2,
+                  (rb - ra + 1) * cell + 2)
+
+
+def unfilled_rects(filled: int, width: int, view, geom) -> list[QRectF]:
+    """Widget rectangles covering the visible cells from number ``filled`` on (row-major order)."""
+    r0, c0, rows, cols = view
+    x0, y0, cell = geom
+    fr, fc = divmod(int(filled), width)
+    rects = []
+    if r0 <= fr < r0 + rows and fc < c0 + cols:
+        first = max(fc, c0)
+        rects.append(QRectF(x0 + (first - c0) * cell, y0 + (fr - r0) * cell, (c0 + cols - first) * cell + 1,
+                            cell + 1))
+    below = max(fr + 1, r0)
+    if below < r0 + rows:
+        rects.append(QRectF(x0, y0 + (below - r0) * cell, cols * cell + 1, (r0 + rows - below) * cell + 1))
+    return rects
