@@ -16,12 +16,29 @@ import numpy as np
 from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, Signal
 from PySide6.QtGui import QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QApplication, QFileDialog, QHBoxLayout, QLabel, QMenu, QPushButton, QSpinBox, QSplitter,
-    QTabWidget, QVBoxLayout, QWidget,
+    QApplication,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
+from cnn_explorer.core.datasets.preprocess import load_image
+from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.interpret import filter_weights
+from cnn_explorer.ui import theme
 from cnn_explorer.ui.classify.canvas import BRUSH, DigitCanvas
-from cnn_explorer.ui.classify.controller import DEFAULT_MODEL, ClassifyController, Reading
+from cnn_explorer.ui.classify.controller import (
+    DEFAULT_MODEL,
+    ClassifyController,
+    Reading,
+)
 from cnn_explorer.ui.classify.explain_view import ExplainView
 from cnn_explorer.ui.classify.featurevis_panel import FeatureVisPanel
 from cnn_explorer.ui.classify.network_view import NetworkView
@@ -29,6 +46,7 @@ from cnn_explorer.ui.classify.pictures import ImageView, picture_from_qimage, se
 from cnn_explorer.ui.classify.prediction_bars import PredictionBars, verdict
 from cnn_explorer.ui.classify.weights_panel import WeightsPanel
 from cnn_explorer.ui.lifecycle import new_timer
+from cnn_explorer.ui.scale import scaled
 from cnn_explorer.ui.widgets.containers import scroll_area
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
 
@@ -224,8 +242,8 @@ class ClassifyPage(QWidget):
         """Presenter scale: bigger verdict, bars, maps and canvas."""
         self._scale = factor
         self._style_verdict(self.verdict.property("unsure") is True)
-        self.canvas.setMinimumSize(round(150 * factor), round(150 * factor))
-        self.seen_view.set_minimum_side(round(96 * factor))
+        self.canvas.setMinimumSize(scaled(150, factor), scaled(150, factor))
+        self.seen_view.set_minimum_side(scaled(96, factor))
         self.bars.set_scale(factor)
         self.network_view.set_scale(factor)
         self.weights_panel.set_scale(factor)
@@ -242,9 +260,6 @@ class ClassifyPage(QWidget):
 
     def open_picture(self, path: str | Path) -> bool:
         """Show the picture at ``path`` on the canvas and classify it; False (and a message) if it can't be read."""
-        from cnn_explorer.core.errors import CnnExplorerError
-        from cnn_explorer.core.datasets.preprocess import load_image
-
         try:
             img = load_image(path)
         except (CnnExplorerError, OSError) as exc:  # OSError: a path the OS refuses (name too long)
@@ -300,8 +315,6 @@ class ClassifyPage(QWidget):
     # ----------------------------------------------------------------- filters
     def filter_kernel(self, layer: str, channel: int) -> np.ndarray:
         """A learned filter as the explorer takes kernels: (kh, kw) for one input channel, else (kh, kw, C)."""
-        from cnn_explorer.core.interpret import filter_weights
-
         w = filter_weights(self.controller.loaded.model, layer, channel)  # (C_in, kh, kw)
         return w[0].astype(np.float64) if w.shape[0] == 1 else np.ascontiguousarray(w.transpose(1, 2, 0), np.float64)
 
@@ -452,8 +465,9 @@ class ClassifyPage(QWidget):
     # ----------------------------------------------------------------- messages
     def _style_verdict(self, unsure: bool) -> None:
         self.verdict.setProperty("unsure", unsure)
-        base = f"font-size: {round(15 * self._scale)}pt; font-weight: bold; padding: 3px 6px; border-radius: 3px;"
-        colour = " background: #fff3cd; color: #8a5300;" if unsure else " color: #1c3d6b;"
+        base = f"font-size: {scaled(15, self._scale)}pt; font-weight: bold; padding: 3px 6px; border-radius: 3px;"
+        colour = (f" background: {theme.UNSURE_BG.name()}; color: {theme.UNSURE_FG.name()};" if unsure
+                  else f" color: {theme.INFO_FG.name()};")
         self.verdict.setStyleSheet(base + colour)
 
     def _say(self, text: str, *, error: bool = False) -> None:

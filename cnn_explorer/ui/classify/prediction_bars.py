@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from cnn_explorer.ui import theme
@@ -109,9 +109,9 @@ class PredictionBars(QWidget):
                 p.setPen(self.palette().color(self.palette().ColorRole.WindowText))
                 p.drawText(QRectF(0, y, label_w - 6, row_h), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
                 track = QRectF(label_w, y + row_h * 0.15, bar_w, row_h * 0.7)
-                p.fillRect(track, QColor("#e4e9ef"))
+                p.fillRect(track, theme.BAR_TRACK)
                 fill = QRectF(track.left(), track.top(), bar_w * min(max(value, 0.0), 1.0), track.height())
-                p.fillRect(fill, theme.ACCENT if i == top else QColor("#8fa9c4"))
+                p.fillRect(fill, theme.ACCENT if i == top else theme.BAR_FILL)
                 text = f"{100 * value:.1f}%" if top >= 0 else "–"
                 p.drawText(QRectF(label_w + bar_w + 4, y, pct_w, row_h), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
         p.end()

@@ -12,12 +12,20 @@ from typing import Callable
 
 import numpy as np
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.kernels.library import PRESETS as KERNEL_PRESETS
-from cnn_explorer.ui.train.image_grid import ImageGrid, filter_pictures
 from cnn_explorer.core.train.session import FirstLayerKernels, KernelSizeMismatch
+from cnn_explorer.ui.train.image_grid import ImageGrid, filter_pictures
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
 
 EXPLORER = "__explorer__"

@@ -22,17 +22,29 @@ Hooks for the window: ``set_kernel_provider``, ``model_trained``, ``shutdown`` (
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal
 from PySide6.QtWidgets import (
-    QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QSplitter,
-    QTabWidget, QVBoxLayout, QWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.model.build import conv_layers
 from cnn_explorer.core.model.spec import Conv2D
+from cnn_explorer.core.train.checkpoints import load_model, save_model
+from cnn_explorer.core.train.session import ProbeResult, probe_activations
 from cnn_explorer.ui.lifecycle import new_timer
 from cnn_explorer.ui.train.code_view import CodeView
 from cnn_explorer.ui.train.controller import TrainController
@@ -47,9 +59,8 @@ from cnn_explorer.ui.train.shape_table import ShapeTable
 from cnn_explorer.ui.train.spec_state import SpecState
 from cnn_explorer.ui.train.timeline import TimelineView
 from cnn_explorer.ui.train.update_budget import UpdateBudget, share_for
-from cnn_explorer.ui.widgets.inline_message import InlineMessage
 from cnn_explorer.ui.widgets.containers import group_box, scroll_area
-
+from cnn_explorer.ui.widgets.inline_message import InlineMessage
 
 #: (shortest, longest) seconds between two redraws of each live view while training; the update budget
 #: stretches them toward the longest when the GUI thread uses more than its share of a core. "status" is the
@@ -260,8 +271,6 @@ class TrainPage(QWidget):
 
     def save_model(self, path) -> Path:
         """Save the current model (safetensors + JSON) at ``path``; returns the JSON path."""
-        from cnn_explorer.core.train.checkpoints import save_model
-
         t = self.controller.trained
         if t is None:
             raise CnnExplorerError("save: there is no trained model yet")
@@ -274,8 +283,6 @@ class TrainPage(QWidget):
 
     def load_model(self, path) -> None:
         """Load a saved model (refusing pickles) and make it the current one; its spec replaces the edited one."""
-        from cnn_explorer.core.train.checkpoints import load_model
-
         loaded = load_model(path)
         self.controller.adopt(loaded)
         self.state.set_spec(loaded.spec, "Load model")
@@ -351,8 +358,6 @@ class TrainPage(QWidget):
         self.kernels_panel.setEnabled(not running)
 
     def _show_model_filters(self) -> None:
-        from cnn_explorer.core.model.build import conv_layers
-
         t = self.controller.trained
         convs = conv_layers(t.model) if t is not None else []
         if convs:
@@ -387,8 +392,6 @@ class TrainPage(QWidget):
         self._update_buttons()
 
     def _on_kernel_size_requested(self, size) -> None:
-        from dataclasses import replace
-
         for i, layer in enumerate(self.state.spec.layers):
             if isinstance(layer, Conv2D):
                 self.state.set_layer(i, replace(layer, kernel=tuple(size)), "kernel")
@@ -424,8 +427,6 @@ class TrainPage(QWidget):
         if not self._probe_dirty or t is None or self.controller.is_running():
             return
         self._probe_dirty = False
-        from cnn_explorer.core.train.session import ProbeResult, probe_activations
-
         serial, image = self.controller.probe.get()
         if image is None or tuple(image.shape) != tuple(t.input_shape):
             return
