@@ -61,7 +61,10 @@ from cnn_explorer.ui.widgets.inline_message import InlineMessage
 
 
 class TrainPage(QWidget):
-    """The training page; ``model_trained(LoadedModel)`` when the user hands the model to Classify."""
+    """The training page; ``model_trained(LoadedModel)`` when the user hands the model to Classify.
+
+    ``controller``: the page's model (None: a new TrainController).
+    """
 
     model_trained = Signal(object)
     status_message = Signal(str)
