@@ -311,6 +311,10 @@ class FeatureVisPanel(QWidget):
         if not ok and message != "cancelled":
             self.patch_label.setText(f"Could not find patches: {message}")
 
+    def is_finding_patches(self) -> bool:
+        """True while a worker computes top patches."""
+        return self._patch_worker is not None
+
     def patches(self) -> Any:
         """The cached core FilterPatches of the chosen layer, or None."""
         if self._controller.loaded is None:

@@ -68,6 +68,11 @@ class PredictionBars(QWidget):
     def probabilities(self) -> np.ndarray | None:
         return None if self._probs is None else self._probs.copy()
 
+    def highlighted(self) -> int:
+        """The class drawn in the accent colour and bold: the most likely one (-1 when no probabilities fit)."""
+        n = len(self._names)
+        return int(np.argmax(self._probs)) if self._probs is not None and n and len(self._probs) == n else -1
+
     def _row_height(self) -> float:
         return max(14.0, self.fontMetrics().height() * 1.15)
 
@@ -99,7 +104,7 @@ class PredictionBars(QWidget):
             fm = self.fontMetrics()
             pct_w = fm.horizontalAdvance("100.0%") + 8
             bar_w = max(10.0, self.width() - label_w - pct_w)
-            top = int(np.argmax(self._probs)) if self._probs is not None and len(self._probs) == n else -1
+            top = self.highlighted()
             bold = QFont(self.font())
             bold.setBold(True)
             for i, name in enumerate(self._names):

@@ -130,6 +130,10 @@ class Curves(QWidget):
     def point_count(self, key: str) -> int:
         return len(self.data[key][0])
 
+    def drawn_x(self, key: str) -> np.ndarray | None:
+        """The x values curve ``key`` shows now (None before its first redraw)."""
+        return self._curves[key].xData
+
     def _add(self, key: str, x: float, y: float) -> None:
         if math.isfinite(y):
             self.data[key][0].append(float(x))

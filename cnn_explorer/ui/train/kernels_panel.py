@@ -89,6 +89,10 @@ class KernelsPanel(QWidget):
         self._provider = provider
         self._update_source_item()
 
+    def provider(self) -> Callable[[], list[tuple[str, np.ndarray]]] | None:
+        """Where "the explorer's kernels" come from (None: not connected)."""
+        return self._provider
+
     def set_spec(self, spec) -> None:
         """Re-check the loaded kernels against the edited spec."""
         self._spec = spec
