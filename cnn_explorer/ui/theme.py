@@ -67,3 +67,6 @@ BAR_FILL = QColor("#8fa9c4")
 #: the verdict when the model is unsure (a sure verdict is in INFO_FG)
 UNSURE_BG = QColor("#fff3cd")
 UNSURE_FG = QColor("#8a5300")
+#: numbers on the weight editor's cells: black on light cells, white on dark ones
+WEIGHT_TEXT_DARK = QColor("black")
+WEIGHT_TEXT_LIGHT = QColor("white")

@@ -433,3 +433,21 @@ def test_live_updates_keep_the_data_while_hidden_and_draw_them_when_shown(qtbot)
     qtbot.waitExposed(live)
     updates.refresh()
     assert list(live.curves.drawn_x("train_loss")) == [1.0]
+
+
+def test_the_probe_refresh_waits_for_a_trained_model_and_no_run(qtbot):
+    from types import SimpleNamespace
+
+    from cnn_explorer.ui.train.live_view import LiveView
+    from cnn_explorer.ui.train.probe_refresh import ProbeRefresh
+
+    drawn = []
+    controller = SimpleNamespace(trained=None, is_running=lambda: False,
+                                 probe=SimpleNamespace(set=drawn.append, get=lambda: (0, None)))
+    live = LiveView()
+    qtbot.addWidget(live)
+    refresh = ProbeRefresh(controller, live)
+    refresh.probe_changed("image")
+    assert drawn == ["image"]  # the next run starts with it ...
+    qtbot.wait(120)
+    assert live.activations.layer_names() == []  # ... and without a model there is nothing to show
