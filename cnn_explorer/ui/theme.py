@@ -57,3 +57,36 @@ ICON_WINDOW = QColor("#ffb000")
 def grey(level: int) -> QColor:
     """The grey with red = green = blue = ``level`` (0..255): a pixel's value as a cell background."""
     return QColor(level, level, level)
+
+
+# --- train and classify ---
+#: the validation curves (the training curves are the accent colour)
+VALIDATION = QColor("#d9480f")
+#: the batch-by-batch training curves: the accent, faint
+BATCH_CURVE = QColor(31, 111, 178, 70)
+#: plot titles and legends
+PLOT_TEXT = QColor("#222222")
+#: confusion-matrix cells of wrong predictions shade toward this (right ones toward the accent)
+MISTAKE = QColor("#c92a2a")
+#: numbers on confusion-matrix cells: dark on pale cells, light on deep ones
+CELL_TEXT_DARK = QColor("#222222")
+CELL_TEXT_LIGHT = QColor("#ffffff")
+#: the cross over a knocked-out filter's map, and the veil under it
+KNOCKED_OUT = QColor("#c62828")
+KNOCKED_OUT_VEIL = QColor(255, 255, 255, 150)
+#: vector bars: negative values, positive values (the top class is the accent)
+NEGATIVE_BAR = QColor("#c0392b")
+POSITIVE_BAR = QColor("#5b7fa6")
+#: secondary text: shapes beside layer titles, the empty-view hint
+MUTED_TEXT = QColor("#5b6770")
+#: "draw a digit here" on the empty canvas
+CANVAS_HINT = QColor("#8a96a3")
+#: probability bars: the empty track, and every bar but the top class's (the accent)
+BAR_TRACK = QColor("#e4e9ef")
+BAR_FILL = QColor("#8fa9c4")
+#: the verdict when the model is unsure (a sure verdict is in INFO_FG)
+UNSURE_BG = QColor("#fff3cd")
+UNSURE_FG = QColor("#8a5300")
+#: numbers on the weight editor's cells: black on light cells, white on dark ones
+WEIGHT_TEXT_DARK = QColor("black")
+WEIGHT_TEXT_LIGHT = QColor("white")

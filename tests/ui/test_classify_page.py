@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 import subprocess
-import tempfile
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -50,11 +50,11 @@ def _fallback_model(path):
     """A small CNN (conv 16 -> pool -> conv 32 -> pool -> dense 10) trained on the bundled sample with shifts."""
     import torch
 
-    from cnn_explorer.core.train.checkpoints import load_model, save_model
     from cnn_explorer.core.datasets.bundled import load_mnist_sample
     from cnn_explorer.core.model.build import build_model
     from cnn_explorer.core.model.layers import Conv2D, Dense, Flatten, MaxPool
     from cnn_explorer.core.model.spec import ModelSpec
+    from cnn_explorer.core.train.checkpoints import load_model, save_model
 
     spec = ModelSpec((Conv2D(16, padding=(1, 1)), MaxPool(), Conv2D(32, padding=(1, 1)), MaxPool(), Flatten(),
                       Dense(10)), (28, 28, 1), tuple(str(d) for d in range(10)), name="test-digits")
@@ -312,13 +312,13 @@ def test_top_patches_are_found_and_cached(qtbot, page):
     panel.select(conv, 1)
     panel.find_patches()
     qtbot.waitUntil(lambda: panel.patches() is not None, timeout=60000)
-    qtbot.waitUntil(lambda: panel._patch_worker is None, timeout=10000)
+    qtbot.waitUntil(lambda: not panel.is_finding_patches(), timeout=10000)
     result = panel.patches()
     assert result.patches.shape[:2] == (result.values.shape[0], 9)
     assert np.all(np.diff(result.values[1]) <= 0)
     assert panel.patch_view.rgb() is not None
     panel.find_patches()  # cached: no new worker
-    assert panel._patch_worker is None
+    assert not panel.is_finding_patches()
 
 
 def test_shutdown_leaves_no_thread_running(qtbot, page):
@@ -370,9 +370,9 @@ def test_first_show_loads_the_bundled_model(qtbot, temp_settings):
 
 
 def test_any_model_from_the_app_works_including_rgb(qtbot, page):
-    from cnn_explorer.core.train.checkpoints import TrainedModel
     from cnn_explorer.core.model.build import build_model
     from cnn_explorer.core.model.presets import preset
+    from cnn_explorer.core.train.checkpoints import TrainedModel
 
     spec = preset("tiny-vgg", input_shape=(32, 32, 3), class_names=("cat", "dog", "bird"))
     loaded = TrainedModel(build_model(spec).eval(), spec, spec.class_names, (0.5, 0.5, 0.5), (0.25, 0.25, 0.25))
@@ -436,10 +436,10 @@ def test_drop_a_picture_file(qtbot, page, tmp_path):
 
 
 def test_a_model_without_convolutions_still_classifies_and_explains_what_it_can(qtbot, page):
-    from cnn_explorer.core.train.checkpoints import TrainedModel
     from cnn_explorer.core.model.build import build_model
     from cnn_explorer.core.model.layers import Dense, Flatten
     from cnn_explorer.core.model.spec import ModelSpec
+    from cnn_explorer.core.train.checkpoints import TrainedModel
 
     spec = ModelSpec((Flatten(), Dense(16, "relu"), Dense(10)), (28, 28, 1), tuple(str(d) for d in range(10)))
     page.set_model(TrainedModel(build_model(spec).eval(), spec, spec.class_names, (0.13,), (0.31,)))
@@ -465,3 +465,46 @@ def test_unreadable_remembered_settings_fall_back_to_defaults(qtbot, temp_settin
     qtbot.addWidget(p)
     assert p.brush.value() == BRUSH and p.tabs.currentIndex() == 0
     p.shutdown()
+
+
+def test_prediction_bars_highlight_the_most_likely_class(qtbot):
+    from cnn_explorer.ui import theme
+    from cnn_explorer.ui.classify.prediction_bars import PredictionBars
+
+    bars = PredictionBars()
+    qtbot.addWidget(bars)
+    bars.set_classes(("cat", "dog", "owl"))
+    bars.resize(300, 90)
+    assert bars.highlighted() == -1  # nothing to highlight yet
+    bars.set_probabilities(np.array([0.2, 0.7, 0.1]))
+    assert bars.highlighted() == 1
+    image = bars.grab().toImage()
+    rows = [{image.pixel(x, int((i + 0.5) * bars.height() / 3)) for x in range(image.width())} for i in range(3)]
+    assert [theme.ACCENT.rgb() in row for row in rows] == [False, True, False]
+    assert [theme.BAR_FILL.rgb() in row for row in rows] == [True, False, True]
+    bars.set_probabilities(np.array([0.5, 0.5]))  # not one per class: no bar is highlighted
+    assert bars.highlighted() == -1
+
+
+def test_the_drawing_panel_follows_the_brush_and_the_presenter_scale(qtbot):
+    from cnn_explorer.ui.classify.drawing_panel import DrawingPanel
+
+    panel = DrawingPanel(brush=22)
+    qtbot.addWidget(panel)
+    assert panel.canvas.brush == 22
+    panel.brush.setValue(30)
+    assert panel.canvas.brush == 30
+    panel.set_scale(2.0)
+    assert panel.canvas.minimumWidth() == 300 and "font-size: 30pt" in panel.verdict.styleSheet()
+
+
+def test_layer_maps_with_negative_values_bin_like_the_explorers_colour_bar():
+    from cnn_explorer.core.colormaps import DIVERGING_LUT, GREY_LUT
+    from cnn_explorer.ui.classify.network_view import stack_rgb
+
+    values = np.random.default_rng(0).normal(size=(4, 9, 9)).astype(np.float32)
+    m = np.float32(np.abs(values).max())
+    # the explorer's binning: floor((v / m + 1) * 128), clipped to the 256 LUT entries
+    expected = np.clip(np.floor((values / m + 1.0) * 128.0), 0, 255).astype(np.intp)
+    np.testing.assert_array_equal(stack_rgb(values), DIVERGING_LUT[expected])
+    assert stack_rgb(np.zeros((1, 2, 2), np.float32)).tolist() == [[[GREY_LUT[0].tolist()] * 2] * 2]

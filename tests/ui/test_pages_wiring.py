@@ -87,7 +87,7 @@ def test_a_trained_model_reaches_the_classify_page(window, qtbot):
 
 def test_the_explorers_kernels_feed_the_train_page(window):
     panel = window.train_page().kernels_panel
-    provider = panel._provider
+    provider = panel.provider()
     assert [n for n, _ in provider()] == [n for n, _ in window.explorer_kernels()]
 
 

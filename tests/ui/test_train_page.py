@@ -93,7 +93,7 @@ def test_stop_mid_run_ends_the_worker_within_a_second(qtbot, page):
     assert "Stopped" in page.run_message.text()
     # every point that arrived is drawn, though the run sent no last record
     curves = page.live.curves
-    drawn = curves._curves["batch_loss"].getData()[0]
+    drawn = curves.drawn_x("batch_loss")
     assert drawn is not None and len(drawn) == curves.point_count("batch_loss") > 0
     assert page.train_button.isEnabled() and page.resume_button.isEnabled()
 
@@ -342,7 +342,11 @@ def test_the_update_budget_settles_where_the_gui_thread_uses_its_share():
 
 
 def test_the_gui_share_is_small_only_when_training_keeps_every_core_busy():
-    from cnn_explorer.ui.train.update_budget import GUI_SHARE, SPARE_CORE_SHARE, share_for
+    from cnn_explorer.ui.train.update_budget import (
+        GUI_SHARE,
+        SPARE_CORE_SHARE,
+        share_for,
+    )
 
     assert share_for(2, cores=2) == GUI_SHARE == 0.02
     assert share_for(1, cores=2) == share_for(4, cores=8) == SPARE_CORE_SHARE  # a core left for the window
@@ -356,10 +360,10 @@ def test_a_hidden_live_tab_draws_nothing_while_training_and_everything_when_show
         page.right_tabs.setCurrentIndex(1)  # the filter timeline, before any record arrives
     assert page.live.curves.point_count("batch_loss") > 0  # the data were kept ...
     assert page.live.filters.count() == 0  # ... but nothing was drawn
-    assert page.live.curves._curves["batch_loss"].xData is None
+    assert page.live.curves.drawn_x("batch_loss") is None
     page.right_tabs.setCurrentWidget(page.live)
     assert page.live.filters.count() == len(_conv1_weight(page))
-    assert len(page.live.curves._curves["batch_loss"].xData) == page.live.curves.point_count("batch_loss")
+    assert len(page.live.curves.drawn_x("batch_loss")) == page.live.curves.point_count("batch_loss")
     assert page.live.activations.layer_names() == ["conv1"]
 
 
@@ -388,3 +392,62 @@ def test_a_long_download_stops_at_its_next_chunk_when_cancelled(qtbot, monkeypat
     assert _time.perf_counter() - started < 1.0
     qtbot.waitUntil(lambda: not panel.is_loading(), timeout=2000)
     assert "cancelled" in panel.message.text()
+
+
+def test_eta_reads_in_seconds_then_minutes():
+    from cnn_explorer.ui.train.live_updates import format_eta
+
+    assert format_eta(float("inf")) == format_eta(float("nan")) == "…"
+    assert format_eta(41.6) == "42 s"
+    assert format_eta(187) == "3 min 07 s"
+
+
+def test_the_run_bar_starts_ready(qtbot):
+    from cnn_explorer.ui.train.run_bar import RunBar
+
+    bar = RunBar()
+    qtbot.addWidget(bar)
+    assert bar.progress.format() == "ready" and bar.progress.value() == 0
+    assert bar.train_button.text() == "▶ Train" and bar.run_label.text() == ""
+
+
+def test_live_updates_keep_the_data_while_hidden_and_draw_them_when_shown(qtbot):
+    from types import SimpleNamespace
+
+    from cnn_explorer.ui.train.live_updates import LiveUpdates
+    from cnn_explorer.ui.train.live_view import LiveView
+    from cnn_explorer.ui.train.run_bar import RunBar
+    from cnn_explorer.ui.train.timeline import TimelineView
+
+    live, timeline, bar = LiveView(), TimelineView(), RunBar()
+    for w in (live, timeline, bar):
+        qtbot.addWidget(w)
+    updates = LiveUpdates(SimpleNamespace(filter_history=[]), live, timeline, bar.progress, bar.run_label)
+    record = SimpleNamespace(train_loss=0.5, train_accuracy=0.8, val_loss=0.6, val_accuracy=0.75)
+    update = SimpleNamespace(kind="epoch", epoch=1, step=10, steps_per_epoch=10, record=record, probe=None,
+                             filters=None)
+    updates.show(update, ("x", "o"))
+    assert bar.run_label.text() == "Epoch 1: training accuracy 80.0%, validation 75.0%"
+    assert live.curves.point_count("train_loss") == 1 and live.curves.drawn_x("train_loss") is None
+    live.show()
+    qtbot.waitExposed(live)
+    updates.refresh()
+    assert list(live.curves.drawn_x("train_loss")) == [1.0]
+
+
+def test_the_probe_refresh_waits_for_a_trained_model_and_no_run(qtbot):
+    from types import SimpleNamespace
+
+    from cnn_explorer.ui.train.live_view import LiveView
+    from cnn_explorer.ui.train.probe_refresh import ProbeRefresh
+
+    drawn = []
+    controller = SimpleNamespace(trained=None, is_running=lambda: False,
+                                 probe=SimpleNamespace(set=drawn.append, get=lambda: (0, None)))
+    live = LiveView()
+    qtbot.addWidget(live)
+    refresh = ProbeRefresh(controller, live)
+    refresh.probe_changed("image")
+    assert drawn == ["image"]  # the next run starts with it ...
+    qtbot.wait(120)
+    assert live.activations.layer_names() == []  # ... and without a model there is nothing to show

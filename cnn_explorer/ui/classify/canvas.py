@@ -11,8 +11,18 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPen, QUndoCommand, QUndoStack
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QKeySequence,
+    QPainter,
+    QPen,
+    QUndoCommand,
+    QUndoStack,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from cnn_explorer.ui import theme
 
 #: The canvas's side in picture pixels.
 SIDE = 280
@@ -281,9 +291,9 @@ class DigitCanvas(QWidget):
         r = self.picture_rect()
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         p.drawImage(r, self._image)
-        p.setPen(QPen(QColor("#9aa5b1"), 1))
+        p.setPen(QPen(theme.GRID_LINE, 1))
         p.drawRect(r.adjusted(0, 0, -1, -1))
         if self._empty:
-            p.setPen(QColor("#8a96a3"))
+            p.setPen(theme.CANVAS_HINT)
             p.drawText(r, Qt.AlignmentFlag.AlignCenter, "draw a digit here")
         p.end()

@@ -13,10 +13,26 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
 )
 
 from cnn_explorer.core.colormaps import diverging_rgb
+from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.interpret import (
+    conv_names,
+    grad_cam,
+    layer_activations,
+    occlusion_map,
+    saliency_map,
+)
+from cnn_explorer.core.train.devices import configure_threads
 from cnn_explorer.ui.classify.pictures import ImageView, heat_rgb, overlay_rgb
 from cnn_explorer.ui.workers import GeneratorWorker
 
@@ -34,9 +50,6 @@ _ABOUT = {
 
 
 def _occlusion(model: Any, x: np.ndarray, target: int | None):
-    from cnn_explorer.core.train.devices import configure_threads
-    from cnn_explorer.core.interpret import occlusion_map
-
     configure_threads()  # a batched pass: every core (this worker thread's own setting)
     yield occlusion_map(model, x, target)
 
@@ -111,8 +124,6 @@ class ExplainView(QWidget):
 
     # ----------------------------------------------------------------- inputs
     def set_model(self, loaded: Any) -> None:
-        from cnn_explorer.core.interpret import conv_names, layer_activations
-
         self.cancel()
         self._loaded = loaded
         names = tuple(str(n) for n in loaded.class_names)
@@ -187,9 +198,6 @@ class ExplainView(QWidget):
                 self._heat = self._signed = None
             self._show()
             return
-        from cnn_explorer.core.errors import CnnExplorerError
-        from cnn_explorer.core.interpret import grad_cam, saliency_map
-
         try:
             if method == "Grad-CAM":
                 layer = self.layer.currentData()

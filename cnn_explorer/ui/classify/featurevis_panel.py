@@ -15,10 +15,26 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox, QVBoxLayout,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
     QWidget,
 )
 
+from cnn_explorer.core.datasets.bundled import load_mnist_sample
+from cnn_explorer.core.interpret import (
+    conv_names,
+    find_layer,
+    maximize_activation,
+    top_patches,
+)
+from cnn_explorer.core.train.devices import configure_threads
 from cnn_explorer.ui.classify.pictures import ImageView, seen_rgb, to_uint8
 from cnn_explorer.ui.workers import GeneratorWorker
 
@@ -66,10 +82,6 @@ class _Progress(QObject):
 
 def _patches(model: Any, loaded: Any, layer: str, progress: _Progress, cancel: Any):
     """Worker generator: yields (FilterPatches of ``layer``, the bundled sample's images (N, 28, 28, 1) uint8)."""
-    from cnn_explorer.core.datasets.bundled import load_mnist_sample
-    from cnn_explorer.core.train.devices import configure_threads
-    from cnn_explorer.core.interpret import top_patches
-
     configure_threads()  # a batched pass over 5,000 digits: every core (this worker thread's own setting)
     images, _ = load_mnist_sample()
     found = top_patches(model, images, layers=[layer], k=TOP_K, mean=loaded.mean, std=loaded.std, cancel=cancel,
@@ -148,8 +160,6 @@ class FeatureVisPanel(QWidget):
 
     # ----------------------------------------------------------------- model
     def _on_model_changed(self, loaded: Any) -> None:
-        from cnn_explorer.core.interpret import conv_names
-
         self.cancel()
         convs = conv_names(loaded.model)
         for combo, items in ((self.target, [CLASS_TARGET, *convs]), (self.patch_layer, convs)):
@@ -163,8 +173,6 @@ class FeatureVisPanel(QWidget):
         self.vis_view.set_rgb(None, "")
 
     def _channels(self, layer: str) -> int:
-        from cnn_explorer.core.interpret import find_layer
-
         return int(find_layer(self._controller.loaded.model, layer).out_channels)
 
     def _on_target_changed(self) -> None:
@@ -195,8 +203,6 @@ class FeatureVisPanel(QWidget):
 
     def start_visualization(self) -> None:
         """Start optimising for the chosen target (a worker thread; frames arrive about 20 times a second)."""
-        from cnn_explorer.core.interpret import maximize_activation
-
         loaded = self._controller.loaded
         if loaded is None or self._vis is not None:
             return
@@ -208,8 +214,6 @@ class FeatureVisPanel(QWidget):
         self._what = what
 
         def factory(cancel):
-            from cnn_explorer.core.train.devices import configure_threads
-
             configure_threads()  # this worker thread's own torch thread count
             return maximize_activation(loaded.model, shape, layer=layer, index=index, steps=steps, every=5,
                                        mean=loaded.mean, std=loaded.std, cancel=cancel)
@@ -306,6 +310,10 @@ class FeatureVisPanel(QWidget):
         self.patch_progress.setVisible(False)
         if not ok and message != "cancelled":
             self.patch_label.setText(f"Could not find patches: {message}")
+
+    def is_finding_patches(self) -> bool:
+        """True while a worker computes top patches."""
+        return self._patch_worker is not None
 
     def patches(self) -> Any:
         """The cached core FilterPatches of the chosen layer, or None."""

@@ -14,13 +14,23 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QPoint, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtGui import QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import (
-    QCheckBox, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QToolTip, QVBoxLayout, QWidget,
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
 )
 
 from cnn_explorer.core.colormaps import DIVERGING_LUT, GREY_LUT, diverging_rgb, grey_rgb
+from cnn_explorer.core.interpret import block_end, layer_kind, layers
+from cnn_explorer.ui import theme
 from cnn_explorer.ui.classify.pictures import rgb_qimage
+from cnn_explorer.ui.explorer.colorbar import lut_index
 
 #: Kinds never shown on their own (they change nothing a viewer can see, or are shown as the bars).
 _HIDDEN = {"dropout", "identity", "softmax"}
@@ -41,8 +51,6 @@ class Section:
 def sections(model: Any, every_layer: bool = False) -> list[Section]:
     """The rows to show for ``model``: conv and dense blocks at their final output, then pools, flatten...;
     with ``every_layer`` each leaf layer alone."""
-    from cnn_explorer.core.interpret import block_end, layer_kind, layers
-
     leaves = [(n, layer_kind(m)) for n, m in layers(model)]
     out: list[Section] = []
     conv = None
@@ -76,9 +84,7 @@ def stack_rgb(values: np.ndarray) -> np.ndarray:
     v = np.nan_to_num(np.asarray(values, np.float32))
     lo, hi = (float(v.min()), float(v.max())) if v.size else (0.0, 0.0)
     if lo < 0:
-        m = max(-lo, hi)
-        idx = np.clip((v / np.float32(m) + 1.0) * 128.0, 0, 255).astype(np.uint8)
-        return DIVERGING_LUT[idx]
+        return DIVERGING_LUT[lut_index(v, max(-lo, hi))]
     idx = np.clip(v * np.float32(255.0 / max(hi, 1e-6)) + 0.5, 0, 255).astype(np.uint8)
     return GREY_LUT[idx]
 
@@ -235,12 +241,12 @@ class MapStack(QWidget):
         p = QPainter(self)
         p.drawImage(1, 1, self._image)
         if self._off:
-            red = QPen(QColor("#c62828"), max(1.5, 2 * self._scale))
+            red = QPen(theme.KNOCKED_OUT, max(1.5, 2 * self._scale))
             for i in sorted(self._off):
                 if i >= self.count():
                     continue
                 rect = self.cell_rect(i)
-                p.fillRect(rect, QColor(255, 255, 255, 150))
+                p.fillRect(rect, theme.KNOCKED_OUT_VEIL)
                 p.setPen(red)
                 p.drawLine(rect.topLeft(), rect.bottomRight())
                 p.drawLine(rect.topRight(), rect.bottomLeft())
@@ -311,9 +317,9 @@ class VectorBars(QWidget):
         for i, val in enumerate(v):
             hgt = span * abs(float(val)) / m
             y = zero - hgt if val >= 0 else zero
-            colour = QColor("#1f6fb2") if (self._labels and i == top) else QColor("#c0392b") if val < 0 else QColor("#5b7fa6")
+            colour = theme.ACCENT if (self._labels and i == top) else theme.NEGATIVE_BAR if val < 0 else theme.POSITIVE_BAR
             p.fillRect(QRectF(i * slot + (slot - bar) / 2, y, bar, max(hgt, 0.5)), colour)
-        p.setPen(QColor("#9aa5b1"))
+        p.setPen(theme.GRID_LINE)
         p.drawLine(0, int(zero), self.width(), int(zero))
         if self._labels:
             f = QFont(self.font())
@@ -354,7 +360,7 @@ class NetworkView(QWidget):
         self._body_layout.setSpacing(2)
         self.empty_hint = QLabel("Draw a digit (or open a picture) to see what every layer makes of it.")
         self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_hint.setStyleSheet("color: #5b6770; padding: 24px;")
+        self.empty_hint.setStyleSheet(f"color: {theme.MUTED_TEXT.name()}; padding: 24px;")
         self._body_layout.addWidget(self.empty_hint)
         self._body_layout.addStretch(1)
         self.scroll = QScrollArea()
@@ -427,7 +433,7 @@ class NetworkView(QWidget):
             if value is None:
                 continue
             shape = "×".join(str(d) for d in value.shape)
-            text = f"{sec.title}   <span style='font-weight: normal; color: #5b6770'>{shape}</span>"
+            text = f"{sec.title}   <span style='font-weight: normal; color: {theme.MUTED_TEXT.name()}'>{shape}</span>"
             if title.text() != text:
                 title.setText(text)
             if isinstance(view, MapStack):

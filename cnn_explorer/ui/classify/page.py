@@ -1,6 +1,6 @@
 """ClassifyPage: draw a digit (or load a picture), see the prediction live, and see why the network says it.
 
-Left: the drawing canvas, what the network sees (the preprocessed input), the
+Left (DrawingPanel, drawing_panel.py): the drawing canvas, what the network sees (the preprocessed input), the
 verdict and the probability bars. Right, in tabs: every layer's maps, the
 saliency / Grad-CAM / occlusion overlays, weight editing, and feature
 visualization. The bundled "mnist" model is loaded on a worker thread the
@@ -16,21 +16,32 @@ import numpy as np
 from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, Signal
 from PySide6.QtGui import QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QApplication, QFileDialog, QHBoxLayout, QLabel, QMenu, QPushButton, QSpinBox, QSplitter,
-    QTabWidget, QVBoxLayout, QWidget,
+    QApplication,
+    QFileDialog,
+    QMenu,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
-from cnn_explorer.ui.classify.canvas import BRUSH, DigitCanvas
-from cnn_explorer.ui.classify.controller import DEFAULT_MODEL, ClassifyController, Reading
+from cnn_explorer.core.datasets.preprocess import load_image
+from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.interpret import filter_weights
+from cnn_explorer.ui.classify.canvas import BRUSH
+from cnn_explorer.ui.classify.controller import (
+    DEFAULT_MODEL,
+    ClassifyController,
+    Reading,
+)
+from cnn_explorer.ui.classify.drawing_panel import DrawingPanel
 from cnn_explorer.ui.classify.explain_view import ExplainView
 from cnn_explorer.ui.classify.featurevis_panel import FeatureVisPanel
 from cnn_explorer.ui.classify.network_view import NetworkView
-from cnn_explorer.ui.classify.pictures import ImageView, picture_from_qimage, seen_rgb
-from cnn_explorer.ui.classify.prediction_bars import PredictionBars, verdict
+from cnn_explorer.ui.classify.pictures import picture_from_qimage
 from cnn_explorer.ui.classify.weights_panel import WeightsPanel
 from cnn_explorer.ui.lifecycle import new_timer
 from cnn_explorer.ui.widgets.containers import scroll_area
-from cnn_explorer.ui.widgets.inline_message import InlineMessage
 
 #: Heavy views (all layer stacks, overlays) refresh at most this often while drawing.
 HEAVY_INTERVAL_MS = 90
@@ -51,75 +62,28 @@ def _int_setting(settings: QSettings | None, key: str, default: int) -> int:
 
 
 class ClassifyPage(QWidget):
-    """The Classify page. ``settings``: where the brush size and the open tab are remembered (None: nowhere)."""
+    """The Classify page. ``settings``: where the brush size and the open tab are remembered (None: nowhere);
+    ``controller``: the page's model (None: a new ClassifyController)."""
 
     kernel_to_explorer_requested = Signal(object, str)   # (kh, kw) or (kh, kw, C) float kernel, its name
     status_message = Signal(str)
     reading_shown = Signal(object)                        # a Reading, after the bars and the seen input show it
 
-    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None, *,
+                 controller: ClassifyController | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
-        self._scale = 1.0
         self._explicit_model = False
         self.setAcceptDrops(True)
-        self.controller = ClassifyController(self)
+        self.controller = controller if controller is not None else ClassifyController(self)
 
         # ---- left: drawing, what the network sees, verdict, bars
-        self.model_label = QLabel("Model: not loaded yet")
-        self.model_label.setWordWrap(True)
-        self.load_model_button = QPushButton("Load model…")
-        self.load_model_button.setToolTip("Classify with a model saved by the Train page or `cnn-explorer train`")
-        self.canvas = DigitCanvas()
-        self.seen_view = ImageView(minimum=112)
-        self.seen_view.set_rgb(None, "nothing drawn")
-        self.seen_caption = QLabel("What the network sees")
-        self.seen_caption.setWordWrap(True)
-        self.seen_caption.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-        self.clear_button = QPushButton("Clear")
-        self.clear_button.setShortcut(QKeySequence("Delete"))
-        self.clear_button.setToolTip("Clear the drawing (Del)")
-        self.undo_button = QPushButton("Undo")
-        self.undo_button.setToolTip("Take back the last stroke, clear or picture (Ctrl+Z)")
-        self.undo_button.setEnabled(False)
-        self.open_button = QPushButton("Open…")
-        self.open_button.setToolTip("Classify a picture file (or drop one here, or paste with Ctrl+V)")
-        self.paste_button = QPushButton("Paste")
-        self.brush = QSpinBox()
-        self.brush.setRange(4, 60)
-        self.brush.setSuffix(" px")
-        self.brush.setValue(_int_setting(settings, "classify/brush", BRUSH))
-        self.brush.setToolTip("Brush diameter (the canvas is 280×280 px)")
-        self.verdict = QLabel("Draw a digit")
-        self.verdict.setWordWrap(True)
-        self.bars = PredictionBars()
-        self.message = InlineMessage()
-
-        head = QHBoxLayout()
-        head.addWidget(self.model_label, 1)
-        head.addWidget(self.load_model_button)
-        seen_col = QVBoxLayout()
-        seen_col.addWidget(QLabel("<b>What the network sees</b>"))
-        seen_col.addWidget(self.seen_view, 1)
-        seen_col.addWidget(self.seen_caption)
-        draw_row = QHBoxLayout()
-        draw_row.addWidget(self.canvas, 5)
-        draw_row.addLayout(seen_col, 2)
-        tools = QHBoxLayout()
-        for w in (self.clear_button, self.undo_button, self.open_button, self.paste_button):
-            tools.addWidget(w)
-        tools.addStretch(1)
-        tools.addWidget(QLabel("Brush"))
-        tools.addWidget(self.brush)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(6, 6, 6, 6)
-        left_layout.addLayout(head)
-        left_layout.addWidget(self.message)
-        left_layout.addLayout(draw_row, 5)
-        left_layout.addLayout(tools)
-        left_layout.addWidget(self.verdict)
-        left_layout.addWidget(self.bars, 3)
+        self.drawing = DrawingPanel(_int_setting(settings, "classify/brush", BRUSH))
+        left = self.drawing
+        self.model_label, self.load_model_button, self.message = left.model_label, left.load_model_button, left.message
+        self.canvas, self.seen_view, self.seen_caption = left.canvas, left.seen_view, left.seen_caption
+        self.clear_button, self.undo_button, self.open_button = left.clear_button, left.undo_button, left.open_button
+        self.paste_button, self.brush, self.verdict, self.bars = left.paste_button, left.brush, left.verdict, left.bars
 
         # ---- right: why
         self.network_view = NetworkView()
@@ -155,7 +119,6 @@ class ClassifyPage(QWidget):
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)  # a safety net: the window's closeEvent calls it first
-        self.canvas.brush = self.brush.value()
         self.set_scale(1.0)
 
     def _connect(self) -> None:
@@ -166,13 +129,9 @@ class ClassifyPage(QWidget):
         c.reading_changed.connect(self._on_controller_reading_changed)
         c.edits_changed.connect(self._on_controller_edits_changed)
         self.canvas.drawing_changed.connect(self._on_canvas_drawing_changed)
-        self.canvas.undo_stack.canUndoChanged.connect(self.undo_button.setEnabled)
-        self.clear_button.clicked.connect(self.canvas.clear)
-        self.undo_button.clicked.connect(self.canvas.undo)
         self.open_button.clicked.connect(self.open_picture_dialog)
         self.paste_button.clicked.connect(self.paste)
         self.load_model_button.clicked.connect(self.load_model_dialog)
-        self.brush.valueChanged.connect(self._on_brush_changed)
         self.bars.class_clicked.connect(self._on_bars_class_clicked)
         self.network_view.knock_out_requested.connect(self._on_network_knock_out_requested)
         self.network_view.filter_menu_requested.connect(self._on_network_filter_menu_requested)
@@ -222,11 +181,7 @@ class ClassifyPage(QWidget):
 
     def set_scale(self, factor: float) -> None:
         """Presenter scale: bigger verdict, bars, maps and canvas."""
-        self._scale = factor
-        self._style_verdict(self.verdict.property("unsure") is True)
-        self.canvas.setMinimumSize(round(150 * factor), round(150 * factor))
-        self.seen_view.set_minimum_side(round(96 * factor))
-        self.bars.set_scale(factor)
+        self.drawing.set_scale(factor)
         self.network_view.set_scale(factor)
         self.weights_panel.set_scale(factor)
 
@@ -242,9 +197,6 @@ class ClassifyPage(QWidget):
 
     def open_picture(self, path: str | Path) -> bool:
         """Show the picture at ``path`` on the canvas and classify it; False (and a message) if it can't be read."""
-        from cnn_explorer.core.errors import CnnExplorerError
-        from cnn_explorer.core.datasets.preprocess import load_image
-
         try:
             img = load_image(path)
         except (CnnExplorerError, OSError) as exc:  # OSError: a path the OS refuses (name too long)
@@ -300,8 +252,6 @@ class ClassifyPage(QWidget):
     # ----------------------------------------------------------------- filters
     def filter_kernel(self, layer: str, channel: int) -> np.ndarray:
         """A learned filter as the explorer takes kernels: (kh, kw) for one input channel, else (kh, kw, C)."""
-        from cnn_explorer.core.interpret import filter_weights
-
         w = filter_weights(self.controller.loaded.model, layer, channel)  # (C_in, kh, kw)
         return w[0].astype(np.float64) if w.shape[0] == 1 else np.ascontiguousarray(w.transpose(1, 2, 0), np.float64)
 
@@ -356,9 +306,6 @@ class ClassifyPage(QWidget):
     def _on_canvas_drawing_changed(self) -> None:
         self.controller.set_source(None if self.canvas.is_empty() else self.canvas.array())
 
-    def _on_brush_changed(self, value: int) -> None:
-        self.canvas.brush = value
-
     def _on_bars_class_clicked(self, index: int) -> None:
         self.explain_view.choose_class(index)
         self.tabs.setCurrentWidget(self.explain_view)
@@ -375,18 +322,10 @@ class ClassifyPage(QWidget):
         self.model_label.setText(f"Model: loading {name}…")
 
     def _on_controller_model_changed(self, loaded: Any) -> None:
-        spec = loaded.spec
         names = tuple(str(n) for n in loaded.class_names)
-        shape = "×".join(str(v) for v in spec.input_shape)
-        title = getattr(spec, "name", "") or "model"
-        where = getattr(loaded, "path", None)
-        source = "bundled" if where is not None and "resources" in Path(where).parts else (Path(where).stem if where else "in memory")
-        self.model_label.setText(f"<b>Model:</b> {title} ({source}), {len(names)} classes")
-        self.model_label.setToolTip(f"{title}: input {shape} (H×W×C), classes {', '.join(names)}"
-                                    + (f"\n{where}" if where is not None else ""))
+        title = self.drawing.show_model(loaded, names)
         self.message.setVisible(False)
         self._message_timer.stop()
-        self.bars.set_classes(names)
         self.network_view.set_model(loaded.model, names)
         self.explain_view.set_model(loaded)
         self.status_message.emit(f"Model ready: {title}")
@@ -398,33 +337,7 @@ class ClassifyPage(QWidget):
         self._say(message + hint, error=True)
 
     def _on_controller_reading_changed(self, reading: Reading) -> None:
-        probs = reading.probabilities
-        self.bars.set_probabilities(probs)
-        text, unsure = verdict(probs, self.controller.class_names)
-        if reading.model_input is None and self.canvas.is_empty():
-            text, unsure = "Draw a digit", False
-        elif reading.model_input is None:
-            text, unsure = "Nothing to see: no ink found", True
-        if self.verdict.text() != text:
-            self.verdict.setText(text)
-        if self.verdict.property("unsure") is not unsure:
-            self._style_verdict(unsure)
-        mi = reading.model_input
-        if mi is None:
-            self.seen_view.set_rgb(None, "nothing drawn")
-            if self.seen_caption.text():
-                self.seen_caption.setText("")
-        else:
-            self.seen_view.set_rgb(seen_rgb(mi.seen))
-            h, w = mi.seen.shape[:2]
-            how = "MNIST-style" if mi.mode == "digit" else "fitted"
-            caption = f"{h}×{w}, {how}{', inverted' if mi.inverted else ''}"
-            self.seen_caption.setToolTip(
-                "The ink is cropped, scaled so its longer side is 20 px (aspect kept) and centred by its centre "
-                "of mass in 28×28, as MNIST was made" if mi.mode == "digit" else
-                "The picture is scaled to the model's input size, aspect ratio kept (letterbox)")
-            if self.seen_caption.text() != caption:
-                self.seen_caption.setText(caption)
+        self.drawing.show_reading(reading, self.controller.class_names)
         self.reading_shown.emit(reading)
         if not self._heavy.isActive():
             self._heavy.start()
@@ -450,12 +363,6 @@ class ClassifyPage(QWidget):
             self.weights_panel.refresh_map()
 
     # ----------------------------------------------------------------- messages
-    def _style_verdict(self, unsure: bool) -> None:
-        self.verdict.setProperty("unsure", unsure)
-        base = f"font-size: {round(15 * self._scale)}pt; font-weight: bold; padding: 3px 6px; border-radius: 3px;"
-        colour = " background: #fff3cd; color: #8a5300;" if unsure else " color: #1c3d6b;"
-        self.verdict.setStyleSheet(base + colour)
-
     def _say(self, text: str, *, error: bool = False) -> None:
         line = " ".join(str(text).split())
         if error:

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtGui import QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from cnn_explorer.ui import theme
 
 #: "inferno"-like anchors (position, RGB): black -> purple -> orange -> light yellow.
 _HEAT = np.array([
@@ -113,7 +115,7 @@ class ImageView(QWidget):
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self._smooth)
             rect = self.target_rect()
             p.drawImage(rect, self._image)
-            p.setPen(QPen(QColor("#9aa5b1"), 1))
+            p.setPen(QPen(theme.GRID_LINE, 1))
             p.drawRect(rect.adjusted(-0.5, -0.5, 0.5, 0.5))
         p.end()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from cnn_explorer.ui import theme
@@ -68,6 +68,11 @@ class PredictionBars(QWidget):
     def probabilities(self) -> np.ndarray | None:
         return None if self._probs is None else self._probs.copy()
 
+    def highlighted(self) -> int:
+        """The class drawn in the accent colour and bold: the most likely one (-1 when no probabilities fit)."""
+        n = len(self._names)
+        return int(np.argmax(self._probs)) if self._probs is not None and n and len(self._probs) == n else -1
+
     def _row_height(self) -> float:
         return max(14.0, self.fontMetrics().height() * 1.15)
 
@@ -99,7 +104,7 @@ class PredictionBars(QWidget):
             fm = self.fontMetrics()
             pct_w = fm.horizontalAdvance("100.0%") + 8
             bar_w = max(10.0, self.width() - label_w - pct_w)
-            top = int(np.argmax(self._probs)) if self._probs is not None and len(self._probs) == n else -1
+            top = self.highlighted()
             bold = QFont(self.font())
             bold.setBold(True)
             for i, name in enumerate(self._names):
@@ -109,9 +114,9 @@ class PredictionBars(QWidget):
                 p.setPen(self.palette().color(self.palette().ColorRole.WindowText))
                 p.drawText(QRectF(0, y, label_w - 6, row_h), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
                 track = QRectF(label_w, y + row_h * 0.15, bar_w, row_h * 0.7)
-                p.fillRect(track, QColor("#e4e9ef"))
+                p.fillRect(track, theme.BAR_TRACK)
                 fill = QRectF(track.left(), track.top(), bar_w * min(max(value, 0.0), 1.0), track.height())
-                p.fillRect(fill, theme.ACCENT if i == top else QColor("#8fa9c4"))
+                p.fillRect(fill, theme.ACCENT if i == top else theme.BAR_FILL)
                 text = f"{100 * value:.1f}%" if top >= 0 else "–"
                 p.drawText(QRectF(label_w + bar_w + 4, y, pct_w, row_h), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
         p.end()

@@ -14,12 +14,29 @@ import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSpinBox,
-    QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
 )
 
-from cnn_explorer.core.colormaps import diverging_rgb, grey_rgb, symmetric_limit, text_is_dark
+from cnn_explorer.core.colormaps import (
+    diverging_rgb,
+    grey_rgb,
+    symmetric_limit,
+    text_is_dark,
+)
+from cnn_explorer.core.interpret import block_end, conv_names, find_layer
+from cnn_explorer.ui import theme
 from cnn_explorer.ui.classify.pictures import ImageView
+from cnn_explorer.ui.scale import scaled
 
 
 class KernelGrid(QWidget):
@@ -39,7 +56,7 @@ class KernelGrid(QWidget):
 
     def set_scale(self, factor: float) -> None:
         self._scale = factor
-        self.setFixedHeight(round(220 * factor))
+        self.setFixedHeight(scaled(220, factor))
         self.update()
 
     def set_kernel(self, k: np.ndarray, vmax: float, selected: tuple[int, int]) -> None:
@@ -74,12 +91,12 @@ class KernelGrid(QWidget):
             for c in range(self._k.shape[1]):
                 rect = QRectF(x0 + c * cell, y0 + r * cell, cell, cell)
                 p.fillRect(rect, QColor(*rgb[r, c]))
-                p.setPen(QColor("black") if dark[r, c] else QColor("white"))
+                p.setPen(theme.WEIGHT_TEXT_DARK if dark[r, c] else theme.WEIGHT_TEXT_LIGHT)
                 p.drawText(rect, Qt.AlignmentFlag.AlignCenter, f"{self._k[r, c]:.2f}")
-                p.setPen(QPen(QColor("#9aa5b1"), 1))
+                p.setPen(QPen(theme.GRID_LINE, 1))
                 p.drawRect(rect)
         r, c = self._selected
-        p.setPen(QPen(QColor("#1f6fb2"), 3))
+        p.setPen(QPen(theme.ACCENT, 3))
         p.drawRect(QRectF(x0 + c * cell + 1.5, y0 + r * cell + 1.5, cell - 3, cell - 3))
         p.end()
 
@@ -164,8 +181,6 @@ class WeightsPanel(QWidget):
 
     def refresh_map(self) -> None:
         """Show the chosen filter's final feature map (after its ReLU) for the current drawing."""
-        from cnn_explorer.core.interpret import block_end
-
         ctrl = self._controller
         acts = ctrl.activations() if ctrl.loaded is not None and self.layer.currentText() else None
         if acts is None:
@@ -191,13 +206,9 @@ class WeightsPanel(QWidget):
         self.grid.set_scale(factor)
 
     def _module(self) -> Any:
-        from cnn_explorer.core.interpret import find_layer
-
         return find_layer(self._controller.loaded.model, self.layer.currentText())
 
     def _on_model_changed(self, loaded: Any) -> None:
-        from cnn_explorer.core.interpret import conv_names
-
         names = conv_names(loaded.model)
         self.layer.blockSignals(True)
         self.layer.clear()

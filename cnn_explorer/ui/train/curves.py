@@ -13,11 +13,12 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QWidget
 
-TRAIN_COLOR = "#1f6fb2"
-VAL_COLOR = "#d9480f"
-BATCH_COLOR = (31, 111, 178, 70)
+from cnn_explorer.ui import theme
+from cnn_explorer.ui.scale import scaled
+
 #: the batch curves show at most about this many points (every k-th batch on long runs)
 MAX_BATCH_POINTS = 2000
 
@@ -31,14 +32,14 @@ class Curves(QWidget):
         self.acc_plot = pg.PlotWidget(self, background="w")
         self._curves = {}
         for plot, title, unit in ((self.loss_plot, "Loss", "cross-entropy"), (self.acc_plot, "Accuracy", "%")):
-            plot.setTitle(title, color="#222")
+            plot.setTitle(title, color=theme.PLOT_TEXT.name())
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setLabel("bottom", "epoch")
             plot.setLabel("left", unit)
             plot.getAxis("left").enableAutoSIPrefix(False)
             plot.getAxis("bottom").enableAutoSIPrefix(False)
             # the legend sits in its own row under the axis, so it never hides a curve
-            legend = pg.LegendItem(colCount=3, labelTextColor="#222", verSpacing=-4)
+            legend = pg.LegendItem(colCount=3, labelTextColor=theme.PLOT_TEXT, verSpacing=-4)
             plot.plotItem.layout.addItem(legend, 4, 1)
             plot.plotItem.legend = legend
             plot.setMinimumHeight(120)
@@ -51,11 +52,11 @@ class Curves(QWidget):
             # no auto-downsampling or clipping: the batch curves are thinned once in redraw(), and those two
             # would recompute the display data on every redraw
         for key, plot in (("loss", self.loss_plot), ("acc", self.acc_plot)):
-            self._curves[f"batch_{key}"] = plot.plot([], [], pen=pg.mkPen(BATCH_COLOR, width=1), name="batch")
-            self._curves[f"train_{key}"] = plot.plot([], [], pen=pg.mkPen(TRAIN_COLOR, width=2), symbol="o",
-                                                      symbolSize=6, symbolBrush=TRAIN_COLOR, name="train")
-            self._curves[f"val_{key}"] = plot.plot([], [], pen=pg.mkPen(VAL_COLOR, width=2), symbol="s",
-                                                    symbolSize=6, symbolBrush=VAL_COLOR, name="validation")
+            self._curves[f"batch_{key}"] = plot.plot([], [], pen=pg.mkPen(theme.BATCH_CURVE, width=1), name="batch")
+            self._curves[f"train_{key}"] = plot.plot([], [], pen=pg.mkPen(theme.ACCENT, width=2), symbol="o",
+                                                      symbolSize=6, symbolBrush=theme.ACCENT, name="train")
+            self._curves[f"val_{key}"] = plot.plot([], [], pen=pg.mkPen(theme.VALIDATION, width=2), symbol="s",
+                                                    symbolSize=6, symbolBrush=theme.VALIDATION, name="validation")
         self.acc_plot.setYRange(0, 100, padding=0.02)
         for plot in (self.loss_plot, self.acc_plot):
             plot.plotItem.legend.setColumnCount(3)
@@ -75,8 +76,6 @@ class Curves(QWidget):
 
     def set_scale(self, factor: float) -> None:
         """Presenter scale: tick labels, titles and legends grow with the fonts."""
-        from PySide6.QtGui import QFont
-
         font = QFont()
         font.setPointSizeF(8.0 * factor)
         for plot in (self.loss_plot, self.acc_plot):
@@ -84,9 +83,9 @@ class Curves(QWidget):
                 axis = plot.getAxis(name)
                 axis.setStyle(tickFont=font)
                 axis.label.setFont(font)
-            plot.plotItem.titleLabel.setText(plot.plotItem.titleLabel.text, size=f"{round(10 * factor)}pt")
+            plot.plotItem.titleLabel.setText(plot.plotItem.titleLabel.text, size=f"{scaled(10, factor)}pt")
             for _sample, label in plot.plotItem.legend.items:
-                label.setText(label.text, size=f"{round(8 * factor)}pt")
+                label.setText(label.text, size=f"{scaled(8, factor)}pt")
 
     def set_epochs(self, last_epoch: float) -> None:
         """The x axis spans 0 .. ``last_epoch`` (the run's end, Resume included)."""
@@ -130,6 +129,10 @@ class Curves(QWidget):
 
     def point_count(self, key: str) -> int:
         return len(self.data[key][0])
+
+    def drawn_x(self, key: str) -> np.ndarray | None:
+        """The x values curve ``key`` shows now (None before its first redraw)."""
+        return self._curves[key].xData
 
     def _add(self, key: str, x: float, y: float) -> None:
         if math.isfinite(y):

@@ -15,11 +15,19 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from cnn_explorer.core.datasets import list_datasets, load_dataset
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.train.devices import describe_device, pick_device
 from cnn_explorer.ui.train.image_grid import ImageGrid, image_picture
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
 from cnn_explorer.ui.workers import GeneratorWorker
@@ -31,8 +39,6 @@ DEFAULT_DATASET = "xo"
 def describe_devices() -> list[tuple[str, str]]:
     """(name, description) for "auto", "cpu" and each CUDA / MPS device here (imports torch: call off the GUI thread)."""
     import torch
-
-    from cnn_explorer.core.train.devices import describe_device, pick_device
 
     out = [("auto", f"auto — {describe_device(pick_device('auto'))}"), ("cpu", describe_device(torch.device("cpu")))]
     for i in range(torch.cuda.device_count() if torch.cuda.is_available() else 0):

@@ -16,6 +16,8 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from cnn_explorer.core.colormaps import diverging_rgb, grey_rgb, symmetric_limit
+from cnn_explorer.ui import theme
+from cnn_explorer.ui.scale import scaled
 
 
 def filter_pictures(filters: np.ndarray) -> list[np.ndarray]:
@@ -105,9 +107,9 @@ class ImageGrid(QWidget):
     # ------------------------------------------------------------------ geometry
     def _metrics(self) -> tuple[int, int, int]:
         """(cell side, caption height, gap) in pixels at the current scale."""
-        side = max(8, round(self._cell * self._scale))
+        side = max(8, scaled(self._cell, self._scale))
         caption = QFontMetrics(self._font()).height() + 2 if self._captions else 0
-        return side, caption, max(3, round(4 * self._scale))
+        return side, caption, max(3, scaled(4, self._scale))
 
     def _font(self) -> QFont:
         font = QFont(self.font())
@@ -154,7 +156,7 @@ class ImageGrid(QWidget):
         side, caption, gap = self._metrics()
         cols = self._columns(self.width())
         painter.setFont(self._font())
-        frame = QPen(QColor("#9aa5b1"))
+        frame = QPen(theme.GRID_LINE)
         for i, img in enumerate(self._images):
             row, col = divmod(i, cols)
             if self.max_rows is not None and row >= self.max_rows:

@@ -12,12 +12,20 @@ from typing import Callable
 
 import numpy as np
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.kernels.library import PRESETS as KERNEL_PRESETS
-from cnn_explorer.ui.train.image_grid import ImageGrid, filter_pictures
 from cnn_explorer.core.train.session import FirstLayerKernels, KernelSizeMismatch
+from cnn_explorer.ui.train.image_grid import ImageGrid, filter_pictures
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
 
 EXPLORER = "__explorer__"
@@ -80,6 +88,10 @@ class KernelsPanel(QWidget):
     def set_provider(self, provider: Callable[[], list[tuple[str, np.ndarray]]] | None) -> None:
         self._provider = provider
         self._update_source_item()
+
+    def provider(self) -> Callable[[], list[tuple[str, np.ndarray]]] | None:
+        """Where "the explorer's kernels" come from (None: not connected)."""
+        return self._provider
 
     def set_spec(self, spec) -> None:
         """Re-check the loaded kernels against the edited spec."""

@@ -8,85 +8,76 @@ accuracy, confusion matrix, misclassified images, save / load / use in Classify)
 
 The page never blocks: datasets load and models train on worker threads;
 training updates arrive at most 10 times a second (each adds its batch to
-the curves' data); an update budget (update_budget.py) spaces the redraws of
-the progress line (up to 5 a second), the curves (up to 2.5 a second) and the
-filters/feature maps (up to 2 a second), and stretches them (to 1, 1.5 and 2 s
-at most) while the GUI thread uses more than its share of a core: 2% when
-training keeps every core busy (each millisecond the window takes then costs
-training as much), 15% when a core is spare (a GPU run, fewer threads). The
-probe's maps follow a new drawing at once, and views on hidden tabs draw when
-shown.
+the curves' data); LiveUpdates (live_updates.py) draws them, and its update
+budget (update_budget.py) spaces the redraws of the progress line (up to 5 a
+second), the curves (up to 2.5 a second) and the filters/feature maps (up to
+2 a second), and stretches them (to 1, 1.5 and 2 s at most) while the GUI
+thread uses more than its share of a core: 2% when training keeps every core
+busy (each millisecond the window takes then costs training as much), 15% when
+a core is spare (a GPU run, fewer threads). The probe's maps follow a new
+drawing at once (between runs ProbeRefresh, probe_refresh.py, computes them),
+and views on hidden tabs draw when shown. RunBar (run_bar.py) lays out the
+run's buttons, progress bar and run line.
 Hooks for the window: ``set_kernel_provider``, ``model_trained``, ``shutdown`` (also ``stop``).
 """
 
 from __future__ import annotations
 
-import time
+from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal
 from PySide6.QtWidgets import (
-    QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QSplitter,
-    QTabWidget, QVBoxLayout, QWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.model.build import conv_layers
 from cnn_explorer.core.model.spec import Conv2D
-from cnn_explorer.ui.lifecycle import new_timer
+from cnn_explorer.core.train import checkpoints
 from cnn_explorer.ui.train.code_view import CodeView
 from cnn_explorer.ui.train.controller import TrainController
 from cnn_explorer.ui.train.data_panel import DEFAULT_DATASET, DataPanel
 from cnn_explorer.ui.train.kernels_panel import KernelsPanel
 from cnn_explorer.ui.train.layer_form import LayerForm
 from cnn_explorer.ui.train.layer_list import LayerList
+from cnn_explorer.ui.train.live_updates import LiveUpdates
 from cnn_explorer.ui.train.live_view import LiveView
+from cnn_explorer.ui.train.probe_refresh import ProbeRefresh
 from cnn_explorer.ui.train.results_view import ResultsView
+from cnn_explorer.ui.train.run_bar import RunBar
 from cnn_explorer.ui.train.settings_form import SettingsForm
 from cnn_explorer.ui.train.shape_table import ShapeTable
 from cnn_explorer.ui.train.spec_state import SpecState
 from cnn_explorer.ui.train.timeline import TimelineView
-from cnn_explorer.ui.train.update_budget import UpdateBudget, share_for
-from cnn_explorer.ui.widgets.inline_message import InlineMessage
+from cnn_explorer.ui.train.update_budget import UpdateBudget
 from cnn_explorer.ui.widgets.containers import group_box, scroll_area
-
-
-#: (shortest, longest) seconds between two redraws of each live view while training; the update budget
-#: stretches them toward the longest when the GUI thread uses more than its share of a core. "status" is the
-#: progress bar and the run line, "maps" the filters and the probe's feature maps (a new probe drawing is
-#: shown at once), "timeline" the filter timeline (only counted while its tab is hidden).
-VIEW_INTERVALS_S = {"status": (0.2, 1.0), "curves": (0.4, 1.5), "maps": (0.5, 2.0), "timeline": (0.5, 3.0)}
-
-
-def _format_eta(seconds: float) -> str:
-    if not np.isfinite(seconds):
-        return "…"
-    seconds = int(round(seconds))
-    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+from cnn_explorer.ui.widgets.inline_message import InlineMessage
 
 
 class TrainPage(QWidget):
-    """The training page; ``model_trained(TrainedModel)`` when the user hands the model to Classify."""
+    """The training page; ``model_trained(TrainedModel)`` when the user hands the model to Classify.
+
+    ``controller``: the page's model (None: a new TrainController).
+    """
 
     model_trained = Signal(object)
     status_message = Signal(str)
     run_finished = Signal(bool, str)
 
-    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None, *,
+                 controller: TrainController | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
         self.state = SpecState(parent=self)
         self.undo_stack = self.state.undo_stack
-        self.controller = TrainController()  # no parent: it outlives the page's widgets until its thread ends
-        self._last_predictions = None
-        self._probe_dirty = False
-        self._shown_filters = None
-        self._shown_probe = None
-        self._latest = None  # (the newest LiveUpdate, class names)
-        self._live_stale = False
-        self.budget = UpdateBudget()
-        for view, (shortest, longest) in VIEW_INTERVALS_S.items():
-            self.budget.add_view(view, shortest, longest)
+        # no parent: it outlives the page's widgets until its thread ends
+        self.controller = controller if controller is not None else TrainController()
 
         # ---- left: model, code, data, settings
         self.layer_list = LayerList(self.state, self)
@@ -123,21 +114,11 @@ class TrainPage(QWidget):
         self.left_tabs.addTab(scroll_area(training_tab, self), "Settings")
 
         # ---- right: controls, progress, live views
-        self.train_button = QPushButton("▶ Train", self)
-        self.train_button.setToolTip("Train a new model from the spec on the dataset")
-        self.stop_button = QPushButton("■ Stop", self)
-        self.resume_button = QPushButton("Resume", self)
-        self.resume_button.setToolTip("Continue training the current model for more epochs")
-        self.save_button = QPushButton("Save…", self)
-        self.load_button = QPushButton("Load…", self)
-        self.classify_button = QPushButton("Use in Classify", self)
-        self.classify_button.setToolTip("Hand the trained model to the Classify page")
-        self.progress = QProgressBar(self)
-        self.progress.setTextVisible(True)
-        self.progress.setFormat("ready")
-        self.progress.setValue(0)
-        self.run_label = QLabel(self)
-        self.run_message = InlineMessage(self)
+        self.run_bar = RunBar(self)
+        bar = self.run_bar
+        self.train_button, self.stop_button, self.resume_button = bar.train_button, bar.stop_button, bar.resume_button
+        self.save_button, self.load_button, self.classify_button = bar.save_button, bar.load_button, bar.classify_button
+        self.progress, self.run_label, self.run_message = bar.progress, bar.run_label, bar.run_message
         self.live = LiveView(self)
         self.timeline = TimelineView(self)
         self.results = ResultsView(self)
@@ -148,27 +129,11 @@ class TrainPage(QWidget):
         self.right_tabs.addTab(scroll_area(self.results, self), "Results")
         self.right_tabs.currentChanged.connect(self._on_right_tabs_current_changed)
 
-        buttons = QHBoxLayout()
-        for b in (self.train_button, self.stop_button, self.resume_button):
-            buttons.addWidget(b)
-        buttons.addWidget(self.progress, 1)
-        files = QHBoxLayout()
-        files.addWidget(self.run_label, 1)
-        for b in (self.save_button, self.load_button, self.classify_button):
-            files.addWidget(b)
-        self.run_label.setMinimumWidth(80)
-        # its text changes up to 5 times a second: a fixed height keeps that from relaying out the page
-        self.run_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        # they repaint a few times a second while training: painting their own background spares their
-        # parents (page, splitter) a repaint each time
-        for w in (self.run_label, self.progress):
-            w.setAutoFillBackground(True)
+        self.updates = LiveUpdates(self.controller, self.live, self.timeline, self.progress, self.run_label)
         right = QWidget(self)
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
-        rl.addLayout(buttons)
-        rl.addLayout(files)
-        rl.addWidget(self.run_message)
+        rl.addWidget(self.run_bar)
         rl.addWidget(self.right_tabs, 1)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -182,8 +147,7 @@ class TrainPage(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.splitter)
 
-        self._probe_timer = new_timer(self, "train-probe", single_shot=True, interval_ms=50)
-        self._probe_timer.timeout.connect(self._on_probe_timer_timeout)
+        self.probe_refresh = ProbeRefresh(self.controller, self.live, self)
 
         # ---- wiring
         self.state.spec_changed.connect(self._on_state_spec_changed)
@@ -195,7 +159,7 @@ class TrainPage(QWidget):
         self.data_panel.loading_changed.connect(lambda _l: self._update_buttons())
         self.kernels_panel.kernels_changed.connect(self._on_kernels_changed)
         self.kernels_panel.kernel_size_requested.connect(self._on_kernel_size_requested)
-        self.live.probe_changed.connect(self._on_live_probe_changed)
+        self.live.probe_changed.connect(self.probe_refresh.probe_changed)
         self.train_button.clicked.connect(self.train)
         self.stop_button.clicked.connect(self.stop_training)
         self.resume_button.clicked.connect(self.resume)
@@ -215,6 +179,11 @@ class TrainPage(QWidget):
         self._update_buttons()
         self._first_load_done = False
 
+    @property
+    def budget(self) -> UpdateBudget:
+        """The update budget that spaces the live views' redraws."""
+        return self.updates.budget
+
     # ================================================================== hooks for the window
     def set_kernel_provider(self, provider) -> None:
         """``provider()`` -> [(name, (kh, kw[, C]) array)]: the explorer's current kernels."""
@@ -223,7 +192,7 @@ class TrainPage(QWidget):
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Stop training and dataset loading and wait for their threads; True when none is left running."""
         self.timeline.stop()
-        self._probe_timer.stop()
+        self.probe_refresh.stop()
         ok = self.controller.shutdown(timeout_ms)
         return self.data_panel.jobs.shutdown(timeout_ms) and ok
 
@@ -260,8 +229,6 @@ class TrainPage(QWidget):
 
     def save_model(self, path) -> Path:
         """Save the current model (safetensors + JSON) at ``path``; returns the JSON path."""
-        from cnn_explorer.core.train.checkpoints import save_model
-
         t = self.controller.trained
         if t is None:
             raise CnnExplorerError("save: there is no trained model yet")
@@ -269,14 +236,12 @@ class TrainPage(QWidget):
         for suffix in (".json", ".safetensors"):
             if text.endswith(suffix):
                 text = text[: -len(suffix)]
-        return save_model(text, t.model, t.spec, class_names=t.class_names, mean=t.mean, std=t.std,
+        return checkpoints.save_model(text, t.model, t.spec, class_names=t.class_names, mean=t.mean, std=t.std,
                           history=t.history)
 
     def load_model(self, path) -> None:
         """Load a saved model (refusing pickles) and make it the current one; its spec replaces the edited one."""
-        from cnn_explorer.core.train.checkpoints import load_model
-
-        loaded = load_model(path)
+        loaded = checkpoints.load_model(path)
         self.controller.adopt(loaded)
         self.state.set_spec(loaded.spec, "Load model")
         self.results.clear()
@@ -288,8 +253,7 @@ class TrainPage(QWidget):
             self.live.curves.add_epoch(h.epoch, h.train_loss, h.train_accuracy, h.val_loss, h.val_accuracy)
         self.live.curves.redraw()
         self._show_model_filters()
-        self._probe_dirty = True
-        self._probe_timer.start()
+        self.probe_refresh.request()
         self._update_buttons()
 
     # ================================================================== internals
@@ -314,7 +278,6 @@ class TrainPage(QWidget):
             self.live.activations.serial = -1
         self.live.curves.set_epochs(done_epochs + config.epochs)
         self.results.clear()
-        self._last_predictions = None
         self.right_tabs.setCurrentWidget(self.live)  # the run ends on Results; it starts on the live views
         # not the busy indicator (range 0..0): its animation repaints the bar continuously until training starts
         self.progress.setRange(0, 1000)
@@ -351,8 +314,6 @@ class TrainPage(QWidget):
         self.kernels_panel.setEnabled(not running)
 
     def _show_model_filters(self) -> None:
-        from cnn_explorer.core.model.build import conv_layers
-
         t = self.controller.trained
         convs = conv_layers(t.model) if t is not None else []
         if convs:
@@ -387,8 +348,6 @@ class TrainPage(QWidget):
         self._update_buttons()
 
     def _on_kernel_size_requested(self, size) -> None:
-        from dataclasses import replace
-
         for i, layer in enumerate(self.state.spec.layers):
             if isinstance(layer, Conv2D):
                 self.state.set_layer(i, replace(layer, kernel=tuple(size)), "kernel")
@@ -398,7 +357,7 @@ class TrainPage(QWidget):
     # ------------------------------------------------------------------ data
     def showEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)
-        self._refresh_live()
+        self.updates.refresh()
         if not self._first_load_done and self.data_panel.dataset is None:
             self._first_load_done = True
             self.load_dataset(DEFAULT_DATASET)
@@ -410,115 +369,21 @@ class TrainPage(QWidget):
         self.status_message.emit(f"Dataset {ds.name}: {len(ds.train_y):,} training images")
         self._update_buttons()
 
-    # ------------------------------------------------------------------ probe
-    def _on_live_probe_changed(self, image) -> None:
-        self.controller.probe.set(image)
-        if not self.controller.is_running() and self.controller.trained is not None:
-            self._probe_dirty = True
-            if not self._probe_timer.isActive():
-                self._probe_timer.start()
-
-    def _on_probe_timer_timeout(self) -> None:
-        """No run going: the forward pass for the probe runs here, on the GUI thread (one small image)."""
-        t = self.controller.trained
-        if not self._probe_dirty or t is None or self.controller.is_running():
-            return
-        self._probe_dirty = False
-        from cnn_explorer.core.train.session import ProbeResult, probe_activations
-
-        serial, image = self.controller.probe.get()
-        if image is None or tuple(image.shape) != tuple(t.input_shape):
-            return
-        acts, probs = probe_activations(t.model, image, t.mean, t.std)
-        self.live.activations.show_result(ProbeResult(serial, t.steps, image, acts, probs), t.class_names)
-
     # ------------------------------------------------------------------ training updates
     def _on_controller_updated(self, u) -> None:
-        """Every record updates the curves' data; what is drawn, and how often, the update budget decides."""
         names = self.controller.trained.class_names if self.controller.trained else ()
-        if u.kind == "started":
-            self.budget.share = share_for(u.cpu_threads)
-            self.budget.start()
-            self.run_label.setText(f"Training on {u.device}")
-            self.progress.setRange(0, 1000)
-        elif u.kind == "batch":
-            r = u.record
-            self.live.curves.add_batch(u.step / u.steps_per_epoch, r.loss, r.accuracy)
-            if self.budget.due("status"):
-                began = time.perf_counter()
-                self.progress.setValue(int(1000 * r.step / max(1, r.total_steps)))
-                in_epoch = (r.step - 1) % u.steps_per_epoch + 1
-                self.progress.setFormat(f"epoch {u.epoch} · batch {in_epoch}/{u.steps_per_epoch} · "
-                                        f"ETA {_format_eta(r.eta_s)}")
-                self.run_label.setText(f"loss {r.loss:.4f} · batch accuracy {r.accuracy:.1%} · "
-                                       f"{r.samples_per_s:,.0f} images/s · lr {r.lr:.2g}")
-                self.budget.spent("status", time.perf_counter() - began)
-        elif u.kind == "epoch":
-            r = u.record
-            self.live.curves.add_epoch(u.epoch, r.train_loss, r.train_accuracy, r.val_loss, r.val_accuracy)
-            val = f", validation {r.val_accuracy:.1%}" if np.isfinite(r.val_accuracy) else ""
-            self.run_label.setText(f"Epoch {u.epoch}: training accuracy {r.train_accuracy:.1%}{val}")
-        elif u.kind == "finished":
-            self._last_predictions = u.predictions
+        if u.kind == "finished":
             ds = self.data_panel.dataset
             self.results.show_results(u.record, names, ds.test_x, ds.test_y, u.predictions)
-            self.progress.setValue(1000)
-        self._latest = (u, names)
-        # A hidden Live tab only keeps the data; it draws the newest state when it is shown again.
-        if not self.live.isVisible():
-            self._live_stale = True
-        else:
-            # at most one heavy view per update (curves, or filters and maps), so no single repaint grows long;
-            # the probe's maps follow a new drawing at once; the run's first and last records draw everything,
-            # epoch ends wait for their turn like batches
-            probe_new = u.probe is not None and u.probe.serial != self.live.activations.serial
-            edge = u.kind in ("started", "finished")
-            if edge or probe_new or self.budget.due("maps"):
-                self._draw_maps(u, names)
-            elif self.budget.due("curves"):
-                self._draw_curves()
-            if edge:
-                self._draw_curves()
-        history = self.controller.filter_history
-        if len(history) != self.timeline.frame_count() and (u.kind == "finished" or self.budget.due("timeline")):
-            began = time.perf_counter()
-            self.timeline.set_history(list(history), u.steps_per_epoch)
-            self.budget.spent("timeline", time.perf_counter() - began)
-
-    def _draw_curves(self) -> None:
-        began = time.perf_counter()
-        self.live.curves.redraw()
-        self.budget.spent("curves", time.perf_counter() - began)
-
-    def _draw_maps(self, u, names) -> None:
-        began = time.perf_counter()
-        if u.filters is not None and u.filters is not self._shown_filters:
-            self._shown_filters = u.filters
-            self.live.show_filters(u.filters, u.step)
-        if u.probe is not None and u.probe is not self._shown_probe:
-            self._shown_probe = u.probe
-            self.live.activations.show_result(u.probe, names)
-        self.budget.spent("maps", time.perf_counter() - began)
+        self.updates.show(u, names)
 
     def _on_right_tabs_current_changed(self, _index: int) -> None:
-        self._refresh_live()
-
-    def _refresh_live(self) -> None:
-        """The Live tab shows again: draw what arrived while it was hidden."""
-        if not self._live_stale or not self.live.isVisible():
-            return
-        self._live_stale = False
-        self._draw_curves()
-        if self._latest is not None:
-            self._draw_maps(*self._latest)
+        self.updates.refresh()
 
     def _on_controller_run_ended(self, ok: bool, message: str) -> None:
         t = self.controller.trained
         # a stopped or failed run sends no last record: the points that arrived since the last redraw show now
-        if self.live.isVisible():
-            self._draw_curves()
-        else:
-            self._live_stale = True
+        self.updates.catch_up()
         if ok and message == "cancelled":
             self.progress.setFormat("stopped")
             self.run_message.show_info(f"Stopped at step {t.steps:,} (epoch {len(t.history)} complete): the "
@@ -543,8 +408,7 @@ class TrainPage(QWidget):
         self._update_buttons()
         self.run_finished.emit(ok, message)
         if t is not None:
-            self._probe_dirty = True
-            self._probe_timer.start()
+            self.probe_refresh.request()
 
     # ------------------------------------------------------------------ files
     def _on_save_clicked(self) -> None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtGui import QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from cnn_explorer.ui import theme
 from cnn_explorer.ui.train.image_grid import image_picture
 
 
@@ -115,6 +116,6 @@ class ProbeCanvas(QWidget):
         qimg = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888)
         rect = self.image_rect()
         painter.drawImage(rect, qimg)
-        painter.setPen(QPen(QColor("#9aa5b1")))
+        painter.setPen(QPen(theme.GRID_LINE))
         painter.drawRect(rect.adjusted(-0.5, -0.5, 0.5, 0.5))
         painter.end()

@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from cnn_explorer.ui import theme
+from cnn_explorer.ui.scale import scaled
 from cnn_explorer.ui.train.image_grid import ImageGrid, image_picture
 
 MAX_GALLERY = 48
@@ -38,7 +39,7 @@ class ConfusionView(QWidget):
 
     def set_scale(self, factor: float) -> None:
         self._scale = factor
-        self.setMinimumSize(QSize(round(260 * factor), round(260 * factor)))
+        self.setMinimumSize(QSize(scaled(260, factor), scaled(260, factor)))
         self.update()
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
@@ -69,12 +70,12 @@ class ConfusionView(QWidget):
             for j in range(k):
                 count = int(self.matrix[i, j])
                 t = count / peak
-                base = QColor(theme.ACCENT) if i == j else QColor("#c92a2a")
+                base = QColor(theme.ACCENT) if i == j else QColor(theme.MISTAKE)
                 color = QColor.fromRgbF(1 - t * (1 - base.redF()), 1 - t * (1 - base.greenF()),
                                         1 - t * (1 - base.blueF()))
                 rect = QRectF(label_w + j * size, top + i * size, size, size)
                 painter.fillRect(rect, color)
-                painter.setPen(QPen(QColor("#ffffff" if t > 0.55 else "#222222")))
+                painter.setPen(QPen(theme.CELL_TEXT_LIGHT if t > 0.55 else theme.CELL_TEXT_DARK))
                 if size >= 14:
                     painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, str(count))
         painter.setPen(QPen(QColor(theme.GRID_LINE)))

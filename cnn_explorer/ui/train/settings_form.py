@@ -7,8 +7,17 @@ value); choices are remembered in QSettings under ``train/``.
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QSpinBox,
+    QWidget,
+)
 
+from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.train.engine import OPTIMIZERS, SCHEDULES, TrainConfig
 
 LEARNING_RATES = ("0.0001", "0.0003", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10")
@@ -95,8 +104,6 @@ class SettingsForm(QWidget):
 
     def config(self, **overrides) -> TrainConfig:
         """The TrainConfig these fields describe (raises CnnExplorerError naming a bad field)."""
-        from cnn_explorer.core.errors import CnnExplorerError
-
         text = self.lr.currentText().strip()
         try:
             lr = float(text)
