@@ -17,7 +17,8 @@ from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from cnn_explorer.ui.explorer.colorbar import DARK_TEXT, LIGHT_TEXT, diverging_lut, format_value, lut_index
+from cnn_explorer.core.format import format_number
+from cnn_explorer.ui.explorer.colorbar import DARK_TEXT, LIGHT_TEXT, diverging_lut, lut_index
 
 WINDOW_COLOR = QColor(255, 152, 0)       # the sliding window / current output cell
 WINNER_COLOR = QColor(0, 200, 83)        # the max-pool winner
@@ -222,7 +223,7 @@ class NumberGridView(QWidget):
         if self._filled is not None and r * self._values.shape[1] + c >= self._filled:
             return ""
         v = float(self._values[r, c])
-        return "" if math.isnan(v) else format_value(v)
+        return "" if math.isnan(v) else format_number(v, "cell")
 
     # --- geometry -------------------------------------------------------------------------------
     def _margin(self) -> float:
@@ -456,7 +457,7 @@ class NumberGridView(QWidget):
 
     def _paint_numbers(self, p: QPainter, block, blank, padding, colors, x0, y0, cell) -> None:
         """Each cell's value at its centre, black or white for contrast, italic in the padding."""
-        texts = [["" if b else format_value(v) for v, b in zip(value_row, blank_row)]
+        texts = [["" if b else format_number(v, "cell") for v, b in zip(value_row, blank_row)]
                  for value_row, blank_row in zip(block.tolist(), blank.tolist())]
         longest = max((t for row in texts for t in row), key=len, default="0") or "0"
         font = QFont(self.font())

@@ -14,20 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-
-def format_value(v: float) -> str:
-    """A cell's number: integers without '.0', others with 2 decimals (fewer when large)."""
-    if not math.isfinite(v):
-        return "−∞" if v < 0 else ("∞" if v > 0 else "NaN")
-    if abs(v - round(v)) < 1e-9 and abs(v) < 1e7:
-        text = str(int(round(v)))
-    elif abs(v) >= 100:
-        text = f"{v:.0f}"
-    elif abs(v) >= 10:
-        text = f"{v:.1f}"
-    else:
-        text = f"{v:.2f}"
-    return text.replace("-", "−")
+from cnn_explorer.core.format import format_number
 
 
 @functools.lru_cache(maxsize=1)
@@ -158,7 +145,7 @@ class ColorBar(QWidget):
 
     def labels(self) -> tuple[str, str, str]:
         """Top, middle and bottom tick texts."""
-        return format_value(self._m), "0", format_value(-self._m)
+        return format_number(self._m, "cell"), "0", format_number(-self._m, "cell")
 
     def _font(self) -> QFont:
         font = QFont(self.font())

@@ -20,7 +20,8 @@ from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout,
                                QWidget)
 
-from cnn_explorer.ui.explorer.colorbar import ColorBar, format_value
+from cnn_explorer.core.format import format_number
+from cnn_explorer.ui.explorer.colorbar import ColorBar
 
 ACTIVATION_TITLES = {"relu": "ReLU", "leaky_relu": "Leaky ReLU", "sigmoid": "Sigmoid", "tanh": "tanh",
                      "none": "No activation"}
@@ -156,7 +157,7 @@ class MapTile(QWidget):
         self.title.setText(title + self._suffix)
         lo, hi = self.view.data_range()
         self.bar.set_range(self.view.value_range(), lo, hi)
-        self.caption.setText(f"min\u00a0{format_value(lo)}   max\u00a0{format_value(hi)}")
+        self.caption.setText(f"min\u00a0{format_number(lo, 'cell')}   max\u00a0{format_number(hi, 'cell')}")
 
     def set_title_suffix(self, suffix: str) -> None:
         """Extra words after the title (e.g. the bias when the '+ bias' sign between maps is hidden)."""
@@ -284,13 +285,13 @@ class MapsRow(QWidget):
     def set_bias(self, bias: float) -> None:
         """The bias added to the channel sum (shown between the sum and the feature map)."""
         self._bias = float(bias)
-        self.bias_operator.setText(f"+ bias\n{format_value(self._bias)}\n→")
+        self.bias_operator.setText(f"+ bias\n{format_number(self._bias, 'cell')}\n→")
         self._show_bias()
 
     def _show_bias(self) -> None:
         if self.channel_tiles:
             wrapped = self._columns < len(self.all_tiles())
-            self.tiles["feature"].set_title_suffix(f" = Σ + bias {format_value(self._bias)}" if wrapped else "")
+            self.tiles["feature"].set_title_suffix(f" = Σ + bias {format_number(self._bias, 'cell')}" if wrapped else "")
 
     def _update_minimum_height(self) -> None:
         rows = (len(self.all_tiles()) + self._columns - 1) // max(1, self._columns)
@@ -488,7 +489,7 @@ class MapsPanel(QWidget):
         res = self._result
         prefix = f"Kernel {k + 1} · " if np.asarray(res.feature).shape[0] > 1 else ""
         where = f"(row {i}, col {j})"
-        value = format_value(float(tile.view.values()[i, j]))
+        value = format_number(float(tile.view.values()[i, j]), "cell")
         if tile.stage == "pooled":
             kind = "max-pool" if res.pool.mode == "max" else "average-pool"
             argmax = np.asarray(res.pooled.argmax)
@@ -499,7 +500,7 @@ class MapsPanel(QWidget):
             ph, pw = res.pool.size
             return f"{prefix}{kind} {where} = {value}, mean of the {ph}×{pw} window from (row {int(r)}, col {int(c)})"
         if tile.stage == "activation":
-            before = format_value(float(np.asarray(res.feature)[k, i, j]))
+            before = format_number(float(np.asarray(res.feature)[k, i, j]), "cell")
             return f"{prefix}{activation_title(res.activation)} {where} = {value} (feature map {before})"
         if tile.stage == "partial":
             channels = np.asarray(res.image).shape[-1]
