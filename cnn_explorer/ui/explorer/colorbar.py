@@ -1,4 +1,4 @@
-"""The diverging colour bar beside each map, and the colour and number helpers the explorer's views share.
+"""The diverging colour bar beside each map, and the colour helpers the explorer's views share.
 
 Maps are coloured with ``core.colormaps.DIVERGING_LUT`` over the symmetric range
 [−m, m] (m = largest |value|) so zero always sits at the centre of the bar.
