@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from cnn_explorer.core.format import format_number
+
 # Mirrors cnn_explorer.core.conv.convolution.ACTIVATIONS (kept here so --help needs no numpy; a test checks they agree).
 ACTIVATION_CHOICES = ("relu", "leaky_relu", "sigmoid", "tanh", "none")
 PADDING_MODE_CHOICES = ("zeros", "edge", "reflect")
@@ -230,20 +232,9 @@ def _check_output(path: str | None) -> None:
         raise CnnExplorerError(f"-o: {path!r} is a folder")
 
 
-def format_cell(value: float, precision: int) -> str:
-    """Plain ASCII number: integers without ".0", else up to ``precision`` decimals (trailing zeros dropped)."""
-    v = float(value)
-    if v.is_integer() and abs(v) < 1e15:
-        return str(int(v))
-    text = f"{v:.{precision}f}".rstrip("0").rstrip(".")
-    if text in ("0", "-0", ""):
-        text = f"{v:.{max(precision, 1)}g}"
-    return text
-
-
 def grid_lines(grid, precision: int) -> list[str]:
     """Right-aligned rows of a 2-D grid."""
-    cells = [[format_cell(v, precision) for v in row] for row in grid]
+    cells = [[format_number(v, "plain", decimals=precision) for v in row] for row in grid]
     width = max(len(c) for row in cells for c in row)
     return [" ".join(c.rjust(width) for c in row) for row in cells]
 
@@ -330,8 +321,8 @@ def _print(values, names, name: str, precision: int) -> None:
         print(f"# {name}: {k} map(s) of {h}×{w}, too large to print; use -o OUT.npy, .csv or .png")
         for n in range(k):
             m = values[n]
-            print(f"# map {n + 1} ({names[n]}): min {format_cell(m.min(), precision)}, "
-                  f"max {format_cell(m.max(), precision)}, mean {format_cell(m.mean(), precision)}")
+            lo, hi, mean = (format_number(v, "plain", decimals=precision) for v in (m.min(), m.max(), m.mean()))
+            print(f"# map {n + 1} ({names[n]}): min {lo}, max {hi}, mean {mean}")
         return
     for n in range(k):
         if k > 1:

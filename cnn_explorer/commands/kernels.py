@@ -30,9 +30,9 @@ def pretty_number(value: float) -> str:
     frac = Fraction(v).limit_denominator(512)
     if float(frac) == v:
         return f"{frac.numerator}/{frac.denominator}"
-    from cnn_explorer.commands.convolve import format_cell
+    from cnn_explorer.core.format import format_number
 
-    return format_cell(v, 4)
+    return format_number(v, "plain")
 
 
 def _grid(values, indent: str) -> list[str]:

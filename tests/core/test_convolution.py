@@ -15,7 +15,6 @@ from cnn_explorer.core.conv.convolution import (
     conv2d,
     conv_partial_maps,
     conv_step,
-    format_number,
     iter_steps,
     kernel_stack,
     output_size_formula,
@@ -25,8 +24,9 @@ from cnn_explorer.core.conv.convolution import (
     resolve_padding,
     warm_up_fast_path,
 )
-from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.conv.pipeline import run_pipeline
+from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.format import format_number
 
 RNG = np.random.default_rng(0)
 GREY = RNG.integers(0, 10, (6, 7)).astype(float)

@@ -213,3 +213,42 @@ def test_a_new_kernel_clears_the_marks_of_bad_cells(qtbot, explorer_page):
     assert editor.grid.item(1, 1).background().style() == Qt.BrushStyle.NoBrush
     assert editor.grid.item(1, 1).toolTip() == repr(0.0)
     assert editor.text_edit.text() == "1, 2, 1; 0, 0, 0; -1, -2, -1"
+
+
+def test_kernel_grid_shows_plain_numbers_and_keeps_exact_values(qtbot):
+    from cnn_explorer.ui.explorer.kernel_grid import KernelGrid
+
+    grid = KernelGrid()
+    qtbot.addWidget(grid)
+    plane = np.array([[123.456, 1e-5, -0.5], [1 / 9, 0.0, 1e20]])
+    grid.show_plane(plane)
+    assert [[grid.item(r, c).text() for c in range(3)] for r in range(2)] == [
+        ["123.456", "1e-05", "-0.5"], ["0.1111", "0", "1e+20"]]
+    assert grid.item(1, 0).toolTip() == repr(1 / 9)
+    np.testing.assert_array_equal(grid.plane(), plane)
+    with qtbot.waitSignal(grid.cell_edited):
+        grid.item(0, 0).setText("x")
+    assert grid.invalid_cells == {(0, 0): "x"}
+    np.testing.assert_array_equal(grid.plane(), plane)   # the bad cell keeps its last valid value
+    with qtbot.waitSignal(grid.cell_edited):
+        grid.item(0, 0).setText("2,5")                     # decimal comma
+    assert not grid.invalid_cells and grid.plane()[0, 0] == 2.5
+
+
+def test_kernel_text_is_exact_so_enter_gives_back_the_same_kernel(qtbot, explorer_page):
+    state, editor = explorer_page.state, explorer_page.kernel_editor
+    _choose_preset(editor, "box-blur")
+    before = state.kernels[0].copy()
+    assert editor.text_edit.text().startswith("0.1111111111111111, ")
+    editor.text_edit.returnPressed.emit()
+    np.testing.assert_array_equal(state.kernels[0], before)
+
+
+def test_preset_picker_follows_the_library_groups(qtbot, explorer_page):
+    from cnn_explorer.core.kernels.library import GROUPS, MAX_SIDE
+
+    editor = explorer_page.kernel_editor
+    combo = editor.preset_combo
+    headers = [combo.itemText(i) for i in range(combo.count()) if combo.itemData(i) is None][1:]
+    assert headers == [g.upper() for g in GROUPS]
+    assert editor.rows_spin.maximum() == editor.cols_spin.maximum() == MAX_SIDE

@@ -44,12 +44,12 @@ from cnn_explorer.core.conv.settings import (
     pool_output_shape,
     resolve_padding,
 )
-from cnn_explorer.core.conv.steps import ConvStep, PoolStep, conv_step, format_number, iter_steps, pool_step
+from cnn_explorer.core.conv.steps import ConvStep, PoolStep, conv_step, iter_steps, pool_step
 from cnn_explorer.core.errors import CnnExplorerError
 
 __all__ = [
     "ACTIVATIONS", "EXACT_MAX_WORK", "activation_name", "ConvResult", "ConvSettings", "ConvStep", "PoolResult", "PoolSettings",
-    "PoolStep", "activate", "conv2d", "conv_partial_maps", "conv_step", "effective_kernel_hw", "format_number",
+    "PoolStep", "activate", "conv2d", "conv_partial_maps", "conv_step", "effective_kernel_hw",
     "iter_steps", "kernel_stack", "output_shape", "output_size_formula", "pad_image", "pool2d",
     "pool_output_shape", "pool_step", "resolve_padding", "warm_up_fast_path",
 ]

@@ -21,26 +21,11 @@ from cnn_explorer.core.conv.settings import (
     resolve_padding,
 )
 from cnn_explorer.core.errors import CnnExplorerError
-
-MINUS = "−"
-
-
-def format_number(value: float) -> str:
-    """Students' notation: integers without ".0", at most 4 decimals, Unicode minus."""
-    v = float(value)
-    if abs(v) >= 1e15:
-        text = f"{v:.4g}"
-    elif v.is_integer():
-        text = str(int(v))
-    else:
-        text = f"{v:.4f}".rstrip("0").rstrip(".")
-        if text in ("0", "-0"):
-            text = f"{v:.4g}"
-    return text.replace("-", MINUS)
+from cnn_explorer.core.format import MINUS, format_number
 
 
-def _operand(value: float) -> str:
-    text = format_number(value)
+def _operand(value: float, style: str = "operand") -> str:
+    text = format_number(value, style)
     return f"({text})" if text.startswith(MINUS) else text
 
 
@@ -177,14 +162,18 @@ class PoolStep:
     divisor: int
     value: float
 
-    def arithmetic(self) -> str:
-        """"max(429, 505, 261, 792) = 792" or "(0.1 + 0.2 + 0.1 + 0.3) / 4 = 0.175"."""
+    def arithmetic(self, style: str = "operand") -> str:
+        """"max(429, 505, 261, 792) = 792" or "(0.1 + 0.2 + 0.1 + 0.3) / 4 = 0.175".
+
+        ``style``: how numbers are written (``core.format``); the animation passes "cell" so the
+        arithmetic shows the decimals of the map cells beside it.
+        """
         if self.mode == "max":
-            real = [format_number(v) for v in self.values[~self.in_padding]]
-            return f"max({', '.join(real)}) = {format_number(self.value)}"
+            real = [format_number(v, style) for v in self.values[~self.in_padding]]
+            return f"max({', '.join(real)}) = {format_number(self.value, style)}"
         cells = np.where(self.in_padding, 0.0, np.nan_to_num(self.values))[self.counted]
-        terms = " + ".join(_operand(v) for v in cells)
-        return f"({terms}) / {self.divisor} = {format_number(self.value)}"
+        terms = " + ".join(_operand(v, style) for v in cells)
+        return f"({terms}) / {self.divisor} = {format_number(self.value, style)}"
 
 
 def pool_step(x, settings: PoolSettings, i: int, j: int, k: int = 0) -> PoolStep:

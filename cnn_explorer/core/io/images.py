@@ -115,7 +115,7 @@ def _scale_float(arr: np.ndarray, notes: list[str], bits: str) -> np.ndarray:
     if lo >= 0 and hi <= 65535:
         notes.append(f"{bits} values scaled from 0..65535 to 0..255")
         return arr * (255.0 / 65535.0)
-    notes.append(f"{bits} values {format_number(lo)}..{format_number(hi)} stretched to 0..255")
+    notes.append(f"{bits} values {format_number(lo, 'exact')}..{format_number(hi, 'exact')} stretched to 0..255")
     return (arr - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(arr)
 
 
@@ -447,7 +447,7 @@ def grid_text(values, sep: str = ",") -> str:
     if arr.ndim == 1:
         arr = arr[np.newaxis]
     blocks = [arr] if arr.ndim == 2 else [arr[:, :, c] for c in range(arr.shape[2])]
-    return "\n".join("\n".join(sep.join(format_number(v) for v in row) for row in b) + "\n" for b in blocks)
+    return "\n".join("\n".join(sep.join(format_number(v, "exact") for v in row) for row in b) + "\n" for b in blocks)
 
 
 def save_image(path, array) -> None:

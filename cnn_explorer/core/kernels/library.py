@@ -356,7 +356,7 @@ def save_kernel(path, values, name: str = "", description: str = "") -> None:
     for c, grid in enumerate(channels):
         if c:
             lines.append("")
-        lines.extend(",".join(format_number(v) for v in row) for row in grid)
+        lines.extend(",".join(format_number(v, "exact") for v in row) for row in grid)
     _write_text(path, "\n".join(lines) + "\n", "kernel file")
 
 

@@ -104,9 +104,6 @@ class DigitCanvas(QWidget):
         """White on dark paper, black on light paper."""
         return QColor("black") if self._paper.lightness() > 127 else QColor("white")
 
-    def can_undo(self) -> bool:
-        return self.undo_stack.canUndo()
-
     def _snapshot(self) -> tuple[QImage, QColor]:
         return self._image.copy(), QColor(self._paper)
 

@@ -3,8 +3,8 @@
 For convolution one line of grids per input channel (window, kernel, their
 products and the channel's partial sum), then the whole sum as the core writes
 it (``ConvStep.arithmetic``). For pooling the window with its winning cell and
-``max(…) = v``. Everything shown comes from one core step record; nothing is
-computed here.
+``max(…) = v``, written with the decimals of the map cells beside it. Everything
+shown comes from one core step record; nothing is computed here.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from cnn_explorer.core.format import format_number
 from cnn_explorer.ui.explorer.animation_grid import NumberGridView
-from cnn_explorer.ui.explorer.colorbar import format_value
 
 #: products written out per channel (grey, RGB); longer sums are elided in the middle by the core
 MAX_TERMS_GREY = 25
@@ -140,7 +140,7 @@ class ArithmeticView(QWidget):
             row["window"].set_marks()
             row["kernel"].set_values(k, colors="diverging", value_range=(-k_m, k_m))
             row["products"].set_values(pr, colors="diverging", value_range=(-p_m, p_m))
-            row["partial"].setText(f"Σ {format_value(float(pr.sum()))}" if len(windows) > 1 else "")
+            row["partial"].setText(f"Σ {format_number(float(pr.sum()), 'cell')}" if len(windows) > 1 else "")
         self._set_sum(step.arithmetic(max_terms=MAX_TERMS_GREY if len(windows) == 1 else MAX_TERMS_CHANNEL))
 
     def show_pool_step(self, step, value_range: tuple[float, float]) -> None:
@@ -157,7 +157,7 @@ class ArithmeticView(QWidget):
         row["window"].set_marks(winner=winner)
         row["partial"].setText("")
         self._fit(row["window"], np.asarray(step.values))
-        self._set_sum(step.arithmetic())
+        self._set_sum(step.arithmetic(style="cell"))      # the decimals the pooled map's cells show
 
     def _set_sum(self, text: str) -> None:
         """The written-out sum; long sums (RGB, big kernels) get a smaller font so they stay on screen."""

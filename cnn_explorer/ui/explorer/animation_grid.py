@@ -17,7 +17,7 @@ from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QFontMetricsF, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from cnn_explorer.ui.explorer.colorbar import format_value
+from cnn_explorer.core.format import format_number
 from cnn_explorer.ui.explorer.grid_painting import (
     cell_colors,
     cells_between,
@@ -225,7 +225,7 @@ class NumberGridView(QWidget):
         if self._filled is not None and r * self._values.shape[1] + c >= self._filled:
             return ""
         v = float(self._values[r, c])
-        return "" if math.isnan(v) else format_value(v)
+        return "" if math.isnan(v) else format_number(v, "cell")
 
     # --- geometry -------------------------------------------------------------------------------
     def _margin(self) -> float:

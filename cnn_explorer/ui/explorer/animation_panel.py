@@ -24,12 +24,13 @@ from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from cnn_explorer.core.format import format_number
 from cnn_explorer.ui.explorer.animation import AnimationPlayer
 from cnn_explorer.ui.explorer.animation_body import AnimationBody
 from cnn_explorer.ui.explorer.animation_controls import STAGES, AnimationControls
 from cnn_explorer.ui.explorer.animation_data import AnimationData
 from cnn_explorer.ui.explorer.animation_grid import NumberGridView
-from cnn_explorer.ui.explorer.colorbar import finite_range, format_value
+from cnn_explorer.ui.explorer.colorbar import finite_range
 from cnn_explorer.ui.explorer.maps_panel import CHANNEL_NAMES, activation_title
 from cnn_explorer.ui.explorer.state import ExplorerState
 from cnn_explorer.ui.scale import scaled_font
@@ -327,7 +328,7 @@ class AnimationPanel(QWidget):
         self.output_view.set_values(out, colors="diverging", value_range=(-m, m))
         count = out.shape[0] * out.shape[1]
         # Wide enough for the longest position text, so stepping never re-lays the panel out.
-        widest = f"Step {count} of {count} · output (row {out.shape[0]}, col {out.shape[1]}) = −{format_value(m)}.00"
+        widest = f"Step {count} of {count} · output (row {out.shape[0]}, col {out.shape[1]}) = −{format_number(m, 'cell')}.00"
         width = round(self.position_label.fontMetrics().horizontalAdvance(widest))
         if width != self.position_label.minimumWidth():
             self.position_label.setMinimumWidth(width)
@@ -365,7 +366,7 @@ class AnimationPanel(QWidget):
         with QSignalBlocker(self.scrub_slider):
             self.scrub_slider.setValue(n)
         self.position_label.setText(f"Step {n + 1} of {self.player.count} · output (row {i}, col {j}) "
-                                    f"= {format_value(float(step.value))}")
+                                    f"= {format_number(float(step.value), 'cell')}")
         self.input_title.setText(self._input_title)
         self.output_title.setText(self._output_title)
         self.body.update_region_notes()
@@ -389,7 +390,7 @@ class AnimationPanel(QWidget):
         if i < 0:
             self.status_message.emit("")
             return
-        value = format_value(float(self.output_view.values()[i, j]))
+        value = format_number(float(self.output_view.values()[i, j]), "cell")
         self.status_message.emit(f"Output (row {i}, col {j}) = {value} · click to jump there")
 
     def _on_input_view_cell_hovered(self, r: int, c: int) -> None:
@@ -398,7 +399,7 @@ class AnimationPanel(QWidget):
         if r < 0 or not isinstance(view, NumberGridView):
             self.status_message.emit("")
             return
-        value = format_value(float(view.values()[r, c]))
+        value = format_number(float(view.values()[r, c]), "cell")
         if self._data.stage == "conv" and result is not None:
             top, _, left, _ = result.conv.pads
             padding = view.is_padding(r, c)

@@ -13,6 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from cnn_explorer.core.format import format_number
 from cnn_explorer.ui import theme
 from cnn_explorer.ui.explorer.state import ExplorerState
 
@@ -29,13 +30,6 @@ def display_range(image: np.ndarray) -> tuple[float, float]:
     if hi - lo < 1e-12:
         return (min(lo, 0.0), max(hi, 1.0)) if lo >= 0 else (lo, lo + 1.0)
     return lo, hi
-
-
-def format_value(value: float) -> str:
-    """A cell's number: integers without '.0', others with up to 2 decimals."""
-    if abs(value - round(value)) < 1e-9:
-        return str(int(round(value)))
-    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 class DrawingCanvas(QWidget):
@@ -150,7 +144,7 @@ class DrawingCanvas(QWidget):
         if cell is not None:
             r, c = int(cell[0]), int(cell[1])
             value = self._state.image[r, c]
-            text = ", ".join(format_value(v) for v in np.atleast_1d(value))
+            text = ", ".join(format_number(v, "pixel") for v in np.atleast_1d(value))
             self.hovered.emit(f"pixel (row {r}, col {c}) = {text}")
         if self._before is None or self._last is None or cell is None:
             return
@@ -232,7 +226,7 @@ class DrawingCanvas(QWidget):
         plane = image if image.ndim == 2 else (image[:, :, self._channel] if self._channel is not None else None)
         if plane is None:
             return
-        texts = [[format_value(v) for v in row] for row in plane]
+        texts = [[format_number(v, "pixel") for v in row] for row in plane]
         longest = max(len(t) for row in texts for t in row)
         font = QFont(self.font())
         font.setPixelSize(max(7, int(min(cell * 0.42, cell * 1.5 / max(longest, 1)))))

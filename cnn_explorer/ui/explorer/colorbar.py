@@ -1,4 +1,4 @@
-"""The diverging colour bar beside each map, and the colour and number helpers the explorer's views share.
+"""The diverging colour bar beside each map, and the colour helpers the explorer's views share.
 
 Maps are coloured with ``core.colormaps.DIVERGING_LUT`` over the symmetric range
 [−m, m] (m = largest |value|) so zero always sits at the centre of the bar.
@@ -23,23 +23,9 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from cnn_explorer.core.colormaps import DIVERGING_LUT, text_is_dark
+from cnn_explorer.core.format import format_number
 from cnn_explorer.ui.scale import scaled_font
 from cnn_explorer.ui.theme import DARK_TEXT, LIGHT_TEXT
-
-
-def format_value(v: float) -> str:
-    """A cell's number: integers without '.0', others with 2 decimals (fewer when large)."""
-    if not math.isfinite(v):
-        return "−∞" if v < 0 else ("∞" if v > 0 else "NaN")
-    if abs(v - round(v)) < 1e-9 and abs(v) < 1e7:
-        text = str(int(round(v)))
-    elif abs(v) >= 100:
-        text = f"{v:.0f}"
-    elif abs(v) >= 10:
-        text = f"{v:.1f}"
-    else:
-        text = f"{v:.2f}"
-    return text.replace("-", "−")
 
 
 @functools.lru_cache(maxsize=1)
@@ -158,7 +144,7 @@ class ColorBar(QWidget):
 
     def labels(self) -> tuple[str, str, str]:
         """Top, middle and bottom tick texts."""
-        return format_value(self._m), "0", format_value(-self._m)
+        return format_number(self._m, "cell"), "0", format_number(-self._m, "cell")
 
     def _font(self) -> QFont:
         return scaled_font(self.font(), 10, self._scale, 8)

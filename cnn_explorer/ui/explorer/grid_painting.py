@@ -13,7 +13,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 
 from cnn_explorer.core.colormaps import text_is_dark
-from cnn_explorer.ui.explorer.colorbar import diverging_lut, format_value, lut_index
+from cnn_explorer.core.format import format_number
+from cnn_explorer.ui.explorer.colorbar import diverging_lut, lut_index
 from cnn_explorer.ui.theme import DARK_TEXT, LIGHT_TEXT, WINDOW_MARK, WINNER_MARK
 
 
@@ -32,7 +33,7 @@ def cell_colors(block: np.ndarray, colors: str, value_range: tuple[float, float]
 
 def paint_numbers(p: QPainter, base: QFont, block, blank, padding, colors, x0, y0, cell) -> None:
     """Each cell's value at its centre, black or white for contrast, italic in the padding."""
-    texts = [["" if b else format_value(v) for v, b in zip(value_row, blank_row)]
+    texts = [["" if b else format_number(v, "cell") for v, b in zip(value_row, blank_row)]
              for value_row, blank_row in zip(block.tolist(), blank.tolist())]
     longest = max((t for row in texts for t in row), key=len, default="0") or "0"
     font = QFont(base)

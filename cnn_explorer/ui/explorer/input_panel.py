@@ -29,7 +29,12 @@ from PySide6.QtWidgets import (
 )
 
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.ui.explorer.canvas import NUMBERS_MAX_SIDE, DrawingCanvas, display_range, format_value
+from cnn_explorer.core.format import format_number
+from cnn_explorer.ui.explorer.canvas import (
+    NUMBERS_MAX_SIDE,
+    DrawingCanvas,
+    display_range,
+)
 from cnn_explorer.ui.explorer.pixel_grid import PixelGrid
 from cnn_explorer.ui.explorer.state import ExplorerState
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
@@ -365,5 +370,5 @@ class InputPanel(QWidget):
         lo, hi = float(image.min()), float(image.max())
         kind = "RGB" if image.ndim == 3 else "grey"
         self.info_label.setText(
-            f"{self._state.image_source}: {w}×{h} {kind}, values {format_value(lo)} … {format_value(hi)}"
+            f"{self._state.image_source}: {w}×{h} {kind}, values {format_number(lo, 'pixel')} … {format_number(hi, 'pixel')}"
         )

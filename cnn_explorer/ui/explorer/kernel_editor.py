@@ -11,53 +11,37 @@ import dataclasses
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QStandardItem
+from PySide6.QtGui import QStandardItem
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
     QTabBar,
-    QTableWidgetItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.ui import theme
+from cnn_explorer.core.format import format_number
+from cnn_explorer.core.kernels.library import (
+    MAX_SIDE,
+    PRESETS,
+    get_preset,
+    parse_kernel_text,
+    presets_by_group,
+)
+from cnn_explorer.ui.explorer.kernel_grid import KernelGrid
 from cnn_explorer.ui.explorer.state import ExplorerState
-from cnn_explorer.ui.scale import scaled
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
-from cnn_explorer.ui.widgets.number_table import NumberTable
 
-MAX_SIDE = 11
-GROUP_ORDER = ("edges", "blur/sharpen", "line detectors", "X/O features", "slide examples")
 _CHANNELS = ("R", "G", "B")
-
-
-def parse_cell(text: str) -> float:
-    """A kernel cell's number: ``3``, ``-0.5``, ``1/9``, Unicode minus, decimal comma. Raises ValueError."""
-    from cnn_explorer.core.io.grid_text import parse_number
-
-    text = text.strip()
-    if text.count(",") == 1 and "." not in text:
-        text = text.replace(",", ".")
-    return parse_number(text)
-
-
-def cell_text(value: float) -> str:
-    """A kernel cell as shown: integers plainly, others to 4 significant digits (the exact value is kept)."""
-    if float(value).is_integer():
-        return str(int(value))
-    return f"{value:.4g}"
 
 
 class KernelEditor(QWidget):
@@ -70,10 +54,8 @@ class KernelEditor(QWidget):
     def __init__(self, state: ExplorerState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._state = state
-        self._scale = 1.0
         self._current = 0
         self._updating = False
-        self.invalid_cells: dict[tuple[int, int], str] = {}
 
         self.preset_combo = QComboBox(self)
         self.preset_combo.setToolTip("Choose a named kernel for the current tab")
@@ -109,17 +91,8 @@ class KernelEditor(QWidget):
         self.per_channel_check.setToolTip("RGB: give the filter a different 3×3 slice for R, G and B (a 3-D filter)")
         self.per_channel_check.toggled.connect(self._on_per_channel_toggled)
 
-        self.grid = NumberTable(self)
-        self.grid.setEditTriggers(
-            QAbstractItemView.EditTrigger.DoubleClicked
-            | QAbstractItemView.EditTrigger.AnyKeyPressed
-            | QAbstractItemView.EditTrigger.EditKeyPressed
-            | QAbstractItemView.EditTrigger.SelectedClicked
-        )
-        for header in (self.grid.horizontalHeader(), self.grid.verticalHeader()):
-            header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-            header.setMinimumSectionSize(8)
-        self.grid.itemChanged.connect(self._on_grid_item_changed)
+        self.grid = KernelGrid(self)
+        self.grid.cell_edited.connect(self._on_grid_cell_edited)
 
         self.text_edit = QLineEdit(self)
         self.text_edit.setPlaceholderText("rows, e.g. 1,0,1; 0,1,0; 1,0,1")
@@ -190,21 +163,21 @@ class KernelEditor(QWidget):
     def current_index(self) -> int:
         return self._current
 
+    @property
+    def invalid_cells(self) -> dict[tuple[int, int], str]:
+        """(row, col) -> text of the grid's cells that are not numbers (ignored until fixed)."""
+        return self.grid.invalid_cells
+
     def set_scale(self, factor: float) -> None:
-        self._scale = factor
-        self._resize_cells()
+        self.grid.set_scale(factor)
 
     def set_preset(self, name: str) -> None:
         """Put the preset ``name`` into the current tab (CnnExplorerError if unknown)."""
-        from cnn_explorer.core.kernels.library import get_preset
-
         preset = get_preset(name)
         self._state.set_kernel(self._current, np.array(preset.values, dtype=np.float64), preset.name, text=f"Preset {preset.name}")
         self.status_message.emit(f"Kernel {preset.name}: {preset.description}")
 
     def _show_description(self, name: str) -> None:
-        from cnn_explorer.core.kernels.library import PRESETS
-
         preset = PRESETS.get(name)
         self.description.setText(preset.description if preset is not None else "")
         self.description.setVisible(preset is not None)
@@ -233,22 +206,18 @@ class KernelEditor(QWidget):
 
     # ----------------------------------------------------------------- presets
     def _fill_presets(self) -> None:
-        from cnn_explorer.core.kernels.library import PRESETS
-
         model = self.preset_combo.model()
         self.preset_combo.addItem("Choose a preset…", None)
-        groups: dict[str, list] = {}
-        for preset in PRESETS.values():
-            groups.setdefault(preset.group, []).append(preset)
-        order = [g for g in GROUP_ORDER if g in groups] + [g for g in groups if g not in GROUP_ORDER]
-        for group in order:
-            header = QStandardItem(group.upper() if group != "X/O features" else "X/O FEATURES")
+        for group, presets in presets_by_group().items():
+            if not presets:
+                continue
+            header = QStandardItem(group.upper())
             header.setFlags(Qt.ItemFlag.NoItemFlags)
             font = header.font()
             font.setBold(True)
             header.setFont(font)
             model.appendRow(header)
-            for preset in groups[group]:
+            for preset in presets:
                 self.preset_combo.addItem(f"   {preset.name}", preset.name)
                 self.preset_combo.setItemData(self.preset_combo.count() - 1, preset.description, Qt.ItemDataRole.ToolTipRole)
 
@@ -286,46 +255,16 @@ class KernelEditor(QWidget):
         self._sync_grid()
 
     def _sync_grid(self) -> None:
-        """Show the current kernel (slice) in the grid; only cells whose value changed are rewritten,
-        so typing in one cell does not rebuild the table (nor re-lay out the column) at every key."""
+        """Show the current kernel (slice) in the grid and as text."""
         kernel = self.current_kernel()
         plane = kernel[:, :, self.slice_combo.currentData() or 0] if kernel.ndim == 3 else kernel
-        was_invalid = set(self.invalid_cells)
-        self.invalid_cells.clear()
         if not self.message.isHidden() or self.message.text():
             self.message.clear_message()
-        self._updating = True
-        try:
-            rows, cols = plane.shape
-            resized = (self.grid.rowCount(), self.grid.columnCount()) != (rows, cols)
-            if resized:
-                self.grid.setRowCount(rows)
-                self.grid.setColumnCount(cols)
-                self.grid.setHorizontalHeaderLabels([str(c) for c in range(cols)])
-                self.grid.setVerticalHeaderLabels([str(r) for r in range(rows)])
-            for r in range(rows):
-                for c in range(cols):
-                    value = float(plane[r, c])
-                    item = self.grid.item(r, c)
-                    if item is None:
-                        item = QTableWidgetItem()
-                        item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                        self.grid.setItem(r, c, item)
-                    elif item.data(Qt.ItemDataRole.UserRole) == value and (r, c) not in was_invalid \
-                            and item.text() == cell_text(value):
-                        continue
-                    item.setText(cell_text(value))
-                    item.setData(Qt.ItemDataRole.UserRole, value)
-                    item.setToolTip(repr(value))
-                    if (r, c) in was_invalid:
-                        item.setBackground(QBrush())
-            text = "; ".join(", ".join(f"{float(v):.6g}" for v in row) for row in plane)
-            if self.text_edit.text() != text:
-                self.text_edit.setText(text)
-        finally:
-            self._updating = False
-        if resized:
-            self._resize_cells()
+        self.grid.show_plane(plane)
+        # exact, so pressing Enter in the text field gives back the very same kernel
+        text = "; ".join(", ".join(format_number(v, "exact") for v in row) for row in plane)
+        if self.text_edit.text() != text:
+            self.text_edit.setText(text)
 
     def _sync_options(self) -> None:
         conv = self._state.conv
@@ -343,18 +282,6 @@ class KernelEditor(QWidget):
         kernel = self.current_kernel()
         self.per_channel_check.setVisible(rgb)
         self.slice_combo.setVisible(kernel.ndim == 3)
-
-    def _resize_cells(self) -> None:
-        size = scaled(46, self._scale)
-        for c in range(self.grid.columnCount()):
-            self.grid.setColumnWidth(c, size)
-        for r in range(self.grid.rowCount()):
-            self.grid.setRowHeight(r, scaled(28, self._scale))
-        width = self.grid.verticalHeader().width() + size * self.grid.columnCount() + 2 * self.grid.frameWidth() + 2
-        height = self.grid.horizontalHeader().height() + scaled(28, self._scale) * self.grid.rowCount() + 2 * self.grid.frameWidth() + 2
-        self.grid.setMinimumHeight(min(height, scaled(28, self._scale) * 6 + 30))
-        self.grid.setMaximumHeight(height)
-        self.grid.setMaximumWidth(max(width, 120))
 
     # ----------------------------------------------------------------- user edits
     def _on_tabs_current_changed(self, index: int) -> None:
@@ -385,35 +312,17 @@ class KernelEditor(QWidget):
                 self.status_message.emit("Kernel slices differed; the R slice is kept for all channels")
             self._state.set_kernel(self._current, kernel[:, :, 0].copy(), text="One kernel for all channels")
 
-    def _on_grid_item_changed(self, item: QTableWidgetItem) -> None:
-        if self._updating:
-            return
-        r, c = item.row(), item.column()
-        try:
-            value = parse_cell(item.text())
-        except ValueError:
-            self.invalid_cells[(r, c)] = item.text()
-        else:
-            self.invalid_cells.pop((r, c), None)
-            self._updating = True
-            item.setData(Qt.ItemDataRole.UserRole, value)
-            item.setToolTip(repr(value))
-            self._updating = False
-        self._mark_cells()
-        if self.invalid_cells:
-            (br, bc), text = sorted(self.invalid_cells.items())[0]
-            more = f" (and {len(self.invalid_cells) - 1} more)" if len(self.invalid_cells) > 1 else ""
+    def _on_grid_cell_edited(self) -> None:
+        invalid = self.grid.invalid_cells
+        if invalid:
+            (br, bc), text = sorted(invalid.items())[0]
+            more = f" (and {len(invalid) - 1} more)" if len(invalid) > 1 else ""
             message = f"kernel cell (row {br}, col {bc}): '{text}' is not a number{more} — the last valid kernel is still used"
             self.message.show_error(message)
             self.status_message.emit(message)
             return
         self.message.clear_message()
-        plane = np.array(
-            [
-                [float(self.grid.item(i, j).data(Qt.ItemDataRole.UserRole)) for j in range(self.grid.columnCount())]
-                for i in range(self.grid.rowCount())
-            ]
-        )
+        plane = self.grid.plane()
         kernel = self.current_kernel().copy()
         if kernel.ndim == 3:
             kernel[:, :, self.slice_combo.currentData() or 0] = plane
@@ -421,26 +330,11 @@ class KernelEditor(QWidget):
             kernel = plane
         self._state.set_kernel(self._current, kernel, self._custom_name(), text="Edit kernel cell")
 
-    def _mark_cells(self) -> None:
-        self._updating = True
-        try:
-            for r in range(self.grid.rowCount()):
-                for c in range(self.grid.columnCount()):
-                    item = self.grid.item(r, c)
-                    bad = (r, c) in self.invalid_cells
-                    item.setBackground(QBrush(theme.INVALID_CELL) if bad else QBrush())
-                    if bad:
-                        item.setToolTip("not a number: ignored until fixed")
-        finally:
-            self._updating = False
-
     def _custom_name(self) -> str:
         name = self._state.kernel_names[self._current]
         return name if name.startswith("kernel ") or name.endswith("(edited)") else f"{name} (edited)"
 
     def _on_text_edit_return_pressed(self) -> None:
-        from cnn_explorer.core.kernels.library import parse_kernel_text
-
         try:
             kernel = parse_kernel_text(self.text_edit.text())
             self._state.set_kernel(self._current, kernel, self._custom_name(), text="Type kernel")

@@ -7,7 +7,8 @@ from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from cnn_explorer.ui.explorer.colorbar import ColorBar, format_value
+from cnn_explorer.core.format import format_number
+from cnn_explorer.ui.explorer.colorbar import ColorBar
 from cnn_explorer.ui.scale import scaled_font
 
 
@@ -116,7 +117,7 @@ class MapTile(QWidget):
         self.title.setText(title + self._suffix)
         lo, hi = self.view.data_range()
         self.bar.set_range(self.view.value_range(), lo, hi)
-        self.caption.setText(f"min\u00a0{format_value(lo)}   max\u00a0{format_value(hi)}")
+        self.caption.setText(f"min\u00a0{format_number(lo, 'cell')}   max\u00a0{format_number(hi, 'cell')}")
 
     def set_title_suffix(self, suffix: str) -> None:
         """Extra words after the title (e.g. the bias when the '+ bias' sign between maps is hidden)."""

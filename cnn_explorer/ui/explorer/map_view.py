@@ -14,11 +14,11 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsRectItem, QSizePolicy
 
+from cnn_explorer.core.format import format_number
 from cnn_explorer.ui.explorer.colorbar import (
     diverging_lut,
     diverging_rgba,
     finite_range,
-    format_value,
     lut_index,
     text_colors,
 )
@@ -65,7 +65,7 @@ class CellTextItem(pg.GraphicsObject):
                 self._texts, self._colors = [], []
             else:
                 rgb = diverging_lut()[lut_index(self._values, self._m)]
-                self._texts = [[format_value(v) for v in row] for row in self._values.tolist()]
+                self._texts = [[format_number(v, "cell") for v in row] for row in self._values.tolist()]
                 self._colors = text_colors(rgb)
         return self._texts
 

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnn_explorer.ui.explorer.colorbar import format_value
+from cnn_explorer.core.format import format_number
 from cnn_explorer.ui.explorer.map_tile import MapTile
 from cnn_explorer.ui.explorer.maps_row import MapsRow, best_columns
 from cnn_explorer.ui.explorer.state import ExplorerState
@@ -219,7 +219,7 @@ class MapsPanel(QWidget):
         res = self._result
         prefix = f"Kernel {k + 1} · " if np.asarray(res.feature).shape[0] > 1 else ""
         where = f"(row {i}, col {j})"
-        value = format_value(float(tile.view.values()[i, j]))
+        value = format_number(float(tile.view.values()[i, j]), "cell")
         if tile.stage == "pooled":
             kind = "max-pool" if res.pool.mode == "max" else "average-pool"
             argmax = np.asarray(res.pooled.argmax)
@@ -230,7 +230,7 @@ class MapsPanel(QWidget):
             ph, pw = res.pool.size
             return f"{prefix}{kind} {where} = {value}, mean of the {ph}×{pw} window from (row {int(r)}, col {int(c)})"
         if tile.stage == "activation":
-            before = format_value(float(np.asarray(res.feature)[k, i, j]))
+            before = format_number(float(np.asarray(res.feature)[k, i, j]), "cell")
             return f"{prefix}{activation_title(res.activation)} {where} = {value} (feature map {before})"
         if tile.stage == "partial":
             channels = np.asarray(res.image).shape[-1]

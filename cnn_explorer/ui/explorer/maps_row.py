@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from cnn_explorer.ui.explorer.colorbar import format_value
+from cnn_explorer.core.format import format_number
 from cnn_explorer.ui.explorer.map_tile import MapTile
 from cnn_explorer.ui.scale import scaled_font
 from cnn_explorer.ui.widgets.containers import clear_grid
@@ -116,13 +116,13 @@ class MapsRow(QWidget):
     def set_bias(self, bias: float) -> None:
         """The bias added to the channel sum (shown between the sum and the feature map)."""
         self._bias = float(bias)
-        self.bias_operator.setText(f"+ bias\n{format_value(self._bias)}\n→")
+        self.bias_operator.setText(f"+ bias\n{format_number(self._bias, 'cell')}\n→")
         self._show_bias()
 
     def _show_bias(self) -> None:
         if self.channel_tiles:
             wrapped = self._columns < len(self.all_tiles())
-            self.tiles["feature"].set_title_suffix(f" = Σ + bias {format_value(self._bias)}" if wrapped else "")
+            self.tiles["feature"].set_title_suffix(f" = Σ + bias {format_number(self._bias, 'cell')}" if wrapped else "")
 
     def _update_minimum_height(self) -> None:
         rows = (len(self.all_tiles()) + self._columns - 1) // max(1, self._columns)

@@ -14,10 +14,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidgetItem, QWidget
 
+from cnn_explorer.core.format import format_number
 from cnn_explorer.ui.explorer.canvas import (
     NUMBERS_MAX_SIDE,
     display_range,
-    format_value,
 )
 from cnn_explorer.ui.explorer.state import ExplorerState
 from cnn_explorer.ui.scale import scaled
@@ -94,7 +94,7 @@ class PixelGrid(NumberTable):
                         item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                         self.setItem(r, c, item)
                     value = float(plane[r, c])
-                    item.setText(format_value(value))
+                    item.setText(format_number(value, "pixel"))
                     level = min(max((value - lo) / (hi - lo), 0.0), 1.0)
                     shade = int(255 - 150 * level)
                     item.setBackground(QBrush(grey(shade)))
