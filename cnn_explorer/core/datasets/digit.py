@@ -190,6 +190,7 @@ def _place(ink: np.ndarray, out_hw: tuple[int, int], box: float) -> np.ndarray:
 
 
 def find_digit(image: np.ndarray | Image.Image, size: tuple[int, int], box: float | None) -> tuple[np.ndarray, bool] | None:
+    """(the MNIST-style digit, whether the picture was inverted), or None when nothing is drawn (see ``mnist_digit``)."""
     grey = to_grey(image)
     found = _ink(grey)
     if found is None:
