@@ -297,7 +297,7 @@ def _write(path: str, name: str, values) -> None:
     import numpy as np
 
     from cnn_explorer.core.errors import CnnExplorerError
-    from cnn_explorer.core.io.images import grid_text, save_map_png
+    from cnn_explorer.core.io.image_save import grid_text, save_map_png
 
     arr = values[0] if values.shape[0] == 1 else values
     suffix = path.lower().rsplit(".", 1)[-1]

@@ -15,7 +15,8 @@ from cnn_explorer import cli
 from cnn_explorer.commands import convolve as convolve_cmd
 from cnn_explorer.core.kernels import seed_grids as seeds
 from cnn_explorer.core.conv.convolution import ACTIVATIONS
-from cnn_explorer.core.io.images import load_grid, save_grid
+from cnn_explorer.core.io.image_save import save_grid
+from cnn_explorer.core.io.images import load_grid
 from cnn_explorer.core.kernels.library import PRESETS
 from cnn_explorer.core.kernels.samples import SAMPLES
 

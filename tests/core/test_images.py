@@ -8,18 +8,20 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnn_explorer.core.io import images as images
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.io.images import (
+from cnn_explorer.core.io import images as images
+from cnn_explorer.core.io.image_save import (
     grid_text,
-    image_from_bytes,
-    load_grid,
-    load_image,
-    load_input,
     map_to_rgb,
     save_grid,
     save_image,
     save_map_png,
+)
+from cnn_explorer.core.io.images import (
+    image_from_bytes,
+    load_grid,
+    load_image,
+    load_input,
     to_grey,
     to_rgb,
 )

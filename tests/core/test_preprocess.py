@@ -7,10 +7,15 @@ import pytest
 from inspect_helpers import draw_digit
 from PIL import Image
 
-from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.datasets.digit import mnist_digit
+from cnn_explorer.core.datasets.pixels import to_grey
 from cnn_explorer.core.datasets.preprocess import (
-    NOTHING_DRAWN, fit_image, load_image, mnist_digit, prepare_input, to_grey,
+    NOTHING_DRAWN,
+    fit_image,
+    load_image,
+    prepare_input,
 )
+from cnn_explorer.core.errors import CnnExplorerError
 
 
 def _com(img: np.ndarray) -> tuple[float, float]:
@@ -256,13 +261,14 @@ def test_a_huge_picture_is_refused_before_it_is_decoded(tmp_path, monkeypatch):
 
     from cnn_explorer.core.datasets import preprocess as preprocess
     from cnn_explorer.core.errors import CnnExplorerError
+    from cnn_explorer.core.io import images
 
     path = tmp_path / "big.png"
     Image.new("L", (300, 200), 255).save(path)
-    monkeypatch.setattr(preprocess, "MAX_PIXELS", 300 * 200 - 1)
+    monkeypatch.setattr(images, "MAX_PIXELS", 300 * 200 - 1)
     with pytest.raises(CnnExplorerError, match="over the limit"):
         preprocess.load_image(path)
-    monkeypatch.setattr(preprocess, "MAX_PIXELS", 300 * 200)
+    monkeypatch.setattr(images, "MAX_PIXELS", 300 * 200)
     assert preprocess.load_image(path).size == (300, 200)
 
 

@@ -252,3 +252,40 @@ def test_canvas_picture_updates_only_the_stroke_and_stays_exact(qtbot, explorer_
     qtbot.addWidget(fresh)
     np.testing.assert_array_equal(pixels(panel.canvas), pixels(fresh))
     assert pixels(fresh)[30, 3 * 20] == 120  # values 40..200 are a picture: shown on the 0..255 scale
+
+
+def test_save_image_writes_exact_grids_and_the_picture_the_window_shows(qtbot, main_window, tmp_path):
+    from PIL import Image
+
+    from cnn_explorer.core.io.images import load_grid
+
+    actions, state = main_window.explorer_actions, main_window.explorer.state
+    rgb = np.dstack([np.full((2, 3), 1 / 3), np.full((2, 3), 200.0), np.arange(6.0).reshape(2, 3)])
+    state.set_image(rgb)
+    assert actions.save_image_to(tmp_path / "rgb.csv")  # exact numbers, one block a channel
+    assert np.array_equal(load_grid(tmp_path / "rgb.csv"), state.image)
+    state.set_image(np.array([[0.5, -1.0], [2.0, 3.25]]))
+    assert actions.save_image_to(tmp_path / "grid")  # no suffix: PNG, stretched min..max as on screen
+    with Image.open(tmp_path / "grid.png") as im:
+        assert im.mode == "L" and np.asarray(im).tolist() == [[90, 0], [180, 255]]
+    picture = np.arange(0.0, 240.0, 20.0).reshape(3, 4)
+    state.set_image(picture)
+    assert actions.save_image_to(tmp_path / "picture.bmp")
+    with Image.open(tmp_path / "picture.bmp") as im:
+        assert np.asarray(im).tolist() == picture.tolist()
+    assert not actions.save_image_to(tmp_path / "picture.xyz")
+    assert "unsupported picture type" in main_window.explorer.input_panel.message.text()
+
+
+def test_a_pasted_picture_with_transparency_is_composited_on_white(qtbot, main_window):
+    from PySide6.QtGui import QColor, QImage
+
+    from cnn_explorer.ui.classify.pictures import picture_from_qimage
+
+    image = QImage(3, 2, QImage.Format.Format_ARGB32)
+    image.fill(QColor(0, 0, 0, 0))
+    image.setPixelColor(0, 0, QColor(255, 0, 0, 255))
+    assert picture_from_qimage(image).tolist() == [[[255, 0, 0], [255, 255, 255], [255, 255, 255]],
+                                                   [[255, 255, 255]] * 3]
+    assert main_window.explorer.input_panel.load_qimage(image, "pasted")
+    assert main_window.explorer.state.image[0].tolist() == [[255, 0, 0], [255, 255, 255], [255, 255, 255]]

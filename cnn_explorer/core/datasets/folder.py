@@ -1,22 +1,25 @@
-"""Image folders with one sub-folder per class (slide 003's "8" / "not 8"), via Pillow.
+"""Image folders with one sub-folder per class (slide 003's "8" / "not 8"), through the one picture loader.
 
 Class names are the sub-folder names, sorted. Every image becomes grey
-(1 channel) when all of them are grey, else RGB (3 channels); transparency
-is composited over white; EXIF orientation is applied. Images of mixed sizes
-need ``size`` (int or (H, W)): each is then resized (stretched, Lanczos) to
-it. Files without an image extension (and hidden files) are skipped.
+(1 channel) when all of them are grey, else RGB (3 channels); pictures are
+read by :func:`cnn_explorer.core.io.images.read_picture` (limits, EXIF
+orientation, transparency on white, 16-bit and float scaled to 0..255).
+Images of mixed sizes need ``size`` (int or (H, W)): each is then resized
+(stretched, Lanczos) to it. Files without an image extension (and hidden
+files) are skipped.
 """
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+from PIL import Image
 
 from cnn_explorer.core.datasets.split import DEFAULT_SPLIT, make_dataset
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.io.images import flatten_picture, read_picture
 
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm"}
 _GREY_MODES = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F", "La"}
@@ -31,38 +34,30 @@ def _target_size(size: int | Sequence[int] | None) -> tuple[int, int] | None:
     return int(hw[0]), int(hw[1])
 
 
-def _open(path: Path):
-    from PIL import Image, ImageOps
+def _picture(path: Path, hw: tuple[int, int] | None) -> tuple[np.ndarray, bool]:
+    """One image file -> uint8 (H, W) if its file is grey, else (H, W, 3); resized to ``hw`` when given.
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            im = Image.open(path)
-            im = ImageOps.exif_transpose(im)
-            im.load()
-    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-        raise CnnExplorerError(f"{path}: image is too large to load safely") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise CnnExplorerError(f"{path}: not a readable image ({exc})") from None
-    return im
+    Decoded at reduced size when it is over twice ``hw`` (Lanczos then works from at least
+    twice the target, as Pillow's ``reducing_gap``), so big pictures are never held whole.
+    """
+    picture = read_picture(path, min_side=None if hw is None else 2 * max(hw))
+    im = picture.image
+    grey = im.mode in _GREY_MODES or (im.mode == "P" and _grey_palette(im))
+    flat = flatten_picture(im, str(path))
+    if isinstance(flat, np.ndarray):  # deeper grey, already on 0..255
+        flat = Image.fromarray(np.clip(np.rint(flat), 0, 255).astype(np.uint8), "L")
+    if grey and flat.mode != "L":
+        flat = flat.convert("L")  # a grey palette: its three channels are equal
+    if hw is not None and (flat.height, flat.width) != hw:
+        flat = flat.resize((hw[1], hw[0]), Image.Resampling.LANCZOS)
+    return np.asarray(flat, dtype=np.uint8), grey
 
 
-def _to_array(im, grey: bool, hw: tuple[int, int] | None) -> np.ndarray:
-    """(H, W, 1|3) uint8 from a Pillow image."""
-    from PIL import Image
-
-    if im.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
-        arr = np.asarray(im, dtype=np.float64)
-        top = arr.max()
-        im = Image.fromarray((arr / top * 255 if top > 0 else arr).round().astype(np.uint8), "L")
-    if im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (im.mode == "P" and "transparency" in im.info):
-        rgba = im.convert("RGBA")
-        im = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
-    im = im.convert("L" if grey else "RGB")
-    if hw is not None and (im.height, im.width) != hw:
-        im = im.resize((hw[1], hw[0]), Image.Resampling.LANCZOS)
-    arr = np.asarray(im, dtype=np.uint8)
-    return arr[..., None] if grey else arr
+def _channels(arr: np.ndarray, grey: bool) -> np.ndarray:
+    """(H, W, 1) for a grey dataset, (H, W, 3) for a colour one (grey pictures repeated)."""
+    if grey:
+        return arr[..., None]
+    return arr if arr.ndim == 3 else np.repeat(arr[..., None], 3, axis=2)
 
 
 def load_image_folder(
@@ -97,19 +92,17 @@ def load_image_folder(
         if not images:
             raise CnnExplorerError(f"{sub}: class folder '{sub.name}' holds no images")
         files.extend((p, label) for p in images)
-    opened = [_open(p) for p, _ in files]
-    grey = all(im.mode in _GREY_MODES or (im.mode == "P" and _grey_palette(im)) for im in opened)
+    pictures = [_picture(p, hw) for p, _ in files]
+    grey = all(is_grey for _, is_grey in pictures)
     if hw is None:
-        sizes = {(im.height, im.width): p for im, (p, _) in zip(opened, files)}
+        sizes = {arr.shape[:2]: p for (arr, _), (p, _) in zip(pictures, files)}
         if len(sizes) > 1:
             (a, pa), (b, pb) = list(sizes.items())[:2]
             raise CnnExplorerError(
                 f"{folder}: images have mixed sizes ({a[0]}x{a[1]} in {pa.parent.name}/{pa.name}, "
                 f"{b[0]}x{b[1]} in {pb.parent.name}/{pb.name}); give a size to resize them to"
             )
-    x = np.stack([_to_array(im, grey, hw) for im in opened])
-    for im in opened:
-        im.close()
+    x = np.stack([_channels(arr, grey) for arr, _ in pictures])
     y = np.array([label for _, label in files], dtype=np.int64)
     return make_dataset(name or folder.name, [c.name for c in classes], x, y, split=split, seed=seed,
                         source=f"image folder {folder}")

@@ -1,8 +1,10 @@
-"""Loading pictures and numeric grids as float64 arrays, and saving maps and grids.
+"""The one picture loader (limits, EXIF, transparency, modes, reduced decoding), and numeric grids.
 
-Arrays are (H, W) grey or (H, W, 3) RGB, channels-last, float64 on the 0..255
-scale of 8-bit pictures (grids from CSV/NPY keep their own numbers). Every
-bad file raises CnnExplorerError naming the file and the reason.
+:func:`open_picture` decodes a picture safely for every caller; :func:`load_image`
+and friends turn it into (H, W) grey or (H, W, 3) RGB arrays, channels-last,
+float64 on the 0..255 scale of 8-bit pictures (grids from CSV/NPY keep their
+own numbers). Every bad file raises CnnExplorerError naming the file and the
+reason. Saving lives in :mod:`cnn_explorer.core.io.image_save`.
 """
 
 from __future__ import annotations
@@ -17,20 +19,18 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.io.files import read_user_file
 from cnn_explorer.core.format import format_number
+from cnn_explorer.core.io.files import read_user_file
 from cnn_explorer.core.io.grid_text import parse_csv_blocks
 
 #: pictures with more pixels than this are refused (decompression-bomb guard): 100 megapixels
 MAX_PIXELS = 100_000_000
-#: the longest side the window works on live; larger pictures are scaled down with a note
-LIVE_MAX_SIDE = 1024
 #: most channels a numeric grid may have
 MAX_GRID_CHANNELS = 64
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 GRID_SUFFIXES = (".csv", ".txt", ".npy")
 MODES = ("auto", "grey", "rgb")
-_FORMATS = "PNG, JPEG, BMP, GIF, TIFF or WebP"
+FORMATS = "PNG, JPEG, BMP, GIF, TIFF or WebP"
 
 
 @dataclass(frozen=True, eq=False)
@@ -119,8 +119,21 @@ def _scale_float(arr: np.ndarray, notes: list[str], bits: str) -> np.ndarray:
     return (arr - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(arr)
 
 
-def _normalise(im: Image.Image, notes: list[str]) -> Image.Image | np.ndarray:
-    """Convert any Pillow mode to "L" / "RGB" (8-bit) or a float64 (H, W) array (deeper grey)."""
+def flatten_picture(im: Image.Image, where: str, notes: list[str] | None = None) -> Image.Image | np.ndarray:
+    """Any Pillow mode -> "L" / "RGB" (8-bit), transparency composited on white, or a float64 (H, W) array.
+
+    The array is for deeper grey ("I;16", "I", "F"), scaled to 0..255.
+    ``notes`` collects one line for each conversion that changed values.
+    """
+    try:
+        return _flatten(im, [] if notes is None else notes)
+    except (OSError, ValueError, MemoryError) as exc:
+        raise CnnExplorerError(
+            f"{where}: cannot decode the picture ({short_reason(exc)}); the file may be truncated or corrupt"
+        ) from None
+
+
+def _flatten(im: Image.Image, notes: list[str]) -> Image.Image | np.ndarray:
     mode = im.mode
     if mode == "1":
         return im.convert("L")
@@ -177,10 +190,10 @@ def _finish(arr: np.ndarray, source: str, original_hw, notes: list[str], mode: s
         arr = to_grey(arr)
     elif mode == "rgb" and arr.ndim == 2:
         arr = to_rgb(arr)
-    scaled = False
     if max_side is not None and max(arr.shape[:2]) > max_side:
         arr = _resize(arr, max_side)
-        scaled = True
+    scaled = arr.shape[:2] != tuple(original_hw)  # also when the picture was decoded smaller
+    if scaled:
         notes.append(f"scaled from {_size_text(original_hw)} to {_size_text(arr.shape)} for live work")
     return LoadedImage(np.ascontiguousarray(arr, dtype=np.float64), source, tuple(original_hw), scaled,
                        "; ".join(notes), original_mode)
@@ -188,8 +201,49 @@ def _finish(arr: np.ndarray, source: str, original_hw, notes: list[str], mode: s
 
 # --- pictures ------------------------------------------------------------------------------------
 
-def _decode(data: bytes, where: str, max_side: int | None) -> tuple[Image.Image | np.ndarray, tuple[int, int], list[str], str]:
-    notes: list[str] = []
+@dataclass(frozen=True, eq=False)
+class Picture:
+    """A decoded picture, still in its file's Pillow mode (see ``flatten_picture``).
+
+    ``image``: loaded, turned upright by its EXIF orientation, maybe decoded
+    smaller (``min_side``); ``original_size``: (height, width) of the full
+    upright picture; ``frames``: how many the file holds (the first is used);
+    ``rotated``: the EXIF orientation was applied.
+    """
+
+    image: Image.Image
+    original_size: tuple[int, int]
+    original_mode: str
+    frames: int
+    rotated: bool
+
+
+class _Unreadable(CnnExplorerError):
+    """Pillow cannot identify or decode the bytes; ``reason`` says why without naming the file."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def short_reason(exc: BaseException) -> str:
+    """An exception's text on one line, at most 160 characters."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:160]
+
+
+def _reduction(size: tuple[int, int], min_side: int | None) -> int:
+    """The whole factor a picture of ``size`` can shrink by with both sides still at least ``min_side``."""
+    return 1 if min_side is None else min(size[0] // min_side, size[1] // min_side)
+
+
+def open_picture(data: bytes, where: str, *, min_side: int | None = None) -> Picture:
+    """Decode picture bytes safely; errors start with ``where``.
+
+    The size is checked against MAX_PIXELS from the header, before decoding.
+    ``min_side``: the caller scales the picture down to no more than this on
+    either side, so it may be decoded smaller, never below ``min_side``.
+    """
     with warnings.catch_warnings():
         # Pillow warns about the user's file (its own bomb limit, odd EXIF, ...); MAX_PIXELS is enforced
         # below and real damage raises, so these warnings carry nothing for us.
@@ -199,9 +253,10 @@ def _decode(data: bytes, where: str, max_side: int | None) -> tuple[Image.Image 
         except Image.DecompressionBombError:
             raise CnnExplorerError(f"{where}: too many pixels (over {MAX_PIXELS:,}); refused as a possible decompression bomb") from None
         except UnidentifiedImageError:
-            raise CnnExplorerError(f"{where}: not a picture Pillow can read ({_FORMATS} expected)") from None
+            raise _Unreadable(f"{where}: not a picture Pillow can read ({FORMATS} expected)",
+                              f"not a {FORMATS} file") from None
         except (OSError, SyntaxError, ValueError) as exc:
-            raise CnnExplorerError(f"{where}: cannot read the picture ({_reason(exc)})") from None
+            raise _Unreadable(f"{where}: cannot read the picture ({short_reason(exc)})", short_reason(exc)) from None
         w, h = im.size
         if w * h > MAX_PIXELS:
             raise CnnExplorerError(
@@ -211,44 +266,51 @@ def _decode(data: bytes, where: str, max_side: int | None) -> tuple[Image.Image 
             raise CnnExplorerError(f"{where}: the picture has no pixels ({w}×{h})")
         try:
             frames = getattr(im, "n_frames", 1)
-        except (OSError, SyntaxError, ValueError, EOFError) as exc:
-            raise CnnExplorerError(f"{where}: cannot decode the picture ({_reason(exc)}); the file may be truncated or corrupt") from None
-        if frames > 1:
-            notes.append(f"first of {frames} frames")
-        original_mode = im.mode
-        try:
-            orientation = im.getexif().get(0x0112, 1)
-        except Exception:  # noqa: BLE001 - a broken EXIF block must not stop the picture loading
-            orientation = 1
-        if max_side is not None and im.format == "JPEG" and max(w, h) > 2 * max_side:
-            im.draft(im.mode, (max_side, max_side))  # faster: decode at 1/2, 1/4 or 1/8 size
-        try:
+            original_mode = im.mode
+            try:
+                orientation = im.getexif().get(0x0112, 1)
+            except Exception:  # noqa: BLE001 - a broken EXIF block must not stop the picture loading
+                orientation = 1
+            factor = _reduction(im.size, min_side)
+            if factor >= 2 and im.format == "JPEG":
+                im.draft(im.mode, (min_side, min_side))  # the decoder scales the DCT down: less work and memory
             im.load()
-            before = im.size
             if orientation != 1:
                 im = ImageOps.exif_transpose(im)
-                notes.append("rotated as its EXIF orientation says")
-            swapped = im.size != before
-            hw = (w, h) if swapped else (h, w)
-            result = _normalise(im, notes)
+            factor = _reduction(im.size, min_side)
+            if factor >= 2 and im.mode in ("L", "LA", "RGB", "RGBA", "CMYK"):
+                im = im.reduce(factor)
         except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
-            raise CnnExplorerError(f"{where}: cannot decode the picture ({_reason(exc)}); the file may be truncated or corrupt") from None
-    return result, hw, notes, original_mode
+            reason = short_reason(exc)
+            raise _Unreadable(f"{where}: cannot decode the picture ({reason}); the file may be truncated or corrupt",
+                              reason) from None
+    upright = (w, h) if orientation in (5, 6, 7, 8) else (h, w)  # these orientations swap the sides
+    return Picture(im, upright, original_mode, frames, orientation != 1)
 
 
-def _reason(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:160]
+def read_picture(path, *, min_side: int | None = None) -> Picture:
+    """Open the picture file at ``path`` (see ``open_picture``); errors start "<path>: ", e.g. "not a readable image"."""
+    path = Path(path)
+    try:
+        return open_picture(read_user_file(path, ""), str(path), min_side=min_side)
+    except _Unreadable as exc:
+        raise CnnExplorerError(f"{path}: not a readable image ({exc.reason})") from None
 
 
 def _load_picture(data: bytes, source: str, where: str, mode: str, max_side: int | None) -> LoadedImage:
     _check_mode(mode)
     _check_max_side(max_side)
-    result, hw, notes, original_mode = _decode(data, where, max_side)
+    picture = open_picture(data, where, min_side=max_side)
+    notes: list[str] = []
+    if picture.frames > 1:
+        notes.append(f"first of {picture.frames} frames")
+    if picture.rotated:
+        notes.append("rotated as its EXIF orientation says")
+    result = flatten_picture(picture.image, where, notes)
     arr = result if isinstance(result, np.ndarray) else np.asarray(result, dtype=np.float64)
-    if original_mode not in ("L", "1", "RGB", "P") and not notes:
-        notes.append(f"converted from mode {original_mode}")
-    return _finish(arr, source, hw, notes, mode, max_side, original_mode)
+    if picture.original_mode not in ("L", "1", "RGB", "P") and not notes:
+        notes.append(f"converted from mode {picture.original_mode}")
+    return _finish(arr, source, picture.original_size, notes, mode, max_side, picture.original_mode)
 
 
 def load_image(path, *, mode: str = "auto", max_side: int | None = None) -> LoadedImage:
@@ -311,7 +373,7 @@ def _load_npy(path: Path, where: str) -> np.ndarray:
         reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
         shape, _, dtype = reader(buf)
     except (ValueError, EOFError, SyntaxError, TypeError) as exc:
-        raise CnnExplorerError(f"{where}: not a valid .npy file ({_reason(exc)})") from None
+        raise CnnExplorerError(f"{where}: not a valid .npy file ({short_reason(exc)})") from None
     if dtype.hasobject:
         raise CnnExplorerError(f"{where}: holds Python objects; refused (pickled data is never loaded)")
     cells = math.prod(shape)
@@ -324,7 +386,7 @@ def _load_npy(path: Path, where: str) -> np.ndarray:
     try:
         arr = np.load(io.BytesIO(data), allow_pickle=False)
     except (ValueError, EOFError, OSError) as exc:
-        raise CnnExplorerError(f"{where}: cannot read the .npy data ({_reason(exc)})") from None
+        raise CnnExplorerError(f"{where}: cannot read the .npy data ({short_reason(exc)})") from None
     return _grid_array(np.asarray(arr), where)
 
 
@@ -374,89 +436,3 @@ def load_input(path, *, mode: str = "auto", max_side: int | None = None) -> Load
         )
     return _finish(arr, str(path), arr.shape[:2], notes, "grey" if mode == "grey" else ("rgb" if mode == "rgb" else "keep"),
                    max_side, "grid")
-
-
-# --- saving --------------------------------------------------------------------------------------
-
-def _save_pillow(path: Path, im: Image.Image, fmt: str | None = None) -> None:
-    try:
-        im.save(path, format=fmt)
-    except (OSError, ValueError, KeyError) as exc:
-        raise CnnExplorerError(f"output file {str(path)!r}: cannot write ({_reason(exc)})") from None
-
-
-def map_to_rgb(values, *, diverging: bool = True, vmax: float | None = None, min_side: int = 256,
-               gap: int = 4) -> np.ndarray:
-    """Colour a map (H, W) or a stack (K, H, W) side by side: uint8 (h, w, 3), shared scale.
-
-    Cells become ``f``×``f`` blocks (f a whole number, so a small map's longest
-    side reaches about ``min_side`` px); maps of a stack are separated by
-    ``gap`` grey pixels.
-    """
-    from cnn_explorer.core.colormaps import diverging_rgb, grey_rgb, symmetric_limit
-
-    arr = np.asarray(values, dtype=np.float64)
-    if arr.ndim == 2:
-        arr = arr[np.newaxis]
-    if arr.ndim != 3 or arr.size == 0:
-        raise CnnExplorerError(f"values: expected a map (H, W) or a stack (K, H, W), got shape {np.shape(values)}")
-    h, w = arr.shape[1:]
-    factor = max(1, min(64, math.ceil(min_side / max(h, w)))) if min_side else 1
-    m = symmetric_limit(arr) if vmax is None else vmax
-    finite = arr[np.isfinite(arr)]
-    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    tiles = []
-    for k, one in enumerate(arr):
-        rgb = diverging_rgb(one, m) if diverging else grey_rgb(one, lo, hi)
-        rgb = np.repeat(np.repeat(rgb, factor, axis=0), factor, axis=1)
-        if k:
-            tiles.append(np.full((rgb.shape[0], gap, 3), 128, dtype=np.uint8))
-        tiles.append(rgb)
-    return np.concatenate(tiles, axis=1)
-
-
-def save_map_png(path, values, *, diverging: bool = True, vmax: float | None = None, min_side: int = 256) -> None:
-    """Save a map (H, W) or stack (K, H, W) as a colour-mapped PNG (see ``map_to_rgb``).
-
-    Diverging: zero is white at the centre of a blue-white-red map spanning
-    ±max|value|; otherwise a grey ramp from the minimum to the maximum.
-    """
-    rgb = map_to_rgb(values, diverging=diverging, vmax=vmax, min_side=min_side)
-    _save_pillow(Path(path), Image.fromarray(rgb), "PNG")
-
-
-def save_grid(path, values) -> None:
-    """Save a grid (H, W) or (H, W, C) as .npy (as is) or .csv (exact numbers; blank line between channels)."""
-    path = Path(path)
-    arr = np.asarray(values, dtype=np.float64)
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".npy":
-            np.save(path, arr, allow_pickle=False)
-            return
-        if suffix not in (".csv", ".txt"):
-            raise CnnExplorerError(f"output file {str(path)!r}: unsupported type {suffix or '(none)'!r}; use .csv or .npy")
-        path.write_text(grid_text(arr, sep=","), encoding="utf-8")
-    except OSError as exc:
-        raise CnnExplorerError(f"output file {str(path)!r}: cannot write ({exc.strerror or exc})") from None
-
-
-def grid_text(values, sep: str = ",") -> str:
-    """Exact text of a grid (H, W) or (H, W, C): one row a line, channels as blocks separated by a blank line."""
-    arr = np.asarray(values, dtype=np.float64)
-    if arr.ndim == 1:
-        arr = arr[np.newaxis]
-    blocks = [arr] if arr.ndim == 2 else [arr[:, :, c] for c in range(arr.shape[2])]
-    return "\n".join("\n".join(sep.join(format_number(v, "exact") for v in row) for row in b) + "\n" for b in blocks)
-
-
-def save_image(path, array) -> None:
-    """Save a picture (H, W) or (H, W, 3) on the 0..255 scale (clipped, rounded) in the format of the suffix."""
-    path = Path(path)
-    arr = np.asarray(array, dtype=np.float64)
-    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] != 3):
-        raise CnnExplorerError(f"image: expected (H, W) or (H, W, 3), got shape {arr.shape}")
-    if path.suffix.lower() not in IMAGE_SUFFIXES:
-        raise CnnExplorerError(f"output file {str(path)!r}: unsupported picture type; use {_FORMATS}")
-    pixels = np.clip(np.rint(np.nan_to_num(arr)), 0, 255).astype(np.uint8)
-    _save_pillow(path, Image.fromarray(pixels))

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cnn_explorer.core.kernels import seed_grids as seeds
 from cnn_explorer.core.conv.convolution import ConvSettings, PoolSettings
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.resources import resource_path
+from cnn_explorer.core.io.images import load_image
+from cnn_explorer.core.kernels import seed_grids as seeds
 from cnn_explorer.core.kernels.library import get_preset
+from cnn_explorer.core.resources import resource_path
 
 #: sample groups, in menu order
 SAMPLE_GROUPS = ("slides", "synthetic", "photos")
@@ -281,8 +282,6 @@ _PHOTOS = (
 
 def _photo_factory(name: str, file: str, title: str, description: str) -> Callable[[], Sample]:
     def make() -> Sample:
-        from cnn_explorer.core.io.images import load_image
-
         image = _ro(load_image(IMAGES_DIR / file, mode="rgb").array)
         return Sample(name, title, description, image, "outline",
                       conv=ConvSettings(padding="same", padding_mode="edge"), activation="relu", pool=_MAX2,

@@ -6,10 +6,11 @@ Arrays are row-major ``(H, W)`` or ``(H, W, 3)``; floats are on a 0..1 scale.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QBuffer, QIODevice, QRectF, QSize, Qt
 from PySide6.QtGui import QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from cnn_explorer.core.io.images import image_from_bytes
 from cnn_explorer.ui import theme
 
 #: "inferno"-like anchors (position, RGB): black -> purple -> orange -> light yellow.
@@ -120,16 +121,16 @@ class ImageView(QWidget):
         p.end()
 
 
-def picture_from_qimage(image: QImage) -> np.ndarray:
-    """A QImage (e.g. from the clipboard) -> (H, W, 3) uint8 RGB, transparency flattened on white."""
-    if image.hasAlphaChannel():
-        flat = QImage(image.size(), QImage.Format.Format_RGB888)
-        flat.fill(Qt.GlobalColor.white)
-        p = QPainter(flat)
-        p.drawImage(0, 0, image)
-        p.end()
-        image = flat
-    image = image.convertToFormat(QImage.Format.Format_RGB888)
-    w, h = image.width(), image.height()
-    a = np.frombuffer(image.constBits(), np.uint8, count=image.sizeInBytes()).reshape(h, image.bytesPerLine())
-    return a[:, : 3 * w].reshape(h, w, 3).copy()
+def png_bytes(image: QImage) -> bytes:
+    """A QImage encoded as PNG (lossless, alpha kept), for core's picture loader."""
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    data = bytes(buffer.data())
+    buffer.close()
+    return data
+
+
+def picture_from_qimage(image: QImage, name: str = "pasted picture") -> np.ndarray:
+    """A QImage (e.g. from the clipboard) -> (H, W, 3) uint8 RGB through core's loader (transparency on white)."""
+    return image_from_bytes(png_bytes(image), name, mode="rgb").array.astype(np.uint8)

@@ -8,6 +8,7 @@ a message (inline and in the status bar) and change nothing.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,15 @@ from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.io.grid_text import parse_rows
+from cnn_explorer.core.io.image_save import save_grid, save_image
+from cnn_explorer.core.io.images import GRID_SUFFIXES
+from cnn_explorer.core.kernels.library import (
+    load_kernels_info,
+    save_kernel,
+    save_kernels,
+)
+from cnn_explorer.core.kernels.samples import SAMPLES, get_sample
 from cnn_explorer.ui.explorer.canvas import display_range
 from cnn_explorer.ui.explorer.page import ExplorerPage
 
@@ -27,24 +37,25 @@ KERNEL_FILTER = "Kernel files (*.json *.csv)"
 SAMPLE_MENU_TITLES = {"slides": "Slides", "synthetic": "Synthetic", "photos": "Photos"}
 
 
-def image_to_qimage(image: np.ndarray) -> QImage:
-    """An (H, W) or (H, W, 3) array as an 8-bit QImage (grids stretched min..max to black..white)."""
+def display_pixels(image: np.ndarray) -> np.ndarray:
+    """An (H, W) or (H, W, 3) array as the window shows it, uint8 (grey grids stretched min..max to black..white)."""
     if image.ndim == 3:
-        data = np.ascontiguousarray(np.clip(image, 0, 255).astype(np.uint8))
-        h, w = data.shape[:2]
-        return QImage(data.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+        return np.ascontiguousarray(np.clip(image, 0, 255).astype(np.uint8))
     lo, hi = display_range(image)
-    data = np.ascontiguousarray(np.clip((image - lo) * (255.0 / (hi - lo)), 0, 255).astype(np.uint8))
-    h, w = data.shape
+    return np.ascontiguousarray(np.clip((image - lo) * (255.0 / (hi - lo)), 0, 255).astype(np.uint8))
+
+
+def image_to_qimage(image: np.ndarray) -> QImage:
+    """An (H, W) or (H, W, 3) array as an 8-bit QImage (see ``display_pixels``)."""
+    data = display_pixels(image)
+    h, w = data.shape[:2]
+    if data.ndim == 3:
+        return QImage(data.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
     return QImage(data.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
 
 
 def grid_from_text(text: str) -> np.ndarray:
     """Numbers pasted as text (rows on lines or separated by ';', cells by commas/spaces) -> (H, W) grid."""
-    import re
-
-    from cnn_explorer.core.io.grid_text import parse_rows
-
     rows = [r for r in re.split(r"[;\n\r]+", text) if r.strip()]
     return parse_rows(rows, "pasted grid")
 
@@ -87,8 +98,6 @@ class ExplorerActions(QObject):
 
         Photos are decoded only when their submenu first opens (start-up stays fast).
         """
-        from cnn_explorer.core.kernels.samples import SAMPLES
-
         groups = SAMPLES.by_group()
         self._pending_menus: list[tuple[QMenu, list[str]]] = []
         for group, names in groups.items():
@@ -108,8 +117,6 @@ class ExplorerActions(QObject):
             self._fill_sample_menu(sub, names)
 
     def _fill_sample_menu(self, sub: QMenu, names: list[str]) -> None:
-        from cnn_explorer.core.kernels.samples import SAMPLES
-
         for name in names:
             sample = SAMPLES[name]
             label = f"{sample.slide}  {sample.title}" if sample.slide else sample.title
@@ -120,8 +127,6 @@ class ExplorerActions(QObject):
 
     def open_sample(self, name: str) -> None:
         """Open a core sample with its slide's kernel and settings (one undo step)."""
-        from cnn_explorer.core.kernels.samples import get_sample
-
         try:
             sample = get_sample(name)
             self._state.apply_sample(sample)
@@ -145,24 +150,16 @@ class ExplorerActions(QObject):
             self.save_image_to(path)
 
     def save_image_to(self, path: str | Path) -> bool:
-        """Write the input image: .png (8-bit picture), .npy or .csv (exact values; .csv grey only)."""
+        """Write the input image: a picture as the window shows it (.png, no suffix, other picture types)
+        or an exact grid (.npy, .csv/.txt with RGB channels as blocks), by core's writers."""
         path = Path(path)
-        image = self._state.image
-        suffix = path.suffix.lower() or ".png"
         if not path.suffix:
             path = path.with_suffix(".png")
         try:
-            if suffix == ".npy":
-                np.save(path, image, allow_pickle=False)
-            elif suffix == ".csv":
-                if image.ndim == 3:
-                    raise CnnExplorerError(f"{path.name}: a CSV grid holds one channel; save RGB as .png or .npy")
-                np.savetxt(path, image, delimiter=",", fmt="%.10g")
-            elif not image_to_qimage(image).save(str(path)):
-                raise CnnExplorerError(f"{path.name}: cannot write this image type (use .png, .npy or .csv)")
-        except OSError as exc:
-            self._fail(f"{path.name}: cannot write ({exc.strerror or exc})")
-            return False
+            if path.suffix.lower() in GRID_SUFFIXES:
+                save_grid(path, self._state.image)
+            else:
+                save_image(path, display_pixels(self._state.image))
         except CnnExplorerError as exc:
             self._fail(str(exc))
             return False
@@ -178,8 +175,6 @@ class ExplorerActions(QObject):
 
     def save_kernel_to(self, path: str | Path) -> bool:
         """Save the stack (.json) or, for one kernel, .json or .csv; a stack to .csv saves the current kernel."""
-        from cnn_explorer.core.kernels.library import save_kernel, save_kernels
-
         path = Path(path)
         if not path.suffix:
             path = path.with_suffix(".json")
@@ -204,8 +199,6 @@ class ExplorerActions(QObject):
 
     def load_kernel_from(self, path: str | Path) -> bool:
         """Load one kernel into the current tab, or a stack file as the whole stack; bad files change nothing."""
-        from cnn_explorer.core.kernels.library import load_kernels_info
-
         path = Path(path)
         try:
             infos = load_kernels_info(path)

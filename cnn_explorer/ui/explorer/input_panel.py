@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QBuffer, QIODevice, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
 
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.format import format_number
+from cnn_explorer.core.io.images import image_from_bytes, load_input
+from cnn_explorer.ui.classify.pictures import png_bytes
 from cnn_explorer.ui.explorer.canvas import (
     NUMBERS_MAX_SIDE,
     DrawingCanvas,
@@ -219,8 +221,6 @@ class InputPanel(QWidget):
 
     def load_file(self, path: str | Path) -> bool:
         """Load an image or a .csv/.npy grid; on failure show why and keep the current image."""
-        from cnn_explorer.core.io.images import load_input
-
         name = Path(path).name
         try:
             loaded = load_input(path, max_side=MAX_LIVE_SIDE)
@@ -234,8 +234,6 @@ class InputPanel(QWidget):
 
     def load_bytes(self, data: bytes, name: str = "clipboard") -> bool:
         """Load encoded image bytes (drag-and-drop data, clipboard); on failure keep the current image."""
-        from cnn_explorer.core.io.images import image_from_bytes
-
         try:
             loaded = image_from_bytes(bytes(data), name=name)
         except (CnnExplorerError, OSError) as exc:
@@ -251,12 +249,7 @@ class InputPanel(QWidget):
         if image.isNull():
             self._show_error(f"{name}: holds no image")
             return False
-        buffer = QBuffer()
-        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        image.save(buffer, "PNG")
-        data = bytes(buffer.data())
-        buffer.close()
-        return self.load_bytes(data, name)
+        return self.load_bytes(png_bytes(image), name)
 
     # ----------------------------------------------------------------- drag and drop
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API
