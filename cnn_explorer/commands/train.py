@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
+
+from cnn_explorer.commands.progress import ProgressLine, bar
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -92,36 +93,12 @@ def _pct(value: float) -> str:
     return "n/a" if value != value else f"{value:.2%}"
 
 
-class _Progress:
-    """A one-line progress bar on stderr, redrawn at most 10 times a second; silent when stderr is not a terminal."""
-
-    def __init__(self, epochs: int) -> None:
-        self.enabled = sys.stderr.isatty()
-        self.epochs = epochs
-        self._last = 0.0
-        self._shown = False
-
-    def update(self, rec) -> None:
-        now = time.monotonic()
-        if not self.enabled or (now - self._last < 0.1 and rec.step != rec.total_steps):
-            return
-        self._last = now
-        per_epoch = max(1, rec.total_steps // self.epochs)
-        done = rec.step - (rec.epoch - 1) * per_epoch
-        width = 24
-        filled = int(width * done / per_epoch)
-        bar = "#" * filled + "-" * (width - filled)
-        line = (f"epoch {rec.epoch}/{self.epochs} [{bar}] {done}/{per_epoch} loss {rec.loss:.4f} "
-                f"acc {rec.accuracy:.1%} {rec.samples_per_s:,.0f} img/s ETA {_clock(rec.eta_s)}")
-        sys.stderr.write("\r\033[K" + line)
-        sys.stderr.flush()
-        self._shown = True
-
-    def clear(self) -> None:
-        if self._shown:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
-            self._shown = False
+def _progress_text(rec, epochs: int) -> str:
+    """The progress line of a batch: the steps done within its epoch, loss, accuracy, speed and ETA."""
+    per_epoch = max(1, rec.total_steps // epochs)
+    done = rec.step - (rec.epoch - 1) * per_epoch
+    return (f"epoch {rec.epoch}/{epochs} [{bar(done, per_epoch)}] {done}/{per_epoch} loss {rec.loss:.4f} "
+            f"acc {rec.accuracy:.1%} {rec.samples_per_s:,.0f} img/s ETA {_clock(rec.eta_s)}")
 
 
 def run(args) -> int:
@@ -162,14 +139,14 @@ def run(args) -> int:
     print(f"training {spec.name or args.spec or 'model'} ({total_params(spec):,} parameters) on {dataset.name}: "
           f"{len(dataset.train_y)} train / {len(dataset.val_y)} val / {len(dataset.test_y)} test images, "
           f"{describe_device(training.device)}", file=out, flush=True)
-    progress = _Progress(config.epochs)
+    progress = ProgressLine(plain=False, min_interval_s=0.1)  # a terminal only, at most 10 redraws a second
     finished = None
     last_step = (0, 0)
     try:
         for rec in training.steps():
             if isinstance(rec, BatchRecord):
                 last_step = (rec.epoch, rec.step)
-                progress.update(rec)
+                progress.show(_progress_text(rec, config.epochs), force=rec.step == rec.total_steps)
             elif isinstance(rec, EpochRecord):
                 progress.clear()
                 print(f"epoch {rec.epoch}/{config.epochs}: loss {rec.train_loss:.4f}, "
