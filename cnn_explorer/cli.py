@@ -2,8 +2,8 @@
 
 No sub-command opens the window. Each sub-command lives in its own module in
 ``cnn_explorer.commands`` exposing ``add_parser(subparsers)`` and
-``run(args) -> int``; modules import torch and Qt lazily inside ``run`` so that
-``--help`` and start-up stay fast.
+``run(args) -> int``; modules import torch, Qt and the numpy-backed core
+lazily inside ``run`` so that ``--help`` and start-up stay fast.
 
 Every user mistake ends with exit code 2 and one line on stderr, never a
 traceback.
@@ -16,6 +16,9 @@ import importlib
 import os
 import sys
 from typing import Sequence
+
+from cnn_explorer import __version__
+from cnn_explorer.core.errors import CnnExplorerError
 
 PROG = "cnn-explorer"
 
@@ -56,8 +59,6 @@ def build_parser() -> argparse.ArgumentParser:
         description="CNN Explorer: see how a convolutional neural network sees. "
         "With no sub-command, opens the window.",
     )
-    from cnn_explorer import __version__
-
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     gui = parser.add_argument_group("window options (no sub-command)")
     gui.add_argument("--screenshot", metavar="PATH", help="render the window offscreen to a PNG and exit")
@@ -82,12 +83,11 @@ def _one_line(exc: BaseException) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the process exit code."""
-    from cnn_explorer.core.errors import CnnExplorerError
-
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         if args.command is None:
+            # here, not at the top: Qt loads only for the window, never for --help or a sub-command
             from cnn_explorer.ui.app import run_app
 
             return int(run_app(args) or 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from cnn_explorer.commands.progress import DownloadProgress
+from cnn_explorer.core.errors import CnnExplorerError
 
 DESCRIPTION = """\
 List the datasets: bundled (works offline), synthetic (generated in the app) and
@@ -30,9 +31,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cnn_explorer.core.datasets import cache_dir, canonical_name, list_datasets, load_dataset
+    # numpy-backed core modules load here, not at the top, so that `cnn-explorer --help` stays fast
+    from cnn_explorer.core.datasets import (
+        cache_dir,
+        canonical_name,
+        list_datasets,
+        load_dataset,
+    )
     from cnn_explorer.core.datasets import download as dl
-    from cnn_explorer.core.errors import CnnExplorerError
 
     if args.download:
         name = canonical_name(args.download)

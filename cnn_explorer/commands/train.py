@@ -11,6 +11,11 @@ import argparse
 import sys
 
 from cnn_explorer.commands.progress import ProgressLine, bar
+from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.model.onnx_export import export_onnx, missing_onnx_packages
+from cnn_explorer.core.model.presets import preset
+from cnn_explorer.core.model.spec import load_spec, total_params
+from cnn_explorer.core.train.checkpoints import model_files, save_model
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -64,8 +69,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def _split(text: str) -> tuple[float, ...]:
-    from cnn_explorer.core.errors import CnnExplorerError
-
     try:
         parts = tuple(float(v) for v in text.split(","))
     except ValueError:
@@ -102,12 +105,15 @@ def _progress_text(rec, epochs: int) -> str:
 
 
 def run(args) -> int:
-    from cnn_explorer.core.train.checkpoints import model_files, save_model
+    # numpy-backed core modules load here, not at the top, so that `cnn-explorer --help` stays fast
     from cnn_explorer.core.datasets import load_dataset
-    from cnn_explorer.core.errors import CnnExplorerError
-    from cnn_explorer.core.model.spec import load_spec, total_params
-    from cnn_explorer.core.model.presets import preset
-    from cnn_explorer.core.train.engine import BatchRecord, EpochRecord, TrainConfig, TrainingRun, describe_device
+    from cnn_explorer.core.train.engine import (
+        BatchRecord,
+        EpochRecord,
+        TrainConfig,
+        TrainingRun,
+        describe_device,
+    )
 
     strength = {k: getattr(args, f"augment_{k}") for k in ("shift", "rotate", "scale")}
     strength = {f"augment_{k}": v for k, v in strength.items() if v is not None}
@@ -119,8 +125,6 @@ def run(args) -> int:
         threads=args.threads, channels_last=args.channels_last, snapshot_every=0, label_smoothing=args.label_smoothing, **strength,
     )
     if args.onnx:
-        from cnn_explorer.core.model.onnx_export import missing_onnx_packages
-
         missing = missing_onnx_packages()
         if missing:  # before training, not after
             raise CnnExplorerError(f"--onnx: ONNX export needs the package(s) {', '.join(missing)}: "
@@ -177,7 +181,5 @@ def run(args) -> int:
         return 130
     print(f"saved {weights_path} and {json_path}", file=out)
     if args.onnx:
-        from cnn_explorer.core.model.onnx_export import export_onnx
-
         print(f"exported {export_onnx(training.model, args.onnx, tuple(spec.input_shape))}", file=out)
     return 0
