@@ -20,12 +20,16 @@ class Terminal(io.StringIO):
         return True
 
 
-def test_download_with_a_known_total_on_a_terminal_is_one_line_redrawn_each_percent():
-    stream = Terminal()
+def _reported(stream, total, *done, message="f"):
+    """What a DownloadProgress writes to ``stream`` for these byte counts of ``total``."""
     report = DownloadProgress(stream)
-    for done in (0, 10_000, 20_000, 500_000, 1_000_000):
-        report(done, 1_000_000, "mnist")
-    assert stream.getvalue() == (
+    for value in done:
+        report(value, total, message)
+    return stream.getvalue()
+
+
+def test_download_with_a_known_total_on_a_terminal_is_one_line_redrawn_each_percent():
+    assert _reported(Terminal(), 1_000_000, 0, 10_000, 20_000, 500_000, 1_000_000, message="mnist") == (
         f"{ERASE_LINE}mnist: 0.0 / 1.0 MB (0%)"
         f"{ERASE_LINE}mnist: 0.0 / 1.0 MB (1%)"
         f"{ERASE_LINE}mnist: 0.0 / 1.0 MB (2%)"
@@ -35,43 +39,29 @@ def test_download_with_a_known_total_on_a_terminal_is_one_line_redrawn_each_perc
 
 
 def test_download_redraws_nothing_within_the_same_percent():
-    stream = Terminal()
-    report = DownloadProgress(stream)
-    report(10_000, 1_000_000, "f")
-    report(10_500, 1_000_000, "f")
-    assert stream.getvalue() == f"{ERASE_LINE}f: 0.0 / 1.0 MB (1%)"
+    assert _reported(Terminal(), 1_000_000, 10_000, 10_500) == f"{ERASE_LINE}f: 0.0 / 1.0 MB (1%)"
 
 
 def test_download_with_a_known_total_to_a_file_prints_a_line_each_quarter():
-    stream = io.StringIO()
-    report = DownloadProgress(stream)
-    for done in range(0, 4_000_001, 200_000):
-        report(done, 4_000_000, "cifar10")
-    assert stream.getvalue().splitlines() == [
+    text = _reported(io.StringIO(), 4_000_000, *range(0, 4_000_001, 200_000), message="cifar10")
+    assert text.splitlines() == [
         "cifar10: 0.0 / 4.0 MB (0%)",
         "cifar10: 1.0 / 4.0 MB (25%)",
         "cifar10: 2.0 / 4.0 MB (50%)",
         "cifar10: 3.0 / 4.0 MB (75%)",
         "cifar10: 4.0 / 4.0 MB (100%)",
     ]
-    assert "\r" not in stream.getvalue()
+    assert "\r" not in text
 
 
 @pytest.mark.parametrize("total", [None, 0])
 def test_download_with_an_unknown_total_counts_whole_megabytes(total):
-    stream = io.StringIO()
-    report = DownloadProgress(stream)
-    for done in (0, 400_000, 1_000_000, 1_900_000, 2_100_000):
-        report(done, total, "f.bin")
-    assert stream.getvalue().splitlines() == ["f.bin: 0.0 MB", "f.bin: 1.0 MB", "f.bin: 2.1 MB"]
+    text = _reported(io.StringIO(), total, 0, 400_000, 1_000_000, 1_900_000, 2_100_000)
+    assert text.splitlines() == ["f: 0.0 MB", "f: 1.0 MB", "f: 2.1 MB"]
 
 
 def test_download_with_an_unknown_total_on_a_terminal_never_ends_the_line():
-    stream = Terminal()
-    report = DownloadProgress(stream)
-    report(0, None, "f.bin")
-    report(1_500_000, None, "f.bin")
-    assert stream.getvalue() == f"{ERASE_LINE}f.bin: 0.0 MB{ERASE_LINE}f.bin: 1.5 MB"
+    assert _reported(Terminal(), None, 0, 1_500_000) == f"{ERASE_LINE}f: 0.0 MB{ERASE_LINE}f: 1.5 MB"
 
 
 def test_a_second_file_after_a_finished_one_starts_a_new_line():
