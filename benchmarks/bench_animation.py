@@ -22,6 +22,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 
+
 def _stats(samples: list[float]) -> tuple[float, float]:
     ms = sorted(s * 1000.0 for s in samples)
     return statistics.median(ms), ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
@@ -52,7 +53,12 @@ def main(argv=None) -> int:
     import pyqtgraph as pg
 
     pg.setConfigOptions(imageAxisOrder="row-major")
-    from cnn_explorer.core.conv.convolution import ConvSettings, PoolSettings, conv_step, pool_step
+    from cnn_explorer.core.conv.convolution import (
+        ConvSettings,
+        PoolSettings,
+        conv_step,
+        pool_step,
+    )
     from cnn_explorer.core.conv.pipeline import run_pipeline
     from cnn_explorer.ui.explorer.animation_panel import AnimationPanel
 

@@ -74,7 +74,12 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    from cnn_explorer.core.train.checkpoints import TrainedModel, load_model, model_files, resolve_model_path
+    from cnn_explorer.core.train.checkpoints import (
+        TrainedModel,
+        load_model,
+        model_files,
+        resolve_model_path,
+    )
     from cnn_explorer.ui.classify import ClassifyPage
 
     note = ""

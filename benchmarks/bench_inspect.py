@@ -102,8 +102,8 @@ def main(argv=None) -> int:
     import torch
 
     from cnn_explorer.core import interpret as I
-    from cnn_explorer.core.interpret.common import probabilities
     from cnn_explorer.core.datasets.preprocess import prepare_input
+    from cnn_explorer.core.interpret.common import probabilities
     from cnn_explorer.core.train.engine import describe_device
 
     if args.threads:

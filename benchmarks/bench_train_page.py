@@ -137,8 +137,8 @@ _PAGE_CLOCK: list[BatchClock] = []
 
 def _time_page_batches() -> None:
     """Let the page's sessions stamp their batch records on the worker thread (one perf_counter call a step)."""
-    from cnn_explorer.ui.train import controller
     from cnn_explorer.core.train.session import TrainSession
+    from cnn_explorer.ui.train import controller
 
     class StampedSession(TrainSession):
         def steps(self, cancel):

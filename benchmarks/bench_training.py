@@ -154,8 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from cnn_explorer.core.datasets import load_dataset
-    from cnn_explorer.core.model.spec import total_params
     from cnn_explorer.core.model.presets import preset
+    from cnn_explorer.core.model.spec import total_params
     from cnn_explorer.core.train.engine import TrainConfig, describe_device, pick_device
 
     config = TrainConfig(**RECIPE, device=args.device, threads=args.threads)

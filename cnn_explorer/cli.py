@@ -2,8 +2,8 @@
 
 No sub-command opens the window. Each sub-command lives in its own module in
 ``cnn_explorer.commands`` exposing ``add_parser(subparsers)`` and
-``run(args) -> int``; modules import torch and Qt lazily inside ``run`` so that
-``--help`` and start-up stay fast.
+``run(args) -> int``; modules import torch, Qt and the numpy-backed core
+lazily inside ``run`` so that ``--help`` and start-up stay fast.
 
 Every user mistake ends with exit code 2 and one line on stderr, never a
 traceback.
@@ -15,7 +15,11 @@ import argparse
 import importlib
 import os
 import sys
+from types import ModuleType
 from typing import Sequence
+
+from cnn_explorer import __version__
+from cnn_explorer.core.errors import CnnExplorerError
 
 PROG = "cnn-explorer"
 
@@ -38,26 +42,18 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _available_commands() -> dict[str, object]:
-    modules = {}
-    for name, module_name in COMMANDS.items():
-        try:
-            modules[name] = importlib.import_module(f"cnn_explorer.commands.{module_name}")
-        except ModuleNotFoundError as exc:
-            # A sub-command whose module is not written yet is simply absent.
-            if exc.name != f"cnn_explorer.commands.{module_name}":
-                raise
-    return modules
+def command_modules() -> dict[str, ModuleType]:
+    """Each sub-command's module in ``cnn_explorer.commands``, by sub-command name."""
+    return {name: importlib.import_module(f"cnn_explorer.commands.{module}") for name, module in COMMANDS.items()}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(modules: dict[str, ModuleType] | None = None) -> argparse.ArgumentParser:
+    """The parser of the window options and of each sub-command in ``modules`` (default: all of them)."""
     parser = _Parser(
         prog=PROG,
         description="CNN Explorer: see how a convolutional neural network sees. "
         "With no sub-command, opens the window.",
     )
-    from cnn_explorer import __version__
-
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     gui = parser.add_argument_group("window options (no sub-command)")
     gui.add_argument("--screenshot", metavar="PATH", help="render the window offscreen to a PNG and exit")
@@ -68,10 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--size", metavar="WxH", help="window size for --screenshot, e.g. 1366x768")
     gui.add_argument("--scale", metavar="F", type=float, help="presenter scale for --screenshot, e.g. 1.5")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    modules = _available_commands()
-    for module in modules.values():
-        module.add_parser(sub)  # type: ignore[attr-defined]
-    parser._command_modules = modules  # type: ignore[attr-defined]
+    for module in (command_modules() if modules is None else modules).values():
+        module.add_parser(sub)
     return parser
 
 
@@ -82,17 +76,15 @@ def _one_line(exc: BaseException) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the process exit code."""
-    from cnn_explorer.core.errors import CnnExplorerError
-
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    modules = command_modules()
+    args = build_parser(modules).parse_args(argv)
     try:
         if args.command is None:
+            # here, not at the top: Qt loads only for the window, never for --help or a sub-command
             from cnn_explorer.ui.app import run_app
 
             return int(run_app(args) or 0)
-        module = parser._command_modules[args.command]  # type: ignore[attr-defined]
-        return int(module.run(args) or 0)
+        return int(modules[args.command].run(args) or 0)
     except CnnExplorerError as exc:
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return 2

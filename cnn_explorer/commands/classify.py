@@ -6,6 +6,9 @@ import argparse
 import json
 import sys
 
+from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.train.checkpoints import load_model
+
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
@@ -33,13 +36,12 @@ def _percent(p: float) -> str:
 
 
 def run(args) -> int:
+    # numpy, torch and the core built on them load here, not at the top, so that `cnn-explorer --help` stays fast
     import numpy as np
     import torch
 
-    from cnn_explorer.core.train.checkpoints import load_model
-    from cnn_explorer.core.errors import CnnExplorerError
-    from cnn_explorer.core.interpret.common import probabilities, scores
     from cnn_explorer.core.datasets.preprocess import load_image, prepare_input
+    from cnn_explorer.core.interpret.common import probabilities, scores
 
     loaded = load_model(args.model)
     names = tuple(loaded.class_names)

@@ -188,8 +188,8 @@ def _settings(args, sample):
     import dataclasses
 
     from cnn_explorer.core.conv.convolution import ConvSettings
-    from cnn_explorer.core.io.grid_text import parse_number
     from cnn_explorer.core.errors import CnnExplorerError
+    from cnn_explorer.core.io.grid_text import parse_number
 
     conv = sample.conv if sample is not None else ConvSettings()
     changes = {}
@@ -333,8 +333,8 @@ def _print(values, names, name: str, precision: int) -> None:
 
 
 def run(args) -> int:
-    from cnn_explorer.core.errors import CnnExplorerError
     from cnn_explorer.core.conv.pipeline import run_pipeline
+    from cnn_explorer.core.errors import CnnExplorerError
 
     if not 0 <= args.precision <= 15:
         raise CnnExplorerError(f"--precision: must be in 0..15, got {args.precision}")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
+
+from cnn_explorer.commands.progress import DownloadProgress
+from cnn_explorer.core.errors import CnnExplorerError
 
 DESCRIPTION = """\
 List the datasets: bundled (works offline), synthetic (generated in the app) and
@@ -28,40 +30,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return parser
 
 
-class _Progress:
-    """Byte progress on stderr: one rewritten line on a terminal, a few plain lines otherwise."""
-
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
-        self.last = -1
-
-    def __call__(self, done: int, total: int | None, message: str) -> None:
-        mb = done / 1e6
-        if total:
-            pct = int(100 * done / total)
-            step = pct if self.tty else pct // 25 * 25
-            if step == self.last:
-                return
-            self.last = step
-            text = f"{message}: {mb:.1f} / {total / 1e6:.1f} MB ({pct}%)"
-        else:
-            if int(mb) == self.last:
-                return
-            self.last = int(mb)
-            text = f"{message}: {mb:.1f} MB"
-        if self.tty:
-            print("\r" + text, end="", file=sys.stderr, flush=True)
-            if total and done >= total:
-                print(file=sys.stderr)
-                self.last = -1
-        else:
-            print(text, file=sys.stderr, flush=True)
-
-
 def run(args: argparse.Namespace) -> int:
-    from cnn_explorer.core.datasets import cache_dir, canonical_name, list_datasets, load_dataset
+    # numpy-backed core modules load here, not at the top, so that `cnn-explorer --help` stays fast
+    from cnn_explorer.core.datasets import (
+        cache_dir,
+        canonical_name,
+        list_datasets,
+        load_dataset,
+    )
     from cnn_explorer.core.datasets import download as dl
-    from cnn_explorer.core.errors import CnnExplorerError
 
     if args.download:
         name = canonical_name(args.download)
@@ -70,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         if dl.is_cached(name, args.cache_dir):
             print(f"{name}: already in the cache at {dl.dataset_folder(name, args.cache_dir)}")
             return 0
-        folder = dl.fetch(name, cache_dir=args.cache_dir, base_url=args.base_url, progress=_Progress())
+        folder = dl.fetch(name, cache_dir=args.cache_dir, base_url=args.base_url, progress=DownloadProgress())
         print(f"{name}: downloaded and verified, in {folder}")
         return 0
     if args.info:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.train.checkpoints import load_model, resolve_model_path
+
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
@@ -33,9 +36,8 @@ def format_confusion(confusion, class_names) -> str:
 
 
 def run(args) -> int:
-    from cnn_explorer.core.train.checkpoints import load_model, resolve_model_path
+    # numpy-backed core modules load here, not at the top, so that `cnn-explorer --help` stays fast
     from cnn_explorer.core.datasets import load_dataset
-    from cnn_explorer.core.errors import CnnExplorerError
     from cnn_explorer.core.train.engine import describe_device, evaluate, pick_device
 
     if args.batch_size < 1:

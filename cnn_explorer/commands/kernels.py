@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+from fractions import Fraction
+
+from cnn_explorer.core.format import format_number
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -22,21 +25,17 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def pretty_number(value: float) -> str:
     """Readable kernel cell: ``1``, ``-0.5``, ``1/9`` (small exact fractions), else 4 decimals."""
-    from fractions import Fraction
-
     v = float(value)
     if v.is_integer():
         return str(int(v))
     frac = Fraction(v).limit_denominator(512)
     if float(frac) == v:
         return f"{frac.numerator}/{frac.denominator}"
-    from cnn_explorer.core.format import format_number
-
     return format_number(v, "plain")
 
 
 def _grid(values, indent: str) -> list[str]:
-    import numpy as np
+    import numpy as np  # here, not at the top, so that `cnn-explorer --help` stays fast
 
     arr = np.asarray(values)
     channels = [arr] if arr.ndim == 2 else [arr[:, :, c] for c in range(arr.shape[2])]
@@ -55,6 +54,7 @@ def _shape(values) -> str:
 
 
 def _list_kernels(names: list[str], as_json: bool) -> None:
+    # numpy-backed core modules load here, not at the top, so that `cnn-explorer --help` stays fast
     from cnn_explorer.core.kernels.library import PRESETS, get_preset, presets_by_group
 
     chosen = [get_preset(n) for n in names] if names else list(PRESETS.values())
@@ -100,6 +100,7 @@ def _conv_text(sample) -> str:
 
 
 def _list_samples(names: list[str], as_json: bool) -> None:
+    # numpy-backed core modules load here, not at the top, so that `cnn-explorer --help` stays fast
     from cnn_explorer.core.kernels.samples import SAMPLES, get_sample
 
     chosen = [get_sample(n) for n in names] if names else [SAMPLES[n] for n in SAMPLES]

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
+
+from cnn_explorer.commands.progress import ProgressLine, bar
+from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.model.onnx_export import export_onnx, missing_onnx_packages
+from cnn_explorer.core.model.presets import preset
+from cnn_explorer.core.model.spec import load_spec, total_params
+from cnn_explorer.core.train.checkpoints import model_files, save_model
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -63,8 +69,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def _split(text: str) -> tuple[float, ...]:
-    from cnn_explorer.core.errors import CnnExplorerError
-
     try:
         parts = tuple(float(v) for v in text.split(","))
     except ValueError:
@@ -92,45 +96,24 @@ def _pct(value: float) -> str:
     return "n/a" if value != value else f"{value:.2%}"
 
 
-class _Progress:
-    """A one-line progress bar on stderr, redrawn at most 10 times a second; silent when stderr is not a terminal."""
-
-    def __init__(self, epochs: int) -> None:
-        self.enabled = sys.stderr.isatty()
-        self.epochs = epochs
-        self._last = 0.0
-        self._shown = False
-
-    def update(self, rec) -> None:
-        now = time.monotonic()
-        if not self.enabled or (now - self._last < 0.1 and rec.step != rec.total_steps):
-            return
-        self._last = now
-        per_epoch = max(1, rec.total_steps // self.epochs)
-        done = rec.step - (rec.epoch - 1) * per_epoch
-        width = 24
-        filled = int(width * done / per_epoch)
-        bar = "#" * filled + "-" * (width - filled)
-        line = (f"epoch {rec.epoch}/{self.epochs} [{bar}] {done}/{per_epoch} loss {rec.loss:.4f} "
-                f"acc {rec.accuracy:.1%} {rec.samples_per_s:,.0f} img/s ETA {_clock(rec.eta_s)}")
-        sys.stderr.write("\r\033[K" + line)
-        sys.stderr.flush()
-        self._shown = True
-
-    def clear(self) -> None:
-        if self._shown:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
-            self._shown = False
+def _progress_text(rec, epochs: int) -> str:
+    """The progress line of a batch: the steps done within its epoch, loss, accuracy, speed and ETA."""
+    per_epoch = max(1, rec.total_steps // epochs)
+    done = rec.step - (rec.epoch - 1) * per_epoch
+    return (f"epoch {rec.epoch}/{epochs} [{bar(done, per_epoch)}] {done}/{per_epoch} loss {rec.loss:.4f} "
+            f"acc {rec.accuracy:.1%} {rec.samples_per_s:,.0f} img/s ETA {_clock(rec.eta_s)}")
 
 
 def run(args) -> int:
-    from cnn_explorer.core.train.checkpoints import model_files, save_model
+    # numpy-backed core modules load here, not at the top, so that `cnn-explorer --help` stays fast
     from cnn_explorer.core.datasets import load_dataset
-    from cnn_explorer.core.errors import CnnExplorerError
-    from cnn_explorer.core.model.spec import load_spec, total_params
-    from cnn_explorer.core.model.presets import preset
-    from cnn_explorer.core.train.engine import BatchRecord, EpochRecord, TrainConfig, TrainingRun, describe_device
+    from cnn_explorer.core.train.engine import (
+        BatchRecord,
+        EpochRecord,
+        TrainConfig,
+        TrainingRun,
+        describe_device,
+    )
 
     strength = {k: getattr(args, f"augment_{k}") for k in ("shift", "rotate", "scale")}
     strength = {f"augment_{k}": v for k, v in strength.items() if v is not None}
@@ -142,8 +125,6 @@ def run(args) -> int:
         threads=args.threads, channels_last=args.channels_last, snapshot_every=0, label_smoothing=args.label_smoothing, **strength,
     )
     if args.onnx:
-        from cnn_explorer.core.model.onnx_export import missing_onnx_packages
-
         missing = missing_onnx_packages()
         if missing:  # before training, not after
             raise CnnExplorerError(f"--onnx: ONNX export needs the package(s) {', '.join(missing)}: "
@@ -162,14 +143,14 @@ def run(args) -> int:
     print(f"training {spec.name or args.spec or 'model'} ({total_params(spec):,} parameters) on {dataset.name}: "
           f"{len(dataset.train_y)} train / {len(dataset.val_y)} val / {len(dataset.test_y)} test images, "
           f"{describe_device(training.device)}", file=out, flush=True)
-    progress = _Progress(config.epochs)
+    progress = ProgressLine(plain=False, min_interval_s=0.1)  # a terminal only, at most 10 redraws a second
     finished = None
     last_step = (0, 0)
     try:
         for rec in training.steps():
             if isinstance(rec, BatchRecord):
                 last_step = (rec.epoch, rec.step)
-                progress.update(rec)
+                progress.show(_progress_text(rec, config.epochs), force=rec.step == rec.total_steps)
             elif isinstance(rec, EpochRecord):
                 progress.clear()
                 print(f"epoch {rec.epoch}/{config.epochs}: loss {rec.train_loss:.4f}, "
@@ -200,7 +181,5 @@ def run(args) -> int:
         return 130
     print(f"saved {weights_path} and {json_path}", file=out)
     if args.onnx:
-        from cnn_explorer.core.model.onnx_export import export_onnx
-
         print(f"exported {export_onnx(training.model, args.onnx, tuple(spec.input_shape))}", file=out)
     return 0

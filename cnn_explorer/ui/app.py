@@ -10,9 +10,13 @@ from __future__ import annotations
 import os
 import re
 import sys
+import threading
 from pathlib import Path
 
+from cnn_explorer.core.conv.convolution import warm_up_fast_path
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.kernels.library import describe_kernel, resolve_kernels
+from cnn_explorer.core.kernels.samples import get_sample
 from cnn_explorer.ui.plotting import configure_pyqtgraph
 
 APP_NAME = "CNN Explorer"
@@ -43,12 +47,8 @@ def display_missing() -> bool:
 def _check_args(args) -> None:
     """Validate the window options before any Qt start-up, so mistakes exit 2 quickly."""
     if getattr(args, "sample", None):
-        from cnn_explorer.core.kernels.samples import get_sample
-
         get_sample(args.sample)
     if getattr(args, "kernel", None):
-        from cnn_explorer.core.kernels.library import resolve_kernels
-
         resolve_kernels(args.kernel)
     if getattr(args, "size", None):
         parse_size(args.size)
@@ -67,6 +67,7 @@ def create_application(argv: list[str] | None = None):
     """The QApplication (created once), with name and theme; pyqtgraph is configured when first used
     (:func:`configure_pyqtgraph`), or here if something imported it already."""
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+    # Qt (a third of a second) loads here, after the window options were checked: a mistake exits 2 at once
     from PySide6.QtWidgets import QApplication
 
     from cnn_explorer.ui.theme import apply_theme
@@ -86,8 +87,6 @@ def create_application(argv: list[str] | None = None):
 
 def configure_window(window, args) -> None:
     """Apply --sample, --kernel, --page, --scale and --step to a built window."""
-    from cnn_explorer.core.kernels.library import describe_kernel, resolve_kernels
-
     page = window.explorer
     if getattr(args, "sample", None):
         window.explorer_actions.open_sample(args.sample)
@@ -113,6 +112,9 @@ def take_screenshot(args) -> int:
     """Render the window offscreen to ``args.screenshot`` (PNG) and return 0."""
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     app = create_application()
+    # the window (about a second) loads only once the options were checked
+    from PySide6.QtCore import QCoreApplication, QEvent
+
     from cnn_explorer.ui.main_window import MainWindow
 
     window = MainWindow(settings=None)
@@ -122,8 +124,6 @@ def take_screenshot(args) -> int:
         configure_window(window, args)
         window.finish_start_up()                 # the maps, which an interactive start builds after painting
         window.show()
-        from PySide6.QtCore import QCoreApplication, QEvent
-
         for _ in range(3):
             app.processEvents()
             # no event loop runs here, so widgets replaced by deleteLater() must be deleted by hand
@@ -144,14 +144,8 @@ def take_screenshot(args) -> int:
 
 
 def _warm_up_core() -> None:
-    """Warm the core's fast path in a daemon thread, after the first paint (if the core offers it)."""
-    import threading
-
-    from cnn_explorer.core.conv import convolution as convolution
-
-    warm = getattr(convolution, "warm_up_fast_path", None)
-    if callable(warm):
-        threading.Thread(target=warm, name="warm-up-fast-path", daemon=True).start()
+    """Warm the core's fast path in a daemon thread, after the first paint."""
+    threading.Thread(target=warm_up_fast_path, name="warm-up-fast-path", daemon=True).start()
 
 
 def run_app(args) -> int:
@@ -167,6 +161,7 @@ def run_app(args) -> int:
         )
         return 2
     app = create_application()
+    # Qt and the window (about a second) load only once the options were checked and a display was found
     from PySide6.QtCore import QSettings
 
     from cnn_explorer.ui.main_window import MainWindow

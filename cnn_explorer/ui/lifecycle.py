@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import weakref
 
+import shiboken6
 from PySide6.QtCore import QObject, QThread, QTimer
 
 _threads: "weakref.WeakSet[QThread]" = weakref.WeakSet()
@@ -35,12 +36,7 @@ def new_timer(parent: QObject | None = None, name: str = "", *, single_shot: boo
 
 def is_alive(obj) -> bool:
     """False once Qt has deleted the C++ object behind ``obj``."""
-    try:
-        import shiboken6
-
-        return shiboken6.isValid(obj)
-    except Exception:  # pragma: no cover - shiboken always ships with PySide6
-        return True
+    return shiboken6.isValid(obj)
 
 
 def live_qthreads() -> list[QThread]:

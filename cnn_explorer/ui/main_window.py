@@ -9,11 +9,23 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoGroup
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QTextBrowser, QDialog, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from cnn_explorer import __version__
+from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.kernels.samples import SAMPLES
 from cnn_explorer.ui.explorer.actions import ExplorerActions
 from cnn_explorer.ui.explorer.page import ExplorerPage
 from cnn_explorer.ui.lifecycle import new_timer
@@ -105,6 +117,7 @@ class MainWindow(QMainWindow):
 
     # The Train and Classify pages, built on first show.
     def _make_train_page(self) -> QWidget:
+        # imported on first show, not at the top: start-up pays for the explorer alone
         from cnn_explorer.ui.train.page import TrainPage
 
         page = TrainPage(self.settings)
@@ -114,6 +127,7 @@ class MainWindow(QMainWindow):
         return page
 
     def _make_classify_page(self) -> QWidget:
+        # imported on first show, not at the top: start-up pays for the explorer alone
         from cnn_explorer.ui.classify.page import ClassifyPage
 
         page = ClassifyPage(self.settings)
@@ -145,13 +159,9 @@ class MainWindow(QMainWindow):
         self.show_message("The trained model is now the Classify page's model")
 
     def _on_classify_kernel_to_explorer_requested(self, kernel, name: str) -> None:
-        import numpy as np
-
         values = np.asarray(kernel, dtype=np.float64)
         if values.ndim == 3 and values.shape[2] == 1:
             values = values[:, :, 0]
-        from cnn_explorer.core.errors import CnnExplorerError
-
         try:
             self.explorer.state.set_kernels([values], [name], text=f"Kernel {name} from the network")
         except CnnExplorerError as exc:
@@ -307,6 +317,10 @@ class MainWindow(QMainWindow):
         self._start_up_timer.stop()
         self.explorer.finish_start_up()
 
+    def start_up_pending(self) -> bool:
+        """True while the first paint has scheduled :meth:`finish_start_up` and it has not run."""
+        return self._start_up_timer.isActive()
+
     def _restore(self) -> None:
         if self.settings is None:
             return
@@ -324,12 +338,9 @@ class MainWindow(QMainWindow):
             factor = 1.0
         self.scale.set_factor(factor)
         last_sample = self.settings.value("explorer/last_sample", "", str)
-        if last_sample:
-            from cnn_explorer.core.kernels.samples import SAMPLES
-
-            if last_sample in SAMPLES:
-                self.explorer_actions.open_sample(last_sample)
-                self.explorer.state.undo_stack.clear()
+        if last_sample in SAMPLES:
+            self.explorer_actions.open_sample(last_sample)
+            self.explorer.state.undo_stack.clear()
 
     def save_settings(self) -> None:
         if self.settings is None:

@@ -24,8 +24,9 @@ import threading
 import time
 from typing import Any, Callable, Iterator
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.ui.lifecycle import is_alive, new_thread
 
 
@@ -68,8 +69,6 @@ class _Runner(QObject):
             if pending is not None and not self._cancel.is_set():
                 self.record_ready.emit(pending)
         except BaseException as exc:  # noqa: BLE001 - reported to the window, never a traceback or a stuck worker
-            from cnn_explorer.core.errors import CnnExplorerError
-
             message = str(exc) if isinstance(exc, CnnExplorerError) else f"{exc.__class__.__name__}: {exc}"
             self.done.emit(False, " ".join(message.split()))
             return
@@ -111,6 +110,10 @@ class GeneratorWorker(QObject):
 
     def is_running(self) -> bool:
         return self._running
+
+    def worker_thread(self) -> QThread:
+        """The QThread the generator runs on (``thread()`` is the one this object lives on)."""
+        return self._thread
 
     def cancel(self) -> None:
         """Ask the generator to stop at its next step (returns at once)."""

@@ -13,10 +13,11 @@ from PIL import Image
 
 from cnn_explorer import cli
 from cnn_explorer.commands import convolve as convolve_cmd
-from cnn_explorer.core.kernels import seed_grids as seeds
+from cnn_explorer.commands.kernels import pretty_number
 from cnn_explorer.core.conv.convolution import ACTIVATIONS
 from cnn_explorer.core.io.image_save import save_grid
 from cnn_explorer.core.io.images import load_grid
+from cnn_explorer.core.kernels import seed_grids as seeds
 from cnn_explorer.core.kernels.library import PRESETS
 from cnn_explorer.core.kernels.samples import SAMPLES
 
@@ -221,8 +222,6 @@ def test_kernels_lists_every_preset_with_values(capsys):
 
 
 def test_kernel_cells_print_as_readable_numbers():
-    from cnn_explorer.commands.kernels import pretty_number
-
     assert [pretty_number(v) for v in (2, -0.5, 1 / 9, 0.123456, 2.00001, 1e-5)] == [
         "2", "-1/2", "1/9", "0.1235", "2", "1e-05"]
 

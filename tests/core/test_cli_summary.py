@@ -10,8 +10,8 @@ import pytest
 from cnn_explorer.cli import main
 from cnn_explorer.commands.summary import parse_classes, parse_input_shape
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.model.spec import ModelSpec, load_spec
 from cnn_explorer.core.model.presets import preset
+from cnn_explorer.core.model.spec import ModelSpec, load_spec
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:

@@ -18,8 +18,8 @@ from cnn_explorer.core.conv.convolution import (
     pool2d,
     pool_step,
 )
-from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.conv.pipeline import run_pipeline
+from cnn_explorer.core.errors import CnnExplorerError
 
 IMG = np.arange(25, dtype=float).reshape(5, 5)
 RGB = np.arange(75, dtype=float).reshape(5, 5, 3)
@@ -199,7 +199,12 @@ def test_step_traces_refuse_nan_in_their_window_without_scanning_the_whole_image
     import numpy as np
     import pytest
 
-    from cnn_explorer.core.conv.convolution import ConvSettings, PoolSettings, conv_step, pool_step
+    from cnn_explorer.core.conv.convolution import (
+        ConvSettings,
+        PoolSettings,
+        conv_step,
+        pool_step,
+    )
     from cnn_explorer.core.errors import CnnExplorerError
 
     image = np.zeros((6, 6))

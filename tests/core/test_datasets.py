@@ -8,14 +8,20 @@ import pytest
 from cnn_explorer.core.datasets import (
     Dataset,
     augment_batch,
+    bundled,
     cache_dir,
     channel_stats,
     list_datasets,
     load_dataset,
+    synthetic,
     to_float,
 )
-from cnn_explorer.core.datasets import bundled, synthetic
-from cnn_explorer.core.datasets.split import _allocate, make_dataset, parse_split, split_indices
+from cnn_explorer.core.datasets.split import (
+    _allocate,
+    make_dataset,
+    parse_split,
+    split_indices,
+)
 from cnn_explorer.core.errors import CnnExplorerError
 
 # Slide 004's X, as printed in SEED-EXAMPLES.md.
@@ -105,6 +111,16 @@ def test_split_indices_are_a_partition_and_stratified():
     parts = split_indices(y, (0.75, 0.25, 0.0), seed=0)
     assert [len(p) for p in parts] == [30, 10, 0]
     assert all(1 <= c <= 2 for c in np.bincount(y[parts[1]], minlength=10))
+
+
+def test_every_split_comes_out_shuffled_not_sorted_by_class():
+    y = np.repeat(np.arange(3), [10, 20, 30])
+    for part in split_indices(y, (0.5, 0.25, 0.25), seed=0):
+        assert np.any(np.diff(y[part]) < 0), "labels come in class order"
+        assert np.any(np.diff(part) < 0), "indices come in their original order"
+    ds = load_dataset("xo", seed=0)
+    for labels in (ds.train_y, ds.val_y, ds.test_y):
+        assert np.any(np.diff(labels) < 0) and np.any(np.diff(labels) > 0)
 
 
 def test_custom_split_and_bad_splits():

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from cnn_explorer.cli import main
-from cnn_explorer.core.datasets import list_datasets, load_dataset
 from cnn_explorer.core.datasets import download as dl
+from cnn_explorer.core.datasets import list_datasets, load_dataset
 from cnn_explorer.core.errors import CnnExplorerError
 
 FAST = {"retries": 2, "backoff": 0.01, "timeout": 5.0}

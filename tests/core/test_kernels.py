@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from cnn_explorer.core.kernels import seed_grids as seeds
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.kernels import seed_grids as seeds
 from cnn_explorer.core.kernels.library import (
     GROUPS,
     PRESETS,

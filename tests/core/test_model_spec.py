@@ -9,13 +9,31 @@ from pathlib import Path
 import pytest
 
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.model.presets import PRESETS, preset
 from cnn_explorer.core.model.random_specs import random_spec
 from cnn_explorer.core.model.spec import (
-    Activation, AvgPool, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAvgPool, GlobalMaxPool, MaxPool,
-    ModelSpec, Softmax, SpecError, format_table, load_spec, same_padding, save_spec, shape_table,
-    total_params, totals, validate,
+    Activation,
+    AvgPool,
+    BatchNorm,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    GlobalAvgPool,
+    GlobalMaxPool,
+    MaxPool,
+    ModelSpec,
+    Softmax,
+    SpecError,
+    format_table,
+    load_spec,
+    same_padding,
+    save_spec,
+    shape_table,
+    total_params,
+    totals,
+    validate,
 )
-from cnn_explorer.core.model.presets import PRESETS, preset
 
 
 def spec_of(*layers, shape=(8, 8, 1), classes=("a", "b")) -> ModelSpec:

@@ -5,12 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnn_explorer.core.kernels import seed_grids as seeds
 from cnn_explorer.core.conv.convolution import ConvSettings
-from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.kernels.library import PRESETS
 from cnn_explorer.core.conv.pipeline import run_pipeline
-from cnn_explorer.core.kernels.samples import IMAGES_DIR, O_IMAGE, SAMPLE_GROUPS, SAMPLES, Sample, get_sample
+from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.kernels import seed_grids as seeds
+from cnn_explorer.core.kernels.library import PRESETS
+from cnn_explorer.core.kernels.samples import (
+    IMAGES_DIR,
+    O_IMAGE,
+    SAMPLE_GROUPS,
+    SAMPLES,
+    Sample,
+    get_sample,
+)
 
 
 def _run(name: str):

@@ -8,7 +8,6 @@ import math
 import numpy as np
 import pytest
 
-from cnn_explorer.core.kernels import seed_grids as S
 from cnn_explorer.core.conv.convolution import (
     ConvSettings,
     PoolSettings,
@@ -23,6 +22,7 @@ from cnn_explorer.core.conv.convolution import (
     resolve_padding,
 )
 from cnn_explorer.core.conv.pipeline import run_pipeline
+from cnn_explorer.core.kernels import seed_grids as S
 
 CEIL_POOL = PoolSettings(mode="max", size=2, stride=2, ceil_mode=True)
 

@@ -9,6 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication, QLabel
+
+from cnn_explorer.core.kernels.samples import SAMPLES
+from cnn_explorer.ui import lifecycle
+from cnn_explorer.ui.main_window import MainWindow
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -21,9 +27,6 @@ def _run(args, env=None, timeout=120):
 
 
 def test_window_opens_and_closes_cleanly(qtbot, temp_settings):
-    from cnn_explorer.ui import lifecycle
-    from cnn_explorer.ui.main_window import MainWindow
-
     window = MainWindow(settings=temp_settings)
     qtbot.addWidget(window)
     with qtbot.waitSignal(window.first_painted, timeout=5000):
@@ -58,8 +61,6 @@ def test_menus_and_standard_shortcuts(qtbot, main_window):
 
 
 def test_samples_menu_lists_every_sample(qtbot, main_window):
-    from cnn_explorer.core.kernels.samples import SAMPLES
-
     found = set()
     main_window.explorer_actions.fill_sample_menus()
     for sub in main_window.samples_menu.actions():
@@ -69,8 +70,6 @@ def test_samples_menu_lists_every_sample(qtbot, main_window):
 
 
 def test_sample_opens_with_its_kernel_and_settings(qtbot, main_window):
-    from cnn_explorer.core.kernels.samples import SAMPLES
-
     name = next(n for n, s in SAMPLES.items() if s.slide and s.kernel is not None)
     sample = SAMPLES[name]
     main_window.explorer_actions.open_sample(name)
@@ -91,8 +90,6 @@ def test_undo_redo_follow_the_page(qtbot, main_window):
 
 
 def test_presenter_scale(qtbot, main_window):
-    from PySide6.QtWidgets import QApplication
-
     size = QApplication.font().pointSizeF()
     main_window.zoom_in_action.trigger()
     assert main_window.scale.factor == 1.25
@@ -104,8 +101,6 @@ def test_presenter_scale(qtbot, main_window):
 
 
 def test_geometry_and_scale_are_remembered(qtbot, temp_settings):
-    from cnn_explorer.ui.main_window import MainWindow
-
     window = MainWindow(settings=temp_settings)
     qtbot.addWidget(window)
     window.show()
@@ -126,9 +121,6 @@ def test_geometry_and_scale_are_remembered(qtbot, temp_settings):
 
 
 def test_last_sample_is_reopened(qtbot, temp_settings):
-    from cnn_explorer.core.kernels.samples import SAMPLES
-    from cnn_explorer.ui.main_window import MainWindow
-
     window = MainWindow(settings=temp_settings)
     qtbot.addWidget(window)
     window.explorer_actions.open_sample("001-5")
@@ -144,8 +136,6 @@ def test_last_sample_is_reopened(qtbot, temp_settings):
 
 
 def test_add_page_slots_in_beside_the_explorer(qtbot, main_window):
-    from PySide6.QtWidgets import QLabel
-
     assert main_window.page_names() == ["explorer", "train", "classify"]
     index = main_window.add_page("Lessons", QLabel("lessons"))
     assert index == 3 and main_window.page_names() == ["explorer", "train", "classify", "lessons"]
@@ -166,16 +156,12 @@ def test_no_torch_at_start_up():
 
 
 def test_screenshot_writes_a_png(tmp_path):
-    from cnn_explorer.core.kernels.samples import SAMPLES
-
     sample = next(n for n, s in SAMPLES.items() if s.slide and s.kernel is not None)
     path = tmp_path / "shot.png"
     out = _run(["--screenshot", str(path), "--sample", sample, "--size", "1366x768", "--step", "0"])
     assert out.returncode == 0, out.stderr
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    from PySide6.QtGui import QImage
-
     image = QImage(str(path))
     assert (image.width(), image.height()) == (1366, 768)
 
@@ -200,8 +186,6 @@ def test_no_display_is_one_clear_line():
 
 
 def test_maps_are_built_right_after_the_first_paint(qtbot, temp_settings):
-    from cnn_explorer.ui.main_window import MainWindow
-
     window = MainWindow(settings=temp_settings)
     qtbot.addWidget(window)
     panel = window.explorer.maps_panel
@@ -211,7 +195,7 @@ def test_maps_are_built_right_after_the_first_paint(qtbot, temp_settings):
     qtbot.waitUntil(lambda: not panel.is_deferred() and bool(panel.rows), timeout=5000)
     np.testing.assert_array_equal(panel.tile(0, "feature").view.values(), window.explorer.state.result.feature[0])
     window.close()
-    assert not window._start_up_timer.isActive()
+    assert not window.start_up_pending()
 
 
 def test_first_paint_comes_before_pyqtgraph_and_torch():
@@ -231,8 +215,6 @@ def test_first_paint_comes_before_pyqtgraph_and_torch():
 
 
 def test_a_nonsense_remembered_scale_falls_back_to_normal(qtbot, temp_settings):
-    from cnn_explorer.ui.main_window import MainWindow
-
     temp_settings.setValue("view/scale", "nan")
     window = MainWindow(settings=temp_settings)
     qtbot.addWidget(window)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import shiboken6
+
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.ui.workers import GeneratorWorker
 
@@ -67,12 +69,10 @@ def test_an_error_becomes_a_one_line_message(qtbot):
 
 def test_wait_after_qt_deleted_the_thread_is_quiet(qtbot):
     """At application exit Qt may delete the QThread before a page's cleanup waits on it."""
-    import shiboken6
-
     worker = GeneratorWorker(_counter(3))
     with qtbot.waitSignal(worker.finished, timeout=5000):
         worker.start()
-    shiboken6.delete(worker._thread)
+    shiboken6.delete(worker.worker_thread())
     assert worker.wait(100) is True
 
 

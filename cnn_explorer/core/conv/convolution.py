@@ -44,7 +44,13 @@ from cnn_explorer.core.conv.settings import (
     pool_output_shape,
     resolve_padding,
 )
-from cnn_explorer.core.conv.steps import ConvStep, PoolStep, conv_step, iter_steps, pool_step
+from cnn_explorer.core.conv.steps import (
+    ConvStep,
+    PoolStep,
+    conv_step,
+    iter_steps,
+    pool_step,
+)
 from cnn_explorer.core.errors import CnnExplorerError
 
 __all__ = [

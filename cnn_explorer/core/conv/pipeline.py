@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnn_explorer.core.conv.pooling import pool_checked
 from cnn_explorer.core.conv.convolution import (
     ConvResult,
     ConvSettings,
@@ -19,6 +18,7 @@ from cnn_explorer.core.conv.convolution import (
     activation_name,
     conv2d,
 )
+from cnn_explorer.core.conv.pooling import pool_checked
 from cnn_explorer.core.errors import CnnExplorerError
 
 

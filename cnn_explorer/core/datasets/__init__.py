@@ -5,9 +5,19 @@ API is `load_dataset`, `list_datasets`, `augment_batch` and `cache_dir`.
 """
 
 from cnn_explorer.core.datasets.augment import augment_batch
-from cnn_explorer.core.datasets.base import Dataset, DatasetInfo, channel_stats, to_float
+from cnn_explorer.core.datasets.base import (
+    Dataset,
+    DatasetInfo,
+    channel_stats,
+    to_float,
+)
 from cnn_explorer.core.datasets.download import cache_dir
-from cnn_explorer.core.datasets.loader import canonical_name, dataset_names, list_datasets, load_dataset
+from cnn_explorer.core.datasets.loader import (
+    canonical_name,
+    dataset_names,
+    list_datasets,
+    load_dataset,
+)
 
 __all__ = [
     "Dataset",

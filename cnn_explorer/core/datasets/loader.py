@@ -8,12 +8,13 @@ batches), a folder of class sub-folders of images, or an ``.npz`` file.
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from cnn_explorer.core.datasets import bundled, synthetic
+from cnn_explorer.core.datasets import bundled, cifar, folder, idx, synthetic
 from cnn_explorer.core.datasets import download as dl
 from cnn_explorer.core.datasets.base import Dataset, DatasetInfo
 from cnn_explorer.core.datasets.split import DEFAULT_SPLIT, make_dataset
@@ -101,15 +102,15 @@ def load_dataset(
         x, y = synthetic.make_shapes(size=int(side), seed=seed)
         return make_dataset(name, synthetic.SHAPE_CLASSES, x, y, source=f"synthetic shapes {side}x{side}", **common)
     if name is not None:
-        folder = dl.dataset_folder(name, cache_dir)
+        cached = dl.dataset_folder(name, cache_dir)
         if not dl.is_cached(name, cache_dir):
             if not download:
                 raise CnnExplorerError(
-                    f"{name}: not downloaded yet (looked in {folder}); run `cnn-explorer datasets --download {name}` "
+                    f"{name}: not downloaded yet (looked in {cached}); run `cnn-explorer datasets --download {name}` "
                     "or pass download=True; the bundled mnist-sample works offline"
                 )
-            folder = dl.fetch(name, cache_dir=cache_dir, progress=progress)
-        return _load_path(folder, split, seed, size, display_name=name)
+            cached = dl.fetch(name, cache_dir=cache_dir, progress=progress)
+        return _load_path(cached, split, seed, size, display_name=name)
     path = Path(text).expanduser()
     if not path.exists():
         raise CnnExplorerError(
@@ -119,8 +120,6 @@ def load_dataset(
 
 
 def _load_path(path: Path, split, seed, size, display_name: str | None) -> Dataset:
-    from cnn_explorer.core.datasets import cifar, folder, idx
-
     if path.is_file():
         if path.suffix.lower() == ".npz":
             return _load_npz(path, split, seed, size)
@@ -139,8 +138,6 @@ def _load_path(path: Path, split, seed, size, display_name: str | None) -> Datas
 
 def _load_npz(path: Path, split, seed, size) -> Dataset:
     """An .npz with ``images`` (N, H, W[, C]) uint8 or float 0..1 and ``labels`` (N,), optional ``class_names``."""
-    import zipfile
-
     try:
         with np.load(path, allow_pickle=False) as data:
             missing = {"images", "labels"} - set(data.files)

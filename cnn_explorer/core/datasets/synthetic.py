@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from PIL import Image, ImageDraw
 
 from cnn_explorer.core.errors import CnnExplorerError
 
@@ -118,8 +119,6 @@ def make_shapes(n: int = 800, size: int = 28, seed: int = 0, noise: float = 0.05
     random size (40-80% of the image), rotation, position and slight
     distortion, then Gaussian noise of standard deviation ``noise``.
     """
-    from PIL import Image, ImageDraw
-
     if not isinstance(size, (int, np.integer)) or not 8 <= size <= 256:
         raise CnnExplorerError(f"size: shapes are drawn from 8 to 256 pixels, got {size!r}")
     size = int(size)

@@ -10,11 +10,25 @@ from dataclasses import replace
 
 from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QSpinBox, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QWidget,
 )
 
 from cnn_explorer.core.model.spec import (
-    ACTIVATION_KINDS, ACTIVATIONS, Activation, AvgPool, Conv2D, Dense, Dropout, MaxPool,
+    ACTIVATION_KINDS,
+    ACTIVATIONS,
+    Activation,
+    AvgPool,
+    Conv2D,
+    Dense,
+    Dropout,
+    MaxPool,
 )
 
 

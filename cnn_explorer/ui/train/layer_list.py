@@ -10,16 +10,33 @@ from __future__ import annotations
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QAction, QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMenu, QToolButton,
-    QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
-from cnn_explorer.core.model.spec import (
-    Activation, AvgPool, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAvgPool, GlobalMaxPool, MaxPool,
-    Softmax,
-)
 from cnn_explorer.core.model.presets import PRESETS, preset
 from cnn_explorer.core.model.shapes import layer_details
+from cnn_explorer.core.model.spec import (
+    Activation,
+    AvgPool,
+    BatchNorm,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    GlobalAvgPool,
+    GlobalMaxPool,
+    MaxPool,
+    Softmax,
+)
 from cnn_explorer.ui import theme
 from cnn_explorer.ui.train.spec_state import SpecState
 

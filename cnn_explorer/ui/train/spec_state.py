@@ -13,9 +13,8 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from cnn_explorer.core.model.spec import ModelSpec, SpecError, validate
-
 from cnn_explorer.core.model.presets import preset
+from cnn_explorer.core.model.spec import ModelSpec, SpecError, validate
 
 _MERGE_ID = 5151
 
