@@ -1,14 +1,18 @@
 """``cnn-explorer convolve``: one convolution layer on an image or grid, in slide order.
 
 Convolution, then the activation if asked, then pooling if asked; the output
-is the last stage asked for. Heavy imports happen inside ``run``.
+is the last stage asked for. The numpy-backed core is imported inside the functions that
+use it, so that `cnn-explorer --help` stays fast.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
+from pathlib import Path
 
+from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.format import format_number
 
 # Mirrors cnn_explorer.core.conv.convolution.ACTIVATIONS (kept here so --help needs no numpy; a test checks they agree).
@@ -85,7 +89,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 # --- option parsing (raise CnnExplorerError naming the option) -----------------------------------
 
 def _ints(text: str, option: str, counts: tuple[int, ...]) -> tuple[int, ...]:
-    from cnn_explorer.core.errors import CnnExplorerError
 
     parts = [t.strip() for t in text.replace("x", ",").replace("×", ",").split(",")]
     try:
@@ -119,7 +122,6 @@ def parse_padding(text: str):
 def parse_pool(text: str):
     """``max|avg[:SIZE[:STRIDE[:ceil]]]`` or ``none`` -> PoolSettings or None."""
     from cnn_explorer.core.conv.convolution import PoolSettings
-    from cnn_explorer.core.errors import CnnExplorerError
 
     parts = [p.strip().lower() for p in text.split(":")]
     if parts == ["none"]:
@@ -162,7 +164,6 @@ def _load(args):
 
 def _kernels(args, sample):
     """(list of kernel arrays, list of labels)."""
-    from cnn_explorer.core.errors import CnnExplorerError
     from cnn_explorer.core.kernels.library import describe_kernel, resolve_kernels
 
     if not args.kernels:
@@ -185,10 +186,7 @@ def _kernels(args, sample):
 
 
 def _settings(args, sample):
-    import dataclasses
-
     from cnn_explorer.core.conv.convolution import ConvSettings
-    from cnn_explorer.core.errors import CnnExplorerError
     from cnn_explorer.core.io.grid_text import parse_number
 
     conv = sample.conv if sample is not None else ConvSettings()
@@ -217,9 +215,7 @@ def _settings(args, sample):
 
 
 def _check_output(path: str | None) -> None:
-    from pathlib import Path
 
-    from cnn_explorer.core.errors import CnnExplorerError
 
     if path is None:
         return
@@ -265,7 +261,6 @@ def _explain(args, image, kernels, names, conv, result) -> None:
 
 def _check_cells(args, result) -> None:
     """Every --explain / --explain-pool cell lies inside its map (checked before anything is printed)."""
-    from cnn_explorer.core.errors import CnnExplorerError
 
     checks = [("--explain", "feature map", result.feature.shape[1:], args.explain)]
     if args.explain_pool:
@@ -296,7 +291,6 @@ def _explain_pool(args, names, result) -> None:
 def _write(path: str, name: str, values) -> None:
     import numpy as np
 
-    from cnn_explorer.core.errors import CnnExplorerError
     from cnn_explorer.core.io.image_save import grid_text, save_map_png
 
     arr = values[0] if values.shape[0] == 1 else values
@@ -334,7 +328,6 @@ def _print(values, names, name: str, precision: int) -> None:
 
 def run(args) -> int:
     from cnn_explorer.core.conv.pipeline import run_pipeline
-    from cnn_explorer.core.errors import CnnExplorerError
 
     if not 0 <= args.precision <= 15:
         raise CnnExplorerError(f"--precision: must be in 0..15, got {args.precision}")

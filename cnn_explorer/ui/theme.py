@@ -46,7 +46,7 @@ WINDOW_MARK = QColor(255, 152, 0)
 WINNER_MARK = QColor(0, 200, 83)
 #: padding cells of the animation's input grid (hatched in a darker shade)
 PADDING_CELL = QColor(200, 214, 232)
-#: numbers written on light / dark cells
+#: numbers written on light / dark cells (every grid, map, matrix and weight cell of the app)
 DARK_TEXT = QColor(20, 20, 20)
 LIGHT_TEXT = QColor(250, 250, 250)
 #: the application icon: input cells in three shades, the window and its output cell
@@ -68,9 +68,6 @@ BATCH_CURVE = QColor(31, 111, 178, 70)
 PLOT_TEXT = QColor("#222222")
 #: confusion-matrix cells of wrong predictions shade toward this (right ones toward the accent)
 MISTAKE = QColor("#c92a2a")
-#: numbers on confusion-matrix cells: dark on pale cells, light on deep ones
-CELL_TEXT_DARK = QColor("#222222")
-CELL_TEXT_LIGHT = QColor("#ffffff")
 #: the cross over a knocked-out filter's map, and the veil under it
 KNOCKED_OUT = QColor("#c62828")
 KNOCKED_OUT_VEIL = QColor(255, 255, 255, 150)
@@ -87,6 +84,3 @@ BAR_FILL = QColor("#8fa9c4")
 #: the verdict when the model is unsure (a sure verdict is in INFO_FG)
 UNSURE_BG = QColor("#fff3cd")
 UNSURE_FG = QColor("#8a5300")
-#: numbers on the weight editor's cells: black on light cells, white on dark ones
-WEIGHT_TEXT_DARK = QColor("black")
-WEIGHT_TEXT_LIGHT = QColor("white")

@@ -121,7 +121,7 @@ def page(qtbot, loaded_model, temp_settings):
 
 def settle(qtbot, page) -> None:
     """Let the coalescing timers fire and the heavy views catch up."""
-    qtbot.waitUntil(lambda: not page.controller._timer.isActive(), timeout=5000)
+    qtbot.waitUntil(lambda: not page.controller.reading_pending(), timeout=5000)
     page.update_heavy_views()
 
 

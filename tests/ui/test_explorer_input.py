@@ -237,7 +237,7 @@ def test_canvas_picture_updates_only_the_stroke_and_stays_exact(qtbot, explorer_
     from cnn_explorer.ui.explorer.canvas import DrawingCanvas
 
     def pixels(canvas):
-        image = canvas._to_qimage()
+        image = canvas.to_qimage()
         h, w = image.height(), image.width()
         return np.frombuffer(image.constBits(), np.uint8).reshape(h, image.bytesPerLine())[:, : 3 * w].copy()
 

@@ -149,6 +149,10 @@ class ClassifyController(QObject):
         if not self._timer.isActive():
             self._timer.start()
 
+    def reading_pending(self) -> bool:
+        """True while a new picture waits for its reading (classified on the next event-loop turn)."""
+        return self._timer.isActive()
+
     def classify_now(self) -> Reading | None:
         """Run the model on the current picture now and emit the reading."""
         self._timer.stop()

@@ -91,7 +91,7 @@ class KernelGrid(QWidget):
             for c in range(self._k.shape[1]):
                 rect = QRectF(x0 + c * cell, y0 + r * cell, cell, cell)
                 p.fillRect(rect, QColor(*rgb[r, c]))
-                p.setPen(theme.WEIGHT_TEXT_DARK if dark[r, c] else theme.WEIGHT_TEXT_LIGHT)
+                p.setPen(theme.DARK_TEXT if dark[r, c] else theme.LIGHT_TEXT)
                 p.drawText(rect, Qt.AlignmentFlag.AlignCenter, f"{self._k[r, c]:.2f}")
                 p.setPen(QPen(theme.GRID_LINE, 1))
                 p.drawRect(rect)

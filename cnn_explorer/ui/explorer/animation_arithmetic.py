@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWi
 
 from cnn_explorer.core.format import format_number
 from cnn_explorer.ui.explorer.animation_grid import NumberGridView
+from cnn_explorer.ui.scale import scaled_font
 
 #: products written out per channel (grey, RGB); longer sums are elided in the middle by the core
 MAX_TERMS_GREY = 25
@@ -180,15 +181,11 @@ class ArithmeticView(QWidget):
         if self.sum_label.text():
             self._set_sum(self.sum_label.text())
         else:
-            big = QFont(self.font())
-            big.setPixelSize(max(12, round(22 * f)))
-            self.sum_label.setFont(big)
-        small = QFont(self.font())
-        small.setPixelSize(max(9, round(13 * f)))
+            self.sum_label.setFont(scaled_font(self.font(), 22, f, 12))
+        small = scaled_font(self.font(), 13, f, 9)
         for heading in self._headings:
             heading.setFont(small)
-        op = QFont(self.font())
-        op.setPixelSize(max(11, round(20 * f)))
+        op = scaled_font(self.font(), 20, f, 11)
         for row in self._rows:
             for name, w in row.items():
                 if isinstance(w, NumberGridView):

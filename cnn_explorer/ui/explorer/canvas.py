@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtGui import QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from cnn_explorer.core.format import format_number
@@ -176,7 +176,7 @@ class DrawingCanvas(QWidget):
             return np.repeat(grey.astype(np.uint8)[:, :, None], 3, axis=2)
         return (grey[:, :, None] * np.array(_TINTS[self._channel])).astype(np.uint8)
 
-    def _to_qimage(self) -> QImage:
+    def to_qimage(self) -> QImage:
         """The picture for the current image; after a stroke only the edited rectangle is converted again."""
         state = self._state
         revision = state.image_revision
@@ -207,7 +207,7 @@ class DrawingCanvas(QWidget):
         painter = QPainter(self)
         painter.fillRect(self.rect(), self.palette().window())
         rect = self.image_rect()
-        painter.drawImage(rect, self._to_qimage())
+        painter.drawImage(rect, self.to_qimage())
         image = self._state.image
         h, w = image.shape[:2]
         cell = rect.width() / w
@@ -237,5 +237,5 @@ class DrawingCanvas(QWidget):
         for r in range(h):
             for c in range(w):
                 level = (plane[r, c] - lo) / (hi - lo) * brightness
-                painter.setPen(QColor("black") if level > 0.55 else QColor("white"))
+                painter.setPen(theme.DARK_TEXT if level > 0.55 else theme.LIGHT_TEXT)
                 painter.drawText(QRectF(rect.left() + c * cell, rect.top() + r * cell, cell, cell), Qt.AlignmentFlag.AlignCenter, texts[r][c])

@@ -75,7 +75,7 @@ class ConfusionView(QWidget):
                                         1 - t * (1 - base.blueF()))
                 rect = QRectF(label_w + j * size, top + i * size, size, size)
                 painter.fillRect(rect, color)
-                painter.setPen(QPen(theme.CELL_TEXT_LIGHT if t > 0.55 else theme.CELL_TEXT_DARK))
+                painter.setPen(QPen(theme.LIGHT_TEXT if t > 0.55 else theme.DARK_TEXT))
                 if size >= 14:
                     painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, str(count))
         painter.setPen(QPen(QColor(theme.GRID_LINE)))
