@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("benches", nargs="*", default=DEFAULT)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--args", default="", help="extra arguments for every benchmark, e.g. '--repeats 11'")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     extra = args.args.split()
     for bench in args.benches:
         for r in range(args.rounds):
