@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         model_files,
         resolve_model_path,
     )
-    from cnn_explorer.ui.classify import ClassifyPage
+    from cnn_explorer.ui.classify.page import ClassifyPage
 
     note = ""
     if all(p.is_file() for p in model_files(resolve_model_path(args.model))):

@@ -107,7 +107,7 @@ def draw(qtbot, page, digit: int, *, on_move=None) -> None:
 
 @pytest.fixture
 def page(qtbot, loaded_model, temp_settings):
-    from cnn_explorer.ui.classify import ClassifyPage
+    from cnn_explorer.ui.classify.page import ClassifyPage
 
     p = ClassifyPage(settings=temp_settings)
     qtbot.addWidget(p)
@@ -359,7 +359,7 @@ def test_the_page_loads_the_model_lazily_without_importing_torch_first():
 
 
 def test_first_show_loads_the_bundled_model(qtbot, temp_settings):
-    from cnn_explorer.ui.classify import ClassifyPage
+    from cnn_explorer.ui.classify.page import ClassifyPage
 
     p = ClassifyPage(settings=temp_settings)
     qtbot.addWidget(p)
@@ -456,8 +456,8 @@ def test_a_model_without_convolutions_still_classifies_and_explains_what_it_can(
 
 
 def test_unreadable_remembered_settings_fall_back_to_defaults(qtbot, temp_settings):
-    from cnn_explorer.ui.classify import ClassifyPage
     from cnn_explorer.ui.classify.canvas import BRUSH
+    from cnn_explorer.ui.classify.page import ClassifyPage
 
     temp_settings.setValue("classify/brush", "thick")
     temp_settings.setValue("classify/tab", "weights")

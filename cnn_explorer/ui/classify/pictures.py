@@ -6,12 +6,13 @@ Arrays are row-major ``(H, W)`` or ``(H, W, 3)``; floats are on a 0..1 scale.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QBuffer, QIODevice, QRectF, QSize, Qt
+from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from cnn_explorer.core.io.images import image_from_bytes
 from cnn_explorer.ui import theme
+from cnn_explorer.ui.widgets.qimage import png_bytes
 
 #: "inferno"-like anchors (position, RGB): black -> purple -> orange -> light yellow.
 _HEAT = np.array([
@@ -119,16 +120,6 @@ class ImageView(QWidget):
             p.setPen(QPen(theme.GRID_LINE, 1))
             p.drawRect(rect.adjusted(-0.5, -0.5, 0.5, 0.5))
         p.end()
-
-
-def png_bytes(image: QImage) -> bytes:
-    """A QImage encoded as PNG (lossless, alpha kept), for core's picture loader."""
-    buffer = QBuffer()
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
-    data = bytes(buffer.data())
-    buffer.close()
-    return data
 
 
 def picture_from_qimage(image: QImage, name: str = "pasted picture") -> np.ndarray:

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.format import format_number
 from cnn_explorer.core.io.images import image_from_bytes, load_input
-from cnn_explorer.ui.classify.pictures import png_bytes
 from cnn_explorer.ui.explorer.canvas import (
     NUMBERS_MAX_SIDE,
     DrawingCanvas,
@@ -40,6 +39,7 @@ from cnn_explorer.ui.explorer.canvas import (
 from cnn_explorer.ui.explorer.pixel_grid import PixelGrid
 from cnn_explorer.ui.explorer.state import ExplorerState
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
+from cnn_explorer.ui.widgets.qimage import png_bytes
 
 #: Canvas sizes offered (square); "photo" keeps a loaded image's own size.
 CANVAS_SIZES = (7, 9, 16, 28, 64, 128, 256, 512)
