@@ -1,4 +1,5 @@
-"""Render the app's icon (ui/widgets/icon.py, the one drawing) into the hicolor PNG sizes of packaging/linux/.
+"""Render the app's icon (ui/widgets/icon.py, the one drawing) into the hicolor PNG sizes of packaging/linux/,
+and the Windows .ico and macOS .icns the PyInstaller spec uses.
 
     python packaging/make_icons.py
 
@@ -32,6 +33,16 @@ def main() -> int:
         if not icon.pixmap(QSize(size, size)).save(str(target), "PNG"):
             print(f"could not write {target}", file=sys.stderr)
             return 1
+        print(target.relative_to(HERE.parent))
+    from PIL import Image
+
+    largest = HERE / "linux" / "share" / "icons" / "hicolor" / "256x256" / "apps" / f"{APP_ID}.png"
+    picture = Image.open(largest).convert("RGBA")
+    for folder, name, sizes in (("windows", "cnn-explorer.ico", [(s, s) for s in SIZES]),
+                                ("macos", "cnn-explorer.icns", None)):
+        target = HERE / folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        picture.save(target, sizes=sizes) if sizes else picture.save(target)
         print(target.relative_to(HERE.parent))
     return 0
 

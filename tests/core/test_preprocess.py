@@ -8,7 +8,7 @@ from inspect_helpers import draw_digit
 from PIL import Image
 
 from cnn_explorer.core.datasets.digit import mnist_digit
-from cnn_explorer.core.datasets.pixels import to_grey
+from cnn_explorer.core.datasets.pixels import ink_grey
 from cnn_explorer.core.datasets.preprocess import (
     NOTHING_DRAWN,
     fit_image,
@@ -137,7 +137,7 @@ def test_large_photo_is_reduced_and_still_centred():
     big = np.asarray(Image.fromarray(draw_digit(9, dark_on_light=True)).resize((1600, 1600)))
     img = mnist_digit(big)
     assert _corr(img, mnist_digit(draw_digit(9))) > 0.85
-    assert to_grey(big).shape[1] <= 640
+    assert ink_grey(big).shape[1] <= 640
 
 
 def test_prepare_input_normalises_exactly():
@@ -190,9 +190,9 @@ def test_bad_arguments_name_the_parameter(kwargs, message):
 
 def test_bad_pixels_are_refused():
     with pytest.raises(CnnExplorerError, match="image"):
-        to_grey(np.zeros((4, 4, 7)))
+        ink_grey(np.zeros((4, 4, 7)))
     with pytest.raises(CnnExplorerError, match="NaN"):
-        to_grey(np.full((4, 4), np.nan, np.float32))
+        ink_grey(np.full((4, 4), np.nan, np.float32))
 
 
 def test_load_image_reports_bad_files(tmp_path):

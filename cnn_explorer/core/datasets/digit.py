@@ -17,7 +17,7 @@ import math
 import numpy as np
 from PIL import Image
 
-from cnn_explorer.core.datasets.pixels import to_grey
+from cnn_explorer.core.datasets.pixels import ink_grey
 
 #: Below this ink contrast (0..1 scale) a picture counts as blank.
 MIN_CONTRAST = 0.08
@@ -191,7 +191,7 @@ def _place(ink: np.ndarray, out_hw: tuple[int, int], box: float) -> np.ndarray:
 
 def find_digit(image: np.ndarray | Image.Image, size: tuple[int, int], box: float | None) -> tuple[np.ndarray, bool] | None:
     """(the MNIST-style digit, whether the picture was inverted), or None when nothing is drawn (see ``mnist_digit``)."""
-    grey = to_grey(image)
+    grey = ink_grey(image)
     found = _ink(grey)
     if found is None:
         return None

@@ -49,8 +49,11 @@ def _reduce_large(img: Image.Image) -> Image.Image:
     return img
 
 
-def to_grey(image: np.ndarray | Image.Image) -> np.ndarray:
-    """A picture -> ``(H, W)`` float32 grey in 0..1 (luma for colour; alpha flattened).
+def ink_grey(image: np.ndarray | Image.Image) -> np.ndarray:
+    """A picture -> ``(H, W)`` float32 grey in 0..1 for finding ink (luma for colour; alpha flattened).
+
+    Not ``core.io.images.to_grey`` (0..255 luma of an array, for the explorer): this one also
+    reduces large pictures and reads any dtype.
 
     Accepts a PIL image or an array ``(H, W)``, ``(H, W, 1|2|3|4)`` of uint8,
     uint16, bool or float (0..1, or 0..255). Pictures larger than
@@ -78,7 +81,7 @@ def to_grey(image: np.ndarray | Image.Image) -> np.ndarray:
         a = a[..., 0]
     if a.ndim == 2:
         if max(a.shape, default=0) > MAX_WORK_SIDE:
-            return to_grey(Image.fromarray(as_float(a)))
+            return ink_grey(Image.fromarray(as_float(a)))
         if a.size == 0:
             raise CnnExplorerError("image: is empty (0 pixels)")
         return as_float(a)
@@ -94,5 +97,5 @@ def to_grey(image: np.ndarray | Image.Image) -> np.ndarray:
         grey = flatten_alpha(grey, alpha)
     grey = grey.astype(np.float32, copy=False)
     if max(grey.shape) > MAX_WORK_SIDE:
-        return to_grey(Image.fromarray(grey))
+        return ink_grey(Image.fromarray(grey))
     return grey

@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 
 from cnn_explorer.core.datasets.digit import MIN_CONTRAST, find_digit
-from cnn_explorer.core.datasets.pixels import as_float, flatten_alpha, to_grey
+from cnn_explorer.core.datasets.pixels import as_float, flatten_alpha, ink_grey
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.io.images import read_picture
 
@@ -55,14 +55,14 @@ def fit_image(image: np.ndarray | Image.Image, input_shape: Sequence[int]) -> np
     h, w, c = (int(v) for v in input_shape)
     if isinstance(image, Image.Image):
         if c == 1:
-            arr = to_grey(image)
+            arr = ink_grey(image)
         else:
             has_alpha = "A" in image.mode or image.mode == "P"
             arr = np.asarray(image.convert("RGBA" if has_alpha else "RGB"))
     else:
         arr = np.asarray(image)
     if c == 1:
-        rgb = to_grey(arr)[..., None]
+        rgb = ink_grey(arr)[..., None]
     else:
         if arr.ndim == 3 and arr.shape[2] == 4:
             f = as_float(arr)
@@ -70,7 +70,7 @@ def fit_image(image: np.ndarray | Image.Image, input_shape: Sequence[int]) -> np
         elif arr.ndim == 3 and arr.shape[2] >= c:
             rgb = as_float(arr[..., :c])
         else:
-            g = to_grey(arr)
+            g = ink_grey(arr)
             rgb = np.repeat(g[..., None], c, axis=2)
     sh, sw = rgb.shape[:2]
     scale = min(h / sh, w / sw)
