@@ -387,7 +387,7 @@ def _load_npy(path: Path, where: str) -> np.ndarray:
         version = np.lib.format.read_magic(buf)
         reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
         shape, _, dtype = reader(buf)
-    except (ValueError, EOFError, SyntaxError, TypeError) as exc:
+    except (ValueError, EOFError, SyntaxError, TypeError):
         raise CnnExplorerError(f"{where}: not a valid .npy file (its header is missing or damaged)") from None
     if dtype.hasobject:
         raise CnnExplorerError(f"{where}: holds Python objects; refused (pickled data is never loaded)")
@@ -400,7 +400,7 @@ def _load_npy(path: Path, where: str) -> np.ndarray:
         raise CnnExplorerError(f"{where}: truncated (the header promises {need:,} bytes of data, the file has {have:,})")
     try:
         arr = np.load(io.BytesIO(data), allow_pickle=False)
-    except (ValueError, EOFError, OSError) as exc:
+    except (ValueError, EOFError, OSError):
         raise CnnExplorerError(f"{where}: cannot read the .npy data ({DAMAGED})") from None
     return _grid_array(np.asarray(arr), where)
 
