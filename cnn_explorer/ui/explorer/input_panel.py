@@ -38,7 +38,7 @@ from cnn_explorer.ui.explorer.canvas import (
 )
 from cnn_explorer.ui.explorer.pixel_grid import PixelGrid
 from cnn_explorer.ui.explorer.state import ExplorerState
-from cnn_explorer.ui.widgets.inline_message import InlineMessage
+from cnn_explorer.ui.widgets.inline_message import InlineMessage, file_problem
 from cnn_explorer.ui.widgets.qimage import png_bytes
 
 #: Canvas sizes offered (square); "photo" keeps a loaded image's own size.
@@ -224,11 +224,9 @@ class InputPanel(QWidget):
         name = Path(path).name
         try:
             loaded = load_input(path, max_side=MAX_LIVE_SIDE)
-        except (CnnExplorerError, OSError) as exc:
-            self._show_error(self._file_error(name, exc))
-            return False
-        except (MemoryError, RuntimeError, ValueError, TypeError) as exc:  # a decoder failing in a way core did not foresee
-            self._show_error(self._file_error(name, RuntimeError(f"cannot be read ({exc.__class__.__name__}: {exc})")))
+        # MemoryError...TypeError: a decoder failing in a way core did not foresee
+        except (CnnExplorerError, OSError, MemoryError, RuntimeError, ValueError, TypeError) as exc:
+            self._show_error(file_problem(path, exc))
             return False
         return self._apply_loaded(loaded, name)
 
@@ -236,11 +234,8 @@ class InputPanel(QWidget):
         """Load encoded image bytes (drag-and-drop data, clipboard); on failure keep the current image."""
         try:
             loaded = image_from_bytes(bytes(data), name=name)
-        except (CnnExplorerError, OSError) as exc:
-            self._show_error(self._file_error(name, exc))
-            return False
-        except (MemoryError, RuntimeError, ValueError, TypeError) as exc:
-            self._show_error(self._file_error(name, RuntimeError(f"cannot be read ({exc.__class__.__name__}: {exc})")))
+        except (CnnExplorerError, OSError, MemoryError, RuntimeError, ValueError, TypeError) as exc:
+            self._show_error(file_problem(name, exc))
             return False
         return self._apply_loaded(loaded, name)
 
@@ -270,22 +265,11 @@ class InputPanel(QWidget):
         event.acceptProposedAction()
 
     # ----------------------------------------------------------------- internals
-    @staticmethod
-    def _file_error(name: str, exc: BaseException) -> str:
-        text = " ".join(str(exc).split())
-        if isinstance(exc, FileNotFoundError):
-            text = "file not found"
-        elif isinstance(exc, PermissionError):
-            text = "permission denied"
-        if name and name not in text:
-            text = f"{name}: {text}"
-        return f"{text} — the current image is kept"
-
     def _apply_loaded(self, loaded, name: str) -> bool:
         try:
             self._state.set_image(loaded.array, source=loaded.source or name, text=f"Open {name}")
         except CnnExplorerError as exc:
-            self._show_error(self._file_error(name, exc))
+            self._show_error(file_problem(name, exc))
             return False
         lo, hi = display_range(loaded.array)
         self.ink_spin.setValue(hi)
