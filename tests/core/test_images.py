@@ -392,3 +392,36 @@ def test_save_image_round_trip(tmp_path):
     assert load_image(tmp_path / "g.bmp").array.tolist() == [[0, 255, 7]]
     with pytest.raises(CnnExplorerError, match="unsupported picture type"):
         save_image(tmp_path / "a.xyz", RGB)
+
+
+def _broken_pictures(tmp_path):
+    good = tmp_path / "good.png"
+    Image.fromarray((np.random.default_rng(1).random((48, 48, 3)) * 255).astype(np.uint8)).save(good)
+    jpeg = tmp_path / "good.jpg"
+    Image.open(good).save(jpeg)
+    return {
+        "text.png": b"hello, I am text\n",
+        "header.png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 40,
+        "cut.png": good.read_bytes()[: good.stat().st_size // 2],
+        "cut.jpg": jpeg.read_bytes()[: jpeg.stat().st_size // 3],
+        "bad-crc.png": good.read_bytes()[:40] + b"\xff\xff" + good.read_bytes()[42:],
+    }
+
+
+def test_a_broken_picture_gets_one_message_in_plain_words_from_every_loader(tmp_path):
+    # issue 11: the same bad file reads the same everywhere, and never names the decoder or an exception
+    from cnn_explorer.core.io.images import image_from_bytes, read_picture
+
+    for name, data in _broken_pictures(tmp_path).items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        texts = []
+        for load in (load_image, read_picture, lambda p: image_from_bytes(p.read_bytes(), str(p))):
+            with pytest.raises(CnnExplorerError) as info:
+                load(path)
+            texts.append(str(info.value))
+        assert len(set(texts)) == 1, texts
+        text = texts[0]
+        assert text.startswith(f"{path}: not a readable image (")
+        for word in ("Pillow", "PIL", "Error", "Exception", "Traceback", "<", "0x", "BytesIO", "decoder"):
+            assert word not in text.removeprefix(str(path)), (word, text)

@@ -28,6 +28,7 @@ from cnn_explorer.core.kernels.library import (
 from cnn_explorer.core.kernels.samples import SAMPLES, get_sample
 from cnn_explorer.ui.explorer.canvas import display_range
 from cnn_explorer.ui.explorer.page import ExplorerPage
+from cnn_explorer.ui.explorer.state import ImageOrigin
 from cnn_explorer.ui.widgets.inline_message import file_problem
 
 IMAGE_FILTER = "Images and grids (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp *.csv *.npy);;All files (*)"
@@ -250,7 +251,7 @@ class ExplorerActions(QObject):
             except CnnExplorerError as exc:
                 self._fail(f"{exc} — the current image is kept")
                 return False
-            self._state.set_image(grid, source="pasted grid", text="Paste grid")
+            self._state.set_image(grid, source="pasted grid", text="Paste grid", origin=ImageOrigin("pasted grid"))
             self._succeed(f"Pasted a {grid.shape[0]}×{grid.shape[1]} grid")
             return True
         self._fail("paste: the clipboard holds no image, file or numbers")

@@ -30,14 +30,14 @@ from PySide6.QtWidgets import (
 
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.format import format_number
-from cnn_explorer.core.io.images import image_from_bytes, load_input
+from cnn_explorer.core.io.images import GRID_SUFFIXES, image_from_bytes, load_input
 from cnn_explorer.ui.explorer.canvas import (
     NUMBERS_MAX_SIDE,
     DrawingCanvas,
     display_range,
 )
 from cnn_explorer.ui.explorer.pixel_grid import PixelGrid
-from cnn_explorer.ui.explorer.state import ExplorerState
+from cnn_explorer.ui.explorer.state import ExplorerState, ImageOrigin
 from cnn_explorer.ui.widgets.inline_message import InlineMessage, file_problem
 from cnn_explorer.ui.widgets.qimage import png_bytes
 
@@ -46,6 +46,30 @@ CANVAS_SIZES = (7, 9, 16, 28, 64, 128, 256, 512)
 #: Loaded pictures larger than this per side are scaled down for live work.
 MAX_LIVE_SIDE = 1024
 _CHANNELS = ("R", "G", "B")
+#: what the canvas caption calls each kind of image (see ``ImageOrigin``)
+_KIND_WORDS = {"slide": "slide grid", "synthetic": "synthetic picture", "photo": "photo", "picture": "photo",
+               "grid": "grid", "pasted picture": "pasted picture", "pasted grid": "pasted grid"}
+
+
+def image_caption(origin: ImageOrigin, image: np.ndarray) -> str:
+    """What the canvas shows, e.g. "slide grid 6×6 (000-1)", "your drawing 16×16",
+    "photo cat.jpg 1024×768 RGB (scaled from 4032×3024)"; then the value range."""
+    h, w = image.shape[:2]
+    size = f"{h}×{w}" if h == w else f"{w}×{h}"          # pictures are "width×height", as loaders say
+    colour = " RGB" if image.ndim == 3 else ""
+    lo, hi = float(image.min()), float(image.max())
+    if origin.kind == "drawing":
+        head = f"{'blank canvas' if lo == hi else 'your drawing'} {size}{colour}"
+    elif origin.kind in ("slide", "synthetic", "photo"):
+        head = f"{_KIND_WORDS[origin.kind]} {size}{colour} ({origin.name})"
+    elif origin.kind in ("picture", "grid"):
+        head = f"{_KIND_WORDS[origin.kind]} {Path(origin.name).name} {size}{colour}"
+    else:
+        head = f"{_KIND_WORDS.get(origin.kind, origin.name or 'image')} {size}{colour}"
+    scaled = next((part.split(" to ")[0] for part in origin.note.split("; ") if part.startswith("scaled from ")), "")
+    if scaled:
+        head += f" ({scaled})"
+    return f"{head} · values {format_number(lo, 'pixel')} … {format_number(hi, 'pixel')}"
 
 
 class InputPanel(QWidget):
@@ -213,11 +237,13 @@ class InputPanel(QWidget):
         shape = (side, side, 3) if self._state.is_rgb else (side, side)
         self._state.set_image(np.zeros(shape), source="blank canvas", text=f"New {side}×{side} canvas")
         self.ink_spin.setValue(255.0)
+        self.message.clear_message()
 
     def clear(self) -> None:
         """Fill the image with the background (eraser) value, undoable."""
         image = self._state.image
         self._state.set_image(np.full_like(image, self.canvas.eraser_value), text="Clear canvas")
+        self.message.clear_message()
 
     def load_file(self, path: str | Path) -> bool:
         """Load an image or a .csv/.npy grid; on failure show why and keep the current image."""
@@ -228,7 +254,8 @@ class InputPanel(QWidget):
         except (CnnExplorerError, OSError, MemoryError, RuntimeError, ValueError, TypeError) as exc:
             self._show_error(file_problem(path, exc))
             return False
-        return self._apply_loaded(loaded, name)
+        kind = "grid" if Path(path).suffix.lower() in GRID_SUFFIXES else "picture"
+        return self._apply_loaded(loaded, name, ImageOrigin(kind, str(path), getattr(loaded, "note", "")))
 
     def load_bytes(self, data: bytes, name: str = "clipboard") -> bool:
         """Load encoded image bytes (drag-and-drop data, clipboard); on failure keep the current image."""
@@ -237,7 +264,7 @@ class InputPanel(QWidget):
         except (CnnExplorerError, OSError, MemoryError, RuntimeError, ValueError, TypeError) as exc:
             self._show_error(file_problem(name, exc))
             return False
-        return self._apply_loaded(loaded, name)
+        return self._apply_loaded(loaded, name, ImageOrigin("pasted picture", name, getattr(loaded, "note", "")))
 
     def load_qimage(self, image: QImage, name: str = "clipboard") -> bool:
         """Load a QImage (pasted or dropped pixels) through the same checks as a PNG file."""
@@ -265,9 +292,9 @@ class InputPanel(QWidget):
         event.acceptProposedAction()
 
     # ----------------------------------------------------------------- internals
-    def _apply_loaded(self, loaded, name: str) -> bool:
+    def _apply_loaded(self, loaded, name: str, origin: ImageOrigin) -> bool:
         try:
-            self._state.set_image(loaded.array, source=loaded.source or name, text=f"Open {name}")
+            self._state.set_image(loaded.array, source=loaded.source or name, text=f"Open {name}", origin=origin)
         except CnnExplorerError as exc:
             self._show_error(file_problem(name, exc))
             return False
@@ -343,9 +370,4 @@ class InputPanel(QWidget):
             self._sync_view()
         if self.canvas.stroking:
             return  # the full-image statistics wait for the end of the stroke
-        h, w = shape[:2]
-        lo, hi = float(image.min()), float(image.max())
-        kind = "RGB" if image.ndim == 3 else "grey"
-        self.info_label.setText(
-            f"{self._state.image_source}: {w}×{h} {kind}, values {format_number(lo, 'pixel')} … {format_number(hi, 'pixel')}"
-        )
+        self.info_label.setText(image_caption(self._state.image_origin, image))
