@@ -272,6 +272,9 @@ def test_the_canvas_caption_says_what_is_shown(qtbot, main_window, tmp_path):
     assert caption().startswith("your drawing 16×16 ·")
     actions.open_sample("000-1")
     assert caption().startswith("slide grid 6×6 (000-1) ·")
+    assert panel.size_combo.currentText() == "6×6"             # not "photo 6×6"
+    actions.open_sample("004")
+    assert caption() == "slide grid 9×9 (004) · values\u00a0−1\u00a0…\u00a01"
     actions.open_sample("checkerboard")
     assert caption().startswith("synthetic picture 64×64 (checkerboard)")
     big = tmp_path / "street.png"
@@ -286,8 +289,7 @@ def test_the_canvas_caption_says_what_is_shown(qtbot, main_window, tmp_path):
     assert caption().startswith("grid numbers.csv 2×2 ·")
     state.undo_stack.undo()
     assert caption().startswith("pasted grid 3×2 ·")
-    state.undo_stack.undo()
-    state.undo_stack.undo()
-    state.undo_stack.undo()
+    for _ in range(4):                                            # grid file, picture, checkerboard, X
+        state.undo_stack.undo()
     assert caption().startswith("slide grid 6×6 (000-1) ·")
     _assert_plain(caption())

@@ -46,6 +46,8 @@ CANVAS_SIZES = (7, 9, 16, 28, 64, 128, 256, 512)
 #: Loaded pictures larger than this per side are scaled down for live work.
 MAX_LIVE_SIDE = 1024
 _CHANNELS = ("R", "G", "B")
+#: the canvas-size entry for any other size: choosing it opens a picture or grid
+_OTHER_SIZE = "other size: open…"
 #: what the canvas caption calls each kind of image (see ``ImageOrigin``)
 _KIND_WORDS = {"slide": "slide grid", "synthetic": "synthetic picture", "photo": "photo", "picture": "photo",
                "grid": "grid", "pasted picture": "pasted picture", "pasted grid": "pasted grid"}
@@ -69,7 +71,8 @@ def image_caption(origin: ImageOrigin, image: np.ndarray) -> str:
     scaled = next((part.split(" to ")[0] for part in origin.note.split("; ") if part.startswith("scaled from ")), "")
     if scaled:
         head += f" ({scaled})"
-    return f"{head} · values {format_number(lo, 'pixel')} … {format_number(hi, 'pixel')}"
+    values = f"values {format_number(lo, 'cell')} … {format_number(hi, 'cell')}".replace(" ", "\u00a0")
+    return f"{head} · {values}"                 # the range wraps as one piece
 
 
 class InputPanel(QWidget):
@@ -87,7 +90,7 @@ class InputPanel(QWidget):
         self.size_combo = QComboBox(self)
         for n in CANVAS_SIZES:
             self.size_combo.addItem(f"{n}×{n}", n)
-        self.size_combo.addItem("photo (as loaded)", 0)
+        self.size_combo.addItem(_OTHER_SIZE, 0)
         self.size_combo.setToolTip("Canvas size: choosing a size starts a blank canvas (undo brings the old one back)")
         self.size_combo.activated.connect(self._on_size_combo_activated)
         self.grey_radio = QRadioButton("Grey", self)
@@ -340,7 +343,8 @@ class InputPanel(QWidget):
         index = self.size_combo.findData(h) if h == w and h in CANVAS_SIZES else self.size_combo.findData(0)
         self.size_combo.blockSignals(True)
         self.size_combo.setCurrentIndex(index)
-        self.size_combo.setItemText(self.size_combo.findData(0), "photo (as loaded)" if index != self.size_combo.findData(0) else f"photo {w}×{h}")
+        # the entry names the size shown (a slide grid is no "photo"); in the list it offers to open one
+        self.size_combo.setItemText(self.size_combo.findData(0), _OTHER_SIZE if index != self.size_combo.findData(0) else f"{w}×{h}")
         self.size_combo.blockSignals(False)
 
     def _sync_view(self) -> None:
