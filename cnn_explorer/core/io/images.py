@@ -22,6 +22,12 @@ from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.format import format_number
 from cnn_explorer.core.io.files import read_user_file
 from cnn_explorer.core.io.grid_text import parse_csv_blocks
+from cnn_explorer.core.io.messages import (
+    DAMAGED,
+    NOT_A_PICTURE,
+    decode_reason,
+    unreadable_message,
+)
 
 #: pictures with more pixels than this are refused (decompression-bomb guard): 100 megapixels
 MAX_PIXELS = 100_000_000
@@ -30,7 +36,6 @@ MAX_GRID_CHANNELS = 64
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 GRID_SUFFIXES = (".csv", ".txt", ".npy")
 MODES = ("auto", "grey", "rgb")
-FORMATS = "PNG, JPEG, BMP, GIF, TIFF or WebP"
 
 
 @dataclass(frozen=True, eq=False)
@@ -224,33 +229,6 @@ class _Unreadable(CnnExplorerError):
     def __init__(self, where: str, reason: str) -> None:
         super().__init__(unreadable_message(where, reason))
         self.reason = reason
-
-
-#: why a file is no picture, in the user's words (no decoder or exception names)
-NOT_A_PICTURE = f"not a {FORMATS} file"
-DAMAGED = "the file is damaged or incomplete"
-CUT_SHORT = "the file is cut short, as if its download or copy stopped early"
-
-
-def unreadable_message(where: str, reason: str) -> str:
-    """The one message for a picture that cannot be opened, the same on every page and command."""
-    return f"{where}: not a readable image ({reason})"
-
-
-def short_reason(exc: BaseException) -> str:
-    """An exception's text on one line, at most 160 characters."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:160]
-
-
-def decode_reason(exc: BaseException) -> str:
-    """Why a decoder failed, in words a class understands (the decoder's own text names its internals)."""
-    text = str(exc).lower()
-    if "truncated" in text or isinstance(exc, EOFError) or "end of file" in text or "premature" in text:
-        return CUT_SHORT
-    if isinstance(exc, MemoryError):
-        return "the picture needs more memory than is free"
-    return DAMAGED
 
 
 def _reduction(size: tuple[int, int], min_side: int | None) -> int:

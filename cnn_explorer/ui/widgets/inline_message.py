@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.io.images import DAMAGED
+from cnn_explorer.core.io.messages import DAMAGED
 
 #: what a failed load leaves in place, said after every file problem
 IMAGE_KEPT = "the current image is kept"
