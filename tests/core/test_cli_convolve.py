@@ -252,7 +252,7 @@ def test_kernels_samples(capsys):
 BAD = [
     (["missing.csv", "-k", "identity"], "file not found"),
     (["{empty}", "-k", "identity"], "empty file (0 bytes)"),
-    (["{text_png}", "-k", "identity"], "not a picture Pillow can read"),
+    (["{text_png}", "-k", "identity"], "not a readable image (not a PNG, JPEG"),
     (["{nan_csv}", "-k", "identity"], "'nan' is not a finite number"),
     (["{pickle_npy}", "-k", "identity"], "Python objects; refused"),
     (["{g}", "-k", "1,0;0,x"], "row 2, column 2: 'x' is not a number"),

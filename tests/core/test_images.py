@@ -219,15 +219,15 @@ def test_truncated_files_are_refused(tmp_path, fmt):
     data = _encode(Image.fromarray(RNG.integers(0, 256, (64, 64, 3)).astype(np.uint8)), fmt)
     path = tmp_path / f"cut.{fmt.lower()}"
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(CnnExplorerError, match=r"cut\.\w+'?: cannot (decode|read) the picture") as info:
+    with pytest.raises(CnnExplorerError, match=r"cut\.\w+: not a readable image \(the file is (cut short|damaged)") as info:
         load_image(path)
     assert "\n" not in str(info.value)
 
 
 @pytest.mark.parametrize("content, message", [
     (b"", r"empty file \(0 bytes\)"),
-    (b"hello, I am text\n", r"not a picture Pillow can read"),
-    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, r"not a picture Pillow can read|cannot (read|decode) the picture"),
+    (b"hello, I am text\n", r"x\.png: not a readable image \(not a PNG, JPEG, BMP, GIF, TIFF or WebP file\)$"),
+    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, r"x\.png: not a readable image \((not a PNG|the file is)"),
 ])
 def test_empty_and_non_image_files_are_refused(tmp_path, content, message):
     path = tmp_path / "x.png"
@@ -244,7 +244,7 @@ def test_missing_folder_and_bytes_errors(tmp_path):
         load_image(tmp_path)
     with pytest.raises(CnnExplorerError, match=r"^dropped: no data"):
         image_from_bytes(b"", name="dropped")
-    with pytest.raises(CnnExplorerError, match=r"^clipboard: not a picture"):
+    with pytest.raises(CnnExplorerError, match=r"^clipboard: not a readable image \(not a PNG"):
         image_from_bytes(b"GIF89a garbage")
     with pytest.raises(CnnExplorerError, match="expected encoded picture bytes"):
         image_from_bytes("not bytes")  # type: ignore[arg-type]
@@ -392,3 +392,36 @@ def test_save_image_round_trip(tmp_path):
     assert load_image(tmp_path / "g.bmp").array.tolist() == [[0, 255, 7]]
     with pytest.raises(CnnExplorerError, match="unsupported picture type"):
         save_image(tmp_path / "a.xyz", RGB)
+
+
+def _broken_pictures(tmp_path):
+    good = tmp_path / "good.png"
+    Image.fromarray((np.random.default_rng(1).random((48, 48, 3)) * 255).astype(np.uint8)).save(good)
+    jpeg = tmp_path / "good.jpg"
+    Image.open(good).save(jpeg)
+    return {
+        "text.png": b"hello, I am text\n",
+        "header.png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 40,
+        "cut.png": good.read_bytes()[: good.stat().st_size // 2],
+        "cut.jpg": jpeg.read_bytes()[: jpeg.stat().st_size // 3],
+        "bad-crc.png": good.read_bytes()[:40] + b"\xff\xff" + good.read_bytes()[42:],
+    }
+
+
+def test_a_broken_picture_gets_one_message_in_plain_words_from_every_loader(tmp_path):
+    # issue 11: the same bad file reads the same everywhere, and never names the decoder or an exception
+    from cnn_explorer.core.io.images import image_from_bytes, read_picture
+
+    for name, data in _broken_pictures(tmp_path).items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        texts = []
+        for load in (load_image, read_picture, lambda p: image_from_bytes(p.read_bytes(), str(p))):
+            with pytest.raises(CnnExplorerError) as info:
+                load(path)
+            texts.append(str(info.value))
+        assert len(set(texts)) == 1, texts
+        text = texts[0]
+        assert text.startswith(f"{path}: not a readable image (")
+        for word in ("Pillow", "PIL", "Error", "Exception", "Traceback", "<", "0x", "BytesIO", "decoder"):
+            assert word not in text.removeprefix(str(path)), (word, text)

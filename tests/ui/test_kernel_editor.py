@@ -102,8 +102,7 @@ def test_kernel_stack_gives_one_map_per_kernel(qtbot, explorer_page):
     state, editor = explorer_page.state, explorer_page.kernel_editor
     _photo_like(state)
     _choose_preset(editor, "sobel-left")
-    editor.add_kernel()
-    _choose_preset(editor, "sobel-right")
+    editor.add_preset("sobel-right")         # the picker replaces the stack (issue 11); "+ ▸" adds to it
     assert editor.tabs.count() == 2 and editor.current_index == 1
     state.recompute_now()
     assert state.result.feature.shape[0] == 2
@@ -175,8 +174,7 @@ def test_save_and_load_kernels(qtbot, main_window, tmp_path):
     actions, state, editor = main_window.explorer_actions, main_window.explorer.state, main_window.explorer.kernel_editor
     _choose_preset(editor, "slide-stride")
     assert actions.save_kernel_to(tmp_path / "one.csv")
-    editor.add_kernel()
-    _choose_preset(editor, "sobel-top")
+    editor.add_preset("sobel-top")           # the picker replaces the stack (issue 11); "+ ▸" adds to it
     assert actions.save_kernel_to(tmp_path / "stack.json")
     state.set_kernels([np.eye(2)], ["eye"])
     assert actions.load_kernel_from(tmp_path / "stack.json")

@@ -14,7 +14,8 @@ from PIL import Image
 from cnn_explorer.core.colormaps import diverging_rgb, grey_rgb, symmetric_limit
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.format import format_number
-from cnn_explorer.core.io.images import FORMATS, IMAGE_SUFFIXES, short_reason
+from cnn_explorer.core.io.images import IMAGE_SUFFIXES
+from cnn_explorer.core.io.messages import FORMATS, short_reason
 
 
 def _save_pillow(path: Path, im: Image.Image, fmt: str | None = None) -> None:

@@ -22,6 +22,12 @@ from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.format import format_number
 from cnn_explorer.core.io.files import read_user_file
 from cnn_explorer.core.io.grid_text import parse_csv_blocks
+from cnn_explorer.core.io.messages import (
+    DAMAGED,
+    NOT_A_PICTURE,
+    decode_reason,
+    unreadable_message,
+)
 
 #: pictures with more pixels than this are refused (decompression-bomb guard): 100 megapixels
 MAX_PIXELS = 100_000_000
@@ -30,7 +36,6 @@ MAX_GRID_CHANNELS = 64
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 GRID_SUFFIXES = (".csv", ".txt", ".npy")
 MODES = ("auto", "grey", "rgb")
-FORMATS = "PNG, JPEG, BMP, GIF, TIFF or WebP"
 
 
 @dataclass(frozen=True, eq=False)
@@ -127,10 +132,10 @@ def flatten_picture(im: Image.Image, where: str, notes: list[str] | None = None)
     """
     try:
         return _flatten(im, [] if notes is None else notes)
+    except CnnExplorerError as exc:
+        raise CnnExplorerError(f"{where}: {exc}") from None
     except (OSError, ValueError, MemoryError) as exc:
-        raise CnnExplorerError(
-            f"{where}: cannot decode the picture ({short_reason(exc)}); the file may be truncated or corrupt"
-        ) from None
+        raise CnnExplorerError(unreadable_message(where, decode_reason(exc))) from None
 
 
 def _flatten(im: Image.Image, notes: list[str]) -> Image.Image | np.ndarray:
@@ -154,7 +159,7 @@ def _flatten(im: Image.Image, notes: list[str]) -> Image.Image | np.ndarray:
     if mode == "F":
         arr = np.asarray(im, dtype=np.float64)
         if not np.isfinite(arr).all():
-            raise ValueError("the floating-point picture contains NaN or infinite values")
+            raise CnnExplorerError("the picture holds values that are not numbers (NaN or infinite)")
         if arr.min() >= 0 and arr.max() <= 1.0 and arr.max() > 0:
             notes.append("floating-point values 0..1 scaled to 0..255")
             return arr * 255.0
@@ -219,17 +224,11 @@ class Picture:
 
 
 class _Unreadable(CnnExplorerError):
-    """Pillow cannot identify or decode the bytes; ``reason`` says why without naming the file."""
+    """The bytes are no picture we can decode; ``reason`` says why without naming the file."""
 
-    def __init__(self, message: str, reason: str) -> None:
-        super().__init__(message)
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(unreadable_message(where, reason))
         self.reason = reason
-
-
-def short_reason(exc: BaseException) -> str:
-    """An exception's text on one line, at most 160 characters."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:160]
 
 
 def _reduction(size: tuple[int, int], min_side: int | None) -> int:
@@ -253,10 +252,9 @@ def open_picture(data: bytes, where: str, *, min_side: int | None = None) -> Pic
         except Image.DecompressionBombError:
             raise CnnExplorerError(f"{where}: too many pixels (over {MAX_PIXELS:,}); refused as a possible decompression bomb") from None
         except UnidentifiedImageError:
-            raise _Unreadable(f"{where}: not a picture Pillow can read ({FORMATS} expected)",
-                              f"not a {FORMATS} file") from None
-        except (OSError, SyntaxError, ValueError) as exc:
-            raise _Unreadable(f"{where}: cannot read the picture ({short_reason(exc)})", short_reason(exc)) from None
+            raise _Unreadable(where, NOT_A_PICTURE) from None
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            raise _Unreadable(where, decode_reason(exc)) from None
         w, h = im.size
         if w * h > MAX_PIXELS:
             raise CnnExplorerError(
@@ -281,9 +279,7 @@ def open_picture(data: bytes, where: str, *, min_side: int | None = None) -> Pic
             if factor >= 2 and im.mode in ("L", "LA", "RGB", "RGBA", "CMYK"):
                 im = im.reduce(factor)
         except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
-            reason = short_reason(exc)
-            raise _Unreadable(f"{where}: cannot decode the picture ({reason}); the file may be truncated or corrupt",
-                              reason) from None
+            raise _Unreadable(where, decode_reason(exc)) from None
     upright = (w, h) if orientation in (5, 6, 7, 8) else (h, w)  # these orientations swap the sides
     return Picture(im, upright, original_mode, frames, orientation != 1)
 
@@ -291,10 +287,7 @@ def open_picture(data: bytes, where: str, *, min_side: int | None = None) -> Pic
 def read_picture(path, *, min_side: int | None = None) -> Picture:
     """Open the picture file at ``path`` (see ``open_picture``); errors start "<path>: ", e.g. "not a readable image"."""
     path = Path(path)
-    try:
-        return open_picture(read_user_file(path, ""), str(path), min_side=min_side)
-    except _Unreadable as exc:
-        raise CnnExplorerError(f"{path}: not a readable image ({exc.reason})") from None
+    return open_picture(read_user_file(path, ""), str(path), min_side=min_side)
 
 
 def _load_picture(data: bytes, source: str, where: str, mode: str, max_side: int | None) -> LoadedImage:
@@ -323,7 +316,7 @@ def load_image(path, *, mode: str = "auto", max_side: int | None = None) -> Load
     (area average) so its longest side fits, with a note saying so.
     """
     path = Path(path)
-    return _load_picture(read_user_file(path, "image file"), str(path), f"image file {str(path)!r}", mode, max_side)
+    return _load_picture(read_user_file(path, ""), str(path), str(path), mode, max_side)
 
 
 def image_from_bytes(data: bytes, name: str = "clipboard", *, mode: str = "auto",
@@ -372,8 +365,8 @@ def _load_npy(path: Path, where: str) -> np.ndarray:
         version = np.lib.format.read_magic(buf)
         reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
         shape, _, dtype = reader(buf)
-    except (ValueError, EOFError, SyntaxError, TypeError) as exc:
-        raise CnnExplorerError(f"{where}: not a valid .npy file ({short_reason(exc)})") from None
+    except (ValueError, EOFError, SyntaxError, TypeError):
+        raise CnnExplorerError(f"{where}: not a valid .npy file (its header is missing or damaged)") from None
     if dtype.hasobject:
         raise CnnExplorerError(f"{where}: holds Python objects; refused (pickled data is never loaded)")
     cells = math.prod(shape)
@@ -385,8 +378,8 @@ def _load_npy(path: Path, where: str) -> np.ndarray:
         raise CnnExplorerError(f"{where}: truncated (the header promises {need:,} bytes of data, the file has {have:,})")
     try:
         arr = np.load(io.BytesIO(data), allow_pickle=False)
-    except (ValueError, EOFError, OSError) as exc:
-        raise CnnExplorerError(f"{where}: cannot read the .npy data ({short_reason(exc)})") from None
+    except (ValueError, EOFError, OSError):
+        raise CnnExplorerError(f"{where}: cannot read the .npy data ({DAMAGED})") from None
     return _grid_array(np.asarray(arr), where)
 
 

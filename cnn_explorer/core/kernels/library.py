@@ -33,12 +33,20 @@ JSON_FORMAT = "cnn-explorer-kernel"
 
 @dataclass(frozen=True, eq=False)
 class KernelPreset:
-    """A named kernel: ``values`` is a read-only float64 (kh, kw[, C]) array."""
+    """A named kernel: ``values`` is a read-only float64 (kh, kw[, C]) array.
+
+    ``normalize``, ``bias`` and ``flip`` are the convolution options the kernel is meant
+    with (choosing the preset sets them): the X/O features divide by their 9 cells, as
+    the slides do; every other preset uses the plain sum.
+    """
 
     name: str
     group: str
     description: str
     values: np.ndarray
+    normalize: bool = False
+    bias: float = 0.0
+    flip: bool = False
 
 
 def _ro(values) -> np.ndarray:
@@ -108,11 +116,14 @@ _PRESET_TABLE: tuple[tuple[str, str, str, np.ndarray], ...] = (
      seeds.SLIDE_000_6_WEIGHTS),
 )
 
+#: preset groups used with normalize on (slide 004 divides the X/O features' sums by 9)
+_NORMALIZED_GROUPS = ("X/O features",)
+
 #: every preset by name, in picker order (group by group as listed in GROUPS)
 PRESETS: dict[str, KernelPreset] = {
     p.name: p
     for p in sorted(
-        (KernelPreset(n, g, d, _ro(v)) for n, g, d, v in _PRESET_TABLE),
+        (KernelPreset(n, g, d, _ro(v), normalize=g in _NORMALIZED_GROUPS) for n, g, d, v in _PRESET_TABLE),
         key=lambda p: GROUPS.index(p.group),
     )
 }

@@ -42,6 +42,7 @@ from cnn_explorer.ui.classify.pictures import picture_from_qimage
 from cnn_explorer.ui.classify.weights_panel import WeightsPanel
 from cnn_explorer.ui.lifecycle import new_timer
 from cnn_explorer.ui.widgets.containers import scroll_area
+from cnn_explorer.ui.widgets.inline_message import file_problem
 
 #: Heavy views (all layer stacks, overlays) refresh at most this often while drawing.
 HEAVY_INTERVAL_MS = 90
@@ -200,7 +201,7 @@ class ClassifyPage(QWidget):
         try:
             img = load_image(path)
         except (CnnExplorerError, OSError) as exc:  # OSError: a path the OS refuses (name too long)
-            self._say(str(exc), error=True)
+            self._say(file_problem(path, exc), error=True)     # worded as on the Explorer page
             return False
         if self.settings is not None:
             self.settings.setValue("classify/last_dir", str(Path(path).parent))

@@ -28,6 +28,8 @@ from cnn_explorer.core.kernels.library import (
 from cnn_explorer.core.kernels.samples import SAMPLES, get_sample
 from cnn_explorer.ui.explorer.canvas import display_range
 from cnn_explorer.ui.explorer.page import ExplorerPage
+from cnn_explorer.ui.explorer.state import ImageOrigin
+from cnn_explorer.ui.widgets.inline_message import file_problem
 
 IMAGE_FILTER = "Images and grids (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp *.csv *.npy);;All files (*)"
 SAVE_IMAGE_FILTER = "PNG image (*.png);;NumPy grid, exact (*.npy);;CSV grid, exact (*.csv)"
@@ -134,7 +136,8 @@ class ExplorerActions(QObject):
             self._fail(str(exc))
             return
         self._remember("explorer/last_sample", name)
-        self.status_message.emit(f"Sample {sample.name}: {' '.join(sample.title.split())}")
+        self._page.input_panel.message.clear_message()
+        self._succeed(f"Sample {sample.name}: {' '.join(sample.title.split())}", kernel=True)
 
     # ----------------------------------------------------------------- images
     def open_image_dialog(self) -> None:
@@ -163,7 +166,7 @@ class ExplorerActions(QObject):
         except CnnExplorerError as exc:
             self._fail(str(exc))
             return False
-        self.status_message.emit(f"Saved the image to {path}")
+        self._succeed(f"Saved the image to {path}")
         return True
 
     # ----------------------------------------------------------------- kernels
@@ -188,7 +191,8 @@ class ExplorerActions(QObject):
         except CnnExplorerError as exc:
             self._fail(str(exc), kernel=True)
             return False
-        self.status_message.emit(f"Saved the kernel{'s' if len(kernels) > 1 and path.suffix.lower() == '.json' else ''} to {path}")
+        self._succeed(f"Saved the kernel{'s' if len(kernels) > 1 and path.suffix.lower() == '.json' else ''} to {path}",
+                      kernel=True)
         return True
 
     def load_kernel_dialog(self) -> None:
@@ -208,13 +212,10 @@ class ExplorerActions(QObject):
             else:
                 names = [info.name or f"{path.stem} {i + 1}" for i, info in enumerate(infos)]
                 self._state.set_kernels([np.array(info.values) for info in infos], names, text=f"Load {path.name}")
-        except CnnExplorerError as exc:
-            self._fail(f"{exc} — the kernels are unchanged", kernel=True)
+        except (CnnExplorerError, OSError) as exc:
+            self._fail(file_problem(path, exc, "the kernels are unchanged"), kernel=True)
             return False
-        except OSError as exc:
-            self._fail(f"{path.name}: {exc.strerror or exc} — the kernels are unchanged", kernel=True)
-            return False
-        self.status_message.emit(f"Loaded {len(infos)} kernel{'s' if len(infos) > 1 else ''} from {path.name}")
+        self._succeed(f"Loaded {len(infos)} kernel{'s' if len(infos) > 1 else ''} from {path.name}", kernel=True)
         return True
 
     # ----------------------------------------------------------------- clipboard
@@ -250,8 +251,8 @@ class ExplorerActions(QObject):
             except CnnExplorerError as exc:
                 self._fail(f"{exc} — the current image is kept")
                 return False
-            self._state.set_image(grid, source="pasted grid", text="Paste grid")
-            self.status_message.emit(f"Pasted a {grid.shape[0]}×{grid.shape[1]} grid")
+            self._state.set_image(grid, source="pasted grid", text="Paste grid", origin=ImageOrigin("pasted grid"))
+            self._succeed(f"Pasted a {grid.shape[0]}×{grid.shape[1]} grid")
             return True
         self._fail("paste: the clipboard holds no image, file or numbers")
         return False
@@ -262,6 +263,12 @@ class ExplorerActions(QObject):
         text = " ".join(text.split())
         panel = self._page.kernel_editor if kernel else self._page.input_panel
         panel.message.show_error(text)
+        self.status_message.emit(text)
+
+    def _succeed(self, text: str, *, kernel: bool = False) -> None:
+        """A success: the panel's old error banner goes (it no longer applies) and ``text`` goes to the status bar."""
+        panel = self._page.kernel_editor if kernel else self._page.input_panel
+        panel.message.clear_message()
         self.status_message.emit(text)
 
     def _last_dir(self) -> str:

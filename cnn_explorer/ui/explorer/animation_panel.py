@@ -73,6 +73,7 @@ class AnimationPanel(QWidget):
         self.player.step_changed.connect(self._on_player_step_changed)
         self._set_enabled(False)
         state.result_changed.connect(self.set_result)
+        state.reset_requested.connect(self.restart)
         if state.result is not None:
             self.set_result(state.result)
 
@@ -168,6 +169,13 @@ class AnimationPanel(QWidget):
 
     def set_step(self, n: int) -> None:
         self.player.set_step(n)
+
+    def restart(self) -> None:
+        """Step 1 of the convolution, first kernel (a new sample; the new result keeps this cell)."""
+        self.player.pause()
+        self.set_kernel(0)
+        self.set_stage("conv")
+        self.player.set_step(0)
 
     def toggle_playing(self) -> None:
         """Play or pause; playing needs the panel on screen (the clock never runs for a hidden panel)."""

@@ -30,15 +30,15 @@ from PySide6.QtWidgets import (
 
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.format import format_number
-from cnn_explorer.core.io.images import image_from_bytes, load_input
+from cnn_explorer.core.io.images import GRID_SUFFIXES, image_from_bytes, load_input
 from cnn_explorer.ui.explorer.canvas import (
     NUMBERS_MAX_SIDE,
     DrawingCanvas,
     display_range,
 )
 from cnn_explorer.ui.explorer.pixel_grid import PixelGrid
-from cnn_explorer.ui.explorer.state import ExplorerState
-from cnn_explorer.ui.widgets.inline_message import InlineMessage
+from cnn_explorer.ui.explorer.state import ExplorerState, ImageOrigin
+from cnn_explorer.ui.widgets.inline_message import InlineMessage, file_problem
 from cnn_explorer.ui.widgets.qimage import png_bytes
 
 #: Canvas sizes offered (square); "photo" keeps a loaded image's own size.
@@ -46,6 +46,33 @@ CANVAS_SIZES = (7, 9, 16, 28, 64, 128, 256, 512)
 #: Loaded pictures larger than this per side are scaled down for live work.
 MAX_LIVE_SIDE = 1024
 _CHANNELS = ("R", "G", "B")
+#: the canvas-size entry for any other size: choosing it opens a picture or grid
+_OTHER_SIZE = "other size: open…"
+#: what the canvas caption calls each kind of image (see ``ImageOrigin``)
+_KIND_WORDS = {"slide": "slide grid", "synthetic": "synthetic picture", "photo": "photo", "picture": "photo",
+               "grid": "grid", "pasted picture": "pasted picture", "pasted grid": "pasted grid"}
+
+
+def image_caption(origin: ImageOrigin, image: np.ndarray) -> str:
+    """What the canvas shows, e.g. "slide grid 6×6 (000-1)", "your drawing 16×16",
+    "photo cat.jpg 1024×768 RGB (scaled from 4032×3024)"; then the value range."""
+    h, w = image.shape[:2]
+    size = f"{h}×{w}" if h == w else f"{w}×{h}"          # pictures are "width×height", as loaders say
+    colour = " RGB" if image.ndim == 3 else ""
+    lo, hi = float(image.min()), float(image.max())
+    if origin.kind == "drawing":
+        head = f"{'blank canvas' if lo == hi else 'your drawing'} {size}{colour}"
+    elif origin.kind in ("slide", "synthetic", "photo"):
+        head = f"{_KIND_WORDS[origin.kind]} {size}{colour} ({origin.name})"
+    elif origin.kind in ("picture", "grid"):
+        head = f"{_KIND_WORDS[origin.kind]} {Path(origin.name).name} {size}{colour}"
+    else:
+        head = f"{_KIND_WORDS.get(origin.kind, origin.name or 'image')} {size}{colour}"
+    scaled = next((part.split(" to ")[0] for part in origin.note.split("; ") if part.startswith("scaled from ")), "")
+    if scaled:
+        head += f" ({scaled})"
+    values = f"values {format_number(lo, 'cell')} … {format_number(hi, 'cell')}".replace(" ", "\u00a0")
+    return f"{head} · {values}"                 # the range wraps as one piece
 
 
 class InputPanel(QWidget):
@@ -63,7 +90,7 @@ class InputPanel(QWidget):
         self.size_combo = QComboBox(self)
         for n in CANVAS_SIZES:
             self.size_combo.addItem(f"{n}×{n}", n)
-        self.size_combo.addItem("photo (as loaded)", 0)
+        self.size_combo.addItem(_OTHER_SIZE, 0)
         self.size_combo.setToolTip("Canvas size: choosing a size starts a blank canvas (undo brings the old one back)")
         self.size_combo.activated.connect(self._on_size_combo_activated)
         self.grey_radio = QRadioButton("Grey", self)
@@ -213,36 +240,34 @@ class InputPanel(QWidget):
         shape = (side, side, 3) if self._state.is_rgb else (side, side)
         self._state.set_image(np.zeros(shape), source="blank canvas", text=f"New {side}×{side} canvas")
         self.ink_spin.setValue(255.0)
+        self.message.clear_message()
 
     def clear(self) -> None:
         """Fill the image with the background (eraser) value, undoable."""
         image = self._state.image
         self._state.set_image(np.full_like(image, self.canvas.eraser_value), text="Clear canvas")
+        self.message.clear_message()
 
     def load_file(self, path: str | Path) -> bool:
         """Load an image or a .csv/.npy grid; on failure show why and keep the current image."""
         name = Path(path).name
         try:
             loaded = load_input(path, max_side=MAX_LIVE_SIDE)
-        except (CnnExplorerError, OSError) as exc:
-            self._show_error(self._file_error(name, exc))
+        # MemoryError...TypeError: a decoder failing in a way core did not foresee
+        except (CnnExplorerError, OSError, MemoryError, RuntimeError, ValueError, TypeError) as exc:
+            self._show_error(file_problem(path, exc))
             return False
-        except (MemoryError, RuntimeError, ValueError, TypeError) as exc:  # a decoder failing in a way core did not foresee
-            self._show_error(self._file_error(name, RuntimeError(f"cannot be read ({exc.__class__.__name__}: {exc})")))
-            return False
-        return self._apply_loaded(loaded, name)
+        kind = "grid" if Path(path).suffix.lower() in GRID_SUFFIXES else "picture"
+        return self._apply_loaded(loaded, name, ImageOrigin(kind, str(path), getattr(loaded, "note", "")))
 
     def load_bytes(self, data: bytes, name: str = "clipboard") -> bool:
         """Load encoded image bytes (drag-and-drop data, clipboard); on failure keep the current image."""
         try:
             loaded = image_from_bytes(bytes(data), name=name)
-        except (CnnExplorerError, OSError) as exc:
-            self._show_error(self._file_error(name, exc))
+        except (CnnExplorerError, OSError, MemoryError, RuntimeError, ValueError, TypeError) as exc:
+            self._show_error(file_problem(name, exc))
             return False
-        except (MemoryError, RuntimeError, ValueError, TypeError) as exc:
-            self._show_error(self._file_error(name, RuntimeError(f"cannot be read ({exc.__class__.__name__}: {exc})")))
-            return False
-        return self._apply_loaded(loaded, name)
+        return self._apply_loaded(loaded, name, ImageOrigin("pasted picture", name, getattr(loaded, "note", "")))
 
     def load_qimage(self, image: QImage, name: str = "clipboard") -> bool:
         """Load a QImage (pasted or dropped pixels) through the same checks as a PNG file."""
@@ -270,22 +295,11 @@ class InputPanel(QWidget):
         event.acceptProposedAction()
 
     # ----------------------------------------------------------------- internals
-    @staticmethod
-    def _file_error(name: str, exc: BaseException) -> str:
-        text = " ".join(str(exc).split())
-        if isinstance(exc, FileNotFoundError):
-            text = "file not found"
-        elif isinstance(exc, PermissionError):
-            text = "permission denied"
-        if name and name not in text:
-            text = f"{name}: {text}"
-        return f"{text} — the current image is kept"
-
-    def _apply_loaded(self, loaded, name: str) -> bool:
+    def _apply_loaded(self, loaded, name: str, origin: ImageOrigin) -> bool:
         try:
-            self._state.set_image(loaded.array, source=loaded.source or name, text=f"Open {name}")
+            self._state.set_image(loaded.array, source=loaded.source or name, text=f"Open {name}", origin=origin)
         except CnnExplorerError as exc:
-            self._show_error(self._file_error(name, exc))
+            self._show_error(file_problem(name, exc))
             return False
         lo, hi = display_range(loaded.array)
         self.ink_spin.setValue(hi)
@@ -329,7 +343,8 @@ class InputPanel(QWidget):
         index = self.size_combo.findData(h) if h == w and h in CANVAS_SIZES else self.size_combo.findData(0)
         self.size_combo.blockSignals(True)
         self.size_combo.setCurrentIndex(index)
-        self.size_combo.setItemText(self.size_combo.findData(0), "photo (as loaded)" if index != self.size_combo.findData(0) else f"photo {w}×{h}")
+        # the entry names the size shown (a slide grid is no "photo"); in the list it offers to open one
+        self.size_combo.setItemText(self.size_combo.findData(0), _OTHER_SIZE if index != self.size_combo.findData(0) else f"{w}×{h}")
         self.size_combo.blockSignals(False)
 
     def _sync_view(self) -> None:
@@ -359,9 +374,4 @@ class InputPanel(QWidget):
             self._sync_view()
         if self.canvas.stroking:
             return  # the full-image statistics wait for the end of the stroke
-        h, w = shape[:2]
-        lo, hi = float(image.min()), float(image.max())
-        kind = "RGB" if image.ndim == 3 else "grey"
-        self.info_label.setText(
-            f"{self._state.image_source}: {w}×{h} {kind}, values {format_number(lo, 'pixel')} … {format_number(hi, 'pixel')}"
-        )
+        self.info_label.setText(image_caption(self._state.image_origin, image))

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QSpinBox,
     QTabBar,
@@ -68,8 +69,11 @@ class KernelEditor(QWidget):
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         add_button = QToolButton(self)
         add_button.setText("+")
-        add_button.setToolTip("Add a kernel to the stack (each kernel gives one feature map)")
+        add_button.setToolTip("Add a copy of this kernel to the stack (each kernel gives one feature map);\n"
+                              "the arrow adds a preset instead")
         add_button.clicked.connect(self.add_kernel)
+        add_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        add_button.setMenu(self._add_preset_menu())
         self.remove_button = QToolButton(self)
         self.remove_button.setText("−")
         self.remove_button.setToolTip("Remove the current kernel from the stack")
@@ -172,10 +176,15 @@ class KernelEditor(QWidget):
         self.grid.set_scale(factor)
 
     def set_preset(self, name: str) -> None:
-        """Put the preset ``name`` into the current tab (CnnExplorerError if unknown)."""
+        """Choose the preset ``name`` (CnnExplorerError if unknown): the stack becomes that one kernel and
+        normalize, bias and flip become the preset's own, one undo step."""
         preset = get_preset(name)
-        self._state.set_kernel(self._current, np.array(preset.values, dtype=np.float64), preset.name, text=f"Preset {preset.name}")
-        self.status_message.emit(f"Kernel {preset.name}: {preset.description}")
+        self._current = 0
+        self._state.apply_preset(preset)
+        self.message.clear_message()
+        options = [text for on, text in ((preset.normalize, "normalize on"), (preset.flip, "flip on")) if on]
+        extra = f" ({', '.join(options)})" if options else ""
+        self.status_message.emit(f"Kernel {preset.name}{extra}: {preset.description}")
 
     def _show_description(self, name: str) -> None:
         preset = PRESETS.get(name)
@@ -190,6 +199,26 @@ class KernelEditor(QWidget):
         names.append(f"kernel {len(kernels)}")
         self._current = len(kernels) - 1
         self._state.set_kernels(kernels, names, text="Add kernel")
+
+    def add_preset(self, name: str) -> None:
+        """Add the preset ``name`` to the stack as a new kernel (the settings stay: they are the stack's)."""
+        preset = get_preset(name)
+        kernels = list(self._state.kernels) + [np.array(preset.values, dtype=np.float64)]
+        names = list(self._state.kernel_names) + [preset.name]
+        self._current = len(kernels) - 1
+        self._state.set_kernels(kernels, names, text=f"Add {preset.name}")
+
+    def _add_preset_menu(self) -> QMenu:
+        menu = QMenu(self)
+        for group, presets in presets_by_group().items():
+            if not presets:
+                continue
+            sub = menu.addMenu(f"Add {group}")
+            for preset in presets:
+                act = sub.addAction(preset.name)
+                act.setStatusTip(preset.description)
+                act.triggered.connect(lambda _checked=False, n=preset.name: self.add_preset(n))
+        return menu
 
     def remove_kernel(self) -> None:
         kernels = list(self._state.kernels)

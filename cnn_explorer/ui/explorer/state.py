@@ -15,6 +15,8 @@ every channel (a (kh, kw, 3) filter with three equal slices).
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
@@ -29,6 +31,24 @@ from cnn_explorer.ui.lifecycle import new_timer
 
 #: Undo history kept per page; each entry holds at most one image (strokes only their changed rectangle).
 UNDO_LIMIT = 100
+
+
+#: what a sample's group makes its image, for the canvas caption
+SAMPLE_KINDS = {"slides": "slide", "synthetic": "synthetic", "photos": "photo"}
+
+
+@dataclass(frozen=True)
+class ImageOrigin:
+    """What the image is, for its caption (the image and its origin change together, undo included).
+
+    ``kind``: "drawing" (a blank canvas and what was drawn on it), "slide", "synthetic" or "photo"
+    (a sample), "picture" or "grid" (an opened file), "pasted picture", "pasted grid", or "image"
+    (anything else); ``name``: the sample or file name; ``note``: e.g. "scaled from 4032×3024 to 1024×768".
+    """
+
+    kind: str = "drawing"
+    name: str = ""
+    note: str = ""
 
 
 def _default_image() -> np.ndarray:
@@ -47,7 +67,9 @@ class ExplorerState(QObject):
 
     Signals: ``image_changed()``, ``kernels_changed()``, ``settings_changed()``,
     ``result_changed(PipelineResult)``, ``error_occurred(str)`` (one-line message;
-    the previous result is kept) and ``error_cleared()`` (the inputs are valid again).
+    the previous result is kept), ``error_cleared()`` (the inputs are valid again) and
+    ``reset_requested()``: a sample was chosen (or that choice undone or redone), so views that
+    step through the computation start again at step 1 of the convolution, first kernel.
     """
 
     image_changed = Signal()
@@ -56,11 +78,13 @@ class ExplorerState(QObject):
     result_changed = Signal(object)
     error_occurred = Signal(str)
     error_cleared = Signal()
+    reset_requested = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._image: np.ndarray = _default_image()
         self._image_source = "blank canvas"
+        self._origin = ImageOrigin()
         self._kernels: list[np.ndarray] = [_identity_kernel()]
         self._kernel_names: list[str] = ["identity"]
         self._conv = ConvSettings()
@@ -87,6 +111,11 @@ class ExplorerState(QObject):
     def image_source(self) -> str:
         """Where the image came from: a file name, a sample name, 'clipboard' or 'blank canvas'."""
         return self._image_source
+
+    @property
+    def image_origin(self) -> ImageOrigin:
+        """What the image is (a drawing, a slide grid, a photo, an opened file...), for its caption."""
+        return self._origin
 
     @property
     def image_revision(self) -> int:
@@ -165,17 +194,22 @@ class ExplorerState(QObject):
         return np.stack(out)
 
     # ----------------------------------------------------------------- writing
-    def set_image(self, image: np.ndarray, *, source: str = "", text: str = "Change image", undoable: bool = True) -> None:
-        """Replace the image (undoable). ``image``: (H, W) or (H, W, 3), any real dtype."""
-        new = np.array(image, dtype=np.float64, copy=True)
-        if new.ndim not in (2, 3) or new.size == 0 or (new.ndim == 3 and new.shape[2] not in (1, 3)):
-            raise CnnExplorerError(f"image: expected an (H, W) or (H, W, 3) array, got shape {new.shape}")
-        if new.ndim == 3 and new.shape[2] == 1:
-            new = new[:, :, 0]
+    def set_image(self, image: np.ndarray, *, source: str = "", text: str = "Change image", undoable: bool = True,
+                  origin: ImageOrigin | None = None) -> None:
+        """Replace the image (undoable). ``image``: (H, W) or (H, W, 3), any real dtype.
+
+        ``origin`` says what it is (default: a drawing for ``source="blank canvas"``, the same as now
+        without a ``source``, else a plain "image" named ``source``).
+        """
+        new = _checked_image(image)
+        if origin is None:
+            origin = (ImageOrigin() if source == "blank canvas" else
+                      self._origin if not source else ImageOrigin("image", source))
+        after = {"image": (new, source or self._image_source, origin)}
         if undoable:
-            self.undo_stack.push(_ImageCommand(self, self._image, self._image_source, new, source or self._image_source, text))
+            self.undo_stack.push(_StateCommand(self, self._parts(after), after, text))
         else:
-            self._apply_image(new, source or self._image_source)
+            self._apply_parts(after)
 
     def set_color_mode(self, rgb: bool) -> None:
         """Convert the image to RGB (channels repeated) or to grey (ITU-R 601 luma), undoable."""
@@ -227,7 +261,8 @@ class ExplorerState(QObject):
         new_names = list(names) if names is not None else [f"kernel {i + 1}" for i in range(len(new))]
         if len(new_names) != len(new):
             raise CnnExplorerError(f"kernels: {len(new)} kernels but {len(new_names)} names")
-        self.undo_stack.push(_KernelsCommand(self, list(self._kernels), list(self._kernel_names), new, new_names, text))
+        after = {"kernels": (new, new_names)}
+        self.undo_stack.push(_StateCommand(self, self._parts(after), after, text))
 
     def set_kernel(self, index: int, kernel: np.ndarray, name: str | None = None, *, text: str = "Edit kernel") -> None:
         """Replace kernel ``index`` of the stack (undoable)."""
@@ -250,10 +285,12 @@ class ExplorerState(QObject):
         old = (self._conv, self._activation, self._pool)
         if new == old:
             return
-        self.undo_stack.push(_SettingsCommand(self, old, new, text))
+        after = {"settings": new}
+        self.undo_stack.push(_StateCommand(self, self._parts(after), after, text))
 
     def apply_sample(self, sample) -> None:
-        """Load a ``core.samples.Sample``: its image, kernel(s) and settings, as one undo step."""
+        """Load a ``core.samples.Sample``: its image, kernel(s), normalize/bias/flip and the rest of its
+        conv, activation and pooling settings, as one undo step; views start over (``reset_requested``)."""
         if sample.kernels:
             kernels = [resolve_kernel(k) if isinstance(k, str) else np.asarray(k, dtype=np.float64) for k in sample.kernels]
             names = [k if isinstance(k, str) else f"kernel {i + 1}" for i, k in enumerate(sample.kernels)]
@@ -263,13 +300,23 @@ class ExplorerState(QObject):
             names = [spec if isinstance(spec, str) else f"{sample.name} kernel"]
         else:
             kernels, names = list(self._kernels), list(self._kernel_names)
-        self.undo_stack.beginMacro(f"Sample {sample.name}")
-        try:
-            self.set_image(sample.image, source=sample.name, text="Load sample")
-            self.set_kernels(kernels, names)
-            self.set_settings(sample.conv, sample.activation, sample.pool)
-        finally:
-            self.undo_stack.endMacro()
+        origin = ImageOrigin(SAMPLE_KINDS.get(getattr(sample, "group", ""), "image"), sample.name)
+        after = {
+            "image": (_checked_image(sample.image), sample.name, origin),
+            "kernels": ([validate_kernel(k) for k in kernels], names),
+            "settings": (sample.conv, sample.activation, sample.pool),
+        }
+        self.undo_stack.push(_StateCommand(self, self._parts(after), after, f"Sample {sample.name}", restart=True))
+
+    def apply_preset(self, preset) -> None:
+        """Choose a ``core.kernels.library.KernelPreset``: the stack becomes its one kernel and normalize,
+        bias and flip become the preset's own (the other settings stay), as one undo step."""
+        conv = dataclasses.replace(self._conv, normalize=preset.normalize, bias=preset.bias, flip=preset.flip)
+        after = {
+            "kernels": ([validate_kernel(preset.values)], [preset.name]),
+            "settings": (conv, self._activation, self._pool),
+        }
+        self.undo_stack.push(_StateCommand(self, self._parts(after), after, f"Preset {preset.name}"))
 
     # ----------------------------------------------------------------- computing
     def schedule(self) -> None:
@@ -304,38 +351,64 @@ class ExplorerState(QObject):
         self.result_changed.emit(result)
 
     # ----------------------------------------------------------------- used by the undo commands
-    def _apply_image(self, image: np.ndarray, source: str) -> None:
-        self._image = image
-        self._image_source = source
-        self.notify_image_edited()
+    def _parts(self, like: dict) -> dict:
+        """The current values of the parts named in ``like`` (what an undo restores)."""
+        now = {
+            "image": lambda: (self._image, self._image_source, self._origin),
+            "kernels": lambda: (list(self._kernels), list(self._kernel_names)),
+            "settings": lambda: (self._conv, self._activation, self._pool),
+        }
+        return {key: now[key]() for key in like}
+
+    def _apply_parts(self, parts: dict, restart: bool = False) -> None:
+        """Put ``parts`` in place, then tell the views (image, kernels, settings, restart) and recompute once."""
+        if "image" in parts:
+            self._image, self._image_source, self._origin = parts["image"]
+        if "kernels" in parts:
+            kernels, names = parts["kernels"]
+            self._kernels, self._kernel_names = list(kernels), list(names)
+        if "settings" in parts:
+            self._conv, self._activation, self._pool = parts["settings"]
+        if "image" in parts:
+            self.notify_image_edited()
+        if "kernels" in parts:
+            self.kernels_changed.emit()
+        if "settings" in parts:
+            self.settings_changed.emit()
+        if restart:
+            self.reset_requested.emit()
+        self.schedule()
 
     def _apply_patch(self, origin: tuple[int, int], patch: np.ndarray) -> None:
         r, c = origin
         self._image[r : r + patch.shape[0], c : c + patch.shape[1]] = patch
         self.notify_image_edited((r, r + patch.shape[0], c, c + patch.shape[1]))
 
-    def _apply_kernels(self, kernels: list[np.ndarray], names: list[str]) -> None:
-        self._kernels = list(kernels)
-        self._kernel_names = list(names)
-        self.kernels_changed.emit()
-        self.schedule()
-
-    def _apply_settings(self, settings: tuple) -> None:
-        self._conv, self._activation, self._pool = settings
-        self.settings_changed.emit()
-        self.schedule()
 
 
-class _ImageCommand(QUndoCommand):
-    def __init__(self, state: ExplorerState, old, old_source, new, new_source, text: str) -> None:
+def _checked_image(image) -> np.ndarray:
+    """A float64 copy of an (H, W), (H, W, 1) or (H, W, 3) array; (H, W, 1) becomes (H, W)."""
+    new = np.array(image, dtype=np.float64, copy=True)
+    if new.ndim not in (2, 3) or new.size == 0 or (new.ndim == 3 and new.shape[2] not in (1, 3)):
+        raise CnnExplorerError(f"image: expected an (H, W) or (H, W, 3) array, got shape {new.shape}")
+    return new[:, :, 0] if new.ndim == 3 and new.shape[2] == 1 else new
+
+
+class _StateCommand(QUndoCommand):
+    """Parts of the state before and after ("image", "kernels", "settings"; see ``_parts``).
+
+    ``restart``: a sample; views start the animation over on redo and on undo alike.
+    """
+
+    def __init__(self, state: ExplorerState, old: dict, new: dict, text: str, restart: bool = False) -> None:
         super().__init__(text)
-        self._state, self._old, self._old_source, self._new, self._new_source = state, old, old_source, new, new_source
+        self._state, self._old, self._new, self._restart = state, old, new, restart
 
     def redo(self) -> None:
-        self._state._apply_image(self._new, self._new_source)
+        self._state._apply_parts(self._new, self._restart)
 
     def undo(self) -> None:
-        self._state._apply_image(self._old, self._old_source)
+        self._state._apply_parts(self._old, self._restart)
 
 
 class _PatchCommand(QUndoCommand):
@@ -350,27 +423,3 @@ class _PatchCommand(QUndoCommand):
 
     def undo(self) -> None:
         self._state._apply_patch(self._origin, self._before)
-
-
-class _KernelsCommand(QUndoCommand):
-    def __init__(self, state: ExplorerState, old, old_names, new, new_names, text: str) -> None:
-        super().__init__(text)
-        self._state, self._old, self._old_names, self._new, self._new_names = state, old, old_names, new, new_names
-
-    def redo(self) -> None:
-        self._state._apply_kernels(self._new, self._new_names)
-
-    def undo(self) -> None:
-        self._state._apply_kernels(self._old, self._old_names)
-
-
-class _SettingsCommand(QUndoCommand):
-    def __init__(self, state: ExplorerState, old: tuple, new: tuple, text: str) -> None:
-        super().__init__(text)
-        self._state, self._old, self._new = state, old, new
-
-    def redo(self) -> None:
-        self._state._apply_settings(self._new)
-
-    def undo(self) -> None:
-        self._state._apply_settings(self._old)
