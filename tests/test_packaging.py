@@ -128,25 +128,26 @@ def test_the_wheel_installed_into_a_fresh_venv_runs_every_command(tmp_path):
     The new venv reaches the test environment's dependencies (torch, Qt) through a .pth file, so
     nothing is downloaded; cnn_explorer itself and its resources come from the wheel alone.
     """
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the wheel alone, not a source tree
     wheels = tmp_path / "wheels"
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                            "-w", str(wheels), str(REPO)], capture_output=True, text=True, cwd=tmp_path)
+                            "-w", str(wheels), str(REPO)], capture_output=True, text=True, cwd=tmp_path, env=clean)
     assert built.returncode == 0, built.stderr[-2000:]
     (wheel,) = wheels.glob("cnn_explorer-*.whl")
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, env=clean)
     python = venv / "bin" / "python"
     site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+                          capture_output=True, text=True, check=True, env=clean).stdout.strip()
     Path(site, "test-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     installed = subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
-                               capture_output=True, text=True)
+                               capture_output=True, text=True, env=clean)
     assert installed.returncode == 0, installed.stderr[-2000:]
     where = subprocess.run([str(python), "-c", "import cnn_explorer; print(cnn_explorer.__file__)"],
-                           capture_output=True, text=True, cwd=tmp_path).stdout.strip()
+                           capture_output=True, text=True, cwd=tmp_path, env=clean).stdout.strip()
     assert where.startswith(str(venv)), where
     smoke = subprocess.run(["bash", str(REPO / "packaging" / "smoke_test.sh"), str(venv / "bin" / "cnn-explorer")],
-                           capture_output=True, text=True, timeout=600)
+                           capture_output=True, text=True, timeout=600, env=clean)
     assert smoke.returncode == 0 and "FAIL" not in smoke.stdout, smoke.stdout + smoke.stderr
 
 
