@@ -18,7 +18,15 @@ from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPen, QTransform
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPen,
+    QStaticText,
+    QTransform,
+)
 from PySide6.QtWidgets import QGraphicsRectItem, QSizePolicy
 
 from cnn_explorer.core.colormaps import GREY_LUT, robust_limit
@@ -80,6 +88,9 @@ class CellTextItem(pg.GraphicsObject):
         self._values: np.ndarray | None = None
         self._m = 1.0
         self._grey = False
+        self._longest = ""
+        self._static: dict[str, QStaticText] = {}
+        self._static_px = 0
         self._texts: list[list[str]] | None = None
         self._colors: list[list[QColor]] = []
         self._shape = (0, 0)
@@ -107,7 +118,11 @@ class CellTextItem(pg.GraphicsObject):
                     rgb = GREY_LUT[grey_index(self._values)]
                 else:
                     rgb = diverging_lut()[lut_index(self._values, self._m)]
-                self._texts = [[format_number(v, "cell") for v in row] for row in self._values.tolist()]
+                # Each distinct value formatted once (a blank or pooled map repeats a few values).
+                unique, inverse = np.unique(self._values, return_inverse=True)
+                words = np.array([format_number(v, "cell") for v in unique.tolist()], dtype=object)
+                self._texts = words[inverse.reshape(self._values.shape)].tolist()
+                self._longest = max(words.tolist(), key=len, default="")
                 self._colors = text_colors(rgb)
         return self._texts
 
@@ -120,7 +135,8 @@ class CellTextItem(pg.GraphicsObject):
 
     def longest(self) -> str:
         """The widest-looking text (most characters); '' without cells."""
-        return max((t for row in self._ensure_texts() for t in row), key=len, default="")
+        self._ensure_texts()
+        return self._longest if self._values is not None else ""
 
     def has_cells(self) -> bool:
         return self._values is not None
@@ -140,11 +156,26 @@ class CellTextItem(pg.GraphicsObject):
         p.save()
         p.setTransform(QTransform())
         p.setFont(font)
+        if font.pixelSize() != self._static_px:            # laid-out texts, kept while the size stays
+            self._static, self._static_px = {}, font.pixelSize()
+        half = QFontMetricsF(font).height() / 2
+        pen = None
+        # Prepared texts at computed positions (no per-cell layout); the pen changes only between colours.
         for r, row in enumerate(texts):
             for c, text in enumerate(row):
-                rect = t.mapRect(QRectF(c, r, 1, 1))
-                p.setPen(self._colors[r][c])
-                p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+                static = self._static.get(text)
+                if static is None:
+                    if len(self._static) > 4096:
+                        self._static.clear()
+                    static = self._static[text] = QStaticText(text)
+                    static.setTextFormat(Qt.TextFormat.PlainText)
+                    static.prepare(QTransform(), font)
+                color = self._colors[r][c]
+                if color is not pen:
+                    p.setPen(color)
+                    pen = color
+                centre = t.map(QPointF(c + 0.5, r + 0.5))
+                p.drawStaticText(QPointF(centre.x() - static.size().width() / 2, centre.y() - half), static)
         p.restore()
 
 
@@ -264,6 +295,8 @@ class FeatureMapView(pg.GraphicsView):
         shown = np.asarray(self._sampler(stride))
         if stride == 1 and self._values is None:
             self._values = shown                        # every cell is there: hover needs no new call
+        if self._known_range is None and self._values is not None:
+            self._known_range = finite_range(self._values)
         if self._known_range is not None:
             self._range, self._range_exact = self._known_range, True
         else:
