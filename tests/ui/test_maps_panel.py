@@ -441,3 +441,30 @@ def test_large_rgb_channel_maps_are_computed_at_the_size_shown(qtbot, panel):
     total = panel.tile(0, "sum").view
     np.testing.assert_allclose(total.values() + 2.0, result.feature[0], rtol=1e-6)
     assert total.range_is_exact()
+
+
+def test_a_photos_maps_small_enough_for_numbers_keep_their_full_range(panel):
+    rng = np.random.default_rng(15)
+    image = rng.normal(120.0, 8.0, (100, 100))
+    image[20, 20] = 255.0 * 40
+    result = conv_result(image, [get_preset("outline").values], stride=20)
+    panel.set_result(result)
+    assert panel.contrast() == "robust"
+    view = panel.tile(0, "feature").view
+    assert view.shape() == (5, 5)
+    assert view.value_range() == pytest.approx(np.abs(result.feature[0]).max())
+    assert "99.5%" not in panel.tile(0, "feature").caption.text()
+
+
+def test_a_stack_of_small_maps_wraps_instead_of_scrolling_sideways(qtbot):
+    state = ExplorerState()
+    panel = MapsPanel(state)
+    qtbot.addWidget(panel)
+    panel.resize(690, 650)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.set_result(sample_result("004"))
+    qtbot.waitUntil(lambda: all(row.columns() < 3 for row in panel.rows), timeout=2000)
+    qtbot.wait(20)
+    for row in panel.rows:
+        assert row.width() <= panel.width()

@@ -124,6 +124,11 @@ class MapTile(QWidget):
         self._set_title(title)
         self.view.set_sampled(shape, sampler, value_range=value_range, contrast=contrast)
 
+    def minimum_width(self) -> int:
+        """The narrowest this tile can be: its map's minimum (room for its numbers), the colour bar and
+        the margins; read from the parts, so it is right before the layout has caught up with them."""
+        return self.view.minimumWidth() + self.bar.sizeHint().width() + 4 + 4
+
     def set_contrast(self, contrast: str) -> None:
         self.view.set_contrast(contrast)
 

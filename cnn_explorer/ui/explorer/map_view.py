@@ -302,7 +302,10 @@ class FeatureMapView(pg.GraphicsView):
         else:
             self._range, self._range_exact = finite_range(shown), stride == 1
         largest = max(abs(self._range[0]), abs(self._range[1])) or 1.0
-        self._m = min(largest, robust_limit(shown)) if self._contrast == "robust" else largest
+        # Robust contrast clips the few extremes of a large map; a map small enough for its numbers keeps
+        # its full range (every cell is read there, and clipping 2 of 36 cells would only mislead).
+        robust = self._contrast == "robust" and max(self._shape) > MAX_LABELLED_SIDE
+        self._m = min(largest, robust_limit(shown)) if robust else largest
         grey = self._contrast == "image"
         if grey:
             self._pixels = grey_rgba(shown, out=self._pixels)

@@ -124,11 +124,11 @@ class MapsRow(QWidget):
         every map on one line when they fit there with their operators, else a grid."""
         tiles = self.all_tiles()
         spacing = self._grid.spacing()
-        one_line = sum(w.minimumSizeHint().width() if isinstance(w, MapTile) else w.sizeHint().width()
+        one_line = sum(w.minimum_width() if isinstance(w, MapTile) else w.sizeHint().width()
                        for w in self._items) + spacing * (len(self._items) - 1)
         if one_line <= width:
             return len(tiles)
-        widest = max(t.minimumSizeHint().width() for t in tiles) + spacing
+        widest = max(t.minimum_width() for t in tiles) + spacing
         return max(1, min(len(tiles) - 1, int((width + spacing) // widest)))
 
     def _show_bias(self) -> None:
