@@ -6,16 +6,18 @@ measurement: change one kernel cell through ``ExplorerState.set_kernel`` (what
 typing in the kernel grid does), then run the event loop until the maps panel
 has emitted ``repainted`` and the paint events it caused are processed. "core"
 is ``run_pipeline`` alone on the same input. Targets: p95 ≤ 16 ms at 512²,
-≤ 33 ms at 1024².
+≤ 33 ms at 1024² grey, ≤ 16 ms at 1024² RGB (issue 11: every map is coloured, and the
+channel maps computed, at the resolution it is shown, so a photo repaints within a frame).
 
 Wall-clock times on a shared, loaded machine include the time the process
 waits for a core; the "cpu" columns (this thread's CPU time, ``time.thread_time``)
 are what the edit itself costs and stay comparable between runs under load.
 The Step-by-step tab is hidden, as when a teacher types a kernel and watches
 the maps; ``--animation`` puts it in front instead (the maps then wait).
-``--rgb`` uses RGB inputs: the maps then also show each channel's partial map,
-which the core computes on request (``ConvResult.partial_maps``, about as long
-as the convolution itself) and which the "core" column does not include.
+``--rgb`` uses RGB inputs: the maps then also show each channel's partial map, which
+the panel asks of ``core.conv.partials.ChannelPartials`` at the size it is shown (the
+padded input kept across kernel edits); the "core" column does not include them.
+The verdict is given on the wall-clock p95 and, for a loaded machine, on the cpu p95.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np
 
 TARGETS_MS = {512: 16.0, 1024: 33.0}
+TARGETS_RGB_MS = {512: 16.0, 1024: 16.0}
 
 
 def _p95(values: list[float]) -> float:
@@ -105,12 +108,13 @@ def main() -> int:
     ok = True
     for side in (int(s) for s in args.sizes.split(",")):
         times = measure(window, app, side, args.repeats, rng, rgb=args.rgb)
-        target = TARGETS_MS.get(side)
+        target = (TARGETS_RGB_MS if args.rgb else TARGETS_MS).get(side)
         verdict = ""
         if target is not None:
             met = _p95(times["edit"]) <= target
             ok &= met
-            verdict = f"≤ {target:.0f} ms {'met' if met else 'NOT met'}"
+            cpu_met = _p95(times["edit cpu"]) <= target
+            verdict = f"≤ {target:.0f} ms {'met' if met else 'NOT met'} (cpu: {'met' if cpu_met else 'NOT met'})"
         cells = "".join(f" {statistics.median(times[k]):6.1f} / {_p95(times[k]):5.1f}"
                         for k in ("edit", "core", "edit cpu", "core cpu"))
         print(f"{side:>5d}×{side:<4d}{cells}  {verdict}")

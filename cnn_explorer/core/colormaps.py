@@ -8,6 +8,8 @@ tells its magnitude. Inputs (pictures) use a plain grey ramp.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from cnn_explorer.core.errors import CnnExplorerError
@@ -60,6 +62,32 @@ def symmetric_limit(values) -> float:
     finite = arr[np.isfinite(arr)]
     m = float(np.max(np.abs(finite))) if finite.size else 0.0
     return m if m > 0 else 1.0
+
+
+#: the percentile of |values| where robust contrast clips the colour range (photos' maps)
+ROBUST_PERCENTILE = 99.5
+
+
+def robust_limit(values, percentile: float = ROBUST_PERCENTILE, max_cells: int = 16384) -> float:
+    """The ±m of a diverging map clipped at the ``percentile``-th percentile of the finite |values|.
+
+    A few extreme cells (a photo's sharpest edges) otherwise set the whole range and leave
+    every other cell near white. Maps with more than ``max_cells`` cells are estimated from
+    that many evenly spaced ones. Falls back to the largest |value| when the percentile is 0
+    (a mostly empty map); 1.0 when all are zero or none finite.
+    """
+    if not 0.0 < float(percentile) <= 100.0:
+        raise CnnExplorerError(f"percentile: must be in (0, 100], got {percentile}")
+    arr = np.asarray(values)
+    if arr.size > max_cells:                  # every n-th cell along each axis (a map's own layout)
+        step = math.ceil(math.sqrt(arr.size / max_cells))
+        arr = arr[(slice(None, None, step),) * arr.ndim] if arr.ndim <= 2 else arr.ravel()[:: step * step]
+    magnitude = np.abs(arr.astype(np.float64)).ravel()
+    finite = magnitude if np.isfinite(magnitude).all() else magnitude[np.isfinite(magnitude)]
+    if finite.size == 0:
+        return 1.0
+    m = float(np.percentile(finite, percentile))
+    return m if m > 0 else symmetric_limit(finite)
 
 
 def diverging_rgb(values, vmax: float | None = None) -> np.ndarray:

@@ -80,3 +80,29 @@ def test_grey_ramp_and_text_colour():
     assert GREY_LUT[0].tolist() == [0, 0, 0] and GREY_LUT[255].tolist() == [255, 255, 255]
     dark = text_is_dark(np.array([[255, 255, 255], DIVERGING_LUT[0], DIVERGING_LUT[255]]))
     assert dark.tolist() == [True, False, False]
+
+
+def test_robust_limit_is_the_percentile_of_the_magnitudes():
+    from cnn_explorer.core.colormaps import robust_limit
+
+    rng = np.random.default_rng(7)
+    values = rng.normal(0.0, 10.0, (90, 90))
+    values[3, 4], values[50, 60] = 5000.0, -4000.0            # two sharp edges
+    assert robust_limit(values) == pytest.approx(np.percentile(np.abs(values), 99.5))
+    assert robust_limit(values) < 100.0                        # the two extremes no longer set the range
+    assert robust_limit(values, 100.0) == pytest.approx(5000.0)
+    sparse = np.zeros((20, 20))
+    sparse[0, 0] = -3.0                                        # percentile 0: the largest |value| instead
+    assert robust_limit(sparse) == 3.0
+    assert robust_limit(np.full((3, 3), np.nan)) == 1.0
+    with pytest.raises(CnnExplorerError):
+        robust_limit(values, 0.0)
+
+
+def test_robust_limit_of_a_large_map_is_estimated_from_evenly_spaced_cells():
+    from cnn_explorer.core.colormaps import robust_limit
+
+    rng = np.random.default_rng(8)
+    values = rng.normal(0.0, 1.0, (1024, 1024)).astype(np.float32)
+    exact = np.percentile(np.abs(values), 99.5)
+    assert robust_limit(values) == pytest.approx(exact, rel=0.05)

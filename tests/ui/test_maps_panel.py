@@ -257,3 +257,4 @@ def test_diverging_rgba_bins_like_the_lut_and_reuses_its_buffer():
     assert rgba[1, 0].tolist() == [0, 0, 0, 0]                                     # NaN: transparent
     assert rgba[1, 1].tolist() == rgba[0, 2].tolist() and rgba[1, 2].tolist() == rgba[0, 0].tolist()  # clipped
     assert diverging_rgba(values * 0.5, 2.0, out=rgba) is rgba
+

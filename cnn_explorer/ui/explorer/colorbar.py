@@ -1,7 +1,9 @@
-"""The diverging colour bar beside each map, and the colour helpers the explorer's views share.
+"""The colour bar beside each map, and the colour helpers the explorer's views share.
 
 Maps are coloured with ``core.colormaps.DIVERGING_LUT`` over the symmetric range
-[−m, m] (m = largest |value|) so zero always sits at the centre of the bar.
+[−m, m] so zero always sits at the centre of the bar (m = the largest |value|, or a
+high percentile of them for robust contrast), or "as an image": grey, values clipped to
+0..255 as a picture editor would save them.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from cnn_explorer.core.colormaps import DIVERGING_LUT, text_is_dark
+from cnn_explorer.core.colormaps import DIVERGING_LUT, GREY_LUT, text_is_dark
 from cnn_explorer.core.format import format_number
 from cnn_explorer.ui.scale import scaled_font
 from cnn_explorer.ui.theme import DARK_TEXT, LIGHT_TEXT
@@ -74,6 +76,39 @@ def diverging_rgba(values: np.ndarray, m: float, out: np.ndarray | None = None) 
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def grey_lut_rgba32() -> np.ndarray:
+    """The grey ramp (0 black .. 255 white) as (256,) uint32 words of opaque R, G, B, A bytes."""
+    rgba = np.empty((256, 4), dtype=np.uint8)
+    rgba[:, :3] = GREY_LUT
+    rgba[:, 3] = 255
+    words = rgba.view(np.uint32).reshape(256)
+    words.setflags(write=False)
+    return words
+
+
+def grey_index(values: np.ndarray) -> np.ndarray:
+    """Grey level of each value shown as an image: rounded and clipped to 0..255 (NaN -> 0), uint8."""
+    level = np.rint(np.asarray(values, dtype=np.float64))
+    np.clip(level, 0.0, 255.0, out=level)
+    level[np.isnan(level)] = 0.0
+    return level.astype(np.uint8)
+
+
+def grey_rgba(values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """A 2-D map as a grey picture, (H, W, 4) uint8 RGBA: 0 (or less) black, 255 (or more) white, NaN transparent."""
+    values = np.asarray(values)
+    index = grey_index(values)
+    if out is None or out.shape != (*index.shape, 4):
+        out = np.empty((*index.shape, 4), dtype=np.uint8)
+    words = out.view(np.uint32).reshape(index.shape)
+    np.take(grey_lut_rgba32(), index, out=words)
+    nan = np.isnan(values)
+    if nan.any():
+        words[nan] = 0
+    return out
+
+
 def finite_range(values: np.ndarray) -> tuple[float, float]:
     """(min, max) of the finite values; (0, 0) when there are none. Two passes, no copy, when all are finite."""
     values = np.asarray(values)
@@ -103,10 +138,11 @@ RESERVED_LABEL = "−8888"
 
 
 class ColorBar(QWidget):
-    """A vertical bar of the diverging map from −m (bottom) to +m (top), zero in the middle.
+    """A vertical bar of the diverging map from −m (bottom) to +m (top), zero in the middle,
+    or in grey mode the grey ramp from 0 (black, bottom) to 255 (white, top).
 
-    Ticks label −m, 0 and +m; small triangles mark where the map's actual minimum
-    and maximum fall.
+    Ticks label the ends and the middle; small triangles mark where the map's actual
+    minimum and maximum fall (pinned to an end when the colours clip them).
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -114,18 +150,21 @@ class ColorBar(QWidget):
         self._m = 1.0
         self._lo = 0.0
         self._hi = 0.0
+        self._grey = False
         self._scale = 1.0
         self._image: QImage | None = None
         self._span: tuple[float, float] | None = None
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
 
-    def set_range(self, m: float, lo: float, hi: float) -> None:
-        """Bar from −m to m; data minimum ``lo`` and maximum ``hi``."""
-        new = (float(m), float(lo), float(hi))
-        if new == (self._m, self._lo, self._hi):
+    def set_range(self, m: float, lo: float, hi: float, *, grey: bool = False) -> None:
+        """Bar from −m to m (``grey``: the grey ramp 0..255, m ignored); data minimum ``lo`` and maximum ``hi``."""
+        new = (float(m), float(lo), float(hi), bool(grey))
+        if new == (self._m, self._lo, self._hi, self._grey):
             return
         old_labels = self.labels()
-        self._m, self._lo, self._hi = new
+        if new[3] != self._grey:
+            self._image = None
+        self._m, self._lo, self._hi, self._grey = new
         if self._label_width(self.labels()) != self._label_width(old_labels):
             self.updateGeometry()           # a relayout only when the tick texts need another width
         self.update()
@@ -142,8 +181,13 @@ class ColorBar(QWidget):
             self._span = span
             self.update()
 
+    def is_grey(self) -> bool:
+        return self._grey
+
     def labels(self) -> tuple[str, str, str]:
         """Top, middle and bottom tick texts."""
+        if self._grey:
+            return "255", "128", "0"
         return format_number(self._m, "cell"), "0", format_number(-self._m, "cell")
 
     def _font(self) -> QFont:
@@ -165,7 +209,7 @@ class ColorBar(QWidget):
 
     def _bar_image(self) -> QImage:
         if self._image is None:
-            lut = diverging_lut()[::-1]                       # top of the bar = +m
+            lut = (GREY_LUT if self._grey else diverging_lut())[::-1]      # top of the bar = +m (255)
             rgba = np.empty((256, 1, 4), dtype=np.uint8)
             rgba[:, 0, :3] = lut
             rgba[:, 0, 3] = 255
@@ -203,7 +247,10 @@ class ColorBar(QWidget):
         p.setBrush(text_color)
         s = 4 * self._scale
         for value in (self._lo, self._hi):
-            frac = 0.5 - 0.5 * max(-1.0, min(1.0, value / self._m)) if self._m else 0.5
+            if self._grey:
+                frac = 1.0 - max(0.0, min(1.0, value / 255.0))
+            else:
+                frac = 0.5 - 0.5 * max(-1.0, min(1.0, value / self._m)) if self._m else 0.5
             y = bar.top() + frac * bar.height()
             tri = QPolygonF([QPointF(bar.right() + 1, y), QPointF(bar.right() + 1 + s * 1.4, y - s),
                              QPointF(bar.right() + 1 + s * 1.4, y + s)])

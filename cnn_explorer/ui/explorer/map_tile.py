@@ -7,6 +7,7 @@ from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from cnn_explorer.core.colormaps import ROBUST_PERCENTILE
 from cnn_explorer.core.format import format_number
 from cnn_explorer.ui.explorer.colorbar import ColorBar
 from cnn_explorer.ui.scale import scaled_font
@@ -105,19 +106,53 @@ class MapTile(QWidget):
         self.view.cell_hovered.connect(self.cell_hovered)
         self.view.cell_clicked.connect(self.cell_clicked)
         self.view.span_changed.connect(self._on_view_span_changed)
+        self.view.levels_changed.connect(self._on_view_levels_changed)
         self.set_scale(1.0)
 
     def _on_view_span_changed(self) -> None:
         top, bottom = self.view.image_span()
         self.bar.set_span(top, bottom)
 
-    def set_map(self, values: np.ndarray, title: str) -> None:
-        self.view.set_values(values)
-        self._title = title
-        self.title.setText(title + self._suffix)
-        lo, hi = self.view.data_range()
-        self.bar.set_range(self.view.value_range(), lo, hi)
-        self.caption.setText(f"min\u00a0{format_number(lo, 'cell')}   max\u00a0{format_number(hi, 'cell')}")
+    def set_map(self, values: np.ndarray, title: str, contrast: str | None = None, *, value_range=None) -> None:
+        """Show every cell of ``values``; ``contrast``: 'full', 'robust' or 'image' (None keeps the current);
+        ``value_range``: the finite (min, max) when the caller knows it."""
+        self._set_title(title)
+        self.view.set_values(values, contrast=contrast, value_range=value_range)
+
+    def set_sampled_map(self, shape, sampler, title: str, *, value_range=None, contrast: str | None = None) -> None:
+        """Show a map computed only at the resolution it is shown (see ``FeatureMapView.set_sampled``)."""
+        self._set_title(title)
+        self.view.set_sampled(shape, sampler, value_range=value_range, contrast=contrast)
+
+    def minimum_width(self) -> int:
+        """The narrowest this tile can be: its map's minimum (room for its numbers), the colour bar and
+        the margins; read from the parts, so it is right before the layout has caught up with them."""
+        return self.view.minimumWidth() + self.bar.sizeHint().width() + 4 + 4
+
+    def set_contrast(self, contrast: str) -> None:
+        self.view.set_contrast(contrast)
+
+    def set_stale(self, stale: bool) -> None:
+        """Hatch the map: it no longer matches the settings (they are impossible)."""
+        self.view.set_stale(stale)
+
+    def _set_title(self, title: str) -> None:
+        if title != self._title:
+            self._title = title
+            self.title.setText(title + self._suffix)
+
+    def _on_view_levels_changed(self) -> None:
+        view = self.view
+        lo, hi = view.data_range()
+        contrast = view.contrast()
+        self.bar.set_range(view.value_range(), lo, hi, grey=contrast == "image")
+        about = "" if view.range_is_exact() else "≈"
+        text = f"min\u00a0{about}{format_number(lo, 'cell')}   max\u00a0{about}{format_number(hi, 'cell')}"
+        if contrast == "image":
+            text += "   grey\u00a00…255"
+        elif contrast == "robust" and view.value_range() < max(abs(lo), abs(hi)):
+            text += f"   colours\u00a0±{format_number(view.value_range(), 'cell')}\u00a0({ROBUST_PERCENTILE:g}%)"
+        self.caption.setText(text)
 
     def set_title_suffix(self, suffix: str) -> None:
         """Extra words after the title (e.g. the bias when the '+ bias' sign between maps is hidden)."""

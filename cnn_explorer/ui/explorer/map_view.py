@@ -1,132 +1,67 @@
-"""FeatureMapView: one map drawn with pyqtgraph, diverging colours, its values written in when small.
+"""FeatureMapView: one map drawn with pyqtgraph, diverging colours (or grey), its values written in when small.
 
 Row-major images (row 0 at the top, x = column, y = row), aspect locked, no
 pyqtgraph menus, panning or zooming. Hovering reports the cell under the mouse,
 clicking emits it; the owner turns those into status text and animation jumps.
+
+A map is coloured at the resolution it is shown: a map with more cells than the view
+has pixels is sampled (every n-th cell), and a map given as a *sampler* (a function of
+n) is only ever computed at that resolution. Contrast: ``full`` (±largest |value|),
+``robust`` (± the 99.5th percentile of |values|, for photos) or ``image`` (grey, values
+clipped to 0..255, as a picture editor would save the map).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPen, QTransform
+from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QSizePolicy
 
-from cnn_explorer.core.format import format_number
-from cnn_explorer.ui.explorer.colorbar import (
-    diverging_lut,
-    diverging_rgba,
-    finite_range,
-    lut_index,
-    text_colors,
+from cnn_explorer.core.colormaps import robust_limit
+from cnn_explorer.ui.explorer.colorbar import diverging_rgba, finite_range, grey_rgba
+from cnn_explorer.ui.explorer.map_numbers import (
+    MAX_LABELLED_SIDE,
+    CellTextItem,
+    min_number_cell,
+    number_font,
 )
 from cnn_explorer.ui.plotting import configure_pyqtgraph
-from cnn_explorer.ui.theme import WINDOW_MARK
+from cnn_explorer.ui.theme import MUTED_TEXT, WINDOW_MARK
 
 # pyqtgraph costs about half a second to import: this module is loaded once the window has painted.
 pg = configure_pyqtgraph()
 
-#: maps up to this many rows and columns get their values written in the cells
-MAX_LABELLED_SIDE = 16
-
-
-class CellTextItem(pg.GraphicsObject):
-    """Writes each cell's value at its centre, sized to the cell as it appears on screen.
-
-    The texts and their colours are made when first painted (or asked for), not at every new
-    map: cells too small on screen for readable numbers cost nothing.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._values: np.ndarray | None = None
-        self._m = 1.0
-        self._texts: list[list[str]] | None = None
-        self._colors: list[list[QColor]] = []
-        self._shape = (0, 0)
-        self._scale = 1.0
-
-    def set_cells(self, values: np.ndarray | None, m: float) -> None:
-        """Values (H, W) to write, coloured for the diverging map over [−m, m]; None clears."""
-        shape = (0, 0) if values is None else tuple(values.shape)
-        if shape != self._shape:
-            self.prepareGeometryChange()
-            self._shape = shape
-        self._values = None if values is None else np.array(values, dtype=np.float64, copy=True)
-        self._m = float(m)
-        self._texts = None
-        self.update()
-
-    def _ensure_texts(self) -> list[list[str]]:
-        if self._texts is None:
-            if self._values is None:
-                self._texts, self._colors = [], []
-            else:
-                rgb = diverging_lut()[lut_index(self._values, self._m)]
-                self._texts = [[format_number(v, "cell") for v in row] for row in self._values.tolist()]
-                self._colors = text_colors(rgb)
-        return self._texts
-
-    def set_scale(self, f: float) -> None:
-        self._scale = float(f)
-        self.update()
-
-    def texts(self) -> list[list[str]]:
-        return self._ensure_texts()
-
-    def has_cells(self) -> bool:
-        return self._values is not None
-
-    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt override
-        return QRectF(0, 0, self._shape[1], self._shape[0])
-
-    def paint(self, p, *args) -> None:
-        if self._values is None:
-            return
-        t = p.transform()
-        cell_w = math.hypot(t.m11(), t.m12())
-        cell_h = math.hypot(t.m21(), t.m22())
-        cell = min(cell_w, cell_h)
-        size = max(1, int(min(cell * 0.4, 40 * self._scale)))
-        if size < 8:
-            return                                      # too small to read: the colours speak alone
-        texts = self._ensure_texts()
-        longest = max((s for row in texts for s in row), key=len)
-        font = QFont()
-        font.setPixelSize(size)
-        width = QFontMetricsF(font).horizontalAdvance(longest)
-        if width > cell * 0.88:
-            font.setPixelSize(int(font.pixelSize() * cell * 0.88 / width))
-        if font.pixelSize() < 8:
-            return
-        p.save()
-        p.setTransform(QTransform())
-        p.setFont(font)
-        for r, row in enumerate(texts):
-            for c, text in enumerate(row):
-                rect = t.mapRect(QRectF(c, r, 1, 1))
-                p.setPen(self._colors[r][c])
-                p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
-        p.restore()
+#: how values become colours (see the module docstring)
+CONTRASTS = ("full", "robust", "image")
 
 
 class FeatureMapView(pg.GraphicsView):
-    """One (H, W) map, diverging colour map with zero at the centre of [−m, m]."""
+    """One (H, W) map, diverging colour map with zero at the centre of [−m, m], or grey "as an image"."""
 
     cell_hovered = Signal(int, int)      # (row, col); (-1, -1) when the mouse leaves the map
     cell_clicked = Signal(int, int)
     span_changed = Signal()              # where the map sits in the widget moved (resize, new shape)
+    levels_changed = Signal()            # the colour range or the data range changed (legend to redraw)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent, background=None)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(40, 40)
-        self._values = np.zeros((0, 0))
+        self._values: np.ndarray | None = np.zeros((0, 0))
+        self._shape: tuple[int, int] = (0, 0)
+        self._sampler: Callable[[int], np.ndarray] = lambda step: np.zeros((0, 0))
+        self._known_range: tuple[float, float] | None = None
         self._range = (0.0, 0.0)
+        self._range_exact = True
+        self._contrast = "full"
+        self._scale = 1.0
         self._stride = 1
         self._m = 1.0
+        self._levels: tuple | None = None
         self._rect: tuple | None = None
         self._box = pg.ViewBox(lockAspect=True, invertY=True, enableMenu=False, defaultPadding=0.0)
         self._box.setMouseEnabled(False, False)
@@ -147,32 +82,67 @@ class FeatureMapView(pg.GraphicsView):
         self._hover.setPen(pen)
         self._hover.setVisible(False)
         self._box.addItem(self._hover)
+        self._stale = QGraphicsRectItem(0, 0, 1, 1)     # hatched veil: "not updated"
+        veil = QColor(MUTED_TEXT)
+        veil.setAlpha(150)
+        self._stale.setBrush(QBrush(veil, Qt.BrushStyle.BDiagPattern))
+        self._stale.setPen(QPen(Qt.PenStyle.NoPen))
+        self._stale.setVisible(False)
+        self._box.addItem(self._stale)
         self._hovered = (-1, -1)
         self.setMouseTracking(True)
         self.viewport().setMouseTracking(True)
 
-    def set_values(self, values: np.ndarray) -> None:
-        """Show a 2-D map; keeps the view fitted to it."""
+    def set_values(self, values: np.ndarray, *, contrast: str | None = None,
+                   value_range: tuple[float, float] | None = None) -> None:
+        """Show a 2-D map; keeps the view fitted to it. ``value_range``: its finite (min, max) when known."""
         values = np.asarray(values)
         if values.ndim != 2:
             raise ValueError(f"values: expected a 2-D map, got shape {values.shape}")
-        reshaped = values.shape != self._values.shape
+        self._set_source(values.shape, lambda step: values if step == 1 else values[::step, ::step], values,
+                         finite_range(values) if value_range is None else value_range, contrast)
+
+    def set_sampled(self, shape: tuple[int, int], sampler: Callable[[int], np.ndarray], *,
+                    value_range: tuple[float, float] | None = None, contrast: str | None = None) -> None:
+        """Show an (H, W) map computed on demand: ``sampler(n)`` gives ``map[::n, ::n]`` and is called
+        only for the n the view shows (and n = 1 when every value is asked for, e.g. on hover).
+        ``value_range``: the exact (min, max) if known; otherwise the range of the cells shown."""
+        self._set_source((int(shape[0]), int(shape[1])), sampler, None, value_range, contrast)
+
+    def set_contrast(self, contrast: str) -> None:
+        """'full', 'robust' or 'image' (see the module docstring); redraws the map."""
+        if contrast not in CONTRASTS:
+            raise ValueError(f"contrast: one of {', '.join(CONTRASTS)}, got {contrast!r}")
+        if contrast != self._contrast:
+            self._contrast = contrast
+            if self._shape[0] * self._shape[1]:
+                self._show_image()
+
+    def contrast(self) -> str:
+        return self._contrast
+
+    def _set_source(self, shape, sampler, values, value_range, contrast) -> None:
+        if contrast is not None and contrast not in CONTRASTS:
+            raise ValueError(f"contrast: one of {', '.join(CONTRASTS)}, got {contrast!r}")
+        reshaped = tuple(shape) != self._shape
+        self._shape = tuple(shape)
+        self._sampler = sampler
         self._values = values
-        self._range = finite_range(values)
-        self._m = max(abs(self._range[0]), abs(self._range[1])) or 1.0
+        self._known_range = value_range
+        if contrast is not None:
+            self._contrast = contrast
         self._stride = 0
         self._show_image()
-        small = max(values.shape, default=0) <= MAX_LABELLED_SIDE
-        if small or self._text.has_cells():
-            self._text.set_cells(values if small else None, self._m)
         if reshaped:
-            self._box.setRange(QRectF(0, 0, values.shape[1], values.shape[0]), padding=0.0)
+            self._box.setRange(QRectF(0, 0, shape[1], shape[0]), padding=0.0)
+            self._stale.setRect(QRectF(0, 0, shape[1], shape[0]))
             self._hover.setVisible(False)
+        self._fit_numbers()
 
     def _display_stride(self) -> int:
         """Take every n-th cell of a map with more cells than the view has pixels (device pixels):
         what nearest-neighbour scaling would show anyway, without colouring every cell per update."""
-        h, w = self._values.shape
+        h, w = self._shape
         size = self._box.size()
         dpr = self.devicePixelRatioF()
         px_h, px_w = max(64.0, size.height() * dpr), max(64.0, size.width() * dpr)
@@ -181,32 +151,106 @@ class FeatureMapView(pg.GraphicsView):
     def _show_image(self) -> None:
         stride = self._display_stride()
         self._stride = stride
-        h, w = self._values.shape
-        shown = self._values if stride == 1 else self._values[::stride, ::stride]
-        self._pixels = diverging_rgba(shown, self._m, out=self._pixels)
+        h, w = self._shape
+        shown = np.asarray(self._sampler(stride))
+        if stride == 1 and self._values is None:
+            self._values = shown                        # every cell is there: hover needs no new call
+        if self._known_range is None and self._values is not None:
+            self._known_range = finite_range(self._values)
+        if self._known_range is not None:
+            self._range, self._range_exact = self._known_range, True
+        else:
+            self._range, self._range_exact = finite_range(shown), stride == 1
+        largest = max(abs(self._range[0]), abs(self._range[1])) or 1.0
+        # Robust contrast clips the few extremes of a large map; a map small enough for its numbers keeps
+        # its full range (every cell is read there, and clipping 2 of 36 cells would only mislead).
+        robust = self._contrast == "robust" and max(self._shape) > MAX_LABELLED_SIDE
+        self._m = min(largest, robust_limit(shown)) if robust else largest
+        grey = self._contrast == "image"
+        if grey:
+            self._pixels = grey_rgba(shown, out=self._pixels)
+        else:
+            self._pixels = diverging_rgba(shown, self._m, out=self._pixels)
         self._image.setImage(self._pixels, autoLevels=False)
         rect = (w, h, shown.shape)
         if rect != self._rect:                          # setRect re-lays the item out: only when it moved
             self._rect = rect
             self._image.setRect(QRectF(0, 0, w, h))
+        small = max(self._shape, default=0) <= MAX_LABELLED_SIDE
+        if small or self._text.has_cells():
+            self._text.set_cells(shown if small else None, self._m, grey)
+        levels = (self._m, self._range, self._contrast)
+        if levels != self._levels:
+            self._levels = levels
+            self.levels_changed.emit()
+
+    def _fit_numbers(self) -> None:
+        """A map small enough for numbers asks for cells that fit them at NUMBER_MIN_PX × scale."""
+        width = height = 40
+        if self._text.has_cells() and max(self._shape, default=0) <= MAX_LABELLED_SIDE:
+            cell = min_number_cell(self._text.longest(), self._scale)
+            width, height = max(40, math.ceil(cell * self._shape[1])), max(40, math.ceil(cell * self._shape[0]))
+        if (width, height) != (self.minimumWidth(), self.minimumHeight()):
+            self.setMinimumSize(width, height)
 
     def _on_box_resized(self) -> None:
-        if self._values.size and self._display_stride() != self._stride:
+        if self._shape[0] * self._shape[1] and self._display_stride() != self._stride:
             self._show_image()
 
     def set_scale(self, f: float) -> None:
+        self._scale = float(f)
         self._text.set_scale(f)
+        self._fit_numbers()
+
+    def set_stale(self, stale: bool) -> None:
+        """Veil the map (hatched): what it shows does not match the current settings."""
+        self._stale.setVisible(bool(stale))
+
+    def is_stale(self) -> bool:
+        return self._stale.isVisible()
 
     def data_range(self) -> tuple[float, float]:
-        """(min, max) of the map's finite values."""
+        """(min, max) of the map's finite values (of the cells shown when not :meth:`range_is_exact`)."""
         return self._range
 
+    def range_is_exact(self) -> bool:
+        """False when the map was given as a sampler, without its range, and is shown sampled."""
+        return self._range_exact
+
     def values(self) -> np.ndarray:
+        """Every cell of the map (a sampled map is computed in full on the first call)."""
+        if self._values is None:
+            self._values = np.asarray(self._sampler(1))
         return self._values
+
+    def shape(self) -> tuple[int, int]:
+        return self._shape
+
+    def number_pixel_size(self) -> int:
+        """Pixel size of the numbers as drawn now (0 when the map has none or they are too small to draw)."""
+        if not self._text.has_cells() or not self._shape[0]:
+            return 0
+        origin = self.cell_center(0, 0)
+        if self._shape[1] > 1:
+            cell = self.cell_center(0, 1).x() - origin.x()
+        elif self._shape[0] > 1:
+            cell = self.cell_center(1, 0).y() - origin.y()
+        else:
+            cell = min(self.plot_size())
+        size = number_font(cell, self._text.longest(), self._scale).pixelSize()
+        return size if size >= 8 else 0
 
     def color_levels(self) -> tuple[float, float]:
         """(−m, m): the values the colour map's ends stand for."""
         return -self._m, self._m
+
+    def displayed_rgba(self) -> np.ndarray:
+        """A copy of the (rows, cols, 4) uint8 RGBA image on screen (see :meth:`displayed_shape`)."""
+        return np.zeros((0, 0, 4), np.uint8) if self._pixels is None else self._pixels.copy()
+
+    def displayed_stride(self) -> int:
+        """n when every n-th cell is shown (1: every cell)."""
+        return max(1, self._stride)
 
     def displayed_shape(self) -> tuple[int, int]:
         """Rows and columns of the image on screen (every n-th cell of a map larger than the view)."""
@@ -227,7 +271,7 @@ class FeatureMapView(pg.GraphicsView):
 
     def image_span(self) -> tuple[float, float]:
         """Top and bottom (widget pixels) of the map as drawn; the colour bar lines up with them."""
-        h, w = self._values.shape if self._values.size else (1, 1)
+        h, w = self._shape if self._shape[0] * self._shape[1] else (1, 1)
         rect = self.mapFromScene(self._box.mapViewToScene(QRectF(0, 0, w, h)).boundingRect()).boundingRect()
         return float(max(0, rect.top())), float(min(self.height(), rect.bottom()))
 
@@ -237,11 +281,11 @@ class FeatureMapView(pg.GraphicsView):
         return QPointF(self.mapFromScene(scene))
 
     def _cell_at(self, pos) -> tuple[int, int] | None:
-        if self._values.size == 0:
+        if self._shape[0] * self._shape[1] == 0:
             return None
         p = self._box.mapSceneToView(self.mapToScene(pos.toPoint()))
         i, j = math.floor(p.y()), math.floor(p.x())
-        if 0 <= i < self._values.shape[0] and 0 <= j < self._values.shape[1]:
+        if 0 <= i < self._shape[0] and 0 <= j < self._shape[1]:
             return i, j
         return None
 

@@ -6,6 +6,12 @@ that turns the sum into the feature map. The panel only shows what
 ``core.pipeline.run_pipeline`` computed; it never computes a map itself
 (except summing the core's partial maps for the "sum of channels" tile).
 
+Colours: a choice in the panel (``contrast()``): full range, robust (the colour range
+clipped at the 99.5th percentile of |values|), or grey "as an image"; "auto", the default,
+is robust for photos (inputs larger than PHOTO_MIN_SIDE on a side) and full range for the
+teaching grids. An impossible setting leaves the last maps on screen, hatched, under a
+banner that says why (``set_stale``).
+
 Signals: ``cell_clicked(stage, k, i, j)`` with stage one of 'feature',
 'activation', 'pooled', 'partial' (a channel or the channel sum: feature-map
 coordinates); ``status_message(str)`` with hover text ('' when the mouse
@@ -17,22 +23,44 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QFrame,
+    QHBoxLayout,
     QLabel,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
+from cnn_explorer.core.conv.partials import ChannelPartials
 from cnn_explorer.core.format import format_number
+from cnn_explorer.ui.explorer.colorbar import finite_range
 from cnn_explorer.ui.explorer.map_tile import MapTile
 from cnn_explorer.ui.explorer.maps_row import MapsRow, best_columns
 from cnn_explorer.ui.explorer.state import ExplorerState
 
 ACTIVATION_TITLES = {"relu": "ReLU", "leaky_relu": "Leaky ReLU", "sigmoid": "Sigmoid", "tanh": "tanh",
-                     "none": "No activation"}
+                     "none": "Activation: none (the feature map passes through)"}
 CHANNEL_NAMES = ("R", "G", "B")
 EMPTY_TEXT = "Draw or load an image to see its feature maps."
+#: an input with a side longer than this is a photo (the slides' grids, digits and shapes are at most 64×64)
+PHOTO_MIN_SIDE = 65
+#: (key, menu text, what it does) of the colour choices
+CONTRAST_CHOICES = (
+    ("auto", "Auto", "Robust contrast for photos, the full range for the small teaching grids."),
+    ("full", "Full range", "Colours span ±(largest |value|): zero white, the extremes darkest."),
+    ("robust", "Robust (99.5%)", "Colours span ± the 99.5th percentile of |values|: the few strongest "
+                                 "cells (a photo's sharpest edges) saturate instead of washing out the rest."),
+    ("image", "As an image", "Grey, as a picture editor would save the map: values clipped to 0..255, so 0 "
+                             "and below are black, 255 and above white (negative responses vanish, as in "
+                             "setosa's Image Kernels)."),
+)
+
+
+def is_photo(image_shape) -> bool:
+    """True for a picture larger than the teaching grids (robust contrast is then the default)."""
+    return max(int(s) for s in tuple(image_shape)[:2]) >= PHOTO_MIN_SIDE
 
 
 def shape_text(shape) -> str:
@@ -59,6 +87,23 @@ def channel_name(c: int, channels: int) -> str:
     return CHANNEL_NAMES[c] if channels == 3 else f"Channel {c + 1}"
 
 
+class PartialSampler:
+    """Kernel k's per-channel partial maps for the maps panel, computed per display step on demand."""
+
+    def __init__(self, partials: ChannelPartials, conv, k: int) -> None:
+        self._partials, self._kernel, self._settings = partials, conv.kernels[k], conv.settings
+        self._cache: dict[int, np.ndarray] = {}
+
+    def channel(self, c: int):
+        """A sampler (step -> map[::step, ::step]) of channel c."""
+        return lambda step: self.maps(step)[c]
+
+    def maps(self, step: int) -> np.ndarray:
+        if step not in self._cache:
+            self._cache[step] = self._partials.maps(self._kernel, self._settings, step)
+        return self._cache[step]
+
+
 class MapsPanel(QWidget):
     """Shows a PipelineResult's maps; listens to ``state.result_changed``."""
 
@@ -77,7 +122,31 @@ class MapsPanel(QWidget):
         self._pending = None
         self._was_shown = False
         self._deferred = bool(deferred)
+        self._contrast_choice = "auto"
+        self._partials: tuple[tuple, ChannelPartials] | None = None     # padded input kept across kernel edits
+        self._stale_reason: str | None = None
         self.rows: list[MapsRow] = []
+        self.contrast_combo = QComboBox(self)
+        for key, text, tip in CONTRAST_CHOICES:
+            self.contrast_combo.addItem(text, key)
+            self.contrast_combo.setItemData(self.contrast_combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+        self.contrast_combo.setToolTip("How values become colours. " + " ".join(
+            f"{text}: {tip}" for _, text, tip in CONTRAST_CHOICES))
+        self.contrast_combo.currentIndexChanged.connect(self._on_contrast_combo_changed)
+        self._contrast_label = QLabel("&Colours", self)
+        self._contrast_label.setBuddy(self.contrast_combo)
+        self._contrast_note = QLabel(self)
+        self._contrast_note.setWordWrap(True)
+        self._contrast_note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(4, 2, 4, 0)
+        bar.addWidget(self._contrast_label)
+        bar.addWidget(self.contrast_combo)
+        bar.addWidget(self._contrast_note, 1)
+        self.stale_banner = QLabel(self)
+        self.stale_banner.setObjectName("inlineError")
+        self.stale_banner.setWordWrap(True)
+        self.stale_banner.setVisible(False)
         self._placeholder = QLabel("Preparing the maps…" if deferred else EMPTY_TEXT, self)
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._container = QWidget()
@@ -91,9 +160,14 @@ class MapsPanel(QWidget):
         self._scroll.setVisible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(bar)
+        layout.addWidget(self.stale_banner)
         layout.addWidget(self._placeholder)
         layout.addWidget(self._scroll, 1)
         state.result_changed.connect(self.set_result)
+        state.error_occurred.connect(self.set_stale)
+        state.error_cleared.connect(self._on_state_error_cleared)
         if state.result is not None:
             self.set_result(state.result)
 
@@ -108,6 +182,52 @@ class MapsPanel(QWidget):
         for row in self.rows:
             row.set_scale(self._scale)
         self._arrange_rows()
+
+    def set_stale(self, reason: str | None) -> None:
+        """Mark the maps as not updated (hatched, a banner saying ``reason``); None: they are current again."""
+        self._stale_reason = " ".join(str(reason).split()) if reason else None
+        if self._stale_reason:
+            self.stale_banner.setText(f"Maps not updated: {self._stale_reason}. "
+                                      "They still show the last settings that worked.")
+        self.stale_banner.setVisible(self._stale_reason is not None)
+        for row in self.rows:
+            for tile in row.all_tiles():
+                tile.set_stale(self._stale_reason is not None)
+
+    def stale_reason(self) -> str | None:
+        """Why the maps are not up to date (None when they are)."""
+        return self._stale_reason
+
+    def set_contrast(self, choice: str) -> None:
+        """'auto', 'full', 'robust' or 'image' (as the Colours box offers)."""
+        index = self.contrast_combo.findData(choice)
+        if index < 0:
+            raise ValueError(f"contrast: one of {', '.join(k for k, _, _ in CONTRAST_CHOICES)}, got {choice!r}")
+        self.contrast_combo.setCurrentIndex(index)
+
+    def contrast(self) -> str:
+        """The contrast the maps are drawn with now: 'full', 'robust' or 'image' ('auto' resolved)."""
+        if self._contrast_choice != "auto":
+            return self._contrast_choice
+        result = self.result()
+        return "robust" if result is not None and is_photo(np.shape(result.image)) else "full"
+
+    def _on_contrast_combo_changed(self, index: int) -> None:
+        self._contrast_choice = self.contrast_combo.itemData(index)
+        self._show_contrast()
+
+    def _show_contrast(self) -> None:
+        contrast = self.contrast()
+        if self._contrast_choice == "auto":
+            self._contrast_note.setText("robust (photo)" if contrast == "robust" else "full range")
+        else:
+            self._contrast_note.setText("")
+        for row in self.rows:
+            for tile in row.all_tiles():
+                tile.set_contrast(contrast)
+
+    def _on_state_error_cleared(self) -> None:
+        self.set_stale(None)
 
     def tile(self, k: int, stage: str) -> MapTile:
         """Tile of kernel ``k``: stage 'feature', 'activation', 'pooled' or 'sum'."""
@@ -153,33 +273,57 @@ class MapsPanel(QWidget):
         k_count = feature.shape[0]
         bias = float(result.conv.settings.bias)
         names = self._state.kernel_names
+        contrast = self.contrast()
+        self._show_contrast()
         for k, row in enumerate(self.rows):
             name = names[k] if len(names) == k_count else ""
             row.heading.setText(f"Kernel {k + 1} of {k_count}" + (f": {name}" if name else ""))
             fmap = feature[k]
+            fmap_range = finite_range(fmap)
             title = f"Feature map {shape_text(fmap.shape)}"
             if channels:
-                partials = np.asarray(result.conv.partial_maps(k))
+                # Computed only at the resolution each map is shown (a photo's maps are far larger).
+                partials = PartialSampler(self._channel_partials(result.conv), result.conv, k)
                 for c, tile in enumerate(row.channel_tiles):
-                    tile.set_map(partials[c], f"{channel_name(c, channels)} channel")
-                row.tiles["sum"].set_map(partials.sum(axis=0), "Sum of channels")
+                    tile.set_sampled_map(fmap.shape, partials.channel(c), f"{channel_name(c, channels)} channel",
+                                         contrast=contrast)
+                total = np.asarray(result.conv.maps)[k]            # Σ of the partials + bias
+                row.tiles["sum"].set_sampled_map(
+                    fmap.shape, lambda step, total=total: total[::step, ::step] - bias, "Sum of channels",
+                    value_range=(fmap_range[0] - bias, fmap_range[1] - bias), contrast=contrast)
                 row.set_bias(bias)
-            row.tiles["feature"].set_map(fmap, title)
-            row.tiles["activation"].set_map(np.asarray(result.activated)[k], activation_title(result.activation))
+            row.tiles["feature"].set_map(fmap, title, contrast, value_range=fmap_range)
+            row.tiles["activation"].set_map(np.asarray(result.activated)[k], activation_title(result.activation),
+                                            contrast)
             if has_pool:
                 pooled = np.asarray(result.pooled.values)
                 pooled_k = pooled[k] if pooled.ndim == 3 else pooled
-                row.tiles["pooled"].set_map(pooled_k, pool_title(result.pool, pooled_k.shape))
+                row.tiles["pooled"].set_map(pooled_k, pool_title(result.pool, pooled_k.shape), contrast)
+        self._arrange_rows()                # maps that need room for their numbers may wrap
         self.repainted.emit()
+
+    def _channel_partials(self, conv) -> ChannelPartials:
+        """The image's padded channels, kept while the image is the same (kernel edits then cost only the
+        cells shown). Keyed on the array itself (held, so its id stays unique) and the state's revision
+        (a stroke edits the image in place)."""
+        precision = "exact" if conv.maps.dtype == np.float64 else "fast"
+        key = (id(conv.image), self._state.image_revision, precision)
+        if self._partials is None or self._partials[0] != key or self._partials[1].image is not conv.image:
+            self._partials = (key, ChannelPartials(conv.image, precision))
+        return self._partials[1]
 
     def _arrange_rows(self) -> None:
         """A single kernel's maps wrap onto a grid when that makes them larger; a stack keeps one line each."""
+        width = self.width() - 12
         if len(self.rows) != 1:
             for row in self.rows:
-                row.arrange(len(row.all_tiles()))
+                row.arrange(row.fitting_columns(width))
             return
         row = self.rows[0]
-        row.arrange(best_columns(len(row.all_tiles()), self.width() - 8, self.height() - 8, self._scale))
+        min_side = max(max(t.view.minimumWidth(), t.view.minimumHeight()) for t in row.all_tiles())
+        height = self._scroll.height() if self._scroll.isVisible() else self.height()
+        columns = best_columns(len(row.all_tiles()), width, height - 8, self._scale, min_side)
+        row.arrange(min(columns, row.fitting_columns(width)))
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
@@ -200,6 +344,8 @@ class MapsPanel(QWidget):
         for k in range(k_count):
             row = MapsRow(k, channels, has_pool, heading=k_count > 1, parent=self._container)
             row.set_scale(self._scale)
+            for tile in row.all_tiles():
+                tile.set_stale(self._stale_reason is not None)
             for tile in row.all_tiles():
                 tile.cell_hovered.connect(lambda i, j, k=k, tile=tile: self._on_tile_cell_hovered(k, tile, i, j))
                 tile.cell_clicked.connect(lambda i, j, k=k, tile=tile: self.cell_clicked.emit(tile.stage, k, i, j))

@@ -119,6 +119,18 @@ class MapsRow(QWidget):
         self.bias_operator.setText(f"+ bias\n{format_number(self._bias, 'cell')}\n→")
         self._show_bias()
 
+    def fitting_columns(self, width: float) -> int:
+        """The most maps per line whose minimum widths (room for their numbers) fit in ``width`` pixels:
+        every map on one line when they fit there with their operators, else a grid."""
+        tiles = self.all_tiles()
+        spacing = self._grid.spacing()
+        one_line = sum(w.minimum_width() if isinstance(w, MapTile) else w.sizeHint().width()
+                       for w in self._items) + spacing * (len(self._items) - 1)
+        if one_line <= width:
+            return len(tiles)
+        widest = max(t.minimum_width() for t in tiles) + spacing
+        return max(1, min(len(tiles) - 1, int((width + spacing) // widest)))
+
     def _show_bias(self) -> None:
         if self.channel_tiles:
             wrapped = self._columns < len(self.all_tiles())
@@ -138,9 +150,10 @@ class MapsRow(QWidget):
         self._update_minimum_height()
 
 
-def best_columns(n: int, width: float, height: float, scale: float) -> int:
-    """Maps per line for n maps in a width×height area (pixels): one line, left to right, unless the
-    maps would be too small to read (under 120 px at scale 1) and wrapping makes them clearly larger."""
+def best_columns(n: int, width: float, height: float, scale: float, min_side: float = 0.0) -> int:
+    """Maps per line for n maps in a width×height area (pixels): the arrangement that gives the largest
+    maps; one line, left to right, when that is nearly as large (and at least 120 px at scale 1) and
+    leaves each map the ``min_side`` it needs (e.g. room for its numbers)."""
     bar, text = 52 * scale, 56 * scale          # colour bar beside, title and caption above and below
 
     def side(columns: int) -> float:
@@ -149,7 +162,8 @@ def best_columns(n: int, width: float, height: float, scale: float) -> int:
         return min((width - operators) / columns - bar, height / rows - text)
 
     one_line = side(n)
-    if one_line >= 120 * scale:
+    fitting = [c for c in range(1, n + 1) if side(c) >= min_side] or list(range(1, n + 1))
+    best = max(fitting, key=side)
+    if n in fitting and one_line >= 120 * scale and one_line >= 0.8 * side(best):
         return n
-    best = max(range(1, n + 1), key=side)
-    return best if side(best) >= 1.3 * one_line else n
+    return best
