@@ -9,6 +9,7 @@ count) with Keras' channels-last layout; weights are not interchangeable as is
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING, Sequence
 
 from cnn_explorer.core.conv.sizes import pool_size, same_size
@@ -119,7 +120,10 @@ def _torch_shape(shape: Sequence[int]) -> str:
 
 
 def _torch_sequential(spec: "ModelSpec", indent: str) -> tuple[list[str], int]:
-    """The ``nn.Sequential(OrderedDict([...]))`` lines (the first without ``indent``), and the parameter count."""
+    """The ``nn.Sequential(OrderedDict([...]))`` lines (the first without ``indent``), and the parameter count.
+
+    With an ``indent`` (a function's body) a shape comment that would pass column 99 goes on a line above.
+    """
     plans, rows = plan(spec)
     lines = ["nn.Sequential(OrderedDict(["]
     for step, row in zip(plans, rows):
@@ -128,10 +132,15 @@ def _torch_sequential(spec: "ModelSpec", indent: str) -> tuple[list[str], int]:
             lines.append(f"{indent}    # softmax: applied at inference, model(x).softmax(dim=1)")
             continue
         for i, (name, source) in enumerate(children):
-            entry = f"{indent}    ({name!r}, {source}),"
+            # a script (indent) quotes as its other strings do, "conv1"; pytorch_code as repr does
+            entry = f'{indent}    ("{name}", {source}),' if indent else f"{indent}    ({name!r}, {source}),"
             if i == len(children) - 1:
                 params = f", {row.params:,} parameters" if row.params else ""
-                entry = f"{entry}  # -> {_torch_shape(row.output_shape)}{params}"
+                comment = f"# -> {_torch_shape(row.output_shape)}{params}"
+                if indent and len(entry) + 2 + len(comment) > 99:  # a script's line: the comment goes above
+                    lines.append(f"{indent}    # {name} gives {_torch_shape(row.output_shape)}{params}")
+                else:
+                    entry = f"{entry}  {comment}"
             lines.append(entry)
     return lines + [f"{indent}]))"], sum(r.params for r in rows)
 
@@ -160,10 +169,11 @@ def pytorch_model_function(spec: "ModelSpec", name: str = "build_model") -> str:
     validate(spec)
     h, w, c = spec.input_shape
     body, total = _torch_sequential(spec, "    ")
+    title = (_one_line(spec.name) or "The model").replace("\\", "/").replace('"', "'")
     return "\n".join([
         f"def {name}() -> nn.Module:",
-        f'    """{_one_line(spec.name) or "The model"}: (N, {c}, {h}, {w}) images -> (N, {spec.num_classes}) logits; '
-        f'{total:,} parameters.',
+        *textwrap.wrap(f'"""{title}: (N, {c}, {h}, {w}) images -> (N, {spec.num_classes}) logits; '
+                       f'{total:,} parameters.', 95, initial_indent="    ", subsequent_indent="    "),
         "",
         "    Shapes in the comments are (C, H, W). The child names match CNN Explorer's, so the",
         "    saved state dict loads in the app.",

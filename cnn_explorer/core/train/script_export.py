@@ -16,8 +16,9 @@ a file of the app's, the synthetic generators are hundreds of lines, and the
 
 from __future__ import annotations
 
-import pprint
+import json
 import re
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,12 +72,13 @@ def data_source(name_or_path, dataset, script_path) -> DataSource:
     name = canonical_name(text) if not isinstance(name_or_path, Path) else None
     if name in BUILT_IN:
         bundle = f"{Path(script_path).stem}-data.npz"
-        return DataSource("npz", bundle, f"CNN Explorer's {name} set ({_count(dataset):,} images), in {bundle} "
-                                         "beside this script", bundle)
+        return DataSource("npz", bundle, f"CNN Explorer's {name} set ({_count(dataset):,} images), written "
+                                         f"beside this script as {bundle}", bundle)
     if name in DOWNLOADED:
         fmt, what = DOWNLOADED[name]
-        return DataSource(fmt, str(dataset_folder(name).resolve()), f"{what}; on another machine pass "
-                          "--data FOLDER", constants=_idx_constants(fmt, dataset_folder(name)))
+        folder = dataset_folder(name).resolve()
+        return DataSource(fmt, str(folder), f"{what}, which CNN Explorer keeps in {folder}",
+                          constants=_idx_constants(fmt, folder))
     path = Path(text).expanduser().resolve()
     if path.is_file():
         if path.suffix.lower() != ".npz":
@@ -91,8 +93,7 @@ def data_source(name_or_path, dataset, script_path) -> DataSource:
         fmt = "cifar"
     else:
         fmt = "folder"
-    return DataSource(fmt, str(path), f"{FORMAT_NAMES[fmt]} at {path}; elsewhere pass --data PATH",
-                      constants=_idx_constants(fmt, path))
+    return DataSource(fmt, str(path), str(path), constants=_idx_constants(fmt, path))
 
 
 def _count(dataset) -> int:
@@ -122,36 +123,77 @@ def bundled_arrays(dataset) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def _literal(name: str, value, width: int = 100) -> list[str]:
-    """``name = value`` as Python source lines, wrapped and aligned within ``width``."""
-    lead = f"{name} = "
-    text = pprint.pformat(value, width=max(40, width - len(lead)), sort_dicts=False)
-    lines = text.splitlines()
-    return [lead + lines[0], *(" " * len(lead) + line for line in lines[1:])]
+def _py(value) -> str:
+    """A JSON-like value as Python source, strings in double quotes (as the rest of the script)."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_py(k)}: {_py(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_py(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, list):
+        return "[" + ", ".join(_py(v) for v in value) + "]"
+    return repr(value)
+
+
+def _pieces(value) -> list[str]:
+    """The parts a long value may wrap between: a container's items (with commas), or a string's words."""
+    if isinstance(value, str):
+        chunks, line = [], ""
+        for word in value.split(" "):
+            if line and len(line) + len(word) > 70:
+                chunks.append(line)
+                line = ""
+            line += word + " "
+        chunks.append(line[:-1])
+        return [json.dumps(c, ensure_ascii=False) for c in chunks]
+    items = value.items() if isinstance(value, dict) else value
+    return [f"{_py(k)}: {_py(v)}," for k, v in items] if isinstance(value, dict) else [f"{_py(v)}," for v in items]
+
+
+def _wrapped(lead: str, value, tail: str = "", width: int = 100) -> list[str]:
+    """``lead + value + tail`` in lines of at most ``width`` where the value allows: a long container or
+    string continues under its first item (a string as implicitly joined pieces in parentheses)."""
+    one = f"{lead}{_py(value)}{tail}"
+    if len(one) <= width or not isinstance(value, (str, list, tuple, dict)) or not value:
+        return [one]
+    opening, closing = {str: "()", tuple: "()", dict: "{}", list: "[]"}[type(value)]
+    pad = " " * (len(lead) + 1)
+    lines, line = [], lead + opening
+    for piece in _pieces(value):
+        first = line.endswith(opening) and len(line) == len(lead) + 1
+        if not first and len(line) + 1 + len(piece) > width:
+            lines.append(line)
+            line = pad + piece
+        else:
+            line += ("" if first else " ") + piece
+    if not isinstance(value, str) and not (isinstance(value, tuple) and len(value) == 1):
+        line = line[:-1]  # no comma after the last item
+    return [*lines, line + closing + tail]
+
+
+def _literal(name: str, value) -> list[str]:
+    """``NAME = value`` as Python source lines within 100 columns."""
+    return _wrapped(f"{name} = ", value)
 
 
 def _spec_literal(spec_dict: dict) -> str:
-    """The spec as a Python dict literal, one layer a line (pformat wraps the long ones)."""
+    """The spec as a Python dict literal, one layer a line (wrapped where long)."""
     lines = ["{"]
     for key, value in spec_dict.items():
         if key == "layers":
-            lines.append(f"    {key!r}: [")
+            lines.append(f"    {_py(key)}: [")
             for layer in value:
-                text = pprint.pformat(layer, width=90, sort_dicts=False).splitlines()
-                lines += [f"        {text[0]}", *(f"        {t}" for t in text[1:])]
-                lines[-1] += ","
+                lines += _wrapped("        ", layer, ",")
             lines.append("    ],")
         else:
-            text = pprint.pformat(value, width=90 - len(key), sort_dicts=False).splitlines()
-            pad = " " * (len(key) + 8)
-            lines += [f"    {key!r}: {text[0]}", *(pad + t for t in text[1:])]
-            lines[-1] += ","
+            lines += _wrapped(f"    {_py(key)}: ", value, ",")
     return "\n".join([*lines, "}"])
 
 
 def _settings(config: TrainConfig, split, source: DataSource) -> str:
     device = str(config.device).split(":")[0]
-    help_text = f"{FORMAT_NAMES[source.format]}; exported with {source.note}"
+    help_text = FORMAT_NAMES[source.format]
     values = [
         ("DATA", source.path), ("DATA_HELP", help_text), ("OUTPUT", "model"), ("EPOCHS", config.epochs),
         ("BATCH_SIZE", config.batch_size), ("OPTIMIZER", config.optimizer), ("LR", config.lr),
@@ -185,6 +227,12 @@ def _import_key(line: str) -> str:
     return f"{0 if line.startswith('import') else 1} {line.split()[1].lower()}"
 
 
+def _data_note(source: DataSource) -> str:
+    """The docstring's paragraph on the data, wrapped at 80 columns."""
+    text = f"Data: {FORMAT_NAMES[source.format]}: {source.note}. Elsewhere pass --data PATH."
+    return "\n" + "\n".join(textwrap.wrap(text.replace('"""', "'''"), 80, break_on_hyphens=False)) + "\n"
+
+
 def training_script(spec, dataset, config: TrainConfig, source: DataSource, *,
                     split=DEFAULT_SPLIT, script_name: str = "train.py") -> str:
     """The script's source: ``spec`` (adapted to the dataset's images and classes) trained on ``source``."""
@@ -199,7 +247,7 @@ def training_script(spec, dataset, config: TrainConfig, source: DataSource, *,
         "@TITLE@": f"Train {title} on {dataset.name} with PyTorch.",
         "@PILLOW@": " (and Pillow for the images)" if third else "",
         "@SCRIPT@": script_name,
-        "@DATA_NOTE@": f"\nData: {source.note}.\n".replace('"""', "'''"),
+        "@DATA_NOTE@": _data_note(source),
         "@IMPORTS@": _imports(source.format),
         "@SETTINGS@": _settings(config, split, source),
         "@SPEC@": _spec_literal(spec.to_dict()),

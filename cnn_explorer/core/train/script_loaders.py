@@ -18,7 +18,8 @@ def load_data(path: str):
     with np.load(path, allow_pickle=False) as archive:
         missing = {"images", "labels"} - set(archive.files)
         if missing:
-            raise ScriptError(f"{path}: an .npz dataset needs arrays 'images' and 'labels'; missing {sorted(missing)}")
+            raise ScriptError(f"{path}: an .npz dataset needs arrays 'images' and 'labels'; "
+                              f"missing {sorted(missing)}")
         x, y = archive["images"], archive["labels"]
     if x.ndim == 3:
         x = x[..., None]  # (N, H, W) -> (N, H, W, 1)
@@ -47,8 +48,9 @@ def read_idx(path: Path) -> np.ndarray:
     dtype = np.dtype(IDX_TYPES[raw[2]])
     expected = int(np.prod(dims)) * dtype.itemsize
     if len(raw) - 4 - 4 * ndim != expected:
-        raise ScriptError(f"{path.name}: truncated or damaged ({len(raw)} bytes for a {dims} array)")
-    return np.frombuffer(raw, dtype=dtype, offset=4 + 4 * ndim).reshape(dims).astype(dtype.newbyteorder("="))
+        raise ScriptError(f"{path.name}: truncated or damaged ({len(raw)} bytes, {dims} array)")
+    data = np.frombuffer(raw, dtype=dtype, offset=4 + 4 * ndim).reshape(dims)
+    return data.astype(dtype.newbyteorder("="))
 
 
 def find_idx(folder: Path, part: str, kind: str) -> Path | None:
@@ -60,10 +62,10 @@ def find_idx(folder: Path, part: str, kind: str) -> Path | None:
 
 
 def load_data(path: str):
-    """A folder of IDX files: train-images/labels, and t10k-images/labels as the test set when present."""
+    """A folder of IDX files: train-images/-labels, and t10k-images/-labels as the test set."""
     folder = Path(path)
     if not folder.is_dir():
-        raise ScriptError(f"data: {path} is not a folder (pass --data FOLDER holding the IDX files)")
+        raise ScriptError(f"data: {path} is not a folder (pass --data FOLDER with the IDX files)")
     arrays = {}
     for part in ("train", "test"):
         images, labels = find_idx(folder, part, "images"), find_idx(folder, part, "labels")
@@ -90,37 +92,40 @@ CIFAR = '''
 class NumpyOnlyUnpickler(pickle.Unpickler):
     """Reads CIFAR's pickled batches without running any code: only numpy arrays may be rebuilt."""
 
-    ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-               ("numpy", "ndarray"), ("numpy", "dtype")}
+    # numpy's array rebuilding, and the text encoding Python 3 pickles bytes with: nothing else
+    ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy", "ndarray"), ("numpy", "dtype"),
+               ("numpy._core.multiarray", "_reconstruct"), ("_codecs", "encode")}
 
     def find_class(self, module, name):
         if (module, name) not in self.ALLOWED:
-            raise ScriptError(f"refused to unpickle {module}.{name}: a CIFAR batch holds only arrays")
+            raise ScriptError(f"refused to unpickle {module}.{name}: a CIFAR batch holds arrays")
         return super().find_class(module, name)
 
 
 def read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """One CIFAR-10 batch (python pickle or binary) as (N, 32, 32, 3) uint8 images and (N,) labels."""
+    """One CIFAR-10 batch (python or binary) as (N, 32, 32, 3) uint8 images and (N,) labels."""
     if path.suffix == ".bin":
         records = np.fromfile(path, dtype=np.uint8)
         if records.size == 0 or records.size % 3073:
             raise ScriptError(f"{path.name}: not whole CIFAR-10 records of 3073 bytes")
         records = records.reshape(-1, 3073)
-        return records[:, 1:].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1).copy(), records[:, 0].astype(np.int64)
+        images = records[:, 1:].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1).copy()
+        return images, records[:, 0].astype(np.int64)
     with open(path, "rb") as fh:
         batch = NumpyOnlyUnpickler(fh, encoding="bytes").load()
     data = batch.get(b"data", batch.get("data"))
     labels = batch.get(b"labels", batch.get("labels"))
     if not isinstance(data, np.ndarray) or labels is None or data.shape[1:] != (3072,):
         raise ScriptError(f"{path.name}: not a CIFAR-10 batch")
-    return data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1).copy(), np.asarray(labels, dtype=np.int64)
+    images = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1).copy()  # planes R, G, B -> HWC
+    return images, np.asarray(labels, dtype=np.int64)
 
 
 def load_data(path: str):
-    """A CIFAR-10 folder (python or binary version): data_batch_* to train on, test_batch as the test set."""
+    """A CIFAR-10 folder (python or binary version): data_batch_*, and test_batch to test."""
     folder = Path(path)
     if not folder.is_dir():
-        raise ScriptError(f"data: {path} is not a folder (pass --data FOLDER holding the CIFAR-10 batches)")
+        raise ScriptError(f"data: {path} is not a folder (--data FOLDER with the CIFAR-10 batches)")
     for sub in ("cifar-10-batches-py", "cifar-10-batches-bin"):
         if (folder / sub).is_dir():
             folder = folder / sub
@@ -138,11 +143,12 @@ def load_data(path: str):
 '''
 
 FOLDER = '''
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp",
+                  ".pgm", ".ppm", ".pbm"}
 
 
 def read_picture(path: Path) -> np.ndarray:
-    """One picture, upright (EXIF), transparency on white, as (H, W, C) uint8 at the model's size."""
+    """One picture, upright (EXIF), transparency on white: (H, W, C) uint8 at the model's size."""
     height, width, channels = INPUT_SHAPE
     with Image.open(path) as im:
         im = ImageOps.exif_transpose(im)
@@ -158,17 +164,19 @@ def read_picture(path: Path) -> np.ndarray:
 
 
 def load_data(path: str):
-    """A folder with one sub-folder of images per class (the sub-folder names, sorted, are the classes)."""
+    """A folder with one sub-folder of images per class (the sorted sub-folder names)."""
     folder = Path(path)
     if not folder.is_dir():
-        raise ScriptError(f"data: {path} is not a folder (pass --data FOLDER with one sub-folder per class)")
+        raise ScriptError(f"data: {path} is not a folder (--data FOLDER: one sub-folder a class)")
     classes = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
     if classes != CLASS_NAMES:
-        raise ScriptError(f"{folder}: class folders {classes} differ from the model's classes {CLASS_NAMES}")
+        raise ScriptError(f"{folder}: class folders {classes} differ from the model's classes "
+                          f"{CLASS_NAMES}")
     images, labels = [], []
     for label, name in enumerate(classes):
         for file in sorted((folder / name).iterdir()):
-            if file.is_file() and not file.name.startswith(".") and file.suffix.lower() in IMAGE_SUFFIXES:
+            picture = file.suffix.lower() in IMAGE_SUFFIXES and not file.name.startswith(".")
+            if file.is_file() and picture:
                 images.append(read_picture(file))
                 labels.append(label)
     if not images:

@@ -1,4 +1,4 @@
-'''The text of an exported training script: the parts every script shares, filled in by ``script_export``.
+'''The text of an exported training script: the parts every script shares (see ``script_export``).
 
 Placeholders are ``@NAME@`` tokens (never braces: the script's own f-strings use
 those). ``HEAD`` opens the script, the model's ``build_model`` (codegen) and one
@@ -68,7 +68,7 @@ def check_images(x: np.ndarray, y: np.ndarray, where: str) -> None:
 
 
 def split_indices(labels: np.ndarray, fractions, seed: int) -> list[np.ndarray]:
-    """Stratified split: each class divided in the given proportions; each part shuffled (seeded)."""
+    """Stratified split: each class divided in the given proportions, each part shuffled."""
     rng = np.random.default_rng(seed)
     parts: list[list[np.ndarray]] = [[] for _ in fractions]
     bounds = np.cumsum(fractions) / sum(fractions)
@@ -81,17 +81,18 @@ def split_indices(labels: np.ndarray, fractions, seed: int) -> list[np.ndarray]:
 
 
 def make_splits(train_x, train_y, test_x, test_y, split, seed):
-    """{"train"|"val"|"test": (images, labels)}: a source's own test set is kept, the rest split."""
+    """{"train"|"val"|"test": (images, labels)}; a source's own test set is kept."""
     if test_x is None:
         tr, va, te = split_indices(train_y, split, seed)
         test_x, test_y = train_x[te], train_y[te]
     else:
         tr, va = split_indices(train_y, split[:2], seed)
-    return {"train": (train_x[tr], train_y[tr]), "val": (train_x[va], train_y[va]), "test": (test_x, test_y)}
+    return {"train": (train_x[tr], train_y[tr]), "val": (train_x[va], train_y[va]),
+            "test": (test_x, test_y)}
 
 
 def channel_stats(x: np.ndarray) -> tuple[list[float], list[float]]:
-    """Per-channel mean and std of (N, H, W, C) images on the 0..1 scale (a flat channel gets std 1)."""
+    """Per-channel mean and std of (N, H, W, C) images on the 0..1 scale (flat channel: std 1)."""
     c = x.shape[-1]
     total, total_sq, count = np.zeros(c), np.zeros(c), 0
     for start in range(0, x.shape[0], 4096):
@@ -110,10 +111,11 @@ def channel_stats(x: np.ndarray) -> tuple[list[float], list[float]]:
 
 
 class Images:
-    """One split held in memory as (N, C, H, W) tensors; ``batch(idx)`` gives floats 0..1 on ``device``."""
+    """One split in memory as (N, C, H, W) tensors; ``batch(idx)``: floats 0..1 on ``device``."""
 
     def __init__(self, x: np.ndarray, y: np.ndarray, device: torch.device) -> None:
-        self.x = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))  # uint8 or float 0..1
+        # uint8 0..255 or float 0..1, as stored
+        self.x = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
         self.y = torch.from_numpy(y.astype(np.int64))
         self.device = device
 
@@ -127,7 +129,10 @@ class Images:
 
 
 def augment(x: torch.Tensor, shift: float, rotate: float, scale: float, generator) -> torch.Tensor:
-    """Each image randomly shifted (pixels), rotated (degrees) and zoomed (1 +- scale); borders repeat."""
+    """Each image randomly shifted (pixels), rotated (degrees) and zoomed (1 +- scale).
+
+    Pixels brought in from outside repeat the border, the background of most images.
+    """
     n, _, h, w = x.shape
     r = torch.rand(n, 4, generator=generator).to(x.device) * 2 - 1
     angle = r[:, 0] * math.radians(rotate)
@@ -234,7 +239,8 @@ def save_model(path: str, model: nn.Module, mean, std, history: list[dict]) -> P
             "weights": weights.name,
             "weights_sha256": sha256(tmp_weights),
         }
-        tmp_description.write_text(json.dumps(meta, indent=1, allow_nan=False) + "\\n", encoding="utf-8")
+        text = json.dumps(meta, indent=1, allow_nan=False) + "\\n"
+        tmp_description.write_text(text, encoding="utf-8")
         os.replace(tmp_weights, weights)
         os.replace(tmp_description, description)
     finally:
@@ -244,13 +250,15 @@ def save_model(path: str, model: nn.Module, mean, std, history: list[dict]) -> P
 
 
 @torch.no_grad()
-def save_predictions(path: str, model, data: Images, raw: np.ndarray, mean, std, count: int = 16) -> None:
-    """The first ``count`` images of ``data`` (as stored), the model's probabilities and predicted classes."""
+def save_predictions(path: str, model, data: Images, raw: np.ndarray, mean, std,
+                     count: int = 16) -> None:
+    """The first ``count`` images of ``data`` (as stored), with the model's probabilities and
+    predicted classes, in an .npz file."""
     model.eval()
     x, _ = data.batch(torch.arange(min(count, len(data))))
     probabilities = model((x - mean) / std).softmax(dim=1).cpu().numpy()
-    np.savez(path, images=raw[:len(x)], probabilities=probabilities, predictions=probabilities.argmax(1),
-             class_names=np.array(CLASS_NAMES))
+    np.savez(path, images=raw[:len(x)], probabilities=probabilities,
+             predictions=probabilities.argmax(1), class_names=np.array(CLASS_NAMES))
 
 
 # --------------------------------------------------------------------------- training
@@ -282,12 +290,13 @@ def train(args) -> int:
     if n_train == 0:
         raise ScriptError(f"{args.data}: no training images after the split {args.split}")
     # every process sees the same seeded shuffle and takes its own share (drop_last: equal shares)
-    sampler = DistributedSampler(range(n_train), num_replicas=world, rank=rank, shuffle=True, seed=args.seed,
-                                 drop_last=True)
+    sampler = DistributedSampler(range(n_train), num_replicas=world, rank=rank, shuffle=True,
+                                 seed=args.seed, drop_last=True)
     if len(sampler) == 0:
         raise ScriptError(f"{world} processes for {n_train} training images: use fewer processes")
     batch = min(args.batch_size, len(sampler))
-    steps_per_epoch = len(sampler) // batch  # the last partial batch is dropped: BatchNorm needs two images
+    # the last partial batch is dropped: BatchNorm cannot train on a single image
+    steps_per_epoch = len(sampler) // batch
     mean_t = torch.tensor(mean, device=device).view(1, -1, 1, 1)
     std_t = torch.tensor(std, device=device).view(1, -1, 1, 1)
 
@@ -295,8 +304,10 @@ def train(args) -> int:
     model = build_model().to(device)
     memory_format = torch.channels_last if args.channels_last else torch.contiguous_format
     model.to(memory_format=memory_format)
-    net = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) \\
-        if world > 1 else model
+    net = model
+    if world > 1:
+        ids = [device.index] if device.type == "cuda" else None
+        net = DistributedDataParallel(model, device_ids=ids)
     optimizer = make_optimizer(args, net.parameters())
     scheduler = None
     if args.schedule == "onecycle":
@@ -305,9 +316,10 @@ def train(args) -> int:
     torch.manual_seed(args.seed + rank)  # dropout differs between processes
     augment_generator = torch.Generator().manual_seed(args.seed + 1 + rank)
 
-    say(f"training {SPEC.get('name') or 'the model'} ({sum(p.numel() for p in model.parameters()):,} "
-        f"parameters) on {len(data['train'])} train / {len(data['val'])} val / {len(data['test'])} test "
-        f"images, {world} process{'es' if world > 1 else ''} on {device.type}", flush=True)
+    params = sum(p.numel() for p in model.parameters())
+    sizes = " / ".join(f"{len(data[s])} {s}" for s in ("train", "val", "test"))
+    say(f"training {SPEC.get('name') or 'the model'} ({params:,} parameters) on {sizes} images, "
+        f"{world} process{'es' if world > 1 else ''} on {device.type}", flush=True)
     history: list[dict] = []
     start = time.perf_counter()
     net.train()
@@ -318,13 +330,14 @@ def train(args) -> int:
         for i in range(steps_per_epoch):
             x, y = data["train"].batch(order[i * batch:(i + 1) * batch])  # (B, C, H, W) 0..1
             if args.augment:
-                x = augment(x, args.augment_shift, args.augment_rotate, args.augment_scale, augment_generator)
+                x = augment(x, args.augment_shift, args.augment_rotate, args.augment_scale,
+                            augment_generator)
             x = ((x - mean_t) / std_t).contiguous(memory_format=memory_format)
             logits = net(x)
             loss = F.cross_entropy(logits, y, label_smoothing=args.label_smoothing)
             if not torch.isfinite(loss):
-                raise ScriptError(f"training diverged at epoch {epoch} (the loss is {loss.item()}): "
-                                  "lower the learning rate")
+                raise ScriptError(f"training diverged at epoch {epoch} (the loss is "
+                                  f"{loss.item()}): lower the learning rate")
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -335,16 +348,19 @@ def train(args) -> int:
             seen += len(y)
         loss_sum, correct, seen = all_sum([loss_sum, correct, seen], device)
         val_loss, val_accuracy = evaluate(model, data["val"], mean_t, std_t, rank, world)
+        # an epoch's line in the saved history, as CNN Explorer records it
         record = {"epoch": epoch, "train_loss": loss_sum / seen, "train_accuracy": correct / seen,
-                  "val_loss": val_loss, "val_accuracy": val_accuracy, "elapsed_s": time.perf_counter() - start}
+                  "val_loss": val_loss, "val_accuracy": val_accuracy,
+                  "elapsed_s": time.perf_counter() - start}
         history.append({k: clean(v) if isinstance(v, float) else v for k, v in record.items()})
-        say(f"epoch {epoch}/{args.epochs}: loss {record['train_loss']:.4f}, train accuracy "
-            f"{record['train_accuracy']:.2%}, val loss {val_loss:.4f}, val accuracy {val_accuracy:.2%}, "
-            f"{record['elapsed_s']:.1f} s", flush=True)
+        say(f"epoch {epoch}/{args.epochs}: loss {record['train_loss']:.4f}, "
+            f"train accuracy {record['train_accuracy']:.2%}, val loss {val_loss:.4f}, "
+            f"val accuracy {val_accuracy:.2%}, {record['elapsed_s']:.1f} s", flush=True)
 
     if len(data["test"]):
         test_loss, test_accuracy = evaluate(model, data["test"], mean_t, std_t, rank, world)
-        say(f"test accuracy: {test_accuracy:.2%} (loss {test_loss:.4f}, {len(data['test'])} images)")
+        say(f"test accuracy: {test_accuracy:.2%} (loss {test_loss:.4f}, "
+            f"{len(data['test'])} images)")
     if rank == 0:
         model.to(memory_format=torch.contiguous_format)
         saved = save_model(args.output, model, mean, std, history)
@@ -365,8 +381,10 @@ def fraction_triple(text: str) -> tuple[float, float, float]:
         parts = tuple(float(v) for v in text.split(","))
     except ValueError:
         parts = ()
-    if len(parts) != 3 or any(not math.isfinite(p) or p < 0 for p in parts) or abs(sum(parts) - 1) > 1e-6:
-        raise argparse.ArgumentTypeError(f"expected three fractions TRAIN,VAL,TEST adding up to 1, got {text!r}")
+    valid = len(parts) == 3 and all(math.isfinite(p) and p >= 0 for p in parts)
+    if not valid or abs(sum(parts) - 1) > 1e-6:
+        raise argparse.ArgumentTypeError(
+            f"expected three fractions TRAIN,VAL,TEST adding up to 1, got {text!r}")
     return parts
 
 
@@ -378,11 +396,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--data", default=data, metavar="PATH", help=DATA_HELP)
     p.add_argument("-o", "--output", default=OUTPUT, metavar="MODEL",
                    help="save MODEL.safetensors + MODEL.json (a folder: model.* inside it)")
-    p.add_argument("--epochs", type=int, default=EPOCHS, metavar="N", help="passes over the training split")
+    p.add_argument("--epochs", type=int, default=EPOCHS, metavar="N",
+                   help="passes over the training split")
     p.add_argument("--batch-size", type=int, default=BATCH_SIZE, metavar="N",
                    help="images per step in each process")
     p.add_argument("--optimizer", choices=("sgd", "adam", "adamw"), default=OPTIMIZER)
-    p.add_argument("--lr", type=float, default=LR, metavar="X", help="learning rate (the peak with onecycle)")
+    p.add_argument("--lr", type=float, default=LR, metavar="X",
+                   help="learning rate (the peak with onecycle)")
     p.add_argument("--momentum", type=float, default=MOMENTUM, metavar="X", help="SGD momentum")
     p.add_argument("--nesterov", action=argparse.BooleanOptionalAction, default=NESTEROV,
                    help="Nesterov momentum (sgd only)")
@@ -396,14 +416,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--augment-rotate", type=float, default=AUGMENT_ROTATE, metavar="DEG")
     p.add_argument("--augment-scale", type=float, default=AUGMENT_SCALE, metavar="F")
     p.add_argument("--split", type=fraction_triple, default=SPLIT, metavar="TRAIN,VAL,TEST",
-                   help="fractions for training, validation and test (a set with its own test set keeps it)")
-    p.add_argument("--seed", type=int, default=SEED, metavar="N", help="seed of the split, weights and shuffling")
+                   help="fractions for training, validation and test "
+                   "(a set with its own test set keeps it)")
+    p.add_argument("--seed", type=int, default=SEED, metavar="N",
+                   help="seed of the split, weights and shuffling")
     p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default=DEVICE,
                    help="auto: CUDA, else MPS, else the CPU")
     p.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=CHANNELS_LAST,
                    help="NHWC memory layout (often faster convolutions)")
     p.add_argument("--predictions", metavar="FILE.npz",
-                   help="also save a few test images with the model's probabilities and predictions")
+                   help="also save a few test images with the model's probabilities "
+                   "and predictions")
     args = p.parse_args(argv)
     problems = [
         (args.epochs >= 1, "--epochs must be at least 1"),
@@ -429,7 +452,8 @@ def main(argv=None) -> int:
     try:
         import safetensors  # noqa: F401 - checked now, not after training
     except ImportError:
-        sys.exit(f"{Path(sys.argv[0]).name}: error: saving the model needs safetensors: pip install safetensors")
+        sys.exit(f"{Path(sys.argv[0]).name}: error: saving the model needs safetensors: "
+                 "pip install safetensors")
     try:
         return train(args)
     except (ScriptError, OSError) as exc:
