@@ -133,7 +133,7 @@ def test_every_preset_exports_compiles_and_answers_help(tmp_path, name):
     out = run_script(script, "--help", timeout=120)
     assert out.returncode == 0, out.stderr
     assert "--epochs" in out.stdout and "--data" in out.stdout and "torchrun" not in out.stderr
-    assert all(len(line) <= 100 for line in script.read_text(encoding="utf-8").splitlines())
+    assert all(len(line) <= 99 for line in script.read_text(encoding="utf-8").splitlines())  # PEP 8 for teams
 
 
 @pytest.mark.slow

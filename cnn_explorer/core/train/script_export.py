@@ -5,7 +5,7 @@
 one atomic write. The script imports no ``cnn_explorer``: the model comes from
 codegen's PyTorch generator (same child names, so the weights load in the
 app), the data loader from ``script_loaders`` (one per format core/datasets
-reads), the rest from ``script_parts``. It saves MODEL.safetensors +
+reads), the rest from ``script_parts`` and ``script_cli``. It saves MODEL.safetensors +
 MODEL.json exactly as ``checkpoints.save_model`` does.
 
 The built-in sets (mnist-sample, xo, slashes, shapes) travel as an .npz
@@ -34,6 +34,7 @@ from cnn_explorer.core.io.atomic import atomic_write_all
 from cnn_explorer.core.model.codegen import pytorch_model_function
 from cnn_explorer.core.model.shapes import validate
 from cnn_explorer.core.train.engine import TrainConfig
+from cnn_explorer.core.train.script_cli import CLI
 from cnn_explorer.core.train.script_loaders import LOADERS
 from cnn_explorer.core.train.script_parts import BODY, HEAD
 
@@ -151,7 +152,7 @@ def _pieces(value) -> list[str]:
     return [f"{_py(k)}: {_py(v)}," for k, v in items] if isinstance(value, dict) else [f"{_py(v)}," for v in items]
 
 
-def _wrapped(lead: str, value, tail: str = "", width: int = 100) -> list[str]:
+def _wrapped(lead: str, value, tail: str = "", width: int = 99) -> list[str]:
     """``lead + value + tail`` in lines of at most ``width`` where the value allows: a long container or
     string continues under its first item (a string as implicitly joined pieces in parentheses)."""
     one = f"{lead}{_py(value)}{tail}"
@@ -173,7 +174,7 @@ def _wrapped(lead: str, value, tail: str = "", width: int = 100) -> list[str]:
 
 
 def _literal(name: str, value) -> list[str]:
-    """``NAME = value`` as Python source lines within 100 columns."""
+    """``NAME = value`` as Python source lines within 99 columns."""
     return _wrapped(f"{name} = ", value)
 
 
@@ -256,7 +257,7 @@ def training_script(spec, dataset, config: TrainConfig, source: DataSource, *,
     text = HEAD
     for token, value in replacements.items():
         text = text.replace(token, value)
-    return text + loader.rstrip("\n") + "\n" + BODY
+    return text + loader.rstrip("\n") + "\n" + BODY + CLI
 
 
 def export_training_script(path, spec, dataset, name_or_path, config: TrainConfig | None = None, *,

@@ -125,7 +125,7 @@ def load_data(path: str):
     """A CIFAR-10 folder (python or binary version): data_batch_*, and test_batch to test."""
     folder = Path(path)
     if not folder.is_dir():
-        raise ScriptError(f"data: {path} is not a folder (--data FOLDER with the CIFAR-10 batches)")
+        raise ScriptError(f"data: {path} is not a folder (--data FOLDER with CIFAR-10 batches)")
     for sub in ("cifar-10-batches-py", "cifar-10-batches-bin"):
         if (folder / sub).is_dir():
             folder = folder / sub
