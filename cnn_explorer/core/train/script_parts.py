@@ -162,8 +162,11 @@ def setup_distributed(device_name: str) -> tuple[int, int, torch.device]:
         raise ScriptError("device: CUDA is not available here (use --device cpu)")
     if device_name == "mps" and not torch.backends.mps.is_available():
         raise ScriptError("device: MPS is not available here (use --device cpu)")
-    device = torch.device("cuda", local % torch.cuda.device_count()) if device_name == "cuda" \\
-        else torch.device(device_name)
+    if device_name == "cuda" and int(os.environ.get("LOCAL_WORLD_SIZE", "1")) > torch.cuda.device_count():
+        raise ScriptError(f"{os.environ['LOCAL_WORLD_SIZE']} processes on this machine but "
+                          f"{torch.cuda.device_count()} GPU(s): start one process a GPU "
+                          "(torchrun --nproc_per_node), or pass --device cpu")
+    device = torch.device("cuda", local) if device_name == "cuda" else torch.device(device_name)
     if device.type == "cuda":
         torch.cuda.set_device(device)
     if world > 1:
