@@ -162,8 +162,9 @@ def setup_distributed(device_name: str) -> tuple[int, int, torch.device]:
         raise ScriptError("device: CUDA is not available here (use --device cpu)")
     if device_name == "mps" and not torch.backends.mps.is_available():
         raise ScriptError("device: MPS is not available here (use --device cpu)")
-    if device_name == "cuda" and int(os.environ.get("LOCAL_WORLD_SIZE", "1")) > torch.cuda.device_count():
-        raise ScriptError(f"{os.environ['LOCAL_WORLD_SIZE']} processes on this machine but "
+    local_world = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
+    if device_name == "cuda" and local_world > torch.cuda.device_count():
+        raise ScriptError(f"{local_world} processes on this machine but "
                           f"{torch.cuda.device_count()} GPU(s): start one process a GPU "
                           "(torchrun --nproc_per_node), or pass --device cpu")
     device = torch.device("cuda", local) if device_name == "cuda" else torch.device(device_name)
