@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "evaluate": "evaluate",
     "datasets": "datasets",
     "classify": "classify",
+    "export-script": "export_script",
 }
 
 

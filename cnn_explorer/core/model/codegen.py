@@ -9,6 +9,7 @@ count) with Keras' channels-last layout; weights are not interchangeable as is
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING, Sequence
 
 from cnn_explorer.core.conv.sizes import pool_size, same_size
@@ -118,34 +119,66 @@ def _torch_shape(shape: Sequence[int]) -> str:
     return f"({shape[0]},)"
 
 
+def _torch_sequential(spec: "ModelSpec", indent: str) -> tuple[list[str], int]:
+    """The ``nn.Sequential(OrderedDict([...]))`` lines (the first without ``indent``), and the parameter count.
+
+    With an ``indent`` (a function's body) a shape comment that would pass column 99 goes on a line above.
+    """
+    plans, rows = plan(spec)
+    lines = ["nn.Sequential(OrderedDict(["]
+    for step, row in zip(plans, rows):
+        children = _torch_children(step)
+        if not children:  # Softmax
+            lines.append(f"{indent}    # softmax: applied at inference, model(x).softmax(dim=1)")
+            continue
+        for i, (name, source) in enumerate(children):
+            # a script (indent) quotes as its other strings do, "conv1"; pytorch_code as repr does
+            entry = f'{indent}    ("{name}", {source}),' if indent else f"{indent}    ({name!r}, {source}),"
+            if i == len(children) - 1:
+                params = f", {row.params:,} parameters" if row.params else ""
+                comment = f"# -> {_torch_shape(row.output_shape)}{params}"
+                if indent and len(entry) + 2 + len(comment) > 99:  # a script's line: the comment goes above
+                    lines.append(f"{indent}    # {name} gives {_torch_shape(row.output_shape)}{params}")
+                else:
+                    entry = f"{entry}  {comment}"
+            lines.append(entry)
+    return lines + [f"{indent}]))"], sum(r.params for r in rows)
+
+
 def pytorch_code(spec: "ModelSpec") -> str:
     """Python source that defines ``model``, the spec's ``nn.Sequential`` (same child names as build_model)."""
     validate(spec)
-    plans, rows = plan(spec)
     h, w, c = spec.input_shape
     lines = _header(spec, "PyTorch")
     lines += [f"# The model takes a float tensor (N, {c}, {h}, {w}) and returns (N, {spec.num_classes}) logits;",
               "# probabilities: model(x).softmax(dim=1). Shapes in comments are (C, H, W).",
               "from collections import OrderedDict", "", "import torch", "from torch import nn", "",
-              f"CLASS_NAMES = {list(spec.class_names)!r}", "", "model = nn.Sequential(OrderedDict(["]
-    for step, row in zip(plans, rows):
-        children = _torch_children(step)
-        if not children:  # Softmax
-            lines.append("    # softmax: applied at inference, model(x).softmax(dim=1)")
-            continue
-        for i, (name, source) in enumerate(children):
-            entry = f"    ({name!r}, {source}),"
-            if i == len(children) - 1:
-                params = f", {row.params:,} parameters" if row.params else ""
-                entry = f"{entry}  # -> {_torch_shape(row.output_shape)}{params}"
-            lines.append(entry)
-    total = sum(r.params for r in rows)
-    lines += ["]))", "",
+              f"CLASS_NAMES = {list(spec.class_names)!r}", ""]
+    body, total = _torch_sequential(spec, "")
+    lines += [f"model = {body[0]}", *body[1:], "",
               f"# {total:,} parameters: sum(p.numel() for p in model.parameters())",
               'if __name__ == "__main__":',
               f"    x = torch.zeros(1, {c}, {h}, {w})",
               f"    print(model(x).shape)  # torch.Size([1, {spec.num_classes}])", ""]
     return "\n".join(lines)
+
+
+def pytorch_model_function(spec: "ModelSpec", name: str = "build_model") -> str:
+    """Source of ``def <name>() -> nn.Module`` returning the spec's ``nn.Sequential`` (same child names as
+    build_model, so a ``state_dict`` moves between them); it needs ``OrderedDict`` and ``nn`` imported."""
+    validate(spec)
+    h, w, c = spec.input_shape
+    body, total = _torch_sequential(spec, "    ")
+    title = (_one_line(spec.name) or "The model").replace("\\", "/").replace('"', "'")
+    return "\n".join([
+        f"def {name}() -> nn.Module:",
+        *textwrap.wrap(f'"""{title}: (N, {c}, {h}, {w}) images -> (N, {spec.num_classes}) logits; '
+                       f'{total:,} parameters.', 95, initial_indent="    ", subsequent_indent="    "),
+        "",
+        "    Shapes in the comments are (C, H, W). The child names match CNN Explorer's, so the",
+        "    saved state dict loads in the app.",
+        '    """',
+        f"    return {body[0]}", *body[1:], ""])
 
 
 # ---------------------------------------------------------------------------- Keras

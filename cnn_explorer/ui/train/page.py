@@ -51,6 +51,7 @@ from cnn_explorer.ui.train.live_view import LiveView
 from cnn_explorer.ui.train.probe_refresh import ProbeRefresh
 from cnn_explorer.ui.train.results_view import ResultsView
 from cnn_explorer.ui.train.run_bar import RunBar
+from cnn_explorer.ui.train.script_export_action import export_script
 from cnn_explorer.ui.train.settings_form import SettingsForm
 from cnn_explorer.ui.train.shape_table import ShapeTable
 from cnn_explorer.ui.train.spec_state import SpecState
@@ -166,6 +167,7 @@ class TrainPage(QWidget):
         self.save_button.clicked.connect(self._on_save_clicked)
         self.load_button.clicked.connect(self._on_load_clicked)
         self.classify_button.clicked.connect(self.use_in_classify)
+        bar.export_script_button.clicked.connect(self.export_training_script)
         self.controller.updated.connect(self._on_controller_updated)
         self.controller.run_ended.connect(self._on_controller_run_ended)
 
@@ -178,6 +180,7 @@ class TrainPage(QWidget):
         self._on_state_spec_changed(self.state.spec)
         self._update_buttons()
         self._first_load_done = False
+        self.dataset_ref = None  # the name or path the loaded dataset came from
 
     @property
     def budget(self) -> UpdateBudget:
@@ -226,6 +229,11 @@ class TrainPage(QWidget):
             return
         self.model_trained.emit(self.controller.export_copy())
         self.status_message.emit("The trained model is now on the Classify page")
+
+    def export_training_script(self) -> Path | None:
+        """Ask for a file and write a standalone PyTorch training script for the model, data and settings."""
+        return export_script(self, self.state.spec, self.data_panel.dataset, self.dataset_ref,
+                             self.settings_form.config, self.run_message, self.settings)
 
     def save_model(self, path) -> Path:
         """Save the current model (safetensors + JSON) at ``path``; returns the JSON path."""
@@ -308,6 +316,7 @@ class TrainPage(QWidget):
         self.save_button.setEnabled(has_model)
         self.classify_button.setEnabled(has_model)
         self.load_button.setEnabled(not running)
+        self.run_bar.export_script_button.setEnabled(ok_spec and ds is not None and not loading)
         self.data_panel.setEnabled(not running)
         self.layer_list.setEnabled(not running)
         self.layer_form.setEnabled(not running)
@@ -364,6 +373,7 @@ class TrainPage(QWidget):
 
     def _on_data_dataset_loaded(self, ds) -> None:
         self._first_load_done = True
+        self.dataset_ref = self.data_panel.combo.currentData()  # set to what is loading, locked meanwhile
         self.state.adapt_to(ds.input_shape, ds.class_names)
         self.live.set_dataset(ds)
         self.status_message.emit(f"Dataset {ds.name}: {len(ds.train_y):,} training images")
