@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QLabel
 
-from cnn_explorer.core.kernels.samples import SAMPLES
+from cnn_explorer.core.kernels.samples import SAMPLE_TOPICS, SAMPLES
 from cnn_explorer.ui import lifecycle
 from cnn_explorer.ui.main_window import MainWindow
 
@@ -60,13 +60,21 @@ def test_menus_and_standard_shortcuts(qtbot, main_window):
     assert "Quit" in rows
 
 
-def test_samples_menu_lists_every_sample(qtbot, main_window):
+def test_samples_menu_lists_every_sample_by_topic_and_human_name(qtbot, main_window):
     found = set()
     main_window.explorer_actions.fill_sample_menus()
-    for sub in main_window.samples_menu.actions():
-        assert sub.menu() is not None and sub.text() in ("Slides", "Synthetic", "Photos")
-        found |= {a.data() for a in sub.menu().actions()}
+    subs = main_window.samples_menu.actions()
+    assert [sub.text().replace("&&", "&") for sub in subs] == list(SAMPLE_TOPICS)
+    for sub in subs:
+        for act in sub.menu().actions():
+            found.add(act.data())
+            assert act.text() == SAMPLES[act.data()].label and act.statusTip()
     assert found == set(SAMPLES)
+    entry = next(a for a in subs[0].menu().actions() if a.data() == "000-1")
+    assert entry.text() == "6×6 example with the corner filter (slide 000-1)"
+    entry.trigger()
+    assert main_window.explorer.state.image.shape == (6, 6)
+    assert "6×6 example with the corner filter (slide 000-1)" in main_window.statusBar().currentMessage()
 
 
 def test_sample_opens_with_its_kernel_and_settings(qtbot, main_window):
