@@ -34,6 +34,7 @@ from cnn_explorer.ui.scale import PresenterScale
 from cnn_explorer.ui.start_view import StartView
 from cnn_explorer.ui.widgets.icon import app_icon
 from cnn_explorer.ui.widgets.lazy_page import LazyPage
+from cnn_explorer.ui.widgets.shortcuts import unique_shortcuts
 from cnn_explorer.ui.widgets.splitter_grip import SplitterGrips
 from cnn_explorer.ui.widgets.status_messages import StatusMessages
 from cnn_explorer.ui.widgets.window_fit import fit_window
@@ -215,9 +216,7 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------- menus
     def _action(self, text: str, slot, shortcuts=(), tip: str = "", checkable: bool = False) -> QAction:
         act = QAction(text, self)
-        # each key once: a key listed twice (QKeySequence.Quit is Ctrl+Q) is an "ambiguous shortcut" that never fires
-        keys = [QKeySequence(s) for s in shortcuts]
-        act.setShortcuts([k for i, k in enumerate(keys) if not k.isEmpty() and k not in keys[:i]])
+        act.setShortcuts(unique_shortcuts(shortcuts))
         act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         act.setCheckable(checkable)
         if tip:
@@ -382,6 +381,8 @@ class MainWindow(QMainWindow):
             self.show_start_view()
         self.first_painted.connect(lambda: self.fit_to_screen(available))  # again, now that the frame is known
         self.show()
+        if self.start_view_shown():
+            self.start_view.focus_first_card()  # a hidden widget cannot take the focus: again, now shown
 
     def fit_to_screen(self, available: QRect | None = None) -> bool:
         """Keep the window inside the screen's available area (shrunk and moved as needed); True if it changed."""

@@ -154,6 +154,7 @@ class StartView(QWidget):
         #: the lessons card: hidden until :meth:`set_lessons_available` (see ``journeys.lessons_available``)
         self.lessons_card = JourneyCard(LESSONS_JOURNEY, len(self.cards) + 1, self)
         self.lessons_card.hide()
+        self._lessons = False
         for card in (*self.cards, self.lessons_card):
             card.clicked.connect(lambda _checked=False, k=card.journey.key: self.journey_requested.emit(k))
             card.navigate = self._move_focus
@@ -184,7 +185,8 @@ class StartView(QWidget):
 
     # ------------------------------------------------------------------ public
     def visible_cards(self) -> list[JourneyCard]:
-        return [c for c in (*self.cards, self.lessons_card) if not c.isHidden()]
+        """The cards shown, in order (the lessons card last, once lessons exist)."""
+        return [*self.cards, self.lessons_card] if self._lessons else list(self.cards)
 
     def card(self, key: str) -> JourneyCard:
         return next(c for c in (*self.cards, self.lessons_card) if c.journey.key == key)
@@ -194,7 +196,7 @@ class StartView(QWidget):
 
     def set_lessons_available(self, available: bool) -> None:
         """Show the lessons card (the hook for the lessons page) or hide it."""
-        self.lessons_card.setHidden(not available)
+        self._lessons = bool(available)
         self._columns = 0
         self._reflow()
 
@@ -237,6 +239,8 @@ class StartView(QWidget):
             self.grid.removeWidget(card)
         for i, card in enumerate(cards):
             self.grid.addWidget(card, i // columns, i % columns)
+            card.show()  # a widget the layout moved into the content (a new parent) is hidden until shown
+        self.lessons_card.setVisible(self._lessons)
         for c in range(3):
             self.grid.setColumnStretch(c, 1 if c < columns else 0)
         self._set_tab_order(cards)

@@ -10,13 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtGui import QImage, QScreen
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtGui import QAction, QImage, QKeySequence, QScreen
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
 
 from cnn_explorer.core.kernels.samples import SAMPLE_TOPICS, SAMPLES
 from cnn_explorer.ui import lifecycle
 from cnn_explorer.ui.main_window import START_DISMISSED_KEY, MainWindow
 from cnn_explorer.ui.theme import GRID_LINE
+from cnn_explorer.ui.widgets.shortcuts import unique_shortcuts
 from cnn_explorer.ui.widgets.splitter_grip import HANDLE_WIDTH
 from cnn_explorer.ui.widgets.window_fit import fit_rect
 
@@ -333,6 +334,32 @@ def test_splitter_handles_are_wide_with_a_visible_grip(qtbot, main_window):
     assert splitter.handleWidth() > HANDLE_WIDTH  # grows with the presenter scale
     main_window.zoom_reset_action.trigger()
     assert splitter.handleWidth() == HANDLE_WIDTH
+
+
+def test_an_action_with_a_key_twice_is_ambiguous_so_each_key_is_kept_once(qtbot):
+    # QKeySequence.Quit is Ctrl+Q on desktops (empty offscreen), so Quit held Ctrl+Q twice there
+    assert [k.toString() for k in unique_shortcuts([QKeySequence("Ctrl+Q"), "Ctrl+Q", "", "Ctrl+W"])] == [
+        "Ctrl+Q", "Ctrl+W"]
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    hits = []
+    twice, once = QAction("twice", window), QAction("once", window)
+    twice.setShortcuts([QKeySequence("Ctrl+E"), QKeySequence("Ctrl+E")])
+    once.setShortcuts(unique_shortcuts(["Ctrl+R", "Ctrl+R"]))
+    for act in (twice, once):
+        act.triggered.connect(lambda _=False, a=act: hits.append(a.text()))
+        window.addAction(act)
+    _activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert hits == ["once"]  # the doubled key fired nothing ("Ambiguous shortcut overload")
+    window.close()
+
+
+def test_no_window_action_holds_a_key_twice(qtbot, main_window):
+    for act in main_window.actions():
+        keys = [k.toString() for k in act.shortcuts()]
+        assert len(keys) == len(set(keys)), act.text()
 
 
 def test_ctrl_q_quits(qtbot, temp_settings):
