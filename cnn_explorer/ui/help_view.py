@@ -25,6 +25,7 @@ from cnn_explorer import __version__
 from cnn_explorer.core.conv.pipeline import run_pipeline
 from cnn_explorer.core.format import format_number
 from cnn_explorer.core.kernels.samples import SAMPLES
+from cnn_explorer.ui.scale import scaled
 from cnn_explorer.ui.theme import ICON_CELLS, ICON_WINDOW, MUTED_TEXT
 from cnn_explorer.ui.widgets.pictograms import pictogram_image
 
@@ -105,8 +106,8 @@ def worked_example_html() -> str:
     )
 
 
-def guide_html() -> str:
-    """The guide as HTML; pictures are ``pictogram:NAME`` resources that :class:`HelpWindow` provides."""
+def guide_html(picture_size: int = PICTURE_SIZE) -> str:
+    """The guide as HTML; pictures (``picture_size`` px) are ``pictogram:NAME`` resources :class:`HelpWindow` provides."""
     muted = MUTED_TEXT.name()
     parts = ["<h2>CNN Explorer in five minutes</h2>",
              f"<p style='color:{muted}'>What each page does, with the slides' own example. "
@@ -120,8 +121,8 @@ def guide_html() -> str:
             ) + "</table>"
         else:
             body = f"<p>{text}</p>"
-        image = (f"<td valign='top' width='{PICTURE_SIZE + 12}'><img src='pictogram:{picture}' "
-                 f"width='{PICTURE_SIZE}' height='{PICTURE_SIZE}'></td>") if picture else ""
+        image = (f"<td valign='top' width='{picture_size + 12}'><img src='pictogram:{picture}' "
+                 f"width='{picture_size}' height='{picture_size}'></td>") if picture else ""
         parts.append(f"<table cellspacing='0' cellpadding='4' width='100%'><tr>{image}<td valign='top'>"
                      f"<h3>{escape(heading)}</h3>{body}</td></tr></table>")
     return "".join(parts)
@@ -134,18 +135,20 @@ def shortcuts_html(rows) -> str:
 
 
 class HelpWindow(QDialog):
-    """Non-modal help: "Guide" and "Keyboard shortcuts" tabs. ``shortcut_rows``: [(action, keys)]."""
+    """Non-modal help: "Guide" and "Keyboard shortcuts" tabs. ``shortcut_rows``: [(action, keys)];
+    ``factor``: the presenter scale (the pictures grow with the text)."""
 
-    def __init__(self, shortcut_rows, parent: QWidget | None = None) -> None:
+    def __init__(self, shortcut_rows, parent: QWidget | None = None, factor: float = 1.0) -> None:
         super().__init__(parent)
         self.setWindowTitle("CNN Explorer help")
         self.guide = QTextBrowser(self)
         self.guide.setOpenLinks(False)
         ratio = self.devicePixelRatioF() if parent is None else parent.devicePixelRatioF()
+        side = scaled(PICTURE_SIZE, factor)
         for name in {s[0] for s in SECTIONS if s[0]}:
             self.guide.document().addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"pictogram:{name}"),
-                                              pictogram_image(name, PICTURE_SIZE, ratio))
-        self.guide.setHtml(guide_html())
+                                              pictogram_image(name, side, ratio))
+        self.guide.setHtml(guide_html(side))
         self.shortcuts = QTextBrowser(self)
         self.shortcuts.setHtml(shortcuts_html(shortcut_rows))
         self.tabs = QTabWidget(self)

@@ -324,7 +324,7 @@ class MainWindow(QMainWindow):
     def show_help(self, tab: str = "guide") -> HelpWindow:
         """The non-modal help window ("guide" or "shortcuts" tab in front); one at a time."""
         if self.help_window is None:
-            self.help_window = HelpWindow(self.shortcut_rows(), self)
+            self.help_window = HelpWindow(self.shortcut_rows(), self, self.scale.factor)
             self.help_window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             self.help_window.destroyed.connect(self._on_help_window_destroyed)
             area = self.geometry()

@@ -82,12 +82,13 @@ class SplitterGrips(QObject):
 
 
 def paint_grip(handle: QSplitterHandle) -> None:
-    """A light track and a short column (or row) of dots across the handle's middle."""
+    """A short column (or row) of dots across the handle's middle, on a light track while hovered."""
     painter = QPainter(handle)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     rect = QRectF(handle.rect())
     hovered = handle.underMouse()
-    painter.fillRect(rect, BAR_TRACK if hovered else handle.palette().window().color())
+    if hovered:  # a track only while hovered: a squeezed splitter's handle may lie over a pane's edge
+        painter.fillRect(rect, BAR_TRACK)
     vertical_handle = handle.orientation() == Qt.Orientation.Horizontal  # a horizontal splitter's handle stands up
     thickness = rect.width() if vertical_handle else rect.height()
     dot = max(2.0, thickness * 0.4)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QStatusBar, QWidget
 
@@ -17,11 +19,13 @@ class StatusMessages(QObject):
         self._bar = bar
         self._permanent = permanent
         self._text = ""
+        self._until = 0.0  # when the message expires (time.monotonic)
         bar.installEventFilter(self)
 
     def show(self, text: str) -> None:
         """Show ``text`` (white space collapsed) for STATUS_TIMEOUT_MS."""
         self._text = " ".join(str(text).split())
+        self._until = time.monotonic() + STATUS_TIMEOUT_MS / 1000
         self._show()
 
     def text(self) -> str:
@@ -29,15 +33,16 @@ class StatusMessages(QObject):
         return self._text
 
     def refresh(self) -> None:
-        """Cut the shown message again (after a font or width change)."""
-        if self._bar.currentMessage():
+        """Cut the shown message again (after a font or width change; shown before the bar had its width, it
+        may have been cut to nothing)."""
+        if self._text and time.monotonic() < self._until:
             self._show()
 
     def _show(self) -> None:
         metrics = self._bar.fontMetrics()
         room = self._bar.width() - self._permanent.sizeHint().width() - 3 * metrics.averageCharWidth() - 16
         shown = metrics.elidedText(self._text, Qt.TextElideMode.ElideRight, max(0, room))
-        self._bar.showMessage(shown, STATUS_TIMEOUT_MS)
+        self._bar.showMessage(shown, max(1, round((self._until - time.monotonic()) * 1000)))
         self._bar.setToolTip(self._text if shown != self._text else "")
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
