@@ -109,7 +109,8 @@ def _list_samples(names: list[str], as_json: bool) -> None:
         for s in chosen:
             c = s.conv
             out.append({
-                "name": s.name, "title": s.title, "group": s.group, "slide": s.slide,
+                "name": s.name, "title": s.title, "label": s.label, "topic": s.topic, "group": s.group,
+                "slide": s.slide,
                 "description": s.description, "shape": list(s.image.shape), "kernels": s.kernel_names(),
                 "conv": {"stride": list(c.stride), "padding": c.padding if not isinstance(c.padding, tuple)
                          else list(c.padding), "padding_mode": c.padding_mode, "dilation": list(c.dilation),
@@ -120,16 +121,19 @@ def _list_samples(names: list[str], as_json: bool) -> None:
             })
         print(json.dumps(out, indent=1, ensure_ascii=False))
         return
-    group = None
-    for s in chosen:
-        if s.group != group:
-            if group is not None:
-                print()
-            group = s.group
-            print(f"{group}:")
-        slide = f" [slide {s.slide}]" if s.slide else ""
-        print(f"  {s.name}{slide}: {s.title} ({_shape(s.image)})")
-        print(f"      kernels {', '.join(s.kernel_names())}; {_conv_text(s)}")
+    wanted = {s.name: s for s in chosen}
+    first = True
+    for topic, topic_names in SAMPLES.by_topic().items():
+        in_topic = [wanted[n] for n in topic_names if n in wanted]
+        if not in_topic:
+            continue
+        if not first:
+            print()
+        first = False
+        print(f"{topic}:")
+        for s in in_topic:
+            print(f"  {s.name}: {s.label}, {_shape(s.image)}")
+            print(f"      kernels {', '.join(s.kernel_names())}; {_conv_text(s)}")
 
 
 def run(args) -> int:

@@ -59,8 +59,8 @@ def _check_args(args) -> None:
     if step is not None and step < 0:
         raise CnnExplorerError(f"--step: must be 0 or more, got {step}")
     page = getattr(args, "page", None)
-    if page and page.strip().lower() not in ("explorer", "train", "training", "classify"):
-        raise CnnExplorerError(f"--page: unknown page {page!r}; choose explorer, train or classify")
+    if page and page.strip().lower() not in ("explorer", "train", "training", "classify", "start"):
+        raise CnnExplorerError(f"--page: unknown page {page!r}; choose explorer, train, classify or start")
 
 
 def create_application(argv: list[str] | None = None):
@@ -101,7 +101,9 @@ def configure_window(window, args) -> None:
     if getattr(args, "page", None):
         name = args.page.strip().lower()
         name = {"training": "train"}.get(name, name)
-        if not window.show_page(name):
+        if name == "start":
+            window.show_start_view()
+        elif not window.show_page(name):
             window.show_message(f"There is no {name!r} page yet; showing the explorer")
     if getattr(args, "step", None) is not None:
         page.show_step_by_step()
@@ -169,5 +171,5 @@ def run_app(args) -> int:
     window = MainWindow(settings=QSettings(ORGANIZATION, APP_NAME))
     configure_window(window, args)
     window.first_painted.connect(_warm_up_core)
-    window.show()
+    window.open_as_app()  # fitted to the screen; the start view on first start
     return app.exec()

@@ -3,6 +3,8 @@
 It assembles; the pages and their actions do the work. The Train and Classify
 pages are built the first time they are shown (:class:`LazyPage`), so start-up
 pays for the explorer alone and torch is imported only when a page needs it.
+:meth:`MainWindow.open_as_app` is the interactive start: the window fitted to
+its screen, and the start view (``start_view.py``) on first start.
 """
 
 from __future__ import annotations
@@ -10,38 +12,38 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
-    QDialog,
     QLabel,
     QMainWindow,
-    QMessageBox,
+    QSplitter,
+    QStackedWidget,
     QTabWidget,
-    QTextBrowser,
-    QVBoxLayout,
     QWidget,
 )
 
-from cnn_explorer import __version__
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.kernels.samples import SAMPLES
 from cnn_explorer.ui.explorer.actions import ExplorerActions
 from cnn_explorer.ui.explorer.page import ExplorerPage
+from cnn_explorer.ui.help_view import HelpWindow, show_about
+from cnn_explorer.ui.journeys import lessons_available, run_journey
 from cnn_explorer.ui.lifecycle import new_timer
 from cnn_explorer.ui.scale import PresenterScale
+from cnn_explorer.ui.start_view import StartView
 from cnn_explorer.ui.widgets.icon import app_icon
 from cnn_explorer.ui.widgets.lazy_page import LazyPage
+from cnn_explorer.ui.widgets.shortcuts import unique_shortcuts
+from cnn_explorer.ui.widgets.splitter_grip import SplitterGrips
+from cnn_explorer.ui.widgets.status_messages import StatusMessages
+from cnn_explorer.ui.widgets.window_fit import fit_window
 
-STATUS_TIMEOUT_MS = 8000
-
-ABOUT_TEXT = (
-    "<h3>CNN Explorer {version}</h3>"
-    "<p>See how a convolutional neural network sees: draw or load an image, pick or type a kernel, "
-    "and watch the feature map, the activation and the pooled map update live; step through the "
-    "sliding filter one multiplication at a time.</p>"
-    "<p>Convolution here is cross-correlation, as in the slides and every deep-learning library.</p>"
-)
+#: the window's size before it is fitted to its screen
+DEFAULT_SIZE = (1366, 768)
+MINIMUM_SIZE = (960, 600)
+#: QSettings key: True once the start view was dismissed (it then shows only from Help ▸ Start here)
+START_DISMISSED_KEY = "start/dismissed"
 
 
 class MainWindow(QMainWindow):
@@ -54,17 +56,26 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.setWindowTitle("CNN Explorer")
         self.setWindowIcon(app_icon())
-        self.setMinimumSize(960, 600)
-        self.resize(1366, 768)
+        self.setMinimumSize(*MINIMUM_SIZE)
+        self.resize(*DEFAULT_SIZE)
         self._painted = False
         self.scale = PresenterScale(self)
         self.undo_group = QUndoGroup(self)
         self.pages = QTabWidget(self)
         self.pages.setDocumentMode(True)
         self.pages.currentChanged.connect(self._on_pages_current_changed)
-        self.setCentralWidget(self.pages)
+        # the pages, or in front of them the start view (built the first time it shows)
+        self.central = QStackedWidget(self)
+        self.central.addWidget(self.pages)
+        self.setCentralWidget(self.central)
+        self.start_view: StartView | None = None
+        self.help_window: HelpWindow | None = None
+        self.grips = SplitterGrips(self)
+        self._layout_timer = new_timer(self, "window-reset-layout", single_shot=True, interval_ms=0)
+        self._layout_timer.timeout.connect(self.grips.reset_sizes)
         self.scale_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.scale_label)
+        self.messages = StatusMessages(self.statusBar(), self.scale_label)
 
         # The maps (pyqtgraph, about half a second to load) are built right after the first paint.
         self.explorer = ExplorerPage(parent=self, defer_maps=True)
@@ -73,6 +84,7 @@ class MainWindow(QMainWindow):
         self.explorer_actions = ExplorerActions(self.explorer, self, settings)
         self.explorer.status_message.connect(self.show_message)
         self.explorer_actions.status_message.connect(self.show_message)
+        self.grips.add(self.explorer.splitter)
         self.add_page("Explorer", self.explorer, self.explorer.state.undo_stack)
         self.train_tab = LazyPage(self._make_train_page, self)
         self.train_tab.built.connect(self._on_lazy_page_built)
@@ -146,6 +158,8 @@ class MainWindow(QMainWindow):
         return self.classify_tab.ensure_built()
 
     def _on_lazy_page_built(self, page: QWidget) -> None:
+        for splitter in page.findChildren(QSplitter):
+            self.grips.add(splitter)
         tab = self.sender()
         stack = getattr(page, "undo_stack", None)
         if stack is not None and tab is not None:
@@ -177,7 +191,7 @@ class MainWindow(QMainWindow):
         widget = self.pages.widget(index)
         stack = widget.property("undo_stack") if widget is not None else None
         self.undo_group.setActiveStack(stack)
-        self._set_explorer_shortcuts_active(widget is self.explorer)
+        self._set_explorer_shortcuts_active(widget is self.explorer and not self.start_view_shown())
 
     def _explorer_only_actions(self) -> list[QAction]:
         ea = getattr(self, "explorer_actions", None)
@@ -202,7 +216,7 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------- menus
     def _action(self, text: str, slot, shortcuts=(), tip: str = "", checkable: bool = False) -> QAction:
         act = QAction(text, self)
-        act.setShortcuts([QKeySequence(s) for s in shortcuts])
+        act.setShortcuts(unique_shortcuts(shortcuts))
         act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         act.setCheckable(checkable)
         if tip:
@@ -243,7 +257,8 @@ class MainWindow(QMainWindow):
         self.full_screen_action = self._action("&Full screen", self.toggle_full_screen, ["F11"], "Full screen on/off", checkable=True)
         self.zoom_in_action = self._action("Zoom &in (presenter)", self.scale.zoom_in, ["Ctrl+=", "Ctrl++"], "Larger numbers, labels and grids")
         self.zoom_out_action = self._action("Zoom &out", self.scale.zoom_out, ["Ctrl+-"], "Smaller numbers, labels and grids")
-        self.zoom_reset_action = self._action("&Reset zoom", self.scale.reset, ["Ctrl+0"], "Normal size")
+        self.zoom_reset_action = self._action("&Default size and layout", self.reset_layout, ["Ctrl+0"],
+                                              "Normal size, and the panels at their default widths")
         for act in (self.full_screen_action, self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action):
             view_menu.addAction(act)
         step_actions = self.explorer.animation_panel.actions()
@@ -255,7 +270,12 @@ class MainWindow(QMainWindow):
                 self.addAction(act)
 
         help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(self._action("&Keyboard shortcuts", self.show_shortcuts, ["F1"], "List the keyboard shortcuts"))
+        self.start_here_action = self._action("&Start here", self.show_start_view, [], "The main journeys, one click each")
+        self.guide_action = self._action("&Guide", lambda: self.show_help("guide"), [], "A short illustrated guide")
+        self.shortcuts_action = self._action("&Keyboard shortcuts", self.show_shortcuts, ["F1"], "List the keyboard shortcuts")
+        for act in (self.start_here_action, self.guide_action, self.shortcuts_action):
+            help_menu.addAction(act)
+        help_menu.addSeparator()
         help_menu.addAction(self._action("&About CNN Explorer", self.show_about))
 
     # ----------------------------------------------------------------- view
@@ -266,17 +286,31 @@ class MainWindow(QMainWindow):
             self.showFullScreen()
         self.full_screen_action.setChecked(self.isFullScreen())
 
+    def reset_layout(self) -> None:
+        """Ctrl+0: presenter scale 100% and every splitter at its default sizes, remembered at once."""
+        self.scale.reset()
+        self.grips.reset_sizes()
+        self._layout_timer.start()  # again once the smaller fonts have shrunk the columns' minimum widths
+        if self.settings is not None:
+            self.settings.remove("explorer/splitter")
+            self.settings.setValue("view/scale", 1.0)
+        self.show_message("Default size and layout")
+
     def _on_scale_changed(self, factor: float) -> None:
+        self.grips.set_scale(factor)
+        if self.start_view is not None:
+            self.start_view.set_scale(factor)
         self.explorer.set_scale(factor)
         for i in range(1, self.pages.count()):
             set_scale = getattr(self.pages.widget(i), "set_scale", None)
             if callable(set_scale):
                 set_scale(factor)
         self.scale_label.setText(f"scale {round(factor * 100)}%")
+        self.messages.refresh()
 
     def show_message(self, text: str) -> None:
-        """Show ``text`` in the status bar for a few seconds."""
-        self.statusBar().showMessage(" ".join(str(text).split()), STATUS_TIMEOUT_MS)
+        """Show ``text`` in the status bar for a few seconds (cut with "…" where it would run under the scale)."""
+        self.messages.show(text)
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
         """(action, keys) for every window action with a shortcut, menu order."""
@@ -287,22 +321,75 @@ class MainWindow(QMainWindow):
                 rows.append((act.text().replace("&", ""), keys))
         return rows
 
-    def show_shortcuts(self) -> QDialog:
-        """A non-modal window listing the shortcuts."""
-        dialog = QDialog(self)
-        dialog.setWindowTitle("Keyboard shortcuts")
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        view = QTextBrowser(dialog)
-        rows = "".join(f"<tr><td>{name}</td><td><b>{keys}</b></td></tr>" for name, keys in self.shortcut_rows())
-        view.setHtml(f"<table cellspacing='6'>{rows}</table>")
-        layout = QVBoxLayout(dialog)
-        layout.addWidget(view)
-        dialog.resize(460, 520)
-        dialog.show()
-        return dialog
+    def show_help(self, tab: str = "guide") -> HelpWindow:
+        """The non-modal help window ("guide" or "shortcuts" tab in front); one at a time."""
+        if self.help_window is None:
+            self.help_window = HelpWindow(self.shortcut_rows(), self, self.scale.factor)
+            self.help_window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self.help_window.destroyed.connect(self._on_help_window_destroyed)
+            area = self.geometry()
+            self.help_window.resize(min(760, area.width() - 40), min(640, area.height() - 40))
+        self.help_window.show_tab(tab)
+        self.help_window.show()
+        self.help_window.raise_()
+        return self.help_window
+
+    def _on_help_window_destroyed(self, *_args) -> None:
+        self.help_window = None
+
+    def show_shortcuts(self) -> HelpWindow:
+        """F1: the help window with the shortcut list in front."""
+        return self.show_help("shortcuts")
+
+    # ----------------------------------------------------------------- start view
+    def start_view_shown(self) -> bool:
+        return self.start_view is not None and self.central.currentWidget() is self.start_view
+
+    def show_start_view(self) -> StartView:
+        """Show the journeys in front of the pages (first start, Help ▸ Start here)."""
+        if self.start_view is None:
+            self.start_view = StartView(self)
+            self.start_view.set_scale(self.scale.factor)
+            self.start_view.journey_requested.connect(self._on_start_view_journey_requested)
+            self.start_view.dismissed.connect(self.hide_start_view)
+            self.central.addWidget(self.start_view)
+        self.start_view.set_lessons_available(lessons_available(self))
+        self.central.setCurrentWidget(self.start_view)
+        self._set_explorer_shortcuts_active(False)  # arrows and Space walk the cards, not the animation
+        self.start_view.focus_first_card()
+        return self.start_view
+
+    def hide_start_view(self) -> None:
+        """Back to the pages; the start view will not show by itself again (QSettings)."""
+        self.central.setCurrentWidget(self.pages)
+        self._on_pages_current_changed(self.pages.currentIndex())
+        if self.settings is not None:
+            self.settings.setValue(START_DISMISSED_KEY, True)
+        current = self.pages.currentWidget()
+        if current is not None:
+            current.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _on_start_view_journey_requested(self, key: str) -> None:
+        self.hide_start_view()
+        run_journey(self, key)
+
+    def open_as_app(self, available: QRect | None = None) -> None:
+        """The interactive start: fit the window to its screen (``available``: that screen's available
+        geometry, default the real one), show the start view on first start, show the window."""
+        self.fit_to_screen(available)
+        if self.settings is not None and not self.settings.value(START_DISMISSED_KEY, False, bool):
+            self.show_start_view()
+        self.first_painted.connect(lambda: self.fit_to_screen(available))  # again, now that the frame is known
+        self.show()
+        if self.start_view_shown():
+            self.start_view.focus_first_card()  # a hidden widget cannot take the focus: again, now shown
+
+    def fit_to_screen(self, available: QRect | None = None) -> bool:
+        """Keep the window inside the screen's available area (shrunk and moved as needed); True if it changed."""
+        return fit_window(self, available)
 
     def show_about(self) -> None:
-        QMessageBox.about(self, "About CNN Explorer", ABOUT_TEXT.format(version=__version__))
+        show_about(self)
 
     # ----------------------------------------------------------------- life cycle
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt API

@@ -240,10 +240,15 @@ def test_kernels_samples(capsys):
     assert code == 0
     for name in SAMPLES:
         assert f"  {name}" in out
-    assert "000-1 [slide 000-1]" in out and "normalize, relu, max-pool 2×2 stride 2 ceil" in out
+    assert "000-1: 6×6 example with the corner filter (slide 000-1), 6×6" in out
+    assert "normalize, relu, max-pool 2×2 stride 2 ceil" in out
+    # grouped by topic, in SAMPLE_TOPICS order, the human name first and the slide code second
+    assert out.index("Convolution step by step:") < out.index("  000-1:") < out.index("Photos:")
     code, out, _ = run_cli(capsys, "kernels", "--samples", "--json", "004")
     (d,) = json.loads(out)
     assert d["slide"] == "004" and d["kernels"] == ["xo-diagonal", "xo-x", "xo-anti-diagonal"]
+    assert d["title"] == "The 9×9 X with its three features" and d["topic"] == "X or O: features of a tiny CNN"
+    assert d["label"] == "The 9×9 X with its three features (slide 004)"
     assert d["conv"]["normalize"] is True and d["pool"]["ceil_mode"] is True
 
 

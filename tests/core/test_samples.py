@@ -14,8 +14,10 @@ from cnn_explorer.core.kernels.samples import (
     IMAGES_DIR,
     O_IMAGE,
     SAMPLE_GROUPS,
+    SAMPLE_TOPICS,
     SAMPLES,
     Sample,
+    SampleRegistry,
     get_sample,
 )
 
@@ -175,3 +177,39 @@ def test_registry_groups_and_lookup():
         get_sample("qqqqqq")
     with pytest.raises(KeyError):
         SAMPLES["nope"]
+
+
+# --- human names and topics (issue 11) -----------------------------------------------------------
+
+def test_every_sample_has_a_human_title_and_exactly_one_topic():
+    listed = [n for names in SAMPLE_TOPICS.values() for n in names]
+    assert sorted(listed) == sorted(SAMPLES), "each sample in exactly one topic, and no unknown names"
+    for name in SAMPLES:
+        assert SAMPLES.topic_of(name) in SAMPLE_TOPICS
+        title = SAMPLES.label_of(name)
+        # a human name first; a slide code only second, in brackets
+        slide = SAMPLES[name].slide if name not in ("astronaut", "coffee") else ""
+        assert not title.startswith(name) and not (slide and title.startswith(slide))
+        assert title.endswith(f"(slide {slide})") if slide else "slide" not in title
+
+
+def test_sample_label_puts_the_slide_code_second():
+    s = SAMPLES["000-1"]
+    assert s.title == "6×6 example with the corner filter"
+    assert s.topic == "Convolution step by step"
+    assert s.label == "6×6 example with the corner filter (slide 000-1)"
+    assert get_sample("000-1").label == s.label  # the copy keeps title and topic
+    assert SAMPLES["checkerboard"].label == SAMPLES["checkerboard"].title  # no slide: no code
+    assert SAMPLES["004"].topic == "X or O: features of a tiny CNN"
+
+
+def test_topics_in_menu_order_without_decoding_photos():
+    fresh = SampleRegistry([SAMPLES["004"], SAMPLES["000-1"]],
+                           {"coffee": ("Coffee cup (photo)", lambda: pytest.fail("decoded a photo"))})
+    assert fresh.by_topic() == {"Convolution step by step": ["000-1"],
+                                "X or O: features of a tiny CNN": ["004"], "Photos": ["coffee"]}
+    assert fresh.label_of("coffee") == "Coffee cup (photo)" and fresh.topic_of("coffee") == "Photos"
+    with pytest.raises(KeyError):
+        fresh.topic_of("nope")
+    assert list(SAMPLES.by_topic()) == list(SAMPLE_TOPICS)
+    assert SAMPLES["coffee"].topic == "Photos"

@@ -23,8 +23,21 @@ from cnn_explorer.core.kernels import seed_grids as seeds
 from cnn_explorer.core.kernels.library import get_preset
 from cnn_explorer.core.resources import resource_path
 
-#: sample groups, in menu order
+#: sample groups by origin (slides, synthetic pictures, photos)
 SAMPLE_GROUPS = ("slides", "synthetic", "photos")
+#: what each sample teaches, in menu order: topic -> sample names (each sample in exactly one topic)
+SAMPLE_TOPICS: dict[str, tuple[str, ...]] = {
+    "Convolution step by step": ("000-1", "001-4", "001-4-same", "001-5", "004-7"),
+    "Feature detectors": ("000-4", "000-6-backslash", "000-6-slash", "000-6-poor-backslash",
+                          "000-6-incomplete-slash"),
+    "Edges and image filters": ("001-1", "001-2", "checkerboard", "gradient-horizontal", "gradient-vertical",
+                                "circle", "square", "triangle", "letter-a"),
+    "Colour images": ("001-7", "001-7-two-filters"),
+    "Pooling": ("003-5",),
+    "X or O: features of a tiny CNN": ("004", "xo-o"),
+    "Photos": ("astronaut", "coffee"),
+}
+_TOPIC_OF = {name: topic for topic, names in SAMPLE_TOPICS.items() for name in names}
 #: where the shipped photos live
 IMAGES_DIR = resource_path("images")
 
@@ -38,6 +51,8 @@ class Sample:
     or only kernel); ``kernels``: the whole stack (preset names or arrays) when
     the sample uses several, else None. ``slide``: the slide reference such as
     "000-1" ("" for none). ``group``: "slides", "synthetic" or "photos".
+    ``name`` is the stable id (CLI, settings); ``title`` the human name and
+    ``topic`` what it teaches (a key of ``SAMPLE_TOPICS``, filled from there).
     """
 
     name: str
@@ -51,6 +66,12 @@ class Sample:
     pool: PoolSettings | None = None
     slide: str = ""
     group: str = "slides"
+    topic: str = ""
+
+    @property
+    def label(self) -> str:
+        """The human name, slide code second: "6×6 example with the corner filter (slide 000-1)"."""
+        return sample_label(self.title, self.slide)
 
     def kernel_arrays(self) -> list[np.ndarray]:
         """The sample's kernels as float64 arrays (the stack if ``kernels``, else ``[kernel]``)."""
@@ -62,6 +83,11 @@ class Sample:
         """A label per kernel: the preset name, or "kh×kw[×C]" for an array."""
         specs = self.kernels if self.kernels else ((self.kernel,) if self.kernel is not None else ())
         return [k if isinstance(k, str) else "×".join(str(s) for s in np.shape(k)) for k in specs]
+
+
+def sample_label(title: str, slide: str = "") -> str:
+    """``title``, with "(slide CODE)" after it when there is a slide."""
+    return f"{title} (slide {slide})" if slide else title
 
 
 def _ro(values) -> np.ndarray:
@@ -179,59 +205,59 @@ _XO = ("xo-diagonal", "xo-x", "xo-anti-diagonal")
 def _slide_samples() -> list[Sample]:
     s = []
     add = s.append
-    add(Sample("000-1", "6×6 image, filter 1 0 1 / 0 1 0 / 1 0 1",
+    add(Sample("000-1", "6×6 example with the corner filter",
                "Slide 000-1: stride 1, no padding gives a 4×4 map whose first cell is 429; "
                "2×2 max-pooling with stride 2 keeps 792 856 / 913 851.",
                seeds.SLIDE_000_1_IMAGE, "slide-corners", pool=_MAX2, slide="000-1"))
-    add(Sample("000-4", "Happy face, feature detector 0 0 1 / 1 0 0 / 0 1 1",
+    add(Sample("000-4", "Happy face with a feature detector",
                "Slide 000-4: the 7×7 binary face gives a 5×5 feature map (the slide's row 3 centre should be 0, "
                "not 1); 2×2 max-pooling with stride 2 keeping the edge (ceil mode) gives 3×3.",
                seeds.SLIDE_000_4_IMAGE, "slide-detector", pool=_MAX2_CEIL, slide="000-4"))
     for key, label, image in (
-        ("backslash", "\"\\\" (score 4)", seeds.SLIDE_000_6_BACKSLASH),
-        ("slash", "\"/\" (score −4)", seeds.SLIDE_000_6_SLASH),
-        ("poor-backslash", "poorly drawn \"\\\" (score 2)", seeds.SLIDE_000_6_POOR_BACKSLASH),
-        ("incomplete-slash", "incomplete \"/\" (score −2)", seeds.SLIDE_000_6_INCOMPLETE_SLASH),
+        ("backslash", "a clear \"\\\" scores 4", seeds.SLIDE_000_6_BACKSLASH),
+        ("slash", "a clear \"/\" scores −4", seeds.SLIDE_000_6_SLASH),
+        ("poor-backslash", "a poorly drawn \"\\\" scores 2", seeds.SLIDE_000_6_POOR_BACKSLASH),
+        ("incomplete-slash", "an incomplete \"/\" scores −2", seeds.SLIDE_000_6_INCOMPLETE_SLASH),
     ):
-        add(Sample(f"000-6-{key}", f"2×2 {label}",
+        add(Sample(f"000-6-{key}", f"2×2 picture: {label}",
                    "Slide 000-6: pixels are +1/−1 and the weights + − / − + score the picture: "
                    "positive means \"\\\", negative means \"/\".",
                    image, "slide-backslash", slide="000-6"))
-    add(Sample("001-1", "3×3 patch, top Sobel = 295",
+    add(Sample("001-1", "Top Sobel on one 3×3 patch gives 295",
                "Slide 001-1: the top Sobel 1 2 1 / 0 0 0 / −1 −2 −1 on one 3×3 patch gives 295.",
                seeds.SLIDE_001_1_PATCH, "sobel-top", slide="001-1"))
-    add(Sample("001-2", "3×3 patch, sharpen = 226",
+    add(Sample("001-2", "Sharpen on one 3×3 patch gives 226",
                "Slide 001-2: the sharpen kernel 0 −1 0 / −1 5 −1 / 0 −1 0 on one 3×3 patch gives 226.",
                seeds.SLIDE_001_2_PATCH, "sharpen", slide="001-2"))
-    add(Sample("001-4", "4×4 image, 3×3 filter, valid → 2×2",
+    add(Sample("001-4", "No padding: a 4×4 image gives a 2×2 map",
                "Slide 001-4: an n×n image and an f×f filter give (n − f + 1)×(n − f + 1). The slide leaves the "
                "filter's numbers open; the top Sobel of 001-1 is used.",
                seeds.SLIDE_001_4_IMAGE, "sobel-top", slide="001-4"))
-    add(Sample("001-4-same", "4×4 image, 3×3 filter, same → 4×4",
+    add(Sample("001-4-same", "Same padding: a 4×4 image keeps its size",
                "Slide 001-4: with \"same\" padding (one ring of zeros) the 4×4 image keeps its size.",
                seeds.SLIDE_001_4_IMAGE, "sobel-top", conv=ConvSettings(padding="same"), slide="001-4"))
-    add(Sample("001-5", "7×7 image, kernel 3 4 4 / 1 0 2 / −1 0 3, stride 2",
+    add(Sample("001-5", "Stride 2 on a 7×7 image",
                "Slide 001-5: stride 2 gives 3×3 = 91 100 88 / 69 91 117 / 44 72 74 "
                "(the slide prints 83 and 127 where 88 and 117 are right).",
                seeds.SLIDE_001_5_IMAGE, "slide-stride", conv=ConvSettings(stride=seeds.SLIDE_001_5_STRIDE),
                slide="001-5"))
-    add(Sample("001-7", "6×6×3 RGB image, one 3×3×3 filter",
+    add(Sample("001-7", "Colour image: one filter across three channels",
                "Slide 001-7: a filter spans all three channels (27 numbers) and gives one 4×4 map. The slide gives "
                "only shapes; these pixel and weight values are ours (CS231n style).",
                RGB_6X6_IMAGE, RGB_FILTER_1, slide="001-7"))
-    add(Sample("001-7-two-filters", "6×6×3 RGB image, two 3×3×3 filters",
+    add(Sample("001-7-two-filters", "Colour image: two filters give two maps",
                "Slide 001-7: two filters give two 4×4 maps, stacked into 4×4×2. The numbers are ours (CS231n style).",
                RGB_6X6_IMAGE, RGB_FILTER_1, kernels=(RGB_FILTER_1, RGB_FILTER_2), slide="001-7"))
-    add(Sample("003-5", "4×4 map, 2×2 max-pool",
+    add(Sample("003-5", "Max-pooling a 4×4 map",
                "Slide 003-5: max-pooling 2×2 with stride 2 keeps 0.3 0.9 / 0.0 0.4. A 1×1 kernel of 1 passes the "
                "grid through unchanged so only the pooling acts.",
                seeds.SLIDE_003_5_MAP, _ro([[1.0]]), pool=_MAX2, slide="003-5"))
-    add(Sample("004", "9×9 X, three features, normalize, ReLU, pool",
+    add(Sample("004", "The 9×9 X with its three features",
                "Slide 004: each feature's products are summed and divided by 9, negatives become 0 (ReLU), and "
                "2×2 max-pooling with stride 2 keeping the edge (ceil mode) shrinks each 7×7 map to 4×4.",
                seeds.SLIDE_004_X_IMAGE, _XO[0], kernels=_XO, conv=ConvSettings(normalize=True),
                activation="relu", pool=_MAX2_CEIL, slide="004"))
-    add(Sample("004-7", "1-D signal, filters (1, −1) and (−1, 1)",
+    add(Sample("004-7", "A 1-D signal with two edge filters",
                "Slide 004-7: a 1-D convolution is a 1×N grid; a size-2 filter with padding 1 at both ends. "
                "(1, −1) answers most to the pair (1, 0).",
                seeds.SLIDE_004_7_SIGNAL, seeds.SLIDE_004_7_KERNEL,
@@ -249,11 +275,11 @@ def _synthetic_samples() -> list[Sample]:
                       group="synthetic")
 
     return [
-        Sample("xo-o", "9×9 O, three features",
+        Sample("xo-o", "The 9×9 O with the X's three features",
                "The \"O\" of the X/O lesson (slide 004): the X's diagonal features match it only in pieces.",
                O_IMAGE, _XO[0], kernels=_XO, conv=ConvSettings(normalize=True), activation="relu",
                pool=_MAX2_CEIL, slide="004", group="synthetic"),
-        pic("checkerboard", "Checkerboard 64×64", "Squares of 8 px: every edge is horizontal or vertical.",
+        pic("checkerboard", "Checkerboard: straight edges", "Squares of 8 px: every edge is horizontal or vertical.",
             checkerboard(), "outline"),
         pic("gradient-horizontal", "Gradient, dark to bright rightwards",
             "A ramp 0..255 left to right: the right Sobel gives the same positive answer everywhere, "
@@ -262,20 +288,20 @@ def _synthetic_samples() -> list[Sample]:
         pic("gradient-vertical", "Gradient, dark to bright downwards",
             "A ramp 0..255 top to bottom: the bottom Sobel gives the same positive answer everywhere.",
             gradient(vertical=True), "sobel-bottom", edge),
-        pic("circle", "Circle", "A white disc on black: edges in every direction.", circle(), "laplacian"),
-        pic("square", "Square", "A white square on black: two horizontal and two vertical edges.",
+        pic("circle", "Circle: edges in every direction", "A white disc on black: edges in every direction.", circle(), "laplacian"),
+        pic("square", "Square: horizontal and vertical edges", "A white square on black: two horizontal and two vertical edges.",
             square(), "sobel-top"),
-        pic("triangle", "Triangle", "A white triangle on black: two slanted edges and a horizontal one.",
+        pic("triangle", "Triangle: slanted edges", "A white triangle on black: two slanted edges and a horizontal one.",
             triangle(), "prewitt-vertical"),
-        pic("letter-a", "Letter A", "A capital A: slanted strokes and a crossbar for the line detectors.",
+        pic("letter-a", "Letter A: lines and a crossbar", "A capital A: slanted strokes and a crossbar for the line detectors.",
             letter_a(), "line-1"),
     ]
 
 
 _PHOTOS = (
-    ("astronaut", "astronaut.jpg", "Photo: astronaut",
+    ("astronaut", "astronaut.jpg", "Astronaut (photo)",
      "Eileen Collins (NASA, public domain), 512×512 RGB: the outline kernel finds her edges."),
-    ("coffee", "coffee.jpg", "Photo: coffee cup",
+    ("coffee", "coffee.jpg", "Coffee cup (photo)",
      "A cup of coffee (Rachel Michetti, CC0), 512×341 RGB: round shapes, smooth and grainy textures."),
 )
 
@@ -290,16 +316,22 @@ def _photo_factory(name: str, file: str, title: str, description: str) -> Callab
 
 
 class SampleRegistry(Mapping):
-    """Read-only name -> Sample mapping in menu order; photos are decoded the first time they are asked for."""
+    """Read-only name -> Sample mapping in registry order; photos are decoded the first time they are asked for.
 
-    def __init__(self, samples: list[Sample], lazy: dict[str, Callable[[], Sample]]):
-        self._samples = {s.name: s for s in samples}
-        self._lazy = dict(lazy)
+    ``lazy``: name -> (title, factory), so menus can name a photo without decoding it.
+    Topics come from ``SAMPLE_TOPICS``.
+    """
+
+    def __init__(self, samples: list[Sample], lazy: dict[str, tuple[str, Callable[[], Sample]]]):
+        self._samples = {s.name: dataclasses.replace(s, topic=_TOPIC_OF.get(s.name, s.topic)) for s in samples}
+        self._lazy = {name: factory for name, (_title, factory) in lazy.items()}
+        self._lazy_titles = {name: title for name, (title, _factory) in lazy.items()}
         self._order = [s.name for s in samples] + list(lazy)
 
     def __getitem__(self, name: str) -> Sample:
         if name not in self._samples:
-            self._samples[name] = self._lazy[name]()  # KeyError for unknown names, as a dict
+            made = self._lazy[name]()  # KeyError for unknown names, as a dict
+            self._samples[name] = dataclasses.replace(made, topic=_TOPIC_OF.get(name, made.topic))
         return self._samples[name]
 
     def __iter__(self) -> Iterator[str]:
@@ -318,10 +350,29 @@ class SampleRegistry(Mapping):
             groups["photos" if name in self._lazy else self._samples[name].group].append(name)
         return groups
 
+    def topic_of(self, name: str) -> str:
+        """The sample's topic ("Other" for a sample no topic lists), without decoding photos."""
+        if name not in self._order:
+            raise KeyError(name)
+        return _TOPIC_OF.get(name, "Other")
+
+    def label_of(self, name: str) -> str:
+        """The sample's menu label (title, slide code second), without decoding photos."""
+        if name in self._lazy_titles and name not in self._samples:
+            return self._lazy_titles[name]
+        return self[name].label
+
+    def by_topic(self) -> dict[str, list[str]]:
+        """Sample names per topic: ``SAMPLE_TOPICS`` order (then "Other"), registry order within; empty topics left out."""
+        topics: dict[str, list[str]] = {t: [] for t in (*SAMPLE_TOPICS, "Other")}
+        for name in self._order:
+            topics[self.topic_of(name)].append(name)
+        return {t: names for t, names in topics.items() if names}
+
 
 SAMPLES = SampleRegistry(
     _slide_samples() + _synthetic_samples(),
-    {name: _photo_factory(name, file, title, desc)
+    {name: (title, _photo_factory(name, file, title, desc))
      for name, file, title, desc in _PHOTOS if (IMAGES_DIR / file).is_file()},
 )
 

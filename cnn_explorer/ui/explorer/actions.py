@@ -36,8 +36,6 @@ SAVE_IMAGE_FILTER = "PNG image (*.png);;NumPy grid, exact (*.npy);;CSV grid, exa
 KERNEL_FILTER = "Kernel files (*.json *.csv)"
 
 
-SAMPLE_MENU_TITLES = {"slides": "Slides", "synthetic": "Synthetic", "photos": "Photos"}
-
 
 def display_pixels(image: np.ndarray) -> np.ndarray:
     """An (H, W) or (H, W, 3) array as the window shows it, uint8 (grey grids stretched min..max to black..white)."""
@@ -96,36 +94,28 @@ class ExplorerActions(QObject):
 
     # ----------------------------------------------------------------- samples
     def build_samples_menu(self, menu: QMenu) -> None:
-        """Fill ``menu`` with every core sample, in submenus Slides / Synthetic / Photos.
+        """Fill ``menu`` with every core sample by its human name, in one submenu a topic
+        ("Convolution step by step", "Edges and image filters", ... "Photos").
 
-        Photos are decoded only when their submenu first opens (start-up stays fast).
+        Entries name photos without decoding them; the descriptions (status tips) of a
+        submenu's photos are filled when it first opens, so start-up stays fast.
         """
-        groups = SAMPLES.by_group()
         self._pending_menus: list[tuple[QMenu, list[str]]] = []
-        for group, names in groups.items():
-            if not names:
-                continue
-            sub = menu.addMenu(SAMPLE_MENU_TITLES.get(group, group.title()))
-            if group == "photos":
-                self._pending_menus.append((sub, names))
-                sub.aboutToShow.connect(self.fill_sample_menus)
-            else:
-                self._fill_sample_menu(sub, names)
+        for topic, names in SAMPLES.by_topic().items():
+            sub = menu.addMenu(topic.replace("&", "&&"))
+            for name in names:
+                act = sub.addAction(SAMPLES.label_of(name).replace("&", "&&"))
+                act.setData(name)
+                act.triggered.connect(lambda _checked=False, n=name: self.open_sample(n))
+            self._pending_menus.append((sub, names))
+            sub.aboutToShow.connect(self.fill_sample_menus)
 
     def fill_sample_menus(self) -> None:
-        """Fill the submenus whose samples are decoded on first use (the photos)."""
+        """Give every sample entry its description as a status tip (decodes the photos)."""
         pending, self._pending_menus = self._pending_menus, []
-        for sub, names in pending:
-            self._fill_sample_menu(sub, names)
-
-    def _fill_sample_menu(self, sub: QMenu, names: list[str]) -> None:
-        for name in names:
-            sample = SAMPLES[name]
-            label = f"{sample.slide}  {sample.title}" if sample.slide else sample.title
-            act = sub.addAction(label.replace("&", "&&"))
-            act.setStatusTip(" ".join(sample.description.split()))
-            act.setData(sample.name)
-            act.triggered.connect(lambda _checked=False, n=sample.name: self.open_sample(n))
+        for sub, _names in pending:
+            for act in sub.actions():
+                act.setStatusTip(" ".join(SAMPLES[act.data()].description.split()))
 
     def open_sample(self, name: str) -> None:
         """Open a core sample with its slide's kernel and settings (one undo step)."""
@@ -137,7 +127,7 @@ class ExplorerActions(QObject):
             return
         self._remember("explorer/last_sample", name)
         self._page.input_panel.message.clear_message()
-        self._succeed(f"Sample {sample.name}: {' '.join(sample.title.split())}", kernel=True)
+        self._succeed(f"Sample: {' '.join(sample.label.split())}", kernel=True)
 
     # ----------------------------------------------------------------- images
     def open_image_dialog(self) -> None:
