@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QGroupBox,
+    QLabel,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -26,10 +27,21 @@ def scroll_area(widget: QWidget, parent: QWidget, *,
 
 
 def group_box(title: str, widget: QWidget, parent: QWidget) -> QGroupBox:
-    """``widget`` in a group box titled ``title``, with thin margins."""
-    box = QGroupBox(title, parent)
+    """``widget`` in a framed box headed ``title``, with thin margins.
+
+    The heading is a bold label inside the frame that wraps onto more lines in a narrow column
+    (a QGroupBox's own title never wraps: it is cut, or it widens the column). The box's
+    ``accessibleName`` and ``heading`` property carry the title."""
+    box = QGroupBox(parent)
+    box.setObjectName("headedBox")
+    box.setAccessibleName(title)
+    heading = QLabel(title, box)
+    heading.setObjectName("boxHeading")
+    heading.setWordWrap(True)
+    box.setProperty("heading", title)
     layout = QVBoxLayout(box)
     layout.setContentsMargins(4, 4, 4, 4)
+    layout.addWidget(heading)
     layout.addWidget(widget)
     return box
 
