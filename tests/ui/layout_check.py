@@ -391,22 +391,20 @@ def run_matrix(screen: str, size: tuple[int, int], views=VIEWS, scales=SCALES) -
     results: dict[str, dict] = {}
     try:
         with NumberFontProbe() as probe:
-            for view in views:
-                if view == "presenter" and not has_presenter(window):
-                    continue
-                show_view(app, window, view)
-                fonts_before: dict[str, int] | None = None
-                for scale in scales:
-                    window.scale.set_factor(scale)
-                    settle(app)
+            fonts_before: dict[str, dict[str, int]] = {}
+            for scale in scales:             # scale outside: a scale change restyles the whole application
+                window.scale.set_factor(scale)
+                for view in views:
+                    if view == "presenter" and not has_presenter(window):
+                        continue
+                    show_view(app, window, view)
                     mine, theirs = view_problems(window, view)
                     if view in ("step", "presenter"):
                         fonts = probe.measure(step_grids(window.explorer.animation_panel))
-                        if fonts_before is not None:
-                            theirs += font_shrink_problems(fonts_before, fonts, scale - 0.25, scale)
-                        fonts_before = fonts
+                        if view in fonts_before:
+                            theirs += font_shrink_problems(fonts_before[view], fonts, scale - 0.25, scale)
+                        fonts_before[view] = fonts
                     results[f"{view}@{scale:g}"] = {"mine": mine, "theirs": theirs}
-                window.scale.set_factor(1.0)
     finally:
         window.scale.reset()
         window.close()

@@ -108,7 +108,7 @@ class TrainPage(QWidget):
         dl.addWidget(self.data_panel)
         self.left_tabs = QTabWidget(self)
         self.left_tabs.setDocumentMode(True)
-        self.left_tabs.addTab(model_tab, "Model")
+        self.left_tabs.addTab(scroll_area(model_tab, self), "Model")  # scrolls at a large presenter scale
         self.left_tabs.addTab(self.code_view, "Code")
         self.left_tabs.addTab(scroll_area(data_tab, self), "Data")
         self.left_tabs.addTab(scroll_area(training_tab, self), "Settings")
