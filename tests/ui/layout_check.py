@@ -14,7 +14,7 @@ import os
 import sys
 
 from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QRect
-from PySide6.QtGui import QFont, QFontMetrics, QTextDocument
+from PySide6.QtGui import QFont, QFontMetrics, Qt, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
@@ -82,8 +82,7 @@ def mnemonic_free(text: str) -> str:
 
 def plain_label_text(label: QLabel) -> str:
     text = label.text()
-    if label.textFormat().name == "RichText" or (label.textFormat().name == "AutoText" and "<" in text
-                                                   and QTextDocument(text).toPlainText() != text):
+    if label.textFormat().name == "RichText" or (label.textFormat().name == "AutoText" and Qt.mightBeRichText(text)):
         doc = QTextDocument()
         doc.setHtml(text)
         return doc.toPlainText()
@@ -317,8 +316,14 @@ def font_shrink_problems(before: dict[str, int], after: dict[str, int], scale_be
 # --- driving a window -------------------------------------------------------------------------------
 def settle(app, window=None, rounds: int = 6) -> None:
     """Let layouts, polish, deferred deletes and zero-delay timers run."""
+    import time
+
     from cnn_explorer.ui import lifecycle
 
+    deadline = time.monotonic() + 60   # loaders (the Classify model, the Train data) finish first
+    while any(t.isRunning() for t in lifecycle.live_qthreads()) and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
     for _ in range(rounds):
         app.processEvents()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
