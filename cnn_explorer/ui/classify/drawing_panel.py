@@ -65,7 +65,9 @@ class DrawingPanel(QWidget):
         head.addWidget(self.model_label, 1)
         head.addWidget(self.load_model_button)
         seen_col = QVBoxLayout()
-        seen_col.addWidget(QLabel("<b>What the network sees</b>"))
+        seen_title = QLabel("<b>What the network sees</b>")
+        seen_title.setWordWrap(True)  # a narrow column at a big presenter scale: two lines, never cut
+        seen_col.addWidget(seen_title)
         seen_col.addWidget(self.seen_view, 1)
         seen_col.addWidget(self.seen_caption)
         draw_row = QHBoxLayout()
