@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QStandardItem
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -43,6 +43,16 @@ from cnn_explorer.ui.widgets.inline_message import InlineMessage
 _CHANNELS = ("R", "G", "B")
 
 
+class KernelTabs(QTabBar):
+    """The kernel stack's tab bar: never narrower than its widest tab, so a kernel's name is never cut
+    (more tabs than fit scroll with the bar's arrows)."""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        hint = super().minimumSizeHint()
+        widest = max((self.tabRect(i).width() for i in range(self.count())), default=0)
+        return QSize(max(hint.width(), widest), hint.height())
+
+
 class KernelEditor(QWidget):
     """Edits ``state.kernels`` (the current tab) and the kernel-related conv settings (bias, normalize, flip)."""
 
@@ -61,7 +71,7 @@ class KernelEditor(QWidget):
         self.preset_combo.activated.connect(self._on_preset_combo_activated)
         self._fill_presets()
 
-        self.tabs = QTabBar(self)
+        self.tabs = KernelTabs(self)
         self.tabs.setExpanding(False)
         self.tabs.setDrawBase(False)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)

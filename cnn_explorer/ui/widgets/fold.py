@@ -155,3 +155,35 @@ class _EnabledMirror(QObject):
         if event.type() == QEvent.Type.EnabledChange:
             self._target.setEnabled(watched.isEnabled())
         return False
+
+
+class _WordFit(QObject):
+    """Keeps a word-wrapped label at least as wide as its longest word when its font or text changes."""
+
+    def __init__(self, label: QLabel) -> None:
+        super().__init__(label)
+        self._label = label
+        label.installEventFilter(self)
+        self.fit()
+
+    def fit(self) -> None:
+        label = self._label
+        fm = label.fontMetrics()
+        longest = max((fm.horizontalAdvance(word) for word in label.text().split()), default=0)
+        margins = label.contentsMargins()
+        label.setMinimumWidth(longest + margins.left() + margins.right() + 2 * label.margin() + 2)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange, QEvent.Type.Polish):
+            self.fit()
+        return False
+
+
+def fit_longest_word(label: QLabel) -> None:
+    """A word-wrapped ``label`` never gets narrower than its longest word (which would be cut), at any
+    font size; call again after ``setText``."""
+    existing = label.findChild(_WordFit)
+    if existing is not None:
+        existing.fit()
+    else:
+        _WordFit(label)
