@@ -53,16 +53,23 @@ class _Windows:
 
     def get(self, name: str):
         if name not in self.windows:
+            # one window at a time: the presenter scale sets the application's font, and a window
+            # built while another is zoomed would take the zoomed font for its 100 %
+            self.close_windows()
             size = dict(NORMAL_SCREENS)[name]
             self.windows[name] = lc.build_window(self.app, size)
         return self.windows[name]
 
-    def close(self) -> None:
-        self.probe.__exit__(None, None, None)
+    def close_windows(self) -> None:
         for window in self.windows.values():
             window.scale.reset()
             window.close()
+        self.windows.clear()
         lc.settle(self.app)
+
+    def close(self) -> None:
+        self.probe.__exit__(None, None, None)
+        self.close_windows()
 
 
 @pytest.fixture(scope="module")
