@@ -34,6 +34,64 @@ THEIRS = "fixed by the presenter/maps helper"
 NO_PRESENTER = "MainWindow.set_presenter(on) is not in this tree yet (the presenter helper adds it)"
 
 
+# --- the checker itself catches what it claims to ----------------------------------------------------
+def test_checker_finds_clipped_text_and_overlap(qtbot):
+    from PySide6.QtWidgets import (
+        QCheckBox,
+        QGroupBox,
+        QLabel,
+        QPushButton,
+        QTabBar,
+        QWidget,
+    )
+
+    root = QWidget()
+    qtbot.addWidget(root)
+    root.resize(400, 300)
+    long_label = QLabel("a label far too long for its forty pixels", root)
+    long_label.setGeometry(0, 0, 40, 30)
+    button = QPushButton("A long button text", root)
+    button.setGeometry(0, 40, 30, 30)
+    check = QCheckBox("a check box with long text", root)
+    check.setGeometry(0, 80, 50, 30)
+    box = QGroupBox("A long group box title", root)
+    box.setGeometry(0, 120, 40, 40)
+    bar = QTabBar(root)
+    bar.addTab("first tab with a long name")
+    bar.setElideMode(bar.elideMode().ElideRight)
+    bar.setUsesScrollButtons(False)
+    bar.setGeometry(0, 170, 60, 30)
+    fits = QLabel("ok", root)
+    fits.setGeometry(200, 0, 190, 120)  # room for "ok" at any presenter font
+    root.show()
+    found = "\n".join(text for _w, text in lc.text_problems(root))
+    for text in ("a label far too long", "A long button text", "a check box with long text", "A long group box title",
+                 "first tab with a long name"):
+        assert text in found
+    assert "'ok'" not in found
+
+    from PySide6.QtWidgets import QHBoxLayout
+
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    layout = QHBoxLayout(holder)
+    a, b = QLabel("a", holder), QLabel("b", holder)
+    layout.addWidget(a)
+    layout.addWidget(b)
+    holder.resize(200, 40)
+    holder.show()
+    assert not lc.overlap_problems(holder)
+    b.setGeometry(a.geometry().adjusted(5, 0, 5, 0))  # what an over-full splitter or layout does
+    assert any("overlap" in text for _w, text in lc.overlap_problems(holder))
+
+
+def test_checker_finds_a_shrinking_number_font():
+    before = {"output grid": 14, "input grid 1": 12}
+    assert not lc.font_shrink_problems(before, {"output grid": 16, "input grid 1": 12}, 1.0, 1.25)
+    found = lc.font_shrink_problems(before, {"output grid": 0, "input grid 1": 12}, 1.0, 1.25)
+    assert found == ["number font shrinks: output grid 14 px at 100% -> 0 px at 125%"]
+
+
 def _cases():
     # scale before view: changing the scale restyles the whole application (about a second), a view is cheap
     for name, _size in NORMAL_SCREENS:
@@ -145,61 +203,3 @@ def test_4k_view_fits(four_k, view, scale):
         pytest.skip(NO_PRESENTER)
     found = four_k[key]
     _judge(f"{FOUR_K[0]} at {scale:.0%}, {view} view", found["mine"], found["theirs"], view)
-
-
-# --- the checker itself catches what it claims to ----------------------------------------------------
-def test_checker_finds_clipped_text_and_overlap(qtbot):
-    from PySide6.QtWidgets import (
-        QCheckBox,
-        QGroupBox,
-        QLabel,
-        QPushButton,
-        QTabBar,
-        QWidget,
-    )
-
-    root = QWidget()
-    qtbot.addWidget(root)
-    root.resize(400, 300)
-    long_label = QLabel("a label far too long for its forty pixels", root)
-    long_label.setGeometry(0, 0, 40, 30)
-    button = QPushButton("A long button text", root)
-    button.setGeometry(0, 40, 30, 30)
-    check = QCheckBox("a check box with long text", root)
-    check.setGeometry(0, 80, 50, 30)
-    box = QGroupBox("A long group box title", root)
-    box.setGeometry(0, 120, 40, 40)
-    bar = QTabBar(root)
-    bar.addTab("first tab with a long name")
-    bar.setElideMode(bar.elideMode().ElideRight)
-    bar.setUsesScrollButtons(False)
-    bar.setGeometry(0, 170, 60, 30)
-    fits = QLabel("ok", root)
-    fits.setGeometry(200, 0, 100, 30)
-    root.show()
-    found = "\n".join(text for _w, text in lc.text_problems(root))
-    for text in ("a label far too long", "A long button text", "a check box with long text", "A long group box title",
-                 "first tab with a long name"):
-        assert text in found
-    assert "'ok'" not in found
-
-    from PySide6.QtWidgets import QHBoxLayout
-
-    holder = QWidget()
-    qtbot.addWidget(holder)
-    layout = QHBoxLayout(holder)
-    a, b = QLabel("a", holder), QLabel("b", holder)
-    layout.addWidget(a)
-    layout.addWidget(b)
-    holder.resize(200, 40)
-    holder.show()
-    assert not lc.overlap_problems(holder)
-    b.setGeometry(a.geometry().adjusted(5, 0, 5, 0))  # what an over-full splitter or layout does
-    assert any("overlap" in text for _w, text in lc.overlap_problems(holder))
-
-
-def test_checker_finds_a_shrinking_number_font():
-    before = {"output grid": 14, "input grid 1": 12}
-    assert not lc.font_shrink_problems(before, {"output grid": 16, "input grid 1": 12}, 1.0, 1.25)
-    found = lc.font_shrink_problems(before, {"output grid": 0, "input grid 1": 12}, 1.0, 1.25)
-    assert found == ["number font shrinks: output grid 14 px at 100% -> 0 px at 125%"]

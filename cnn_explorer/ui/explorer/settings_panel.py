@@ -103,7 +103,6 @@ class SettingsPanel(QWidget):
         form.addRow("Activation", self.activation_combo)
         form.addRow("Pooling", self.pool_combo)
         form.addRow("", pool_row)
-        form.addRow("", wrapping_check(self.pool_ceil, self))
         layout = QVBoxLayout(self)
         heading = QLabel("Output size  ⌊(n − f + 2p) / s⌋ + 1 :", self)
         heading.setWordWrap(True)
@@ -113,6 +112,7 @@ class SettingsPanel(QWidget):
         layout.addWidget(self.pool_formula)
         layout.addWidget(self.message)
         layout.addLayout(form)
+        layout.addWidget(wrapping_check(self.pool_ceil, self))  # a box layout gives a wrapped text its height
         layout.addStretch(1)
 
         for spin in (self.stride_rows, self.stride_cols, self.padding_spin, self.dilation_spin, self.pool_size, self.pool_stride):
