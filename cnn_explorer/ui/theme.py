@@ -16,6 +16,8 @@ GRID_LINE = QColor("#9aa5b1")
 STYLE_SHEET = f"""
 QGroupBox {{ font-weight: bold; margin-top: 1.2em; }}
 QGroupBox::title {{ subcontrol-origin: margin; left: 6px; padding: 0 3px; }}
+QGroupBox#headedBox {{ margin-top: 0; }}
+QLabel#boxHeading {{ font-weight: bold; padding: 0 2px; }}
 QLabel#formula {{ font-family: "DejaVu Sans Mono", "Menlo", "Consolas", monospace; }}
 QLabel#inlineError {{ background: {ERROR_BG.name()}; color: {ERROR_FG.name()}; border-radius: 3px; padding: 3px 6px; }}
 QLabel#inlineInfo {{ background: {INFO_BG.name()}; color: {INFO_FG.name()}; border-radius: 3px; padding: 3px 6px; }}

@@ -23,6 +23,7 @@ from cnn_explorer.ui.classify.controller import Reading
 from cnn_explorer.ui.classify.pictures import ImageView, seen_rgb
 from cnn_explorer.ui.classify.prediction_bars import PredictionBars, verdict
 from cnn_explorer.ui.scale import scaled
+from cnn_explorer.ui.widgets.fold import FoldRow
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
 
 
@@ -65,18 +66,18 @@ class DrawingPanel(QWidget):
         head.addWidget(self.model_label, 1)
         head.addWidget(self.load_model_button)
         seen_col = QVBoxLayout()
-        seen_col.addWidget(QLabel("<b>What the network sees</b>"))
+        seen_title = QLabel("<b>What the network sees</b>")
+        seen_title.setWordWrap(True)  # a narrow column at a big presenter scale: two lines, never cut
+        seen_col.addWidget(seen_title)
         seen_col.addWidget(self.seen_view, 1)
         seen_col.addWidget(self.seen_caption)
         draw_row = QHBoxLayout()
         draw_row.addWidget(self.canvas, 5)
         draw_row.addLayout(seen_col, 2)
+        # the buttons fold one under another when the column is narrow (a big presenter scale)
         tools = QHBoxLayout()
-        for w in (self.clear_button, self.undo_button, self.open_button, self.paste_button):
-            tools.addWidget(w)
-        tools.addStretch(1)
-        tools.addWidget(QLabel("Brush"))
-        tools.addWidget(self.brush)
+        tools.addWidget(FoldRow([self.clear_button, self.undo_button, self.open_button, self.paste_button], self), 1)
+        tools.addWidget(FoldRow([QLabel("Brush"), self.brush], self), 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(head)

@@ -99,7 +99,7 @@ class ClassifyPage(QWidget):
         self.tabs.addTab(self.featurevis_panel, "Feature visualization")
         self.tabs.setCurrentIndex(_int_setting(settings, "classify/tab", 0))
 
-        left_scroll = scroll_area(left, self, horizontal=Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.left_scroll = left_scroll = scroll_area(left, self, horizontal=Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         left.setMinimumWidth(420)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left_scroll)
@@ -110,7 +110,11 @@ class ClassifyPage(QWidget):
         self.splitter.setSizes([560, 800])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.splitter)
+        # When the window is smaller than the page's minimum (a small projector, a big presenter scale)
+        # the page scrolls instead of squeezing its panels until their texts are cut.
+        self.page_scroll = scroll_area(self.splitter, self)
+        layout.addWidget(self.page_scroll)
+        self._fit_left_column()
 
         self._heavy = new_timer(self, "classify-heavy-views", single_shot=True, interval_ms=HEAVY_INTERVAL_MS)
         self._heavy.timeout.connect(self._on_heavy_timeout)
@@ -185,6 +189,12 @@ class ClassifyPage(QWidget):
         self.drawing.set_scale(factor)
         self.network_view.set_scale(factor)
         self.weights_panel.set_scale(factor)
+        self._fit_left_column()
+
+    def _fit_left_column(self) -> None:
+        """The left column (which never scrolls sideways) is at least as wide as its content."""
+        extent = self.left_scroll.verticalScrollBar().sizeHint().width()
+        self.left_scroll.setMinimumWidth(self.left_scroll.widget().minimumSizeHint().width() + extent + 2)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)

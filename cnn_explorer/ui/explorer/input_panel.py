@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QRadioButton,
@@ -38,6 +37,7 @@ from cnn_explorer.ui.explorer.canvas import (
 )
 from cnn_explorer.ui.explorer.pixel_grid import PixelGrid
 from cnn_explorer.ui.explorer.state import ExplorerState, ImageOrigin
+from cnn_explorer.ui.widgets.fold import FoldRow, fit_spin_width
 from cnn_explorer.ui.widgets.inline_message import InlineMessage, file_problem
 from cnn_explorer.ui.widgets.qimage import png_bytes
 
@@ -185,34 +185,19 @@ class InputPanel(QWidget):
         self.info_label.setWordWrap(True)
         self.message = InlineMessage(self)
 
-        colour_row = QHBoxLayout()
-        colour_row.addWidget(self.grey_radio)
-        colour_row.addWidget(self.rgb_radio)
-        colour_row.addStretch(1)
-        tool_row = QHBoxLayout()
-        tool_row.addWidget(self.ink_button)
-        tool_row.addWidget(self.eraser_button)
-        tool_row.addStretch(1)
-        edit_row = QHBoxLayout()
-        edit_row.addWidget(clear_button)
-        edit_row.addWidget(undo_button)
-        edit_row.addWidget(redo_button)
-        edit_row.addStretch(1)
-        controls = QGridLayout()
-        controls.setColumnStretch(0, 1)
-        controls.setColumnStretch(1, 1)
-        size_row = QHBoxLayout()
-        size_row.addWidget(QLabel("Canvas", self))
-        size_row.addWidget(self.size_combo, 1)
-        controls.addLayout(size_row, 0, 0)
-        controls.addWidget(open_button, 0, 1)
-        controls.addLayout(colour_row, 1, 0)
-        controls.addWidget(self.view_combo, 1, 1)
-        controls.addLayout(tool_row, 2, 0)
-        controls.addWidget(self.brush_spin, 2, 1)
-        controls.addWidget(self.ink_spin, 3, 0)
-        controls.addWidget(self.channel_combo, 3, 1)
-        controls.addLayout(edit_row, 4, 0, 1, 2)
+        # Rows that fold one control under another when the column is narrow (small screen, big scale).
+        self.control_rows = [
+            FoldRow([QLabel("Canvas", self), self.size_combo, open_button], self, stretch=self.size_combo),
+            FoldRow([self.grey_radio, self.rgb_radio, self.view_combo], self, stretch=self.view_combo),
+            FoldRow([self.ink_button, self.eraser_button, self.brush_spin], self, stretch=self.brush_spin),
+            FoldRow([self.ink_spin, self.channel_combo], self, stretch=self.ink_spin),
+            FoldRow([clear_button, undo_button, redo_button], self),
+        ]
+        fit_spin_width(self.brush_spin, "brush 64 px")
+        fit_spin_width(self.ink_spin, "ink -255.00")
+        controls = QVBoxLayout()
+        for row in self.control_rows:
+            controls.addWidget(row)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
         layout.addWidget(self.stack, 3)

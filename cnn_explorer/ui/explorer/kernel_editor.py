@@ -10,14 +10,12 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QStandardItem
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
-    QGridLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMenu,
@@ -40,9 +38,20 @@ from cnn_explorer.core.kernels.library import (
 )
 from cnn_explorer.ui.explorer.kernel_grid import KernelGrid
 from cnn_explorer.ui.explorer.state import ExplorerState
+from cnn_explorer.ui.widgets.fold import FoldRow, fit_spin_width, wrapping_check
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
 
 _CHANNELS = ("R", "G", "B")
+
+
+class KernelTabs(QTabBar):
+    """The kernel stack's tab bar: never narrower than its widest tab, so a kernel's name is never cut
+    (more tabs than fit scroll with the bar's arrows)."""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        hint = super().minimumSizeHint()
+        widest = max((self.tabRect(i).width() for i in range(self.count())), default=0)
+        return QSize(max(hint.width(), widest), hint.height())
 
 
 class KernelEditor(QWidget):
@@ -63,7 +72,7 @@ class KernelEditor(QWidget):
         self.preset_combo.activated.connect(self._on_preset_combo_activated)
         self._fill_presets()
 
-        self.tabs = QTabBar(self)
+        self.tabs = KernelTabs(self)
         self.tabs.setExpanding(False)
         self.tabs.setDrawBase(False)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
@@ -126,34 +135,24 @@ class KernelEditor(QWidget):
         self.description.setWordWrap(True)
         self.message = InlineMessage(self)
 
-        tabs_row = QHBoxLayout()
-        tabs_row.addWidget(self.tabs, 1)
-        tabs_row.addWidget(add_button)
-        tabs_row.addWidget(self.remove_button)
-        size_row = QHBoxLayout()
-        size_row.addWidget(self.rows_spin)
-        size_row.addWidget(QLabel("×", self))
-        size_row.addWidget(self.cols_spin)
-        size_row.addStretch(1)
-        size_row.addWidget(self.slice_combo)
-        options = QGridLayout()
-        options.addWidget(self.bias_spin, 0, 0)
-        options.addWidget(self.normalize_check, 0, 1)
-        options.addWidget(self.flip_check, 1, 0, 1, 2)
-        options2 = QHBoxLayout()
-        options2.addStretch(1)
-        options2.addWidget(load_button)
-        options2.addWidget(save_button)
+        # Rows fold and check-box texts wrap when the column is narrow (small screen, big presenter scale).
+        tabs_row = FoldRow([self.tabs, add_button, self.remove_button], self, stretch=self.tabs)
+        size_row = FoldRow([self.rows_spin, QLabel("×", self), self.cols_spin, self.slice_combo], self)
+        file_row = FoldRow([load_button, save_button], self)
+        fit_spin_width(self.bias_spin, "bias -100.000")
         layout = QVBoxLayout(self)
         layout.addWidget(self.preset_combo)
         layout.addWidget(self.description)
-        layout.addLayout(tabs_row)
-        layout.addLayout(size_row)
-        layout.addWidget(self.per_channel_check)
+        layout.addWidget(tabs_row)
+        layout.addWidget(size_row)
+        self.per_channel_row = wrapping_check(self.per_channel_check, self)
+        layout.addWidget(self.per_channel_row)
         layout.addWidget(self.grid)
         layout.addWidget(self.text_edit)
-        layout.addLayout(options)
-        layout.addLayout(options2)
+        layout.addWidget(self.bias_spin)
+        layout.addWidget(wrapping_check(self.normalize_check, self))
+        layout.addWidget(wrapping_check(self.flip_check, self))
+        layout.addWidget(file_row)
         layout.addWidget(self.message)
 
         state.kernels_changed.connect(self._sync_from_state)
@@ -309,7 +308,7 @@ class KernelEditor(QWidget):
     def _on_state_image_changed(self) -> None:
         rgb = self._state.is_rgb
         kernel = self.current_kernel()
-        self.per_channel_check.setVisible(rgb)
+        self.per_channel_row.setVisible(rgb)
         self.slice_combo.setVisible(kernel.ndim == 3)
 
     # ----------------------------------------------------------------- user edits

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QSpinBox,
     QVBoxLayout,
@@ -30,6 +29,7 @@ from cnn_explorer.core.conv.convolution import (
 )
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.ui.explorer.state import ExplorerState
+from cnn_explorer.ui.widgets.fold import FoldRow, wrapping_check
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
 
 ACTIVATION_LABELS = {
@@ -90,21 +90,12 @@ class SettingsPanel(QWidget):
         self.pool_formula.setWordWrap(True)
         self.message = InlineMessage(self)
 
-        stride_row = QHBoxLayout()
-        stride_row.addWidget(self.stride_rows)
-        stride_row.addWidget(QLabel("×", self))
-        stride_row.addWidget(self.stride_cols)
-        stride_row.addStretch(1)
-        padding_row = QHBoxLayout()
-        padding_row.addWidget(self.padding_combo, 1)
-        padding_row.addWidget(self.padding_spin)
-        pool_row = QHBoxLayout()
-        pool_row.addWidget(QLabel("size", self))
-        pool_row.addWidget(self.pool_size)
-        pool_row.addWidget(QLabel("stride", self))
-        pool_row.addWidget(self.pool_stride)
-        pool_row.addStretch(1)
+        # Rows fold, form rows wrap and texts wrap when the column is narrow (small screen, big presenter scale).
+        stride_row = FoldRow([self.stride_rows, QLabel("×", self), self.stride_cols], self)
+        padding_row = FoldRow([self.padding_combo, self.padding_spin], self, stretch=self.padding_combo)
+        pool_row = FoldRow([QLabel("size", self), self.pool_size, QLabel("stride", self), self.pool_stride], self)
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow("Stride", stride_row)
         form.addRow("Padding", padding_row)
         form.addRow("Pad with", self.padding_mode)
@@ -112,15 +103,16 @@ class SettingsPanel(QWidget):
         form.addRow("Activation", self.activation_combo)
         form.addRow("Pooling", self.pool_combo)
         form.addRow("", pool_row)
-        form.addRow("", self.pool_ceil)
         layout = QVBoxLayout(self)
         heading = QLabel("Output size  ⌊(n − f + 2p) / s⌋ + 1 :", self)
+        heading.setWordWrap(True)
         heading.setToolTip("n input size, f (dilated) kernel size, p padding, s stride; per dimension")
         layout.addWidget(heading)
         layout.addWidget(self.formula)
         layout.addWidget(self.pool_formula)
         layout.addWidget(self.message)
         layout.addLayout(form)
+        layout.addWidget(wrapping_check(self.pool_ceil, self))  # a box layout gives a wrapped text its height
         layout.addStretch(1)
 
         for spin in (self.stride_rows, self.stride_cols, self.padding_spin, self.dilation_spin, self.pool_size, self.pool_stride):

@@ -82,6 +82,7 @@ class LayerForm(QWidget):
         self._form = QFormLayout(self)
         self._form.setContentsMargins(0, 0, 0, 0)
         self._form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self._form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # narrow column: field under its label
         self._title = QLabel("Select a layer to edit it.", self)
         self._title.setWordWrap(True)
         self._form.addRow(self._title)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -23,7 +22,8 @@ from cnn_explorer.ui.train.activations_view import ActivationsView
 from cnn_explorer.ui.train.curves import Curves
 from cnn_explorer.ui.train.image_grid import ImageGrid, filter_pictures
 from cnn_explorer.ui.train.probe_canvas import ProbeCanvas
-from cnn_explorer.ui.widgets.containers import scroll_area
+from cnn_explorer.ui.widgets.containers import headed_box, scroll_area
+from cnn_explorer.ui.widgets.fold import fit_longest_word
 
 
 def cell_for(count: int) -> int:
@@ -54,14 +54,14 @@ class LiveView(QWidget):
         self.filters.setToolTip("The first conv layer's weights: red positive, blue negative, white zero")
         self.filters_label = QLabel("First-layer filters appear when training starts.", self)
         self.filters_label.setWordWrap(True)
+        fit_longest_word(self.filters_label)
         self.activations = ActivationsView(self)
         self._images: np.ndarray | None = None
         self._labels: np.ndarray | None = None
         self._names: tuple[str, ...] = ()
 
-        probe_box = QGroupBox("Probe", self)
-        pl = QVBoxLayout(probe_box)
-        pl.setContentsMargins(4, 4, 4, 4)
+        probe_box = headed_box("Probe", self)
+        pl = probe_box.layout()
         pl.addWidget(self.canvas)
         pl.addWidget(self.sample)
         row = QHBoxLayout()
@@ -70,22 +70,20 @@ class LiveView(QWidget):
         pl.addLayout(row)
         pl.addStretch(1)
 
-        filters_box = QGroupBox("conv1 filters", self)
-        fl = QVBoxLayout(filters_box)
-        fl.setContentsMargins(4, 4, 4, 4)
+        filters_box = headed_box("conv1 filters", self)
+        fl = filters_box.layout()
         fl.addWidget(self.filters_label)
         fl.addWidget(self.filters)
         fl.addStretch(1)
 
-        acts_box = QGroupBox("Feature maps of the probe", self)
-        al = QVBoxLayout(acts_box)
-        al.setContentsMargins(4, 4, 4, 4)
+        acts_box = headed_box("Feature maps of the probe", self)
+        al = acts_box.layout()
         al.addWidget(scroll_area(self.activations, acts_box, horizontal=Qt.ScrollBarPolicy.ScrollBarAlwaysOff))
 
         bottom = QSplitter(Qt.Orientation.Horizontal, self)
         bottom.setChildrenCollapsible(False)
         bottom.addWidget(probe_box)
-        bottom.addWidget(scroll_area(filters_box, self, horizontal=Qt.ScrollBarPolicy.ScrollBarAlwaysOff))
+        bottom.addWidget(scroll_area(filters_box, self))  # sideways too when a big presenter scale needs it
         bottom.addWidget(acts_box)
         bottom.setStretchFactor(0, 2)
         bottom.setStretchFactor(1, 3)
@@ -120,10 +118,12 @@ class LiveView(QWidget):
     def show_filters(self, filters: np.ndarray | None, step: int) -> None:
         if filters is None:
             self.filters_label.setText("The model has no conv layer.")
+            fit_longest_word(self.filters_label)
             self.filters.set_pictures([])
             return
         f, c, kh, kw = filters.shape
         self.filters_label.setText(f"{f} filters {kh}×{kw}×{c} · step {step:,}")
+        fit_longest_word(self.filters_label)
         self.filters.set_cell(cell_for(f))
         self.filters.set_pictures(filter_pictures(filters), [f"f{i + 1}" for i in range(f)])
 

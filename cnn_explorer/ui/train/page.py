@@ -109,7 +109,7 @@ class TrainPage(QWidget):
         dl.addWidget(self.data_panel)
         self.left_tabs = QTabWidget(self)
         self.left_tabs.setDocumentMode(True)
-        self.left_tabs.addTab(model_tab, "Model")
+        self.left_tabs.addTab(scroll_area(model_tab, self), "Model")  # scrolls at a large presenter scale
         self.left_tabs.addTab(self.code_view, "Code")
         self.left_tabs.addTab(scroll_area(data_tab, self), "Data")
         self.left_tabs.addTab(scroll_area(training_tab, self), "Settings")
@@ -146,7 +146,11 @@ class TrainPage(QWidget):
         self.splitter.setSizes([520, 840])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.splitter)
+        # When the window is smaller than the page's minimum (a small projector, a big presenter scale)
+        # the page scrolls instead of squeezing its panels until their texts are cut.
+        self.page_scroll = scroll_area(self.splitter, self)
+        layout.addWidget(self.page_scroll)
+        self._fit_tabs()
 
         self.probe_refresh = ProbeRefresh(self.controller, self.live, self)
 
@@ -206,6 +210,12 @@ class TrainPage(QWidget):
     def set_scale(self, factor: float) -> None:
         for view in (self.live, self.timeline, self.results, self.data_panel, self.kernels_panel):
             view.set_scale(factor)
+        self._fit_tabs()
+
+    def _fit_tabs(self) -> None:
+        """Every tab's name stays in sight (no tab hidden behind scroll arrows) at any font size."""
+        for tabs in (self.left_tabs, self.right_tabs):
+            tabs.setMinimumWidth(tabs.tabBar().sizeHint().width())
 
     # ================================================================== actions
     def load_dataset(self, name_or_path: str) -> None:

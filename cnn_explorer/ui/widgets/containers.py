@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QGroupBox,
+    QLabel,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -25,12 +26,29 @@ def scroll_area(widget: QWidget, parent: QWidget, *,
     return area
 
 
-def group_box(title: str, widget: QWidget, parent: QWidget) -> QGroupBox:
-    """``widget`` in a group box titled ``title``, with thin margins."""
-    box = QGroupBox(title, parent)
+def headed_box(title: str, parent: QWidget | None = None) -> QGroupBox:
+    """A framed box headed ``title``, with a vertical layout (thin margins) that holds the heading.
+
+    The heading is a bold label inside the frame that wraps onto more lines in a narrow column
+    (a QGroupBox's own title never wraps: it is cut, or it widens the column). The box's
+    ``accessibleName`` and ``heading`` property carry the title; add the content to ``box.layout()``."""
+    box = QGroupBox(parent)
+    box.setObjectName("headedBox")
+    box.setAccessibleName(title)
+    box.setProperty("heading", title)
+    heading = QLabel(title, box)
+    heading.setObjectName("boxHeading")
+    heading.setWordWrap(True)
     layout = QVBoxLayout(box)
     layout.setContentsMargins(4, 4, 4, 4)
-    layout.addWidget(widget)
+    layout.addWidget(heading)
+    return box
+
+
+def group_box(title: str, widget: QWidget, parent: QWidget) -> QGroupBox:
+    """``widget`` in a :func:`headed_box` headed ``title``."""
+    box = headed_box(title, parent)
+    box.layout().addWidget(widget)
     return box
 
 
