@@ -117,6 +117,7 @@ def take_screenshot(args) -> int:
     # the window (about a second) loads only once the options were checked
     from PySide6.QtCore import QCoreApplication, QEvent
 
+    from cnn_explorer.ui.lifecycle import wait_for_threads
     from cnn_explorer.ui.main_window import MainWindow
 
     window = MainWindow(settings=None)
@@ -140,6 +141,7 @@ def take_screenshot(args) -> int:
         print(f"wrote {path}")
     finally:
         window.close()
+        wait_for_threads()  # a page's loader may still be importing torch: never destroy a running thread
         window.deleteLater()
         app.processEvents()
     return 0
@@ -166,10 +168,13 @@ def run_app(args) -> int:
     # Qt and the window (about a second) load only once the options were checked and a display was found
     from PySide6.QtCore import QSettings
 
+    from cnn_explorer.ui.lifecycle import wait_for_threads
     from cnn_explorer.ui.main_window import MainWindow
 
     window = MainWindow(settings=QSettings(ORGANIZATION, APP_NAME))
     configure_window(window, args)
     window.first_painted.connect(_warm_up_core)
     window.open_as_app()  # fitted to the screen; the start view on first start
-    return app.exec()
+    code = app.exec()
+    wait_for_threads()  # closing cancelled the workers; a thread inside a long call ends before Qt goes
+    return code

@@ -45,3 +45,20 @@ def live_qthreads() -> list[QThread]:
 
 def live_timers() -> list[QTimer]:
     return [t for t in list(_timers) if is_alive(t)]
+
+
+def wait_for_threads(timeout_ms: int = 30_000) -> list[QThread]:
+    """Wait for every tracked thread still running (after its work was cancelled); returns those that never ended.
+
+    Cancelled work stops at its next check, but a thread inside one long call (importing torch
+    takes seconds) only returns after it: destroying its QThread before then aborts the process
+    ("QThread: Destroyed while thread is still running"). Call it after the window closed.
+    """
+    stuck = []
+    for thread in live_qthreads():
+        if thread.isRunning():
+            thread.quit()
+            if not thread.wait(timeout_ms):
+                stuck.append(thread)
+    return stuck
+

@@ -86,3 +86,28 @@ def test_even_a_base_exception_ends_the_worker_with_a_message(qtbot):
         worker.start()
     assert blocker.args == [False, "SystemExit: stop"]
     assert not worker.is_running()
+
+
+def test_wait_for_threads_lets_a_thread_inside_a_long_call_finish(qtbot):
+    """Closing waits for a worker stuck in one long call (importing torch) instead of destroying its QThread."""
+    import time
+
+    from PySide6.QtCore import QObject, Slot
+
+    from cnn_explorer.ui import lifecycle
+
+    class Slow(QObject):
+        @Slot()
+        def run(self):
+            time.sleep(0.5)  # one uninterruptible call, as an import is
+
+    thread = lifecycle.new_thread(name="slow-test")
+    worker = Slow()
+    worker.moveToThread(thread)
+    thread.started.connect(worker.run)
+    thread.start()
+    qtbot.waitUntil(thread.isRunning, timeout=2000)
+    assert lifecycle.wait_for_threads(timeout_ms=5000) == []
+    assert not thread.isRunning()
+    worker.deleteLater()
+    thread.deleteLater()
