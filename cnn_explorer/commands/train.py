@@ -156,20 +156,20 @@ def run(args) -> int:
     )
 
     launch = launch_from_env()
-    if launch is None:
-        check_backend(args.backend)  # an unknown one is an error here too
-        return _train(args, None)
     group = None
     try:
+        check_backend(args.backend)  # an unknown one is an error with or without torchrun
+        if launch is None:
+            return _train(args, None)
         group = ProcessGroup.start(launch, args.backend, args.device)
         return _train(args, group)
     except CnnExplorerError as exc:
+        if launch is None or launch.is_main:
+            raise
         # once the group exists every error is met by all ranks alike (the ranks agree on their data first)
-        if not launch.is_main and (group is not None or isinstance(exc, CollectiveError)):
+        if group is not None or isinstance(exc, CollectiveError):
             return 2
-        if not launch.is_main:
-            raise CnnExplorerError(f"rank {launch.rank}: {exc}") from None
-        raise
+        raise CnnExplorerError(f"rank {launch.rank}: {exc}") from None
     finally:
         if group is not None:
             group.close()

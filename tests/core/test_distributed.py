@@ -24,11 +24,16 @@ from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.model.presets import preset
 from cnn_explorer.core.train import distributed
 from cnn_explorer.core.train.devices import amp_dtype
-from cnn_explorer.core.train.engine import BatchRecord, FinishedRecord, TrainConfig, TrainingRun
+from cnn_explorer.core.train.engine import (
+    BatchRecord,
+    FinishedRecord,
+    TrainConfig,
+    TrainingRun,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 #: far below the collectives' timeout (distributed.TIMEOUT_S): a run that waits on a hung peer cannot pass
-NO_HANG_S = 90.0
+NO_HANG_S = 150.0
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -95,10 +100,12 @@ def _torchrun(tmp_path: Path, argv: list[str], *, script: Path | None = None, en
 XO = ["train", "--preset", "xo-tiny", "--dataset", "xo", "--epochs", "10", "--lr", "0.05", "--device", "cpu"]
 
 
+@pytest.mark.slow
 def test_two_gloo_processes_train_xo_like_one(tmp_path, capsys):
     model = tmp_path / "out" / "xo"
     code, outs, errs, _ = _torchrun(tmp_path, [*XO, "-o", str(model), "--log-dir", str(tmp_path / "logs")])
     assert code == 0, errs
+    assert "Warning" not in errs[0] + errs[1]
     # rank 0 prints and saves; rank 1 prints nothing and writes only its log
     assert "2 processes (gloo)" in outs[0].splitlines()[0]
     assert outs[1] == ""
