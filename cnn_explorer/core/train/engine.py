@@ -10,6 +10,10 @@ Data conventions: datasets hold NHWC images (uint8 0..255 or float 0..1); the
 engine feeds the model NCHW float32 ``(x / 255 - mean) / std`` per channel.
 Small datasets are held on the device as tensors and shuffled with a seeded
 ``torch.Generator``; augmentation runs on the device before normalisation.
+Under torchrun (``group``, see distributed.py) every process takes its share of
+each global batch in DistributedDataParallel and the records hold the figures
+of all processes together. On CUDA, bfloat16 autocast and channels-last are on
+by default (``TrainConfig.amp``, ``channels_last``).
 Torch is imported inside functions only.
 """
 
