@@ -3,12 +3,18 @@
 Epoch lines and the result go to stdout; on a terminal a progress bar on
 stderr shows the steps within an epoch. Ctrl+C stops cleanly: nothing is
 written until training has finished, and the save itself is atomic.
+
+Under torchrun (``torchrun --nproc_per_node N -m cnn_explorer train ...``) every
+process trains its share of each batch (core/train/distributed.py); the
+processes first agree that they hold the same dataset, rank 0 alone prints
+and saves, and ``--log-dir`` gives every rank a log of its own.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from cnn_explorer.commands.progress import ProgressLine, bar
 from cnn_explorer.core.errors import CnnExplorerError
@@ -56,8 +62,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="default auto: CUDA, else MPS, else CPU")
     p.add_argument("--threads", type=int, default=None, metavar="N",
                    help="CPU threads (default: one per physical core)")
-    p.add_argument("--channels-last", action="store_true",
-                   help="NHWC memory layout for activations (often faster convolutions on a CPU)")
+    p.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
+                   help="NHWC memory layout for activations (default: on for a CUDA GPU, off elsewhere; "
+                   "often faster on a CPU too)")
+    p.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None,
+                   help="bfloat16 mixed precision (default: on for a CUDA GPU that supports it, off elsewhere)")
+    p.add_argument("--backend", default="auto", metavar="auto|gloo|nccl",
+                   help="under torchrun: how the processes talk (default auto: nccl on CUDA GPUs, else gloo)")
+    p.add_argument("--log-dir", metavar="DIR",
+                   help="also write this process's output to DIR/rank-N.log (under torchrun, every rank writes one)")
     p.add_argument("--seed", type=int, default=0, metavar="N",
                    help="seed for weights, shuffling and augmentation (default 0)")
     p.add_argument("--target-accuracy", type=float, default=None, metavar="X",
@@ -104,16 +117,69 @@ def _progress_text(rec, epochs: int) -> str:
             f"acc {rec.accuracy:.1%} {rec.samples_per_s:,.0f} img/s ETA {_clock(rec.eta_s)}")
 
 
+class _Output:
+    """Where the run's lines go: stdout on rank 0 (or a single process), and DIR/rank-N.log with --log-dir."""
+
+    def __init__(self, echo: bool) -> None:
+        self.streams = [sys.stdout] if echo else []
+        self.file = None
+
+    def open_log(self, folder: str, rank: int) -> None:
+        path = Path(folder).expanduser()
+        path.mkdir(parents=True, exist_ok=True)
+        self.file = open(path / f"rank-{rank}.log", "w", encoding="utf-8")  # a log, streamed: not an atomic write
+        self.streams.append(self.file)
+
+    def line(self, text: str) -> None:
+        for stream in self.streams:
+            print(text, file=stream, flush=True)
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+
+
+def _problem(exc: BaseException) -> str:
+    """An error as the one line rank 0 reports for the rank that met it."""
+    if isinstance(exc, FileNotFoundError) and exc.filename:
+        return f"file not found: {exc.filename}"
+    return " ".join((str(exc).strip() or exc.__class__.__name__).split())
+
+
 def run(args) -> int:
+    """Train in this process, or as one rank of a torchrun job when torchrun started it."""
+    from cnn_explorer.core.train.distributed import (
+        CollectiveError,
+        ProcessGroup,
+        check_backend,
+        launch_from_env,
+    )
+
+    launch = launch_from_env()
+    group = None
+    try:
+        check_backend(args.backend)  # an unknown one is an error with or without torchrun
+        if launch is None:
+            return _train(args, None)
+        group = ProcessGroup.start(launch, args.backend, args.device)
+        return _train(args, group)
+    except CnnExplorerError as exc:
+        if launch is None or launch.is_main:
+            raise
+        # once the group exists every error is met by all ranks alike (the ranks agree on their data first)
+        if group is not None or isinstance(exc, CollectiveError):
+            return 2
+        raise CnnExplorerError(f"rank {launch.rank}: {exc}") from None
+    finally:
+        if group is not None:
+            group.close()
+
+
+def _train(args, group) -> int:
     # numpy-backed core modules load here, not at the top, so that `cnn-explorer --help` stays fast
     from cnn_explorer.core.datasets import load_dataset
-    from cnn_explorer.core.train.engine import (
-        BatchRecord,
-        EpochRecord,
-        TrainConfig,
-        TrainingRun,
-        describe_device,
-    )
+    from cnn_explorer.core.train.distributed import fingerprint
+    from cnn_explorer.core.train.engine import TrainConfig
 
     strength = {k: getattr(args, f"augment_{k}") for k in ("shift", "rotate", "scale")}
     strength = {f"augment_{k}": v for k, v in strength.items() if v is not None}
@@ -122,27 +188,63 @@ def run(args) -> int:
         epochs=args.epochs, batch_size=args.batch_size, lr=lr, optimizer=args.optimizer, momentum=args.momentum,
         nesterov=args.nesterov, weight_decay=args.weight_decay, schedule=args.schedule, device=args.device,
         seed=args.seed, augment=args.augment or bool(strength), target_accuracy=_target(args.target_accuracy),
-        threads=args.threads, channels_last=args.channels_last, snapshot_every=0, label_smoothing=args.label_smoothing, **strength,
+        threads=args.threads, channels_last=args.channels_last, amp=args.amp, snapshot_every=0,
+        label_smoothing=args.label_smoothing, **strength,
     )
-    if args.onnx:
-        missing = missing_onnx_packages()
-        if missing:  # before training, not after
-            raise CnnExplorerError(f"--onnx: ONNX export needs the package(s) {', '.join(missing)}: "
-                                   f"pip install {' '.join(missing)}")
+    main = group is None or group.is_main
+    out = _Output(echo=main)
     weights_path, json_path = model_files(args.output, bundled=False)
-    if json_path.parent.exists() and not json_path.parent.is_dir():
-        raise CnnExplorerError(f"output: {json_path.parent} is not a folder")
-    dataset = load_dataset(args.dataset, split=_split(args.split))
-    if args.preset:
-        spec = preset(args.preset, input_shape=tuple(dataset.input_shape), class_names=tuple(dataset.class_names))
-    else:
-        spec = load_spec(args.spec)
-    training = TrainingRun(spec, dataset, config)
+    dataset = spec = problem = None
+    try:
+        if main:  # only rank 0 writes the model
+            if args.onnx:
+                missing = missing_onnx_packages()
+                if missing:  # before training, not after
+                    raise CnnExplorerError(f"--onnx: ONNX export needs the package(s) {', '.join(missing)}: "
+                                           f"pip install {' '.join(missing)}")
+            if json_path.parent.exists() and not json_path.parent.is_dir():
+                raise CnnExplorerError(f"output: {json_path.parent} is not a folder")
+        if args.log_dir:
+            out.open_log(args.log_dir, group.rank if group is not None else 0)
+        dataset = load_dataset(args.dataset, split=_split(args.split))
+        if args.preset:
+            spec = preset(args.preset, input_shape=tuple(dataset.input_shape), class_names=tuple(dataset.class_names))
+        else:
+            spec = load_spec(args.spec)
+    except (CnnExplorerError, OSError) as exc:
+        if group is None:
+            out.close()
+            raise
+        problem = _problem(exc)
+    try:
+        if group is not None:  # every rank stops here, with one message, when any rank failed or differs
+            group.agree(problem, fingerprint(dataset) if dataset is not None else None)
+        return _run_training(args, config, dataset, spec, group, out)
+    finally:
+        out.close()
+
+
+def _run_training(args, config, dataset, spec, group, out: _Output) -> int:
+    from cnn_explorer.core.train.engine import (
+        BatchRecord,
+        EpochRecord,
+        TrainingRun,
+        describe_device,
+    )
+
+    weights_path, json_path = model_files(args.output, bundled=False)
+    main = group is None or group.is_main
+    training = TrainingRun(spec, dataset, config, group=group)
     spec = training.spec
-    out = sys.stdout
-    print(f"training {spec.name or args.spec or 'model'} ({total_params(spec):,} parameters) on {dataset.name}: "
-          f"{len(dataset.train_y)} train / {len(dataset.val_y)} val / {len(dataset.test_y)} test images, "
-          f"{describe_device(training.device)}", file=out, flush=True)
+    where = describe_device(training.device)
+    if training.amp_dtype is not None:
+        where += ", bf16 mixed precision"
+    if training.channels_last:
+        where += ", channels-last"
+    if group is not None:
+        where += f", {group.world_size} processes ({group.backend})"
+    out.line(f"training {spec.name or args.spec or 'model'} ({total_params(spec):,} parameters) on {dataset.name}: "
+             f"{len(dataset.train_y)} train / {len(dataset.val_y)} val / {len(dataset.test_y)} test images, {where}")
     progress = ProgressLine(plain=False, min_interval_s=0.1)  # a terminal only, at most 10 redraws a second
     finished = None
     last_step = (0, 0)
@@ -150,28 +252,32 @@ def run(args) -> int:
         for rec in training.steps():
             if isinstance(rec, BatchRecord):
                 last_step = (rec.epoch, rec.step)
-                progress.show(_progress_text(rec, config.epochs), force=rec.step == rec.total_steps)
+                if main:
+                    progress.show(_progress_text(rec, config.epochs), force=rec.step == rec.total_steps)
             elif isinstance(rec, EpochRecord):
                 progress.clear()
-                print(f"epoch {rec.epoch}/{config.epochs}: loss {rec.train_loss:.4f}, "
-                      f"train accuracy {_pct(rec.train_accuracy)}, val loss {rec.val_loss:.4f}, "
-                      f"val accuracy {_pct(rec.val_accuracy)}, {rec.elapsed_s:.1f} s", file=out, flush=True)
+                out.line(f"epoch {rec.epoch}/{config.epochs}: loss {rec.train_loss:.4f}, "
+                         f"train accuracy {_pct(rec.train_accuracy)}, val loss {rec.val_loss:.4f}, "
+                         f"val accuracy {_pct(rec.val_accuracy)}, {rec.elapsed_s:.1f} s")
             else:
                 finished = rec
     except KeyboardInterrupt:
         progress.clear()
-        print(f"cnn-explorer train: interrupted at epoch {last_step[0]}, step {last_step[1]}; nothing was saved",
-              file=sys.stderr)
+        if main:
+            print(f"cnn-explorer train: interrupted at epoch {last_step[0]}, step {last_step[1]}; nothing was saved",
+                  file=sys.stderr)
         return 130
     finally:
         progress.clear()
     if finished is not None and finished.reason == "cancelled":  # pragma: no cover - the CLI never sets cancel
         return 130
     if finished is not None and finished.stopped_early:
-        print(f"stopped early: {finished.reason}", file=out)
+        out.line(f"stopped early: {finished.reason}")
     if finished is not None and finished.test_accuracy == finished.test_accuracy:
         n = int(finished.confusion.sum())
-        print(f"test accuracy: {_pct(finished.test_accuracy)} ({int(finished.confusion.trace())}/{n})", file=out)
+        out.line(f"test accuracy: {_pct(finished.test_accuracy)} ({int(finished.confusion.trace())}/{n})")
+    if not main:
+        return 0
     try:
         save_model(args.output, training.model, spec, class_names=training.class_names, mean=training.mean,
                    std=training.std, history=training.history)
@@ -179,7 +285,7 @@ def run(args) -> int:
         print("cnn-explorer train: interrupted while saving; the previous files (if any) are unchanged",
               file=sys.stderr)
         return 130
-    print(f"saved {weights_path} and {json_path}", file=out)
+    out.line(f"saved {weights_path} and {json_path}")
     if args.onnx:
-        print(f"exported {export_onnx(training.model, args.onnx, tuple(spec.input_shape))}", file=out)
+        out.line(f"exported {export_onnx(training.model, args.onnx, tuple(spec.input_shape))}")
     return 0

@@ -120,3 +120,37 @@ def describe_device(dev) -> str:
         return "MPS: Apple GPU"
     threads = torch.get_num_threads()
     return f"CPU ({threads} thread{'s' if threads != 1 else ''})"
+
+
+def amp_dtype(dev, requested: bool | None = None):
+    """The autocast dtype for training on ``dev``: bfloat16 on a CUDA GPU that supports it, else None (float32).
+
+    ``requested`` None decides by the device; False turns mixed precision off;
+    True insists on it and raises CnnExplorerError where it cannot run (a CPU,
+    MPS, or a GPU without bfloat16).
+    """
+    import torch
+
+    dev = torch.device(dev)
+    if requested is False:
+        return None
+    if dev.type != "cuda":
+        if requested:
+            raise CnnExplorerError(f"mixed precision: needs a CUDA GPU, and this run is on {dev.type}; "
+                                   "leave out --amp")
+        return None
+    if not torch.cuda.is_bf16_supported():
+        if requested:
+            raise CnnExplorerError("mixed precision: this GPU has no bfloat16 support; use --no-amp")
+        return None
+    return torch.bfloat16
+
+
+def configure_cuda() -> None:
+    """Speed settings for training on CUDA: cuDNN picks the fastest convolution for each (fixed) batch shape,
+    and float32 matrix products may use TF32 tensor cores."""
+    import torch
+
+    torch.backends.cudnn.benchmark = True
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True

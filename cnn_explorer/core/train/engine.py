@@ -10,16 +10,21 @@ Data conventions: datasets hold NHWC images (uint8 0..255 or float 0..1); the
 engine feeds the model NCHW float32 ``(x / 255 - mean) / std`` per channel.
 Small datasets are held on the device as tensors and shuffled with a seeded
 ``torch.Generator``; augmentation runs on the device before normalisation.
+Under torchrun (``group``, see distributed.py) every process takes its share of
+each global batch in DistributedDataParallel and the records hold the figures
+of all processes together. On CUDA, bfloat16 autocast and channels-last are on
+by default (``TrainConfig.amp``, ``channels_last``).
 Torch is imported inside functions only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterator
 
 import numpy as np
@@ -29,11 +34,14 @@ from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.model.build import build_model, conv_layers
 from cnn_explorer.core.train.capture import capture_outputs
 from cnn_explorer.core.train.devices import (
+    amp_dtype,
+    configure_cuda,
     configure_threads,
     describe_device,
     physical_cores,
     pick_device,
 )
+from cnn_explorer.core.train.distributed import rank_seed
 from cnn_explorer.core.train.evaluation import (
     Cancelled,
     DeviceData,
@@ -42,6 +50,12 @@ from cnn_explorer.core.train.evaluation import (
     evaluate_tensors,
     predict_proba,
     to_device_data,
+)
+from cnn_explorer.core.train.records import (
+    BatchRecord,
+    EpochRecord,
+    FinishedRecord,
+    Snapshot,
 )
 
 __all__ = [
@@ -79,7 +93,10 @@ class TrainConfig:
     ``target_accuracy`` (0..1) stops after the first epoch whose validation
     accuracy reaches it. ``snapshot_every`` = 0 turns snapshots off.
     ``threads`` = None uses one CPU thread per physical core. ``channels_last``
-    stores activations NHWC in memory, often faster for convolutions on CPUs.
+    stores activations NHWC in memory (faster convolutions on GPUs, often on
+    CPUs too); None turns it on for CUDA only. ``amp`` trains in bfloat16
+    mixed precision; None turns it on where the GPU supports it (never on a
+    CPU), True insists (an error where it cannot run), False turns it off.
     """
 
     epochs: int = 5
@@ -102,7 +119,8 @@ class TrainConfig:
     augment_rotate: float = 10.0
     augment_scale: float = 0.1
     eval_batch_size: int = 500
-    channels_last: bool = False
+    channels_last: bool | None = None
+    amp: bool | None = None
 
     def __post_init__(self) -> None:
         _check(isinstance(self.epochs, int) and self.epochs >= 1, f"epochs: must be at least 1, got {self.epochs}")
@@ -129,84 +147,6 @@ class TrainConfig:
         _check(self.eval_batch_size >= 1, f"eval batch size: must be at least 1, got {self.eval_batch_size}")
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """What the network looks like at ``step``: numpy copies, safe to hand to another thread.
-
-    ``first_filters`` (F, C, kh, kw) are the first conv layer's weights;
-    ``activations`` maps each conv layer's name to its output (P, F, h, w) on the
-    probe batch (before the activation function); ``probe_inputs`` (P, H, W, C)
-    are the probe images as float 0..1, and ``probe_labels`` (P,) their classes.
-    """
-
-    step: int
-    first_filters: np.ndarray
-    activations: dict[str, np.ndarray]
-    probe_inputs: np.ndarray
-    probe_labels: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-
-
-@dataclass(frozen=True)
-class BatchRecord:
-    """One optimisation step: its batch's loss and accuracy (0..1), the lr used, throughput, ETA in seconds."""
-
-    epoch: int
-    step: int
-    total_steps: int
-    loss: float
-    accuracy: float
-    lr: float
-    samples_per_s: float
-    eta_s: float
-    snapshot: Snapshot | None = None
-
-
-@dataclass(frozen=True)
-class EpochRecord:
-    """One epoch: mean train loss/accuracy over its batches, validation loss/accuracy (NaN without a validation split).
-
-    ``elapsed_s`` counts the engine's own working time since the run started:
-    time spent by the consumer between records is not included.
-    """
-
-    epoch: int
-    train_loss: float
-    train_accuracy: float
-    val_loss: float
-    val_accuracy: float
-    elapsed_s: float
-
-    def to_dict(self) -> dict:
-        """Plain JSON-ready values (NaN becomes None)."""
-        return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in self.__dict__.items()}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "EpochRecord":
-        values = {k: data.get(k) for k in ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
-                                           "elapsed_s")}
-        return cls(int(values.pop("epoch")), **{k: math.nan if v is None else float(v) for k, v in values.items()})
-
-
-@dataclass(frozen=True)
-class FinishedRecord:
-    """The end of a run: test accuracy, confusion matrix (K, K; rows true, columns predicted), per-class accuracy (K,).
-
-    Without a test split, or after a cancel, ``test_accuracy`` is NaN, the
-    confusion matrix is all zeros and the per-class accuracies are NaN.
-    ``reason``: "completed", "reached target accuracy ...", or "cancelled".
-    ``test_predictions`` (N,) int64: each test image's predicted class, in the
-    split's order (None when there was no test pass).
-    """
-
-    test_accuracy: float
-    confusion: np.ndarray
-    per_class_accuracy: np.ndarray
-    history: tuple[EpochRecord, ...]
-    stopped_early: bool
-    reason: str
-    test_predictions: np.ndarray | None = None
-
-
 class TrainingRun:
     """One training run of a model built from ``spec`` on ``dataset`` with ``config``.
 
@@ -214,10 +154,14 @@ class TrainingRun:
     ``run.model`` can be shown before training starts; pass ``model`` to train
     an existing one instead. The spec is adapted to the dataset's input shape
     and classes when they differ. ``history`` collects the EpochRecords.
+
+    ``group`` (a distributed.ProcessGroup, under torchrun) trains this process's
+    share of each batch in DistributedDataParallel; its records hold the figures
+    of all processes together. ``cancel`` is not for distributed runs.
     """
 
     def __init__(self, spec, dataset, config: TrainConfig | None = None, *,
-                 cancel: threading.Event | None = None, model=None) -> None:
+                 cancel: threading.Event | None = None, model=None, group=None) -> None:
         import torch
 
         self.config = config or TrainConfig()
@@ -228,7 +172,14 @@ class TrainingRun:
         if n_train == 0:
             raise CnnExplorerError(
                 f"dataset {dataset.name}: has no training images (a test-only set cannot be trained on)")
-        self.device = pick_device(self.config.device)
+        self.group = group
+        self.device = group.device if group is not None else pick_device(self.config.device)
+        if group is not None:
+            group.check_shareable(n_train, min(self.config.batch_size, n_train))
+        #: the autocast dtype (torch.bfloat16) or None, and whether activations are stored channels-last
+        self.amp_dtype = amp_dtype(self.device, self.config.amp)
+        self.channels_last = (self.config.channels_last if self.config.channels_last is not None
+                              else self.device.type == "cuda")
         if spec is not None and (tuple(spec.input_shape) != tuple(dataset.input_shape)
                                  or tuple(spec.class_names) != tuple(dataset.class_names)):
             spec = spec.with_io(tuple(dataset.input_shape), tuple(dataset.class_names))
@@ -246,7 +197,9 @@ class TrainingRun:
     @property
     def cpu_threads(self) -> int:
         """The CPU threads this run trains on (the config's, or one per physical core); 0 on a GPU."""
-        return (self.config.threads or physical_cores()) if self.device.type == "cpu" else 0
+        if self.device.type != "cpu":
+            return 0
+        return self.config.threads or (self.group.cpu_threads() if self.group is not None else physical_cores())
 
     # -- the generator --------------------------------------------------------------------------------------------
     def steps(self) -> Iterator[BatchRecord | EpochRecord | FinishedRecord]:
@@ -254,30 +207,38 @@ class TrainingRun:
         import torch
         import torch.nn.functional as F
 
-        cfg, model, dev = self.config, self.model, self.device
+        cfg, model, dev, group = self.config, self.model, self.device, self.group
+        rank = group.rank if group is not None else 0
         if dev.type == "cpu":
             # here, not in __init__: torch's thread count is per thread, and this is the thread that trains
             configure_threads(self.cpu_threads)
+        elif dev.type == "cuda":
+            configure_cuda()
         clock = _EngineClock()
-        torch.manual_seed(cfg.seed)  # dropout and anything else drawing from the global generator
+        # dropout and anything else drawing from the global generator; each process draws its own
+        torch.manual_seed(rank_seed(cfg.seed, rank))
         train = to_device_data(self.dataset.train_x, self.dataset.train_y, self.mean, self.std, dev)
         val = to_device_data(self.dataset.val_x, self.dataset.val_y, self.mean, self.std, dev)
         test = to_device_data(self.dataset.test_x, self.dataset.test_y, self.mean, self.std, dev)
         n_classes = len(self.class_names)
         n = train.count
-        batch = min(cfg.batch_size, n)
+        batch = min(cfg.batch_size, n)  # the global batch: under torchrun the processes share each one
         per_epoch = n // batch  # the last partial batch is dropped: BatchNorm cannot train on one sample
         total = per_epoch * cfg.epochs
-        memory_format = torch.channels_last if cfg.channels_last else torch.contiguous_format
-        if cfg.channels_last:
+        memory_format = torch.channels_last if self.channels_last else torch.contiguous_format
+        if self.channels_last:
             model.to(memory_format=memory_format)  # before the optimizer sees the parameters
+        net = group.wrap(model) if group is not None else model
+        amp = self.amp_dtype
+        autocast = (lambda: torch.autocast(dev.type, dtype=amp)) if amp is not None else contextlib.nullcontext
         optimizer = self._optimizer()
         scheduler = None
         if cfg.schedule == "onecycle":
             scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=cfg.lr, total_steps=total)
+        # the same order on every process (each takes its share of every batch); a CPU generator: the same draws
+        # on any device
         shuffle_gen = torch.Generator().manual_seed(cfg.seed)
-        # a CPU generator: the same draws on any device
-        augment_gen = torch.Generator().manual_seed(cfg.seed + 1) if cfg.augment else None
+        augment_gen = torch.Generator().manual_seed(rank_seed(cfg.seed, rank) + 1) if cfg.augment else None
         probe = self._probe(val if val.count else train) if cfg.snapshot_every and cfg.probe_count else None
 
         window: deque[tuple[float, int]] = deque(maxlen=20)
@@ -296,18 +257,30 @@ class TrainingRun:
                     yield from clock.paused(self._finish(None, n_classes, "cancelled"))
                     return
                 idx = order[i * batch:(i + 1) * batch]
+                if group is not None:
+                    idx = group.shard(idx)
                 x = train.raw(idx)  # (B, C, H, W) 0..1
                 if cfg.augment:
                     x = augment_batch(x, shift=cfg.augment_shift, rotate=cfg.augment_rotate, scale=cfg.augment_scale,
                                       generator=augment_gen)
                 x = train.normalize(x).contiguous(memory_format=memory_format)
                 y = train.y[idx]
-                logits = model(x)
-                loss = F.cross_entropy(logits, y, label_smoothing=cfg.label_smoothing)
+                with autocast():
+                    logits = net(x)
+                    if group is None:
+                        loss = F.cross_entropy(logits, y, label_smoothing=cfg.label_smoothing)
+                    else:  # DDP averages the processes' gradients: this makes it the whole batch's mean loss
+                        loss = F.cross_entropy(logits, y, label_smoothing=cfg.label_smoothing,
+                                               reduction="sum") * (group.world_size / batch)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 lr = optimizer.param_groups[0]["lr"]
-                loss_value = float(loss.item())
+                correct = (logits.detach().argmax(1) == y).sum()
+                if group is None:
+                    loss_value, correct_value = float(loss.item()), float(correct.item())
+                else:
+                    loss_value, correct_value = group.sum([loss.detach() * (batch / group.world_size), correct])
+                    loss_value /= batch
                 if first_loss is None:
                     first_loss = loss_value
                 if not math.isfinite(loss_value) or loss_value > DIVERGED_FACTOR * max(first_loss, 1.0):
@@ -316,23 +289,27 @@ class TrainingRun:
                 if scheduler is not None:
                     scheduler.step()
                 step += 1
-                correct = (logits.detach().argmax(1) == y).sum()
-                loss_sum += loss.detach() * len(y)
-                correct_sum += correct
-                seen += len(y)
+                if group is None:
+                    loss_sum += loss.detach() * len(y)
+                    correct_sum += correct
+                else:
+                    loss_sum += loss_value * batch
+                    correct_sum += int(correct_value)
+                count = len(y) if group is None else batch
+                seen += count
                 now = clock.now()
-                window.append((now, len(y)))
+                window.append((now, count))
                 rate = _rate(window)
                 snapshot = None
                 if probe is not None and (step - 1) % cfg.snapshot_every == 0:
                     snapshot = self._snapshot(step, probe)
-                record = BatchRecord(epoch, step, total, loss_value, float(correct.item()) / len(y), float(lr),
+                record = BatchRecord(epoch, step, total, loss_value, correct_value / count, float(lr),
                                      rate, (total - step) * batch / rate if rate > 0 else math.nan, snapshot)
                 yield from clock.paused(record)
             try:
                 val_loss, val_acc = math.nan, math.nan
                 if val.count:
-                    result = evaluate_tensors(model, val, n_classes, cfg.eval_batch_size, self.cancel)
+                    result = self._evaluate(val)
                     val_loss, val_acc = result.loss, result.accuracy
             except Cancelled:
                 yield from clock.paused(self._finish(None, n_classes, "cancelled"))
@@ -398,14 +375,20 @@ class TrainingRun:
         filters = convs[0][1].weight.detach().float().cpu().numpy().copy()
         return Snapshot(step, filters, acts, inputs, labels)
 
+    def _evaluate(self, data: DeviceData, *, predictions: bool = False) -> EvalResult:
+        """The model on a whole split; under torchrun each process evaluates its share and all get the sum."""
+        n_classes, batch = len(self.class_names), self.config.eval_batch_size
+        if self.group is not None:
+            return self.group.evaluate(self.model, data, n_classes, batch, predictions=predictions)
+        return evaluate_tensors(self.model, data, n_classes, batch, self.cancel, predictions=predictions)
+
     def _finish(self, test: DeviceData | None, n_classes: int, reason: str, stopped_early: bool = False):
         confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
         accuracy, per_class = math.nan, np.full(n_classes, math.nan)
         predictions = None
         if test is not None and test.count:
             try:
-                result = evaluate_tensors(self.model, test, n_classes, self.config.eval_batch_size, self.cancel,
-                                          predictions=True)
+                result = self._evaluate(test, predictions=True)
                 accuracy, per_class, confusion = result.accuracy, result.per_class, result.confusion
                 predictions = result.predictions
             except Cancelled:
