@@ -178,6 +178,8 @@ class MainWindow(QMainWindow):
         stack = widget.property("undo_stack") if widget is not None else None
         self.undo_group.setActiveStack(stack)
         self._set_explorer_shortcuts_active(widget is self.explorer)
+        if widget is not self.explorer and self.explorer.is_presenter():
+            self.set_presenter(False)            # the presenter view belongs to the explorer
 
     def _explorer_only_actions(self) -> list[QAction]:
         ea = getattr(self, "explorer_actions", None)
@@ -246,6 +248,7 @@ class MainWindow(QMainWindow):
         self.zoom_reset_action = self._action("&Reset zoom", self.scale.reset, ["Ctrl+0"], "Normal size")
         for act in (self.full_screen_action, self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action):
             view_menu.addAction(act)
+        self._build_presenter_actions(view_menu)
         step_actions = self.explorer.animation_panel.actions()
         if step_actions:
             view_menu.addSeparator()
@@ -257,6 +260,32 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("&Keyboard shortcuts", self.show_shortcuts, ["F1"], "List the keyboard shortcuts"))
         help_menu.addAction(self._action("&About CNN Explorer", self.show_about))
+
+    # ----------------------------------------------------------------- presenter view
+    def _build_presenter_actions(self, view_menu) -> None:
+        """View ▸ Presenter (F5, checkable); Esc leaves it (active only while it is on)."""
+        self.presenter_action = self._action("&Presenter view", self.set_presenter, ["F5"],
+                                             "Step by step and Maps fill the window; the editing panels fold into "
+                                             "a slim bar (F5 or Esc leaves)", checkable=True)
+        view_menu.insertAction(view_menu.actions()[0] if view_menu.actions() else None, self.presenter_action)
+        self.leave_presenter_action = self._action("Leave presenter view", lambda: self.set_presenter(False),
+                                                   ["Esc"])
+        self.leave_presenter_action.setEnabled(False)
+        self.explorer.leave_presenter_requested.connect(lambda: self.set_presenter(False))
+        self.explorer.sample_requested.connect(self.explorer_actions.open_sample)
+
+    def set_presenter(self, on: bool) -> None:
+        """Enter (True) or leave the presenter view: the explorer, its editing panels folded, no page tabs."""
+        on = bool(on)
+        if on:
+            self.pages.setCurrentWidget(self.explorer)
+        self.explorer.set_presenter(on)
+        self.pages.tabBar().setVisible(not on)
+        self.leave_presenter_action.setEnabled(on)
+        if self.presenter_action.isChecked() != on:
+            self.presenter_action.setChecked(on)
+        if on:
+            self.show_message("Presenter view: F5 or Esc leaves it; Ctrl+= and Ctrl+- change the size")
 
     # ----------------------------------------------------------------- view
     def toggle_full_screen(self) -> None:

@@ -18,6 +18,12 @@ from cnn_explorer.ui.explorer.animation_grid import NumberGridView
 from cnn_explorer.ui.scale import scaled_font
 from cnn_explorer.ui.widgets.containers import box_of, clear_grid
 
+#: the step grids' cell side at scale 1, (smallest, largest): the whole grid when it fits, else a
+#: neighbourhood. Largest / smallest ≤ 1.25, so each presenter step (25 %) makes the numbers bigger,
+#: however the room is shared out.
+CELL_RANGE = (34.0, 42.0)
+CHANNEL_CELL_RANGE = (28.0, 35.0)     # three channel grids side by side
+
 
 class InputArea(QWidget):
     """Holds the input grid(s); several channel grids go side by side or stacked, whichever is roomier."""
@@ -54,7 +60,7 @@ class AnimationBody(QScrollArea):
         for label in (self.input_title, self.input_region, self.output_title, self.output_region):
             # Never wider than the column: a narrow column clips a long title rather than scroll sideways.
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.output_view = NumberGridView(self, min_cell=22.0)
+        self.output_view = NumberGridView(self, min_cell=CELL_RANGE[0], max_cell=CELL_RANGE[1])
         self.arithmetic = ArithmeticView(self)
         self.arithmetic.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._scale = 1.0
@@ -70,7 +76,7 @@ class AnimationBody(QScrollArea):
         self.arrange(wide=True)
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setWidget(self._body)
 
     def arrange(self, wide: bool) -> None:
@@ -93,11 +99,17 @@ class AnimationBody(QScrollArea):
             self._grid.setRowStretch(0, 3)
             self._grid.setRowStretch(1, 2)
 
+    def wide_width(self) -> int:
+        """The narrowest width in which input | arithmetic | output fit side by side."""
+        parts = (self._left_box, self.arithmetic, self._right_box)
+        return sum(w.minimumSizeHint().width() for w in parts) + 2 * self._grid.horizontalSpacing() + \
+            self.verticalScrollBar().sizeHint().width()
+
     def ensure_input_views(self, n: int) -> list[NumberGridView]:
         """Show ``n`` input grids (one a channel), making the missing ones; returns the new ones."""
         new = []
         while len(self.input_views) < n:
-            view = NumberGridView(self.input_area)
+            view = NumberGridView(self.input_area, min_cell=CELL_RANGE[0], max_cell=CELL_RANGE[1])
             view.set_scale(self._scale)
             self.input_area.box.addWidget(view, 1)
             self.input_views.append(view)

@@ -26,7 +26,11 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from cnn_explorer.core.format import format_number
 from cnn_explorer.ui.explorer.animation import AnimationPlayer
-from cnn_explorer.ui.explorer.animation_body import AnimationBody
+from cnn_explorer.ui.explorer.animation_body import (
+    CELL_RANGE,
+    CHANNEL_CELL_RANGE,
+    AnimationBody,
+)
 from cnn_explorer.ui.explorer.animation_controls import STAGES, AnimationControls
 from cnn_explorer.ui.explorer.animation_data import AnimationData
 from cnn_explorer.ui.explorer.animation_grid import NumberGridView
@@ -65,6 +69,8 @@ class AnimationPanel(QWidget):
         self._shown_input_key: tuple | None = None  # what the input grids show now (conv stage)
         self._input_title = self._output_title = ""
         self._enabled = False
+        self._restart = False                      # a new or redrawn image: the next result starts at step 1
+        self._image_source = state.image_source
         self.player = AnimationPlayer(self)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._build_controls()
@@ -72,6 +78,7 @@ class AnimationPanel(QWidget):
         self._build_actions()
         self.player.step_changed.connect(self._on_player_step_changed)
         self._set_enabled(False)
+        state.image_changed.connect(self._on_state_image_changed)
         state.result_changed.connect(self.set_result)
         if state.result is not None:
             self.set_result(state.result)
@@ -119,6 +126,8 @@ class AnimationPanel(QWidget):
 
     def _is_wide(self) -> bool:
         """Side by side when there is width to spare: absolutely, or compared with the height."""
+        if self.width() < self.body.wide_width() + 8:
+            return False                            # the three columns would not fit: never cut one off
         return self.width() >= WIDE_WIDTH * self._scale or self.width() >= 1.9 * self.height()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
@@ -241,6 +250,10 @@ class AnimationPanel(QWidget):
             data.stage = "conv"
         if not self._enabled:
             self._set_enabled(True)
+        if self._restart:
+            self._restart = False
+            self.player.pause()
+            self.player.cursor.set_step(0)          # set_shape below keeps cell (0, 0): step 1
         self._load_stage()
 
     def _set_enabled(self, on: bool) -> None:
@@ -301,7 +314,7 @@ class AnimationPanel(QWidget):
                 if not same_picture:                # a kernel edit keeps the picture: no re-render of the grid
                     view.set_values(values, colors="grey", value_range=data.input_range, interior=interior,
                                     label_offset=(top, left))
-                view.set_min_cell(22.0 if len(channels) == 1 else 18.0)
+                view.set_cell_range(*(CELL_RANGE if len(channels) == 1 else CHANNEL_CELL_RANGE))
                 view.set_caption("" if len(channels) == 1 else channel_caption(c, len(channels)))
             padded = any(res.conv.pads)
             shape = f"{h}×{w}" + (f" (padded {grid.shape[0]}×{grid.shape[1]})" if padded else "")
@@ -313,7 +326,7 @@ class AnimationPanel(QWidget):
         else:
             self._shown_input_key = None
             self._ensure_input_views(1)
-            self.input_views[0].set_min_cell(22.0)
+            self.input_views[0].set_cell_range(*CELL_RANGE)
             self.input_views[0].set_caption("")
             display = data.pool_display(out.shape)
             pads = data.pool_pads
@@ -375,7 +388,19 @@ class AnimationPanel(QWidget):
     def _on_stage_combo_changed(self, index: int) -> None:
         self._data.stage = self.stage_combo.itemData(index)
         self.player.pause()
+        self.player.cursor.set_step(0)              # a stage starts at its step 1, not where the other one was
         self._load_stage()
+
+    def _on_state_image_changed(self) -> None:
+        """A new or redrawn image: the animation starts again at step 1 (a new picture: of the convolution)."""
+        self._restart = True
+        source = self._state.image_source
+        if source != self._image_source:
+            self._image_source = source
+            if self._data.stage != "conv":
+                with QSignalBlocker(self.stage_combo):
+                    self.stage_combo.setCurrentIndex(self.stage_combo.findData("conv"))
+                self._data.stage = "conv"
 
     def _on_kernel_combo_changed(self, index: int) -> None:
         if index >= 0:
