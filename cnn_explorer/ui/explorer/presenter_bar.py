@@ -171,6 +171,10 @@ class PresenterBar(QWidget):
         return [self.sample_combo.itemData(i) for i in range(self.sample_combo.count())
                 if self.sample_combo.itemData(i)]
 
+    def labels(self) -> list[QLabel]:
+        """The bar's field names (Sample, Kernel, …)."""
+        return list(self._labels)
+
     def choose_sample(self, name: str) -> None:
         """Pick sample ``name`` as a user would in the list."""
         self.sample_names()
