@@ -197,9 +197,11 @@ def test_cells_not_computed_yet_differ_from_a_computed_zero(qtbot, main_window):
     colours = lambda img: {img.pixel(x, y) for x in range(img.width()) for y in range(img.height())}  # noqa: E731
     assert colours(computed) != colours(pending)
     assert len(colours(pending)) >= 2                            # dotted: a slot, not a flat colour
-    assert cell(2, 2) == pending                                 # every pending cell alike
+    assert colours(cell(2, 2)) == colours(pending)               # every pending cell alike
     panel.set_step(15)
-    assert view.grab().toImage().copy(view.cell_rect(1, 1).toRect().adjusted(2, 2, -2, -2)) == computed
+    filled = view.grab().toImage().copy(view.cell_rect(1, 1).toRect().adjusted(4, 4, -4, -4))
+    assert colours(filled) <= colours(computed.copy(2, 2, filled.width(), filled.height())) | colours(computed)
+    assert view.text_at(1, 1) == "0"
 
 
 def test_a_14x14_map_shows_its_numbers(qtbot, main_window):
