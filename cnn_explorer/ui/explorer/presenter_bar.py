@@ -196,7 +196,9 @@ class PresenterBar(QWidget):
         # The bar is the teacher's, not the class's: it grows up to 150 % and leaves the room to the view.
         # (a style sheet of its own: the application's presenter style sheet would override setFont)
         font = scaled_font(self.font(), 13, min(f, MAX_BAR_SCALE), 9)
-        self.setStyleSheet(f"QWidget {{ font-size: {font.pixelSize()}px; }}")
+        sheet = f"QWidget {{ font-size: {font.pixelSize()}px; }}"
+        if sheet != self.styleSheet():                # a new style sheet re-polishes the bar: only when needed
+            self.setStyleSheet(sheet)
         self._columns = 0
         self._flow()
 
