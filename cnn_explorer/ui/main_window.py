@@ -285,7 +285,7 @@ class MainWindow(QMainWindow):
         if self.presenter_action.isChecked() != on:
             self.presenter_action.setChecked(on)
         if on:
-            self.show_message("Presenter view: F5 or Esc leaves it; Ctrl+= and Ctrl+- change the size")
+            self.show_message("Presenter view: F5 or Esc leaves it")
 
     # ----------------------------------------------------------------- view
     def toggle_full_screen(self) -> None:

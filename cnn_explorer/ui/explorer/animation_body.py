@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from cnn_explorer.ui.explorer.animation_arithmetic import ArithmeticView
 from cnn_explorer.ui.explorer.animation_grid import NumberGridView
+from cnn_explorer.ui.explorer.maps_panel import CHANNEL_NAMES
 from cnn_explorer.ui.scale import scaled_font
 from cnn_explorer.ui.widgets.containers import box_of, clear_grid
 
@@ -23,6 +24,11 @@ from cnn_explorer.ui.widgets.containers import box_of, clear_grid
 #: however the room is shared out.
 CELL_RANGE = (34.0, 42.0)
 CHANNEL_CELL_RANGE = (28.0, 35.0)     # three channel grids side by side
+
+
+def channel_caption(c: int, channels: int) -> str:
+    """'R', 'G', 'B' for three channels, else 'c1', 'c2', …"""
+    return CHANNEL_NAMES[c] if channels == 3 else f"c{c + 1}"
 
 
 class InputArea(QWidget):

@@ -26,16 +26,12 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from cnn_explorer.core.format import format_number
 from cnn_explorer.ui.explorer.animation import AnimationPlayer
-from cnn_explorer.ui.explorer.animation_body import (
-    CELL_RANGE,
-    CHANNEL_CELL_RANGE,
-    AnimationBody,
-)
+from cnn_explorer.ui.explorer.animation_body import CELL_RANGE, CHANNEL_CELL_RANGE, AnimationBody, channel_caption
 from cnn_explorer.ui.explorer.animation_controls import STAGES, AnimationControls
 from cnn_explorer.ui.explorer.animation_data import AnimationData
 from cnn_explorer.ui.explorer.animation_grid import NumberGridView
 from cnn_explorer.ui.explorer.colorbar import finite_range
-from cnn_explorer.ui.explorer.maps_panel import CHANNEL_NAMES, activation_title
+from cnn_explorer.ui.explorer.maps_panel import activation_title
 from cnn_explorer.ui.explorer.state import ExplorerState
 from cnn_explorer.ui.scale import scaled_font
 
@@ -46,11 +42,6 @@ WIDE_WIDTH = 1000
 def connect_panels(maps_panel, animation_panel) -> None:
     """Clicking a cell of any map makes the animation jump there (pooled cells switch to pooling)."""
     maps_panel.cell_clicked.connect(animation_panel.show_cell)
-
-
-def channel_caption(c: int, channels: int) -> str:
-    """'R', 'G', 'B' for three channels, else 'c1', 'c2', …"""
-    return CHANNEL_NAMES[c] if channels == 3 else f"c{c + 1}"
 
 
 class AnimationPanel(QWidget):
@@ -129,6 +120,14 @@ class AnimationPanel(QWidget):
         if self.width() < self.body.wide_width() + 8:
             return False                            # the three columns would not fit: never cut one off
         return self.width() >= WIDE_WIDTH * self._scale or self.width() >= 1.9 * self.height()
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
+        """Controls + the whole written-out sum (the grids scroll in the body): the least height to show."""
+        m = self.layout().contentsMargins()
+        label = self.arithmetic.sum_label
+        parts = [self.controls.minimumSizeHint().height(), self.body.minimumSizeHint().height(),
+                 label.heightForWidth(width - m.left() - m.right()) if label.isVisible() else 0]
+        return sum(parts) + 2 * self.layout().spacing() + m.top() + m.bottom()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self._arrange(wide=self._is_wide())
@@ -394,9 +393,8 @@ class AnimationPanel(QWidget):
     def _on_state_image_changed(self) -> None:
         """A new or redrawn image: the animation starts again at step 1 (a new picture: of the convolution)."""
         self._restart = True
-        source = self._state.image_source
-        if source != self._image_source:
-            self._image_source = source
+        if self._state.image_source != self._image_source:
+            self._image_source = self._state.image_source
             if self._data.stage != "conv":
                 with QSignalBlocker(self.stage_combo):
                     self.stage_combo.setCurrentIndex(self.stage_combo.findData("conv"))
