@@ -105,6 +105,11 @@ class AnimationBody(QScrollArea):
             self._grid.setRowStretch(0, 3)
             self._grid.setRowStretch(1, 2)
 
+    @staticmethod
+    def cell_range(channels: int) -> tuple[float, float]:
+        """(smallest, largest) cell side at scale 1 of an input grid among ``channels`` side by side."""
+        return CELL_RANGE if channels == 1 else CHANNEL_CELL_RANGE
+
     def wide_width(self) -> int:
         """The narrowest width in which input | arithmetic | output fit side by side."""
         parts = (self._left_box, self.arithmetic, self._right_box)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from cnn_explorer.core.format import format_number
 from cnn_explorer.ui.explorer.animation import AnimationPlayer
-from cnn_explorer.ui.explorer.animation_body import CELL_RANGE, CHANNEL_CELL_RANGE, AnimationBody, channel_caption
+from cnn_explorer.ui.explorer.animation_body import AnimationBody, channel_caption
 from cnn_explorer.ui.explorer.animation_controls import STAGES, AnimationControls
 from cnn_explorer.ui.explorer.animation_data import AnimationData
 from cnn_explorer.ui.explorer.animation_grid import NumberGridView
@@ -313,7 +313,7 @@ class AnimationPanel(QWidget):
                 if not same_picture:                # a kernel edit keeps the picture: no re-render of the grid
                     view.set_values(values, colors="grey", value_range=data.input_range, interior=interior,
                                     label_offset=(top, left))
-                view.set_cell_range(*(CELL_RANGE if len(channels) == 1 else CHANNEL_CELL_RANGE))
+                view.set_cell_range(*self.body.cell_range(len(channels)))
                 view.set_caption("" if len(channels) == 1 else channel_caption(c, len(channels)))
             padded = any(res.conv.pads)
             shape = f"{h}×{w}" + (f" (padded {grid.shape[0]}×{grid.shape[1]})" if padded else "")
@@ -325,7 +325,7 @@ class AnimationPanel(QWidget):
         else:
             self._shown_input_key = None
             self._ensure_input_views(1)
-            self.input_views[0].set_cell_range(*CELL_RANGE)
+            self.input_views[0].set_cell_range(*self.body.cell_range(1))
             self.input_views[0].set_caption("")
             display = data.pool_display(out.shape)
             pads = data.pool_pads
