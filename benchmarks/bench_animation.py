@@ -61,6 +61,7 @@ def main(argv=None) -> int:
     )
     from cnn_explorer.core.conv.pipeline import run_pipeline
     from cnn_explorer.ui.explorer.animation_panel import AnimationPanel
+    from cnn_explorer.ui.explorer.state import ExplorerState
 
     rng = np.random.default_rng(0)
     kernel = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 1.0]])
@@ -69,7 +70,7 @@ def main(argv=None) -> int:
     for side in (28, 1024):
         image = rng.integers(0, 256, (side, side)).astype(np.float64)
         result = run_pipeline(image, [kernel], settings, "relu", PoolSettings())
-        panel = AnimationPanel()
+        panel = AnimationPanel(ExplorerState())
         panel.resize(1280, 560)
         panel.set_result(result)
         panel.show()

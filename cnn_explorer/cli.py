@@ -64,6 +64,8 @@ def build_parser(modules: dict[str, ModuleType] | None = None) -> argparse.Argum
     gui.add_argument("--page", metavar="NAME", help="open this page first (explorer, train, classify)")
     gui.add_argument("--size", metavar="WxH", help="window size for --screenshot, e.g. 1366x768")
     gui.add_argument("--scale", metavar="F", type=float, help="presenter scale for --screenshot, e.g. 1.5")
+    gui.add_argument("--presenter", action="store_true",
+                     help="open (or render with --screenshot) the explorer's presenter view")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in (command_modules() if modules is None else modules).values():
         module.add_parser(sub)

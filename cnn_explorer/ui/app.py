@@ -1,8 +1,8 @@
 """QApplication set-up and the window's entry point (``cnn-explorer`` with no sub-command).
 
 ``--screenshot PATH`` renders the window offscreen to a PNG and exits, with
-``--sample``, ``--kernel``, ``--step``, ``--page``, ``--size WxH`` and
-``--scale F`` choosing what it shows. torch is never imported here.
+``--sample``, ``--kernel``, ``--step``, ``--page``, ``--size WxH``,
+``--scale F`` and ``--presenter`` choosing what it shows. torch is never imported here.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def create_application(argv: list[str] | None = None):
 
 
 def configure_window(window, args) -> None:
-    """Apply --sample, --kernel, --page, --scale and --step to a built window."""
+    """Apply --sample, --kernel, --page, --scale, --presenter and --step to a built window."""
     page = window.explorer
     if getattr(args, "sample", None):
         window.explorer_actions.open_sample(args.sample)
@@ -105,6 +105,9 @@ def configure_window(window, args) -> None:
             window.show_start_view()
         elif not window.show_page(name):
             window.show_message(f"There is no {name!r} page yet; showing the explorer")
+    if getattr(args, "presenter", False):
+        page.show_step_by_step()
+        window.set_presenter(True)
     if getattr(args, "step", None) is not None:
         page.show_step_by_step()
         page.animation_panel.set_step(args.step)

@@ -34,10 +34,10 @@ from cnn_explorer.ui.scale import PresenterScale
 from cnn_explorer.ui.start_view import StartView
 from cnn_explorer.ui.widgets.icon import app_icon
 from cnn_explorer.ui.widgets.lazy_page import LazyPage
-from cnn_explorer.ui.widgets.shortcuts import unique_shortcuts
 from cnn_explorer.ui.widgets.splitter_grip import SplitterGrips
 from cnn_explorer.ui.widgets.status_messages import StatusMessages
 from cnn_explorer.ui.widgets.window_fit import fit_window
+from cnn_explorer.ui.window_menus import build_menus
 
 #: the window's size before it is fitted to its screen
 DEFAULT_SIZE = (1366, 768)
@@ -92,7 +92,7 @@ class MainWindow(QMainWindow):
         self.classify_tab = LazyPage(self._make_classify_page, self)
         self.classify_tab.built.connect(self._on_lazy_page_built)
         self.add_page("Classify", self.classify_tab)
-        self._build_menus()
+        build_menus(self)
         self.scale.scale_changed.connect(self._on_scale_changed)
         self._on_scale_changed(self.scale.factor)
         self._restore()
@@ -192,6 +192,8 @@ class MainWindow(QMainWindow):
         stack = widget.property("undo_stack") if widget is not None else None
         self.undo_group.setActiveStack(stack)
         self._set_explorer_shortcuts_active(widget is self.explorer and not self.start_view_shown())
+        if widget is not self.explorer and self.explorer.is_presenter():
+            self.set_presenter(False)            # the presenter view belongs to the explorer
 
     def _explorer_only_actions(self) -> list[QAction]:
         ea = getattr(self, "explorer_actions", None)
@@ -213,70 +215,18 @@ class MainWindow(QMainWindow):
                 act.setProperty("explorer_shortcuts", saved)
             act.setShortcuts(saved if active else [])
 
-    # ----------------------------------------------------------------- menus
-    def _action(self, text: str, slot, shortcuts=(), tip: str = "", checkable: bool = False) -> QAction:
-        act = QAction(text, self)
-        act.setShortcuts(unique_shortcuts(shortcuts))
-        act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        act.setCheckable(checkable)
-        if tip:
-            act.setStatusTip(tip)
-        act.triggered.connect(slot)
-        self.addAction(act)
-        return act
-
-    def _build_menus(self) -> None:
-        ea = self.explorer_actions
-        file_menu = self.menuBar().addMenu("&File")
-        file_menu.addAction(ea.open_action)
-        file_menu.addAction(ea.save_image_action)
-        file_menu.addSeparator()
-        file_menu.addAction(ea.load_kernel_action)
-        file_menu.addAction(ea.save_kernel_action)
-        file_menu.addSeparator()
-        self.samples_menu = file_menu.addMenu("Sa&mples")
-        ea.build_samples_menu(self.samples_menu)
-        file_menu.addSeparator()
-        self.quit_action = self._action("&Quit", self.close, [QKeySequence.StandardKey.Quit, "Ctrl+Q"], "Quit CNN Explorer")
-        file_menu.addAction(self.quit_action)
-
-        edit_menu = self.menuBar().addMenu("&Edit")
-        self.undo_action = self.undo_group.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcuts([QKeySequence("Ctrl+Z")])
-        self.redo_action = self.undo_group.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        for act in (self.undo_action, self.redo_action):
-            self.addAction(act)
-            edit_menu.addAction(act)
-        edit_menu.addSeparator()
-        for act in (ea.copy_image_action, ea.copy_maps_action, ea.paste_action):
-            self.addAction(act)
-            edit_menu.addAction(act)
-
-        view_menu = self.menuBar().addMenu("&View")
-        self.full_screen_action = self._action("&Full screen", self.toggle_full_screen, ["F11"], "Full screen on/off", checkable=True)
-        self.zoom_in_action = self._action("Zoom &in (presenter)", self.scale.zoom_in, ["Ctrl+=", "Ctrl++"], "Larger numbers, labels and grids")
-        self.zoom_out_action = self._action("Zoom &out", self.scale.zoom_out, ["Ctrl+-"], "Smaller numbers, labels and grids")
-        self.zoom_reset_action = self._action("&Default size and layout", self.reset_layout, ["Ctrl+0"],
-                                              "Normal size, and the panels at their default widths")
-        for act in (self.full_screen_action, self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action):
-            view_menu.addAction(act)
-        step_actions = self.explorer.animation_panel.actions()
-        if step_actions:
-            view_menu.addSeparator()
-            step_menu = view_menu.addMenu("&Step by step")
-            for act in step_actions:
-                step_menu.addAction(act)
-                self.addAction(act)
-
-        help_menu = self.menuBar().addMenu("&Help")
-        self.start_here_action = self._action("&Start here", self.show_start_view, [], "The main journeys, one click each")
-        self.guide_action = self._action("&Guide", lambda: self.show_help("guide"), [], "A short illustrated guide")
-        self.shortcuts_action = self._action("&Keyboard shortcuts", self.show_shortcuts, ["F1"], "List the keyboard shortcuts")
-        for act in (self.start_here_action, self.guide_action, self.shortcuts_action):
-            help_menu.addAction(act)
-        help_menu.addSeparator()
-        help_menu.addAction(self._action("&About CNN Explorer", self.show_about))
+    def set_presenter(self, on: bool) -> None:
+        """Enter (True) or leave the presenter view: the explorer, its editing panels folded, no page tabs."""
+        on = bool(on)
+        if on:
+            self.pages.setCurrentWidget(self.explorer)
+        self.explorer.set_presenter(on)
+        self.pages.tabBar().setVisible(not on)
+        self.leave_presenter_action.setEnabled(on)
+        if self.presenter_action.isChecked() != on:
+            self.presenter_action.setChecked(on)
+        if on:
+            self.show_message("Presenter view: F5 or Esc leaves it")
 
     # ----------------------------------------------------------------- view
     def toggle_full_screen(self) -> None:

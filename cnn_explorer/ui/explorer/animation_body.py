@@ -15,8 +15,20 @@ from PySide6.QtWidgets import (
 
 from cnn_explorer.ui.explorer.animation_arithmetic import ArithmeticView
 from cnn_explorer.ui.explorer.animation_grid import NumberGridView
+from cnn_explorer.ui.explorer.maps_panel import CHANNEL_NAMES
 from cnn_explorer.ui.scale import scaled_font
 from cnn_explorer.ui.widgets.containers import box_of, clear_grid
+
+#: the step grids' cell side at scale 1, (smallest, largest): the whole grid when it fits, else a
+#: neighbourhood. Largest / smallest ≤ 1.25, so each presenter step (25 %) makes the numbers bigger,
+#: however the room is shared out.
+CELL_RANGE = (34.0, 42.0)
+CHANNEL_CELL_RANGE = (28.0, 35.0)     # three channel grids side by side
+
+
+def channel_caption(c: int, channels: int) -> str:
+    """'R', 'G', 'B' for three channels, else 'c1', 'c2', …"""
+    return CHANNEL_NAMES[c] if channels == 3 else f"c{c + 1}"
 
 
 class InputArea(QWidget):
@@ -54,7 +66,7 @@ class AnimationBody(QScrollArea):
         for label in (self.input_title, self.input_region, self.output_title, self.output_region):
             # Never wider than the column: a narrow column clips a long title rather than scroll sideways.
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.output_view = NumberGridView(self, min_cell=22.0)
+        self.output_view = NumberGridView(self, min_cell=CELL_RANGE[0], max_cell=CELL_RANGE[1])
         self.arithmetic = ArithmeticView(self)
         self.arithmetic.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._scale = 1.0
@@ -70,7 +82,7 @@ class AnimationBody(QScrollArea):
         self.arrange(wide=True)
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setWidget(self._body)
 
     def arrange(self, wide: bool) -> None:
@@ -93,11 +105,22 @@ class AnimationBody(QScrollArea):
             self._grid.setRowStretch(0, 3)
             self._grid.setRowStretch(1, 2)
 
+    @staticmethod
+    def cell_range(channels: int) -> tuple[float, float]:
+        """(smallest, largest) cell side at scale 1 of an input grid among ``channels`` side by side."""
+        return CELL_RANGE if channels == 1 else CHANNEL_CELL_RANGE
+
+    def wide_width(self) -> int:
+        """The narrowest width in which input | arithmetic | output fit side by side."""
+        parts = (self._left_box, self.arithmetic, self._right_box)
+        return sum(w.minimumSizeHint().width() for w in parts) + 2 * self._grid.horizontalSpacing() + \
+            self.verticalScrollBar().sizeHint().width()
+
     def ensure_input_views(self, n: int) -> list[NumberGridView]:
         """Show ``n`` input grids (one a channel), making the missing ones; returns the new ones."""
         new = []
         while len(self.input_views) < n:
-            view = NumberGridView(self.input_area)
+            view = NumberGridView(self.input_area, min_cell=CELL_RANGE[0], max_cell=CELL_RANGE[1])
             view.set_scale(self._scale)
             self.input_area.box.addWidget(view, 1)
             self.input_views.append(view)

@@ -73,6 +73,7 @@ class AnimationControls(QWidget):
         self.position_label = QLabel(self)
         player.playing_changed.connect(self._on_player_playing_changed)
         self._update_speed_label()
+        self._fix_play_width()
 
         lr = QBoxLayout.Direction.LeftToRight
         self._transport_box = box_of((self.stage_combo, self.kernel_combo, self.home_button, self.back_button,
@@ -130,6 +131,19 @@ class AnimationControls(QWidget):
         icon = QSize(round(16 * f), round(16 * f))
         for button in (self.home_button, self.back_button, self.play_button, self.forward_button, self.end_button):
             button.setIconSize(icon)
+        self._fix_play_width()
+
+    def _fix_play_width(self) -> None:
+        """The play button is as wide as its widest text, so Play ⇄ Pause never moves the buttons after it."""
+        button = self.play_button
+        text = button.text()
+        button.setMinimumWidth(0)
+        widths = []
+        for label in ("Play", "Pause"):
+            button.setText(label)
+            widths.append(button.sizeHint().width())
+        button.setText(text)
+        button.setMinimumWidth(max(widths))
 
     def _on_player_playing_changed(self, playing: bool) -> None:
         sp = QStyle.StandardPixmap

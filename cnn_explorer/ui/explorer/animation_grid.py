@@ -21,13 +21,17 @@ from cnn_explorer.core.format import format_number
 from cnn_explorer.ui.explorer.grid_painting import (
     cell_colors,
     cells_between,
+    marks_rect,
+    number_font,
+    padding_block,
     paint_indices,
     paint_marks,
     paint_numbers,
+    scroll_origin,
     unfilled_rects,
 )
 from cnn_explorer.ui.scale import scaled_font
-from cnn_explorer.ui.theme import PADDING_CELL
+from cnn_explorer.ui.theme import PADDING_CELL, PENDING_CELL, PENDING_DOTS
 
 #: grids up to this many cells skip a ``set_values`` that changes nothing (cheap to compare)
 SAME_CHECK_CELLS = 4096
@@ -52,6 +56,7 @@ class NumberGridView(QWidget):
         self._values = np.zeros((0, 0))
         self._colors = "grey"
         self._range = (0.0, 1.0)
+        self._extremes: tuple = ()
         self._interior: tuple[int, int, int, int] | None = None
         self._padding_mask: np.ndarray | None = None
         self._label_offset = (0, 0)
@@ -72,6 +77,7 @@ class NumberGridView(QWidget):
         self._cache_empty: QPixmap | None = None
         self._cache_empty_key: tuple | None = None
         self._view = (0, 0, 0, 0)            # r0, c0, rows, cols shown
+        self._shown_extent = (0, 0)          # the focus window's extent the size hints were given for
         self._geom = (0.0, 0.0, 1.0)         # x0, y0, cell size in pixels
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -88,14 +94,16 @@ class NumberGridView(QWidget):
             return                          # e.g. the kernel beside the window: same numbers at every step
         self._values = values
         self._colors = colors
+        finite = values[np.isfinite(values)]
         if value_range is None:
-            finite = values[np.isfinite(values)]
             if colors == "diverging":
                 m = float(np.abs(finite).max()) if finite.size else 0.0
                 value_range = (-m, m)
             else:
                 value_range = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         self._range = (float(value_range[0]), float(value_range[1]))
+        # the longest numbers the grid can show: the font then never depends on the part shown
+        self._extremes = (float(finite.min()), float(finite.max())) if finite.size else ()
         self._interior = interior
         self._padding_mask = padding_mask
         self._label_offset = label_offset
@@ -131,6 +139,10 @@ class NumberGridView(QWidget):
         self._winner = winner
         self._current = current
         self._filled = filled
+        extent = self._focus_extent()
+        if extent != self._shown_extent:      # a window of another size needs another minimum size
+            self._shown_extent = extent
+            self.updateGeometry()
         if old_marks is None or not self._cached:
             self.update()
             return
@@ -147,21 +159,7 @@ class NumberGridView(QWidget):
 
     def _marks_rect(self) -> QRectF:
         """Widget rectangle covering the window, winner and current-cell marks as last laid out (pen included)."""
-        r0, c0, rows, cols = self._view
-        x0, y0, cell = self._geom
-        rect = QRectF()
-        boxes = []
-        if self._window is not None and self._window[0].size and self._window[1].size:
-            wr, wc = self._window
-            boxes.append((int(wr.min()), int(wc.min()), int(wr.max()), int(wc.max())))
-        for mark in (self._winner, self._current):
-            if mark is not None:
-                boxes.append((mark[0], mark[1], mark[0], mark[1]))
-        pen = max(3.0, cell * 0.1) + 2.0
-        for ra, ca, rb, cb in boxes:
-            box = QRectF(x0 + (ca - c0) * cell, y0 + (ra - r0) * cell, (cb - ca + 1) * cell, (rb - ra + 1) * cell)
-            rect = rect.united(box.adjusted(-pen, -pen, pen, pen))
-        return rect
+        return marks_rect(self._window, self._winner, self._current, self._view, self._geom)
 
     def set_scale(self, f: float) -> None:
         self._scale = float(f)
@@ -179,6 +177,29 @@ class NumberGridView(QWidget):
         m = self._margin()
         self.setMaximumSize(int(m + max(1, w) * cell + 2), int(m + max(1, h) * cell + 2))
 
+    def set_cell_range(self, smallest: float, largest: float) -> None:
+        """Cell sides (at scale 1) between which the whole array is shown; below ``smallest`` the view
+        shows a neighbourhood. A narrow range keeps the numbers' size a matter of the presenter scale
+        (bigger scale, bigger numbers), not of how the room is shared out."""
+        if (float(smallest), float(largest)) == (self._min_cell, self._max_cell):
+            return
+        self._min_cell, self._max_cell = float(smallest), float(largest)
+        self._cap_size()
+        self.updateGeometry()
+        self.update()
+
+    def cell_size(self) -> float:
+        """Side of a cell in pixels, as laid out now."""
+        self._layout()
+        return self._geom[2]
+
+    def number_pixel_size(self) -> int:
+        """Pixel size of the numbers' font as painted now (0 when the cells are too small for numbers)."""
+        self._layout()
+        r0, c0, rows, cols = self._view
+        block = self._values[r0:r0 + rows, c0:c0 + cols]
+        return number_font(self.font(), block, self._geom[2], also=self._extremes).pixelSize() if block.size else 0
+
     def set_min_cell(self, pixels: float) -> None:
         """Smallest cell side (at scale 1) before the view shows a neighbourhood instead of the whole array."""
         if float(pixels) == self._min_cell:
@@ -189,17 +210,15 @@ class NumberGridView(QWidget):
 
     def set_hint_cell(self, pixels: float) -> None:
         """Preferred cell side (at scale 1) for the size hint."""
-        if float(pixels) == self._hint_cell:
-            return
-        self._hint_cell = float(pixels)
-        self.updateGeometry()
+        if float(pixels) != self._hint_cell:
+            self._hint_cell = float(pixels)
+            self.updateGeometry()
 
     def set_caption(self, text: str) -> None:
         """A short name painted in the top-left corner (e.g. the channel 'R')."""
-        if text == self._caption:
-            return
-        self._caption = text
-        self.update()
+        if text != self._caption:
+            self._caption = text
+            self.update()
 
     def marked_window(self) -> tuple[np.ndarray, np.ndarray] | None:
         """The window's (rows, cols) as marked last; None without a window."""
@@ -242,9 +261,15 @@ class NumberGridView(QWidget):
         h, w = self._values.shape
         cell = self._min_cell * self._scale
         m = self._margin()
-        if self._show_indices:              # big grids scroll to a neighbourhood: a few cells suffice
-            return QSize(int(m + min(w, 5) * cell * 0.6), int(m + min(h, 5) * cell * 0.6))
+        if self._show_indices:              # big grids show a neighbourhood: the window and a cell around it
+            fr0, fr1, fc0, fc1 = self._focus()
+            rows, cols = min(h, max(3, fr1 - fr0 + 3)), min(w, max(3, fc1 - fc0 + 3))
+            return QSize(int(m + cols * cell + 4), int(m + rows * cell + 4))
         return QSize(int(m + w * cell + 2), int(m + h * cell + 2))
+
+    def _focus_extent(self) -> tuple[int, int]:
+        fr0, fr1, fc0, fc1 = self._focus()
+        return fr1 - fr0, fc1 - fc0
 
     def _focus(self) -> tuple[int, int, int, int]:
         """Bounding box (r0, r1, c0, c1), inclusive, that must stay visible."""
@@ -276,28 +301,14 @@ class NumberGridView(QWidget):
             rows = min(h, max(fr1 - fr0 + 1, int(avail_h // min_cell)))
             cols = min(w, max(fc1 - fc0 + 1, int(avail_w // min_cell)))
             cell = min(max_cell, avail_w / cols, avail_h / rows)
-            r0 = self._scroll_origin(self._view[0], self._view[2], rows, fr0, fr1, h)
-            c0 = self._scroll_origin(self._view[1], self._view[3], cols, fc0, fc1, w)
+            r0 = scroll_origin(self._view[0], self._view[2], rows, fr0, fr1, h)
+            c0 = scroll_origin(self._view[1], self._view[3], cols, fc0, fc1, w)
         x0 = m + (avail_w - cols * cell) / 2
         y0 = m + (avail_h - rows * cell) / 2 if not self._show_indices else m
         if (r0, c0, rows, cols) != self._view:
             self._view = (r0, c0, rows, cols)
             self.region_changed.emit()
         self._geom = (x0, y0, cell)
-
-    @staticmethod
-    def _scroll_origin(old0: int, old_n: int, n: int, f0: int, f1: int, total: int) -> int:
-        """First index shown along one axis: keep the old one while the focus [f0, f1] stays inside with
-        a cell to spare (the picture stands still as the window slides), else centre the focus."""
-        if old_n == n and old0 + 1 <= f0 and f1 <= old0 + n - 2 and old0 + n <= total:
-            return old0
-        if old_n == n and (f0 < old0 + 1 or f1 > old0 + n - 2) and f1 - f0 + 3 <= n:
-            # Moving on: jump so the focus sits near the edge it came from, a page at a time.
-            if f1 > old0 + n - 2 and f0 >= old0:
-                return min(max(0, f0 - 1), total - n)
-            if f0 < old0 + 1 and f1 <= old0 + n - 1:
-                return min(max(0, f1 + 2 - n), total - n)
-        return min(max(0, (f0 + f1) // 2 - n // 2), total - n)
 
     def cell_at(self, pos: QPointF) -> tuple[int, int] | None:
         """Array cell under a widget position, or None."""
@@ -326,18 +337,6 @@ class NumberGridView(QWidget):
             r0, r1, c0, c1 = self._interior
             return not (r0 <= r < r1 and c0 <= c < c1)
         return False
-
-    def _padding_block(self, r0: int, c0: int, rows: int, cols: int) -> np.ndarray:
-        """(rows, cols) bool: which visible cells are padding."""
-        if self._padding_mask is not None:
-            return np.asarray(self._padding_mask[r0:r0 + rows, c0:c0 + cols], dtype=bool)
-        out = np.zeros((rows, cols), dtype=bool)
-        if self._interior is not None:
-            ir0, ir1, ic0, ic1 = self._interior
-            rr = np.arange(r0, r0 + rows)[:, None]
-            cc = np.arange(c0, c0 + cols)[None, :]
-            out = ~((rr >= ir0) & (rr < ir1) & (cc >= ic0) & (cc < ic1))
-        return out
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
         # The cells (colours, numbers, grid, edge numbers) are rendered once into a pixmap and
@@ -388,13 +387,15 @@ class NumberGridView(QWidget):
         r0, c0, rows, cols = self._view
         x0, y0, cell = self._geom
         block = self._values[r0:r0 + rows, c0:c0 + cols]
-        padding = self._padding_block(r0, c0, rows, cols)
+        padding = padding_block(self._padding_mask, self._interior, r0, c0, rows, cols)
         blank = np.isnan(block) | blank_all
         colors = cell_colors(block, self._colors, self._range)
         base = self.palette().base().color()
         area = QRectF(x0, y0, cols * cell, rows * cell)
         if blank_all:
-            p.fillRect(area, base)
+            # Cells not computed yet: a dotted grey slot, so a computed 0 (its colour, "0") stands apart.
+            p.fillRect(area, PENDING_CELL)
+            p.fillRect(area, QBrush(PENDING_DOTS, Qt.BrushStyle.Dense7Pattern))
         else:
             # All the cells in one image, one pixel a cell, scaled without smoothing: one draw call
             # instead of one fillRect per cell (hundreds on a big grid).
@@ -416,7 +417,7 @@ class NumberGridView(QWidget):
         lines += [QLineF(x0 + cc * cell, y0, x0 + cc * cell, y0 + rows * cell) for cc in range(cols + 1)]
         p.drawLines(lines)
         if not blank_all:
-            paint_numbers(p, self.font(), block, blank, padding, colors, x0, y0, cell)
+            paint_numbers(p, self.font(), block, blank, padding, colors, x0, y0, cell, also=self._extremes)
         if self._show_indices:
             paint_indices(p, self.font(), self.palette().windowText().color(), self._view, self._geom,
                           self._margin(), self._label_offset, self._scale)

@@ -26,12 +26,12 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from cnn_explorer.core.format import format_number
 from cnn_explorer.ui.explorer.animation import AnimationPlayer
-from cnn_explorer.ui.explorer.animation_body import AnimationBody
+from cnn_explorer.ui.explorer.animation_body import AnimationBody, channel_caption
 from cnn_explorer.ui.explorer.animation_controls import STAGES, AnimationControls
 from cnn_explorer.ui.explorer.animation_data import AnimationData
 from cnn_explorer.ui.explorer.animation_grid import NumberGridView
 from cnn_explorer.ui.explorer.colorbar import finite_range
-from cnn_explorer.ui.explorer.maps_panel import CHANNEL_NAMES, activation_title
+from cnn_explorer.ui.explorer.maps_panel import activation_title
 from cnn_explorer.ui.explorer.state import ExplorerState
 from cnn_explorer.ui.scale import scaled_font
 
@@ -42,11 +42,6 @@ WIDE_WIDTH = 1000
 def connect_panels(maps_panel, animation_panel) -> None:
     """Clicking a cell of any map makes the animation jump there (pooled cells switch to pooling)."""
     maps_panel.cell_clicked.connect(animation_panel.show_cell)
-
-
-def channel_caption(c: int, channels: int) -> str:
-    """'R', 'G', 'B' for three channels, else 'c1', 'c2', …"""
-    return CHANNEL_NAMES[c] if channels == 3 else f"c{c + 1}"
 
 
 class AnimationPanel(QWidget):
@@ -65,6 +60,8 @@ class AnimationPanel(QWidget):
         self._shown_input_key: tuple | None = None  # what the input grids show now (conv stage)
         self._input_title = self._output_title = ""
         self._enabled = False
+        self._restart = False                      # a new or redrawn image: the next result starts at step 1
+        self._image_source = state.image_source
         self.player = AnimationPlayer(self)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._build_controls()
@@ -72,6 +69,7 @@ class AnimationPanel(QWidget):
         self._build_actions()
         self.player.step_changed.connect(self._on_player_step_changed)
         self._set_enabled(False)
+        state.image_changed.connect(self._on_state_image_changed)
         state.result_changed.connect(self.set_result)
         state.reset_requested.connect(self.restart)
         if state.result is not None:
@@ -120,7 +118,17 @@ class AnimationPanel(QWidget):
 
     def _is_wide(self) -> bool:
         """Side by side when there is width to spare: absolutely, or compared with the height."""
+        if self.width() < self.body.wide_width() + 8:
+            return False                            # the three columns would not fit: never cut one off
         return self.width() >= WIDE_WIDTH * self._scale or self.width() >= 1.9 * self.height()
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
+        """Controls + the whole written-out sum (the grids scroll in the body): the least height to show."""
+        m = self.layout().contentsMargins()
+        label = self.arithmetic.sum_label
+        parts = [self.controls.minimumSizeHint().height(), self.body.minimumSizeHint().height(),
+                 label.heightForWidth(width - m.left() - m.right()) if label.isVisible() else 0]
+        return sum(parts) + 2 * self.layout().spacing() + m.top() + m.bottom()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self._arrange(wide=self._is_wide())
@@ -249,6 +257,10 @@ class AnimationPanel(QWidget):
             data.stage = "conv"
         if not self._enabled:
             self._set_enabled(True)
+        if self._restart:
+            self._restart = False
+            self.player.pause()
+            self.player.cursor.set_step(0)          # set_shape below keeps cell (0, 0): step 1
         self._load_stage()
 
     def _set_enabled(self, on: bool) -> None:
@@ -309,7 +321,7 @@ class AnimationPanel(QWidget):
                 if not same_picture:                # a kernel edit keeps the picture: no re-render of the grid
                     view.set_values(values, colors="grey", value_range=data.input_range, interior=interior,
                                     label_offset=(top, left))
-                view.set_min_cell(22.0 if len(channels) == 1 else 18.0)
+                view.set_cell_range(*self.body.cell_range(len(channels)))
                 view.set_caption("" if len(channels) == 1 else channel_caption(c, len(channels)))
             padded = any(res.conv.pads)
             shape = f"{h}×{w}" + (f" (padded {grid.shape[0]}×{grid.shape[1]})" if padded else "")
@@ -321,7 +333,7 @@ class AnimationPanel(QWidget):
         else:
             self._shown_input_key = None
             self._ensure_input_views(1)
-            self.input_views[0].set_min_cell(22.0)
+            self.input_views[0].set_cell_range(*self.body.cell_range(1))
             self.input_views[0].set_caption("")
             display = data.pool_display(out.shape)
             pads = data.pool_pads
@@ -383,7 +395,18 @@ class AnimationPanel(QWidget):
     def _on_stage_combo_changed(self, index: int) -> None:
         self._data.stage = self.stage_combo.itemData(index)
         self.player.pause()
+        self.player.cursor.set_step(0)              # a stage starts at its step 1, not where the other one was
         self._load_stage()
+
+    def _on_state_image_changed(self) -> None:
+        """A new or redrawn image: the animation starts again at step 1 (a new picture: of the convolution)."""
+        self._restart = True
+        if self._state.image_source != self._image_source:
+            self._image_source = self._state.image_source
+            if self._data.stage != "conv":
+                with QSignalBlocker(self.stage_combo):
+                    self.stage_combo.setCurrentIndex(self.stage_combo.findData("conv"))
+                self._data.stage = "conv"
 
     def _on_kernel_combo_changed(self, index: int) -> None:
         if index >= 0:

@@ -31,17 +31,33 @@ def cell_colors(block: np.ndarray, colors: str, value_range: tuple[float, float]
     return np.repeat(g[..., None], 3, axis=2)
 
 
-def paint_numbers(p: QPainter, base: QFont, block, blank, padding, colors, x0, y0, cell) -> None:
-    """Each cell's value at its centre, black or white for contrast, italic in the padding."""
-    texts = [["" if b else format_number(v, "cell") for v, b in zip(value_row, blank_row)]
-             for value_row, blank_row in zip(block.tolist(), blank.tolist())]
-    longest = max((t for row in texts for t in row), key=len, default="0") or "0"
+#: smallest number font (pixels) worth painting; below it the colours speak alone
+MIN_NUMBER_PIXELS = 8
+
+
+def number_font(base: QFont, block, cell: float, *, texts=None, also=()) -> QFont:
+    """The font the numbers of ``block`` get in cells ``cell`` pixels wide: 0.42 of the cell, narrowed
+    so the longest text (of the block and of the values in ``also``, e.g. the array's range, so the
+    size does not change with the part shown) fits in 0.9 of the cell."""
+    if texts is None:
+        texts = [format_number(v, "cell") for v in np.asarray(block, dtype=np.float64).ravel().tolist()
+                 if v == v]
+    candidates = list(texts) + [format_number(float(v), "cell") for v in also if np.isfinite(v)]
+    longest = max(candidates, key=len, default="0") or "0"
     font = QFont(base)
     font.setPixelSize(max(6, int(cell * 0.42)))
     width = QFontMetricsF(font).horizontalAdvance(longest)
     if width > cell * 0.9:
         font.setPixelSize(max(6, int(font.pixelSize() * cell * 0.9 / width)))
-    if font.pixelSize() < 8:
+    return font
+
+
+def paint_numbers(p: QPainter, base: QFont, block, blank, padding, colors, x0, y0, cell, *, also=()) -> None:
+    """Each cell's value at its centre, black or white for contrast, italic in the padding."""
+    texts = [["" if b else format_number(v, "cell") for v, b in zip(value_row, blank_row)]
+             for value_row, blank_row in zip(block.tolist(), blank.tolist())]
+    font = number_font(base, block, cell, texts=[t for row in texts for t in row if t], also=also)
+    if font.pixelSize() < MIN_NUMBER_PIXELS:
         return                                          # unreadable: the colours speak alone
     dark = text_is_dark(colors)
     italic = QFont(font)
@@ -139,3 +155,49 @@ def unfilled_rects(filled: int, width: int, view, geom) -> list[QRectF]:
     if below < r0 + rows:
         rects.append(QRectF(x0, y0 + (below - r0) * cell, cols * cell + 1, (r0 + rows - below) * cell + 1))
     return rects
+
+
+def scroll_origin(old0: int, old_n: int, n: int, f0: int, f1: int, total: int) -> int:
+    """First index shown along one axis: keep the old one while the focus [f0, f1] stays inside with
+    a cell to spare (the picture stands still as the window slides), else centre the focus."""
+    if old_n == n and old0 + 1 <= f0 and f1 <= old0 + n - 2 and old0 + n <= total:
+        return old0
+    if old_n == n and (f0 < old0 + 1 or f1 > old0 + n - 2) and f1 - f0 + 3 <= n:
+        # Moving on: jump so the focus sits near the edge it came from, a page at a time.
+        if f1 > old0 + n - 2 and f0 >= old0:
+            return min(max(0, f0 - 1), total - n)
+        if f0 < old0 + 1 and f1 <= old0 + n - 1:
+            return min(max(0, f1 + 2 - n), total - n)
+    return min(max(0, (f0 + f1) // 2 - n // 2), total - n)
+
+
+def padding_block(mask, interior, r0: int, c0: int, rows: int, cols: int) -> np.ndarray:
+    """(rows, cols) bool: which visible cells are padding."""
+    if mask is not None:
+        return np.asarray(mask[r0:r0 + rows, c0:c0 + cols], dtype=bool)
+    out = np.zeros((rows, cols), dtype=bool)
+    if interior is not None:
+        ir0, ir1, ic0, ic1 = interior
+        rr = np.arange(r0, r0 + rows)[:, None]
+        cc = np.arange(c0, c0 + cols)[None, :]
+        out = ~((rr >= ir0) & (rr < ir1) & (cc >= ic0) & (cc < ic1))
+    return out
+
+
+def marks_rect(window, winner, current, view, geom) -> QRectF:
+    """Widget rectangle covering the window, winner and current-cell marks (pen included)."""
+    r0, c0, rows, cols = view
+    x0, y0, cell = geom
+    rect = QRectF()
+    boxes = []
+    if window is not None and window[0].size and window[1].size:
+        wr, wc = window
+        boxes.append((int(wr.min()), int(wc.min()), int(wr.max()), int(wc.max())))
+    for mark in (winner, current):
+        if mark is not None:
+            boxes.append((mark[0], mark[1], mark[0], mark[1]))
+    pen = max(3.0, cell * 0.1) + 2.0
+    for ra, ca, rb, cb in boxes:
+        box = QRectF(x0 + (ca - c0) * cell, y0 + (ra - r0) * cell, (cb - ca + 1) * cell, (rb - ra + 1) * cell)
+        rect = rect.united(box.adjusted(-pen, -pen, pen, pen))
+    return rect

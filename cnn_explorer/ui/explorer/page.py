@@ -3,7 +3,9 @@
 Three columns in a splitter; the two left columns scroll so nothing is clipped at
 1366x768 or at presenter scale. The right column holds the maps panel and the
 animation panel as tabs ("Maps", "Step by step"); clicking a map cell jumps the
-animation there.
+animation there. The presenter view (``set_presenter(True)``) folds the two left
+columns into a slim bar (sample, kernel, key settings) and gives the tabs the
+whole page.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from cnn_explorer.ui.explorer.animation_panel import AnimationPanel
 from cnn_explorer.ui.explorer.input_panel import InputPanel
 from cnn_explorer.ui.explorer.kernel_editor import KernelEditor
 from cnn_explorer.ui.explorer.maps_panel import MapsPanel
+from cnn_explorer.ui.explorer.presenter_bar import PresenterBar
 from cnn_explorer.ui.explorer.settings_panel import SettingsPanel
 from cnn_explorer.ui.explorer.state import ExplorerState
 from cnn_explorer.ui.lifecycle import new_timer
@@ -42,6 +45,9 @@ class ExplorerPage(QWidget):
     """The explorer page over one ``ExplorerState``; ``status_message(str)`` carries messages for the status bar."""
 
     status_message = Signal(str)
+    presenter_changed = Signal(bool)
+    sample_requested = Signal(str)          # from the presenter bar: the window opens the sample
+    leave_presenter_requested = Signal()
 
     def __init__(self, state: ExplorerState | None = None, parent: QWidget | None = None, *,
                  defer_maps: bool = False) -> None:
@@ -68,7 +74,9 @@ class ExplorerPage(QWidget):
 
         self.output_tabs = QTabWidget(self)
         self.output_tabs.addTab(self.maps_panel, "Maps")
-        self.output_tabs.addTab(self.animation_panel, "Step by step")
+        # Below its smallest size (a big scale on a small screen) the step view scrolls, never squashes.
+        self.animation_scroll = scroll_area(self.animation_panel, self)
+        self.output_tabs.addTab(self.animation_scroll, "Step by step")
         self.output_tabs.setDocumentMode(True)
 
         self.input_scroll = scroll_area(input_box, self)
@@ -86,8 +94,15 @@ class ExplorerPage(QWidget):
         self._fit_columns()
         self._fit_timer = new_timer(self, "explorer-fit-columns", single_shot=True, interval_ms=0)
         self._fit_timer.timeout.connect(self._fit_columns)
+        self.presenter_bar = PresenterBar(self.kernel_editor, self.settings_panel, self)
+        self.presenter_bar.setVisible(False)
+        self.presenter_bar.sample_requested.connect(self.sample_requested)
+        self.presenter_bar.leave_requested.connect(self.leave_presenter_requested)
+        self._presenter = False
+        self._normal_sizes: list[int] | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.presenter_bar)
         layout.addWidget(self.splitter)
 
         for source in (self.input_panel, self.kernel_editor, self.settings_panel, self.maps_panel, self.animation_panel):
@@ -98,10 +113,29 @@ class ExplorerPage(QWidget):
 
     def set_scale(self, factor: float) -> None:
         """Presenter scale: every panel's numbers and grids grow together."""
-        for panel in (self.input_panel, self.kernel_editor, self.maps_panel, self.animation_panel):
+        for panel in (self.input_panel, self.kernel_editor, self.maps_panel, self.animation_panel, self.presenter_bar):
             panel.set_scale(factor)
         self._fit_columns()
         self._fit_timer.start()  # again once the new fonts are polished in
+
+    def set_presenter(self, on: bool) -> None:
+        """Presenter view: the input, kernel and settings columns fold into the slim bar and the
+        Maps / Step by step tabs take the whole page; off brings the columns back as they were."""
+        on = bool(on)
+        if on == self._presenter:
+            return
+        self._presenter = on
+        if on:
+            self._normal_sizes = self.splitter.sizes()
+        self.input_scroll.setVisible(not on)
+        self.controls_scroll.setVisible(not on)
+        self.presenter_bar.setVisible(on)
+        if not on and self._normal_sizes:
+            self.splitter.setSizes(self._normal_sizes)
+        self.presenter_changed.emit(on)
+
+    def is_presenter(self) -> bool:
+        return self._presenter
 
     def _compact_combos(self) -> None:
         """Combo boxes size to a few characters, not to their longest entry (narrow columns, big fonts)."""
@@ -121,7 +155,7 @@ class ExplorerPage(QWidget):
         self.maps_panel.build_deferred()
 
     def show_step_by_step(self) -> None:
-        self.output_tabs.setCurrentWidget(self.animation_panel)
+        self.output_tabs.setCurrentWidget(self.animation_scroll)
 
     def stop(self) -> None:
         """Stop timers (animation, pending recomputation) before the window closes."""
