@@ -86,7 +86,7 @@ def _edges(window) -> None:
         state.undo_stack.endMacro()
     state.recompute_now()
     window.show_page("explorer")
-    page.output_tabs.setCurrentWidget(page.maps_panel)
+    page.show_maps()
     window.show_message("Bright lines in the maps are edges: the top Sobel finds horizontal ones, "
                         "the right Sobel vertical ones (Ctrl+Z undoes)")
 
@@ -96,7 +96,7 @@ def _xo(window) -> None:
     window.explorer_actions.open_sample("004")
     page.state.recompute_now()
     window.show_page("explorer")
-    page.output_tabs.setCurrentWidget(page.maps_panel)
+    page.show_maps()
     window.show_message("Each feature lights up where the X has that stroke; ReLU and pooling keep the strong answers")
 
 

@@ -82,6 +82,8 @@ def mnemonic_free(text: str) -> str:
 
 def plain_label_text(label: QLabel) -> str:
     text = label.text()
+    if label.buddy() is not None:  # "&Colours" is shown as "Colours" (C underlined)
+        text = mnemonic_free(text)
     if label.textFormat().name == "RichText" or (label.textFormat().name == "AutoText" and Qt.mightBeRichText(text)):
         doc = QTextDocument()
         doc.setHtml(text)
@@ -364,8 +366,10 @@ def show_view(app, window, view: str) -> None:
         window.set_presenter(view == "presenter")
     if view in ("maps", "step", "presenter"):
         window.show_page("explorer")
-        panel = window.explorer.maps_panel if view == "maps" else window.explorer.animation_panel
-        window.explorer.output_tabs.setCurrentWidget(panel)
+        if view == "maps":
+            window.explorer.show_maps()
+        else:
+            window.explorer.show_step_by_step()
     else:
         window.show_page(view)
     settle(app)

@@ -82,7 +82,7 @@ def test_convolution_journey_lands_on_step_1_of_the_6x6_example(qtbot, started):
     assert not started.start_view_shown() and started.pages.currentWidget() is page
     np.testing.assert_array_equal(page.state.image, SAMPLES["000-1"].image)
     np.testing.assert_array_equal(page.state.kernels[0], get_preset("slide-corners").values)
-    assert page.output_tabs.currentWidget() is page.animation_panel
+    assert page.showing_step_by_step()
     panel = page.animation_panel
     assert panel.step == 0 and panel.stage == "conv"
     assert panel.position_label.text().startswith("Step 1 of 16")
@@ -92,7 +92,7 @@ def test_edges_journey_is_a_photo_with_sobel_and_one_undo_goes_back(qtbot, start
     before = started.explorer.state.image.copy()
     started.start_view.card("edges").click()
     state, page = started.explorer.state, started.explorer
-    assert started.pages.currentWidget() is page and page.output_tabs.currentWidget() is page.maps_panel
+    assert started.pages.currentWidget() is page and not page.showing_step_by_step()
     np.testing.assert_array_equal(state.image, SAMPLES[EDGES_PHOTO].image)
     assert list(state.kernel_names) == list(EDGES_KERNELS)
     for kernel, name in zip(state.kernels, EDGES_KERNELS):
@@ -106,7 +106,7 @@ def test_xo_journey_shows_the_9x9_x_with_its_three_features(qtbot, started):
     page = started.explorer
     np.testing.assert_array_equal(page.state.image, SAMPLES["004"].image)
     assert list(page.state.kernel_names) == ["xo-diagonal", "xo-x", "xo-anti-diagonal"]
-    assert page.output_tabs.currentWidget() is page.maps_panel
+    assert not page.showing_step_by_step()
 
 
 def test_number_keys_and_arrows_choose_journeys(qtbot, started):
@@ -122,7 +122,7 @@ def test_number_keys_and_arrows_choose_journeys(qtbot, started):
     assert view.cards[view.columns()].hasFocus()
     qtbot.keyClick(view.cards[view.columns()], Qt.Key.Key_1)  # "Press 1": step through a convolution
     assert not started.start_view_shown()
-    assert started.explorer.output_tabs.currentWidget() is started.explorer.animation_panel
+    assert started.explorer.showing_step_by_step()
     started.show_start_view()
     _activate(qtbot, started)
     qtbot.keyClick(view.cards[0], Qt.Key.Key_Return)

@@ -64,8 +64,9 @@ class AnimationBody(QScrollArea):
         self.output_title = QLabel(self)
         self.output_region = QLabel(self)
         for label in (self.input_title, self.input_region, self.output_title, self.output_region):
-            # Never wider than the column: a narrow column clips a long title rather than scroll sideways.
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            # Never wider than the column: a long title wraps onto more lines rather than scroll sideways.
+            label.setWordWrap(True)
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.output_view = NumberGridView(self, min_cell=CELL_RANGE[0], max_cell=CELL_RANGE[1])
         self.arithmetic = ArithmeticView(self)
         self.arithmetic.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)

@@ -71,6 +71,7 @@ class AnimationControls(QWidget):
         self.scrub_slider.setToolTip("Scrub through the steps")
         self.scrub_slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.position_label = QLabel(self)
+        self.position_label.setWordWrap(True)  # "Step 9 of 16 · output (row 2, col 0) = 633" wraps at large scales
         player.playing_changed.connect(self._on_player_playing_changed)
         self._update_speed_label()
         self._fix_play_width()

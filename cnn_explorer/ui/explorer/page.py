@@ -157,6 +157,13 @@ class ExplorerPage(QWidget):
     def show_step_by_step(self) -> None:
         self.output_tabs.setCurrentWidget(self.animation_scroll)
 
+    def show_maps(self) -> None:
+        self.output_tabs.setCurrentWidget(self.maps_panel)
+
+    def showing_step_by_step(self) -> bool:
+        """True while the Step-by-step tab is in front (False: Maps)."""
+        return self.output_tabs.currentWidget() is self.animation_scroll
+
     def stop(self) -> None:
         """Stop timers (animation, pending recomputation) before the window closes."""
         self.animation_panel.stop()
