@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image
 
 from cnn_explorer.core.colormaps import diverging_rgb, grey_rgb, symmetric_limit
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.format import format_number
 from cnn_explorer.core.io.images import IMAGE_SUFFIXES
 from cnn_explorer.core.io.messages import FORMATS, short_reason
+
+if TYPE_CHECKING:  # Pillow loads on first use, after the window's first paint
+    from PIL import Image
 
 
 def _save_pillow(path: Path, im: Image.Image, fmt: str | None = None) -> None:
@@ -60,6 +63,8 @@ def save_map_png(path, values, *, diverging: bool = True, vmax: float | None = N
     ±max|value|; otherwise a grey ramp from the minimum to the maximum.
     """
     rgb = map_to_rgb(values, diverging=diverging, vmax=vmax, min_side=min_side)
+    from PIL import Image
+
     _save_pillow(Path(path), Image.fromarray(rgb), "PNG")
 
 
@@ -97,4 +102,6 @@ def save_image(path, array) -> None:
     if path.suffix.lower() not in IMAGE_SUFFIXES:
         raise CnnExplorerError(f"output file {str(path)!r}: unsupported picture type; use {FORMATS}")
     pixels = np.clip(np.rint(np.nan_to_num(arr)), 0, 255).astype(np.uint8)
+    from PIL import Image
+
     _save_pillow(path, Image.fromarray(pixels))

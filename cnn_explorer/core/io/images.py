@@ -14,9 +14,9 @@ import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.format import format_number
@@ -28,6 +28,9 @@ from cnn_explorer.core.io.messages import (
     decode_reason,
     unreadable_message,
 )
+
+if TYPE_CHECKING:  # Pillow loads on first use (about 40 ms): the window paints before it is needed
+    from PIL import Image
 
 #: pictures with more pixels than this are refused (decompression-bomb guard): 100 megapixels
 MAX_PIXELS = 100_000_000
@@ -101,6 +104,8 @@ def to_rgb(array) -> np.ndarray:
 
 
 def _composite_on_white(im: Image.Image) -> Image.Image:
+    from PIL import Image
+
     rgba = im.convert("RGBA")
     white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
     return Image.alpha_composite(white, rgba).convert("RGB")
@@ -175,6 +180,8 @@ def _resize(arr: np.ndarray, max_side: int) -> np.ndarray:
     h, w = arr.shape[:2]
     scale = max_side / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    from PIL import Image
+
     channels = [arr] if arr.ndim == 2 else [arr[:, :, c] for c in range(arr.shape[2])]
     out = []
     for ch in channels:
@@ -243,6 +250,8 @@ def open_picture(data: bytes, where: str, *, min_side: int | None = None) -> Pic
     ``min_side``: the caller scales the picture down to no more than this on
     either side, so it may be decoded smaller, never below ``min_side``.
     """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     with warnings.catch_warnings():
         # Pillow warns about the user's file (its own bomb limit, odd EXIF, ...); MAX_PIXELS is enforced
         # below and real damage raises, so these warnings carry nothing for us.
