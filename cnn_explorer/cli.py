@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "datasets": "datasets",
     "classify": "classify",
     "export-script": "export_script",
+    "lessons": "lessons",
 }
 
 
@@ -60,7 +61,10 @@ def build_parser(modules: dict[str, ModuleType] | None = None) -> argparse.Argum
     gui.add_argument("--screenshot", metavar="PATH", help="render the window offscreen to a PNG and exit")
     gui.add_argument("--sample", metavar="NAME", help="open this sample (see `cnn-explorer kernels --samples`)")
     gui.add_argument("--kernel", metavar="K", help="start with this kernel (preset name, file or inline rows)")
-    gui.add_argument("--step", metavar="N", type=int, help="show animation step N (0-based)")
+    gui.add_argument("--step", metavar="N", type=int,
+                     help="show animation step N (0-based); with --lesson, the lesson's step N (1 = first)")
+    gui.add_argument("--lesson", metavar="NAME", help="open a lesson: a shipped one (`cnn-explorer lessons` lists "
+                     "them) or a lesson file")
     gui.add_argument("--page", metavar="NAME", help="open this page first (explorer, train, classify)")
     gui.add_argument("--size", metavar="WxH", help="window size for --screenshot, e.g. 1366x768")
     gui.add_argument("--scale", metavar="F", type=float, help="presenter scale for --screenshot, e.g. 1.5")

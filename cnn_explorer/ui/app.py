@@ -17,6 +17,7 @@ from cnn_explorer.core.conv.convolution import warm_up_fast_path
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.kernels.library import describe_kernel, resolve_kernels
 from cnn_explorer.core.kernels.samples import get_sample
+from cnn_explorer.core.lessons.library import find_lesson
 from cnn_explorer.ui.plotting import configure_pyqtgraph
 
 APP_NAME = "CNN Explorer"
@@ -56,7 +57,14 @@ def _check_args(args) -> None:
     if scale is not None and not (0.5 <= scale <= 4.0):
         raise CnnExplorerError(f"--scale: must be between 0.5 and 4, got {scale:g}")
     step = getattr(args, "step", None)
-    if step is not None and step < 0:
+    if getattr(args, "lesson", None):
+        # here, not at the top: the lessons' model tables load only for a lesson
+        from cnn_explorer.core.lessons.resolve import load_lesson
+
+        lesson = load_lesson(find_lesson(args.lesson))
+        if step is not None and not 1 <= step <= len(lesson.steps):
+            raise CnnExplorerError(f"--step: the lesson {lesson.name} has steps 1 to {len(lesson.steps)}, got {step}")
+    elif step is not None and step < 0:
         raise CnnExplorerError(f"--step: must be 0 or more, got {step}")
     page = getattr(args, "page", None)
     if page and page.strip().lower() not in ("explorer", "train", "training", "classify", "start"):
@@ -108,7 +116,10 @@ def configure_window(window, args) -> None:
     if getattr(args, "presenter", False):
         page.show_step_by_step()
         window.set_presenter(True)
-    if getattr(args, "step", None) is not None:
+    if getattr(args, "lesson", None):
+        step = getattr(args, "step", None)
+        window.lesson_player().open_file(find_lesson(args.lesson), (step or 1) - 1)
+    elif getattr(args, "step", None) is not None:
         page.show_step_by_step()
         page.animation_panel.set_step(args.step)
 

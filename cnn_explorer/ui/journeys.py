@@ -2,7 +2,8 @@
 
 A journey is data (:data:`JOURNEYS`); :func:`run_journey` drives the window's
 public API (pages, samples, kernels, the step-by-step panel). The lessons journey
-is listed but hidden until lessons exist: :func:`lessons_available` is the hook.
+opens the first shipped lesson (File ▸ Lessons lists them all); :func:`lessons_available` says
+whether there is one.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cnn_explorer.core.kernels.library import get_preset
+from cnn_explorer.core.lessons.library import shipped_lesson_paths
 
 #: the photo and the kernels of "find edges in a photo": horizontal and vertical edges side by side
 EDGES_PHOTO = "astronaut"
@@ -45,12 +47,19 @@ JOURNEYS = (
 )
 #: shown once lessons exist (see :func:`lessons_available`)
 LESSONS_JOURNEY = Journey("lessons", "Follow a lesson",
-                          "A guided lesson that walks through the slides, step by step.", "lesson")
+                          "The slides' worked examples, step by step: PageDown or a clicker turns the page.",
+                          "lesson")
 
 
 def lessons_available(window) -> bool:
-    """Hook for the lessons page: True once the window has a "lessons" page (then the start view shows the card)."""
-    return "lessons" in window.page_names()
+    """True when the window can play a lesson and lessons are shipped (then the start view shows the card)."""
+    return callable(getattr(window, "lesson_player", None)) and bool(shipped_lesson_paths())
+
+
+def _lessons(window) -> None:
+    paths = shipped_lesson_paths()
+    if paths:
+        window.lesson_player().open_file(paths[0])
 
 
 def run_journey(window, key: str) -> None:
@@ -135,5 +144,5 @@ _ACTIONS = {
     "digit": _digit,
     "train-xo": lambda window: _train(window, *TRAIN_XO),
     "train-digits": lambda window: _train(window, *TRAIN_DIGITS),
-    "lessons": lambda window: window.show_page("lessons"),
+    "lessons": _lessons,
 }

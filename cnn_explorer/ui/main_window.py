@@ -15,6 +15,7 @@ import numpy as np
 from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
+    QApplication,
     QLabel,
     QMainWindow,
     QSplitter,
@@ -29,6 +30,7 @@ from cnn_explorer.ui.explorer.actions import ExplorerActions
 from cnn_explorer.ui.explorer.page import ExplorerPage
 from cnn_explorer.ui.help_view import HelpWindow, show_about
 from cnn_explorer.ui.journeys import lessons_available, run_journey
+from cnn_explorer.ui.lessons.keys import LessonDrops
 from cnn_explorer.ui.lifecycle import new_timer
 from cnn_explorer.ui.scale import PresenterScale
 from cnn_explorer.ui.start_view import StartView
@@ -92,6 +94,9 @@ class MainWindow(QMainWindow):
         self.classify_tab = LazyPage(self._make_classify_page, self)
         self.classify_tab.built.connect(self._on_lazy_page_built)
         self.add_page("Classify", self.classify_tab)
+        self._lesson_player = None
+        self.lesson_drops = LessonDrops(self, lambda path: self.lesson_player().open_file(path))
+        QApplication.instance().installEventFilter(self.lesson_drops)
         build_menus(self)
         self.scale.scale_changed.connect(self._on_scale_changed)
         self._on_scale_changed(self.scale.factor)
@@ -148,6 +153,16 @@ class MainWindow(QMainWindow):
         if status is not None:
             status.connect(self.show_message)
         return page
+
+    def lesson_player(self):
+        """The lesson player (its bar, Next/Back, lesson files), built the first time a lesson is wanted."""
+        if self._lesson_player is None:
+            # here, not at the top: the lessons' model tables (a tenth of a second) load with the first lesson
+            from cnn_explorer.ui.lessons.player import LessonPlayer
+
+            self._lesson_player = LessonPlayer(self)
+            self._lesson_player.panel.set_scale(self.scale.factor)
+        return self._lesson_player
 
     def train_page(self):
         """The Train page (built now if it was not yet)."""
@@ -251,6 +266,8 @@ class MainWindow(QMainWindow):
         if self.start_view is not None:
             self.start_view.set_scale(factor)
         self.explorer.set_scale(factor)
+        if self._lesson_player is not None:
+            self._lesson_player.panel.set_scale(factor)
         for i in range(1, self.pages.count()):
             set_scale = getattr(self.pages.widget(i), "set_scale", None)
             if callable(set_scale):
@@ -389,6 +406,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self._start_up_timer.stop()
+        QApplication.instance().removeEventFilter(self.lesson_drops)
+        if self._lesson_player is not None:
+            self._lesson_player.shutdown()
         self.save_settings()
         for i in range(self.pages.count()):
             page = self.pages.widget(i)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
+from cnn_explorer.ui.lessons.menu import build_lesson_menu
 from cnn_explorer.ui.widgets.shortcuts import unique_shortcuts
 
 
@@ -33,6 +34,7 @@ def build_menus(window) -> None:
     file_menu.addSeparator()
     window.samples_menu = file_menu.addMenu("Sa&mples")
     ea.build_samples_menu(window.samples_menu)
+    build_lesson_menu(window, file_menu, window_action)
     file_menu.addSeparator()
     window.quit_action = window_action(window, "&Quit", window.close, [QKeySequence.StandardKey.Quit, "Ctrl+Q"], "Quit CNN Explorer")
     file_menu.addAction(window.quit_action)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
 
 from cnn_explorer.core.kernels.library import get_preset
 from cnn_explorer.core.kernels.samples import SAMPLES
@@ -154,15 +154,16 @@ def test_train_journeys_pick_a_preset_that_works_and_its_dataset(qtbot, started)
     assert page.state.spec.input_shape == (28, 28, 1) and page.train_button.isEnabled()
 
 
-def test_lessons_card_waits_for_a_lessons_page(qtbot, started):
+def test_lessons_card_opens_the_first_shipped_lesson(qtbot, started):
+    # issue 13: the lessons exist now, so the card shows from the start (it waited for a lessons page before)
     view = started.start_view
-    assert view.lessons_card.isHidden() and len(view.visible_cards()) == len(JOURNEYS)
-    lessons = QWidget()
-    started.add_page("Lessons", lessons)   # the hook: a page called "Lessons" makes the card appear
-    started.show_start_view()
     assert not view.lessons_card.isHidden(), (started.page_names(), view.visible_cards())
+    assert len(view.visible_cards()) == len(JOURNEYS) + 1
     view.lessons_card.click()
-    assert started.pages.currentWidget() is lessons
+    assert not started.start_view_shown()
+    player = started.lesson_player()
+    assert player.is_active() and player.index == 0 and player.lesson.name == "000-cnn-architecture"
+    assert started.pages.currentWidget() is started.explorer
 
 
 def test_cards_fit_every_width_and_scale_without_clipping(qtbot):

@@ -59,14 +59,12 @@ def whole(text: str, name: str, minimum: int = 1) -> int:
 
 
 def cell(text: str, name: str = "cell") -> tuple[int, int]:
-    """"3,2" (row, column from 1) -> (2, 1) (0-based)."""
+    """"2,1" -> (2, 1): row and column as the app's grids label them (from 0)."""
     match = _CELL.match(text)
     if not match:
-        raise CnnExplorerError(f"{name}: write the row and column from 1, as in 3,2; got {text!r}")
-    r, c = int(match.group(1)), int(match.group(2))
-    if r < 1 or c < 1:
-        raise CnnExplorerError(f"{name}: rows and columns count from 1, got {text!r}")
-    return r - 1, c - 1
+        raise CnnExplorerError(f"{name}: write the row and column as the grids label them (from 0), as in 2,1; "
+                               f"got {text!r}")
+    return int(match.group(1)), int(match.group(2))
 
 
 def sample(name: str):

@@ -75,6 +75,8 @@ def load_lesson(path: str | Path) -> Lesson:
 def _fail(source: str, directive: Directive | StepSource, exc: Exception | str) -> LessonError:
     reason = str(exc) if not isinstance(exc, str) else exc
     name = f"@{directive.name}: " if isinstance(directive, Directive) else ""
+    if isinstance(directive, Directive) and reason.startswith(f"{directive.name}: "):
+        reason = reason[len(directive.name) + 2:]    # "@sample: unknown '999'", not "@sample: sample: …"
     return LessonError(source, directive.line, f"{name}{reason}")
 
 
@@ -204,14 +206,14 @@ def target_of(args: str, result: PipelineResult | None, stage: str, k: int) -> t
     if kind == "cell":
         i, j = read.cell(value)
     elif kind == "row":
-        i, j = read.whole(value, "row") - 1, 0
+        i, j = read.whole(value, "row", 0), 0
     elif kind == "window":
         if stage != "conv":
             raise CnnExplorerError("window: the windows of the convolution (on conv)")
         r, c = read.cell(value, "window")
         sr, sc = result.conv.settings.stride
         if r % sr or c % sc:
-            raise CnnExplorerError(f"window {r + 1},{c + 1}: with stride {sr} no window starts there")
+            raise CnnExplorerError(f"window {r},{c}: with stride {sr} no window starts there")
         i, j = r // sr, c // sc
     elif kind == "value":
         try:

@@ -3,7 +3,7 @@
 A step's state is the previous step's (input, kernels, settings) with its own
 directives applied; what it points at (the stage, the animation position, a
 highlight, a question, an erratum, a model) belongs to the step alone.
-Indices here are 0-based; the lesson file writes rows and columns from 1.
+Rows and columns count from 0, as the app's grids label them (the lesson file writes them so too).
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ class Target:
     j: int
 
     def label(self) -> str:
-        """"row 3, column 2" (1-based, as a teacher says it)."""
-        return f"row {self.i + 1}, column {self.j + 1}"
+        """"row 2, column 1", as the app's grids label rows and columns (from 0)."""
+        return f"row {self.i}, column {self.j}"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """A step's text: placeholders filled with numbers core computed, and the light markup shown as HTML.
 
-Placeholders (rows and columns count from 1; ``map2``, ``pool2`` … name the second kernel's maps):
+Placeholders (rows and columns count from 0, as the grids label them; ``map2``, ``pool2`` … name the second kernel's maps):
 
 ==========================  =======================================================
 ``{map}``                    the feature map, rows separated by " / "
@@ -115,7 +115,7 @@ def placeholder(expr: str, state, result) -> str:
     if shape_word:
         return "×".join(str(v) for v in m.shape)
     if row_word:
-        i = int(row_n) - 1
+        i = int(row_n)
         if not 0 <= i < m.shape[0]:
             raise CnnExplorerError(f"{{{expr}}}: row {row_n} is outside the {m.shape[0]}×{m.shape[1]} map")
         return " ".join(cell(v) for v in m[i])
@@ -123,7 +123,7 @@ def placeholder(expr: str, state, result) -> str:
         if name in ("arith", "poolarith"):
             raise CnnExplorerError(f"{{{expr}}}: say which cell, as {{{name}[1,1]}}")
         return grid_text(m)
-    i, j = int(r) - 1, int(c) - 1
+    i, j = int(r), int(c)
     if not (0 <= i < m.shape[0] and 0 <= j < m.shape[1]):
         raise CnnExplorerError(f"{{{expr}}}: cell {r},{c} is outside the {m.shape[0]}×{m.shape[1]} map")
     if name in ("arith", "poolarith"):

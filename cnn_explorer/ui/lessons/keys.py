@@ -1,0 +1,98 @@
+"""What presentation clickers send, for the lesson while one runs; and lesson files dropped on the window.
+
+Both are application event filters (the window's drop target is any of its widgets).
+The key filter sits at the application, so a grid, spin box or combo box that has the focus does not
+swallow PageDown or an arrow key in the middle of a lesson. Free-text boxes (the answer
+box) keep Space and the arrows for typing; PageDown/PageUp always turn the page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QLineEdit, QWidget
+
+from cnn_explorer.core.lessons.parse import LESSON_SUFFIX
+
+#: key -> +1 (next) or -1 (back)
+NEXT_KEYS = (Qt.Key.Key_PageDown, Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_Space)
+BACK_KEYS = (Qt.Key.Key_PageUp, Qt.Key.Key_Left, Qt.Key.Key_Up)
+#: keys a text box keeps for editing
+_TYPING_KEYS = (Qt.Key.Key_Right, Qt.Key.Key_Left, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Space)
+
+
+def lesson_files(mime) -> list[Path]:
+    """The local lesson files (*.md) a drag carries."""
+    if not mime.hasUrls():
+        return []
+    paths = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+    return [p for p in paths if p.suffix.lower() == LESSON_SUFFIX]
+
+
+def _in_window(obj, window: QWidget) -> bool:
+    return isinstance(obj, QWidget) and obj.window() is window
+
+
+class LessonDrops(QObject):
+    """Opens a lesson file dropped anywhere on ``window`` with ``open_file(path)`` (other drops pass on)."""
+
+    def __init__(self, window: QWidget, open_file) -> None:
+        super().__init__(window)
+        self._window, self._open_file = window, open_file
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
+        kind = event.type()
+        if kind not in (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop):
+            return False
+        if not _in_window(obj, self._window):
+            return False
+        files = lesson_files(event.mimeData())
+        if not files:
+            return False
+        event.acceptProposedAction()
+        if kind == QEvent.Type.Drop:
+            self._open_file(files[0])
+        return True
+
+
+class LessonKeys(QObject):
+    """Turns the clicker keys into ``player.next()`` / ``player.back()`` while ``player.is_active()``."""
+
+    def __init__(self, player, window: QWidget) -> None:
+        super().__init__(window)
+        self._player = player
+        self._window = window
+
+    def _ours(self, obj) -> bool:
+        return _in_window(obj, self._window)
+
+    def _direction(self, event) -> int:
+        key = event.key()
+        if event.modifiers() & ~(Qt.KeyboardModifier.KeypadModifier | Qt.KeyboardModifier.ShiftModifier):
+            return 0
+        step = 1 if key in NEXT_KEYS else -1 if key in BACK_KEYS else 0
+        if key == Qt.Key.Key_Space and event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            step = -1
+        if step and key in _TYPING_KEYS:
+            focus = QApplication.focusWidget()
+            typing = isinstance(focus, QLineEdit) and not isinstance(focus.parentWidget(), QAbstractSpinBox)
+            if typing:
+                return 0
+        return step
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
+        kind = event.type()
+        if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            return False
+        if not self._player.is_active() or not self._ours(obj):
+            return False
+        if QApplication.activePopupWidget() is not None or QApplication.activeModalWidget() is not None:
+            return False
+        step = self._direction(event)
+        if not step:
+            return False
+        event.accept()
+        if kind == QEvent.Type.KeyPress:
+            self._player.next() if step > 0 else self._player.back()
+        return True
