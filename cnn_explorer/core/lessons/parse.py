@@ -143,11 +143,11 @@ def parse_lesson(text: str, source: str = "lesson") -> LessonSource:
         if not line:
             flush()
             continue
-        if line.startswith("## "):
+        if line.startswith("## ") or line == "##":
             flush()
             if not title:
                 raise LessonError(source, number, "a step before the lesson's title: start the file with '# Title'")
-            name = line[3:].strip()
+            name = line[2:].strip()
             if not name:
                 raise LessonError(source, number, "missing step title after '##'")
             steps.append(StepSource(name, number))

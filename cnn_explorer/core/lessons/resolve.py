@@ -9,6 +9,7 @@ filled with computed numbers. Any mistake is a ``LessonError`` naming the line.
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import numpy as np
@@ -101,7 +102,8 @@ def _resolve_step(step: StepSource, index: int, previous: StepState, source: str
         except LessonError:
             raise
         except CnnExplorerError as exc:
-            raise _fail(source, d, exc) from None
+            row = re.search(r"\(line (\d+)\)", str(exc))   # a grid's row names its own line
+            raise _fail(source, dataclasses.replace(d, line=int(row.group(1))) if row else d, exc) from None
     result = None
     if state.page == "explorer":
         if not state.kernels:
@@ -112,14 +114,22 @@ def _resolve_step(step: StepSource, index: int, previous: StepState, source: str
                 result = run_pipeline(state.image, kernel_stack(state), state.conv, state.activation, state.pool,
                                       precision="exact")
             except CnnExplorerError as exc:
-                culprit = (seen.get("settings") or seen.get("pool") or seen.get("kernel") or seen.get("kernels")
-                           or (inputs[0] if inputs else step))
-                raise _fail(source, culprit, f"impossible here: {exc}") from None
+                raise _fail(source, _culprit(str(exc), seen, inputs, step), f"impossible here: {exc}") from None
     state = _apply_pointers(state, seen, result, source, step)
     text = fill_text(step.paragraphs, state, result, source)
     return LessonStep(index, step.title, text, step.line, state, result)
 
 
+
+
+def _culprit(message: str, seen: dict, inputs: list, step: StepSource):
+    """The directive an impossible combination is most likely about (pooling, kernel, settings, input)."""
+    first = message.split(":")[0].lower()
+    order = (("pool", "settings", "kernel", "kernels") if first.startswith("pool") else
+             ("kernel", "kernels", "settings", "pool") if first.startswith("kernel") else
+             ("settings", "pool", "kernel", "kernels"))
+    found = [seen[name] for name in order if name in seen]
+    return found[0] if found else inputs[0] if inputs else step
 
 
 def _apply(state: StepState, d: Directive) -> StepState:
