@@ -47,7 +47,7 @@ def test_a_good_lesson_resolves_every_step_with_core_numbers():
     assert first.state.highlight.target.i == 0 and first.state.highlight.value == 429
     assert second.result.feature.shape == (1, 2, 2)
     assert "2×2 map: 8 12 / 28 32" in second.text          # 1+7 = 8, 3+9 = 12, ...
-    assert second.state.kernel_names == ("lesson kernel",)
+    assert second.state.kernel_names == ("kernel 1",)
     q = second.state.question
     assert q.answer == 32 and q.tolerance == 0 and q.check("32") and q.check("32.0") and not q.check("31")
     assert q.check("thirty") is None

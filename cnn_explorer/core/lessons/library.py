@@ -15,6 +15,7 @@ from cnn_explorer.core.conv.convolution import ConvSettings, PoolSettings
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.format import format_number
 from cnn_explorer.core.io.atomic import atomic_write
+from cnn_explorer.core.kernels.library import get_preset
 from cnn_explorer.core.lessons.parse import LESSON_SUFFIX
 from cnn_explorer.core.resources import resource_path
 
@@ -74,6 +75,20 @@ def _padding(padding) -> str:
     return ",".join(str(v) for v in np.atleast_1d(padding))
 
 
+def _is_preset(name: str) -> bool:
+    try:
+        get_preset(name)
+    except CnnExplorerError:
+        return False
+    return True
+
+
+def _same_values(name: str, values: np.ndarray) -> bool:
+    """The kernel still holds the preset's numbers (the user may have edited a cell since)."""
+    preset = np.asarray(get_preset(name).values)
+    return preset.shape == np.shape(values) and np.array_equal(preset, values)
+
+
 def step_block(title: str, text: str, *, image: np.ndarray | None, sample: str, kernels, names, conv: ConvSettings,
                activation: str, pool: PoolSettings | None, stage: str = "conv", position: int = 0,
                view: str = "step") -> str:
@@ -93,8 +108,7 @@ def step_block(title: str, text: str, *, image: np.ndarray | None, sample: str, 
         else:
             lines += [" ".join(format_number(v, "exact") for v in row) for row in grid]
         lines.append("@end")
-    specs = [n if n and not n.startswith(("kernel", "lesson")) and n.replace("-", "").isalnum() else _rows(k)
-             for k, n in zip(kernels, names)]
+    specs = [n if _is_preset(n) and _same_values(n, k) else _rows(k) for k, n in zip(kernels, names)]
     lines.append(f"@kernel {specs[0]}" if len(specs) == 1 else f"@kernels {' ;; '.join(specs)}")
     lines.append(f"@settings stride={conv.stride[0]} padding={_padding(conv.padding)} "
                  f"padding_mode={conv.padding_mode} dilation={conv.dilation[0]} bias={format_number(conv.bias, 'exact')} "

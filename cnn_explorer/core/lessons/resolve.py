@@ -150,7 +150,7 @@ def _apply(state: StepState, d: Directive) -> StepState:
         return dataclasses.replace(
             state, image=np.asarray(s.image, dtype=np.float64), image_name=s.name,
             image_kind=SAMPLE_KINDS_BY_GROUP.get(s.group, "image"),
-            kernels=tuple(k for k, _ in kernels), kernel_names=_names(kernels, s.name),
+            kernels=tuple(k for k, _ in kernels), kernel_names=_names(kernels),
             conv=s.conv, activation=s.activation, pool=s.pool)
     if name == "picture":
         s = read.sample(args)
@@ -166,7 +166,7 @@ def _apply(state: StepState, d: Directive) -> StepState:
         return dataclasses.replace(state, image=None, image_name="", image_kind="keep")
     if name in ("kernel", "kernels"):
         found = [read.kernel(args)] if name == "kernel" else read.kernels(args)
-        return dataclasses.replace(state, kernels=tuple(k for k, _ in found), kernel_names=_names(found, "lesson"))
+        return dataclasses.replace(state, kernels=tuple(k for k, _ in found), kernel_names=_names(found))
     if name == "settings":
         return dataclasses.replace(state, conv=read.settings(args, state.conv))
     if name == "activation":
@@ -181,10 +181,9 @@ def _apply(state: StepState, d: Directive) -> StepState:
     raise CnnExplorerError(f"@{name} is not a state directive")  # pragma: no cover - the order list names them
 
 
-def _names(found: list[tuple[np.ndarray, str | None]], base: str) -> tuple[str, ...]:
-    if len(found) == 1:
-        return (found[0][1] or f"{base} kernel",)
-    return tuple(name or f"{base} kernel {i + 1}" for i, (_, name) in enumerate(found))
+def _names(found: list[tuple[np.ndarray, str | None]]) -> tuple[str, ...]:
+    """Preset names, and "kernel N" for rows written in the lesson (short: they name the editor's tabs)."""
+    return tuple(name or f"kernel {i + 1}" for i, (_, name) in enumerate(found))
 
 
 

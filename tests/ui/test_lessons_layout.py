@@ -1,0 +1,65 @@
+"""Every step of the shipped lessons renders at 1366x768, at 100 % and in the presenter view at 150 %,
+with no clipped text and no overlapping widgets in the lesson bar or the window around it."""
+
+from __future__ import annotations
+
+import layout_check as lc  # tests/ui/layout_check.py (pytest puts this folder on the path)
+import pytest
+
+from cnn_explorer.core.lessons.library import shipped_lesson_paths
+
+SIZE = (1366, 768)
+
+
+@pytest.fixture(scope="module")
+def window(qapp):
+    from cnn_explorer.ui.app import create_application
+    from cnn_explorer.ui.main_window import MainWindow
+
+    app = create_application()
+    w = MainWindow(settings=None)
+    w.finish_start_up()
+    w.resize(*SIZE)
+    w.show()
+    lc.settle(app)
+    yield w
+    w.close()
+    lc.settle(app)
+
+
+#: widgets whose problems belong to another helper's view (reported as an expected failure, never hidden)
+THEIRS = ("KernelTabs",)
+
+
+def _problems(window, view: str) -> tuple[list[str], list[str]]:
+    mine, theirs = lc.view_problems(window, view)   # inside Maps / Step by step: the explorer helpers' own
+    panel = window.lesson_player().panel
+    mine += [text for _w, text in lc.overlap_problems(panel) if text not in mine]
+    return [t for t in mine if not any(name in t for name in THEIRS)], \
+        theirs + [t for t in mine if any(name in t for name in THEIRS)]
+
+
+@pytest.mark.parametrize(("presenter", "scale"), [(False, 1.0), (True, 1.5)], ids=["100%", "presenter-150%"])
+@pytest.mark.parametrize("path", shipped_lesson_paths(), ids=lambda p: p.stem)
+def test_every_step_fits(qapp, window, path, presenter, scale):
+    window.set_presenter(presenter)
+    window.scale.set_factor(scale)
+    player = window.lesson_player()
+    assert player.open_file(path), player.last_error
+    found, others = [], []
+    for i in range(len(player.lesson.steps)):
+        player.go(i)
+        lc.settle(qapp, rounds=3)
+        assert player.panel.isVisible() and player.dock.height() > 40
+        assert window.explorer.height() > 250, f"step {i + 1}: the lesson bar leaves the explorer too little room"
+        view = "presenter" if presenter else ("step" if window.explorer.showing_step_by_step() else "maps")
+        mine, theirs = _problems(window, view)
+        found += [f"step {i + 1} ({player.lesson.steps[i].title}): {p}" for p in mine]
+        others += [f"step {i + 1}: {p}" for p in theirs]
+    player.close()
+    window.set_presenter(False)
+    window.scale.set_factor(1.0)
+    lc.settle(qapp)
+    assert not found, f"{len(found)} layout problem(s):\n  " + "\n  ".join(found)
+    if others:
+        pytest.xfail("in the explorer's own views (its helpers fix them): " + "; ".join(others))
