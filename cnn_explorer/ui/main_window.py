@@ -15,7 +15,6 @@ import numpy as np
 from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
-    QApplication,
     QLabel,
     QMainWindow,
     QSplitter,
@@ -96,7 +95,7 @@ class MainWindow(QMainWindow):
         self.add_page("Classify", self.classify_tab)
         self._lesson_player = None
         self.lesson_drops = LessonDrops(self, lambda path: self.lesson_player().open_file(path))
-        QApplication.instance().installEventFilter(self.lesson_drops)
+        self.lesson_drops.watch()
         build_menus(self)
         self.scale.scale_changed.connect(self._on_scale_changed)
         self._on_scale_changed(self.scale.factor)
@@ -406,7 +405,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self._start_up_timer.stop()
-        QApplication.instance().removeEventFilter(self.lesson_drops)
         if self._lesson_player is not None:
             self._lesson_player.shutdown()
         self.save_settings()

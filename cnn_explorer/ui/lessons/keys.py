@@ -1,7 +1,6 @@
 """What presentation clickers send, for the lesson while one runs; and lesson files dropped on the window.
 
-Both are application event filters (the window's drop target is any of its widgets).
-The key filter sits at the application, so a grid, spin box or combo box that has the focus does not
+The key filter sits at the application while a lesson runs, so a grid, spin box or combo box that has the focus does not
 swallow PageDown or an arrow key in the middle of a lesson. Free-text boxes (the answer
 box) keep Space and the arrows for typing; PageDown/PageUp always turn the page.
 """
@@ -35,11 +34,24 @@ def _in_window(obj, window: QWidget) -> bool:
 
 
 class LessonDrops(QObject):
-    """Opens a lesson file dropped anywhere on ``window`` with ``open_file(path)`` (other drops pass on)."""
+    """Opens a lesson file dropped anywhere on ``window`` with ``open_file(path)`` (other drops pass on).
+
+    It filters the window and each of its widgets that takes drops itself (a drag goes to the deepest
+    widget that accepts drops, else up to the window), not the whole application.
+    """
 
     def __init__(self, window: QWidget, open_file) -> None:
         super().__init__(window)
         self._window, self._open_file = window, open_file
+        self._watched: list[QWidget] = []
+
+    def watch(self) -> None:
+        """Filter the window and every widget of it that accepts drops (call again after adding some)."""
+        self._window.setAcceptDrops(True)
+        for w in [self._window, *self._window.findChildren(QWidget)]:
+            if w.acceptDrops() and w not in self._watched:
+                w.installEventFilter(self)
+                self._watched.append(w)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
         kind = event.type()

@@ -77,8 +77,7 @@ class LessonPlayer(QObject):
         self.panel.close_requested.connect(self.close)
         self.panel.answered.connect(self._on_panel_answered)
         self.panel.revealed.connect(lambda: self._on_panel_answered(True))
-        self.keys = LessonKeys(self, window)
-        QApplication.instance().installEventFilter(self.keys)
+        self.keys = LessonKeys(self, window)       # installed on the application while a lesson runs
         #: the lesson being written: its text so far and the steps added ("Add this view as a step")
         self.draft_text = ""
         self.draft_blocks: list[str] = []
@@ -102,6 +101,7 @@ class LessonPlayer(QObject):
         self.draft_text = lesson.source_text
         self.draft_blocks = []
         self.panel.set_lesson(lesson)
+        QApplication.instance().installEventFilter(self.keys)   # again is harmless: Qt keeps one
         self.dock.show()
         if self._window.start_view_shown():
             self._window.hide_start_view()
@@ -153,6 +153,7 @@ class LessonPlayer(QObject):
         if self._lesson is None:
             return
         self.dock.hide()
+        QApplication.instance().removeEventFilter(self.keys)
         title = self._lesson.title
         self._lesson = None
         self.lesson_closed.emit()
