@@ -49,11 +49,12 @@ def apply_step(window, step: LessonStep) -> None:
                 state.set_settings(st.conv, st.activation, st.pool)
         finally:
             state.undo_stack.endMacro()
-    state.recompute_now()
+    # the tab first: maps behind the Step-by-step tab wait until shown (a new kernel count rebuilds them)
     if st.view == "maps":
         page.show_maps()
     else:
         page.show_step_by_step()
+    state.recompute_now()
     _place_animation(page.animation_panel, st, state.result)
 
 
