@@ -29,7 +29,7 @@ from cnn_explorer.ui.explorer.actions import ExplorerActions
 from cnn_explorer.ui.explorer.page import ExplorerPage
 from cnn_explorer.ui.help_view import HelpWindow, show_about
 from cnn_explorer.ui.journeys import lessons_available, run_journey
-from cnn_explorer.ui.lessons.keys import LessonDrops
+from cnn_explorer.ui.lessons.keys import LESSON_KEY_ROWS, LessonDrops
 from cnn_explorer.ui.lifecycle import new_timer
 from cnn_explorer.ui.scale import PresenterScale
 from cnn_explorer.ui.start_view import StartView
@@ -285,7 +285,7 @@ class MainWindow(QMainWindow):
             keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in act.shortcuts())
             if keys:
                 rows.append((act.text().replace("&", ""), keys))
-        return rows
+        return rows + list(LESSON_KEY_ROWS)
 
     def show_help(self, tab: str = "guide") -> HelpWindow:
         """The non-modal help window ("guide" or "shortcuts" tab in front); one at a time."""

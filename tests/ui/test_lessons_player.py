@@ -61,6 +61,7 @@ def test_clicker_keys_turn_the_page_even_when_a_spin_box_has_the_focus(qtbot, wi
         assert player.index == expected, (key, player.index)
     assert spin.value() == 1                                    # the spin box did not take the arrows
     assert player.panel.position_label.text() == "Step 2 of 17"
+    assert dict(window.shortcut_rows())["Lesson: next step"].startswith("PageDown")
     qtbot.keyClick(window, Qt.Key.Key_PageUp)
     qtbot.keyClick(window, Qt.Key.Key_PageUp)          # no step before the first
     assert player.index == 0 and not player.panel.back_button.isEnabled()

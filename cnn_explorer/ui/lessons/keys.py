@@ -17,6 +17,9 @@ from cnn_explorer.core.lessons.parse import LESSON_SUFFIX
 #: key -> +1 (next) or -1 (back)
 NEXT_KEYS = (Qt.Key.Key_PageDown, Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_Space)
 BACK_KEYS = (Qt.Key.Key_PageUp, Qt.Key.Key_Left, Qt.Key.Key_Up)
+#: the lesson's keys for the shortcut list (Help ▸ Keyboard shortcuts)
+LESSON_KEY_ROWS = (("Lesson: next step", "PageDown, Right, Down, Space"),
+                   ("Lesson: previous step", "PageUp, Left, Up, Shift+Space"))
 #: keys a text box keeps for editing
 _TYPING_KEYS = (Qt.Key.Key_Right, Qt.Key.Key_Left, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Space)
 
