@@ -21,6 +21,8 @@ from cnn_explorer.core.resources import resource_path
 
 #: the folder of the shipped lessons
 LESSONS_DIR = resource_path("lessons")
+#: the most numbers "Add this view as a step" writes into a lesson as a grid (a 64×64 drawing)
+MAX_WRITTEN_CELLS = 64 * 64
 #: files in that folder that are documentation, not lessons
 NOT_LESSONS = ("FORMAT.md", "README.md")
 
@@ -98,7 +100,7 @@ def step_block(title: str, text: str, *, image: np.ndarray | None, sample: str, 
         lines.append(f"@picture {sample}")
     elif image is not None:
         grid = np.asarray(image)
-        if grid.size > 400:
+        if grid.size > MAX_WRITTEN_CELLS:
             raise CnnExplorerError(f"the {'×'.join(map(str, grid.shape))} input is too large to write into a "
                                    "lesson; open a sample or a small grid first")
         lines.append("@grid")
