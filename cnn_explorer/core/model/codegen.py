@@ -7,7 +7,7 @@ shapes and parameters with Keras' channels-last layout. Both run as written.
 
 from __future__ import annotations
 
-from cnn_explorer.core.model.codegen_keras import keras_code
+from cnn_explorer.core.model.codegen_keras import keras_code, keras_notes
 from cnn_explorer.core.model.codegen_torch import pytorch_code, pytorch_model_function
 
-__all__ = ["keras_code", "pytorch_code", "pytorch_model_function"]
+__all__ = ["keras_code", "keras_notes", "pytorch_code", "pytorch_model_function"]

@@ -212,6 +212,33 @@ def _non_negative_after(layer, before: bool) -> bool:
     return before  # pooling, dropout, flatten: never negative in, never negative out
 
 
+def _layer_calls(plans: Sequence[LayerPlan], rows: Sequence[LayerRow]):
+    """(plan, Keras calls) for each spec layer, in order."""
+    non_negative = False  # normalised images have negative values
+    for step, row in zip(plans, rows):
+        yield step, _calls(step, row, non_negative)
+        non_negative = _non_negative_after(step.layer, non_negative)
+
+
+def keras_notes(spec: "ModelSpec") -> list[str]:
+    """Plain sentences on where the Keras code differs from one Keras layer a spec layer (empty: nowhere)."""
+    validate(spec)
+    notes = []
+    for index, (step, calls) in enumerate(_layer_calls(*plan(spec)), 1):
+        label = f"Layer {index} ({step.layer.display})"
+        sources = " ".join(source for source, _ in calls)
+        if isinstance(step.layer, Conv2D) and "layers.MaxPooling2D(pool_size=(1, 1)" in sources:
+            notes.append(f"{label}: Keras' Conv2D cannot combine a stride with a dilation, so the code applies "
+                         "the stride with a 1x1 pooling after it (the same result).")
+        if "layers.Lambda(" in sources:
+            notes.append(f"{label}: pads with -inf as PyTorch does, in a Lambda layer (a .keras file saved from "
+                         "it loads with keras.saving.load_model(path, safe_mode=False)).")
+        if any("ceil mode leaves out" in comment for _, comment in calls):
+            notes.append(f"{label}: Keras has no ceil mode; the windows at the bottom/right edge also average "
+                         "padded zeros, so values there are smaller than the app's.")
+    return notes
+
+
 def keras_code(spec: "ModelSpec") -> str:
     """Keras 3 source for the spec: ``model = keras.Sequential([keras.Input(...), ...])``, compiled with adam."""
     validate(spec)
@@ -225,12 +252,9 @@ def keras_code(spec: "ModelSpec") -> str:
               "import keras", "from keras import layers", "",
               f"CLASS_NAMES = {list(spec.class_names)!r}", "", "model = keras.Sequential([",
               f"    keras.Input(shape=({h}, {w}, {c})),"]
-    non_negative = False  # normalised images have negative values
     moving = 0
-    for step, row in zip(plans, rows):
-        for source, comment in _calls(step, row, non_negative):
-            lines.append(f"    {source},  # {comment}" if comment else f"    {source},")
-        non_negative = _non_negative_after(step.layer, non_negative)
+    for step, calls in _layer_calls(plans, rows):
+        lines += [f"    {source},  # {comment}" if comment else f"    {source}," for source, comment in calls]
         if isinstance(step.layer, BatchNorm):
             moving += 2 * step.in_shape[-1]
     last = spec.layers[-1]
