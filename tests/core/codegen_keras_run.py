@@ -3,7 +3,8 @@
 Reads a JSON list of {"name", "spec"} from stdin; for each, executes ``keras_code(spec)`` as written
 (compile and summary included) in a fresh namespace, copies the weights of ``build_model(spec)``
 into the Keras model and compares the outputs on random images. Prints one JSON object a case:
-name, output_shape, count_params, trainable, max_diff, tolerance. One process for all cases, so
+name, output_shape, count_params, trainable, layers (each layer's output shape and trainable
+parameters), max_diff and scale (the largest output in size). One process for all cases, so
 Keras is imported once.
 """
 
@@ -87,7 +88,10 @@ def run(case: dict) -> dict:
             expected = expected.softmax(dim=1)
     got = keras.ops.convert_to_numpy(model(x.permute(0, 2, 3, 1).numpy(), training=False))
     trainable = int(sum(np.prod(v.shape) for v in model.trainable_weights))
+    layers = [{"shape": list(layer.output.shape[1:]),
+               "trainable": int(sum(np.prod(v.shape) for v in layer.trainable_weights))} for layer in model.layers]
     return {"name": case["name"], "output_shape": list(model.output_shape), "count_params": model.count_params(),
+            "layers": layers,
             "trainable": trainable, "max_diff": float(np.abs(got - expected.numpy()).max()),
             "scale": float(np.abs(expected.numpy()).max())}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -34,6 +35,8 @@ from cnn_explorer.core.model.spec import (
 )
 
 RUNNER = Path(__file__).with_name("codegen_keras_run.py")
+#: a layer line's comment: "# -> 62x62x32, 896 parameters"
+COMMENT = re.compile(r"# -> (?P<shape>[\dx]+)(?:, (?P<params>[\d,]+) parameters)?")
 RANDOM_SEEDS = range(40)
 
 
@@ -93,6 +96,16 @@ def test_keras_code_runs_and_builds_the_apps_model(keras_results, name):
     moving = sum(2 * row.output_shape[-1] for row in shape_table(spec) if row.layer_type == "BatchNorm")
     assert result["count_params"] == total_params(spec) + moving
     code = keras_code(spec)
+    # every "-> shape, N parameters" comment describes the Keras layer on its line
+    body = code.split("model = keras.Sequential([\n", 1)[1].split("\n])", 1)[0].splitlines()[1:]  # after Input
+    assert len(body) == len(result["layers"])
+    for line, layer in zip(body, result["layers"]):
+        found = COMMENT.search(line)
+        if found:
+            assert found["shape"] == "x".join(map(str, layer["shape"])), line
+            assert int((found["params"] or "0").replace(",", "")) == layer["trainable"], line
+        else:
+            assert layer["trainable"] == 0, line
     if "which PyTorch's ceil mode leaves out" in code:  # said plainly: edge values differ, shapes do not
         return
     assert result["max_diff"] <= 1e-4 * max(1.0, result["scale"]), code
