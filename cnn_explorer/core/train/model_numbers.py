@@ -41,6 +41,14 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _as_float(value: int | float) -> float:
+    """A JSON number as a float; an integer too large for one (hundreds of digits) is infinite."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
 def _number_text(value: float) -> str:
     return "NaN" if math.isnan(value) else format_number(value, "plain")
 
@@ -58,7 +66,7 @@ def _numbers(meta: dict, key: str, channels: int, low: float, high: float, json_
         if not _is_number(value):
             raise CnnExplorerError(f"{json_path}: {key}: entry {i} is {_excerpt(value)}, not a number "
                                    "(class_names, mean and std must be lists of names and numbers)")
-        number = float(value)
+        number = _as_float(value)
         if not (math.isfinite(number) and low <= number <= high):
             what = "normalisation needs positive stds" if key == "std" else "a channel's mean"
             raise CnnExplorerError(f"{json_path}: {key}: entry {i} is {_number_text(number)}, outside "
@@ -83,8 +91,8 @@ def check_metadata(meta: dict, spec, json_path: Path) -> tuple[tuple[str, ...], 
     std = _numbers(meta, "std", channels, MIN_STD, 1.0, json_path)
     if "temperature" in meta:
         t = meta["temperature"]
-        if not _is_number(t) or not math.isfinite(float(t)) or float(t) <= 0:
-            shown = _number_text(float(t)) if _is_number(t) else _excerpt(t)
+        if not _is_number(t) or not math.isfinite(_as_float(t)) or t <= 0:
+            shown = _number_text(_as_float(t)) if _is_number(t) else _excerpt(t)
             raise CnnExplorerError(f"{json_path}: temperature is {shown}; it must be a number above 0")
     return tuple(str(n) for n in names), mean, std
 
