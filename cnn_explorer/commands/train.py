@@ -18,7 +18,12 @@ from pathlib import Path
 
 from cnn_explorer.commands.progress import ProgressLine, bar
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.model.onnx_export import export_onnx, missing_onnx_packages
+from cnn_explorer.core.model.onnx_export import (
+    export_message,
+    export_onnx,
+    missing_onnx_packages,
+    model_temperature,
+)
 from cnn_explorer.core.model.presets import preset
 from cnn_explorer.core.model.spec import load_spec, total_params
 from cnn_explorer.core.train.checkpoints import model_files, save_model
@@ -287,5 +292,6 @@ def _run_training(args, config, dataset, spec, group, out: _Output) -> int:
         return 130
     out.line(f"saved {weights_path} and {json_path}")
     if args.onnx:
-        out.line(f"exported {export_onnx(training.model, args.onnx, tuple(spec.input_shape))}")
+        exported = export_onnx(training.model, args.onnx, tuple(spec.input_shape))
+        out.line(export_message(exported, model_temperature(json_path)))
     return 0

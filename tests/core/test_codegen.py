@@ -1,8 +1,11 @@
-"""Generated code: the PyTorch code builds the same model (same output on the same weights); Keras code parses."""
+"""Generated code: the PyTorch code runs as written and builds the same model (same output on the same weights);
+the Keras code's text (test_codegen_keras.py runs it with Keras 3)."""
 
 from __future__ import annotations
 
 import ast
+import contextlib
+import io
 import re
 
 import pytest
@@ -35,6 +38,14 @@ def run_generated(code: str) -> "torch.nn.Module":
     return namespace["model"]
 
 
+def run_as_script(code: str) -> str:
+    """What the code prints when run as a script (its ``__main__`` demo), in a fresh namespace."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "<generated>", "exec"), {"__name__": "__main__"})  # noqa: S102 - our generated code
+    return out.getvalue()
+
+
 def check_same_model(spec: ModelSpec) -> None:
     torch.manual_seed(0)
     built = build_model(spec)
@@ -53,6 +64,9 @@ def check_same_model(spec: ModelSpec) -> None:
     x = torch.randn(3, c, h, w)
     with torch.no_grad():
         assert torch.equal(built(x), generated(x))
+        assert tuple(generated(x).shape) == (3, spec.num_classes)
+    # the demo runs as written (eval mode, no gradients), also with BatchNorm on flat features
+    assert run_as_script(pytorch_code(spec)).strip() == f"torch.Size([1, {spec.num_classes}])"
 
 
 @pytest.mark.parametrize("name", list(PRESETS))
@@ -77,6 +91,25 @@ def test_pytorch_code_is_readable():
     ast.parse(code)
 
 
+def test_pytorch_shape_comment_sits_on_the_layer_with_the_parameters():
+    code = pytorch_code(preset("tiny-vgg"))
+    conv = next(line for line in code.splitlines() if "('conv1'" in line)
+    relu = next(line for line in code.splitlines() if line.strip().startswith("('relu1'"))
+    assert "parameters" in conv and "#" not in relu
+    spec = ModelSpec((Conv2D(2, 3, padding=1, activation="leaky_relu"), GlobalMaxPool(), Dense(2, "tanh"),
+                      Dense(2)), (5, 5, 1), ("a", "b"))
+    lines = pytorch_code(spec).splitlines()
+    commented = [line.split("(", 1)[1].split(",")[0] for line in lines if "# ->" in line]
+    assert commented == ["'conv1'", "'gmp1_flatten'", "'fc1'", "'fc2'"]
+
+
+def test_pytorch_demo_runs_in_eval_mode_with_batchnorm_on_flat_features():
+    spec = ModelSpec((Flatten(), Dense(4), BatchNorm(), Dropout(0.5), Dense(2)), (3, 3, 1), ("a", "b"))
+    code = pytorch_code(spec)
+    assert "model.eval()" in code and "with torch.no_grad():" in code
+    assert run_as_script(code).strip() == "torch.Size([1, 2])"
+
+
 def test_pytorch_code_is_safe_with_odd_names_and_descriptions():
     spec = ModelSpec((Flatten(), Dense(2)), (2, 2, 1), ("it's", 'say "hi"\n]))'), name="x\ny",
                      description='"""\nimport os\n')
@@ -97,7 +130,8 @@ def keras_calls(code: str) -> list[str]:
 def test_keras_code_of_the_slides_model():
     code = keras_code(preset("keras-slides"))
     assert keras_calls(code) == [
-        "layers.Conv2D(32, (3, 3), activation='relu', input_shape=(64, 64, 3))",
+        "keras.Input(shape=(64, 64, 3))",
+        "layers.Conv2D(32, (3, 3), activation='relu')",
         "layers.MaxPooling2D(pool_size=(2, 2))",
         "layers.Conv2D(32, (3, 3), activation='relu')",
         "layers.MaxPooling2D(pool_size=(2, 2))",
@@ -110,6 +144,14 @@ def test_keras_code_of_the_slides_model():
     assert "# -> 62x62x32, 896 parameters" in code
 
 
+def test_keras_code_is_keras_3_for_any_backend():
+    code = keras_code(preset("lenet5"))
+    imports = [line for line in code.splitlines() if line.startswith(("import ", "from "))]
+    assert imports == ["import keras", "from keras import layers"]
+    assert "tensorflow.keras" not in code and "input_shape=" not in code
+    assert "KERAS_BACKEND=jax" in code and "KERAS_BACKEND=torch" in code and "tensorflow" in code
+
+
 def test_keras_code_maps_every_layer():
     spec = ModelSpec((
         Conv2D(4, (3, 2), stride=2, padding="same", dilation=1, activation="leaky_relu", bias=False),
@@ -117,13 +159,14 @@ def test_keras_code_maps_every_layer():
         MaxPool(2, ceil=True), AvgPool(3, 1, 1), BatchNorm(), Activation("sigmoid"),
         Activation("leaky_relu", 0.2), Dropout(0.25), GlobalMaxPool(), Dense(5, "relu"), Dense(3), Softmax(),
     ), (16, 16, 2), ("a", "b", "c"))
-    calls = keras_calls(keras_code(spec))
-    assert calls == [
-        "layers.Conv2D(4, (3, 2), strides=(2, 2), padding='same', use_bias=False, input_shape=(16, 16, 2))",
+    code = keras_code(spec)
+    assert keras_calls(code) == [
+        "keras.Input(shape=(16, 16, 2))",
+        "layers.Conv2D(4, (3, 2), strides=(2, 2), padding='same', use_bias=False)",
         "layers.LeakyReLU(negative_slope=0.01)",
         "layers.ZeroPadding2D(padding=(1, 1))",
         "layers.Conv2D(4, (3, 3), dilation_rate=(2, 1), activation='tanh')",
-        "layers.MaxPooling2D(pool_size=(2, 2), padding='same')",
+        "layers.MaxPooling2D(pool_size=(2, 2))",  # ceil mode changes nothing on 6x8
         "layers.ZeroPadding2D(padding=(1, 1))",
         "layers.AveragePooling2D(pool_size=(3, 3), strides=(1, 1))",
         "layers.BatchNormalization(momentum=0.9, epsilon=1e-05)",
@@ -135,7 +178,48 @@ def test_keras_code_maps_every_layer():
         "layers.Dense(3)",
         "layers.Softmax()",
     ]
-    assert "keeps the edge, like ceil mode" in keras_code(spec)
+    # the parameter comment sits on the layer with the parameters, not on the LeakyReLU after it
+    assert "use_bias=False),  # -> 8x8x4, 48 parameters\n    layers.LeakyReLU(negative_slope=0.01),\n" in code
+    assert "# -> 3x4x4, 8 parameters + 8 moving statistics (mean, variance)" in code
+    assert "# 247 trainable parameters, and 8 BatchNorm moving statistics: model.count_params() gives 255." in code
+
+
+def test_keras_code_builds_stride_with_dilation_and_says_how():
+    spec = ModelSpec((Conv2D(3, 3, stride=2, dilation=2), Flatten(), Dense(2)), (11, 11, 1), ("a", "b"))
+    code = keras_code(spec)
+    calls = keras_calls(code)
+    assert calls[1:3] == ["layers.Conv2D(3, (3, 3), dilation_rate=(2, 2), activation='relu')",
+                          "layers.MaxPooling2D(pool_size=(1, 1), strides=(2, 2))"]
+    assert "strides=(2, 2), dilation" not in code  # what Keras refuses
+    assert "# -> 7x7x3, 30 parameters" in code and "# -> 4x4x3; Keras' Conv2D takes no strides with a dilation_rate" \
+        in code
+
+
+@pytest.mark.parametrize(("before", "padding"), [
+    (Conv2D(2, 3, activation="relu"), "layers.ZeroPadding2D(padding=(1, 1))"),
+    (Conv2D(2, 3, activation="sigmoid"), "layers.ZeroPadding2D(padding=(1, 1))"),
+    (Conv2D(2, 3, activation="tanh"),
+     "layers.Lambda(lambda x: keras.ops.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)), constant_values=float('-inf')))"),
+    (Conv2D(2, 3, activation="none"),
+     "layers.Lambda(lambda x: keras.ops.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)), constant_values=float('-inf')))"),
+])
+def test_keras_pads_max_pooling_with_zeros_only_where_inputs_are_not_negative(before, padding):
+    spec = ModelSpec((before, MaxPool(3, 2, 1), Flatten(), Dense(2)), (9, 9, 1), ("a", "b"))
+    code = keras_code(spec)
+    assert keras_calls(code)[2:4] == [padding, "layers.MaxPooling2D(pool_size=(3, 3), strides=(2, 2))"]
+    assert ("never negative" in code) == padding.startswith("layers.ZeroPadding2D")
+
+
+def test_keras_ceil_mode_comments_describe_the_keras_model():
+    spec = ModelSpec((AvgPool(2, ceil=True), MaxPool(2, 3, 1, True), Flatten(), Dense(2)), (7, 7, 1), ("a", "b"))
+    code = keras_code(spec)
+    assert keras_calls(code)[1:5] == [
+        "layers.ZeroPadding2D(padding=((0, 1), (0, 1)))", "layers.AveragePooling2D(pool_size=(2, 2))",
+        "layers.Lambda(lambda x: keras.ops.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)), constant_values=float('-inf')))",
+        "layers.MaxPooling2D(pool_size=(2, 2), strides=(3, 3))"]
+    assert "# -> 8x8x1; the extra bottom/right padding gives ceil mode's last windows" in code
+    assert "# -> 4x4x1; the bottom/right windows also average the extra padded zeros" in code
+    assert "# -> 2x2x1" in code and "# -> 2, 10 parameters" in code
 
 
 def test_keras_code_without_softmax_uses_logits_loss():
@@ -150,13 +234,17 @@ def test_keras_code_of_random_specs_parses_and_counts_layers(seed):
     spec = random_spec(seed)
     code = keras_code(spec)
     calls = keras_calls(code)
-    assert "input_shape=(%d, %d, %d)" % spec.input_shape in calls[0]
+    assert calls[0] == "keras.Input(shape=(%d, %d, %d))" % spec.input_shape
+    assert "input_shape" not in code
     wanted = {"conv2d": "layers.Conv2D(", "maxpool": "layers.MaxPooling2D(", "avgpool": "layers.AveragePooling2D(",
               "flatten": "layers.Flatten(", "dense": "layers.Dense(", "batchnorm": "layers.BatchNormalization(",
               "dropout": "layers.Dropout(", "global_avg_pool": "layers.GlobalAveragePooling2D(",
               "global_max_pool": "layers.GlobalMaxPooling2D(", "softmax": "layers.Softmax("}
     for kind, call in wanted.items():
         expected = sum(layer.type == kind for layer in spec.layers)
+        if kind == "maxpool":  # a conv with stride and dilation: Keras applies the stride with a 1x1 pooling
+            expected += sum(isinstance(layer, Conv2D) and layer.stride != (1, 1) and layer.dilation != (1, 1)
+                            for layer in spec.layers)
         assert sum(c.startswith(call) for c in calls) == expected, (kind, code)
     for layer in spec.layers:
         if isinstance(layer, Conv2D):

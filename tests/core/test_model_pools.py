@@ -49,7 +49,7 @@ def test_pools_print_in_the_shape_table(pool, details):
 
 @pytest.mark.parametrize(("pool", "torch_call", "keras_call"), [
     (MaxPool(2, ceil=True), "nn.MaxPool2d(kernel_size=2, ceil_mode=True)",
-     "layers.MaxPooling2D(pool_size=(2, 2), padding=\"same\", input_shape=(7, 7, 2))"),
+     "layers.MaxPooling2D(pool_size=(2, 2), padding=\"same\"),  # -> 4x4x2; keeps the edge, like ceil mode"),
     (AvgPool(3, 2, 1), "nn.AvgPool2d(kernel_size=3, stride=2, padding=1)",
      "layers.AveragePooling2D(pool_size=(3, 3), strides=(2, 2))"),  # after its ZeroPadding2D
 ])

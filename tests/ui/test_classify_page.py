@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import subprocess
 import sys
@@ -193,6 +195,36 @@ def test_a_model_that_cannot_be_loaded_says_why(qtbot, page, tmp_path):
     qtbot.waitUntil(lambda: not page.controller.is_loading, timeout=5000)
     assert "nothing-here" in page.message.text() and page.message.isVisible()
     assert page.controller.loaded is before  # the model in use is kept
+
+
+@pytest.mark.parametrize("damage", ["mean", "weights"])
+def test_a_model_with_nan_numbers_is_refused_and_the_previous_one_keeps_classifying(qtbot, page, tmp_path, damage):
+    from safetensors.torch import load_file, save_file
+
+    from cnn_explorer.core.train.checkpoints import save_model
+
+    source = page.controller.loaded
+    path = tmp_path / "bad"
+    save_model(path, source.model, source.spec, class_names=source.class_names, mean=source.mean, std=source.std)
+    weights, json_path = model_files(path)
+    meta = json.loads(json_path.read_text())
+    if damage == "mean":  # the checksum covers only the weights
+        meta["mean"] = [float("nan")]
+    else:  # NaN weights under a valid checksum
+        state = {k: v.fill_(float("nan")) if v.is_floating_point() else v for k, v in load_file(str(weights)).items()}
+        save_file(state, str(weights), metadata={"format": "pt"})
+        meta["weights_sha256"] = hashlib.sha256(weights.read_bytes()).hexdigest()
+    json_path.write_text(json.dumps(meta))
+    with qtbot.waitSignal(page.controller.model_failed, timeout=30000):
+        page.load_model_path(path)
+    qtbot.waitUntil(lambda: not page.controller.is_loading, timeout=5000)
+    expected = "mean: entry 1 is NaN" if damage == "mean" else "NaN of"
+    assert expected in page.message.text() and page.message.isVisible()
+    assert page.controller.loaded is source  # the model in use is kept, and it still classifies
+    draw(qtbot, page, 1)
+    settle(qtbot, page)
+    probs = page.bars.probabilities()
+    assert probs is not None and np.isfinite(probs).all() and int(np.argmax(probs)) == 1
 
 
 def test_a_loaded_picture_is_classified_dark_on_light(qtbot, page, tmp_path):

@@ -4,15 +4,22 @@
 torch versions also ``onnxscript``; when either is missing the user gets one
 line naming the packages and the pip command. Torch is imported inside
 functions only.
+
+The exported model outputs logits, as the app's model does. A model calibrated
+with a temperature T (its JSON's "temperature") gives calibrated probabilities as
+softmax(logits / T): ``export_message`` says so when T is not 1.
 """
 
 from __future__ import annotations
 
 import copy
 import importlib.util
+import json
+import math
 from pathlib import Path
 
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.format import format_number
 from cnn_explorer.core.io.atomic import atomic_write
 
 ONNX_PACKAGES = ("onnx", "onnxscript")
@@ -59,3 +66,24 @@ def export_onnx(model, path, input_shape: tuple[int, int, int], *, opset: int = 
     finally:
         model.train(was_training)
     return target
+
+
+def model_temperature(json_path) -> float:
+    """The temperature in a saved model's JSON ("temperature"), 1.0 when it has none or it is unreadable."""
+    try:
+        meta = json.loads(Path(json_path).read_text(encoding="utf-8"))
+        value = meta.get("temperature", 1.0) if isinstance(meta, dict) else 1.0
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return 1.0
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        return 1.0
+    return float(value)
+
+
+def export_message(path, temperature: float = 1.0) -> str:
+    """The line a finished export prints: the file, and for a calibrated model how to get its probabilities."""
+    if temperature == 1.0:
+        return f"exported {path}"
+    t = format_number(temperature, "plain")
+    return (f"exported {path}: outputs logits (apply softmax(logits / T) with T = {t} "
+            "for calibrated probabilities)")

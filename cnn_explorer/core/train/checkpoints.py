@@ -27,6 +27,7 @@ from cnn_explorer.core.model.build import build_model
 from cnn_explorer.core.model.spec import ModelSpec
 from cnn_explorer.core.resources import resource_path
 from cnn_explorer.core.train.engine import EpochRecord
+from cnn_explorer.core.train.model_numbers import validate_model_numbers
 
 FORMAT = "cnn-explorer-model"
 FORMAT_VERSION = 1
@@ -192,7 +193,8 @@ def load_model(path) -> TrainedModel:
     """Load a model saved by ``save_model`` (or a ``.pt``/``.pth`` state dict with its ``.json``), in eval mode on CPU.
 
     Every problem (missing, corrupt, truncated or mismatched files, pickled
-    code) raises CnnExplorerError naming the file.
+    code, NaN or absurd numbers in the weights or the metadata: ``model_numbers``)
+    raises CnnExplorerError naming the file.
     """
     resolved = resolve_model_path(path)
     if resolved.suffix.lower() in PICKLE_SUFFIXES:
@@ -217,19 +219,7 @@ def load_model(path) -> TrainedModel:
         raise CnnExplorerError(f"{json_path}: bad model spec: {exc}") from None
     except (KeyError, TypeError, ValueError) as exc:
         raise CnnExplorerError(f"{json_path}: bad model spec ({exc.__class__.__name__}: {exc})") from None
-    try:
-        if not all(isinstance(meta[k], list) for k in ("class_names", "mean", "std")):
-            raise TypeError
-        class_names = tuple(str(c) for c in meta["class_names"])
-        mean = tuple(float(m) for m in meta["mean"])
-        std = tuple(float(s) for s in meta["std"])
-    except (TypeError, ValueError):
-        raise CnnExplorerError(f"{json_path}: class_names, mean and std must be lists of names and numbers") from None
-    if len(class_names) != spec.num_classes:
-        raise CnnExplorerError(f"{json_path}: {len(class_names)} class names for a model of {spec.num_classes} classes")
-    channels = spec.input_shape[2]
-    if len(mean) != channels or len(std) != channels or not all(math.isfinite(s) and s > 0 for s in std):
-        raise CnnExplorerError(f"{json_path}: normalisation needs {channels} means and positive stds")
+    class_names, mean, std = validate_model_numbers(meta, state, spec, json_path, weights_path)
     model = build_model(spec)
     try:
         model.load_state_dict(state, strict=True)

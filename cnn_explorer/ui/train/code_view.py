@@ -1,4 +1,8 @@
-"""CodeView: the edited model as PyTorch and as Keras code (the engine's codegen), read-only, with Copy."""
+"""CodeView: the edited model as PyTorch and as Keras 3 code (the engine's codegen), read-only, with Copy.
+
+The line under the code says how to run the visible tab's code and, for Keras, where its code
+differs from one Keras layer a layer (``keras_notes``: a stride with a dilation, -inf padding).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnn_explorer.core.model.codegen import keras_code, pytorch_code
+from cnn_explorer.core.model.codegen import keras_code, keras_notes, pytorch_code
+
+PYTORCH_NOTE = "Runs as is: copy it into a .py file."
+KERAS_NOTE = "Runs as is with Keras 3 (pip install keras) on TensorFlow, JAX or PyTorch: copy it into a .py file."
 
 
 class CodeView(QWidget):
@@ -35,6 +42,9 @@ class CodeView(QWidget):
         self.copy_button.setToolTip("Copy the shown code to the clipboard")
         self.copy_button.clicked.connect(self.copy)
         self.note = QLabel(self)
+        self.note.setWordWrap(True)
+        self._notes = {self.pytorch: PYTORCH_NOTE, self.keras: KERAS_NOTE}
+        self.tabs.currentChanged.connect(self._show_note)
         row = QHBoxLayout()
         row.addWidget(self.note, 1)
         row.addWidget(self.copy_button)
@@ -49,11 +59,19 @@ class CodeView(QWidget):
             text = f"# The model cannot be built yet:\n# {error}\n"
             self._set(self.pytorch, text)
             self._set(self.keras, text)
-            self.note.setText("Fix the red layer to see the code.")
-            return
-        self._set(self.pytorch, pytorch_code(spec))
-        self._set(self.keras, keras_code(spec))
-        self.note.setText("Runs as is: copy it into a .py file.")
+            self._notes = dict.fromkeys((self.pytorch, self.keras), "Fix the red layer to see the code.")
+        else:
+            self._set(self.pytorch, pytorch_code(spec))
+            self._set(self.keras, keras_code(spec))
+            self._notes = {self.pytorch: PYTORCH_NOTE, self.keras: "\n".join([KERAS_NOTE, *keras_notes(spec)])}
+        self._show_note()
+
+    def note_text(self) -> str:
+        """The line under the code for the visible tab."""
+        return self.note.text()
+
+    def _show_note(self, *_) -> None:
+        self.note.setText(self._notes[self.tabs.currentWidget()])
 
     def _set(self, edit: QPlainTextEdit, text: str) -> None:
         if edit.toPlainText() != text:
