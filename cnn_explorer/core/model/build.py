@@ -27,7 +27,7 @@ from cnn_explorer.core.model.layers import (
     GlobalMaxPool,
     MaxPool,
 )
-from cnn_explorer.core.model.shapes import LayerPlan, plan, validate
+from cnn_explorer.core.model.shapes import LayerPlan, check_memory, plan, validate
 
 if TYPE_CHECKING:
     import torch
@@ -101,6 +101,7 @@ def build_model(spec: "ModelSpec") -> "torch.nn.Sequential":
     from torch import nn
 
     validate(spec)
+    check_memory(spec)
     plans, _ = plan(spec)
     children: OrderedDict[str, nn.Module] = OrderedDict()
     for step in plans:
