@@ -20,7 +20,11 @@ from cnn_explorer.core.datasets.safe_pickle import safe_loads
 from cnn_explorer.core.datasets.split import DEFAULT_SPLIT, make_dataset
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.io.files import read_user_file, read_user_text
-from cnn_explorer.core.io.limits import MAX_DATASET_BYTES, check_bytes, check_class_count
+from cnn_explorer.core.io.limits import (
+    MAX_DATASET_BYTES,
+    check_bytes,
+    check_class_count,
+)
 
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 _BATCH = re.compile(r"^(data_batch_\d+|test_batch)(\.bin)?$")

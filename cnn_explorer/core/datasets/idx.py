@@ -30,7 +30,12 @@ import numpy as np
 from cnn_explorer.core.datasets.split import DEFAULT_SPLIT, make_dataset
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.io.files import open_user_file, read_user_text
-from cnn_explorer.core.io.limits import MAX_CLASSES, MAX_DATASET_BYTES, check_bytes, check_class_count
+from cnn_explorer.core.io.limits import (
+    MAX_CLASSES,
+    MAX_DATASET_BYTES,
+    check_bytes,
+    check_class_count,
+)
 
 _DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 _IDX_NAME = re.compile(r"idx\d-ubyte(\.gz)?$", re.IGNORECASE)

@@ -19,8 +19,8 @@ import numpy as np
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.format import format_number
 from cnn_explorer.core.io.files import read_user_file
-from cnn_explorer.core.io.json_files import InvalidJson, parse_json
 from cnn_explorer.core.io.grid_text import grid_shape_text, parse_csv_blocks, parse_rows
+from cnn_explorer.core.io.json_files import InvalidJson, parse_json
 from cnn_explorer.core.kernels import seed_grids as seeds
 
 #: preset groups, in the order the kernel picker shows them
