@@ -208,7 +208,7 @@ def activate(x, name: str, negative_slope: float = 0.01) -> np.ndarray:
     key = activation_name(name)
     arr = np.asarray(x)
     if arr.dtype != np.float32:
-        arr = arr.astype(np.float64)
+        arr = arr.astype(np.float64, copy=False)  # only read below: no copy of float64 maps
     if key == "relu":
         return np.maximum(arr, arr.dtype.type(0))
     if key == "leaky_relu":

@@ -297,7 +297,13 @@ def _load_picture(data: bytes, source: str, where: str, mode: str, max_side: int
     if picture.rotated:
         notes.append("rotated as its EXIF orientation says")
     result = flatten_picture(picture.image, where, notes)
-    arr = result if isinstance(result, np.ndarray) else np.asarray(result, dtype=np.float64)
+    if isinstance(result, np.ndarray):
+        arr = result
+    else:
+        raw = np.asarray(result)  # 8-bit: find a grey picture in RGB clothes before the float64 copy (8x the size)
+        if raw.ndim == 3 and mode == "auto" and _is_grey_rgb(raw):
+            raw = raw[:, :, 0]
+        arr = raw.astype(np.float64)
     if picture.original_mode not in ("L", "1", "RGB", "P") and not notes:
         notes.append(f"converted from mode {picture.original_mode}")
     return _finish(arr, source, picture.original_size, notes, mode, max_side, picture.original_mode)
