@@ -167,7 +167,8 @@ MODELS = [
     Case("train-huge-dense", corpus.huge_dense_spec,
          lambda p, d: ["train", "--spec", p, "--dataset", "mnist-sample", "--epochs", "1", "-o", d / "model"], ("GB of weights",), "sub"),
     Case("train-billion-filters", corpus.billion_filters_spec,
-         lambda p, d: ["train", "--spec", p, "--dataset", "mnist-sample", "--epochs", "1", "-o", d / "model"], ("needs",), "sub"),
+         lambda p, d: ["train", "--spec", p, "--dataset", "mnist-sample", "--epochs", "1", "-o", d / "model"], ("needs",), "sub",
+         slow=True),  # the same check as train-huge-dense; tests/core/test_hostile_readers.py covers the estimate
 ]
 
 DATASETS = [
@@ -189,7 +190,8 @@ DATASETS = [
     Case("datasets-picture-folder-bomb", corpus.picture_folder_bomb, lambda p, d: ["datasets", "--info", p],
          ("40 pictures", "the limit"), "sub"),
     Case("train-idx-huge-label", corpus.idx_huge_label,
-         lambda p, d: ["train", "--preset", "mnist-fast", "--dataset", p, "--epochs", "1", "-o", d / "model"], ("classes",), "sub"),
+         lambda p, d: ["train", "--preset", "mnist-fast", "--dataset", p, "--epochs", "1", "-o", d / "model"], ("classes",), "sub",
+         slow=True),  # the same reader as datasets-idx-huge-label
     Case("evaluate-idx-header-lie", corpus.idx_header_lie,
          lambda p, d: ["evaluate", "mnist", "--dataset", p], ("truncated",)),
     Case("export-script-idx-header-lie", corpus.idx_header_lie,

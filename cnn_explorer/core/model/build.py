@@ -98,10 +98,10 @@ def build_model(spec: "ModelSpec") -> "torch.nn.Sequential":
 
     Input (N, C, H, W) float32, output (N, classes) logits; parameter count = ``total_params(spec)``.
     """
+    validate(spec)
+    check_memory(spec)  # before torch loads: a model that cannot fit is refused at once
     from torch import nn
 
-    validate(spec)
-    check_memory(spec)
     plans, _ = plan(spec)
     children: OrderedDict[str, nn.Module] = OrderedDict()
     for step in plans:
