@@ -175,7 +175,7 @@ def test_idx_gzip_is_streamed_with_a_cap(tmp_path):
     with pytest.raises(CnnExplorerError, match="longer than its header says"):
         idx.read_idx(path)
     path.write_bytes(gzip.compress(_idx(0x08, (3_000_000, 28, 28)) + bytes(10)))
-    with pytest.raises(CnnExplorerError, match=r"needs 2.35 GB; the limit is"):
+    with pytest.raises(CnnExplorerError, match=r"needs 2.35 GB; the limit is 2 GB"):
         idx.read_idx(path)
     path.write_bytes(gzip.compress(_idx(0x08, (2, 2, 2)) + bytes(range(8))))
     assert idx.read_idx(path).tolist() == [[[0, 1], [2, 3]], [[4, 5], [6, 7]]]

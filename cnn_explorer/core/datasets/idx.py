@@ -97,10 +97,11 @@ def read_idx(path: Path) -> np.ndarray:
                     f"{path.name}: {what}: {payload_size} data bytes for a {shape} array needing {expected}")
             check_bytes(expected, path.name, f"its header's {shape} array", MAX_DATASET_BYTES)
             payload = _read_exactly(stream, expected + 1, path)
-    if len(payload) != expected:
-        what = "truncated" if len(payload) < expected else "longer than its header says"
-        have = f"{len(payload)}" if len(payload) <= expected else "more"
-        raise CnnExplorerError(f"{path.name}: {what}: {have} data bytes for a {shape} array needing {expected}")
+    if len(payload) < expected:
+        raise CnnExplorerError(f"{path.name}: truncated: {len(payload)} data bytes for a {shape} array needing {expected}")
+    if len(payload) > expected:
+        raise CnnExplorerError(f"{path.name}: longer than its header says (a {shape} array of {expected} bytes); "
+                               "refused without unpacking the rest")
     data = np.frombuffer(payload, dtype=dtype).reshape(dims)
     return data.astype(dtype.newbyteorder("="))
 

@@ -16,7 +16,7 @@ from cnn_explorer.core.io.files import size_text
 MAX_CLASSES = 10_000
 #: the most bytes a dataset's images may take once decoded (all files or pictures together): EMNIST's
 #: largest split is 0.6 GB, CIFAR-10 0.2 GB; a header or folder promising more is refused before decoding
-MAX_DATASET_BYTES = 2 * 1024**3
+MAX_DATASET_BYTES = 2_000_000_000
 
 
 def memory_budget() -> int:
