@@ -121,7 +121,13 @@ def read_user_file(path: Path, what: str, *, allow_empty: bool = False, limit: i
     where = _where(path, what)
     with open_user_file(path, what, limit=limit) as fh:
         try:
-            data = fh.read(limit + 1)
+            # the size it has now, plus one byte to notice growth: read(n) reserves n bytes up front
+            data = fh.read(min(os.fstat(fh.fileno()).st_size, limit) + 1)
+            while data and len(data) <= limit:  # it grew since: read on, a chunk at a time, up to the cap
+                more = fh.read(min(16 * 1024**2, limit + 1 - len(data)))
+                if not more:
+                    break
+                data += more
         except OSError as exc:
             raise _os_error(where, exc) from None
     if len(data) > limit:  # it grew after the check
