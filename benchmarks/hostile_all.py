@@ -6,7 +6,7 @@ entry point (sub-command), exit code, seconds, peak RSS of that process (``wait4
 verdict (ok: exit 2, one short line on stderr, the words the case expects, no file of the
 user's changed, no temporary file left; the reason otherwise).
 
-    python benchmarks/hostile_all.py [--only SUBSTRING] [--limit-gb 3] [--timeout 60]
+    python benchmarks/hostile_all.py [--only SUBSTRING] [--limit-gb 3] [--timeout 60] [--tree OTHER_CHECKOUT]
 
 Exits 1 when any case fails. The fast cases also run in the suite (tests/hostile/test_files.py).
 """
@@ -51,14 +51,14 @@ def _verdict(case, code: int, err: str, changed: bool, leftovers: list[str]) -> 
     return "ok"
 
 
-def run(case, limit: int, timeout: float) -> tuple[int, float, int, str, str]:
+def run(case, limit: int, timeout: float, tree: Path = REPO) -> tuple[int, float, int, str, str]:
     """(exit code, seconds, peak RSS in bytes, verdict, stderr's first line) of one case in a fresh folder."""
     with tempfile.TemporaryDirectory(prefix="hostile-") as tmp:
         folder = Path(tmp)
         argv = test_files.prepare(case, folder)
         before = snapshot(folder)
         env = {k: v for k, v in os.environ.items() if k != "CNN_EXPLORER_DEBUG"}
-        env["PYTHONPATH"] = str(REPO)
+        env["PYTHONPATH"] = str(tree)
 
         def limit_memory() -> None:
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -96,6 +96,8 @@ def main(argv=None) -> int:
     parser.add_argument("--limit-gb", type=float, default=3.0, help="address-space limit of each case (default 3)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds before a case counts as hung")
     parser.add_argument("--verbose", action="store_true", help="also print each case's message")
+    parser.add_argument("--tree", metavar="DIR", type=Path, default=REPO,
+                        help="run the CLI of this checkout instead (e.g. an older one, for a before/after table)")
     args = parser.parse_args(argv)
     cases = [c for c in test_files.CASES if not args.only or args.only in c.id]
     limit = int(args.limit_gb * 1024**3)
@@ -104,7 +106,7 @@ def main(argv=None) -> int:
     failed = 0
     total = time.monotonic()
     for case in cases:
-        code, seconds, peak, verdict, line = run(case, limit, args.timeout)
+        code, seconds, peak, verdict, line = run(case, limit, args.timeout, args.tree.resolve())
         failed += verdict != "ok"
         entry = "export-script" if case.id.startswith("export-script") else case.id.split("-")[0]
         print(f"{case.id:<{width}}  {entry:<14} {code:>4} {seconds:>8.2f} {peak / 1e6:>6.0f} MB  {verdict}"
