@@ -156,10 +156,40 @@ def _load(args):
         elif args.colour == "rgb":
             image = to_rgb(image)
         return image, sample, f"sample {sample.name}"
+    _check_picture_memory(args.input, args.colour)
     loaded = load_input(args.input, mode=args.colour or "auto")
     if loaded.note:
         print(f"note: {args.input}: {loaded.note}", file=sys.stderr)
     return loaded.array, None, args.input
+
+
+def _check_picture_memory(path: str, colour: str | None) -> None:
+    """Refuse, from its header and before decoding, a picture whose float64 copy would not fit the memory budget."""
+    from cnn_explorer.core.io.images import GRID_SUFFIXES, picture_header
+    from cnn_explorer.core.io.limits import check_bytes
+
+    if Path(path).suffix.lower() in GRID_SUFFIXES:
+        return  # a grid's values are read from the file itself, which is capped
+    header = picture_header(path)
+    if header is not None:
+        h, w, bands = header
+        channels = 1 if colour == "grey" or (bands < 3 and colour != "rgb") else 3
+        check_bytes(h * w * (channels * 8 + bands), path, f"loading this {w}×{h} picture")
+
+
+def _check_memory(image, kernels, conv, activation: str) -> None:
+    """Refuse a convolution whose image, padded copy and maps would not fit the memory budget, before computing."""
+    from cnn_explorer.core.conv.settings import output_shape, resolve_padding
+    from cnn_explorer.core.io.limits import check_bytes
+
+    h, w = image.shape[:2]
+    channels = image.shape[2] if image.ndim == 3 else 1
+    kh, kw = kernels[0].shape[:2]
+    top, bottom, left, right = resolve_padding((h, w), (kh, kw), conv)
+    oh, ow = output_shape((h, w), (kh, kw), conv)
+    padded = (h + top + bottom) * (w + left + right) * channels * 8 if (channels > 1 or top + bottom + left + right) else 0
+    maps = oh * ow * 8 * len(kernels) * (1 if activation == "none" else 2)
+    check_bytes(image.nbytes + padded + maps, "convolve", f"a {oh}×{ow} result from {len(kernels)} kernel(s)")
 
 
 def _kernels(args, sample):
@@ -339,6 +369,7 @@ def run(args) -> int:
     image, sample, _ = _load(args)
     kernels, names = _kernels(args, sample)
     conv, activation, pool = _settings(args, sample)
+    _check_memory(image, kernels, conv, activation)
     result = run_pipeline(image, kernels, conv, activation, pool, precision="exact")
     _check_cells(args, result)
     _explain(args, image, kernels, names, conv, result)

@@ -19,6 +19,7 @@ when torch is already imported (``backend='auto'``) — see ``warm_up_fast_path`
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -92,6 +93,47 @@ class ConvResult:
         return conv_partial_maps(self.image, self.kernels[k], self.settings, precision=precision)
 
 
+def result_bound(x: np.ndarray, w: np.ndarray, settings: ConvSettings) -> float:
+    """An upper bound of |every sum, partial sum and product| the convolution computes (inf when it overflows).
+
+    max |x| · max over kernels of Σ|w| + |bias| (normalising divides only after the sum), in Python floats
+    so that computing the bound itself never overflows with a warning.
+    """
+    amax = float(np.max(np.abs(x))) if x.size else 0.0
+    try:
+        ksum = max((math.fsum(abs(v) for v in k.ravel().tolist()) for k in w), default=0.0)
+    except OverflowError:
+        ksum = math.inf
+    bound = amax * ksum if amax and ksum else 0.0
+    return bound + abs(float(settings.bias or 0.0))
+
+
+def _reach(x: np.ndarray, w: np.ndarray, bound: float) -> str:
+    """``bound`` in words, also when it is beyond float64 ("about 2.6e+310")."""
+    if not math.isinf(bound):
+        return f"about {bound:.2g}"
+    try:
+        ksum = max(math.fsum(abs(v) for v in k.ravel().tolist()) for k in w)
+        e = math.log10(float(np.max(np.abs(x)))) + math.log10(ksum)
+    except (OverflowError, ValueError):
+        return "beyond 1e+308"
+    return f"about {10 ** (e - math.floor(e)):.2g}e+{math.floor(e)}"
+
+
+def _overflow_safe(dtype, x: np.ndarray, w: np.ndarray, settings: ConvSettings):
+    """``dtype``, or float64 when float32 could overflow; CnnExplorerError when even float64 could."""
+    bound = result_bound(x, w, settings)
+    if bound <= float(np.finfo(dtype).max) / 2:
+        return dtype
+    limit = float(np.finfo(np.float64).max)
+    if bound <= limit / 2:
+        return np.float64
+    raise CnnExplorerError(
+        f"the result overflows: the largest value could reach {_reach(x, w, bound)}, more than a number can hold "
+        f"(about {limit:.2g}); use smaller kernel or input values"
+    )
+
+
 def _run(x, w, settings: ConvSettings, precision: str, backend: str) -> tuple[np.ndarray, tuple]:
     """(K, oh, ow) sums of products (normalised, no bias) of (H, W, C) x with (K, kh, kw, C) w."""
     if settings.flip:
@@ -99,7 +141,7 @@ def _run(x, w, settings: ConvSettings, precision: str, backend: str) -> tuple[np
     kh, kw, channels = w.shape[1:]
     pads = resolve_padding(x.shape[:2], (kh, kw), settings)
     oh, ow = output_shape(x.shape[:2], (kh, kw), settings)
-    dtype = compute_dtype(precision, oh * ow * w.size)
+    dtype = _overflow_safe(compute_dtype(precision, oh * ow * w.size), x, w, settings)
     if dtype == np.float32 and channels > 1 and (w == w[..., :1]).all():
         # the same 2-D kernel on every channel: correlate once with the channel sum (linearity);
         # only on the fast path, so the exact path keeps the step trace's summation order
@@ -166,7 +208,7 @@ def activate(x, name: str, negative_slope: float = 0.01) -> np.ndarray:
     key = activation_name(name)
     arr = np.asarray(x)
     if arr.dtype != np.float32:
-        arr = arr.astype(np.float64)
+        arr = arr.astype(np.float64, copy=False)  # only read below: no copy of float64 maps
     if key == "relu":
         return np.maximum(arr, arr.dtype.type(0))
     if key == "leaky_relu":

@@ -50,7 +50,8 @@ def run_pipeline(image, kernels, conv: ConvSettings = ConvSettings(), activation
                  backend: str = "auto") -> PipelineResult:
     """Convolve (see ``conv2d``), activate, then pool if ``pool`` is given (None skips pooling)."""
     result = conv2d(image, kernels, conv, precision=precision, backend=backend)
-    activated = activate(result.maps, activation)
+    # no activation: the maps themselves (a copy of a 100-megapixel map would cost 800 MB for nothing)
+    activated = result.maps if activation_name(activation) == "none" else activate(result.maps, activation)
     pooled = None
     if pool is not None:
         if not isinstance(pool, PoolSettings):

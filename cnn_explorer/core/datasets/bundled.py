@@ -9,11 +9,11 @@ file, so it does not depend on zip timestamps; it is checked on every load.
 from __future__ import annotations
 
 import hashlib
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from cnn_explorer.core.datasets.npz import read_npz
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.resources import resource_path
 
@@ -39,11 +39,11 @@ def load_mnist_sample(path: Path = MNIST_SAMPLE_PATH) -> tuple[np.ndarray, np.nd
     if not path.is_file():
         raise CnnExplorerError(f"mnist-sample: the bundled file is missing: {path} (reinstall, or run scripts/make_mnist_sample.py)")
     try:
-        with np.load(path, allow_pickle=False) as data:
-            images = data["images"]
-            labels = data["labels"]
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise CnnExplorerError(f"mnist-sample: {path} is damaged ({exc}); reinstall the app") from None
+        arrays = read_npz(path, "sample", ("images", "labels"), budget=64 * 1024**2)
+    except CnnExplorerError as exc:
+        reason = str(exc).removeprefix(f"{path}: ")
+        raise CnnExplorerError(f"mnist-sample: {path} is damaged ({reason}); reinstall the app") from None
+    images, labels = arrays["images"], arrays["labels"]
     if images.dtype != np.uint8 or images.shape != (5000, 28, 28) or labels.shape != (5000,):
         raise CnnExplorerError(f"mnist-sample: {path} holds unexpected arrays {images.shape} {images.dtype}")
     digest = content_sha256(images, labels)

@@ -19,7 +19,12 @@ import numpy as np
 from cnn_explorer.core.datasets.safe_pickle import safe_loads
 from cnn_explorer.core.datasets.split import DEFAULT_SPLIT, make_dataset
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.io.files import read_user_text
+from cnn_explorer.core.io.files import read_user_file, read_user_text
+from cnn_explorer.core.io.limits import (
+    MAX_DATASET_BYTES,
+    check_bytes,
+    check_class_count,
+)
 
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 _BATCH = re.compile(r"^(data_batch_\d+|test_batch)(\.bin)?$")
@@ -53,7 +58,7 @@ def _field(d: dict, key: str) -> Any:
 
 def read_python_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """One pickled batch as (N, 32, 32, 3) uint8 images and (N,) int64 labels, without unpickling code."""
-    batch = safe_loads(path.read_bytes(), path.name)
+    batch = safe_loads(read_user_file(path, "CIFAR batch"), path.name)
     if not isinstance(batch, dict):
         raise CnnExplorerError(f"{path.name}: not a CIFAR batch (expected a dict with 'data' and 'labels')")
     data = _field(batch, "data")
@@ -72,7 +77,7 @@ def read_python_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 def read_binary_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """One binary batch (records of 1 label byte + 3072 pixel bytes) as images and labels."""
-    raw = np.fromfile(path, dtype=np.uint8)
+    raw = np.frombuffer(read_user_file(path, "CIFAR batch", allow_empty=True), dtype=np.uint8)
     if raw.size == 0 or raw.size % (_PIXELS + 1):
         raise CnnExplorerError(
             f"{path.name}: {raw.size} bytes is not a whole number of CIFAR-10 records ({_PIXELS + 1} bytes each)"
@@ -85,7 +90,7 @@ def read_binary_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
 def _class_names(folder: Path, count: int) -> list[str]:
     meta = folder / "batches.meta"
     if meta.is_file():
-        data = safe_loads(meta.read_bytes(), meta.name)
+        data = safe_loads(read_user_file(meta, "CIFAR class names file"), meta.name)
         names = _field(data, "label_names") if isinstance(data, dict) else None
         if isinstance(names, list) and names:
             return [n.decode("utf-8") if isinstance(n, bytes) else str(n) for n in names]
@@ -94,7 +99,7 @@ def _class_names(folder: Path, count: int) -> list[str]:
         names = [line.strip() for line in read_user_text(text, "class names file").splitlines() if line.strip()]
         if names:
             return names
-    return list(CIFAR10_CLASSES) if count <= 10 else [str(i) for i in range(count)]
+    return list(CIFAR10_CLASSES) if count <= 10 else [str(i) for i in range(check_class_count(count, str(folder)))]
 
 
 def load_cifar_folder(folder: Path, *, split: Sequence[float] = DEFAULT_SPLIT, seed: int = 0, name: str | None = None):
@@ -104,10 +109,16 @@ def load_cifar_folder(folder: Path, *, split: Sequence[float] = DEFAULT_SPLIT, s
     python = [p for p in files if p.suffix != ".bin"]
     files = python or files  # a folder with both versions: the python one
     train, test = [], []
+    total = 0
     for path in files:
         xy = read_python_batch(path) if path.suffix != ".bin" else read_binary_batch(path)
+        total += xy[0].nbytes
+        check_bytes(total, str(folder), "the batches' images", MAX_DATASET_BYTES)
+        if xy[1].size and xy[1].min() < 0:
+            raise CnnExplorerError(f"{path.name}: labels must be non-negative, got {int(xy[1].min())}")
         (test if path.name.startswith("test_batch") else train).append(xy)
-    count = int(max(int(y.max()) for _, y in train + test if y.size)) + 1
+    count = int(max((int(y.max()) for _, y in train + test if y.size), default=0)) + 1
+    check_class_count(count, str(folder))
     names = _class_names(folder, count)
     if len(names) < count:
         raise CnnExplorerError(f"{folder}: {len(names)} class names for labels up to {count - 1}")

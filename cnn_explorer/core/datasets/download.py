@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.io.files import open_user_file
 
 Progress = Callable[[int, "int | None", str], None]
 USER_AGENT = "cnn-explorer (dataset download)"
@@ -133,7 +134,7 @@ class _Unavailable(Exception):
 
 def _digest(path: Path, algorithm: str) -> str:
     h = hashlib.new(algorithm)
-    with path.open("rb") as fh:
+    with open_user_file(path, "downloaded file") as fh:  # never a FIFO left in the cache
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()

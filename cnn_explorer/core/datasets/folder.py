@@ -19,7 +19,9 @@ from PIL import Image
 
 from cnn_explorer.core.datasets.split import DEFAULT_SPLIT, make_dataset
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.io.images import flatten_picture, read_picture
+from cnn_explorer.core.io.files import size_text
+from cnn_explorer.core.io.images import flatten_picture, picture_header, read_picture
+from cnn_explorer.core.io.limits import MAX_DATASET_BYTES
 
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm"}
 _GREY_MODES = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F", "La"}
@@ -92,6 +94,7 @@ def load_image_folder(
         if not images:
             raise CnnExplorerError(f"{sub}: class folder '{sub.name}' holds no images")
         files.extend((p, label) for p in images)
+    _check_budget(folder, [p for p, _ in files], hw)
     pictures = [_picture(p, hw) for p, _ in files]
     grey = all(is_grey for _, is_grey in pictures)
     if hw is None:
@@ -106,6 +109,24 @@ def load_image_folder(
     y = np.array([label for _, label in files], dtype=np.int64)
     return make_dataset(name or folder.name, [c.name for c in classes], x, y, split=split, seed=seed,
                         source=f"image folder {folder}")
+
+
+def _check_budget(folder: Path, paths: list[Path], hw: tuple[int, int] | None) -> None:
+    """Refuse, from the pictures' headers and before decoding any, a folder whose pictures together exceed the
+    dataset budget (each may be under the per-picture limit while all of them are not)."""
+    total = 0
+    for path in paths:
+        header = picture_header(path)
+        if header is None:
+            continue  # no header we read: decoding it gives the message
+        h, w, bands = header
+        pixels = hw[0] * hw[1] if hw is not None else h * w
+        total += pixels * (1 if bands < 3 else 3)
+        if total > MAX_DATASET_BYTES:
+            raise CnnExplorerError(
+                f"{folder}: its {len(paths):,} pictures need over {size_text(MAX_DATASET_BYTES)} once decoded "
+                f"(the limit); give a smaller size to resize them to, or use fewer pictures"
+            )
 
 
 def _grey_palette(im) -> bool:

@@ -16,6 +16,8 @@ label numbers.
 from __future__ import annotations
 
 import gzip
+import math
+import os
 import re
 import struct
 import sys
@@ -27,7 +29,13 @@ import numpy as np
 
 from cnn_explorer.core.datasets.split import DEFAULT_SPLIT, make_dataset
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.io.files import read_user_text
+from cnn_explorer.core.io.files import open_user_file, read_user_text
+from cnn_explorer.core.io.limits import (
+    MAX_CLASSES,
+    MAX_DATASET_BYTES,
+    check_bytes,
+    check_class_count,
+)
 
 _DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 _IDX_NAME = re.compile(r"idx\d-ubyte(\.gz)?$", re.IGNORECASE)
@@ -36,33 +44,65 @@ FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sanda
 KMNIST_CLASSES = ("o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo")
 
 
+_CHUNK = 16 * 1024**2
+
+
+def _read_exactly(stream, count: int, path: Path) -> bytes:
+    """``count`` bytes of ``stream`` (or fewer at its end), read in chunks: a lying header never makes us
+    allocate more than the stream really holds."""
+    parts, have = [], 0
+    try:
+        while have < count:
+            chunk = stream.read(min(_CHUNK, count - have))
+            if not chunk:
+                break
+            parts.append(chunk)
+            have += len(chunk)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise CnnExplorerError(f"{path.name}: corrupt or truncated gzip file ({exc})") from None
+    return b"".join(parts)
+
+
 def read_idx(path: Path) -> np.ndarray:
-    """The array an IDX file holds (gzip detected by its magic bytes, not its name), native byte order."""
+    """The array an IDX file holds (gzip detected by its magic bytes, not its name), native byte order.
+
+    The header's sizes are checked against the file's real size (raw) or read with a cap (gzip, streamed:
+    a small file that inflates past its header is never inflated whole) and against the dataset budget.
+    """
     path = Path(path)
-    raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise CnnExplorerError(f"{path.name}: corrupt or truncated gzip file ({exc})") from None
-    if len(raw) < 4 or raw[:2] != b"\x00\x00" or raw[2] not in _DTYPES or raw[3] == 0:
-        raise CnnExplorerError(
-            f"{path.name}: not an IDX file (wrong magic number {raw[:4].hex() or 'empty'}; "
-            "expected 0000 08 03 for images or 0000 08 01 for labels)"
-        )
-    ndim = raw[3]
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise CnnExplorerError(f"{path.name}: IDX header is truncated")
-    dims = struct.unpack(f">{ndim}I", raw[4:header])
-    dtype = np.dtype(_DTYPES[raw[2]])
-    expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
-    payload = len(raw) - header
-    if payload != expected:
-        shape = "x".join(str(d) for d in dims)
-        what = "truncated" if payload < expected else "longer than its header says"
-        raise CnnExplorerError(f"{path.name}: {what}: {payload} data bytes for a {shape} array needing {expected}")
-    data = np.frombuffer(raw, dtype=dtype, offset=header).reshape(dims)
+    with open_user_file(path, "IDX file") as fh:
+        raw_size = os.fstat(fh.fileno()).st_size
+        zipped = fh.read(2) == b"\x1f\x8b"
+        fh.seek(0)
+        stream = gzip.GzipFile(fileobj=fh, mode="rb") if zipped else fh
+        with stream:
+            head = _read_exactly(stream, 4, path)
+            if len(head) < 4 or head[:2] != b"\x00\x00" or head[2] not in _DTYPES or head[3] == 0:
+                raise CnnExplorerError(
+                    f"{path.name}: not an IDX file (wrong magic number {head[:4].hex() or 'empty'}; "
+                    "expected 0000 08 03 for images or 0000 08 01 for labels)"
+                )
+            ndim = head[3]
+            dims_raw = _read_exactly(stream, 4 * ndim, path)
+            if len(dims_raw) < 4 * ndim:
+                raise CnnExplorerError(f"{path.name}: IDX header is truncated")
+            dims = struct.unpack(f">{ndim}I", dims_raw)
+            dtype = np.dtype(_DTYPES[head[2]])
+            expected = math.prod(dims) * dtype.itemsize
+            shape = "x".join(str(d) for d in dims)
+            payload_size = raw_size - 4 - 4 * ndim
+            if not zipped and payload_size != expected:
+                what = "truncated" if payload_size < expected else "longer than its header says"
+                raise CnnExplorerError(
+                    f"{path.name}: {what}: {payload_size} data bytes for a {shape} array needing {expected}")
+            check_bytes(expected, path.name, f"its header's {shape} array", MAX_DATASET_BYTES)
+            payload = _read_exactly(stream, expected + 1, path)
+    if len(payload) < expected:
+        raise CnnExplorerError(f"{path.name}: truncated: {len(payload)} data bytes for a {shape} array needing {expected}")
+    if len(payload) > expected:
+        raise CnnExplorerError(f"{path.name}: longer than its header says (a {shape} array of {expected} bytes); "
+                               "refused without unpacking the rest")
+    data = np.frombuffer(payload, dtype=dtype).reshape(dims)
     return data.astype(dtype.newbyteorder("="))
 
 
@@ -101,7 +141,7 @@ def _find_files(folder: Path) -> dict[tuple[str, str], Path]:
 def _class_names(folder: Path, files: Sequence[Path], labels: np.ndarray, emnist: bool,
                  name: str | None) -> tuple[list[str], np.ndarray | None]:
     """Names for the classes, and a lookup table renumbering labels 0..K-1 when a mapping file says so."""
-    count = int(labels.max()) + 1 if labels.size else 0
+    count = check_class_count(int(labels.max()) + 1 if labels.size else 0, str(folder))
     custom = folder / "classes.txt"
     if custom.is_file():
         names = [line.strip() for line in read_user_text(custom, "class names file").splitlines() if line.strip()]
@@ -115,6 +155,9 @@ def _class_names(folder: Path, files: Sequence[Path], labels: np.ndarray, emnist
             for line in read_user_text(mapping[0], "EMNIST mapping file").split("\n"):
                 parts = line.split()
                 if len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit():
+                    if len(parts[0]) > 6 or int(parts[0]) >= MAX_CLASSES or len(parts[1]) > 9:
+                        raise CnnExplorerError(f"{mapping[0].name}: label {parts[0][:12]} or character code "
+                                               f"{parts[1][:12]} is out of range")
                     code = int(parts[1])
                     if code > sys.maxunicode:
                         raise CnnExplorerError(f"{mapping[0].name}: {code} is not a character code (label "

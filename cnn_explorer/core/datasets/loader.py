@@ -8,7 +8,6 @@ batches), a folder of class sub-folders of images, or an ``.npz`` file.
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -17,8 +16,11 @@ import numpy as np
 from cnn_explorer.core.datasets import bundled, cifar, folder, idx, synthetic
 from cnn_explorer.core.datasets import download as dl
 from cnn_explorer.core.datasets.base import Dataset, DatasetInfo
+from cnn_explorer.core.datasets.npz import read_npz
 from cnn_explorer.core.datasets.split import DEFAULT_SPLIT, make_dataset
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.io.files import check_regular_file
+from cnn_explorer.core.io.limits import check_class_count
 
 Progress = Callable[[int, "int | None", str], None]
 
@@ -120,6 +122,8 @@ def load_dataset(
 
 
 def _load_path(path: Path, split, seed, size, display_name: str | None) -> Dataset:
+    if not path.is_dir():
+        check_regular_file(path, "dataset")  # a FIFO, device or socket: refused before anything opens it
     if path.is_file():
         if path.suffix.lower() == ".npz":
             return _load_npz(path, split, seed, size)
@@ -138,17 +142,9 @@ def _load_path(path: Path, split, seed, size, display_name: str | None) -> Datas
 
 def _load_npz(path: Path, split, seed, size) -> Dataset:
     """An .npz with ``images`` (N, H, W[, C]) uint8 or float 0..1 and ``labels`` (N,), optional ``class_names``."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            missing = {"images", "labels"} - set(data.files)
-            if missing:
-                raise CnnExplorerError(f"{path}: an .npz dataset needs arrays 'images' and 'labels'; missing {sorted(missing)}")
-            x, y = data["images"], data["labels"]
-            names = [str(s) for s in data["class_names"]] if "class_names" in data.files else None
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        if isinstance(exc, CnnExplorerError):
-            raise
-        raise CnnExplorerError(f"{path}: not a readable .npz file ({exc})") from None
+    arrays = read_npz(path, "dataset", ("images", "labels"), ("class_names",))
+    x, y = arrays["images"], arrays["labels"]
+    names = [str(s) for s in arrays["class_names"]] if "class_names" in arrays else None
     if x.ndim == 3:
         x = x[..., None]
     if x.ndim != 4 or x.shape[-1] not in (1, 3) or y.shape != (x.shape[0],):
@@ -159,7 +155,7 @@ def _load_npz(path: Path, split, seed, size) -> Dataset:
             raise CnnExplorerError(f"{path}: float images must lie in 0..1")
     if not np.issubdtype(y.dtype, np.integer) or (y.size and y.min() < 0):
         raise CnnExplorerError(f"{path}: labels must be non-negative integers")
-    count = int(y.max()) + 1 if y.size else 0
+    count = check_class_count(int(y.max()) + 1 if y.size else 0, str(path))
     names = names or [str(i) for i in range(count)]
     if len(names) < count:
         raise CnnExplorerError(f"{path}: {len(names)} class_names for labels up to {count - 1}")

@@ -62,20 +62,89 @@ def _refuse(what: str, reason: str) -> UnsafePickle:
     return UnsafePickle(f"{what}: refused to read: {reason} (only plain data and numpy arrays are accepted)")
 
 
+#: the most items (containers, their entries and constants) a pickle may stand for once its shared references
+#: are counted as copies: a CIFAR batch holds about 20,000; a "billion laughs" of 230 bytes stands for 2**40
+MAX_ITEMS = 10_000_000
+#: the most bytes of text, bytes and array data it may stand for, counted the same way
+MAX_DATA_BYTES = 2 * 1024**3
+
+
+class _Resolver:
+    """Turns the interpreter's objects into plain data in linear time, sharing what the pickle shares.
+
+    Each object is resolved once (memo by identity), so references shared through the
+    pickle's memo are never expanded; the size the data stands for when every shared
+    reference is counted as a copy (what a consumer walking it would meet) is counted
+    alongside and refused over MAX_ITEMS or MAX_DATA_BYTES.
+    """
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.done: dict[int, tuple[Any, int, int]] = {}  # id -> (value, items, bytes)
+        self.active: set[int] = set()
+        self.keep: list[Any] = []  # the resolved objects stay alive, so their ids stay unique
+
+    def __call__(self, obj: Any) -> Any:
+        value, items, size = self._resolve(obj)
+        if items > MAX_ITEMS or size > MAX_DATA_BYTES:
+            raise _refuse(self.what, f"shared references that stand for {_amount(items, size)} "
+                                     "(a \"billion laughs\" pickle)")
+        return value
+
+    def _resolve(self, obj: Any) -> tuple[Any, int, int]:
+        key = id(obj)
+        if key in self.done:
+            return self.done[key]
+        if key in self.active:
+            raise _refuse(self.what, "a container nested in itself")
+        if isinstance(obj, _Pending):
+            if obj.value is None or (obj.kind == "array" and not isinstance(obj.value, np.ndarray)):
+                raise _refuse(self.what, f"an incomplete numpy {obj.kind}")
+            result = (obj.value, 1, obj.value.nbytes if isinstance(obj.value, np.ndarray) else 0)
+        elif isinstance(obj, _Global):
+            raise _refuse(self.what, "a bare reference to a global")
+        elif isinstance(obj, (list, tuple, dict)):
+            self.active.add(key)
+            try:
+                result = self._container(obj)
+            finally:
+                self.active.discard(key)
+        elif isinstance(obj, (str, bytes, bytearray, np.ndarray)):
+            result = (obj, 1, obj.nbytes if isinstance(obj, np.ndarray) else len(obj))
+        else:
+            result = (obj, 1, 0)
+        self.done[key] = result
+        self.keep.append(obj)
+        return result
+
+    def _container(self, obj: Any) -> tuple[Any, int, int]:
+        items, size = 1, 0
+
+        def one(v: Any) -> Any:
+            nonlocal items, size
+            value, n, b = self._resolve(v)
+            items += n
+            size += b
+            if items > MAX_ITEMS or size > MAX_DATA_BYTES:
+                raise _refuse(self.what, f"shared references that stand for {_amount(items, size)} "
+                                         "(a \"billion laughs\" pickle)")
+            return value
+
+        if isinstance(obj, list):
+            value: Any = [one(v) for v in obj]
+        elif isinstance(obj, tuple):
+            value = tuple(one(v) for v in obj)
+        else:
+            value = {k: one(v) for k, v in obj.items()}
+        return value, items, size
+
+
+def _amount(items: int, size: int) -> str:
+    return f"over {MAX_ITEMS:,} items" if items > MAX_ITEMS else f"over {MAX_DATA_BYTES // 1024**3} GB of data"
+
+
 def _resolve(obj: Any, what: str) -> Any:
-    if isinstance(obj, _Pending):
-        if obj.value is None or (obj.kind == "array" and not isinstance(obj.value, np.ndarray)):
-            raise _refuse(what, f"an incomplete numpy {obj.kind}")
-        return obj.value
-    if isinstance(obj, _Global):
-        raise _refuse(what, "a bare reference to a global")
-    if isinstance(obj, list):
-        return [_resolve(v, what) for v in obj]
-    if isinstance(obj, tuple):
-        return tuple(_resolve(v, what) for v in obj)
-    if isinstance(obj, dict):
-        return {k: _resolve(v, what) for k, v in obj.items()}
-    return obj
+    return _Resolver(what)(obj)
 
 
 def _plain_dtype(spec: Any, what: str) -> np.dtype:
@@ -243,8 +312,8 @@ def safe_loads(data: bytes, what: str = "file") -> Any:
         raise
     except CnnExplorerError:
         raise
-    except RecursionError:  # a container that holds itself (memo), or absurd nesting
-        raise _refuse(what, "a container nested in itself or too deeply") from None
+    except RecursionError:  # absurd nesting
+        raise _refuse(what, "containers nested too deeply") from None
     except (ValueError, IndexError, KeyError, TypeError, EOFError) as exc:
         raise CnnExplorerError(f"{what}: not a valid pickle file ({exc.__class__.__name__}: {exc})") from None
     raise CnnExplorerError(f"{what}: not a valid pickle file (it ends before STOP)")

@@ -16,23 +16,48 @@ import numpy as np
 from cnn_explorer.core.errors import CnnExplorerError
 
 _MINUS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u00d7": "*"})
+#: the most characters one number may be written with (a float's repr needs at most 24)
+MAX_NUMBER_CHARS = 40
+#: the largest power of ten a fraction's part may carry (float64 ends near 1e308; 10**999999 takes minutes)
+_MAX_EXPONENT = 400
+_EXPONENT = re.compile(r"[eE]([+-]?\d+)\s*$")
+
+
+def _excerpt(text: str, limit: int = 24) -> str:
+    """A short quote of what the user typed: ``'1234567890123…'``."""
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def _fraction(part: str) -> Fraction:
+    m = _EXPONENT.search(part)
+    if m and abs(int(m.group(1))) > _MAX_EXPONENT:
+        raise OverflowError
+    return Fraction(part.strip())
 
 
 def parse_number(text: str) -> float:
-    """One cell: ``3``, ``-0.5``, ``1e-3``, ``1/9``, ``−2`` (Unicode minus); ValueError if not a finite number."""
+    """One cell: ``3``, ``-0.5``, ``1e-3``, ``1/9``, ``−2`` (Unicode minus); ValueError if not a finite number.
+
+    A cell longer than MAX_NUMBER_CHARS characters is refused before any conversion, so a
+    30,000-digit fraction or a 5,000-digit integer costs nothing.
+    """
     t = text.strip().translate(_MINUS)
     if not t:
         raise ValueError("empty")
+    if len(t) > MAX_NUMBER_CHARS:
+        raise ValueError(f"{_excerpt(t)} is too long for a number ({len(t):,} characters; at most {MAX_NUMBER_CHARS})")
     try:
         if "/" in t:
             num, _, den = t.partition("/")
-            value = float(Fraction(num.strip()) / Fraction(den.strip()))
+            value = float(_fraction(num) / _fraction(den))
         else:
             value = float(t)
-    except (ValueError, ZeroDivisionError, OverflowError):
-        raise ValueError(f"{text.strip()!r} is not a number") from None
+    except OverflowError:
+        raise ValueError(f"{_excerpt(text.strip())} is too large for a number (beyond ±1.8e308)") from None
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(f"{_excerpt(text.strip())} is not a number") from None
     if not math.isfinite(value):
-        raise ValueError(f"{text.strip()!r} is not a finite number")
+        raise ValueError(f"{_excerpt(text.strip())} is not a finite number")
     return value
 
 

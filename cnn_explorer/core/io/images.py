@@ -20,7 +20,8 @@ import numpy as np
 
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.format import format_number
-from cnn_explorer.core.io.files import read_user_file
+from cnn_explorer.core.io.files import MAX_FILE_BYTES, open_user_file, read_user_file
+from cnn_explorer.core.io.grey import to_grey, to_rgb
 from cnn_explorer.core.io.grid_text import parse_csv_blocks
 from cnn_explorer.core.io.messages import (
     DAMAGED,
@@ -69,38 +70,6 @@ def _check_mode(mode: str) -> str:
 def _check_max_side(max_side: int | None) -> None:
     if max_side is not None and (not isinstance(max_side, (int, np.integer)) or max_side < 1):
         raise CnnExplorerError(f"max_side: must be a positive whole number, got {max_side!r}")
-
-
-# --- colour conversion ---------------------------------------------------------------------------
-
-def to_grey(array) -> np.ndarray:
-    """(H, W, 3) RGB -> (H, W) luma 0.299 R + 0.587 G + 0.114 B (ITU-R 601, as Pillow's "L"); (H, W) unchanged.
-
-    Integer RGB gives integer grey (rounded), so teaching grids keep whole numbers.
-    """
-    arr = np.asarray(array, dtype=np.float64)
-    if arr.ndim == 2:
-        return arr.copy()
-    if arr.ndim != 3 or arr.shape[2] not in (1, 3):
-        raise CnnExplorerError(f"image: cannot make grey from shape {arr.shape}; expected (H, W) or (H, W, 3)")
-    if arr.shape[2] == 1:
-        return arr[:, :, 0].copy()
-    grey = arr @ np.array([0.299, 0.587, 0.114])
-    if np.array_equal(arr, np.round(arr)):
-        grey = np.round(grey)
-    return grey
-
-
-def to_rgb(array) -> np.ndarray:
-    """(H, W) grey -> (H, W, 3) with three equal channels; (H, W, 3) unchanged (copied)."""
-    arr = np.asarray(array, dtype=np.float64)
-    if arr.ndim == 3 and arr.shape[2] == 3:
-        return arr.copy()
-    if arr.ndim == 3 and arr.shape[2] == 1:
-        arr = arr[:, :, 0]
-    if arr.ndim != 2:
-        raise CnnExplorerError(f"image: cannot make RGB from shape {arr.shape}; expected (H, W) or (H, W, 3)")
-    return np.repeat(arr[:, :, None], 3, axis=2)
 
 
 def _composite_on_white(im: Image.Image) -> Image.Image:
@@ -293,6 +262,25 @@ def open_picture(data: bytes, where: str, *, min_side: int | None = None) -> Pic
     return Picture(im, upright, original_mode, frames, orientation != 1)
 
 
+def picture_header(path) -> tuple[int, int, int] | None:
+    """(height, width, bands) from a picture file's header alone (nothing decoded); None when it has none we read.
+
+    For budgets over many pictures (a dataset folder) before any is decoded; a file that is no
+    picture gets its message from ``read_picture``.
+    """
+    from PIL import Image
+
+    try:
+        with open_user_file(Path(path), "", limit=MAX_FILE_BYTES) as fh, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(fh) as im:
+                return im.size[1], im.size[0], len(im.getbands())
+    except CnnExplorerError:
+        raise
+    except Exception:  # noqa: BLE001 - damage of any kind: read_picture names it
+        return None
+
+
 def read_picture(path, *, min_side: int | None = None) -> Picture:
     """Open the picture file at ``path`` (see ``open_picture``); errors start "<path>: ", e.g. "not a readable image"."""
     path = Path(path)
@@ -309,7 +297,13 @@ def _load_picture(data: bytes, source: str, where: str, mode: str, max_side: int
     if picture.rotated:
         notes.append("rotated as its EXIF orientation says")
     result = flatten_picture(picture.image, where, notes)
-    arr = result if isinstance(result, np.ndarray) else np.asarray(result, dtype=np.float64)
+    if isinstance(result, np.ndarray):
+        arr = result
+    else:
+        raw = np.asarray(result)  # 8-bit: find a grey picture in RGB clothes before the float64 copy (8x the size)
+        if raw.ndim == 3 and mode == "auto" and _is_grey_rgb(raw):
+            raw = raw[:, :, 0]
+        arr = raw.astype(np.float64)
     if picture.original_mode not in ("L", "1", "RGB", "P") and not notes:
         notes.append(f"converted from mode {picture.original_mode}")
     return _finish(arr, source, picture.original_size, notes, mode, max_side, picture.original_mode)

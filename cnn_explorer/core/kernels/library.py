@@ -20,6 +20,7 @@ from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.format import format_number
 from cnn_explorer.core.io.files import read_user_file
 from cnn_explorer.core.io.grid_text import grid_shape_text, parse_csv_blocks, parse_rows
+from cnn_explorer.core.io.json_files import InvalidJson, parse_json
 from cnn_explorer.core.kernels import seed_grids as seeds
 
 #: preset groups, in the order the kernel picker shows them
@@ -174,8 +175,8 @@ def parse_kernel_text(text: str) -> np.ndarray:
         raise CnnExplorerError("kernel: empty text")
     if stripped.startswith("["):
         try:
-            data = json.loads(stripped)
-        except json.JSONDecodeError as exc:
+            data = parse_json(stripped, "kernel")
+        except InvalidJson as exc:
             raise CnnExplorerError(f"kernel: invalid JSON list at column {exc.colno}: {exc.msg}") from None
         return validate_kernel(data)
     blocks = stripped.split("|")
@@ -291,10 +292,7 @@ def load_kernels_info(path) -> list[KernelPreset]:
     text = _read_text(path, what)
     where = f"{what} {str(path)!r}"
     if suffix == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CnnExplorerError(f"{where}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        data = parse_json(text, where)
         entries = data.get("kernels") if isinstance(data, dict) and "values" not in data else [data]
         if not isinstance(entries, list) or not entries:
             raise CnnExplorerError(f"{where}: expected \"values\" or a non-empty \"kernels\" list")

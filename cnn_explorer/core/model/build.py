@@ -27,7 +27,7 @@ from cnn_explorer.core.model.layers import (
     GlobalMaxPool,
     MaxPool,
 )
-from cnn_explorer.core.model.shapes import LayerPlan, plan, validate
+from cnn_explorer.core.model.shapes import LayerPlan, check_memory, plan, validate
 
 if TYPE_CHECKING:
     import torch
@@ -98,9 +98,10 @@ def build_model(spec: "ModelSpec") -> "torch.nn.Sequential":
 
     Input (N, C, H, W) float32, output (N, classes) logits; parameter count = ``total_params(spec)``.
     """
+    validate(spec)
+    check_memory(spec)  # before torch loads: a model that cannot fit is refused at once
     from torch import nn
 
-    validate(spec)
     plans, _ = plan(spec)
     children: OrderedDict[str, nn.Module] = OrderedDict()
     for step in plans:

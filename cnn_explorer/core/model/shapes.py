@@ -28,6 +28,8 @@ from cnn_explorer.core.conv.sizes import (
     pool_size,
     same_padding,
 )
+from cnn_explorer.core.io.files import size_text
+from cnn_explorer.core.io.limits import memory_budget
 from cnn_explorer.core.model.layers import (
     Activation,
     AvgPool,
@@ -291,6 +293,27 @@ def validate(spec: "ModelSpec") -> None:
     if out[0] != n:
         raise SpecError(f"{label}: the model gives {out[0]} outputs but there are {n} classes; "
                         f"the last layer needs {n} units", last)
+
+
+def memory_estimate(spec: "ModelSpec") -> tuple[int, int]:
+    """(weight bytes, activation bytes for one image) of the built float32 model, from the shapes alone."""
+    rows = shape_table(spec)
+    weights = sum(r.params for r in rows) * 4
+    activations = (math.prod(spec.input_shape) + sum(math.prod(r.output_shape) for r in rows)) * 4
+    return weights, activations
+
+
+def check_memory(spec: "ModelSpec", budget: int | None = None) -> None:
+    """SpecError "this model needs 36 GB of weights; the limit is 8 GB" before anything is allocated.
+
+    Weights and one image's activations are each checked against ``budget`` (default: the memory budget).
+    """
+    limit = memory_budget() if budget is None else budget
+    weights, activations = memory_estimate(spec)
+    for need, what in ((weights, "of weights"), (activations, "for the activations of one image")):
+        if need > limit:
+            raise SpecError(f"this model needs {size_text(need)} {what}; the limit is {size_text(limit)} "
+                            "(use fewer filters or units, or a smaller input)")
 
 
 def totals(rows: Iterable[LayerRow]) -> tuple[int, int, int]:

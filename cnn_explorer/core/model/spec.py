@@ -18,6 +18,7 @@ Layer fields left out take their defaults; unknown keys, types or values raise
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence, Union
@@ -25,6 +26,9 @@ from typing import Any, Sequence, Union
 from cnn_explorer.core.conv.sizes import same_padding
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.io.atomic import atomic_write
+from cnn_explorer.core.io.files import MAX_TEXT_BYTES, read_user_file
+from cnn_explorer.core.io.json_files import InvalidJson, parse_json
+from cnn_explorer.core.io.limits import MAX_CLASSES
 from cnn_explorer.core.model.layers import (
     ACTIVATION_KINDS,
     ACTIVATIONS,
@@ -74,10 +78,15 @@ def class_names_from(value: Union[int, Sequence[str]]) -> tuple[str, ...]:
     if isinstance(value, int) and not isinstance(value, bool):
         if value < 2:
             raise SpecError(f"class_names: need at least 2 classes, got {value}")
+        if value > MAX_CLASSES:
+            raise SpecError(f"class_names: {value:,} classes is too many (at most {MAX_CLASSES:,})")
         return tuple(str(i) for i in range(value))
     if isinstance(value, str):
         raise SpecError(f"class_names: must be a list of names or a number of classes, got {value!r}")
-    return tuple(value)
+    names = tuple(value)
+    if len(names) > MAX_CLASSES:
+        raise SpecError(f"class_names: {len(names):,} classes is too many (at most {MAX_CLASSES:,})")
+    return names
 
 
 @dataclass(frozen=True)
@@ -143,7 +152,9 @@ class ModelSpec:
             raise SpecError(f"input_shape: must be a list of three integers [height, width, channels], got {shape!r}")
         names = data["class_names"]
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise SpecError(f"class_names: must be a list of strings, got {names!r}")
+            raise SpecError(f"class_names: must be a list of strings, got {names!r:.80}")
+        if len(names) > MAX_CLASSES:
+            raise SpecError(f"class_names: {len(names):,} classes is too many (at most {MAX_CLASSES:,})")
         layers = data["layers"]
         if not isinstance(layers, list):
             raise SpecError(f"layers: must be a list, got {type(layers).__name__}")
@@ -158,9 +169,11 @@ class ModelSpec:
     def from_json(cls, text: str) -> "ModelSpec":
         """Parse JSON text (see :meth:`from_dict`)."""
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
+            data = parse_json(text, "model spec")
+        except InvalidJson as exc:
             raise SpecError(f"model spec: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        except CnnExplorerError as exc:
+            raise SpecError(str(exc)) from None
         return cls.from_dict(data)
 
     # -------------------------------------------------------------- adapting
@@ -189,14 +202,12 @@ class ModelSpec:
 def load_spec(path: Union[str, Path], *, check: bool = True) -> ModelSpec:
     """Read a spec JSON file; validated unless ``check`` is False. Errors name the file."""
     path = Path(path)
+    if not os.path.lexists(path):
+        raise CnnExplorerError(f"spec file: not found: {path}")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CnnExplorerError(f"spec file: not found: {path}") from None
+        text = read_user_file(path, "spec file", allow_empty=True, limit=MAX_TEXT_BYTES).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CnnExplorerError(f"spec file {path}: not a UTF-8 text (JSON) file") from None
-    except OSError as exc:
-        raise CnnExplorerError(f"spec file {path}: {exc.strerror or exc}") from None
     try:
         spec = ModelSpec.from_json(text)
         if check:

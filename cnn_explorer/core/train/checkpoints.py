@@ -23,6 +23,9 @@ from pathlib import Path
 
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.io.atomic import atomic_write_all
+from cnn_explorer.core.io.files import check_regular_file
+from cnn_explorer.core.io.json_files import read_json
+from cnn_explorer.core.io.limits import check_bytes
 from cnn_explorer.core.model.build import build_model
 from cnn_explorer.core.model.spec import ModelSpec
 from cnn_explorer.core.resources import resource_path
@@ -139,10 +142,11 @@ def _read_meta(json_path: Path) -> dict:
     if not json_path.is_file():
         raise CnnExplorerError(f"{json_path}: not found (a model is a .json file beside its .safetensors weights)")
     try:
-        meta = json.loads(json_path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        meta = read_json(json_path, "model description", allow_nonfinite=True)
+    except CnnExplorerError as exc:
+        reason = str(exc).removeprefix(f"model description {str(json_path)!r}: ")
         raise CnnExplorerError(
-            f"{json_path}: not a valid model description (corrupt or truncated JSON: {exc})") from None
+            f"{json_path}: not a valid model description (corrupt or truncated JSON: {reason})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise CnnExplorerError(f"{json_path}: not a CNN Explorer model description")
     version = meta.get("format_version")
@@ -160,6 +164,7 @@ def _read_safetensors(weights_path: Path, meta: dict, json_path: Path) -> dict:
 
     if not weights_path.is_file():
         raise CnnExplorerError(f"{weights_path}: not found (the weights of {json_path.name})")
+    check_bytes(check_regular_file(weights_path), str(weights_path), "loading these weights")
     expected = meta.get("weights_sha256")
     if expected and _sha256(weights_path) != expected:
         raise CnnExplorerError(f"{weights_path}: does not match the checksum in {json_path.name} "
@@ -205,6 +210,7 @@ def load_model(path) -> TrainedModel:
         meta = _read_meta(json_path)
         if not resolved.is_file():
             raise CnnExplorerError(f"{resolved}: not found")
+        check_bytes(check_regular_file(resolved), str(resolved), "loading these weights")
         state = _read_pickle_state_dict(resolved)
         weights_path = resolved
     else:

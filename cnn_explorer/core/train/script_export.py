@@ -31,6 +31,7 @@ from cnn_explorer.core.datasets.idx import looks_like_idx_folder
 from cnn_explorer.core.datasets.split import DEFAULT_SPLIT, parse_split
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.io.atomic import atomic_write_all
+from cnn_explorer.core.io.files import read_user_text
 from cnn_explorer.core.model.codegen import pytorch_model_function
 from cnn_explorer.core.model.shapes import validate
 from cnn_explorer.core.train.engine import TrainConfig
@@ -110,7 +111,7 @@ def _idx_constants(fmt: str, folder: Path) -> dict:
     labels: list[int] = []
     mapping = sorted(folder.glob("*mapping.txt")) if emnist else []
     if mapping:
-        for line in mapping[0].read_text(encoding="utf-8", errors="replace").splitlines():
+        for line in read_user_text(mapping[0], "EMNIST mapping file").splitlines():
             parts = line.split()
             if len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit():
                 labels.append(int(parts[0]))

@@ -7,14 +7,13 @@ the pixel keeps its value. Cells are shaded by value like the canvas.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidgetItem, QWidget
 
 from cnn_explorer.core.format import format_number
+from cnn_explorer.core.io.grid_text import parse_number
 from cnn_explorer.ui.explorer.canvas import (
     NUMBERS_MAX_SIDE,
     display_range,
@@ -117,14 +116,13 @@ class PixelGrid(NumberTable):
         plane = self.plane()
         if plane is None:
             return
-        text = item.text().strip().replace(",", ".").replace("−", "-")
+        text = item.text().strip().replace(",", ".")  # a decimal comma; the one number parser does the rest
         try:
-            value = float(text)
-            if not math.isfinite(value):
-                raise ValueError
-        except ValueError:
+            value = parse_number(text)
+        except ValueError as exc:
             where = f"{_CHANNEL_NAMES[self._channel]} " if self._channel is not None else ""
-            self.message.emit(f"pixel {where}(row {r}, col {c}): '{item.text()}' is not a number; value kept")
+            reason = "'' is not a number" if str(exc) == "empty" else str(exc)
+            self.message.emit(f"pixel {where}(row {r}, col {c}): {reason}; value kept")
             self.refresh()
             return
         if self._channel is None:
