@@ -19,6 +19,7 @@ from types import ModuleType
 from typing import Sequence
 
 from cnn_explorer import __version__
+from cnn_explorer.commands.options import one_line, real, whole, window_size
 from cnn_explorer.core.errors import CnnExplorerError
 
 PROG = "cnn-explorer"
@@ -40,7 +41,7 @@ class _Parser(argparse.ArgumentParser):
     """An argparse parser whose errors are one line and exit code 2."""
 
     def error(self, message: str) -> None:  # noqa: D401 - argparse API
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
 
 
 def command_modules() -> dict[str, ModuleType]:
@@ -60,10 +61,10 @@ def build_parser(modules: dict[str, ModuleType] | None = None) -> argparse.Argum
     gui.add_argument("--screenshot", metavar="PATH", help="render the window offscreen to a PNG and exit")
     gui.add_argument("--sample", metavar="NAME", help="open this sample (see `cnn-explorer kernels --samples`)")
     gui.add_argument("--kernel", metavar="K", help="start with this kernel (preset name, file or inline rows)")
-    gui.add_argument("--step", metavar="N", type=int, help="show animation step N (0-based)")
+    gui.add_argument("--step", metavar="N", type=whole(0, 100_000), help="show animation step N (0-based)")
     gui.add_argument("--page", metavar="NAME", help="open this page first (explorer, train, classify)")
-    gui.add_argument("--size", metavar="WxH", help="window size for --screenshot, e.g. 1366x768")
-    gui.add_argument("--scale", metavar="F", type=float, help="presenter scale for --screenshot, e.g. 1.5")
+    gui.add_argument("--size", metavar="WxH", type=window_size, help="window size for --screenshot, e.g. 1366x768")
+    gui.add_argument("--scale", metavar="F", type=real(0.5, 4.0), help="presenter scale for --screenshot, e.g. 1.5")
     gui.add_argument("--presenter", action="store_true",
                      help="open (or render with --screenshot) the explorer's presenter view")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
