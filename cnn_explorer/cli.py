@@ -20,6 +20,7 @@ from typing import Sequence
 
 from cnn_explorer import __version__
 from cnn_explorer.commands.options import one_line, real, whole, window_size
+from cnn_explorer.commands.signals import exit_code, stop_signals_interrupt, stopped_by
 from cnn_explorer.core.errors import CnnExplorerError
 
 PROG = "cnn-explorer"
@@ -88,7 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from cnn_explorer.ui.app import run_app
 
             return int(run_app(args) or 0)
-        return int(modules[args.command].run(args) or 0)
+        with stop_signals_interrupt():  # SIGTERM stops a command as Ctrl+C does
+            return int(modules[args.command].run(args) or 0)
     except CnnExplorerError as exc:
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
@@ -104,9 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl+C: 130; SIGTERM: 143 (commands/signals.py)
+        print(f"{PROG}: {stopped_by(exc)}", file=sys.stderr)
+        return exit_code(exc)
     except MemoryError:
         print(f"{PROG}: error: not enough memory for this (a smaller image, padding or batch may fit)", file=sys.stderr)
         return 2

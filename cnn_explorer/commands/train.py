@@ -28,7 +28,9 @@ from cnn_explorer.commands.options import (
     seed,
 )
 from cnn_explorer.commands.progress import ProgressLine, bar
+from cnn_explorer.commands.signals import exit_code, stopped_by
 from cnn_explorer.core.errors import CnnExplorerError, excerpt
+from cnn_explorer.core.io.atomic import check_writable
 from cnn_explorer.core.model.onnx_export import export_onnx, missing_onnx_packages
 from cnn_explorer.core.model.presets import preset
 from cnn_explorer.core.model.spec import load_spec, total_params
@@ -215,6 +217,8 @@ def _train(args, group) -> int:
                                            f"pip install {' '.join(missing)}")
             if json_path.parent.exists() and not json_path.parent.is_dir():
                 raise CnnExplorerError(f"output: {json_path.parent} is not a folder")
+            for path in (weights_path, json_path):  # a missing or protected folder is refused before training
+                check_writable(path, "-o")
         if args.log_dir:
             out.open_log(args.log_dir, group.rank if group is not None else 0)
         dataset = load_dataset(args.dataset, split=_split(args.split))
@@ -272,12 +276,12 @@ def _run_training(args, config, dataset, spec, group, out: _Output) -> int:
                          f"val accuracy {_pct(rec.val_accuracy)}, {rec.elapsed_s:.1f} s")
             else:
                 finished = rec
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl+C, or SIGTERM (commands/signals.py): nothing is written
         progress.clear()
         if main:
-            print(f"cnn-explorer train: interrupted at epoch {last_step[0]}, step {last_step[1]}; nothing was saved",
-                  file=sys.stderr)
-        return 130
+            print(f"cnn-explorer train: {stopped_by(exc)} at epoch {last_step[0]}, step {last_step[1]}; "
+                  "nothing was saved", file=sys.stderr)
+        return exit_code(exc)
     finally:
         progress.clear()
     if finished is not None and finished.reason == "cancelled":  # pragma: no cover - the CLI never sets cancel
@@ -292,10 +296,10 @@ def _run_training(args, config, dataset, spec, group, out: _Output) -> int:
     try:
         save_model(args.output, training.model, spec, class_names=training.class_names, mean=training.mean,
                    std=training.std, history=training.history)
-    except KeyboardInterrupt:
-        print("cnn-explorer train: interrupted while saving; the previous files (if any) are unchanged",
+    except KeyboardInterrupt as exc:  # the atomic write removed its temporary files
+        print(f"cnn-explorer train: {stopped_by(exc)} while saving; the previous files (if any) are unchanged",
               file=sys.stderr)
-        return 130
+        return exit_code(exc)
     out.line(f"saved {weights_path} and {json_path}")
     if args.onnx:
         out.line(f"exported {export_onnx(training.model, args.onnx, tuple(spec.input_shape))}")
