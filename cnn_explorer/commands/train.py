@@ -218,7 +218,7 @@ def _train(args, group) -> int:
             if json_path.parent.exists() and not json_path.parent.is_dir():
                 raise CnnExplorerError(f"output: {json_path.parent} is not a folder")
             for path in (weights_path, json_path):  # a missing or protected folder is refused before training
-                check_writable(path, "-o")
+                check_writable(path, "-o", create_folders=True)
         if args.log_dir:
             out.open_log(args.log_dir, group.rank if group is not None else 0)
         dataset = load_dataset(args.dataset, split=_split(args.split))

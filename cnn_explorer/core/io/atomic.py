@@ -65,24 +65,31 @@ def write_failure(target: Path, exc: BaseException, *, after: bool = True) -> Cn
     return CnnExplorerError(f"cannot write {target}: {reason}" + (f"; it {unchanged}" if unchanged else ""))
 
 
-def check_writable(target: Path, what: str = "output") -> None:
+def check_writable(target: Path, what: str = "output", *, create_folders: bool = False) -> None:
     """Refuse at once (before any long work) a ``target`` whose folder is missing, not a folder or not writable.
 
     Creates and removes one temporary file, the same way the final write will, so
-    a read-only disk, a protected folder or a full disk is found now.
+    a read-only disk or a protected folder is found now. With ``create_folders``
+    a missing folder is fine when the nearest existing one above it is writable
+    (the write will create it).
     """
     target = Path(target)
     folder = target.parent
     if target.is_dir():
         raise CnnExplorerError(f"{what}: {target} is a folder")
+    probe = target
+    if create_folders:
+        while not probe.parent.exists() and probe.parent != probe.parent.parent:
+            probe = probe.parent
+        folder = probe.parent
     if not folder.exists():
         raise CnnExplorerError(f"{what}: the folder {folder} does not exist")
     if not folder.is_dir():
         raise CnnExplorerError(f"{what}: {folder} is not a folder")
     try:
-        _new_temp(target).unlink()
+        _new_temp(probe).unlink()
     except OSError as exc:
-        raise CnnExplorerError(f"{what}: {write_failure(target, exc, after=False)}") from None
+        raise CnnExplorerError(f"{what}: {write_failure(probe, exc, after=False)}") from None
 
 
 def write_all(fd: int, data: bytes) -> None:
@@ -93,7 +100,8 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def _fill(tmp: Path, data: bytes) -> None:
+def fill(tmp: Path, data: bytes) -> None:
+    """Write ``data`` over the temporary file ``tmp`` and flush it to the disk (for a ``write`` callback)."""
     fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC | getattr(os, "O_BINARY", 0))
     try:
         write_all(fd, data)
@@ -160,7 +168,7 @@ def atomic_write_all(jobs, *, create_folders: bool = True) -> None:
             tmp = _new_temp(target)
             temps.append((tmp, target))
             if isinstance(write, (bytes, bytearray, memoryview)):
-                _fill(tmp, bytes(write))
+                fill(tmp, bytes(write))
             else:
                 write(tmp)
                 _sync_file(tmp)
