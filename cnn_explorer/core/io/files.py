@@ -3,9 +3,48 @@
 from __future__ import annotations
 
 import errno
+import os
+import stat
 from pathlib import Path
 
 from cnn_explorer.core.errors import CnnExplorerError
+
+
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _not_regular(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "is a folder, not a file"
+    kind = next((name for test, name in _KINDS if test(mode)), "a special file")
+    return f"is {kind}, not a regular file; refused"
+
+
+def check_regular_file(path: Path, what: str = "") -> int:
+    """The size of ``path`` when it is a regular file (links followed); CnnExplorerError naming it otherwise.
+
+    Never opens the file, so a FIFO, a device such as /dev/zero or a socket is refused
+    without blocking: the window calls it before any read (ui/file_checks.py).
+    """
+    where = f"{what} {str(path)!r}" if what else str(path)
+    try:
+        st = os.stat(path)
+    except ValueError:  # an embedded NUL: no such file
+        raise CnnExplorerError(f"{where}: file not found") from None
+    except FileNotFoundError:
+        raise CnnExplorerError(f"{where}: file not found") from None
+    except OSError as exc:
+        if exc.errno in (errno.ENAMETOOLONG, errno.ENOTDIR):
+            raise CnnExplorerError(f"{where}: file not found") from None
+        raise CnnExplorerError(f"{where}: cannot read ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise CnnExplorerError(f"{where}: {_not_regular(st.st_mode)}")
+    return st.st_size
 
 
 def read_user_file(path: Path, what: str, *, allow_empty: bool = False) -> bytes:
