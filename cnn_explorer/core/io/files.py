@@ -9,7 +9,6 @@ from pathlib import Path
 
 from cnn_explorer.core.errors import CnnExplorerError
 
-
 _KINDS = (
     (stat.S_ISFIFO, "a FIFO (named pipe)"),
     (stat.S_ISCHR, "a device"),

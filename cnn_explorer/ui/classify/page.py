@@ -40,6 +40,7 @@ from cnn_explorer.ui.classify.featurevis_panel import FeatureVisPanel
 from cnn_explorer.ui.classify.network_view import NetworkView
 from cnn_explorer.ui.classify.pictures import picture_from_qimage
 from cnn_explorer.ui.classify.weights_panel import WeightsPanel
+from cnn_explorer.ui.file_checks import check_file, check_model_path
 from cnn_explorer.ui.lifecycle import new_timer
 from cnn_explorer.ui.widgets.containers import scroll_area
 from cnn_explorer.ui.widgets.inline_message import file_problem
@@ -163,6 +164,11 @@ class ClassifyPage(QWidget):
 
     def load_model_path(self, path_or_name: str | Path) -> None:
         """Load a saved model (path) or a bundled one (name, e.g. "mnist") on a worker thread."""
+        try:  # a FIFO would block the loading worker for good: refused here, the current model stays
+            check_model_path(path_or_name)
+        except CnnExplorerError as exc:
+            self._say(file_problem(path_or_name, exc, "the current model is kept"), error=True)
+            return
         self._explicit_model = True
         self.explain_view.cancel()
         self.featurevis_panel.cancel()
@@ -209,7 +215,7 @@ class ClassifyPage(QWidget):
     def open_picture(self, path: str | Path) -> bool:
         """Show the picture at ``path`` on the canvas and classify it; False (and a message) if it can't be read."""
         try:
-            img = load_image(path)
+            img = load_image(check_file(path))  # a FIFO, device or socket is refused before any read
         except (CnnExplorerError, OSError) as exc:  # OSError: a path the OS refuses (name too long)
             self._say(file_problem(path, exc), error=True)     # worded as on the Explorer page
             return False

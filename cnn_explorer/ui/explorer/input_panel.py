@@ -37,6 +37,7 @@ from cnn_explorer.ui.explorer.canvas import (
 )
 from cnn_explorer.ui.explorer.pixel_grid import PixelGrid
 from cnn_explorer.ui.explorer.state import ExplorerState, ImageOrigin
+from cnn_explorer.ui.file_checks import check_file
 from cnn_explorer.ui.widgets.fold import FoldRow, fit_spin_width
 from cnn_explorer.ui.widgets.inline_message import InlineMessage, file_problem
 from cnn_explorer.ui.widgets.qimage import png_bytes
@@ -237,6 +238,7 @@ class InputPanel(QWidget):
         """Load an image or a .csv/.npy grid; on failure show why and keep the current image."""
         name = Path(path).name
         try:
+            check_file(path)  # a FIFO, device or socket is refused before any read: the window never freezes
             loaded = load_input(path, max_side=MAX_LIVE_SIDE)
         # MemoryError...TypeError: a decoder failing in a way core did not foresee
         except (CnnExplorerError, OSError, MemoryError, RuntimeError, ValueError, TypeError) as exc:
