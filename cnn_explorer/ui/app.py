@@ -15,6 +15,7 @@ from pathlib import Path
 
 from cnn_explorer.core.conv.convolution import warm_up_fast_path
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.io.atomic import atomic_write_bytes
 from cnn_explorer.core.kernels.library import describe_kernel, resolve_kernels
 from cnn_explorer.core.kernels.samples import get_sample
 from cnn_explorer.ui.plotting import configure_pyqtgraph
@@ -139,8 +140,10 @@ def take_screenshot(args) -> int:
             path = path.with_suffix(path.suffix + ".png") if path.suffix else path.with_suffix(".png")
         if not os.path.isdir(path.parent):  # os.path: False, not OSError, for a name too long
             raise CnnExplorerError(f"--screenshot: folder {str(path.parent)!r} does not exist")
-        if not window.grab().save(str(path), "PNG"):
-            raise CnnExplorerError(f"--screenshot: cannot write {str(path)!r}")
+        # Qt's helpers load with the window, not at the top
+        from cnn_explorer.ui.widgets.qimage import png_bytes
+
+        atomic_write_bytes(path, png_bytes(window.grab().toImage()))  # a full disk keeps an older screenshot
         print(f"wrote {path}")
     finally:
         window.close()
