@@ -74,9 +74,13 @@ def build_parser(modules: dict[str, ModuleType] | None = None) -> argparse.Argum
     return parser
 
 
+#: the longest error line printed; a longer one (a message quoting a huge path) is cut with an ellipsis
+MAX_LINE = 400
+
+
 def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip() or exc.__class__.__name__
-    return " ".join(text.split())
+    text = " ".join((str(exc).strip() or exc.__class__.__name__).split())
+    return text if len(text) <= MAX_LINE else text[:MAX_LINE - 1] + "…"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

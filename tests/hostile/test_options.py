@@ -119,3 +119,45 @@ def test_messages_quote_a_short_excerpt_of_what_was_typed():
     assert len(excerpt("y" * 1000)) < 90 and excerpt("short") == "'short'"
     assert options.one_line("argument --x: a\nb " + "c" * 1000).startswith("--x: a b c")
     assert len(options.one_line("c" * 1000)) == 300
+
+
+# ------------------------------------------------------------------------------------- inline kernels
+def _rows(n: int, cell: str = "1") -> str:
+    return ";".join(",".join(cell for _ in range(n)) for _ in range(n))
+
+
+def test_an_inline_11x11_kernel_is_a_kernel_not_a_file_name(capsys, tmp_path):
+    grid = tmp_path / "g.csv"
+    grid.write_text("\n".join(",".join("1" for _ in range(12)) for _ in range(12)))
+    assert cli.main(["convolve", str(grid), f"--kernel={_rows(11)}"]) == 0
+    out = capsys.readouterr().out.split()
+    assert out == ["121"] * 4  # a 2x2 map of 121 ones
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (_rows(200), "kernel: 200×200 is too large (at most 11×11)"),
+    (_rows(200, "x"), "kernel: "),
+    ("a" * 80_000, "(80,000 characters)"),
+    ("1,0;" * 20_000 + "1,x", "kernel"),
+])
+def test_long_kernel_text_gets_a_short_message(capsys, text, message):
+    assert cli.main(["convolve", "sample:000-1", f"--kernel={text}"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and len(err) < 300, err[:500]
+    assert "File name too long" not in err
+
+
+def test_every_cli_error_line_is_short(monkeypatch, capsys):
+    from cnn_explorer.core.errors import CnnExplorerError
+
+    class Long:
+        def add_parser(self, sub):
+            sub.add_parser("long")
+
+        def run(self, args):
+            raise CnnExplorerError("file " + "x" * 100_000 + ": file not found")
+
+    monkeypatch.setattr(cli, "command_modules", lambda: {"long": Long()})
+    assert cli.main(["long"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and len(err) <= len("cnn-explorer: error: ") + cli.MAX_LINE + 1

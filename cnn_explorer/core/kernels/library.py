@@ -148,7 +148,8 @@ def get_preset(name: str) -> KernelPreset:
     if slug in PRESETS:
         return PRESETS[slug]
     close = [n for n in PRESETS if slug and n.startswith(slug)]
-    close += [n for n in difflib.get_close_matches(slug, PRESETS, n=4, cutoff=0.6) if n not in close]
+    if len(slug) <= 60:  # difflib is quadratic: a pasted page of text is no misspelt name
+        close += [n for n in difflib.get_close_matches(slug, PRESETS, n=4, cutoff=0.6) if n not in close]
     hint = f"; did you mean {', '.join(close[:5])}?" if close else "; `cnn-explorer kernels` lists them"
     raise CnnExplorerError(f"kernel: unknown preset {excerpt(name)}{hint}")
 
@@ -202,7 +203,7 @@ def validate_kernel(values, name: str = "kernel") -> np.ndarray:
     1..11 cells per side, 1..64 channels, every cell a finite real number.
     """
     if isinstance(values, str):
-        raise CnnExplorerError(f"{name}: expected numbers, got text {values!r}")
+        raise CnnExplorerError(f"{name}: expected numbers, got text {excerpt(values)}")
     try:
         arr = np.array(values)
     except ValueError:
@@ -395,7 +396,7 @@ def resolve_kernels(spec: str) -> list[np.ndarray]:
     text = spec.strip()
     if _slug(text) in PRESETS:
         return [np.array(PRESETS[_slug(text)].values)]
-    if _ROWS.fullmatch(text):
+    if _ROWS.fullmatch(text) and re.search(r"\d", text):
         try:
             return [parse_kernel_text(text)]
         except CnnExplorerError:
@@ -410,13 +411,14 @@ def resolve_kernels(spec: str) -> list[np.ndarray]:
     try:
         return [parse_kernel_text(text)]
     except CnnExplorerError:
-        if re.search(r"[a-df-zA-DF-Z]", text) and difflib.get_close_matches(_slug(text), PRESETS, n=1, cutoff=0.6):
+        if len(text) <= 60 and re.search(r"[a-df-zA-DF-Z]", text) and \
+                difflib.get_close_matches(_slug(text), PRESETS, n=1, cutoff=0.6):  # long text: no name, no slow match
             get_preset(text)  # more likely a mistyped preset name than bad rows
         raise
 
 
 #: inline rows: numbers, fractions, signs, separators, JSON brackets, channel bars (nothing a file name needs)
-_ROWS = re.compile(r"[\d\s.,;|/+\-\u2212eE\[\]]*\d[\d\s.,;|/+\-\u2212eE\[\]]*")
+_ROWS = re.compile(r"[\d\s.,;|/+\-\u2212eE\[\]]+")  # one class, no nesting: linear time on any text
 
 
 def _is_file(text: str) -> bool:
