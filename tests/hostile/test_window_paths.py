@@ -227,3 +227,22 @@ def test_train_page_dataset_file_and_load_model_refuse_hostile_files(qtbot, monk
         assert EXPECTED[kind] in page.run_message.text() and page.state.spec == spec
     finally:
         page.shutdown()
+
+
+def test_a_large_file_is_read_on_a_worker_and_the_window_keeps_working(qtbot, window, tmp_path):
+    from cnn_explorer.ui.background_read import BACKGROUND_BYTES
+
+    panel, state = window.explorer.input_panel, window.explorer.state
+    big = tmp_path / "big.npy"
+    np.save(big, np.tile(np.arange(1500.0), (1500, 1)))  # 18 MB
+    assert big.stat().st_size > BACKGROUND_BYTES
+    before = state.image.copy()
+    assert _quick(qtbot, lambda: panel.load_file(big))  # returns at once: the read runs on a worker
+    assert panel.is_reading() and "Opening big.npy" in panel.message.text()
+    assert not panel.load_file(big) and "still opening" in panel.message.text()  # one read at a time
+    np.testing.assert_array_equal(state.image, before)  # nothing changes until the read ends
+    qtbot.waitUntil(lambda: not panel.is_reading(), timeout=60000)
+    assert not np.array_equal(state.image, before) or panel.message.is_error
+    if not panel.message.is_error:
+        assert state.image.shape[1] == state.image.shape[0] and state.image.max() > 0
+        assert state.undo_stack.canUndo()
