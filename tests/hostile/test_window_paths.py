@@ -246,3 +246,20 @@ def test_a_large_file_is_read_on_a_worker_and_the_window_keeps_working(qtbot, wi
     if not panel.message.is_error:
         assert state.image.shape[1] == state.image.shape[0] and state.image.max() > 0
         assert state.undo_stack.canUndo()
+
+
+def test_classify_reads_a_large_picture_on_a_worker(qtbot, classify_page, tmp_path):
+    from PIL import Image
+
+    from cnn_explorer.ui.background_read import BACKGROUND_BYTES
+
+    page = classify_page
+    big = tmp_path / "big.bmp"  # uncompressed: 2600 x 2300 x 3 bytes = 18 MB, written in a moment
+    pixels = np.full((2300, 2600, 3), 255, np.uint8)
+    pixels[800:1500, 1200:1400] = 0  # a dark stroke: a "1"
+    Image.fromarray(pixels).save(big)
+    assert big.stat().st_size > BACKGROUND_BYTES
+    assert _quick(qtbot, lambda: page.open_picture(big))
+    assert page.reader.is_running() and "Opening big.bmp" in page.message.text()
+    qtbot.waitUntil(lambda: not page.reader.is_running(), timeout=60000)
+    assert "Opened big.bmp" in page.message.text() and not page.canvas.is_empty()
