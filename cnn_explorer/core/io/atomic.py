@@ -37,7 +37,7 @@ def _new_temp(target: Path) -> Path:
 
 def is_disk_full(exc: BaseException) -> bool:
     """True when ``exc`` (an OSError or a library's own error) says the disk or quota is full."""
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG):
         return True
     text = str(exc).lower()
     return any(words in text for words in _DISK_FULL_WORDS)
