@@ -19,6 +19,8 @@ from types import ModuleType
 from typing import Sequence
 
 from cnn_explorer import __version__
+from cnn_explorer.commands.options import one_line, real, whole, window_size
+from cnn_explorer.commands.signals import exit_code, stop_signals_interrupt, stopped_by
 from cnn_explorer.core.errors import CnnExplorerError
 
 PROG = "cnn-explorer"
@@ -41,7 +43,7 @@ class _Parser(argparse.ArgumentParser):
     """An argparse parser whose errors are one line and exit code 2."""
 
     def error(self, message: str) -> None:  # noqa: D401 - argparse API
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
 
 
 def command_modules() -> dict[str, ModuleType]:
@@ -61,13 +63,13 @@ def build_parser(modules: dict[str, ModuleType] | None = None) -> argparse.Argum
     gui.add_argument("--screenshot", metavar="PATH", help="render the window offscreen to a PNG and exit")
     gui.add_argument("--sample", metavar="NAME", help="open this sample (see `cnn-explorer kernels --samples`)")
     gui.add_argument("--kernel", metavar="K", help="start with this kernel (preset name, file or inline rows)")
-    gui.add_argument("--step", metavar="N", type=int,
+    gui.add_argument("--step", metavar="N", type=whole(0, 100_000),
                      help="show animation step N (0-based); with --lesson, the lesson's step N (1 = first)")
     gui.add_argument("--lesson", metavar="NAME", help="open a lesson: a shipped one (`cnn-explorer lessons` lists "
                      "them) or a lesson file")
     gui.add_argument("--page", metavar="NAME", help="open this page first (explorer, train, classify)")
-    gui.add_argument("--size", metavar="WxH", help="window size for --screenshot, e.g. 1366x768")
-    gui.add_argument("--scale", metavar="F", type=float, help="presenter scale for --screenshot, e.g. 1.5")
+    gui.add_argument("--size", metavar="WxH", type=window_size, help="window size for --screenshot, e.g. 1366x768")
+    gui.add_argument("--scale", metavar="F", type=real(0.5, 4.0), help="presenter scale for --screenshot, e.g. 1.5")
     gui.add_argument("--presenter", action="store_true",
                      help="open (or render with --screenshot) the explorer's presenter view")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -76,9 +78,13 @@ def build_parser(modules: dict[str, ModuleType] | None = None) -> argparse.Argum
     return parser
 
 
+#: the longest error line printed; a longer one (a message quoting a huge path) is cut with an ellipsis
+MAX_LINE = 400
+
+
 def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip() or exc.__class__.__name__
-    return " ".join(text.split())
+    text = " ".join((str(exc).strip() or exc.__class__.__name__).split())
+    return text if len(text) <= MAX_LINE else text[:MAX_LINE - 1] + "…"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -91,7 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from cnn_explorer.ui.app import run_app
 
             return int(run_app(args) or 0)
-        return int(modules[args.command].run(args) or 0)
+        with stop_signals_interrupt():  # SIGTERM stops a command as Ctrl+C does
+            return int(modules[args.command].run(args) or 0)
     except CnnExplorerError as exc:
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
@@ -107,9 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl+C: 130; SIGTERM: 143 (commands/signals.py)
+        print(f"{PROG}: {stopped_by(exc)}", file=sys.stderr)
+        return exit_code(exc)
     except MemoryError:
         print(f"{PROG}: error: not enough memory for this (a smaller image, padding or batch may fit)", file=sys.stderr)
         return 2

@@ -41,6 +41,9 @@ def test_debug_mode_shows_the_traceback(monkeypatch):
 
 
 def test_huge_padding_ends_in_one_line(capsys):
-    code = cli.main(["convolve", "sample:000-1", "--kernel", "sharpen", "--padding", "200000"])
+    # refused while the command line is read (issue 18), before any memory is taken
+    with pytest.raises(SystemExit) as info:
+        cli.main(["convolve", "sample:000-1", "--kernel", "sharpen", "--padding", "200000"])
     err = capsys.readouterr().err
-    assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert info.value.code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "--padding: each number must be at most 1,000, got 200,000" in err

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from cnn_explorer.commands.options import whole
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.train.checkpoints import load_model
 
@@ -24,7 +25,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--model", default="mnist", metavar="MODEL",
                    help="a saved model (MODEL.json + MODEL.safetensors) or 'mnist', the bundled digit model "
                    "(default)")
-    p.add_argument("--top", type=int, default=1, metavar="K", help="show the K most likely labels (default 1)")
+    p.add_argument("--top", type=whole(1, 1000), default=1, metavar="K", help="show the K most likely labels (default 1)")
     p.add_argument("--json", action="store_true", help="print JSON with every class's probability instead")
     p.add_argument("--preprocess", choices=("auto", "digit", "fit"), default="auto",
                    help="digit: MNIST-style; fit: letterbox; auto (default): digit for one-channel models")

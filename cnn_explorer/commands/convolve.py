@@ -12,7 +12,8 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.commands.options import int_tuple, whole
+from cnn_explorer.core.errors import CnnExplorerError, excerpt
 from cnn_explorer.core.format import format_number
 
 # Mirrors cnn_explorer.core.conv.convolution.ACTIVATIONS (kept here so --help needs no numpy; a test checks they agree).
@@ -22,6 +23,9 @@ OUTPUT_SUFFIXES = (".npy", ".csv", ".png")
 #: larger results are summarised on stdout instead of printed cell by cell
 PRINT_MAX_COLS = 40
 PRINT_MAX_ROWS = 100
+#: the largest stride, dilation or pooling window an option may give, and the largest padding
+MAX_STEP = 10_000
+MAX_PADDING = 1_000
 
 DESCRIPTION = """\
 Convolve INPUT with one or more kernels, then (if asked) apply an activation and pooling,
@@ -58,10 +62,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("input", metavar="INPUT", help="picture file, .csv/.txt/.npy grid, or sample:NAME")
     p.add_argument("-k", "--kernel", metavar="K", action="append", dest="kernels", default=[],
                    help="preset, .csv/.json file, or inline rows; repeat for a stack (negative first value: --kernel=-1,...)")
-    p.add_argument("--stride", metavar="S|R,C", help="stride, one number or rows,cols (default 1)")
-    p.add_argument("--padding", metavar="P", help="valid (default), same (TensorFlow rule), N, or T,B,L,R (also R,C)")
+    p.add_argument("--stride", metavar="S|R,C", type=int_tuple((1, 2), MAX_STEP), help="stride, one number or rows,cols (default 1)")
+    p.add_argument("--padding", metavar="P", type=int_tuple((1, 2, 4), MAX_PADDING, words=("valid", "same"),
+                                                            example="1,1,0,0"), help="valid (default), same (TensorFlow rule), N, or T,B,L,R (also R,C)")
     p.add_argument("--padding-mode", choices=PADDING_MODE_CHOICES, help="what the padding holds (default zeros)")
-    p.add_argument("--dilation", metavar="D|R,C", help="dilation, one number or rows,cols (default 1)")
+    p.add_argument("--dilation", metavar="D|R,C", type=int_tuple((1, 2), MAX_STEP), help="dilation, one number or rows,cols (default 1)")
     p.add_argument("--bias", metavar="B", help="added to every output cell (after --normalize), e.g. 1, -0.5 or --bias=-1/9")
     p.add_argument("--normalize", action="store_true", default=None,
                    help="divide each sum of products by the number of kernel cells (the X/O slides)")
@@ -80,7 +85,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="print the arithmetic of convolution output cell (I, J), 0-based; may be repeated")
     p.add_argument("--explain-pool", metavar="I,J", action="append", default=[],
                    help="print the pooling window of pooled cell (I, J), e.g. max(429, 505, 261, 792) = 792")
-    p.add_argument("--precision", metavar="N", type=int, default=4,
+    p.add_argument("--precision", metavar="N", type=whole(0, 15), default=4,
                    help="decimals when printing results (default 4)")
     p.add_argument("-o", "--output", metavar="OUT", help="write the result to OUT (.npy, .csv or .png)")
     return p
@@ -92,11 +97,16 @@ def _ints(text: str, option: str, counts: tuple[int, ...]) -> tuple[int, ...]:
 
     parts = [t.strip() for t in text.replace("x", ",").replace("×", ",").split(",")]
     try:
+        if any(len(t) > 12 for t in parts):
+            raise ValueError
         values = tuple(int(t) for t in parts)
     except ValueError:
-        raise CnnExplorerError(f"{option}: expected whole numbers like {_example(counts)}, got {text!r}") from None
+        raise CnnExplorerError(f"{option}: expected whole numbers like {_example(counts)}, got {excerpt(text)}") from None
     if len(values) not in counts:
-        raise CnnExplorerError(f"{option}: expected {' or '.join(map(str, counts))} numbers, got {len(values)} in {text!r}")
+        raise CnnExplorerError(f"{option}: expected {' or '.join(map(str, counts))} numbers, got {len(values)} "
+                               f"in {excerpt(text)}")
+    if any(abs(v) > MAX_STEP for v in values):
+        raise CnnExplorerError(f"{option}: each number must be at most {MAX_STEP:,}, got {max(values, key=abs):,}")
     return values
 
 
@@ -130,7 +140,7 @@ def parse_pool(text: str):
     if len(parts) > 1 and parts[-1] in ("ceil", "floor"):
         ceil = parts.pop() == "ceil"
     if len(parts) > 3 or parts[0] not in ("max", "avg", "average", "mean"):
-        raise CnnExplorerError(f"--pool: expected max|avg[:SIZE[:STRIDE[:ceil]]] or none, got {text!r}")
+        raise CnnExplorerError(f"--pool: expected max|avg[:SIZE[:STRIDE[:ceil]]] or none, got {excerpt(text)}")
     size = parse_pair(parts[1], "--pool size") if len(parts) > 1 and parts[1] else (2, 2)
     stride = parse_pair(parts[2], "--pool stride") if len(parts) > 2 and parts[2] else None
     return PoolSettings(parts[0], size, stride, ceil_mode=ceil)
@@ -245,17 +255,20 @@ def _settings(args, sample):
 
 
 def _check_output(path: str | None) -> None:
-
+    """Refuse a bad OUT before any work: its type, a missing or protected folder (a test write), a folder."""
+    from cnn_explorer.core.io.atomic import check_writable
 
     if path is None:
         return
     out = Path(path)
     if out.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise CnnExplorerError(f"-o: unsupported type {out.suffix or '(none)'!r} in {path!r}; use .npy, .csv or .png")
+        raise CnnExplorerError(f"-o: unsupported type {excerpt(out.suffix or '(none)')} in {excerpt(path)}; "
+                               "use .npy, .csv or .png")
     if out.parent != Path("") and not out.parent.is_dir():
-        raise CnnExplorerError(f"-o: folder {str(out.parent)!r} does not exist")
+        raise CnnExplorerError(f"-o: folder {excerpt(str(out.parent))} does not exist")
     if out.is_dir():
-        raise CnnExplorerError(f"-o: {path!r} is a folder")
+        raise CnnExplorerError(f"-o: {excerpt(path)} is a folder")
+    check_writable(out, "-o")
 
 
 def grid_lines(grid, precision: int) -> list[str]:
@@ -319,22 +332,20 @@ def _explain_pool(args, names, result) -> None:
 
 
 def _write(path: str, name: str, values) -> None:
+    """Write the result atomically: a full disk or a kill leaves a previous OUT as it was, and no temporary file."""
     import numpy as np
 
-    from cnn_explorer.core.io.image_save import grid_text, save_map_png
+    from cnn_explorer.core.io.atomic import atomic_write_bytes, atomic_write_text
+    from cnn_explorer.core.io.image_save import grid_text, npy_bytes, save_map_png
 
     arr = values[0] if values.shape[0] == 1 else values
     suffix = path.lower().rsplit(".", 1)[-1]
-    try:
-        if suffix == "npy":
-            np.save(path, np.asarray(arr, dtype=np.float64), allow_pickle=False)
-        elif suffix == "csv":
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(grid_text(np.moveaxis(values, 0, -1) if values.shape[0] > 1 else arr))
-        else:
-            save_map_png(path, values)
-    except OSError as exc:
-        raise CnnExplorerError(f"-o: cannot write {path!r} ({exc.strerror or exc})") from None
+    if suffix == "npy":
+        atomic_write_bytes(path, npy_bytes(arr))
+    elif suffix == "csv":
+        atomic_write_text(path, grid_text(np.moveaxis(values, 0, -1) if values.shape[0] > 1 else arr))
+    else:
+        save_map_png(path, values)
     shape = "×".join(str(s) for s in np.shape(arr))
     print(f"wrote {path}: {name}, {shape}")
 
@@ -359,8 +370,6 @@ def _print(values, names, name: str, precision: int) -> None:
 def run(args) -> int:
     from cnn_explorer.core.conv.pipeline import run_pipeline
 
-    if not 0 <= args.precision <= 15:
-        raise CnnExplorerError(f"--precision: must be in 0..15, got {args.precision}")
     _check_output(args.output)
     for text in args.explain:
         parse_cell(text)

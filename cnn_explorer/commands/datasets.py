@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from cnn_explorer.commands.options import seed, url, whole
 from cnn_explorer.commands.progress import DownloadProgress
-from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.errors import CnnExplorerError, excerpt
 
 DESCRIPTION = """\
 List the datasets: bundled (works offline), synthetic (generated in the app) and
@@ -24,9 +25,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     group.add_argument("--download", metavar="NAME", help="download NAME (mnist, fashion-mnist, cifar10) into the cache")
     group.add_argument("--info", metavar="NAME|PATH", help="load a dataset and show its classes, shape and split")
     parser.add_argument("--cache-dir", metavar="DIR", help="cache folder (default: $CNN_EXPLORER_CACHE or the user cache)")
-    parser.add_argument("--base-url", metavar="URL", help="with --download: fetch from this mirror instead")
-    parser.add_argument("--seed", type=int, default=0, help="with --info: split seed (default 0)")
-    parser.add_argument("--size", metavar="N", type=int, help="with --info: image side for shapes or image folders")
+    parser.add_argument("--base-url", metavar="URL", type=url, help="with --download: fetch from this mirror instead")
+    parser.add_argument("--seed", type=seed, default=0, help="with --info: split seed (default 0)")
+    parser.add_argument("--size", metavar="N", type=whole(1, 4096), help="with --info: image side for shapes or image folders")
     return parser
 
 
@@ -43,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     if args.download:
         name = canonical_name(args.download)
         if name not in dl.SOURCES:
-            raise CnnExplorerError(f"--download: choose one of {', '.join(dl.SOURCES)}, got {args.download!r}")
+            raise CnnExplorerError(f"--download: choose one of {', '.join(dl.SOURCES)}, got {excerpt(args.download)}")
         if dl.is_cached(name, args.cache_dir):
             print(f"{name}: already in the cache at {dl.dataset_folder(name, args.cache_dir)}")
             return 0

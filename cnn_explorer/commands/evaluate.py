@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from cnn_explorer.commands.options import BATCH
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.train.checkpoints import load_model, resolve_model_path
 
@@ -20,7 +21,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--dataset", required=True, metavar="NAME|PATH", help="a dataset name or path")
     p.add_argument("--split", choices=("test", "val", "train"), default="test", help="which split (default test)")
     p.add_argument("--device", default="auto", metavar="auto|cpu|cuda|mps", help="default auto")
-    p.add_argument("--batch-size", type=int, default=500, metavar="N", help="images per forward pass (default 500)")
+    p.add_argument("--batch-size", type=BATCH, default=500, metavar="N", help="images per forward pass (default 500)")
     return p
 
 

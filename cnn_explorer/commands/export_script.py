@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import argparse
 
-from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.commands.options import (
+    BATCH,
+    EPOCHS,
+    LABEL_SMOOTHING,
+    LR,
+    MOMENTUM,
+    WEIGHT_DECAY,
+    seed,
+)
+from cnn_explorer.core.errors import CnnExplorerError, excerpt
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -29,20 +38,20 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="a dataset name (see `cnn-explorer datasets`) or path: IDX folder, CIFAR-10 folder, "
                    "image folder or .npz")
     p.add_argument("-o", "--output", required=True, metavar="FILE.py", help="where to write the script")
-    p.add_argument("--epochs", type=int, default=5, metavar="N", help="default 5")
-    p.add_argument("--batch-size", type=int, default=64, metavar="N", help="default 64")
-    p.add_argument("--lr", type=float, default=None, metavar="X",
+    p.add_argument("--epochs", type=EPOCHS, default=5, metavar="N", help="default 5")
+    p.add_argument("--batch-size", type=BATCH, default=64, metavar="N", help="default 64")
+    p.add_argument("--lr", type=LR, default=None, metavar="X",
                    help="learning rate (default 0.001 for adam/adamw, 0.05 for sgd)")
     p.add_argument("--optimizer", choices=("sgd", "adam", "adamw"), default="adam", help="default adam")
-    p.add_argument("--momentum", type=float, default=0.9, metavar="X", help="SGD momentum (default 0.9)")
+    p.add_argument("--momentum", type=MOMENTUM, default=0.9, metavar="X", help="SGD momentum (default 0.9)")
     p.add_argument("--nesterov", action="store_true", help="Nesterov momentum (sgd only)")
-    p.add_argument("--weight-decay", type=float, default=0.0, metavar="X", help="default 0")
+    p.add_argument("--weight-decay", type=WEIGHT_DECAY, default=0.0, metavar="X", help="default 0")
     p.add_argument("--schedule", choices=("constant", "onecycle"), default="constant", help="default constant")
     p.add_argument("--augment", action="store_true", help="random shifts, rotations and scaling of training images")
-    p.add_argument("--label-smoothing", type=float, default=0.0, metavar="X", help="default 0")
+    p.add_argument("--label-smoothing", type=LABEL_SMOOTHING, default=0.0, metavar="X", help="default 0")
     p.add_argument("--split", default="0.8,0.1,0.1", metavar="TRAIN,VAL,TEST",
                    help="fractions for training, validation and test (default 0.8,0.1,0.1)")
-    p.add_argument("--seed", type=int, default=0, metavar="N", help="default 0")
+    p.add_argument("--seed", type=seed, default=0, metavar="N", help="default 0")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"), help="default auto")
     return p
 
@@ -52,7 +61,7 @@ def _split(text: str) -> tuple[float, ...]:
         return tuple(float(v) for v in text.split(","))
     except ValueError:
         raise CnnExplorerError(f"split: expected three fractions TRAIN,VAL,TEST such as 0.8,0.1,0.1, "
-                               f"got {text!r}") from None
+                               f"got {excerpt(text)}") from None
 
 
 def run(args) -> int:

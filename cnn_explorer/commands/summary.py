@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.errors import CnnExplorerError, excerpt
 from cnn_explorer.core.model.codegen import keras_code, pytorch_code
 from cnn_explorer.core.model.presets import PRESETS, preset
 from cnn_explorer.core.model.spec import (
@@ -19,6 +19,9 @@ from cnn_explorer.core.model.spec import (
     totals,
     validate,
 )
+
+#: more classes than any dataset the app reads (ImageNet-21k has 21,841): a bigger count is a typo
+MAX_CLASSES = 100_000
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -49,9 +52,11 @@ def parse_input_shape(text: str) -> tuple[int, int, int]:
         values = []
     if len(values) == 2:
         values.append(1)
-    if len(values) != 3 or min(values) < 1:
+    if len(text) > 60 or len(values) != 3 or min(values) < 1:
         raise CnnExplorerError(f"--input: expected height,width,channels of positive integers "
-                               f"such as 28,28,1, got {text!r}")
+                               f"such as 28,28,1, got {excerpt(text)}")
+    if max(values[:2]) > 8192 or values[2] > 1024:
+        raise CnnExplorerError(f"--input: at most 8192,8192,1024 (height,width,channels), got {excerpt(text)}")
     return values[0], values[1], values[2]
 
 
@@ -59,14 +64,16 @@ def parse_classes(text: str) -> int | tuple[str, ...]:
     """"10" -> 10; "cat,dog" -> ("cat", "dog"); CnnExplorerError for fewer than two."""
     text = text.strip()
     if text.isdigit():
-        count = int(text)
+        count = int(text) if len(text) <= 12 else MAX_CLASSES + 1
         if count < 2:
             raise CnnExplorerError(f"--classes: need at least 2 classes, got {count}")
+        if count > MAX_CLASSES:
+            raise CnnExplorerError(f"--classes: at most {MAX_CLASSES:,} classes, got {excerpt(text)}")
         return count
     names = tuple(n.strip() for n in text.split(","))
     if len(names) < 2 or not all(names):
         raise CnnExplorerError(f"--classes: expected a number or at least two names separated by commas, "
-                               f"got {text!r}")
+                               f"got {excerpt(text)}")
     return names
 
 

@@ -16,8 +16,21 @@ import argparse
 import sys
 from pathlib import Path
 
+from cnn_explorer.commands.options import (
+    BATCH,
+    EPOCHS,
+    LABEL_SMOOTHING,
+    LR,
+    MOMENTUM,
+    THREADS,
+    WEIGHT_DECAY,
+    real,
+    seed,
+)
 from cnn_explorer.commands.progress import ProgressLine, bar
-from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.commands.signals import exit_code, stopped_by
+from cnn_explorer.core.errors import CnnExplorerError, excerpt
+from cnn_explorer.core.io.atomic import check_writable
 from cnn_explorer.core.model.onnx_export import (
     export_message,
     export_onnx,
@@ -42,30 +55,30 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     model.add_argument("--spec", metavar="FILE", help="a model spec JSON file")
     p.add_argument("--dataset", required=True, metavar="NAME|PATH",
                    help="a dataset name (see `cnn-explorer datasets`) or path")
-    p.add_argument("--epochs", type=int, default=5, metavar="N", help="passes over the training split (default 5)")
-    p.add_argument("--batch-size", type=int, default=64, metavar="N", help="images per step (default 64)")
-    p.add_argument("--lr", type=float, default=None, metavar="X",
+    p.add_argument("--epochs", type=EPOCHS, default=5, metavar="N", help="passes over the training split (default 5)")
+    p.add_argument("--batch-size", type=BATCH, default=64, metavar="N", help="images per step (default 64)")
+    p.add_argument("--lr", type=LR, default=None, metavar="X",
                    help="learning rate, the peak with onecycle (default 0.001 for adam/adamw, 0.05 for sgd)")
     p.add_argument("--optimizer", choices=("sgd", "adam", "adamw"), default="adam", help="default adam")
-    p.add_argument("--momentum", type=float, default=0.9, metavar="X", help="SGD momentum (default 0.9)")
+    p.add_argument("--momentum", type=MOMENTUM, default=0.9, metavar="X", help="SGD momentum (default 0.9)")
     p.add_argument("--nesterov", action="store_true", help="Nesterov momentum (sgd only)")
-    p.add_argument("--weight-decay", type=float, default=0.0, metavar="X", help="default 0")
+    p.add_argument("--weight-decay", type=WEIGHT_DECAY, default=0.0, metavar="X", help="default 0")
     p.add_argument("--schedule", choices=("constant", "onecycle"), default="constant",
                    help="learning-rate schedule (default constant)")
     p.add_argument("--augment", action="store_true", help="random shifts, rotations and scaling of training images")
-    p.add_argument("--augment-shift", type=float, default=None, metavar="PX",
+    p.add_argument("--augment-shift", type=real(0, 100), default=None, metavar="PX",
                    help="largest random shift in pixels (default 2; implies --augment when set)")
-    p.add_argument("--augment-rotate", type=float, default=None, metavar="DEG",
+    p.add_argument("--augment-rotate", type=real(0, 180), default=None, metavar="DEG",
                    help="largest random rotation in degrees (default 10)")
-    p.add_argument("--augment-scale", type=float, default=None, metavar="F",
+    p.add_argument("--augment-scale", type=real(0, 1, hi_open=True), default=None, metavar="F",
                    help="random zoom in 1-F..1+F (default 0.1)")
-    p.add_argument("--label-smoothing", type=float, default=0.0, metavar="X", help="default 0")
+    p.add_argument("--label-smoothing", type=LABEL_SMOOTHING, default=0.0, metavar="X", help="default 0")
     p.add_argument("--split", default="0.8,0.1,0.1", metavar="TRAIN,VAL,TEST",
                    help="fractions of the dataset for training, validation and test (default 0.8,0.1,0.1; "
                    "a dataset with its own test set keeps it)")
     p.add_argument("--device", default="auto", metavar="auto|cpu|cuda|mps",
                    help="default auto: CUDA, else MPS, else CPU")
-    p.add_argument("--threads", type=int, default=None, metavar="N",
+    p.add_argument("--threads", type=THREADS, default=None, metavar="N",
                    help="CPU threads (default: one per physical core)")
     p.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
                    help="NHWC memory layout for activations (default: on for a CUDA GPU, off elsewhere; "
@@ -76,9 +89,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="under torchrun: how the processes talk (default auto: nccl on CUDA GPUs, else gloo)")
     p.add_argument("--log-dir", metavar="DIR",
                    help="also write this process's output to DIR/rank-N.log (under torchrun, every rank writes one)")
-    p.add_argument("--seed", type=int, default=0, metavar="N",
+    p.add_argument("--seed", type=seed, default=0, metavar="N",
                    help="seed for weights, shuffling and augmentation (default 0)")
-    p.add_argument("--target-accuracy", type=float, default=None, metavar="X",
+    p.add_argument("--target-accuracy", type=real(0, 100, lo_open=True), default=None, metavar="X",
                    help="stop once validation accuracy reaches X (0.99 or 99 for 99%%)")
     p.add_argument("-o", "--output", required=True, metavar="MODEL",
                    help="where to save: MODEL.safetensors + MODEL.json")
@@ -92,7 +105,7 @@ def _split(text: str) -> tuple[float, ...]:
     except ValueError:
         parts = ()
     if len(parts) != 3:
-        raise CnnExplorerError(f"split: expected three fractions TRAIN,VAL,TEST such as 0.8,0.1,0.1, got {text!r}")
+        raise CnnExplorerError(f"split: expected three fractions TRAIN,VAL,TEST such as 0.8,0.1,0.1, got {excerpt(text)}")
     return parts
 
 
@@ -209,6 +222,8 @@ def _train(args, group) -> int:
                                            f"pip install {' '.join(missing)}")
             if json_path.parent.exists() and not json_path.parent.is_dir():
                 raise CnnExplorerError(f"output: {json_path.parent} is not a folder")
+            for path in (weights_path, json_path):  # a missing or protected folder is refused before training
+                check_writable(path, "-o", create_folders=True)
         if args.log_dir:
             out.open_log(args.log_dir, group.rank if group is not None else 0)
         dataset = load_dataset(args.dataset, split=_split(args.split))
@@ -266,12 +281,12 @@ def _run_training(args, config, dataset, spec, group, out: _Output) -> int:
                          f"val accuracy {_pct(rec.val_accuracy)}, {rec.elapsed_s:.1f} s")
             else:
                 finished = rec
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl+C, or SIGTERM (commands/signals.py): nothing is written
         progress.clear()
         if main:
-            print(f"cnn-explorer train: interrupted at epoch {last_step[0]}, step {last_step[1]}; nothing was saved",
-                  file=sys.stderr)
-        return 130
+            print(f"cnn-explorer train: {stopped_by(exc)} at epoch {last_step[0]}, step {last_step[1]}; "
+                  "nothing was saved", file=sys.stderr)
+        return exit_code(exc)
     finally:
         progress.clear()
     if finished is not None and finished.reason == "cancelled":  # pragma: no cover - the CLI never sets cancel
@@ -286,10 +301,10 @@ def _run_training(args, config, dataset, spec, group, out: _Output) -> int:
     try:
         save_model(args.output, training.model, spec, class_names=training.class_names, mean=training.mean,
                    std=training.std, history=training.history)
-    except KeyboardInterrupt:
-        print("cnn-explorer train: interrupted while saving; the previous files (if any) are unchanged",
+    except KeyboardInterrupt as exc:  # the atomic write removed its temporary files
+        print(f"cnn-explorer train: {stopped_by(exc)} while saving; the previous files (if any) are unchanged",
               file=sys.stderr)
-        return 130
+        return exit_code(exc)
     out.line(f"saved {weights_path} and {json_path}")
     if args.onnx:
         exported = export_onnx(training.model, args.onnx, tuple(spec.input_shape))

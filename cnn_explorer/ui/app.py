@@ -14,7 +14,8 @@ import threading
 from pathlib import Path
 
 from cnn_explorer.core.conv.convolution import warm_up_fast_path
-from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.errors import CnnExplorerError, excerpt
+from cnn_explorer.core.io.atomic import atomic_write_bytes
 from cnn_explorer.core.kernels.library import describe_kernel, resolve_kernels
 from cnn_explorer.core.kernels.samples import get_sample
 from cnn_explorer.core.lessons.library import find_lesson
@@ -30,7 +31,7 @@ def parse_size(text: str) -> tuple[int, int]:
     """'1366x768' -> (1366, 768); CnnExplorerError otherwise."""
     m = re.fullmatch(r"\s*(\d+)\s*[x×X]\s*(\d+)\s*", text or "")
     if not m:
-        raise CnnExplorerError(f"--size: expected WIDTHxHEIGHT such as 1366x768, got {text!r}")
+        raise CnnExplorerError(f"--size: expected WIDTHxHEIGHT such as 1366x768, got {excerpt(text)}")
     w, h = int(m.group(1)), int(m.group(2))
     if not (320 <= w <= 8192 and 240 <= h <= 8192):
         raise CnnExplorerError(f"--size: {w}x{h} is outside 320x240 .. 8192x8192")
@@ -68,7 +69,7 @@ def _check_args(args) -> None:
         raise CnnExplorerError(f"--step: must be 0 or more, got {step}")
     page = getattr(args, "page", None)
     if page and page.strip().lower() not in ("explorer", "train", "training", "classify", "start"):
-        raise CnnExplorerError(f"--page: unknown page {page!r}; choose explorer, train, classify or start")
+        raise CnnExplorerError(f"--page: unknown page {excerpt(page)}; choose explorer, train, classify or start")
 
 
 def create_application(argv: list[str] | None = None):
@@ -149,9 +150,11 @@ def take_screenshot(args) -> int:
         if path.suffix.lower() != ".png":
             path = path.with_suffix(path.suffix + ".png") if path.suffix else path.with_suffix(".png")
         if not os.path.isdir(path.parent):  # os.path: False, not OSError, for a name too long
-            raise CnnExplorerError(f"--screenshot: folder {str(path.parent)!r} does not exist")
-        if not window.grab().save(str(path), "PNG"):
-            raise CnnExplorerError(f"--screenshot: cannot write {str(path)!r}")
+            raise CnnExplorerError(f"--screenshot: folder {excerpt(str(path.parent))} does not exist")
+        # Qt's helpers load with the window, not at the top
+        from cnn_explorer.ui.widgets.qimage import png_bytes
+
+        atomic_write_bytes(path, png_bytes(window.grab().toImage()))  # a full disk keeps an older screenshot
         print(f"wrote {path}")
     finally:
         window.close()

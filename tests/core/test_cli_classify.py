@@ -122,7 +122,10 @@ def test_bad_files_get_a_line_each_and_exit_2(saved, pictures, tmp_path, capsys)
 
 def test_bad_options_and_models(saved, pictures, tmp_path, capsys):
     path, _ = saved
-    assert main(["classify", str(pictures[0]), "--model", str(path), "--top", "0"]) == 2
+    with pytest.raises(SystemExit) as info:  # refused while the command line is read (issue 18)
+        main(["classify", str(pictures[0]), "--model", str(path), "--top", "0"])
+    assert info.value.code == 2 and "--top: must be at least 1, got 0" in capsys.readouterr().err
+    assert main(["classify", str(pictures[0]), "--model", str(path), "--top", "11"]) == 2
     assert "--top: must be 1..10" in capsys.readouterr().err
     assert main(["classify", str(pictures[0]), "--model", str(tmp_path / "nothing")]) == 2
     err = capsys.readouterr().err

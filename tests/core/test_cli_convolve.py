@@ -284,7 +284,7 @@ BAD = [
      "--explain-pool: cell (2, 0) is outside the 2×2 pooled map"),
     (["{g}", "-k", "identity", "-o", "out.jpg"], "-o: unsupported type '.jpg'"),
     (["{g}", "-k", "identity", "-o", "no/such/folder/out.npy"], "-o: folder 'no/such/folder' does not exist"),
-    (["{g}", "-k", "identity", "--precision", "99"], "--precision: must be in 0..15"),
+    (["{g}", "-k", "identity", "--precision", "99"], "--precision: must be at most 15, got 99"),
     (["{g}", "-k", "1 1 1 1 1 1 1"], "kernel"),  # wider than the 6×6 input
     (["{g}", "-k", "1 0;0 1 | 1 0;0 1"], "channel"),  # a 2-channel filter on a grey grid
     (["sample:nope", "-k", "identity"], "sample: unknown 'nope'"),

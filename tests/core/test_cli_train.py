@@ -91,7 +91,7 @@ def test_ctrl_c_stops_cleanly_and_saves_nothing(tmp_path, stripes, capsys, monke
      "epochs: must be at least 1, got 0"),
     (["train", "--preset", "xo-tiny", "--dataset", "no/such/place", "-o", "M"], "dataset: 'no/such/place' is neither"),
     (["train", "--preset", "no-such", "--dataset", "xo", "-o", "M"], "no-such"),
-    (["train", "--preset", "xo-tiny", "--dataset", "xo", "--lr", "-1", "-o", "M"], "learning rate: must be a positive"),
+    (["train", "--preset", "xo-tiny", "--dataset", "xo", "--lr", "-1", "-o", "M"], "--lr: must be more than 0, got -1"),
     (["train", "--preset", "xo-tiny", "--dataset", "xo", "--device", "tpu", "-o", "M"], "device: must be one of"),
     (["train", "--preset", "xo-tiny", "--dataset", "xo", "--optimizer", "rmsprop", "-o", "M"], "invalid choice"),
     (["evaluate", "no/such/model", "--dataset", "xo"], "no model there"),

@@ -5,6 +5,7 @@ Every failure raises CnnExplorerError naming the output file and the reason.
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ import numpy as np
 from cnn_explorer.core.colormaps import diverging_rgb, grey_rgb, symmetric_limit
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.format import format_number
+from cnn_explorer.core.io.atomic import atomic_write_bytes, atomic_write_text
 from cnn_explorer.core.io.images import IMAGE_SUFFIXES
 from cnn_explorer.core.io.messages import FORMATS, short_reason
 
@@ -22,10 +24,17 @@ if TYPE_CHECKING:  # Pillow loads on first use, after the window's first paint
 
 
 def _save_pillow(path: Path, im: Image.Image, fmt: str | None = None) -> None:
+    """Encode in memory, then write atomically: a full disk or a kill leaves the previous file as it was."""
+    from PIL import Image
+
+    Image.init()
+    fmt = fmt or Image.registered_extensions().get(path.suffix.lower())
+    buffer = io.BytesIO()
     try:
-        im.save(path, format=fmt)
+        im.save(buffer, format=fmt)
     except (OSError, ValueError, KeyError) as exc:
         raise CnnExplorerError(f"output file {str(path)!r}: cannot write ({short_reason(exc)})") from None
+    atomic_write_bytes(path, buffer.getbuffer())
 
 
 def map_to_rgb(values, *, diverging: bool = True, vmax: float | None = None, min_side: int = 256,
@@ -73,15 +82,19 @@ def save_grid(path, values) -> None:
     path = Path(path)
     arr = np.asarray(values, dtype=np.float64)
     suffix = path.suffix.lower()
-    try:
-        if suffix == ".npy":
-            np.save(path, arr, allow_pickle=False)
-            return
-        if suffix not in (".csv", ".txt"):
-            raise CnnExplorerError(f"output file {str(path)!r}: unsupported type {suffix or '(none)'!r}; use .csv or .npy")
-        path.write_text(grid_text(arr, sep=","), encoding="utf-8")
-    except OSError as exc:
-        raise CnnExplorerError(f"output file {str(path)!r}: cannot write ({exc.strerror or exc})") from None
+    if suffix == ".npy":
+        atomic_write_bytes(path, npy_bytes(arr))
+        return
+    if suffix not in (".csv", ".txt"):
+        raise CnnExplorerError(f"output file {str(path)!r}: unsupported type {suffix or '(none)'!r}; use .csv or .npy")
+    atomic_write_text(path, grid_text(arr, sep=","))
+
+
+def npy_bytes(values) -> bytes:
+    """``values`` as the bytes of a .npy file (float64, no pickles), ready for an atomic write."""
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(values, dtype=np.float64), allow_pickle=False)
+    return buffer.getvalue()
 
 
 def grid_text(values, sep: str = ",") -> str:

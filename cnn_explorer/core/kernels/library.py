@@ -16,8 +16,9 @@ from typing import Sequence
 
 import numpy as np
 
-from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.errors import CnnExplorerError, excerpt
 from cnn_explorer.core.format import format_number
+from cnn_explorer.core.io.atomic import atomic_write_text
 from cnn_explorer.core.io.files import read_user_file
 from cnn_explorer.core.io.grid_text import grid_shape_text, parse_csv_blocks, parse_rows
 from cnn_explorer.core.io.json_files import InvalidJson, parse_json
@@ -148,9 +149,10 @@ def get_preset(name: str) -> KernelPreset:
     if slug in PRESETS:
         return PRESETS[slug]
     close = [n for n in PRESETS if slug and n.startswith(slug)]
-    close += [n for n in difflib.get_close_matches(slug, PRESETS, n=4, cutoff=0.6) if n not in close]
+    if len(slug) <= 60:  # difflib is quadratic: a pasted page of text is no misspelt name
+        close += [n for n in difflib.get_close_matches(slug, PRESETS, n=4, cutoff=0.6) if n not in close]
     hint = f"; did you mean {', '.join(close[:5])}?" if close else "; `cnn-explorer kernels` lists them"
-    raise CnnExplorerError(f"kernel: unknown preset {name!r}{hint}")
+    raise CnnExplorerError(f"kernel: unknown preset {excerpt(name)}{hint}")
 
 
 def _split_rows(text: str) -> list[str]:
@@ -202,7 +204,7 @@ def validate_kernel(values, name: str = "kernel") -> np.ndarray:
     1..11 cells per side, 1..64 channels, every cell a finite real number.
     """
     if isinstance(values, str):
-        raise CnnExplorerError(f"{name}: expected numbers, got text {values!r}")
+        raise CnnExplorerError(f"{name}: expected numbers, got text {excerpt(values)}")
     try:
         arr = np.array(values)
     except ValueError:
@@ -341,21 +343,14 @@ def _nested(values: np.ndarray):
     return [_nested(v) for v in values]
 
 
-def _write_text(path: Path, text: str, what: str) -> None:
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise CnnExplorerError(f"{what} {str(path)!r}: cannot write ({exc.strerror or exc})") from None
-
-
 def save_kernel(path, values, name: str = "", description: str = "") -> None:
-    """Write one kernel to ``path`` (.json or .csv, chosen by the suffix); exact round trip."""
+    """Write one kernel to ``path`` (.json or .csv, chosen by the suffix; atomic); exact round trip."""
     path = Path(path)
     suffix = _suffix(path, "kernel file")
     arr = validate_kernel(values)
     if suffix == ".json":
         body = {"format": JSON_FORMAT, "version": 1, **_json_entry(arr, name, description)}
-        _write_text(path, json.dumps(body, indent=1, ensure_ascii=False) + "\n", "kernel file")
+        atomic_write_text(path, json.dumps(body, indent=1, ensure_ascii=False) + "\n")
         return
     lines = []
     for key, text in (("name", name), ("description", description)):
@@ -366,7 +361,7 @@ def save_kernel(path, values, name: str = "", description: str = "") -> None:
         if c:
             lines.append("")
         lines.extend(",".join(format_number(v, "exact") for v in row) for row in grid)
-    _write_text(path, "\n".join(lines) + "\n", "kernel file")
+    atomic_write_text(path, "\n".join(lines) + "\n")
 
 
 def save_kernels(path, kernels: Sequence, names: Sequence[str] = (), descriptions: Sequence[str] = ()) -> None:
@@ -385,35 +380,58 @@ def save_kernels(path, kernels: Sequence, names: Sequence[str] = (), description
         raise CnnExplorerError(f"kernel file {str(path)!r}: a stack of {len(arrays)} kernels needs a .json file")
     body = {"format": JSON_FORMAT, "version": 1,
             "kernels": [_json_entry(a, n, d) for a, n, d in zip(arrays, names, descriptions)]}
-    _write_text(path, json.dumps(body, indent=1, ensure_ascii=False) + "\n", "kernel file")
+    atomic_write_text(path, json.dumps(body, indent=1, ensure_ascii=False) + "\n")
 
 
 def resolve_kernels(spec: str) -> list[np.ndarray]:
-    """All kernels a spec names: a preset name, a .json/.csv file (a stack file gives several) or inline rows."""
+    """All kernels a spec names: a preset name, a .json/.csv file (a stack file gives several) or inline rows.
+
+    Text made only of numbers and separators is a kernel first (an 11x11 kernel
+    written out is no file name), and a file only when it does not parse.
+    """
     if not isinstance(spec, str) or not spec.strip():
         raise CnnExplorerError("kernel: empty; give a preset name, a .csv/.json file or rows like \"1,0,1;0,1,0;1,0,1\"")
     text = spec.strip()
     if _slug(text) in PRESETS:
         return [np.array(PRESETS[_slug(text)].values)]
+    if _ROWS.fullmatch(text) and re.search(r"\d", text):
+        try:
+            return [parse_kernel_text(text)]
+        except CnnExplorerError:
+            if not _is_file(text):
+                raise
     if text.lower().endswith(KERNEL_SUFFIXES):
         return load_kernels(Path(text).expanduser())
-    if Path(text).expanduser().is_file():
-        raise CnnExplorerError(f"kernel file {text!r}: unsupported type; use .json or .csv")
+    if _is_file(text):
+        raise CnnExplorerError(f"kernel file {excerpt(text)}: unsupported type; use .json or .csv")
     if not re.search(r"\d", text):
         get_preset(text)  # raises, naming close presets
     try:
         return [parse_kernel_text(text)]
     except CnnExplorerError:
-        if re.search(r"[a-df-zA-DF-Z]", text) and difflib.get_close_matches(_slug(text), PRESETS, n=1, cutoff=0.6):
+        if len(text) <= 60 and re.search(r"[a-df-zA-DF-Z]", text) and \
+                difflib.get_close_matches(_slug(text), PRESETS, n=1, cutoff=0.6):  # long text: no name, no slow match
             get_preset(text)  # more likely a mistyped preset name than bad rows
         raise
+
+
+#: inline rows: numbers, fractions, signs, separators, JSON brackets, channel bars (nothing a file name needs)
+_ROWS = re.compile(r"[\d\s.,;|/+\-\u2212eE\[\]]+")  # one class, no nesting: linear time on any text
+
+
+def _is_file(text: str) -> bool:
+    """True for an existing regular file; False for any name no file can have (too long, a NUL byte)."""
+    try:
+        return Path(text).expanduser().is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def resolve_kernel(spec: str) -> np.ndarray:
     """One kernel from a preset name, a .json/.csv file or inline rows such as ``"1,0,1;0,1,0;1,0,1"``."""
     kernels = resolve_kernels(spec)
     if len(kernels) != 1:
-        raise CnnExplorerError(f"kernel: {spec!r} holds {len(kernels)} kernels; expected one")
+        raise CnnExplorerError(f"kernel: {excerpt(spec)} holds {len(kernels)} kernels; expected one")
     return kernels[0]
 
 

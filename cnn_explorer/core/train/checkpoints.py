@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.io.atomic import atomic_write_all
+from cnn_explorer.core.io.atomic import atomic_write_all, fill
 from cnn_explorer.core.io.files import check_regular_file
 from cnn_explorer.core.io.json_files import read_json
 from cnn_explorer.core.io.limits import check_bytes
@@ -122,7 +122,7 @@ def save_model(path, model, spec, *, class_names, mean, std, history=None) -> Pa
 
     def write_json(tmp: Path) -> None:
         meta["weights_sha256"] = digest[0]
-        tmp.write_text(json.dumps(meta, indent=1, allow_nan=False) + "\n", encoding="utf-8")
+        fill(tmp, (json.dumps(meta, indent=1, allow_nan=False) + "\n").encode("utf-8"))
 
     meta = {
         "format": FORMAT,

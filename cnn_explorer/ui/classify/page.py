@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from cnn_explorer.core.datasets.preprocess import load_image
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.interpret import filter_weights
+from cnn_explorer.ui.background_read import BACKGROUND_BYTES, BackgroundRead
 from cnn_explorer.ui.classify.canvas import BRUSH
 from cnn_explorer.ui.classify.controller import (
     DEFAULT_MODEL,
@@ -40,6 +41,7 @@ from cnn_explorer.ui.classify.featurevis_panel import FeatureVisPanel
 from cnn_explorer.ui.classify.network_view import NetworkView
 from cnn_explorer.ui.classify.pictures import picture_from_qimage
 from cnn_explorer.ui.classify.weights_panel import WeightsPanel
+from cnn_explorer.ui.file_checks import check_file, check_model_path
 from cnn_explorer.ui.lifecycle import new_timer
 from cnn_explorer.ui.widgets.containers import scroll_area
 from cnn_explorer.ui.widgets.inline_message import file_problem
@@ -76,6 +78,7 @@ class ClassifyPage(QWidget):
         self.settings = settings
         self._explicit_model = False
         self.setAcceptDrops(True)
+        self.reader = BackgroundRead(self, "picture-reader")  # large pictures are read off the GUI thread
         self.controller = controller if controller is not None else ClassifyController(self)
 
         # ---- left: drawing, what the network sees, verdict, bars
@@ -163,6 +166,11 @@ class ClassifyPage(QWidget):
 
     def load_model_path(self, path_or_name: str | Path) -> None:
         """Load a saved model (path) or a bundled one (name, e.g. "mnist") on a worker thread."""
+        try:  # a FIFO would block the loading worker for good: refused here, the current model stays
+            check_model_path(path_or_name)
+        except CnnExplorerError as exc:
+            self._say(file_problem(path_or_name, exc, "the current model is kept"), error=True)
+            return
         self._explicit_model = True
         self.explain_view.cancel()
         self.featurevis_panel.cancel()
@@ -176,6 +184,7 @@ class ClassifyPage(QWidget):
     def shutdown(self) -> None:
         """Stop every worker and timer (the window calls this from closeEvent); undoes weight edits."""
         self._heavy.stop()
+        self.reader.stop()
         self._message_timer.stop()
         self.explain_view.cancel()
         self.featurevis_panel.cancel()
@@ -208,16 +217,29 @@ class ClassifyPage(QWidget):
 
     def open_picture(self, path: str | Path) -> bool:
         """Show the picture at ``path`` on the canvas and classify it; False (and a message) if it can't be read."""
-        try:
-            img = load_image(path)
+        try:  # a FIFO, device or socket is refused before any read; a large file is read on a worker
+            if check_file(path).stat().st_size > BACKGROUND_BYTES:
+                return self._open_in_background(path)
+            rgb = np.asarray(load_image(path).convert("RGB"))
         except (CnnExplorerError, OSError) as exc:  # OSError: a path the OS refuses (name too long)
             self._say(file_problem(path, exc), error=True)     # worded as on the Explorer page
             return False
+        self._show_opened(path, rgb)
+        return True
+
+    def _show_opened(self, path: str | Path, rgb: np.ndarray) -> None:
         if self.settings is not None:
             self.settings.setValue("classify/last_dir", str(Path(path).parent))
-        self.set_picture(np.asarray(img.convert("RGB")))
+        self.set_picture(rgb)
         self._say(f"Opened {Path(path).name}: drawing on it adds ink; Clear starts afresh")
-        return True
+
+    def _open_in_background(self, path: str | Path) -> bool:
+        started = self.reader.start(lambda: np.asarray(load_image(path).convert("RGB")),
+                                    lambda rgb: self._show_opened(path, rgb),
+                                    lambda message: self._say(file_problem(path, CnnExplorerError(message)), error=True))
+        self._say(f"Opening {Path(path).name}…" if started else
+                  f"{Path(path).name}: another picture is still opening", error=not started)
+        return started
 
     def set_picture(self, rgb: np.ndarray) -> None:
         """Put a picture (H, W, 3) uint8 on the canvas (undoable) and classify it."""

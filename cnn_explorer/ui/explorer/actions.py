@@ -29,6 +29,7 @@ from cnn_explorer.core.kernels.samples import SAMPLES, get_sample
 from cnn_explorer.ui.explorer.canvas import display_range
 from cnn_explorer.ui.explorer.page import ExplorerPage
 from cnn_explorer.ui.explorer.state import ImageOrigin
+from cnn_explorer.ui.file_checks import MAX_TEXT_BYTES, check_file
 from cnn_explorer.ui.widgets.inline_message import file_problem
 
 IMAGE_FILTER = "Images and grids (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp *.csv *.npy);;All files (*)"
@@ -153,8 +154,8 @@ class ExplorerActions(QObject):
                 save_grid(path, self._state.image)
             else:
                 save_image(path, display_pixels(self._state.image))
-        except CnnExplorerError as exc:
-            self._fail(str(exc))
+        except CnnExplorerError as exc:  # a full disk, a protected folder: the old file is unchanged (atomic write)
+            self._fail(str(exc).replace(str(path), path.name))
             return False
         self._succeed(f"Saved the image to {path}")
         return True
@@ -178,8 +179,8 @@ class ExplorerActions(QObject):
             else:
                 index = self._page.kernel_editor.current_index
                 save_kernel(path, kernels[index], names[index])
-        except CnnExplorerError as exc:
-            self._fail(str(exc), kernel=True)
+        except CnnExplorerError as exc:  # a full disk, a protected folder: the old file is unchanged (atomic write)
+            self._fail(str(exc).replace(str(path), path.name), kernel=True)
             return False
         self._succeed(f"Saved the kernel{'s' if len(kernels) > 1 and path.suffix.lower() == '.json' else ''} to {path}",
                       kernel=True)
@@ -195,6 +196,7 @@ class ExplorerActions(QObject):
         """Load one kernel into the current tab, or a stack file as the whole stack; bad files change nothing."""
         path = Path(path)
         try:
+            check_file(path, "kernel file", limit=MAX_TEXT_BYTES)  # never opens a FIFO or /dev/zero
             infos = load_kernels_info(path)
             if len(infos) == 1:
                 name = infos[0].name or path.stem
@@ -232,8 +234,10 @@ class ExplorerActions(QObject):
         if urls:
             return panel.load_file(urls[0].toLocalFile())
         text = mime.text().strip() if mime.hasText() else ""
-        # os.path.isfile, not Path.is_file: a long pasted grid is no valid file name (OSError ENAMETOOLONG)
-        if text and os.path.isfile(os.path.expanduser(text)):
+        # os.path.lexists, not Path.is_file: a long pasted grid is no valid file name (OSError ENAMETOOLONG);
+        # a pasted path to a FIFO or device goes to load_file too, which refuses it with a message
+        if text and "\n" not in text and os.path.lexists(os.path.expanduser(text)) \
+                and not os.path.isdir(os.path.expanduser(text)):
             return panel.load_file(Path(text).expanduser())
         if text:
             try:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.format import format_number
 from cnn_explorer.core.io.images import GRID_SUFFIXES, image_from_bytes, load_input
+from cnn_explorer.ui.background_read import BACKGROUND_BYTES, BackgroundRead
 from cnn_explorer.ui.explorer.canvas import (
     NUMBERS_MAX_SIDE,
     DrawingCanvas,
@@ -37,6 +38,7 @@ from cnn_explorer.ui.explorer.canvas import (
 )
 from cnn_explorer.ui.explorer.pixel_grid import PixelGrid
 from cnn_explorer.ui.explorer.state import ExplorerState, ImageOrigin
+from cnn_explorer.ui.file_checks import check_file
 from cnn_explorer.ui.widgets.fold import FoldRow, fit_spin_width
 from cnn_explorer.ui.widgets.inline_message import InlineMessage, file_problem
 from cnn_explorer.ui.widgets.qimage import png_bytes
@@ -86,6 +88,7 @@ class InputPanel(QWidget):
         self._state = state
         self._scale = 1.0
         self.setAcceptDrops(True)
+        self.reader = BackgroundRead(self, "picture-reader")  # large files are read off the GUI thread
 
         self.size_combo = QComboBox(self)
         for n in CANVAS_SIZES:
@@ -234,16 +237,44 @@ class InputPanel(QWidget):
         self.message.clear_message()
 
     def load_file(self, path: str | Path) -> bool:
-        """Load an image or a .csv/.npy grid; on failure show why and keep the current image."""
+        """Load an image or a .csv/.npy grid; on failure show why and keep the current image.
+
+        A file over ``BACKGROUND_BYTES`` is read on a worker: True then means the read
+        started, and the image changes (or a message says why not) when it ends.
+        """
         name = Path(path).name
+        kind = "grid" if Path(path).suffix.lower() in GRID_SUFFIXES else "picture"
         try:
+            # a FIFO, device or socket is refused before any read: the window never freezes
+            if check_file(path).stat().st_size > BACKGROUND_BYTES:
+                return self._load_in_background(path, name, kind)
             loaded = load_input(path, max_side=MAX_LIVE_SIDE)
         # MemoryError...TypeError: a decoder failing in a way core did not foresee
         except (CnnExplorerError, OSError, MemoryError, RuntimeError, ValueError, TypeError) as exc:
             self._show_error(file_problem(path, exc))
             return False
-        kind = "grid" if Path(path).suffix.lower() in GRID_SUFFIXES else "picture"
         return self._apply_loaded(loaded, name, ImageOrigin(kind, str(path), getattr(loaded, "note", "")))
+
+    def _load_in_background(self, path: str | Path, name: str, kind: str) -> bool:
+        def apply(loaded) -> None:
+            self._apply_loaded(loaded, name, ImageOrigin(kind, str(path), getattr(loaded, "note", "")))
+
+        def fail(message: str) -> None:
+            self._show_error(file_problem(path, CnnExplorerError(message)))
+
+        if not self.reader.start(lambda: load_input(path, max_side=MAX_LIVE_SIDE), apply, fail):
+            self._show_error(f"{name}: another file is still opening — the current image is kept")
+            return False
+        self.message.show_info(f"Opening {name}…")
+        return True
+
+    def is_reading(self) -> bool:
+        """True while a large file is being read on a worker (``load_file``)."""
+        return self.reader.is_running()
+
+    def stop(self) -> None:
+        """Wait for a large file's read to end (the window is closing); its image is then not applied."""
+        self.reader.stop()
 
     def load_bytes(self, data: bytes, name: str = "clipboard") -> bool:
         """Load encoded image bytes (drag-and-drop data, clipboard); on failure keep the current image."""

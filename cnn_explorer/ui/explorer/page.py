@@ -165,7 +165,8 @@ class ExplorerPage(QWidget):
         return self.output_tabs.currentWidget() is self.animation_scroll
 
     def stop(self) -> None:
-        """Stop timers (animation, pending recomputation) before the window closes."""
+        """Stop timers (animation, pending recomputation) and a large file's read before the window closes."""
+        self.input_panel.stop()
         self.animation_panel.stop()
         self._fit_timer.stop()
         self.state.stop()

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from cnn_explorer.core.datasets import list_datasets, load_dataset
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.train.devices import describe_device, pick_device
+from cnn_explorer.ui.file_checks import check_model_path
 from cnn_explorer.ui.train.image_grid import ImageGrid, image_picture
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
 from cnn_explorer.ui.workers import GeneratorWorker
@@ -141,6 +142,12 @@ class DataPanel(QWidget):
     def load(self, name_or_path: str, *, seed: int = 0) -> None:
         """Load ``name_or_path`` on a worker thread (a second request while one runs is ignored)."""
         if self.is_loading():
+            return
+        try:  # a FIFO, device or socket as the dataset file would block the loading worker for good
+            check_model_path(name_or_path)  # a folder, a regular file or a name: the same rule as for models
+        except CnnExplorerError as exc:
+            kept = f" (still using {self.dataset.name})" if self.dataset is not None else ""
+            self.message.show_error(str(exc).replace("model ", "dataset ", 1) + kept)
             return
         index = self.combo.findData(name_or_path)
         if index < 0:

@@ -40,6 +40,7 @@ from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.model.build import conv_layers
 from cnn_explorer.core.model.spec import Conv2D
 from cnn_explorer.core.train import checkpoints
+from cnn_explorer.ui.file_checks import check_model_path
 from cnn_explorer.ui.train.code_view import CodeView
 from cnn_explorer.ui.train.controller import TrainController
 from cnn_explorer.ui.train.data_panel import DEFAULT_DATASET, DataPanel
@@ -259,7 +260,7 @@ class TrainPage(QWidget):
 
     def load_model(self, path) -> None:
         """Load a saved model (refusing pickles) and make it the current one; its spec replaces the edited one."""
-        loaded = checkpoints.load_model(path)
+        loaded = checkpoints.load_model(check_model_path(path))  # a FIFO is refused without opening it
         self.controller.adopt(loaded)
         self.state.set_spec(loaded.spec, "Load model")
         self.results.clear()

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.errors import CnnExplorerError, excerpt
 from cnn_explorer.core.train.engine import OPTIMIZERS, SCHEDULES, TrainConfig
 
 LEARNING_RATES = ("0.0001", "0.0003", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10")
@@ -108,7 +108,7 @@ class SettingsForm(QWidget):
         try:
             lr = float(text)
         except ValueError:
-            raise CnnExplorerError(f"learning rate: not a number: {text!r}") from None
+            raise CnnExplorerError(f"learning rate: not a number: {excerpt(text)}") from None
         values = dict(epochs=self.epochs.value(), batch_size=self.batch.value(), lr=lr,
                       optimizer=self.optimizer.currentText(), momentum=round(self.momentum.value(), 4),
                       schedule=self.schedule.currentText(), device=self.device.currentData() or "auto",
