@@ -66,18 +66,18 @@ class PresenterScale(QObject):
 
 def rescale_widget_fonts(widgets, previous: float, factor: float) -> None:
     """Set each widget's font in points from scale ``previous`` to ``factor``, keeping its own size
-    relative to the application font (a heading 1.3 times larger stays so); pixel fonts are left alone."""
+    relative to the application font (a heading 1.3 times larger stays so); pixel fonts are left alone.
+
+    Every widget's size at 100 % is read before any font changes: some widgets pass their new font
+    on to their parts (a spin box to its line edit), which would otherwise be scaled twice."""
+    widgets = [w for w in widgets if w.font().pointSizeF() > 0]
+    for w in widgets:
+        if w.property(BASE_POINT_SIZE) is None:
+            w.setProperty(BASE_POINT_SIZE, w.font().pointSizeF() / previous)
     for w in widgets:
         font = w.font()
-        size = font.pointSizeF()
-        if size <= 0:
-            continue
-        base = w.property(BASE_POINT_SIZE)
-        if base is None:
-            base = size / previous
-            w.setProperty(BASE_POINT_SIZE, base)
-        target = base * factor
-        if abs(size - target) > 1e-3:
+        target = w.property(BASE_POINT_SIZE) * factor
+        if font.pointSizeF() > 0 and abs(font.pointSizeF() - target) > 1e-3:
             font = QFont(font)
             font.setPointSizeF(target)
             w.setFont(font)

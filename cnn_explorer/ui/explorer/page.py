@@ -40,6 +40,21 @@ class _FillColumn(QWidget):
     def sizeHint(self):  # noqa: N802 - Qt API
         return self.minimumSizeHint()
 
+    def minimumSizeHint(self):  # noqa: N802 - Qt API
+        # The least height at the width it has, wrapped text included: below it the column scrolls
+        # instead of squashing buttons and spin boxes under their size (the layout's own minimum
+        # counts a wrapped label as one line).
+        hint = super().minimumSizeHint()
+        layout = self.layout()
+        if layout is not None and layout.hasHeightForWidth() and self.width() > 0:
+            hint.setHeight(max(hint.height(), layout.totalMinimumHeightForWidth(self.width())))
+        return hint
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.updateGeometry()        # the minimum height depends on the width (wrapped text)
+
 
 class ExplorerPage(QWidget):
     """The explorer page over one ``ExplorerState``; ``status_message(str)`` carries messages for the status bar."""
