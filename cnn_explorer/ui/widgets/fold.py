@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLayout,
+    QSizePolicy,
     QStyle,
     QWidget,
 )
@@ -31,6 +32,7 @@ class FoldRow(QWidget):
         super().__init__(parent)
         self._widgets = list(widgets)
         self._stretch = stretch
+        self._hints: tuple | None = None      # (minimum size hint, size hint) the parent last heard of
         self._layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
@@ -48,7 +50,17 @@ class FoldRow(QWidget):
 
     @staticmethod
     def _min_width(w: QWidget) -> int:
-        return max(w.minimumWidth(), w.minimumSizeHint().width()) if w.minimumWidth() == 0 else w.minimumWidth()
+        """The least width a layout gives ``w`` (Qt's qSmartMinSize): its explicit minimum, else its
+        minimum size hint, or its size hint when its policy does not let it shrink (Fixed, Minimum)."""
+        if w.minimumWidth() > 0:
+            return w.minimumWidth()
+        policy = w.sizePolicy().horizontalPolicy()
+        if policy == QSizePolicy.Policy.Ignored:
+            return 0
+        hint = w.minimumSizeHint().width()
+        if not policy.value & QSizePolicy.PolicyFlag.ShrinkFlag.value:
+            hint = max(hint, w.sizeHint().width())
+        return min(hint, w.maximumWidth())
 
     def row_width(self) -> int:
         """The width the widgets need side by side."""
@@ -76,8 +88,15 @@ class FoldRow(QWidget):
         self.updateGeometry()    # the height changed: the column lays out (and scrolls) again
 
     def event(self, event) -> bool:  # noqa: D102 - Qt API
-        if event.type() == event.Type.LayoutRequest and self.width() > 0:
-            self._fold(self.width() < self.row_width())   # a font (presenter scale) changed the widths
+        if event.type() == event.Type.LayoutRequest:
+            if self.width() > 0:
+                self._fold(self.width() < self.row_width())   # a font (presenter scale) changed the widths
+            hints = (self.minimumSizeHint(), self.sizeHint())
+            if hints != self._hints:
+                # a control's new font changed what this row needs: its parent's layout must ask again
+                # (Qt tells a layout only about its own widgets, not about their children)
+                self._hints = hints
+                self.updateGeometry()
         return super().event(event)
 
 
