@@ -29,7 +29,7 @@ from cnn_explorer.core.conv.convolution import (
 )
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.ui.explorer.state import ExplorerState
-from cnn_explorer.ui.widgets.fold import FoldRow, wrapping_check
+from cnn_explorer.ui.widgets.fold import FoldRow, stack_rows_when_narrow, wrapping_check
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
 
 ACTIVATION_LABELS = {
@@ -96,7 +96,6 @@ class SettingsPanel(QWidget):
         pool_row = FoldRow([QLabel("size", self), self.pool_size, QLabel("stride", self), self.pool_stride], self)
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        self._form = form
         form.addRow("Stride", stride_row)
         form.addRow("Padding", padding_row)
         form.addRow("Pad with", self.padding_mode)
@@ -113,6 +112,7 @@ class SettingsPanel(QWidget):
         layout.addWidget(self.pool_formula)
         layout.addWidget(self.message)
         layout.addLayout(form)
+        stack_rows_when_narrow(form, self)
         layout.addWidget(wrapping_check(self.pool_ceil, self))  # a box layout gives a wrapped text its height
         layout.addStretch(1)
 
@@ -220,36 +220,3 @@ class SettingsPanel(QWidget):
             self.message.show_error(f"{' '.join(str(exc).split())} — previous settings kept")
             return
         self._state.set_settings(conv=conv, activation=self.activation_combo.currentData(), pool=pool, text="Settings")
-
-    # --- the form's rows: side by side when every field fits beside the widest label, else stacked ---
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        super().resizeEvent(event)
-        self._fit_form()
-
-    def event(self, event) -> bool:  # noqa: D102 - Qt override
-        if event.type() == event.Type.LayoutRequest:
-            self._fit_form()                         # a font (presenter scale) changed the widths
-        return super().event(event)
-
-    def _fit_form(self) -> None:
-        """QFormLayout's WrapLongRows measures a row against its own label, but places every field after
-        the widest label: a field can then get less than its minimum width. Stack every row instead
-        when some field would not fit beside the widest label."""
-        form = getattr(self, "_form", None)
-        if form is None or self.width() <= 0:
-            return
-        label_w = field_w = 0
-        for row in range(form.rowCount()):
-            label = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
-            field = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
-            if label is not None and not label.isEmpty():
-                label_w = max(label_w, label.sizeHint().width())
-            if field is not None and not field.isEmpty():
-                field_w = max(field_w, field.minimumSize().width())
-        m = self.layout().contentsMargins()
-        room = self.width() - m.left() - m.right()
-        fits = label_w + max(0, form.horizontalSpacing()) + field_w <= room
-        policy = QFormLayout.RowWrapPolicy.WrapLongRows if fits else QFormLayout.RowWrapPolicy.WrapAllRows
-        if form.rowWrapPolicy() != policy:
-            form.setRowWrapPolicy(policy)
-

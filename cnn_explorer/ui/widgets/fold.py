@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QBoxLayout,
     QCheckBox,
+    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLayout,
@@ -206,3 +207,47 @@ def fit_longest_word(label: QLabel) -> None:
         existing.fit()
     else:
         _WordFit(label)
+
+
+class _FormStacker(QObject):
+    """Watches the widget a QFormLayout is on and picks its row wrap policy (see stack_rows_when_narrow)."""
+
+    def __init__(self, form: QFormLayout, owner: QWidget) -> None:
+        super().__init__(owner)
+        self._form = form
+        self._owner = owner
+        owner.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest, QEvent.Type.Show):
+            self.fit()
+        return False
+
+    def fit(self) -> None:
+        form, owner = self._form, self._owner
+        if owner.width() <= 0:
+            return
+        label_w = field_w = 0
+        for row in range(form.rowCount()):
+            label = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            field = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
+            if label is not None and not label.isEmpty():
+                label_w = max(label_w, label.sizeHint().width())
+            if field is not None and not field.isEmpty():
+                field_w = max(field_w, field.minimumSize().width())
+        outer = owner.layout()
+        m = outer.contentsMargins() if outer is not None and outer is not form else form.contentsMargins()
+        room = owner.width() - m.left() - m.right()
+        fits = label_w + max(0, form.horizontalSpacing()) + field_w <= room
+        policy = QFormLayout.RowWrapPolicy.WrapLongRows if fits else QFormLayout.RowWrapPolicy.WrapAllRows
+        if form.rowWrapPolicy() != policy:
+            form.setRowWrapPolicy(policy)
+
+
+def stack_rows_when_narrow(form: QFormLayout, owner: QWidget) -> None:
+    """Keep ``form``'s labels beside their fields while every field fits after the widest label, and put
+    every label above its field otherwise. (QFormLayout's WrapLongRows measures a row against its own
+    label but places each field after the widest one, so a field could get less than its minimum width.)
+    ``owner``: the widget the form is laid out in; rows may be added and removed later."""
+    _FormStacker(form, owner).fit()
+
