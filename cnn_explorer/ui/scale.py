@@ -3,6 +3,11 @@
 The factor multiplies the application's base font size; views that draw their
 own numbers or grids connect to ``scale_changed`` (or get ``set_scale(f)`` from
 the page) and multiply their cell sizes and font sizes by it.
+
+The application style sheet never changes with the scale: setting a new one re-polishes every
+widget (a quarter of a second and more at 1366x768). With a style sheet, Qt no longer passes the
+application font down to widgets already made, so each widget whose font is in points gets its
+own font at the new size (fonts in pixels belong to views that scale them in ``set_scale``).
 """
 
 from __future__ import annotations
@@ -11,10 +16,10 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
-from cnn_explorer.ui.theme import style_sheet
-
 #: The steps Zoom in / Zoom out walk through (1.0 = normal size).
 STEPS = (0.75, 0.9, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
+#: the dynamic property holding a widget's font size in points at 100 % (set the first time it is rescaled)
+BASE_POINT_SIZE = "cnnBasePointSize"
 
 
 class PresenterScale(QObject):
@@ -43,10 +48,10 @@ class PresenterScale(QObject):
             font = QFont(self._base_font)
             base = self._base_font.pointSizeF() if self._base_font.pointSizeF() > 0 else 9.0
             font.setPointSizeF(base * factor)
-            app.setFont(font)
-            # With an application style sheet, setFont() no longer reaches widgets already shown:
-            # the size goes into the style sheet too (which re-polishes every widget).
-            app.setStyleSheet(style_sheet(None if factor == 1.0 else base * factor))
+            # widgets not rescaled yet were made at the application font of now
+            previous = app.font().pointSizeF() / base if app.font().pointSizeF() > 0 else 1.0
+            app.setFont(font)                    # widgets made from now on
+            rescale_widget_fonts(app.allWidgets(), previous, factor)
         self.scale_changed.emit(factor)
 
     def zoom_in(self) -> None:
@@ -57,6 +62,25 @@ class PresenterScale(QObject):
 
     def reset(self) -> None:
         self.set_factor(1.0)
+
+
+def rescale_widget_fonts(widgets, previous: float, factor: float) -> None:
+    """Set each widget's font in points from scale ``previous`` to ``factor``, keeping its own size
+    relative to the application font (a heading 1.3 times larger stays so); pixel fonts are left alone.
+
+    Every widget's size at 100 % is read before any font changes: some widgets pass their new font
+    on to their parts (a spin box to its line edit), which would otherwise be scaled twice."""
+    widgets = [w for w in widgets if w.font().pointSizeF() > 0]
+    for w in widgets:
+        if w.property(BASE_POINT_SIZE) is None:
+            w.setProperty(BASE_POINT_SIZE, w.font().pointSizeF() / previous)
+    for w in widgets:
+        font = w.font()
+        target = w.property(BASE_POINT_SIZE) * factor
+        if font.pointSizeF() > 0 and abs(font.pointSizeF() - target) > 1e-3:
+            font = QFont(font)
+            font.setPointSizeF(target)
+            w.setFont(font)
 
 
 def scaled(value: float, factor: float, minimum: int = 1) -> int:

@@ -13,6 +13,7 @@ INFO_FG = QColor("#1c3d6b")
 INVALID_CELL = QColor("#f8b4b4")
 GRID_LINE = QColor("#9aa5b1")
 
+#: the application's style sheet, set once: it never depends on the presenter scale (see ui/scale.py)
 STYLE_SHEET = f"""
 QGroupBox {{ font-weight: bold; margin-top: 1.2em; }}
 QGroupBox::title {{ subcontrol-origin: margin; left: 6px; padding: 0 3px; }}
@@ -22,13 +23,6 @@ QLabel#formula {{ font-family: "DejaVu Sans Mono", "Menlo", "Consolas", monospac
 QLabel#inlineError {{ background: {ERROR_BG.name()}; color: {ERROR_FG.name()}; border-radius: 3px; padding: 3px 6px; }}
 QLabel#inlineInfo {{ background: {INFO_BG.name()}; color: {INFO_FG.name()}; border-radius: 3px; padding: 3px 6px; }}
 """
-
-
-def style_sheet(font_point_size: float | None = None) -> str:
-    """The shared style sheet; with ``font_point_size`` every widget's font is set to it (presenter scale)."""
-    if font_point_size is None:
-        return STYLE_SHEET
-    return f"QWidget {{ font-size: {font_point_size:.1f}pt; }}\n" + STYLE_SHEET
 
 
 def apply_theme(app: QApplication) -> None:

@@ -41,3 +41,38 @@ def explorer_page(qtbot):
     page.state.recompute_now()
     yield page
     page.stop()
+
+
+# --- the maps panel's tests (test_maps_panel.py, test_maps_contrast.py) ---------------------------------
+def _sample_result(name: str, **changes):
+    """The pipeline result of a named sample (settings overridable by keyword)."""
+    from cnn_explorer.core.conv.pipeline import run_pipeline
+    from cnn_explorer.core.kernels.samples import get_sample
+
+    s = get_sample(name)
+    settings = {"conv": s.conv, "activation": s.activation, "pool": s.pool, **changes}
+    return run_pipeline(s.image, s.kernel_arrays(), settings["conv"], settings["activation"], settings["pool"])
+
+
+@pytest.fixture
+def sample_result():
+    """``sample_result(name, **changes)``: the pipeline result of a named sample."""
+    return _sample_result
+
+
+@pytest.fixture
+def slide_000_1():
+    """``slide_000_1()``: the slides' 6x6 example (sample 000-1) with ReLU, through the pipeline."""
+    return lambda: _sample_result("000-1", activation="relu")
+
+
+@pytest.fixture
+def maps_panel(qtbot):
+    """A MapsPanel over a fresh ExplorerState, 1000x360 (not shown)."""
+    from cnn_explorer.ui.explorer.maps_panel import MapsPanel
+    from cnn_explorer.ui.explorer.state import ExplorerState
+
+    panel = MapsPanel(ExplorerState())
+    qtbot.addWidget(panel)
+    panel.resize(1000, 360)
+    return panel

@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QScrollArea,
+    QSizePolicy,
+    QSplitter,
     QStyle,
     QStyleOptionGroupBox,
     QTabBar,
@@ -227,6 +229,46 @@ def overlap_problems(root: QWidget) -> list[tuple[QWidget, str]]:
     return out
 
 
+# --- squashed widgets ---------------------------------------------------------------------------------
+def squash_problem(w: QWidget) -> str | None:
+    """A widget laid out smaller than its minimumSizeHint (a layout squashed it instead of scrolling):
+    spin box text cut, buttons flattened, rows touching. As in Qt's layouts, an explicit minimum
+    size replaces the hint (a spin box fitted to its usual values), an Ignored size policy asks for
+    nothing, and word-wrapped text is judged by its height for the width it has."""
+    hint = w.minimumSizeHint()
+    if not hint.isValid():
+        return None
+    policy = w.sizePolicy()
+    ignored = QSizePolicy.Policy.Ignored
+    need_w = (w.minimumWidth() or hint.width()) if policy.horizontalPolicy() != ignored else 0
+    need_h = (w.minimumHeight() or hint.height()) if policy.verticalPolicy() != ignored else 0
+    if w.hasHeightForWidth() and need_h:
+        need_h = min(need_h, max(w.heightForWidth(w.width()), w.minimumHeight()))
+    need_w = min(need_w, w.maximumWidth())
+    need_h = min(need_h, w.maximumHeight())
+    if w.width() + TOLERANCE < need_w:
+        return f"{w.width()} px wide, needs {need_w} px (its minimum size hint)"
+    if w.height() + TOLERANCE < need_h:
+        return f"{w.height()} px high, needs {need_h} px (its minimum size hint)"
+    return None
+
+
+def squash_problems(root: QWidget) -> list[tuple[QWidget, str]]:
+    """Every visible widget in a layout (or a splitter) laid out narrower or shorter than its minimumSizeHint."""
+    out = []
+    for w in [root, *root.findChildren(QWidget)]:
+        if not shown(w) or w.isWindow() or w.objectName().startswith("qt_") or _is_scroll_internal(w):
+            continue
+        parent = w.parentWidget()
+        in_layout = parent is not None and parent.layout() is not None and parent.layout().indexOf(w) >= 0
+        if not in_layout and not isinstance(parent, QSplitter):
+            continue                                   # placed by hand (or by Qt itself): not a layout's doing
+        problem = squash_problem(w)
+        if problem:
+            out.append((w, f"squashed: {describe(w)}: {problem}"))
+    return out
+
+
 # --- the step view inside the window ----------------------------------------------------------------
 def outside_problems(view: QWidget, window: QWidget) -> list[tuple[QWidget, str]]:
     """Visible widgets of ``view`` reaching outside ``window`` (a scroll area's content is judged by its viewport)."""
@@ -379,7 +421,7 @@ def view_problems(window, view: str) -> tuple[list[str], list[str]]:
     """(problems in this helper's widgets, problems inside the Maps / Step-by-step views) for the view shown."""
     explorer = window.explorer
     outputs = (explorer.maps_panel, explorer.animation_panel)
-    problems = text_problems(window) + overlap_problems(window)
+    problems = text_problems(window) + overlap_problems(window) + squash_problems(window)
     if view in ("step", "presenter"):
         problems += outside_problems(explorer.animation_panel, window)
     mine, theirs = [], []

@@ -10,28 +10,8 @@ from cnn_explorer.core.conv.convolution import ConvSettings, PoolSettings
 from cnn_explorer.core.conv.pipeline import run_pipeline
 from cnn_explorer.core.kernels import seed_grids as sg
 from cnn_explorer.core.kernels.library import get_preset
-from cnn_explorer.core.kernels.samples import get_sample
 from cnn_explorer.ui.explorer.maps_panel import MapsPanel
 from cnn_explorer.ui.explorer.state import ExplorerState
-
-
-def sample_result(name: str, **changes):
-    """The pipeline result of a named sample (settings overridable by keyword)."""
-    s = get_sample(name)
-    settings = {"conv": s.conv, "activation": s.activation, "pool": s.pool, **changes}
-    return run_pipeline(s.image, s.kernel_arrays(), settings["conv"], settings["activation"], settings["pool"])
-
-
-def slide_000_1():
-    return sample_result("000-1", activation="relu")
-
-
-@pytest.fixture
-def panel(qtbot):
-    panel = MapsPanel(ExplorerState())
-    qtbot.addWidget(panel)
-    panel.resize(1000, 360)
-    return panel
 
 
 # --- issue 11 ----------------------------------------------------
@@ -40,21 +20,21 @@ def conv_result(image, kernels, **conv):
 
 
 @pytest.mark.parametrize("side", [14, 16])
-def test_maps_up_to_16x16_show_their_numbers_at_scale_1_and_2(qtbot, panel, side):
+def test_maps_up_to_16x16_show_their_numbers_at_scale_1_and_2(qtbot, maps_panel, side):
     from PySide6.QtGui import QFont, QFontMetricsF
 
     from cnn_explorer.ui.explorer.map_numbers import NUMBER_MIN_PX
 
     rng = np.random.default_rng(11)
     image = rng.integers(0, 256, (side + 2, side + 2)).astype(np.float64)
-    panel.set_result(conv_result(image, [get_preset("sobel-top").values]))
-    panel.resize(900, 600)
-    panel.show()
-    qtbot.waitExposed(panel)
+    maps_panel.set_result(conv_result(image, [get_preset("sobel-top").values]))
+    maps_panel.resize(900, 600)
+    maps_panel.show()
+    qtbot.waitExposed(maps_panel)
     sizes = []
     for scale in (1.0, 2.0):
-        panel.set_scale(scale)
-        view = panel.tile(0, "feature").view
+        maps_panel.set_scale(scale)
+        view = maps_panel.tile(0, "feature").view
         assert view.shape() == (side, side)
         qtbot.waitUntil(lambda: view.number_pixel_size() >= NUMBER_MIN_PX * scale, timeout=3000)
         texts = view.cell_texts()
@@ -77,47 +57,47 @@ def photo_result():
     return conv_result(image, [get_preset("outline").values])
 
 
-def test_robust_contrast_is_the_default_for_photos(qtbot, panel):
+def test_robust_contrast_is_the_default_for_photos(qtbot, maps_panel):
     result = photo_result()
-    panel.resize(1000, 700)
-    panel.show()
-    qtbot.waitExposed(panel)
-    panel.set_result(result)
-    assert panel.contrast() == "robust" and panel.contrast_combo.currentData() == "auto"
-    view = panel.tile(0, "feature").view
+    maps_panel.resize(1000, 700)
+    maps_panel.show()
+    qtbot.waitExposed(maps_panel)
+    maps_panel.set_result(result)
+    assert maps_panel.contrast() == "robust" and maps_panel.contrast_combo.currentData() == "auto"
+    view = maps_panel.tile(0, "feature").view
     assert view.displayed_stride() == 1
     feature = result.feature[0]
     m = view.value_range()
     assert m == pytest.approx(np.percentile(np.abs(feature), 99.5))
     assert m < 0.1 * np.abs(feature).max()                       # the specks no longer wash the map out
     assert view.color_levels() == pytest.approx((-m, m))
-    assert "99.5%" in panel.tile(0, "feature").caption.text()
+    assert "99.5%" in maps_panel.tile(0, "feature").caption.text()
     # Cells beyond ±m take the colour map's ends.
     rgba = view.displayed_rgba()
     i, j = np.unravel_index(np.argmax(feature), feature.shape)
     from cnn_explorer.ui.explorer.colorbar import diverging_lut
     assert rgba[i, j, :3].tolist() == diverging_lut()[255].tolist()
     # The full range stays one choice away.
-    panel.contrast_combo.setCurrentIndex(panel.contrast_combo.findData("full"))
-    assert panel.contrast() == "full"
+    maps_panel.contrast_combo.setCurrentIndex(maps_panel.contrast_combo.findData("full"))
+    assert maps_panel.contrast() == "full"
     assert view.value_range() == pytest.approx(np.abs(feature).max())
-    assert "99.5%" not in panel.tile(0, "feature").caption.text()
+    assert "99.5%" not in maps_panel.tile(0, "feature").caption.text()
 
 
-def test_teaching_grids_keep_the_full_range(panel):
-    panel.set_result(slide_000_1())
-    assert panel.contrast() == "full"
-    view = panel.tile(0, "feature").view
+def test_teaching_grids_keep_the_full_range(maps_panel, slide_000_1):
+    maps_panel.set_result(slide_000_1())
+    assert maps_panel.contrast() == "full"
+    view = maps_panel.tile(0, "feature").view
     assert view.value_range() == 913.0
 
 
-def test_as_an_image_draws_grey_clipped_to_0_255(qtbot, panel):
+def test_as_an_image_draws_grey_clipped_to_0_255(qtbot, maps_panel):
     image = np.zeros((4, 6))
     result = run_pipeline(image, [np.array([[1.0]])], ConvSettings(bias=0.0), "none", None)
-    panel.set_result(result)
-    panel.set_contrast("image")
+    maps_panel.set_result(result)
+    maps_panel.set_contrast("image")
     values = np.array([[-50.0, 0.0, 100.0, 127.4, 255.0, 300.0]] * 4)
-    tile = panel.tile(0, "feature")
+    tile = maps_panel.tile(0, "feature")
     tile.set_map(values, "test")
     rgba = tile.view.displayed_rgba()
     assert rgba[0, :, 0].tolist() == [0, 0, 100, 127, 255, 255]                   # clipped to 0..255, rounded
@@ -129,31 +109,31 @@ def test_as_an_image_draws_grey_clipped_to_0_255(qtbot, panel):
     assert tile.view.cell_texts()[0] == ["−50", "0", "100", "127", "255", "300"]
 
 
-def test_one_kernel_gets_larger_maps_than_four(qtbot, panel):
+def test_one_kernel_gets_larger_maps_than_four(qtbot, maps_panel):
     rng = np.random.default_rng(13)
     image = rng.integers(0, 256, (40, 40)).astype(np.float64)
     kernels = [get_preset(name).values for name in ("sobel-top", "sobel-right", "outline", "sharpen")]
-    panel.resize(1000, 700)
-    panel.show()
-    qtbot.waitExposed(panel)
-    panel.set_result(conv_result(image, kernels[:1]))
+    maps_panel.resize(1000, 700)
+    maps_panel.show()
+    qtbot.waitExposed(maps_panel)
+    maps_panel.set_result(conv_result(image, kernels[:1]))
     qtbot.wait(10)
-    one = min(panel.tile(0, "feature").view.plot_size())
-    panel.set_result(conv_result(image, kernels))
-    qtbot.waitUntil(lambda: len(panel.rows) == 4, timeout=2000)
+    one = min(maps_panel.tile(0, "feature").view.plot_size())
+    maps_panel.set_result(conv_result(image, kernels))
+    qtbot.waitUntil(lambda: len(maps_panel.rows) == 4, timeout=2000)
     qtbot.wait(10)
-    four = min(panel.tile(0, "feature").view.plot_size())
+    four = min(maps_panel.tile(0, "feature").view.plot_size())
     assert one > 1.5 * four
     assert one >= 200                                            # the single kernel's maps use the room
 
 
-def test_the_slide_example_wraps_to_larger_maps(qtbot, panel):
-    panel.resize(700, 650)
-    panel.show()
-    qtbot.waitExposed(panel)
-    panel.set_result(slide_000_1())
-    qtbot.waitUntil(lambda: panel.rows[0].columns() == 2, timeout=2000)
-    assert min(panel.tile(0, "feature").view.plot_size()) > 200
+def test_the_slide_example_wraps_to_larger_maps(qtbot, maps_panel, slide_000_1):
+    maps_panel.resize(700, 650)
+    maps_panel.show()
+    qtbot.waitExposed(maps_panel)
+    maps_panel.set_result(slide_000_1())
+    qtbot.waitUntil(lambda: maps_panel.rows[0].columns() == 2, timeout=2000)
+    assert min(maps_panel.tile(0, "feature").view.plot_size()) > 200
 
 
 def test_an_impossible_stride_marks_the_maps_stale_until_fixed(qtbot):
@@ -182,56 +162,56 @@ def test_an_impossible_stride_marks_the_maps_stale_until_fixed(qtbot):
     state.stop()
 
 
-def test_set_stale_is_public_for_other_views(panel):
-    panel.set_result(slide_000_1())
-    panel.set_stale("the kernel is larger than the image")
-    assert panel.stale_banner.text().startswith("Maps not updated: the kernel is larger than the image")
-    assert panel.tile(0, "pooled").view.is_stale()
-    panel.set_stale(None)
-    assert not panel.tile(0, "pooled").view.is_stale()
+def test_set_stale_is_public_for_other_views(maps_panel, slide_000_1):
+    maps_panel.set_result(slide_000_1())
+    maps_panel.set_stale("the kernel is larger than the image")
+    assert maps_panel.stale_banner.text().startswith("Maps not updated: the kernel is larger than the image")
+    assert maps_panel.tile(0, "pooled").view.is_stale()
+    maps_panel.set_stale(None)
+    assert not maps_panel.tile(0, "pooled").view.is_stale()
 
 
-def test_no_activation_says_what_it_means(panel):
-    panel.set_result(sample_result("000-1", activation="none"))
-    assert panel.tile(0, "activation").title.text() == "Activation: none (the feature map passes through)"
+def test_no_activation_says_what_it_means(maps_panel, sample_result):
+    maps_panel.set_result(sample_result("000-1", activation="none"))
+    assert maps_panel.tile(0, "activation").title.text() == "Activation: none (the feature map passes through)"
 
 
-def test_large_rgb_channel_maps_are_computed_at_the_size_shown(qtbot, panel):
+def test_large_rgb_channel_maps_are_computed_at_the_size_shown(qtbot, maps_panel):
     rng = np.random.default_rng(14)
     image = rng.integers(0, 256, (600, 600, 3)).astype(np.float64)
     kernel = rng.integers(-2, 3, (3, 3, 3)).astype(np.float64)
     result = run_pipeline(image, [kernel], ConvSettings(padding="same", padding_mode="edge", bias=2.0), "relu",
                           PoolSettings())
-    panel.resize(1000, 700)
-    panel.show()
-    qtbot.waitExposed(panel)
-    panel.set_result(result)
+    maps_panel.resize(1000, 700)
+    maps_panel.show()
+    qtbot.waitExposed(maps_panel)
+    maps_panel.set_result(result)
     partials = result.conv.partial_maps(0)
     for c in range(3):
-        view = panel.channel_tile(0, c).view
+        view = maps_panel.channel_tile(0, c).view
         step = view.displayed_stride()
         assert step > 1 and view.displayed_shape() == partials[c, ::step, ::step].shape
-        assert not view.range_is_exact() and "≈" in panel.channel_tile(0, c).caption.text()
+        assert not view.range_is_exact() and "≈" in maps_panel.channel_tile(0, c).caption.text()
         np.testing.assert_allclose(view.values(), partials[c], rtol=1e-5, atol=1e-2)   # all of it, on demand
-    total = panel.tile(0, "sum").view
+    total = maps_panel.tile(0, "sum").view
     np.testing.assert_allclose(total.values() + 2.0, result.feature[0], rtol=1e-6)
     assert total.range_is_exact()
 
 
-def test_a_photos_maps_small_enough_for_numbers_keep_their_full_range(panel):
+def test_a_photos_maps_small_enough_for_numbers_keep_their_full_range(maps_panel):
     rng = np.random.default_rng(15)
     image = rng.normal(120.0, 8.0, (100, 100))
     image[20, 20] = 255.0 * 40
     result = conv_result(image, [get_preset("outline").values], stride=20)
-    panel.set_result(result)
-    assert panel.contrast() == "robust"
-    view = panel.tile(0, "feature").view
+    maps_panel.set_result(result)
+    assert maps_panel.contrast() == "robust"
+    view = maps_panel.tile(0, "feature").view
     assert view.shape() == (5, 5)
     assert view.value_range() == pytest.approx(np.abs(result.feature[0]).max())
-    assert "99.5%" not in panel.tile(0, "feature").caption.text()
+    assert "99.5%" not in maps_panel.tile(0, "feature").caption.text()
 
 
-def test_a_stack_of_small_maps_wraps_instead_of_scrolling_sideways(qtbot):
+def test_a_stack_of_small_maps_wraps_instead_of_scrolling_sideways(qtbot, sample_result):
     state = ExplorerState()
     panel = MapsPanel(state)
     qtbot.addWidget(panel)

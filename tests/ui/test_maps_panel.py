@@ -12,7 +12,6 @@ from cnn_explorer.core.conv.convolution import ConvSettings, PoolSettings
 from cnn_explorer.core.conv.pipeline import run_pipeline
 from cnn_explorer.core.kernels import seed_grids as sg
 from cnn_explorer.core.kernels.library import get_preset
-from cnn_explorer.core.kernels.samples import get_sample
 from cnn_explorer.ui.explorer.animation_panel import AnimationPanel, connect_panels
 from cnn_explorer.ui.explorer.maps_panel import MapsPanel
 from cnn_explorer.ui.explorer.state import ExplorerState
@@ -26,123 +25,104 @@ def hover(widget, pos) -> None:
     QApplication.sendEvent(widget, event)
 
 
-def sample_result(name: str, **changes):
-    """The pipeline result of a named sample (settings overridable by keyword)."""
-    s = get_sample(name)
-    settings = {"conv": s.conv, "activation": s.activation, "pool": s.pool, **changes}
-    return run_pipeline(s.image, s.kernel_arrays(), settings["conv"], settings["activation"], settings["pool"])
-
-
-def slide_000_1():
-    return sample_result("000-1", activation="relu")
-
-
-@pytest.fixture
-def panel(qtbot):
-    panel = MapsPanel(ExplorerState())
-    qtbot.addWidget(panel)
-    panel.resize(1000, 360)
-    return panel
-
-
-def test_preset_maps_are_the_cores_arrays(panel):
+def test_preset_maps_are_the_cores_arrays(maps_panel):
     rng = np.random.default_rng(1)
     image = rng.integers(0, 256, (40, 52)).astype(np.float64)
     kernel = get_preset("sobel-top").values
     result = run_pipeline(image, [kernel], ConvSettings(padding="same"), "relu", PoolSettings())
-    panel.set_result(result)
-    assert np.array_equal(panel.tile(0, "feature").view.values(), result.feature[0])
-    assert np.array_equal(panel.tile(0, "activation").view.values(), result.activated[0])
-    assert np.array_equal(panel.tile(0, "pooled").view.values(), result.pooled.values[0])
-    assert panel.tile(0, "feature").view.displayed_shape() == (40, 52)
+    maps_panel.set_result(result)
+    assert np.array_equal(maps_panel.tile(0, "feature").view.values(), result.feature[0])
+    assert np.array_equal(maps_panel.tile(0, "activation").view.values(), result.activated[0])
+    assert np.array_equal(maps_panel.tile(0, "pooled").view.values(), result.pooled.values[0])
+    assert maps_panel.tile(0, "feature").view.displayed_shape() == (40, 52)
     # Zero at the centre of the colour range.
-    m = panel.tile(0, "feature").view.value_range()
+    m = maps_panel.tile(0, "feature").view.value_range()
     assert m == pytest.approx(np.abs(result.feature[0]).max())
-    assert panel.tile(0, "feature").view.color_levels() == pytest.approx((-m, m))
+    assert maps_panel.tile(0, "feature").view.color_levels() == pytest.approx((-m, m))
     # Too big for numbers in the cells.
-    assert panel.tile(0, "feature").view.cell_texts() == []
+    assert maps_panel.tile(0, "feature").view.cell_texts() == []
 
 
-def test_small_maps_have_their_values_and_titles(panel):
-    panel.set_result(slide_000_1())
-    feature = panel.tile(0, "feature")
+def test_small_maps_have_their_values_and_titles(maps_panel, slide_000_1):
+    maps_panel.set_result(slide_000_1())
+    feature = maps_panel.tile(0, "feature")
     assert feature.title.text() == "Feature map 4×4"
-    assert panel.tile(0, "activation").title.text() == "ReLU"
-    assert panel.tile(0, "pooled").title.text() == "Max-pool 2×2 → 2×2"
+    assert maps_panel.tile(0, "activation").title.text() == "ReLU"
+    assert maps_panel.tile(0, "pooled").title.text() == "Max-pool 2×2 → 2×2"
     assert feature.view.cell_texts()[0] == ["429", "505", "686", "856"]
-    assert panel.tile(0, "pooled").view.cell_texts() == [["792", "856"], ["913", "851"]]
+    assert maps_panel.tile(0, "pooled").view.cell_texts() == [["792", "856"], ["913", "851"]]
     assert feature.caption.text().replace("\u00a0", " ").startswith("min 261")
 
 
-def test_rgb_input_shows_channel_partials_sum_and_bias(panel):
+def test_rgb_input_shows_channel_partials_sum_and_bias(maps_panel):
     rng = np.random.default_rng(2)
     image = rng.integers(0, 256, (6, 6, 3)).astype(np.float64)
     kernel = rng.integers(-2, 3, (3, 3, 3)).astype(np.float64)
     result = run_pipeline(image, [kernel], ConvSettings(bias=5.0), "relu", PoolSettings())
-    panel.set_result(result)
-    row = panel.rows[0]
+    maps_panel.set_result(result)
+    row = maps_panel.rows[0]
     assert [t.title.text() for t in row.channel_tiles] == ["R channel", "G channel", "B channel"]
     partials = result.conv.partial_maps(0)
     for c in range(3):
-        assert np.array_equal(panel.channel_tile(0, c).view.values(), partials[c])
+        assert np.array_equal(maps_panel.channel_tile(0, c).view.values(), partials[c])
         assert np.allclose(partials[c], [[np.sum(image[i:i + 3, j:j + 3, c] * kernel[..., c]) for j in range(4)]
                                          for i in range(4)])
-    summed = panel.tile(0, "sum").view.values()
+    summed = maps_panel.tile(0, "sum").view.values()
     assert np.allclose(summed + 5.0, result.feature[0])
     assert "5" in row.bias_operator.text()
 
 
-def test_rgb_slide_sample_partials_add_up(panel):
+def test_rgb_slide_sample_partials_add_up(maps_panel, sample_result):
     result = sample_result("001-7")
-    panel.set_result(result)
-    assert len(panel.rows[0].channel_tiles) == 3
-    total = sum(panel.channel_tile(0, c).view.values() for c in range(3))
+    maps_panel.set_result(result)
+    assert len(maps_panel.rows[0].channel_tiles) == 3
+    total = sum(maps_panel.channel_tile(0, c).view.values() for c in range(3))
     assert np.allclose(total, result.feature[0])
-    assert panel.tile(0, "feature").title.text().startswith("Feature map 4×4")
+    assert maps_panel.tile(0, "feature").title.text().startswith("Feature map 4×4")
 
 
-def test_kernel_stack_has_one_row_per_kernel(panel):
+def test_kernel_stack_has_one_row_per_kernel(maps_panel, sample_result, slide_000_1):
     result = sample_result("004")
-    panel.set_result(result)
-    assert len(panel.rows) == 3
+    maps_panel.set_result(result)
+    assert len(maps_panel.rows) == 3
     for k in range(3):
-        assert np.array_equal(panel.tile(k, "feature").view.values(), result.feature[k])
-    assert panel.rows[1].heading.text().startswith("Kernel 2 of 3")
-    assert panel.tile(0, "feature").view.cell_texts()[0][:3] == ["0.78", "−0.11", "0.11"]
-    assert panel.tile(0, "pooled").view.cell_texts()[0] == ["1", "0.33", "0.56", "0.33"]
+        assert np.array_equal(maps_panel.tile(k, "feature").view.values(), result.feature[k])
+    assert maps_panel.rows[1].heading.text().startswith("Kernel 2 of 3")
+    assert maps_panel.tile(0, "feature").view.cell_texts()[0][:3] == ["0.78", "−0.11", "0.11"]
+    assert maps_panel.tile(0, "pooled").view.cell_texts()[0] == ["1", "0.33", "0.56", "0.33"]
     # Back to a single kernel: the rows go.
-    panel.set_result(slide_000_1())
-    assert len(panel.rows) == 1
+    maps_panel.set_result(slide_000_1())
+    assert len(maps_panel.rows) == 1
 
 
-def test_hover_and_click_on_the_pooled_map(qtbot, panel):
-    panel.set_result(slide_000_1())
-    panel.show()
-    qtbot.waitExposed(panel)
-    view = panel.tile(0, "pooled").view
+def test_hover_and_click_on_the_pooled_map(qtbot, maps_panel, slide_000_1):
+    maps_panel.set_result(slide_000_1())
+    maps_panel.show()
+    qtbot.waitExposed(maps_panel)
+    view = maps_panel.tile(0, "pooled").view
     messages = []
-    panel.status_message.connect(messages.append)
+    maps_panel.status_message.connect(messages.append)
     hover(view.viewport(), view.cell_center(0, 1))
     assert messages and messages[-1] == "max-pool (row 0, col 1) = 856, won by ReLU cell (row 0, col 3)"
-    with qtbot.waitSignal(panel.cell_clicked) as blocker:
+    with qtbot.waitSignal(maps_panel.cell_clicked) as blocker:
         qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.cell_center(1, 0).toPoint())
     assert blocker.args == ["pooled", 0, 1, 0]
 
 
-def test_clicking_a_map_cell_moves_the_animation(qtbot, panel):
+def test_clicking_a_map_cell_moves_the_animation(qtbot, maps_panel, slide_000_1):
     result = slide_000_1()
-    panel.set_result(result)
+    maps_panel.set_result(result)
     animation = AnimationPanel(ExplorerState())
     qtbot.addWidget(animation)
     animation.set_result(result)
-    connect_panels(panel, animation)
-    panel.show()
-    qtbot.waitExposed(panel)
-    view = panel.tile(0, "pooled").view
+    connect_panels(maps_panel, animation)
+    maps_panel.show()
+    qtbot.waitExposed(maps_panel)
+    view = maps_panel.tile(0, "pooled").view
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.cell_center(1, 0).toPoint())
     assert animation.stage == "pool"
     assert animation.arithmetic_text().endswith("= 913")
-    view = panel.tile(0, "feature").view
+    view = maps_panel.tile(0, "feature").view
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.cell_center(1, 1).toPoint())
     assert animation.stage == "conv"
     assert animation.arithmetic_text().endswith("= 792")
@@ -160,31 +140,31 @@ def test_follows_the_explorer_state(qtbot):
     state.stop()
 
 
-def test_a_hidden_panel_catches_up_when_shown(qtbot, panel):
-    panel.show()
-    qtbot.waitExposed(panel)
-    panel.hide()                                  # e.g. behind the "Step by step" tab
+def test_a_hidden_panel_catches_up_when_shown(qtbot, maps_panel, slide_000_1):
+    maps_panel.show()
+    qtbot.waitExposed(maps_panel)
+    maps_panel.hide()                                  # e.g. behind the "Step by step" tab
     result = slide_000_1()
-    panel.set_result(result)
-    assert panel.result() is result
-    assert panel.tile(0, "feature").view.values().shape != (4, 4)     # not built while hidden
-    with qtbot.waitSignal(panel.repainted, timeout=2000):
-        panel.show()
-    assert panel.tile(0, "feature").view.cell_texts()[3] == ["608", "913", "713", "657"]
+    maps_panel.set_result(result)
+    assert maps_panel.result() is result
+    assert maps_panel.tile(0, "feature").view.values().shape != (4, 4)     # not built while hidden
+    with qtbot.waitSignal(maps_panel.repainted, timeout=2000):
+        maps_panel.show()
+    assert maps_panel.tile(0, "feature").view.cell_texts()[3] == ["608", "913", "713", "657"]
 
 
-def test_a_narrow_panel_wraps_a_single_kernels_maps(qtbot, panel):
-    panel.set_result(slide_000_1())
-    panel.set_scale(1.5)
-    panel.resize(560, 640)
-    panel.show()
-    qtbot.waitExposed(panel)
-    assert panel.rows[0].columns() == 2
-    assert not any(op.isVisible() for op in panel.rows[0].operators)
-    panel.set_scale(1.0)
-    panel.resize(1100, 360)
-    qtbot.waitUntil(lambda: panel.rows[0].columns() == 3, timeout=2000)
-    assert all(op.isVisible() for op in panel.rows[0].operators)
+def test_a_narrow_panel_wraps_a_single_kernels_maps(qtbot, maps_panel, slide_000_1):
+    maps_panel.set_result(slide_000_1())
+    maps_panel.set_scale(1.5)
+    maps_panel.resize(560, 640)
+    maps_panel.show()
+    qtbot.waitExposed(maps_panel)
+    assert maps_panel.rows[0].columns() == 2
+    assert not any(op.isVisible() for op in maps_panel.rows[0].operators)
+    maps_panel.set_scale(1.0)
+    maps_panel.resize(1100, 360)
+    qtbot.waitUntil(lambda: maps_panel.rows[0].columns() == 3, timeout=2000)
+    assert all(op.isVisible() for op in maps_panel.rows[0].operators)
 
 
 def test_map_colours_are_exactly_pyqtgraphs(qtbot):
@@ -220,15 +200,15 @@ def test_map_colours_are_exactly_pyqtgraphs(qtbot):
     assert pixels(ours).reshape(24, 31, 4)[20, 3].tolist() == [0, 0, 0, 0]     # NaN: transparent
 
 
-def test_big_maps_colour_only_what_the_screen_shows(qtbot, panel):
+def test_big_maps_colour_only_what_the_screen_shows(qtbot, maps_panel):
     rng = np.random.default_rng(5)
     image = rng.integers(0, 256, (700, 700)).astype(np.float64)
     result = run_pipeline(image, [get_preset("sobel-top").values], ConvSettings(), "relu", PoolSettings())
-    panel.resize(1000, 360)
-    panel.show()
-    qtbot.waitExposed(panel)
-    panel.set_result(result)
-    view = panel.tile(0, "feature").view
+    maps_panel.resize(1000, 360)
+    maps_panel.show()
+    qtbot.waitExposed(maps_panel)
+    maps_panel.set_result(result)
+    view = maps_panel.tile(0, "feature").view
     shown = view.displayed_shape()
     side = min(view.plot_size())
     assert shown[0] < 698 and shown[0] >= side / 2           # about one cell per screen pixel
@@ -236,12 +216,12 @@ def test_big_maps_colour_only_what_the_screen_shows(qtbot, panel):
     assert view.data_range() == (result.feature[0].min(), result.feature[0].max())
 
 
-def test_every_kernel_row_shows_its_own_pooled_map(panel):
+def test_every_kernel_row_shows_its_own_pooled_map(maps_panel, sample_result):
     result = sample_result("004")
-    panel.set_result(result)
+    maps_panel.set_result(result)
     for k in range(3):
-        np.testing.assert_array_equal(panel.tile(k, "pooled").view.values(), result.pooled.values[k])
-        np.testing.assert_array_equal(panel.tile(k, "activation").view.values(), result.activated[k])
+        np.testing.assert_array_equal(maps_panel.tile(k, "pooled").view.values(), result.pooled.values[k])
+        np.testing.assert_array_equal(maps_panel.tile(k, "activation").view.values(), result.activated[k])
     assert not np.array_equal(result.pooled.values[0], result.pooled.values[1])   # rows really differ
 
 

@@ -308,3 +308,103 @@ def test_configure_window_applies_presenter(qtbot, main_window):
     configure_window(main_window, Namespace(sample="000-1", presenter=True, step=3))
     assert main_window.explorer.is_presenter() and main_window.presenter_action.isChecked()
     assert main_window.explorer.animation_panel.step == 3
+
+
+# --- scale changes without restyling the application (issue 11: repainted within 100 ms) ----------
+def test_a_scale_change_keeps_the_style_sheet_and_scales_every_font_once(qtbot, main_window):
+    from PySide6.QtWidgets import QAbstractSpinBox, QLabel, QLineEdit
+
+    app = QApplication.instance()
+    sheet = app.styleSheet()
+    spins = main_window.explorer.findChildren(QAbstractSpinBox)
+    labels = [w for w in main_window.findChildren(QLabel) if w.font().pointSizeF() > 0]
+    before = {id(w): w.font().pointSizeF() for w in [*spins, *labels]}
+    try:
+        for factor in (2.0, 1.5, 3.0):
+            main_window.scale.set_factor(factor)
+            assert app.styleSheet() == sheet                # never re-polishes every widget
+            for w in [*spins, *labels]:
+                if w.font().pixelSize() > 0:
+                    continue                                 # a view's own pixel font (it scales it itself)
+                assert w.font().pointSizeF() == pytest.approx(before[id(w)] * factor)
+            for spin in spins:                               # its line edit: scaled once, not twice
+                assert spin.findChild(QLineEdit).font().pointSizeF() == pytest.approx(spin.font().pointSizeF())
+        made_now = QLabel("made at 300%")                    # a widget made while zoomed gets the zoomed font
+        assert made_now.font().pointSizeF() == pytest.approx(app.font().pointSizeF())
+        made_now.deleteLater()
+    finally:
+        main_window.scale.set_factor(1.0)
+    for w in [*spins, *labels]:
+        assert w.font().pixelSize() > 0 or w.font().pointSizeF() == pytest.approx(before[id(w)])
+
+
+def test_a_font_of_its_own_keeps_its_proportion(qtbot):
+    from PySide6.QtWidgets import QLabel
+
+    from cnn_explorer.ui.scale import PresenterScale
+
+    heading, plain = QLabel("heading"), QLabel("plain")
+    qtbot.addWidget(heading)
+    qtbot.addWidget(plain)
+    font = heading.font()
+    font.setPointSizeF(font.pointSizeF() * 1.3)
+    heading.setFont(font)
+    scale = PresenterScale()
+    try:
+        scale.set_factor(2.5)
+        assert heading.font().pointSizeF() == pytest.approx(plain.font().pointSizeF() * 1.3)
+    finally:
+        scale.reset()
+
+
+# --- the written-out sum fits the room the step view has ---------------------------------------------
+def test_the_sum_shrinks_to_its_room_but_not_below_its_least_size(qtbot):
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QFontMetrics
+
+    from cnn_explorer.core.conv.convolution import ConvSettings, conv_step
+    from cnn_explorer.ui.explorer.animation_arithmetic import SUM_MIN_PX, ArithmeticView
+
+    view = ArithmeticView()
+    qtbot.addWidget(view)
+    view.set_scale(3.0)
+    image = np.arange(100, 136, dtype=np.float64).reshape(6, 6)
+    view.show_conv_step(conv_step(image, np.ones((3, 3)), ConvSettings(), 0, 0), (0.0, 255.0))
+    label = view.sum_label
+    assert label.text().endswith("= 963") and label.font().pixelSize() == 66   # 22 px at 300 %, no room set
+
+    def need(width: int) -> int:
+        flags = int(Qt.TextFlag.TextWordWrap)
+        return QFontMetrics(label.font()).boundingRect(QRect(0, 0, width, 1 << 20), flags, label.text()).height()
+
+    view.set_room(2000, 1000)                                # plenty of room: the full size
+    assert label.font().pixelSize() == 66
+    view.set_room(600, 120)
+    assert SUM_MIN_PX < label.font().pixelSize() < 66 and need(600) <= 120
+    assert label.minimumHeight() == label.fontMetrics().height()   # one line: the panel asks for the rest
+    view.set_room(100, 10)                                   # no room at all: the least size, never less
+    assert label.font().pixelSize() == SUM_MIN_PX
+
+
+def test_the_step_view_fits_its_window_at_300_percent(qtbot, main_window):
+    """1366x768 at 300 %, normal and presenter view: the whole sum is on screen, nothing scrolls away."""
+    main_window.resize(1366, 768)
+    main_window.explorer_actions.open_sample("000-1")
+    main_window.explorer.state.recompute_now()
+    panel = _step_view(main_window)
+    panel.set_step(3)
+    try:
+        for presenter in (False, True):
+            main_window.set_presenter(presenter)
+            main_window.scale.set_factor(3.0)
+            _settle(8)
+            area = main_window.explorer.animation_scroll
+            label = panel.arithmetic.sum_label
+            assert panel.height() <= area.viewport().height(), presenter        # no vertical scrolling
+            assert label.height() >= label.heightForWidth(label.width()), presenter
+            bottom = label.mapTo(area.viewport(), QPoint(0, label.height())).y()
+            assert bottom <= area.viewport().height(), presenter
+            main_window.scale.set_factor(1.0)
+            _settle()
+    finally:
+        main_window.set_presenter(False)

@@ -36,6 +36,7 @@ from cnn_explorer.core.conv.engine import (
     warm_up_fast_path,
 )
 from cnn_explorer.core.conv.pooling import PoolResult, pool2d
+from cnn_explorer.core.conv.prepared import PreparedImage, channel_sum
 from cnn_explorer.core.conv.settings import (
     ConvSettings,
     PoolSettings,
@@ -93,13 +94,14 @@ class ConvResult:
         return conv_partial_maps(self.image, self.kernels[k], self.settings, precision=precision)
 
 
-def result_bound(x: np.ndarray, w: np.ndarray, settings: ConvSettings) -> float:
+def result_bound(x: np.ndarray, w: np.ndarray, settings: ConvSettings, amax: float | None = None) -> float:
     """An upper bound of |every sum, partial sum and product| the convolution computes (inf when it overflows).
 
     max |x| · max over kernels of Σ|w| + |bias| (normalising divides only after the sum), in Python floats
     so that computing the bound itself never overflows with a warning.
     """
-    amax = float(np.max(np.abs(x))) if x.size else 0.0
+    if amax is None:
+        amax = float(np.max(np.abs(x))) if x.size else 0.0
     try:
         ksum = max((math.fsum(abs(v) for v in k.ravel().tolist()) for k in w), default=0.0)
     except OverflowError:
@@ -120,9 +122,11 @@ def _reach(x: np.ndarray, w: np.ndarray, bound: float) -> str:
     return f"about {10 ** (e - math.floor(e)):.2g}e+{math.floor(e)}"
 
 
-def _overflow_safe(dtype, x: np.ndarray, w: np.ndarray, settings: ConvSettings):
-    """``dtype``, or float64 when float32 could overflow; CnnExplorerError when even float64 could."""
-    bound = result_bound(x, w, settings)
+def _overflow_safe(dtype, x: np.ndarray, w: np.ndarray, settings: ConvSettings, amax: float | None = None):
+    """``dtype``, or float64 when float32 could overflow; CnnExplorerError when even float64 could.
+
+    ``amax``: max |x| when already known (a PreparedImage keeps it)."""
+    bound = result_bound(x, w, settings, amax)
     if bound <= float(np.finfo(dtype).max) / 2:
         return dtype
     limit = float(np.finfo(np.float64).max)
@@ -134,22 +138,27 @@ def _overflow_safe(dtype, x: np.ndarray, w: np.ndarray, settings: ConvSettings):
     )
 
 
-def _run(x, w, settings: ConvSettings, precision: str, backend: str) -> tuple[np.ndarray, tuple]:
-    """(K, oh, ow) sums of products (normalised, no bias) of (H, W, C) x with (K, kh, kw, C) w."""
+def _run(x, w, settings: ConvSettings, precision: str, backend: str,
+         prepared: PreparedImage | None = None) -> tuple[np.ndarray, tuple]:
+    """(K, oh, ow) sums of products (normalised, no bias) of (H, W, C) x with (K, kh, kw, C) w.
+
+    ``prepared``: x's checked and padded forms, kept across calls (the same maps, less work)."""
     if settings.flip:
         w = w[:, ::-1, ::-1, :]
     kh, kw, channels = w.shape[1:]
     pads = resolve_padding(x.shape[:2], (kh, kw), settings)
     oh, ow = output_shape(x.shape[:2], (kh, kw), settings)
-    dtype = _overflow_safe(compute_dtype(precision, oh * ow * w.size), x, w, settings)
-    if dtype == np.float32 and channels > 1 and (w == w[..., :1]).all():
+    dtype = _overflow_safe(compute_dtype(precision, oh * ow * w.size), x, w, settings,
+                           prepared.abs_max() if prepared is not None else None)
+    summed = bool(dtype == np.float32 and channels > 1 and (w == w[..., :1]).all())
+    if summed:
         # the same 2-D kernel on every channel: correlate once with the channel sum (linearity);
         # only on the fast path, so the exact path keeps the step trace's summation order
-        total = x[:, :, 0].astype(dtype)
-        for c in range(1, channels):
-            total += x[:, :, c]
-        x, w = total[:, :, None], w[..., :1]
-    xp = padded_chw(x, pads, settings.padding_mode, dtype)
+        w = w[..., :1]
+    if prepared is not None:
+        xp = prepared.padded(pads, settings.padding_mode, dtype, summed)
+    else:
+        xp = padded_chw(channel_sum(x, dtype)[:, :, None] if summed else x, pads, settings.padding_mode, dtype)
     weights = np.ascontiguousarray(w.transpose(0, 3, 1, 2), dtype=dtype)  # (K, C, kh, kw)
     maps = correlate(xp, weights, settings.stride, settings.dilation, (oh, ow), backend)
     if maps.dtype != dtype:
@@ -160,16 +169,19 @@ def _run(x, w, settings: ConvSettings, precision: str, backend: str) -> tuple[np
 
 
 def conv2d(image, kernels, settings: ConvSettings = ConvSettings(), *, precision: str = "auto",
-           backend: str = "auto") -> ConvResult:
+           backend: str = "auto", prepared: PreparedImage | None = None) -> ConvResult:
     """Cross-correlate an image with one kernel or a stack: maps (K, oh, ow) = Σ window·kernel (/cells) + bias.
 
     precision: 'auto' | 'exact' (float64) | 'fast' (float32); backend: 'auto' | 'numpy' | 'torch'.
     Output size per dimension: floor((n + pads − f_eff) / s) + 1 with f_eff = d·(f − 1) + 1.
+    ``prepared``: a ``PreparedImage`` of this very image (checked and padded once for many kernels).
     """
     settings = _check_settings(settings)
-    x = as_image(image)
+    if prepared is not None and not prepared.is_for(image):
+        raise CnnExplorerError("prepared: was made from another image")
+    x = prepared.image if prepared is not None else as_image(image)
     w = kernel_stack(kernels, x.shape[2])
-    maps, pads = _run(x, w, settings, precision, backend)
+    maps, pads = _run(x, w, settings, precision, backend, prepared)
     if settings.bias:
         maps += settings.bias
     return ConvResult(maps=maps, pads=pads, settings=settings, image=np.asarray(image), kernels=w)

@@ -19,6 +19,7 @@ from cnn_explorer.core.conv.convolution import (
     conv2d,
 )
 from cnn_explorer.core.conv.pooling import pool_checked
+from cnn_explorer.core.conv.prepared import PreparedImage
 from cnn_explorer.core.errors import CnnExplorerError
 
 
@@ -47,9 +48,12 @@ class PipelineResult:
 
 def run_pipeline(image, kernels, conv: ConvSettings = ConvSettings(), activation: str = "relu",
                  pool: PoolSettings | None = PoolSettings(), *, precision: str = "auto",
-                 backend: str = "auto") -> PipelineResult:
-    """Convolve (see ``conv2d``), activate, then pool if ``pool`` is given (None skips pooling)."""
-    result = conv2d(image, kernels, conv, precision=precision, backend=backend)
+                 backend: str = "auto", prepared: PreparedImage | None = None) -> PipelineResult:
+    """Convolve (see ``conv2d``), activate, then pool if ``pool`` is given (None skips pooling).
+
+    ``prepared``: ``PreparedImage(image)``, kept while only kernels or settings change (a kernel
+    edit then skips checking, summing and padding the image again; the result is the same)."""
+    result = conv2d(image, kernels, conv, precision=precision, backend=backend, prepared=prepared)
     # no activation: the maps themselves (a copy of a 100-megapixel map would cost 800 MB for nothing)
     activated = result.maps if activation_name(activation) == "none" else activate(result.maps, activation)
     pooled = None

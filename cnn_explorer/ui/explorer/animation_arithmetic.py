@@ -10,8 +10,8 @@ shown comes from one core step record; nothing is computed here.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from cnn_explorer.core.format import format_number
@@ -22,6 +22,10 @@ from cnn_explorer.ui.scale import scaled_font
 MAX_TERMS_GREY = 25
 MAX_TERMS_CHANNEL = 9
 CHANNEL_NAMES = ("R", "G", "B")
+
+
+#: the written-out sum never gets smaller than this (pixels), even when it then needs to scroll
+SUM_MIN_PX = 12
 
 
 def _channels_last(a: np.ndarray) -> list[np.ndarray]:
@@ -40,6 +44,7 @@ class ArithmeticView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._scale = 1.0
+        self._room: tuple[int, int] | None = None     # (width, height) the written-out sum may fill
         self._rows: list[dict[str, QWidget]] = []
         self._headings: list[QLabel] = []
         self._grid_box = QWidget(self)
@@ -160,15 +165,48 @@ class ArithmeticView(QWidget):
         self._fit(row["window"], np.asarray(step.values))
         self._set_sum(step.arithmetic(style="cell"))      # the decimals the pooled map's cells show
 
+    def set_room(self, width: int, height: int) -> None:
+        """The sum may take ``height`` pixels at ``width``: a font that would wrap it taller gets smaller
+        (never under SUM_MIN_PX), so the whole sum stays on screen beside the grids at any scale."""
+        room = (int(width), int(height))
+        if room != self._room:
+            self._room = room
+            if self.sum_label.text():
+                self._set_sum(self.sum_label.text())
+
     def _set_sum(self, text: str) -> None:
-        """The written-out sum; long sums (RGB, big kernels) get a smaller font so they stay on screen."""
+        """The written-out sum; long sums (RGB, big kernels) get a smaller font so they stay on screen,
+        and so does a sum that would not fit the room the panel has for it (see ``set_room``)."""
         factor = 1.0 if len(text) <= 110 else 0.8 if len(text) <= 220 else 0.65
-        size = max(11, round(22 * self._scale * factor))
+        size = max(SUM_MIN_PX, round(22 * self._scale * factor))
+        if self._room is not None and text:
+            size = self._fitting_size(text, size)
         if self.sum_label.font().pixelSize() != size:    # a new font re-lays out the panel: only when needed
             font = QFont(self.sum_label.font())
             font.setPixelSize(size)
             self.sum_label.setFont(font)
+            # At least one line: the panel's height for its width asks for the rest (a wrapped label's
+            # own minimum is its height at its narrowest, which would make the step view scroll).
+            self.sum_label.setMinimumHeight(QFontMetrics(font).height())
         self.sum_label.setText(text)
+
+    def _fitting_size(self, text: str, size: int) -> int:
+        """The largest pixel size up to ``size`` at which ``text``, wrapped at the room's width, fits its height."""
+        width, height = self._room
+        m = self.sum_label.contentsMargins()
+        width -= m.left() + m.right() + 2 * self.sum_label.margin()
+        height -= m.top() + m.bottom() + 2 * self.sum_label.margin()
+        if width <= 0:
+            return size
+        font = QFont(self.sum_label.font())
+        while size > SUM_MIN_PX:
+            font.setPixelSize(size)
+            flags = int(Qt.TextFlag.TextWordWrap) | int(Qt.AlignmentFlag.AlignLeft)
+            need = QFontMetrics(font).boundingRect(QRect(0, 0, width, 1 << 20), flags, text).height()
+            if need <= height:
+                break
+            size = max(SUM_MIN_PX, min(size - 1, int(size * 0.9)))
+        return size
 
     def clear(self) -> None:
         self.sum_label.setText("")

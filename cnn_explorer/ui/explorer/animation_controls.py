@@ -8,6 +8,7 @@ panel is wide, three when it is narrow.
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QBoxLayout,
     QComboBox,
@@ -161,3 +162,21 @@ class AnimationControls(QWidget):
 
     def _update_speed_label(self) -> None:
         self.speed_label.setText(f"{self._player.speed} {SPEED_UNITS[self._player.granularity]}")
+
+
+def step_actions(owner: QWidget, player, toggle_playing) -> tuple[QAction, ...]:
+    """The step view's keyboard actions, added to ``owner`` (active while it or a child has focus):
+    play / pause (Space), step forward (Right, PageDown), back (Left, PageUp), first (Home), last (End)."""
+    def make(text: str, keys, slot) -> QAction:
+        action = QAction(text, owner)
+        action.setShortcuts([QKeySequence(k) for k in keys])
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.triggered.connect(slot)
+        owner.addAction(action)
+        return action
+
+    return (make("Play / pause", [Qt.Key.Key_Space], toggle_playing),
+            make("Step forward", [Qt.Key.Key_Right, Qt.Key.Key_PageDown], player.step_forward),
+            make("Step back", [Qt.Key.Key_Left, Qt.Key.Key_PageUp], player.step_back),
+            make("First step", [Qt.Key.Key_Home], player.home),
+            make("Last step", [Qt.Key.Key_End], player.end))

@@ -7,29 +7,31 @@ core for just that position (``conv_step`` / ``pool_step``), so a 1024×1024
 input costs the same per step as a 6×6 one; large grids show a neighbourhood
 around the window so the numbers stay readable.
 
-Public API: ``AnimationPanel(state)``; ``set_result(result)``; ``set_scale(f)``;
-``actions()`` (Space, Right/Left, PageDown/PageUp, Home/End: install them
-window-wide); ``set_step(n)``; ``jump_to(i, j)``; ``show_cell(stage, k, i, j)``
-(connect ``MapsPanel.cell_clicked`` to it, or call :func:`connect_panels`);
-``set_stage('conv' | 'pool')``; ``set_kernel(k)``; signals
-``step_changed(int)`` and ``status_message(str)``. The layout is
-:class:`~cnn_explorer.ui.explorer.animation_body.AnimationBody`, the model work
-:class:`~cnn_explorer.ui.explorer.animation_data.AnimationData`.
+Public API: ``AnimationPanel(state)``; ``set_result(result)``; ``set_scale(f)``; ``actions()`` (the
+keys: install them window-wide); ``set_step(n)``; ``jump_to(i, j)``; ``show_cell(stage, k, i, j)``
+(connect ``MapsPanel.cell_clicked`` to it, or call :func:`connect_panels`); ``set_stage('conv' | 'pool')``;
+``set_kernel(k)``; signals ``step_changed(int)``, ``status_message(str)``. Layout: ``AnimationBody``
+(animation_body.py); model work: ``AnimationData``; room for the sum: ``SumRoom``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from cnn_explorer.core.format import format_number
 from cnn_explorer.ui.explorer.animation import AnimationPlayer
 from cnn_explorer.ui.explorer.animation_body import AnimationBody, channel_caption
-from cnn_explorer.ui.explorer.animation_controls import STAGES, AnimationControls
+from cnn_explorer.ui.explorer.animation_controls import (
+    STAGES,
+    AnimationControls,
+    step_actions,
+)
 from cnn_explorer.ui.explorer.animation_data import AnimationData
 from cnn_explorer.ui.explorer.animation_grid import NumberGridView
+from cnn_explorer.ui.explorer.animation_room import SumRoom
 from cnn_explorer.ui.explorer.colorbar import finite_range
 from cnn_explorer.ui.explorer.maps_panel import activation_title
 from cnn_explorer.ui.explorer.state import ExplorerState
@@ -108,6 +110,7 @@ class AnimationPanel(QWidget):
         layout.addWidget(self.placeholder, 1)
         layout.addWidget(self.body, 1)
         self.arithmetic.sum_label.setParent(self)
+        self.sum_room = SumRoom(self, self.controls, self.body, self.arithmetic)
         layout.addWidget(self.arithmetic.sum_label, 0)
 
     def _arrange(self, wide: bool) -> None:
@@ -135,19 +138,8 @@ class AnimationPanel(QWidget):
         super().resizeEvent(event)
 
     def _build_actions(self) -> None:
-        def make(text: str, keys, slot) -> QAction:
-            action = QAction(text, self)
-            action.setShortcuts([QKeySequence(k) for k in keys])
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            action.triggered.connect(slot)
-            self.addAction(action)
-            return action
-
-        self.play_action = make("Play / pause", [Qt.Key.Key_Space], self.toggle_playing)
-        self.forward_action = make("Step forward", [Qt.Key.Key_Right, Qt.Key.Key_PageDown], self.player.step_forward)
-        self.back_action = make("Step back", [Qt.Key.Key_Left, Qt.Key.Key_PageUp], self.player.step_back)
-        self.home_action = make("First step", [Qt.Key.Key_Home], self.player.home)
-        self.end_action = make("Last step", [Qt.Key.Key_End], self.player.end)
+        (self.play_action, self.forward_action, self.back_action, self.home_action,
+         self.end_action) = step_actions(self, self.player, self.toggle_playing)
 
     def actions(self) -> list[QAction]:
         """The keyboard actions (Space, Right/Left, PageDown/PageUp, Home/End) to install window-wide."""

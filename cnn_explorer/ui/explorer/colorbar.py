@@ -154,6 +154,7 @@ class ColorBar(QWidget):
         self._scale = 1.0
         self._image: QImage | None = None
         self._span: tuple[float, float] | None = None
+        self._metrics: tuple | None = None       # (font key and scale, their metrics, RESERVED_LABEL's width)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
 
     def set_range(self, m: float, lo: float, hi: float, *, grey: bool = False) -> None:
@@ -196,8 +197,12 @@ class ColorBar(QWidget):
     def _label_width(self, labels: tuple[str, ...]) -> float:
         """Pixels the tick texts get: room for at least ``RESERVED_LABEL`` so that typing, which
         changes the numbers at every key, does not change the bar's width and re-lay out the maps."""
-        fm = QFontMetricsF(self._font())
-        return max(fm.horizontalAdvance(t) for t in (*labels, RESERVED_LABEL))
+        key = (self.font().key(), self._scale)
+        if self._metrics is None or self._metrics[0] != key:      # a kernel edit asks twice per map
+            fm = QFontMetricsF(self._font())
+            self._metrics = (key, fm, fm.horizontalAdvance(RESERVED_LABEL))
+        _key, fm, reserved = self._metrics
+        return max(reserved, *(fm.horizontalAdvance(t) for t in labels))
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         text_w = self._label_width(self.labels())

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnn_explorer.core.conv.convolution import activate
 from cnn_explorer.core.conv.partials import ChannelPartials
 from cnn_explorer.core.format import format_number
 from cnn_explorer.ui.explorer.colorbar import finite_range
@@ -102,6 +103,25 @@ class PartialSampler:
         if step not in self._cache:
             self._cache[step] = self._partials.maps(self._kernel, self._settings, step)
         return self._cache[step]
+
+
+#: activations that are piecewise linear and never decreasing: the activated map's range is the
+#: activated feature range, exactly (the same float operation on the two extremes)
+_LINEAR_ACTIVATIONS = ("relu", "leaky_relu", "none")
+
+
+def map_ranges(feature: np.ndarray, activation: str) -> tuple[tuple[float, float], tuple[float, float] | None]:
+    """The feature map's finite (min, max), and the activated map's when it follows without a pass over
+    its cells (every cell finite, ``activation`` in _LINEAR_ACTIVATIONS; None otherwise: the view measures it)."""
+    if feature.size == 0:
+        return (0.0, 0.0), None
+    lo, hi = feature.min(), feature.max()
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return finite_range(feature), None
+    if activation not in _LINEAR_ACTIVATIONS:
+        return (float(lo), float(hi)), None
+    ends = activate(np.array([lo, hi], dtype=feature.dtype), activation)
+    return (float(lo), float(hi)), (float(ends[0]), float(ends[1]))
 
 
 class MapsPanel(QWidget):
@@ -279,7 +299,7 @@ class MapsPanel(QWidget):
             name = names[k] if len(names) == k_count else ""
             row.heading.setText(f"Kernel {k + 1} of {k_count}" + (f": {name}" if name else ""))
             fmap = feature[k]
-            fmap_range = finite_range(fmap)
+            fmap_range, activated_range = map_ranges(fmap, result.activation)
             title = f"Feature map {shape_text(fmap.shape)}"
             if channels:
                 # Computed only at the resolution each map is shown (a photo's maps are far larger).
@@ -294,7 +314,7 @@ class MapsPanel(QWidget):
                 row.set_bias(bias)
             row.tiles["feature"].set_map(fmap, title, contrast, value_range=fmap_range)
             row.tiles["activation"].set_map(np.asarray(result.activated)[k], activation_title(result.activation),
-                                            contrast)
+                                            contrast, value_range=activated_range)
             if has_pool:
                 pooled = np.asarray(result.pooled.values)
                 pooled_k = pooled[k] if pooled.ndim == 3 else pooled

@@ -21,24 +21,7 @@ from cnn_explorer.ui.explorer.presenter_bar import PresenterBar
 from cnn_explorer.ui.explorer.settings_panel import SettingsPanel
 from cnn_explorer.ui.explorer.state import ExplorerState
 from cnn_explorer.ui.lifecycle import new_timer
-from cnn_explorer.ui.widgets.containers import group_box, scroll_area
-
-
-class _FillColumn(QWidget):
-    """A scroll area's content that fills the viewport and scrolls only below its minimum size.
-
-    Word-wrapped labels make a layout height-for-width, and QScrollArea would then
-    size the content to its (tall) preferred height instead of the visible area.
-    """
-
-    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt API
-        return False
-
-    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt API
-        return -1  # QScrollArea asks the layout's height-for-width directly; -1 = "fill the viewport"
-
-    def sizeHint(self):  # noqa: N802 - Qt API
-        return self.minimumSizeHint()
+from cnn_explorer.ui.widgets.containers import FillColumn, group_box, scroll_area
 
 
 class ExplorerPage(QWidget):
@@ -67,7 +50,7 @@ class ExplorerPage(QWidget):
         controls_layout.addWidget(group_box("Kernel", self.kernel_editor, controls))
         controls_layout.addWidget(group_box("Convolution, activation, pooling", self.settings_panel, controls))
         controls_layout.addStretch(1)
-        input_box = _FillColumn(self)
+        input_box = FillColumn(self)
         input_layout = QVBoxLayout(input_box)
         input_layout.setContentsMargins(0, 0, 0, 0)
         input_layout.addWidget(group_box("Input", self.input_panel, input_box))

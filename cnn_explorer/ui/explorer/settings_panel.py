@@ -29,7 +29,7 @@ from cnn_explorer.core.conv.convolution import (
 )
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.ui.explorer.state import ExplorerState
-from cnn_explorer.ui.widgets.fold import FoldRow, wrapping_check
+from cnn_explorer.ui.widgets.fold import FoldRow, stack_rows_when_narrow, wrapping_check
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
 
 ACTIVATION_LABELS = {
@@ -112,6 +112,7 @@ class SettingsPanel(QWidget):
         layout.addWidget(self.pool_formula)
         layout.addWidget(self.message)
         layout.addLayout(form)
+        stack_rows_when_narrow(form, self)
         layout.addWidget(wrapping_check(self.pool_ceil, self))  # a box layout gives a wrapped text its height
         layout.addStretch(1)
 

@@ -25,6 +25,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from cnn_explorer.core.conv.convolution import ConvSettings, PoolSettings
 from cnn_explorer.core.conv.pipeline import run_pipeline
+from cnn_explorer.core.conv.prepared import PreparedImage
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.kernels.library import resolve_kernel, validate_kernel
 from cnn_explorer.ui.lifecycle import new_timer
@@ -93,6 +94,8 @@ class ExplorerState(QObject):
         self._result: Any = None
         self._error: str | None = None
         self._image_revision = 0
+        # the image checked and padded once, for every kernel or settings change until it changes
+        self._prepared: tuple[int, PreparedImage] | None = None
         # (revision, (r0, r1, c0, c1) or None = everything) of recent image edits, for incremental repaints
         self._edits: list[tuple[int, tuple[int, int, int, int] | None]] = []
         self.undo_stack = QUndoStack(self)
@@ -338,7 +341,8 @@ class ExplorerState(QObject):
 
     def _recompute(self) -> None:
         try:
-            result = run_pipeline(self._image, self.effective_kernels(), self._conv, self._activation, self._pool)
+            result = run_pipeline(self._image, self.effective_kernels(), self._conv, self._activation, self._pool,
+                                  prepared=self._prepared_image())
         except CnnExplorerError as exc:
             self._error = " ".join(str(exc).split()) or "invalid settings"
             self.error_occurred.emit(self._error)
@@ -349,6 +353,13 @@ class ExplorerState(QObject):
         if had_error:
             self.error_cleared.emit()
         self.result_changed.emit(result)
+
+    def _prepared_image(self) -> PreparedImage:
+        if self._prepared is None or self._prepared[0] != self._image_revision \
+                or not self._prepared[1].is_for(self._image):
+            self._prepared = None                       # a bad image raises below and is not kept
+            self._prepared = (self._image_revision, PreparedImage(self._image))
+        return self._prepared[1]
 
     # ----------------------------------------------------------------- used by the undo commands
     def _parts(self, like: dict) -> dict:

@@ -30,6 +30,7 @@ from cnn_explorer.core.model.spec import (
     Dropout,
     MaxPool,
 )
+from cnn_explorer.ui.widgets.fold import stack_rows_when_narrow
 
 
 class PairEdit(QWidget):
@@ -83,6 +84,7 @@ class LayerForm(QWidget):
         self._form.setContentsMargins(0, 0, 0, 0)
         self._form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         self._form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # narrow column: field under its label
+        stack_rows_when_narrow(self._form, self)  # and every field under its label when one would not fit
         self._title = QLabel("Select a layer to edit it.", self)
         self._title.setWordWrap(True)
         self._form.addRow(self._title)

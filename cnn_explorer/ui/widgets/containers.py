@@ -26,6 +26,38 @@ def scroll_area(widget: QWidget, parent: QWidget, *,
     return area
 
 
+class FillColumn(QWidget):
+    """A scroll area's content that fills the viewport and scrolls only below its minimum size.
+
+    Word-wrapped labels make a layout height-for-width, and QScrollArea would then
+    size the content to its (tall) preferred height instead of the visible area.
+    """
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt API
+        return False
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt API
+        return -1  # QScrollArea asks the layout's height-for-width directly; -1 = "fill the viewport"
+
+    def sizeHint(self):  # noqa: N802 - Qt API
+        return self.minimumSizeHint()
+
+    def minimumSizeHint(self):  # noqa: N802 - Qt API
+        # The least height at the width it has, wrapped text included: below it the column scrolls
+        # instead of squashing buttons and spin boxes under their size (the layout's own minimum
+        # counts a wrapped label as one line).
+        hint = super().minimumSizeHint()
+        layout = self.layout()
+        if layout is not None and layout.hasHeightForWidth() and self.width() > 0:
+            hint.setHeight(max(hint.height(), layout.totalMinimumHeightForWidth(self.width())))
+        return hint
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.updateGeometry()        # the minimum height depends on the width (wrapped text)
+
+
 def headed_box(title: str, parent: QWidget | None = None) -> QGroupBox:
     """A framed box headed ``title``, with a vertical layout (thin margins) that holds the heading.
 

@@ -12,9 +12,11 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QBoxLayout,
     QCheckBox,
+    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLayout,
+    QSizePolicy,
     QStyle,
     QWidget,
 )
@@ -31,6 +33,7 @@ class FoldRow(QWidget):
         super().__init__(parent)
         self._widgets = list(widgets)
         self._stretch = stretch
+        self._hints: tuple | None = None      # (minimum size hint, size hint) the parent last heard of
         self._layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
@@ -48,7 +51,17 @@ class FoldRow(QWidget):
 
     @staticmethod
     def _min_width(w: QWidget) -> int:
-        return max(w.minimumWidth(), w.minimumSizeHint().width()) if w.minimumWidth() == 0 else w.minimumWidth()
+        """The least width a layout gives ``w`` (Qt's qSmartMinSize): its explicit minimum, else its
+        minimum size hint, or its size hint when its policy does not let it shrink (Fixed, Minimum)."""
+        if w.minimumWidth() > 0:
+            return w.minimumWidth()
+        policy = w.sizePolicy().horizontalPolicy()
+        if policy == QSizePolicy.Policy.Ignored:
+            return 0
+        hint = w.minimumSizeHint().width()
+        if not policy.value & QSizePolicy.PolicyFlag.ShrinkFlag.value:
+            hint = max(hint, w.sizeHint().width())
+        return min(hint, w.maximumWidth())
 
     def row_width(self) -> int:
         """The width the widgets need side by side."""
@@ -76,8 +89,15 @@ class FoldRow(QWidget):
         self.updateGeometry()    # the height changed: the column lays out (and scrolls) again
 
     def event(self, event) -> bool:  # noqa: D102 - Qt API
-        if event.type() == event.Type.LayoutRequest and self.width() > 0:
-            self._fold(self.width() < self.row_width())   # a font (presenter scale) changed the widths
+        if event.type() == event.Type.LayoutRequest:
+            if self.width() > 0:
+                self._fold(self.width() < self.row_width())   # a font (presenter scale) changed the widths
+            hints = (self.minimumSizeHint(), self.sizeHint())
+            if hints != self._hints:
+                # a control's new font changed what this row needs: its parent's layout must ask again
+                # (Qt tells a layout only about its own widgets, not about their children)
+                self._hints = hints
+                self.updateGeometry()
         return super().event(event)
 
 
@@ -187,3 +207,47 @@ def fit_longest_word(label: QLabel) -> None:
         existing.fit()
     else:
         _WordFit(label)
+
+
+class _FormStacker(QObject):
+    """Watches the widget a QFormLayout is on and picks its row wrap policy (see stack_rows_when_narrow)."""
+
+    def __init__(self, form: QFormLayout, owner: QWidget) -> None:
+        super().__init__(owner)
+        self._form = form
+        self._owner = owner
+        owner.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest, QEvent.Type.Show):
+            self.fit()
+        return False
+
+    def fit(self) -> None:
+        form, owner = self._form, self._owner
+        if owner.width() <= 0:
+            return
+        label_w = field_w = 0
+        for row in range(form.rowCount()):
+            label = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            field = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
+            if label is not None and not label.isEmpty():
+                label_w = max(label_w, label.sizeHint().width())
+            if field is not None and not field.isEmpty():
+                field_w = max(field_w, field.minimumSize().width())
+        outer = owner.layout()
+        m = outer.contentsMargins() if outer is not None and outer is not form else form.contentsMargins()
+        room = owner.width() - m.left() - m.right()
+        fits = label_w + max(0, form.horizontalSpacing()) + field_w <= room
+        policy = QFormLayout.RowWrapPolicy.WrapLongRows if fits else QFormLayout.RowWrapPolicy.WrapAllRows
+        if form.rowWrapPolicy() != policy:
+            form.setRowWrapPolicy(policy)
+
+
+def stack_rows_when_narrow(form: QFormLayout, owner: QWidget) -> None:
+    """Keep ``form``'s labels beside their fields while every field fits after the widest label, and put
+    every label above its field otherwise. (QFormLayout's WrapLongRows measures a row against its own
+    label but places each field after the widest one, so a field could get less than its minimum width.)
+    ``owner``: the widget the form is laid out in; rows may be added and removed later."""
+    _FormStacker(form, owner).fit()
+

@@ -1,4 +1,8 @@
-"""A tab that builds its page the first time it is shown, so start-up pays only for the first page."""
+"""A tab that builds its page the first time it is shown, so start-up pays only for the first page.
+
+The page fills the tab; when the tab is smaller than the page's minimum size (a big presenter
+scale on a small screen) it scrolls instead of squashing the page's widgets under their size.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from typing import Callable
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from cnn_explorer.ui.widgets.containers import FillColumn, scroll_area
 
 
 class LazyPage(QWidget):
@@ -34,7 +40,11 @@ class LazyPage(QWidget):
         if self._page is None:
             page = self._factory()
             self._page = page
-            self._layout.addWidget(page)
+            holder = FillColumn(self)
+            holder_layout = QVBoxLayout(holder)
+            holder_layout.setContentsMargins(0, 0, 0, 0)
+            holder_layout.addWidget(page)
+            self._layout.addWidget(scroll_area(holder, self))
             set_scale = getattr(page, "set_scale", None)
             if callable(set_scale) and self._scale != 1.0:
                 set_scale(self._scale)
