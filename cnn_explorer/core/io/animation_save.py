@@ -98,7 +98,9 @@ def write_animation(path, frames: Sequence[Image.Image], durations_ms: Sequence[
 
     def write(tmp: Path) -> None:
         first = frames[0].convert("RGB") if fmt == "WEBP" else frames[0]
-        options = {"save_all": True, "append_images": more(), "duration": [int(d) for d in durations_ms],
+        # Pillow's PNG writer reads the frames twice: a list there (the cancel check runs after it)
+        rest = list(frames[1:]) if fmt == "PNG" else more()
+        options = {"save_all": True, "append_images": rest, "duration": [int(d) for d in durations_ms],
                    "loop": loop}
         if fmt == "WEBP":
             options.update(lossless=True, quality=60, method=2)
