@@ -95,6 +95,6 @@ class ExportRunner(QObject):
     def _on_worker_finished(self, ok: bool, message: str) -> None:
         self.dialog.hide()
         self.dialog.deleteLater()
-        if ok and message != "cancelled" and self.worker.cancel_event.is_set():
-            message = "cancelled"
+        if self.worker.cancel_event.is_set():     # however the job stopped, Cancel means nothing was written
+            ok, message = True, "cancelled"
         self.finished.emit(ok, message if (message or not ok) else self._final)
