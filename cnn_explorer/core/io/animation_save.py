@@ -66,7 +66,7 @@ def shared_palette(first: np.ndarray, last: np.ndarray) -> Image.Image:
     from PIL import Image
 
     both = np.concatenate([first, last], axis=0)
-    return Image.fromarray(np.ascontiguousarray(both)).quantize(256, method=Image.Quantize.MEDIANCUT,
+    return Image.fromarray(np.ascontiguousarray(both)).quantize(256, method=Image.Quantize.FASTOCTREE,
                                                                  dither=Image.Dither.NONE)
 
 
@@ -103,7 +103,7 @@ def write_animation(path, frames: Sequence[Image.Image], durations_ms: Sequence[
         options = {"save_all": True, "append_images": rest, "duration": [int(d) for d in durations_ms],
                    "loop": loop}
         if fmt == "WEBP":
-            options.update(lossless=True, quality=60, method=2)
+            options.update(lossless=True, quality=20, method=1)   # lossless: crisp numbers; quick effort
         elif fmt == "GIF":
             options.update(optimize=False)
         try:
