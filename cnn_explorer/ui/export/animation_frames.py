@@ -40,6 +40,8 @@ SIZE_PRESETS = ((800, 600), (1024, 768), (1280, 720), (1920, 1080), (640, 480))
 MIN_SIZE = (320, 240)
 MAX_SIZE = (3840, 2160)
 MIN_FPS, MAX_FPS = 1, 60
+#: frames at least this much wider than tall put input, arithmetic and output side by side (the step view's rule)
+WIDE_RATIO = 1.9
 
 
 @dataclass(frozen=True)
@@ -220,23 +222,36 @@ class FrameBuilder:
         m = 12.0
         _, (i, j), rec = self._step(n)
         step = self.steps[n]
-        title_font = self._font_px(17, bold=True)
+        title = self.title(n)
+        for px in (17, 16, 15, 14, 13, 12):               # the whole title when it fits at a readable size
+            title_font = self._font_px(px, bold=True)
+            if QFontMetricsF(title_font).horizontalAdvance(title) <= W - 2 * m:
+                break
         p.setFont(title_font)
         p.setPen(DARK_TEXT)
         title_h = QFontMetricsF(title_font).height() + 6
-        title = QFontMetricsF(title_font).elidedText(self.title(n), Qt.TextElideMode.ElideMiddle, W - 2 * m)
+        title = QFontMetricsF(title_font).elidedText(title, Qt.TextElideMode.ElideMiddle, W - 2 * m)
         p.drawText(QRectF(m, m, W - 2 * m, title_h), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
         sum_font, sum_h = self._fit_sum(self._arithmetic(rec), W - 2 * m)
         body = QRectF(m, m + title_h + 4, W - 2 * m, H - 2 * m - title_h - sum_h - 12)
         gap = 16.0
-        widths = np.array([3.0, 3.4, 2.4])
-        widths = widths / widths.sum() * (body.width() - 2 * gap)
-        columns = [QRectF(body.x(), body.y(), widths[0], body.height()),
-                   QRectF(body.x() + widths[0] + gap, body.y(), widths[1], body.height()),
-                   QRectF(body.x() + widths[0] + widths[1] + 2 * gap, body.y(), widths[2], body.height())]
-        self._paint_input(p, columns[0], rec)
-        self._paint_arithmetic(p, columns[1], rec)
-        self._paint_output(p, columns[2], (i, j), step + 1)
+        if W >= WIDE_RATIO * H:
+            # wide, as the step view beside a wide window: input | arithmetic | output
+            widths = np.array([3.0, 3.4, 2.4])
+            widths = widths / widths.sum() * (body.width() - 2 * gap)
+            inp = QRectF(body.x(), body.y(), widths[0], body.height())
+            arith = QRectF(body.x() + widths[0] + gap, body.y(), widths[1], body.height())
+            outp = QRectF(body.x() + widths[0] + widths[1] + 2 * gap, body.y(), widths[2], body.height())
+        else:
+            # as the step view in a narrower room: input | output, the arithmetic below them
+            top_h = body.height() * 0.62
+            left_w = (body.width() - gap) * 0.58
+            inp = QRectF(body.x(), body.y(), left_w, top_h)
+            outp = QRectF(body.x() + left_w + gap, body.y(), body.width() - left_w - gap, top_h)
+            arith = QRectF(body.x(), body.y() + top_h + 8, body.width(), body.height() - top_h - 8)
+        self._paint_input(p, inp, rec)
+        self._paint_arithmetic(p, arith, rec)
+        self._paint_output(p, outp, (i, j), step + 1)
         p.setFont(sum_font)
         p.setPen(DARK_TEXT)
         option = QTextOption(Qt.AlignmentFlag.AlignLeft)
@@ -296,9 +311,13 @@ class FrameBuilder:
         rect = self._heading(p, rect, title)
         interior = (top, top + hh, left, left + ww) if padded else None
         channels = [grid] if grid.ndim == 2 else [grid[:, :, c] for c in range(grid.shape[2])]
-        part = rect.height() / len(channels)
+        n = len(channels)
+        across = rect.width() >= rect.height()           # side by side or stacked, whichever is roomier
         for c, values in enumerate(channels):
-            sub = QRectF(rect.x(), rect.y() + c * part, rect.width(), part)
+            if across:
+                sub = QRectF(rect.x() + c * rect.width() / n, rect.y(), rect.width() / n - 6, rect.height())
+            else:
+                sub = QRectF(rect.x(), rect.y() + c * rect.height() / n, rect.width(), rect.height() / n)
             if len(channels) > 1:
                 sub = self._heading(p, sub, CHANNEL_NAMES[c] if len(channels) == 3 else f"c{c + 1}")
             look = GridLook("grey", data.input_range, interior=interior, label_offset=(top, left), window=window)
@@ -327,17 +346,36 @@ class FrameBuilder:
         p_m = max(float(np.abs(products).max()), 1e-12)
         op_font = self._font_px(20)
         op_w = QFontMetricsF(op_font).horizontalAdvance("⊙") + 8
-        side = (rect.width() - 2 * op_w) / 3
-        row_h = min(rect.height() / channels, side + 4)
+        # the channels' lines stacked, or side by side when that gives bigger cells
+        gap = 18.0
+        stacked = min((rect.width() - 2 * op_w) / 3, rect.height() / channels - 4)
+        across = min(((rect.width() - (channels - 1) * gap) / channels - 2 * op_w) / 3, rect.height() - 4)
+        side_by_side = channels > 1 and across > stacked
+        side = across if side_by_side else stacked
+        group_w = 3 * side + 2 * op_w
+        row_h = side + 4
+        lines = 1 if side_by_side else channels
+        per_line = channels if side_by_side else 1
+        block_w = per_line * group_w + (per_line - 1) * gap
+        x_start = rect.x() + max(0.0, (rect.width() - block_w) / 2)
         padding = np.asarray(rec.in_padding, dtype=bool)
-        top = rect.y() + max(0.0, (rect.height() - channels * row_h) / 2)   # level with the grids beside
+        top = rect.y() + max(0.0, (rect.height() - lines * row_h) / 2)   # level with the grids beside
         for c in range(channels):
-            y = top + c * row_h
+            y = top + (0 if side_by_side else c * row_h)
+            left = x_start + (c * (group_w + gap) if side_by_side else 0.0)
+            if channels > 1:                              # which channel this line is, as the step view says
+                p.setFont(self._font_px(12, bold=True))
+                p.setPen(DARK_TEXT)
+                name = CHANNEL_NAMES[c] if channels == 3 else f"c{c + 1}"
+                if side_by_side:
+                    p.drawText(QRectF(left, y - 18, group_w, 16), Qt.AlignmentFlag.AlignHCenter, name)
+                else:
+                    p.drawText(QRectF(left - 22, y, 20, side), Qt.AlignmentFlag.AlignVCenter, name)
             parts = ((window[:, :, c], GridLook("grey", self._data.input_range, padding_mask=padding, indices=False)),
                      (kernel[:, :, c], GridLook("diverging", (-k_m, k_m), indices=False)),
                      (products[:, :, c], GridLook("diverging", (-p_m, p_m), indices=False)))
             for idx, (values, look) in enumerate(parts):
-                x = rect.x() + idx * (side + op_w)
+                x = left + idx * (side + op_w)
                 self._grid(p, f"arith{c}-{idx}", values, look, QRectF(x, y, side, row_h - 4), min_cell=4, max_cell=46)
                 if idx < 2:
                     p.setFont(op_font)
