@@ -110,6 +110,15 @@ def test_export_worksheet_current_and_random(qtbot, corners_window, out_dir):
     assert done.args[0] is True
     exercise, key = pdf_pages_text(out_dir / "corners.pdf")
     assert "429" in key and "429" not in exercise
+    assert "Max-pool the feature map" in exercise and "max(429, 505, 261, 792) = 792" in key
+    w.export_actions.export_worksheet_action.trigger()
+    dialog = w.export_actions.dialog
+    dialog.steps_check.setChecked(False)                 # the convolution alone
+    dialog.path_row.edit.setText(str(out_dir / "conv-only.pdf"))
+    with qtbot.waitSignal(w.export_actions.export_finished, timeout=20000):
+        dialog.export_button.click()
+    exercise, key = pdf_pages_text(out_dir / "conv-only.pdf")
+    assert "Max-pool" not in exercise and "max(" not in key and "429" in key
     w.export_actions.export_worksheet_action.trigger()
     dialog = w.export_actions.dialog
     dialog.random_radio.setChecked(True)

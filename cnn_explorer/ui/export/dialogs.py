@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -54,6 +55,7 @@ class _PathRow(QWidget):
     def __init__(self, default: str, caption: str, filters: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.edit = QLineEdit(default, self)
+        self.edit.setMinimumWidth(round(self.edit.fontMetrics().horizontalAdvance("x" * 36)))
         self.browse = QPushButton("Browse…", self)
         self._caption, self._filters = caption, filters
         self.browse.clicked.connect(self._on_browse_clicked)
@@ -185,7 +187,8 @@ class WorksheetDialog(_ExportDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__("Export worksheet", parent)
         self._result, self._k, self._source = result, kernel_index, source
-        self.current_radio = QRadioButton("The current grid, kernel and settings", self)
+        shape = "" if result is None else " " + "×".join(str(n) for n in result.image.shape[:2])
+        self.current_radio = QRadioButton(f"The current grid{shape}, kernel and settings", self)
         self.random_radio = QRadioButton("A random sheet of small whole numbers", self)
         self.current_radio.setChecked(result is not None)
         self.current_radio.setEnabled(result is not None)
@@ -207,11 +210,16 @@ class WorksheetDialog(_ExportDialog):
         self.pool_combo = QComboBox(self)
         for text, data in (("None", None), ("Max 2×2, stride 2", "max"), ("Average 2×2, stride 2", "avg")):
             self.pool_combo.addItem(text, data)
+        self.steps_check = QCheckBox("Include the activation and pooling steps", self)
+        self.steps_check.setChecked(True)
+        has_steps = result is not None and (result.pool is not None or result.activation != "none")
+        self.steps_check.setVisible(has_steps)
         self.paper_combo = QComboBox(self)
         for key, label in PAPER_LABELS.items():
             self.paper_combo.addItem(label, key)
         self.path_row = _PathRow(default_path, "Export worksheet", "PDF (*.pdf)", self)
         self.form.addRow(self.current_radio)
+        self.form.addRow("", self.steps_check)
         self.form.addRow(self.random_radio)
         for label, w in (("  S&eed:", self.seed_spin), ("  Grid si&ze:", self.size_spin),
                          ("  &Kernel size:", self.kernel_spin), ("  &Stride:", self.stride_spin),
@@ -225,6 +233,7 @@ class WorksheetDialog(_ExportDialog):
         for w in (self.seed_spin, self.size_spin, self.kernel_spin, self.stride_spin, self.padding_spin,
                   self.pool_combo):
             w.setEnabled(on)
+        self.steps_check.setEnabled(not on)
 
     def sheet(self):
         """The worksheet the fields describe (CnnExplorerError naming the limit when it cannot be printed)."""
@@ -238,7 +247,9 @@ class WorksheetDialog(_ExportDialog):
                                    source=f"random sheet, seed {seed}")
         res = self._result
         kernel = res.kernels[self._k]
-        return build_worksheet(res.image, kernel, res.conv.settings, res.activation, res.pool, source=self._source)
+        steps = self.steps_check.isChecked()
+        return build_worksheet(res.image, kernel, res.conv.settings, res.activation if steps else "none",
+                               res.pool if steps else None, source=self._source)
 
     def make_job(self):
         if not self.path_row.path():
