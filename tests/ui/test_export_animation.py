@@ -128,3 +128,16 @@ def test_too_many_frames_and_no_pooling(qapp, tmp_path):
     assert FrameBuilder(big, AnimationOptions(pace="row")).frame_count == 39
     with pytest.raises(CnnExplorerError, match="no pooling"):
         animation_job(big, AnimationOptions(stage="pool", pace="row"), tmp_path / "a.gif")
+
+
+def test_save_image_atomic(qapp, corners, tmp_path):
+    from cnn_explorer.ui.export.images import save_image_atomic
+
+    result, names = corners
+    image = FrameBuilder(result, SMALL, names).render(0)
+    save_image_atomic(image, tmp_path / "frame.png")
+    with Image.open(tmp_path / "frame.png") as im:
+        assert im.size == (480, 360)
+    with pytest.raises(CnnExplorerError, match="unsupported picture type"):
+        save_image_atomic(image, tmp_path / "frame.tga")
+    assert [p.name for p in tmp_path.iterdir()] == ["frame.png"]
