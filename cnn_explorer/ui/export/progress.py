@@ -16,6 +16,7 @@ from typing import Callable, Iterator
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
+from cnn_explorer.ui.lifecycle import is_alive
 from cnn_explorer.ui.workers import GeneratorWorker
 
 
@@ -55,6 +56,7 @@ class ExportRunner(QObject):
     def __init__(self, parent: QWidget, title: str, job: Job) -> None:
         super().__init__(parent)
         self._final = ""
+        self._done = False
         self.dialog = QProgressDialog(title, "Cancel", 0, 0, parent)
         self.dialog.setWindowTitle(title)
         self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
@@ -75,7 +77,8 @@ class ExportRunner(QObject):
 
     def cancel(self) -> None:
         """Stop at the next frame or page (within a fraction of a second); nothing is written."""
-        self.dialog.setLabelText("Cancelling…")
+        if is_alive(self.dialog) and not self._done:
+            self.dialog.setLabelText("Cancelling…")
         self.worker.cancel()
 
     def wait(self, timeout_ms: int = 5000) -> bool:
@@ -86,15 +89,21 @@ class ExportRunner(QObject):
         if record.final:
             self._final = record.text
             return
-        if self.dialog.maximum() != record.total:
-            self.dialog.setMaximum(max(0, record.total))
-        self.dialog.setValue(min(record.done, record.total))
+        if self._done or not is_alive(self.dialog):
+            return
         if not self.worker.cancel_event.is_set():
             self.dialog.setLabelText(record.text)
+        if self.dialog.maximum() != record.total:
+            self.dialog.setMaximum(max(0, record.total))
+        # Last: a window-modal QProgressDialog processes events in setValue, where the job may end
+        # and the dialog go (see _on_worker_finished).
+        self.dialog.setValue(min(record.done, record.total))
 
     def _on_worker_finished(self, ok: bool, message: str) -> None:
-        self.dialog.hide()
-        self.dialog.deleteLater()
+        self._done = True
+        if is_alive(self.dialog):
+            self.dialog.hide()
+            self.dialog.deleteLater()
         if self.worker.cancel_event.is_set():     # however the job stopped, Cancel means nothing was written
             ok, message = True, "cancelled"
         self.finished.emit(ok, message if (message or not ok) else self._final)
