@@ -39,7 +39,7 @@ class TimelineView(QWidget):
         self.play_button.setToolTip("Replay the filters from random noise to the end of training")
         self.play_button.toggled.connect(self._on_play_toggled)
         self.label = QLabel("Train a model: its first-layer filters are kept every few steps.", self)
-        self.grid = ImageGrid(72, self)
+        self.grid = ImageGrid(72, self, name="filter timeline frame")
         self.timer = new_timer(self, "train-timeline", interval_ms=FRAME_MS)
         self.timer.timeout.connect(self._on_timer_timeout)
         row = QHBoxLayout()
@@ -112,6 +112,7 @@ class TimelineView(QWidget):
 
     def _show(self, index: int) -> None:
         if not self.history:
+            self.grid.values = None
             self.grid.set_pictures([])
             return
         index = min(max(index, 0), len(self.history) - 1)
@@ -122,4 +123,5 @@ class TimelineView(QWidget):
         self.label.setText(f"Frame {index + 1} of {len(self.history)}: {where}")
         n = len(filters)
         self.grid.set_cell(128 if n <= 4 else 96 if n <= 8 else 64 if n <= 16 else 44)
+        self.grid.values = np.asarray(filters)
         self.grid.set_pictures(filter_pictures(filters), [f"f{i + 1}" for i in range(n)])
