@@ -178,3 +178,22 @@ def test_a_failed_write_leaves_the_old_file(sample_page, tmp_path, monkeypatch):
         fig.save(png, width=100)
     assert png.read_bytes() == b"old png"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["map.npy", "map.png"]
+
+
+def test_the_training_curves_as_svg_keep_their_axis_numbers_as_text(qtbot, tmp_path):
+    from cnn_explorer.ui.train.curves import Curves
+
+    curves = Curves()
+    qtbot.addWidget(curves)
+    curves.resize(800, 300)
+    curves.show()
+    qtbot.waitExposed(curves)
+    for epoch in (1, 2, 3):
+        curves.add_epoch(epoch, 1.0 / epoch, 50 + 10 * epoch, 1.2 / epoch, 45 + 10 * epoch)
+    curves.set_epochs(3)
+    curves.redraw()
+    out = tmp_path / "curves.svg"
+    figure_export_of(curves).save(out)
+    assert QSvgRenderer(str(out)).isValid()
+    texts = set(re.findall(r">([^<]*)</text>", out.read_text(encoding="utf-8")))
+    assert {"Loss", "Accuracy", "20", "40", "60", "80"} <= {t.strip() for t in texts}

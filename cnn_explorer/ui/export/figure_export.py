@@ -40,7 +40,14 @@ from PySide6.QtGui import (
     QRegion,
 )
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QAbstractScrollArea, QMainWindow, QMenu, QWidget
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QGraphicsItem,
+    QGraphicsView,
+    QMainWindow,
+    QMenu,
+    QWidget,
+)
 
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.io.atomic import atomic_write
@@ -168,6 +175,20 @@ class FigureExport(QObject):
         return self.widget.size()
 
     # --- rendering ----------------------------------------------------------------------------
+    def _render(self, painter: QPainter, flags) -> None:
+        """Paint the widget into ``painter`` with graphics items uncached (pyqtgraph caches its axes as
+        pixmaps: drawn fresh they stay sharp at any scale and stay text in an SVG)."""
+        views = [v for v in [self.widget, *self.widget.findChildren(QGraphicsView)] if isinstance(v, QGraphicsView)]
+        items = [item for v in views if v.scene() is not None for item in v.scene().items()]
+        modes = [item.cacheMode() for item in items]
+        for item in items:
+            item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+        try:
+            self.widget.render(painter, QPoint(), QRegion(), flags)
+        finally:
+            for item, mode in zip(items, modes):
+                item.setCacheMode(mode)
+
     def image(self, width: int | None = None) -> QImage:
         """The figure as a picture ``width`` pixels wide (default: as on screen, at the screen's ratio),
         its height in proportion."""
@@ -186,8 +207,7 @@ class FigureExport(QObject):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         painter.scale(factor, factor)
-        self.widget.render(painter, QPoint(), QRegion(),
-                           QWidget.RenderFlag.DrawChildren | QWidget.RenderFlag.DrawWindowBackground)
+        self._render(painter, QWidget.RenderFlag.DrawChildren | QWidget.RenderFlag.DrawWindowBackground)
         painter.end()
         return image
 
@@ -205,7 +225,7 @@ class FigureExport(QObject):
         gen.setDescription("Exported from CNN Explorer")
         painter = QPainter(gen)
         painter.fillRect(QRect(0, 0, w, h), QColor(self.widget.palette().window().color()))
-        self.widget.render(painter, QPoint(), QRegion(), QWidget.RenderFlag.DrawChildren)
+        self._render(painter, QWidget.RenderFlag.DrawChildren)
         painter.end()
         data = bytes(buffer.data())
         buffer.close()
