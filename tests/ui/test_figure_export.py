@@ -64,6 +64,11 @@ def test_every_figure_on_every_page_offers_copy_and_save_as(main_window, qtbot):
             assert [a.text().replace("&", "") for a in fig.actions()] == ["Copy", "Save as…"]
             assert fig.title()
             assert w.focusPolicy() != Qt.FocusPolicy.NoFocus or not fig.copy_key
+            # a right-click on the figure opens its menu
+            QGuiApplication.sendEvent(w, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, QPoint(0, 0),
+                                                           w.mapToGlobal(QPoint(0, 0))))
+            assert fig.menu is not None and fig.menu.isVisible(), name
+            fig.menu.close()
 
 
 def test_right_click_on_a_map_shows_copy_and_save_as(sample_page, qtbot):

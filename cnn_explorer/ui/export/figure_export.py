@@ -297,7 +297,8 @@ class FigureExport(QObject):
             if isinstance(target, QAbstractScrollArea):
                 targets.append(target.viewport())
         for target in dict.fromkeys(targets):
-            if isinstance(target, QMenu) or target.isWindow():
+            # the figure itself even while it has no parent yet (made first, laid out later); not its menus
+            if target is not widget and (isinstance(target, QMenu) or target.isWindow()):
                 continue
             target.installEventFilter(self)
             self._watched.append(target)
