@@ -18,7 +18,7 @@ from cnn_explorer.ui.export.figure_export import csv_text, figure_export_of
 #: every kind of figure the issue lists, by page: each must offer Copy and Save as…
 EXPLORER_FIGURES = {"MapTile", "KernelGrid", "PixelGrid", "NumberGridView"}
 TRAIN_FIGURES = {"Curves", "ConfusionView", "ImageGrid"}
-CLASSIFY_FIGURES = {"ImageView", "KernelGrid", "PredictionBars"}
+CLASSIFY_FIGURES = {"ImageView", "KernelGrid", "PredictionBars", "MapStack", "VectorBars"}
 
 #: values no decimal shortcut can hide: thirds, tiny and huge magnitudes, negatives
 AWKWARD = np.array([[1 / 3, -2 / 3, 1e-12], [12345.678901234, -0.1, 7.0]])
@@ -30,6 +30,22 @@ def _figures(root: QWidget) -> dict[str, list[QWidget]]:
         if figure_export_of(w) is not None:
             out.setdefault(type(w).__name__, []).append(w)
     return out
+
+
+def check_figures(root: QWidget, names: set[str]) -> None:
+    """Each widget of the named kinds under ``root`` offers Copy / Save as…, on a right-click too."""
+    found = _figures(root)
+    for name in names:
+        assert name in found, f"{name} offers no Copy / Save as…"
+        for w in found[name]:
+            fig = figure_export_of(w)
+            assert [a.text().replace("&", "") for a in fig.actions()] == ["Copy", "Save as…"]
+            assert fig.title()
+            assert w.focusPolicy() != Qt.FocusPolicy.NoFocus or not fig.copy_key
+            QGuiApplication.sendEvent(w, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, QPoint(0, 0),
+                                                           w.mapToGlobal(QPoint(0, 0))))
+            assert fig.menu is not None and fig.menu.isVisible(), name
+            fig.menu.close()
 
 
 @pytest.fixture
@@ -50,25 +66,15 @@ def _tile(page, stage="feature"):
     return tiles[0]
 
 
-def test_every_figure_on_every_page_offers_copy_and_save_as(main_window, qtbot):
+def test_every_figure_of_the_explorer_and_train_pages_offers_copy_and_save_as(main_window, qtbot):
+    """(The Classify page's figures: test_figure_export_classify.py, with a model loaded.)"""
     qtbot.waitUntil(lambda: EXPLORER_FIGURES <= set(_figures(main_window)), timeout=10000)   # maps come after paint
     main_window.show_page("train")
     qtbot.waitUntil(lambda: main_window.train_page() is not None, timeout=10000)
-    main_window.show_page("classify")
-    qtbot.waitUntil(lambda: main_window.classify_page() is not None, timeout=10000)
-    found = _figures(main_window)
-    for name in EXPLORER_FIGURES | TRAIN_FIGURES | CLASSIFY_FIGURES:
-        assert name in found, f"{name} offers no Copy / Save as…"
-        for w in found[name]:
-            fig = figure_export_of(w)
-            assert [a.text().replace("&", "") for a in fig.actions()] == ["Copy", "Save as…"]
-            assert fig.title()
-            assert w.focusPolicy() != Qt.FocusPolicy.NoFocus or not fig.copy_key
-            # a right-click on the figure opens its menu
-            QGuiApplication.sendEvent(w, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, QPoint(0, 0),
-                                                           w.mapToGlobal(QPoint(0, 0))))
-            assert fig.menu is not None and fig.menu.isVisible(), name
-            fig.menu.close()
+    # the page loads its first dataset on a worker: let it finish (its preview is a figure too)
+    panel = main_window.train_page().data_panel
+    qtbot.waitUntil(lambda: panel.dataset is not None and not panel.is_loading(), timeout=30000)
+    check_figures(main_window, EXPLORER_FIGURES | TRAIN_FIGURES)
 
 
 def test_right_click_on_a_map_shows_copy_and_save_as(sample_page, qtbot):

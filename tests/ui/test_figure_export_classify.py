@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QContextMenuEvent, QGuiApplication
+from test_figure_export import CLASSIFY_FIGURES, check_figures
 
 from cnn_explorer.core.io.grid_text import parse_csv_blocks
 from cnn_explorer.core.train.checkpoints import model_files, resolve_model_path
@@ -40,6 +41,10 @@ def page(qtbot, temp_settings):
     p.update_heavy_views()
     yield p
     p.shutdown()
+
+
+def test_every_figure_of_the_classify_page_offers_copy_and_save_as(page):
+    check_figures(page, CLASSIFY_FIGURES)
 
 
 def test_every_layer_view_saves_its_maps_with_their_exact_values(page, tmp_path):
