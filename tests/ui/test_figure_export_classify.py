@@ -80,3 +80,14 @@ def test_a_maps_own_menu_ends_with_copy_and_save_as_and_no_second_menu_opens(pag
                                                            stack.mapToGlobal(below)))
         assert fig.menu.isVisible()
         fig.menu.close()
+
+
+def test_ctrl_c_on_the_focused_prediction_bars_copies_them(page, qtbot):
+    bars = page.bars
+    QGuiApplication.clipboard().clear()
+    bars.setFocus()
+    qtbot.waitUntil(bars.hasFocus, timeout=2000)
+    qtbot.keyClick(bars, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    image = QGuiApplication.clipboard().image()
+    ratio = bars.devicePixelRatioF()
+    assert (image.width(), image.height()) == (round(bars.width() * ratio), round(bars.height() * ratio))
