@@ -36,7 +36,11 @@ COMMANDS: dict[str, str] = {
     "classify": "classify",
     "export-script": "export_script",
     "lessons": "lessons",
+    "animate": "animate",
+    "worksheet": "worksheet",
 }
+#: sub-commands that draw with the window's code: ``run(args, renderer)`` gets ``ui.export.command_line``
+DRAWING_COMMANDS = ("animate", "worksheet")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -98,6 +102,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return int(run_app(args) or 0)
         with stop_signals_interrupt():  # SIGTERM stops a command as Ctrl+C does
+            if args.command in DRAWING_COMMANDS:
+                # here, not at the top: Qt loads only for the commands that draw
+                from cnn_explorer.ui.export import command_line
+
+                return int(modules[args.command].run(args, command_line) or 0)
             return int(modules[args.command].run(args) or 0)
     except CnnExplorerError as exc:
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)

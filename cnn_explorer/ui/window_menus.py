@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
+from cnn_explorer.ui.export.window_actions import ExportActions
 from cnn_explorer.ui.lessons.menu import build_lesson_menu
 from cnn_explorer.ui.widgets.shortcuts import unique_shortcuts
 
@@ -36,6 +37,11 @@ def build_menus(window) -> None:
     ea.build_samples_menu(window.samples_menu)
     build_lesson_menu(window, file_menu, window_action)
     file_menu.addSeparator()
+    window.export_actions = ExportActions(window, window.explorer)
+    window.export_actions.status_message.connect(window.show_message)
+    file_menu.addAction(window.export_actions.export_animation_action)
+    file_menu.addAction(window.export_actions.export_worksheet_action)
+    file_menu.addSeparator()
     window.quit_action = window_action(window, "&Quit", window.close, [QKeySequence.StandardKey.Quit, "Ctrl+Q"], "Quit CNN Explorer")
     file_menu.addAction(window.quit_action)
 
@@ -51,6 +57,9 @@ def build_menus(window) -> None:
     for act in (ea.copy_image_action, ea.copy_maps_action, ea.paste_action):
         window.addAction(act)
         edit_menu.addAction(act)
+    edit_menu.addSeparator()
+    edit_menu.addAction(window.export_actions.copy_arithmetic_action)
+    edit_menu.addAction(window.export_actions.copy_latex_action)
 
     view_menu = window.menuBar().addMenu("&View")
     window.full_screen_action = window_action(window, "&Full screen", window.toggle_full_screen, ["F11"], "Full screen on/off", checkable=True)

@@ -38,7 +38,7 @@ class DrawingPanel(QWidget):
         self.load_model_button = QPushButton("Load model…")
         self.load_model_button.setToolTip("Classify with a model saved by the Train page or `cnn-explorer train`")
         self.canvas = DigitCanvas()
-        self.seen_view = ImageView(minimum=112)
+        self.seen_view = ImageView(minimum=112, name="what the network sees")
         self.seen_view.set_rgb(None, "nothing drawn")
         self.seen_caption = QLabel("What the network sees")
         self.seen_caption.setWordWrap(True)

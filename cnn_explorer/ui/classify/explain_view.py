@@ -83,8 +83,9 @@ class ExplainView(QWidget):
         self.about = QLabel()
         self.about.setWordWrap(True)
         self.about.setObjectName("inlineInfo")
-        self.overlay_view = ImageView(minimum=140)
-        self.heat_view = ImageView(minimum=90)
+        self.overlay_view = ImageView(minimum=140, name=lambda: f"{self.method.currentText()} overlay")
+        self.heat_view = ImageView(minimum=90, name=lambda: f"{self.method.currentText()} heat map",
+                                   values=lambda: self._heat)
         self.caption = QLabel()
         self.caption.setWordWrap(True)
 

@@ -31,6 +31,7 @@ from cnn_explorer.core.interpret import block_end, layer_kind, layers
 from cnn_explorer.ui import theme
 from cnn_explorer.ui.classify.pictures import rgb_qimage
 from cnn_explorer.ui.explorer.colorbar import lut_index
+from cnn_explorer.ui.export.figure_export import figure_export_of, install_figure_export
 
 #: Kinds never shown on their own (they change nothing a viewer can see, or are shown as the bars).
 _HIDDEN = {"dropout", "identity", "softmax"}
@@ -115,6 +116,9 @@ class MapStack(QWidget):
         self.clickable = False
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        # a clickable stack's own right-click menu on a map (the page's) holds Copy and Save as… too
+        install_figure_export(self, "layer maps", values=lambda: self._values,
+                              menu_at=lambda pos: not (self.clickable and self.index_at(pos) is not None))
 
     def set_scale(self, factor: float) -> None:
         self._scale = factor
@@ -266,6 +270,7 @@ class VectorBars(QWidget):
         self._scale = 1.0
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(70)
+        install_figure_export(self, "layer values", values=lambda: self._values, vector=True)
 
     def set_scale(self, factor: float) -> None:
         self._scale = factor
@@ -399,6 +404,7 @@ class NetworkView(QWidget):
             title.setStyleSheet("font-weight: bold; margin-top: 4px;")
             view: QWidget = VectorBars() if sec.kind in _VECTORS else MapStack()
             view.set_scale(self._scale)
+            figure_export_of(view).set_title(sec.title)
             if isinstance(view, MapStack) and sec.conv is not None:
                 view.clickable = True
                 view.setCursor(Qt.CursorShape.PointingHandCursor)

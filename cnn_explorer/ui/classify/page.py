@@ -41,6 +41,7 @@ from cnn_explorer.ui.classify.featurevis_panel import FeatureVisPanel
 from cnn_explorer.ui.classify.network_view import NetworkView
 from cnn_explorer.ui.classify.pictures import picture_from_qimage
 from cnn_explorer.ui.classify.weights_panel import WeightsPanel
+from cnn_explorer.ui.export.figure_export import figure_export_of
 from cnn_explorer.ui.file_checks import check_file, check_model_path
 from cnn_explorer.ui.lifecycle import new_timer
 from cnn_explorer.ui.widgets.containers import scroll_area
@@ -320,6 +321,12 @@ class ClassifyPage(QWidget):
         menu.addSeparator()
         menu.addAction("Visualize (activation maximization)", lambda: self._visualize(layer, channel))
         menu.addAction("Top-activating patches", lambda: self._top_patches(layer, channel))
+        for view, sec in zip(self.network_view.views(), self.network_view.sections()):
+            figure = figure_export_of(view) if sec.conv == layer else None
+            if figure is not None:
+                menu.addSeparator()
+                menu.addActions(figure.actions())
+                break
         return menu
 
     def _show_filter_in(self, panel: QWidget, layer: str, channel: int) -> None:

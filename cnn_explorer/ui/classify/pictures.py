@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from cnn_explorer.core.io.images import image_from_bytes
 from cnn_explorer.ui import theme
+from cnn_explorer.ui.export.figure_export import install_figure_export
 from cnn_explorer.ui.widgets.qimage import png_bytes
 
 #: "inferno"-like anchors (position, RGB): black -> purple -> orange -> light yellow.
@@ -66,7 +67,8 @@ def rgb_qimage(rgb: np.ndarray) -> QImage:
 class ImageView(QWidget):
     """Shows one picture as large as fits, square pixels, nearest neighbour (or smooth), with a thin frame."""
 
-    def __init__(self, parent: QWidget | None = None, *, minimum: int = 84, smooth: bool = False) -> None:
+    def __init__(self, parent: QWidget | None = None, *, minimum: int = 84, smooth: bool = False,
+                 name="picture", values=None) -> None:
         super().__init__(parent)
         self._image: QImage | None = None
         self._array: np.ndarray | None = None
@@ -75,6 +77,7 @@ class ImageView(QWidget):
         self._minimum = minimum
         self.setMinimumSize(QSize(minimum, minimum))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        install_figure_export(self, name, values=values)
 
     def set_rgb(self, rgb: np.ndarray | None, placeholder: str = "") -> None:
         """Show ``rgb`` (H, W, 3) uint8; None shows ``placeholder`` text instead."""

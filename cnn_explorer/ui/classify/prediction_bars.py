@@ -13,6 +13,7 @@ from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from cnn_explorer.ui import theme
+from cnn_explorer.ui.export.figure_export import install_figure_export
 
 #: Below this top probability the model counts as unsure.
 UNSURE_TOP = 0.6
@@ -48,6 +49,7 @@ class PredictionBars(QWidget):
         self._scale = 1.0
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setToolTip("Click a class to explain it (saliency, Grad-CAM, occlusion)")
+        install_figure_export(self, "class probabilities", values=lambda: self._probs, vector=True)
 
     def set_scale(self, factor: float) -> None:
         self._scale = factor

@@ -36,6 +36,7 @@ from cnn_explorer.core.colormaps import (
 from cnn_explorer.core.interpret import block_end, conv_names, find_layer
 from cnn_explorer.ui import theme
 from cnn_explorer.ui.classify.pictures import ImageView
+from cnn_explorer.ui.export.figure_export import install_figure_export
 from cnn_explorer.ui.scale import scaled
 
 
@@ -53,6 +54,7 @@ class KernelGrid(QWidget):
         self.setMinimumSize(QSize(120, 120))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(220)
+        install_figure_export(self, "filter weights", values=lambda: self._k, vector=True)
 
     def set_scale(self, factor: float) -> None:
         self._scale = factor
@@ -133,7 +135,7 @@ class WeightsPanel(QWidget):
         self.summary.setWordWrap(True)
         self.grid = KernelGrid()
         self.bias = QLabel()
-        self.map_view = ImageView(minimum=120)
+        self.map_view = ImageView(minimum=120, name="filter response")
         self.map_caption = QLabel()
         self.map_caption.setWordWrap(True)
 

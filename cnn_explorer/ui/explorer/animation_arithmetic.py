@@ -112,7 +112,7 @@ class ArithmeticView(QWidget):
 
     def _small_grid(self) -> NumberGridView:
         view = NumberGridView(self._grid_box, min_cell=12.0, max_cell=46.0, show_indices=False, hint_cell=32.0,
-                              cached=False)
+                              cached=False, name="arithmetic grid")
         view.set_scale(self._scale)
         view.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         return view

@@ -67,7 +67,7 @@ class AnimationBody(QScrollArea):
             # Never wider than the column: a long title wraps onto more lines rather than scroll sideways.
             label.setWordWrap(True)
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.output_view = NumberGridView(self, min_cell=CELL_RANGE[0], max_cell=CELL_RANGE[1])
+        self.output_view = NumberGridView(self, min_cell=CELL_RANGE[0], max_cell=CELL_RANGE[1], name="step output")
         self.arithmetic = ArithmeticView(self)
         self.arithmetic.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._scale = 1.0
@@ -121,7 +121,7 @@ class AnimationBody(QScrollArea):
         """Show ``n`` input grids (one a channel), making the missing ones; returns the new ones."""
         new = []
         while len(self.input_views) < n:
-            view = NumberGridView(self.input_area, min_cell=CELL_RANGE[0], max_cell=CELL_RANGE[1])
+            view = NumberGridView(self.input_area, min_cell=CELL_RANGE[0], max_cell=CELL_RANGE[1], name="step input")
             view.set_scale(self._scale)
             self.input_area.box.addWidget(view, 1)
             self.input_views.append(view)

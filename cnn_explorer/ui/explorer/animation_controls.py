@@ -81,6 +81,11 @@ class AnimationControls(QWidget):
         self._transport_box = box_of((self.stage_combo, self.kernel_combo, self.home_button, self.back_button,
                                       self.play_button, self.forward_button, self.end_button), self, lr)
         self._transport_box.layout().addStretch(1)
+        # Export… (the window's File ▸ Export animation); hidden until the window hands over its action
+        self.export_button = QToolButton(self)
+        self.export_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.export_button.hide()
+        self._transport_box.layout().addWidget(self.export_button)
         self._speed_box = box_of((self.speed_title, self.speed_slider, self.speed_label, self.granularity_combo),
                                  self, lr, stretch_of=self.speed_slider)
         self._scrub_box = box_of((self.scrub_slider, self.position_label), self, lr, stretch_of=self.scrub_slider)
@@ -128,12 +133,19 @@ class AnimationControls(QWidget):
         self._scale = float(f)
         font = scaled_font(self.font(), 13, f, 9)
         for w in self.transport_widgets() + (self.speed_title, self.speed_label, self.granularity_combo,
-                                             self.position_label):
+                                             self.position_label, self.export_button):
             w.setFont(font)
         icon = QSize(round(16 * f), round(16 * f))
         for button in (self.home_button, self.back_button, self.play_button, self.forward_button, self.end_button):
             button.setIconSize(icon)
         self._fix_play_width()
+
+    def set_export_action(self, action) -> None:
+        """Show the Export… button, triggering ``action`` (File ▸ Export animation…)."""
+        self.export_button.setDefaultAction(action)
+        self.export_button.setText("Export…")
+        self.export_button.setToolTip(f"{action.toolTip()} ({action.shortcut().toString()})")
+        self.export_button.show()
 
     def _fix_play_width(self) -> None:
         """The play button is as wide as its widest text, so Play ⇄ Pause never moves the buttons after it."""

@@ -30,6 +30,7 @@ from cnn_explorer.ui.explorer.grid_painting import (
     scroll_origin,
     unfilled_rects,
 )
+from cnn_explorer.ui.export.figure_export import install_figure_export
 from cnn_explorer.ui.scale import scaled_font
 from cnn_explorer.ui.theme import PADDING_CELL, PENDING_CELL, PENDING_DOTS
 
@@ -51,7 +52,8 @@ class NumberGridView(QWidget):
     region_changed = Signal()            # a different part of the array is on screen
 
     def __init__(self, parent: QWidget | None = None, *, min_cell: float = 26.0, max_cell: float = 64.0,
-                 show_indices: bool = True, hint_cell: float = 40.0, cached: bool = True) -> None:
+                 show_indices: bool = True, hint_cell: float = 40.0, cached: bool = True,
+                 name: str = "number grid") -> None:
         super().__init__(parent)
         self._values = np.zeros((0, 0))
         self._colors = "grey"
@@ -81,6 +83,10 @@ class NumberGridView(QWidget):
         self._geom = (0.0, 0.0, 1.0)         # x0, y0, cell size in pixels
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        install_figure_export(self, lambda: f"{name} {self._caption}".strip(), values=self._shown_values, vector=True)
+
+    def _shown_values(self) -> np.ndarray | None:
+        return self._values if self._values.size else None
 
     # --- data -----------------------------------------------------------------------------------
     def set_values(self, values: np.ndarray, *, colors: str = "grey", value_range: tuple[float, float] | None = None,

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidgetItem, 
 from cnn_explorer.core.format import format_number
 from cnn_explorer.core.io.grid_text import parse_number
 from cnn_explorer.ui import theme
+from cnn_explorer.ui.export.figure_export import install_figure_export
 from cnn_explorer.ui.scale import scaled
 from cnn_explorer.ui.widgets.number_table import NumberTable
 
@@ -50,6 +51,7 @@ class KernelGrid(NumberTable):
             header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
             header.setMinimumSectionSize(8)
         self.itemChanged.connect(self._on_item_changed)
+        install_figure_export(self, "kernel", values=self.plane, vector=True)
 
     def set_scale(self, factor: float) -> None:
         self._scale = factor

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWi
 from cnn_explorer.core.colormaps import ROBUST_PERCENTILE
 from cnn_explorer.core.format import format_number
 from cnn_explorer.ui.explorer.colorbar import ColorBar
+from cnn_explorer.ui.export.figure_export import install_figure_export
 from cnn_explorer.ui.scale import scaled_font
 
 
@@ -108,6 +109,10 @@ class MapTile(QWidget):
         self.view.span_changed.connect(self._on_view_span_changed)
         self.view.levels_changed.connect(self._on_view_levels_changed)
         self.set_scale(1.0)
+        install_figure_export(self, lambda: self._title or f"{stage} map", values=self._shown_values, vector=True)
+
+    def _shown_values(self) -> np.ndarray | None:
+        return self.view.values() if self._title else None
 
     def _on_view_span_changed(self) -> None:
         top, bottom = self.view.image_span()

@@ -19,6 +19,7 @@ from cnn_explorer.ui.explorer.canvas import (
     display_range,
 )
 from cnn_explorer.ui.explorer.state import ExplorerState
+from cnn_explorer.ui.export.figure_export import install_figure_export
 from cnn_explorer.ui.scale import scaled
 from cnn_explorer.ui.theme import grey
 from cnn_explorer.ui.widgets.number_table import NumberTable
@@ -50,6 +51,9 @@ class PixelGrid(NumberTable):
         self.itemChanged.connect(self._on_item_changed)
         state.image_changed.connect(self.refresh)
         self.refresh()
+        # Ctrl+C stays the window's Copy image (the input at its own resolution)
+        name = "input grid" if channel is None else f"input grid ({('red', 'green', 'blue')[channel]} channel)"
+        install_figure_export(self, name, values=self.plane, vector=True, copy_key=False)
 
     @property
     def channel(self) -> int | None:

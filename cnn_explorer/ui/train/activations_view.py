@@ -44,7 +44,7 @@ class ActivationsView(QWidget):
             self.clear()
             for name in result.activations:
                 label = QLabel(self)
-                grid = ImageGrid(44, self)
+                grid = ImageGrid(44, self, name=f"{name} activations")
                 grid.set_scale(self._scale)
                 self._layout.insertWidget(self._layout.count() - 1, label)
                 self._layout.insertWidget(self._layout.count() - 1, grid)
@@ -56,6 +56,7 @@ class ActivationsView(QWidget):
             more = f" (showing {shown})" if shown < f else ""
             label.setText(f"<b>{name}</b>: {f} maps {h}×{w}{more}")
             grid.set_cell(72 if shown <= 4 else 56 if shown <= 8 else 44 if shown <= 16 else 34)
+            grid.values = np.asarray(maps)[:shown]
             grid.set_pictures(map_pictures(maps, shown))
         probs = np.asarray(result.probabilities)
         if probs.size:

@@ -17,6 +17,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QWidget
 
 from cnn_explorer.ui import theme
+from cnn_explorer.ui.export.figure_export import install_figure_export
 from cnn_explorer.ui.scale import scaled
 
 #: the batch curves show at most about this many points (every k-th batch on long runs)
@@ -73,6 +74,7 @@ class Curves(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.loss_plot)
         layout.addWidget(self.acc_plot)
+        install_figure_export(self, "training curves", vector=True)
 
     def set_scale(self, factor: float) -> None:
         """Presenter scale: tick labels, titles and legends grow with the fonts."""

@@ -98,7 +98,7 @@ class DataPanel(QWidget):
         self.message = InlineMessage(self)
         self.summary = QLabel("No dataset loaded yet.", self)
         self.summary.setWordWrap(True)
-        self.preview = ImageGrid(44, self, max_rows=4)
+        self.preview = ImageGrid(44, self, max_rows=4, name="dataset preview")
         self.counts = QLabel(self)
         self.counts.setWordWrap(True)
         self.relay = _ProgressRelay(self)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from cnn_explorer.core.colormaps import diverging_rgb, grey_rgb, symmetric_limit
 from cnn_explorer.ui import theme
+from cnn_explorer.ui.export.figure_export import install_figure_export
 from cnn_explorer.ui.scale import scaled
 
 
@@ -62,8 +63,11 @@ def _qimage(rgb: np.ndarray) -> QImage:
 class ImageGrid(QWidget):
     """Pictures in rows that wrap to the widget's width; ``cell`` is the picture side in pixels (before scale)."""
 
-    def __init__(self, cell: int = 48, parent: QWidget | None = None, *, max_rows: int | None = None) -> None:
+    def __init__(self, cell: int = 48, parent: QWidget | None = None, *, max_rows: int | None = None,
+                 name: str = "pictures") -> None:
         super().__init__(parent)
+        #: the exact numbers behind the pictures (the filters, the maps) for Save as CSV / NPY; None: pictures only
+        self.values: np.ndarray | None = None
         self._cell = cell
         self._scale = 1.0
         self._images: list[QImage] = []
@@ -72,6 +76,7 @@ class ImageGrid(QWidget):
         self._note = ""
         self.max_rows = max_rows
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        install_figure_export(self, name, values=lambda: self.values if self._images else None, vector=True)
 
     # ------------------------------------------------------------------ content
     def set_pictures(self, pictures: Sequence[np.ndarray], captions: Sequence[str] = (),

@@ -64,7 +64,7 @@ class KernelsPanel(QWidget):
         self.message = InlineMessage(self)
         self.status = QLabel("No hand-made kernels: the first layer starts random.", self)
         self.status.setWordWrap(True)
-        self.grid = ImageGrid(32, self, max_rows=2)
+        self.grid = ImageGrid(32, self, max_rows=2, name="hand-made kernels")
 
         row = QHBoxLayout()
         row.addWidget(self.source, 1)

@@ -50,7 +50,7 @@ class LiveView(QWidget):
         self.canvas.setToolTip("Draw a probe: left button white, right button black")
         self.clear_button.setToolTip("Clear the canvas to draw your own probe")
         self.clear_button.clicked.connect(self.canvas.clear)
-        self.filters = ImageGrid(40, self)
+        self.filters = ImageGrid(40, self, name="first-layer filters")
         self.filters.setToolTip("The first conv layer's weights: red positive, blue negative, white zero")
         self.filters_label = QLabel("First-layer filters appear when training starts.", self)
         self.filters_label.setWordWrap(True)
@@ -119,12 +119,14 @@ class LiveView(QWidget):
         if filters is None:
             self.filters_label.setText("The model has no conv layer.")
             fit_longest_word(self.filters_label)
+            self.filters.values = None
             self.filters.set_pictures([])
             return
         f, c, kh, kw = filters.shape
         self.filters_label.setText(f"{f} filters {kh}×{kw}×{c} · step {step:,}")
         fit_longest_word(self.filters_label)
         self.filters.set_cell(cell_for(f))
+        self.filters.values = np.asarray(filters)
         self.filters.set_pictures(filter_pictures(filters), [f"f{i + 1}" for i in range(f)])
 
     def set_scale(self, factor: float) -> None:

@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from cnn_explorer.ui import theme
+from cnn_explorer.ui.export.figure_export import install_figure_export
 from cnn_explorer.ui.scale import scaled
 from cnn_explorer.ui.train.image_grid import ImageGrid, image_picture
 
@@ -31,6 +32,8 @@ class ConfusionView(QWidget):
         self._scale = 1.0
         self.setMinimumSize(QSize(260, 260))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        install_figure_export(self, "confusion matrix", values=lambda: self.matrix if self.matrix.size else None,
+                              vector=True)
 
     def set_matrix(self, matrix: np.ndarray, names) -> None:
         self.matrix = np.asarray(matrix, dtype=np.int64)
@@ -98,7 +101,7 @@ class ResultsView(QWidget):
         self.per_class.setWordWrap(True)
         self.per_class.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.gallery_label = QLabel(self)
-        self.gallery = ImageGrid(48, self)
+        self.gallery = ImageGrid(48, self, name="misclassified test images")
         left = QVBoxLayout()
         left.addWidget(QLabel("<b>Confusion matrix</b> (rows: true class)", self))
         left.addWidget(self.confusion, 1)

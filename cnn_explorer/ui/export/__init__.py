@@ -1,0 +1,1 @@
+"""Taking things out of the window: animations, worksheets, pictures; the progress runner they share."""
