@@ -19,7 +19,7 @@ SETTINGS_KEY = "models/last_dir"
 APP_FOLDER = "CNN Explorer"
 #: the dialogs' file filters
 SAVE_FILTER = "CNN Explorer model (*.json)"
-OPEN_FILTER = "CNN Explorer model (*.json *.safetensors);;PyTorch state dict (*.pt *.pth);;All files (*)"
+OPEN_FILTER = "Models (*.json *.safetensors *.pt *.pth);;All files (*)"
 
 
 def documents_dir() -> Path:

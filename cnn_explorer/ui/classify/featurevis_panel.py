@@ -342,10 +342,10 @@ class FeatureVisPanel(QWidget):
 
     # ----------------------------------------------------------------- life cycle
     def cancel(self) -> None:
-        """Stop both workers and wait for their threads."""
+        """Stop both workers: each ends at its next step (within 0.5 s), else is left to end by itself."""
         for worker in (self._vis, self._patch_worker):
             if worker is not None:
-                worker.wait(10000)
+                worker.stop(500)
         self._vis = None
         self._patch_worker = None
         self.start.setText("Start")
