@@ -186,7 +186,7 @@ class DataPanel(QWidget):
         self.progress.show()
         self.cancel_button.setVisible(True)
         worker = GeneratorWorker(job, None, name="dataset-loader")
-        worker.progressed.connect(self._on_worker_progressed)
+        worker.progressed.connect(lambda result, w=worker, n=name_or_path: self._on_worker_progressed(w, n, result))
         worker.finished.connect(lambda ok, message, w=worker: self._on_worker_finished(w, ok, message))
         self.jobs.worker = worker
         self.loading_changed.emit(True)
@@ -231,21 +231,23 @@ class DataPanel(QWidget):
             self.progress.setValue(int(1000 * done / total))
         self.message.show_info(message or f"Downloading… {done / 1e6:.1f} MB")
 
-    def _on_worker_progressed(self, result) -> None:
+    def _on_worker_progressed(self, worker, name: str, result) -> None:
+        if worker is not self.jobs.worker:
+            return  # a load dropped for a newer choice: its dataset is never shown
         dataset, devices = result
         if devices is not None:
             self._devices_listed = True
             self.devices_found.emit(devices)
         self.dataset = dataset
-        self.source = self._loading_name
+        self.source = name
         self._show(dataset)
         self.dataset_loaded.emit(dataset)
 
     def _on_worker_finished(self, worker, ok: bool, message: str) -> None:
+        worker.deleteLater()
         if worker is not self.jobs.worker:
             return  # an earlier load, already dropped
         self.jobs.worker = None
-        worker.deleteLater()
         self.progress.hide()
         self.cancel_button.setVisible(False)
         name, self._loading_name = self._loading_name, ""
