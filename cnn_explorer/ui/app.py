@@ -158,7 +158,7 @@ def take_screenshot(args) -> int:
         print(f"wrote {path}")
     finally:
         window.close()
-        wait_for_threads()  # a page's loader may still be importing torch: never destroy a running thread
+        wait_for_threads(30_000)  # a page's loader may still be importing torch: never destroy a running thread
         window.deleteLater()
         app.processEvents()
     return 0
@@ -185,7 +185,7 @@ def run_app(args) -> int:
     # Qt and the window (about a second) load only once the options were checked and a display was found
     from PySide6.QtCore import QSettings
 
-    from cnn_explorer.ui.lifecycle import wait_for_threads
+    from cnn_explorer.ui.lifecycle import exit_code_after_threads
     from cnn_explorer.ui.main_window import MainWindow
 
     window = MainWindow(settings=QSettings(ORGANIZATION, APP_NAME))
@@ -193,5 +193,5 @@ def run_app(args) -> int:
     window.first_painted.connect(_warm_up_core)
     window.open_as_app()  # fitted to the screen; the start view on first start
     code = app.exec()
-    wait_for_threads()  # closing cancelled the workers; a thread inside a long call ends before Qt goes
-    return code
+    # closing cancelled the workers; one still inside a long call (a blocking read) is never destroyed running
+    return exit_code_after_threads(code)

@@ -7,6 +7,9 @@ Create worker threads and repeating timers through :func:`new_thread` and
 
 from __future__ import annotations
 
+import os
+import sys
+import time
 import weakref
 
 import shiboken6
@@ -47,18 +50,37 @@ def live_timers() -> list[QTimer]:
     return [t for t in list(_timers) if is_alive(t)]
 
 
-def wait_for_threads(timeout_ms: int = 30_000) -> list[QThread]:
-    """Wait for every tracked thread still running (after its work was cancelled); returns those that never ended.
+def wait_for_threads(timeout_ms: int = 1000) -> list[QThread]:
+    """Wait, ``timeout_ms`` in all, for every tracked thread still running (its work was cancelled); returns
+    those that never ended.
 
-    Cancelled work stops at its next check, but a thread inside one long call (importing torch
-    takes seconds) only returns after it: destroying its QThread before then aborts the process
-    ("QThread: Destroyed while thread is still running"). Call it after the window closed.
+    Cancelled work stops at its next check (within 0.5 s), but a thread inside one long call (a blocking
+    read, importing torch) only returns after it: destroying its QThread before then aborts the process
+    ("QThread: Destroyed while thread is still running"); see :func:`exit_code_after_threads`.
     """
+    deadline = time.monotonic() + timeout_ms / 1000
     stuck = []
     for thread in live_qthreads():
         if thread.isRunning():
             thread.quit()
-            if not thread.wait(timeout_ms):
+            left = max(0, int((deadline - time.monotonic()) * 1000))
+            if not thread.wait(left):
                 stuck.append(thread)
     return stuck
 
+
+def exit_code_after_threads(code: int, timeout_ms: int = 1000) -> int:
+    """After the window closed: wait up to ``timeout_ms`` for the worker threads, and return ``code``.
+
+    A thread still inside an uninterruptible call then (a read that never returns) must not be destroyed, and
+    the interpreter's clean-up would destroy it: the process ends here instead (``os._exit``, output flushed),
+    so quitting never hangs and never aborts.
+    """
+    if wait_for_threads(timeout_ms):
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError, AttributeError):
+                pass
+        os._exit(code)
+    return code

@@ -16,6 +16,12 @@ Usage::
     worker.start()
     ...
     worker.cancel(); worker.wait(1000)
+
+A worker inside one long call that no cancel check reaches (a blocking read,
+importing torch) is *abandoned* instead of waited for: :meth:`GeneratorWorker.abandon`
+returns at once, drops whatever the generator still yields, and keeps the
+worker and its QThread alive (never destroyed while running) until the call
+returns; :meth:`GeneratorWorker.stop` waits a bounded time, then abandons.
 """
 
 from __future__ import annotations
@@ -100,9 +106,10 @@ class GeneratorWorker(QObject):
         self._runner = _Runner(factory, self.cancel_event, 1.0 / max_rate_hz, always or (lambda r: False))
         self._runner.moveToThread(self._thread)
         self._thread.started.connect(self._runner.run)
-        self._runner.record_ready.connect(self.progressed)
+        self._runner.record_ready.connect(self._on_runner_record)
         self._runner.done.connect(self._on_runner_done)
         self._running = False
+        self._abandoned = False
 
     def start(self) -> None:
         self._running = True
@@ -119,6 +126,35 @@ class GeneratorWorker(QObject):
         """Ask the generator to stop at its next step (returns at once)."""
         self.cancel_event.set()
 
+    def abandon(self) -> None:
+        """Cancel, and end the run for its users at once: ``finished(True, "cancelled")`` now, and no record or
+        signal after it. The worker keeps itself (and its thread) alive until the generator returns, then
+        deletes itself."""
+        self.cancel()
+        if self._abandoned or not self._running:
+            return
+        self._abandoned = True
+        self._running = False
+        self.setParent(None)  # a parent deleted meanwhile must not take a running thread with it
+        _ABANDONED.add(self)
+        self.finished.emit(True, "cancelled")
+
+    def deleteLater(self) -> None:  # noqa: N802 - Qt API
+        """Deferred until an abandoned worker's thread has ended (deleting it earlier would stop nothing)."""
+        if self not in _ABANDONED:
+            super().deleteLater()
+
+    def is_abandoned(self) -> bool:
+        return self._abandoned
+
+    def stop(self, timeout_ms: int = 500) -> bool:
+        """Cancel and wait up to ``timeout_ms`` for the thread; abandon it when still inside a long call.
+        True when the thread has ended."""
+        ended = self.wait(timeout_ms)
+        if not ended:
+            self.abandon()
+        return ended
+
     def wait(self, timeout_ms: int = 5000) -> bool:
         """Cancel and wait for the thread to end; True when it has ended."""
         self.cancel()
@@ -129,9 +165,27 @@ class GeneratorWorker(QObject):
             return bool(self._thread.wait(timeout_ms))
         return True
 
+    @Slot(object)
+    def _on_runner_record(self, record: Any) -> None:
+        if not self._abandoned:
+            self.progressed.emit(record)
+
     @Slot(bool, str)
     def _on_runner_done(self, ok: bool, message: str) -> None:
         self._thread.quit()
         self._thread.wait()
         self._running = False
+        if self._abandoned:
+            _ABANDONED.discard(self)
+            super().deleteLater()
+            return
         self.finished.emit(ok, message)
+
+
+#: abandoned workers whose thread still runs: kept referenced here until it ends (see the module doc)
+_ABANDONED: "set[GeneratorWorker]" = set()
+
+
+def abandoned_count() -> int:
+    """How many abandoned workers still run their generator."""
+    return len(_ABANDONED)

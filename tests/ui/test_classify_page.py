@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog
 
 from cnn_explorer.core.train.checkpoints import model_files, resolve_model_path
 
@@ -540,3 +541,35 @@ def test_layer_maps_with_negative_values_bin_like_the_explorers_colour_bar():
     expected = np.clip(np.floor((values / m + 1.0) * 128.0), 0, 255).astype(np.intp)
     np.testing.assert_array_equal(stack_rgb(values), DIVERGING_LUT[expected])
     assert stack_rgb(np.zeros((1, 2, 2), np.float32)).tolist() == [[[GREY_LUT[0].tolist()] * 2] * 2]
+
+
+def test_a_failed_model_load_keeps_the_model_and_its_label(qtbot, page, tmp_path, monkeypatch):
+    from cnn_explorer.ui import model_folder
+
+    model = page.controller.loaded
+    label, tip = page.model_label.text(), page.model_label.toolTip()
+    assert "Model:" in label and "loading" not in label
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"format": "cnn-explorer-model", "format_version": 1', encoding="utf-8")
+    monkeypatch.setattr(model_folder, "documents_dir", lambda: tmp_path / "docs")
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        lambda parent, title, start, filters: (asked.append(start), (str(broken), ""))[1])
+    with qtbot.waitSignal(page.controller.model_failed, timeout=10000) as blocker:
+        page.load_model_button.click()
+    assert asked == [str(tmp_path / "docs" / "CNN Explorer" / "models")]  # the models folder, created
+    assert (tmp_path / "docs" / "CNN Explorer" / "models").is_dir()
+    assert "broken.json" in blocker.args[0]
+    qtbot.waitUntil(lambda: not page.controller.is_loading, timeout=5000)
+    assert page.controller.loaded is model
+    assert (page.model_label.text(), page.model_label.toolTip()) == (label, tip)
+    assert page.message.isVisible() and "broken.json" in page.message.text()
+    # the next dialog opens where the last model came from
+    asked.clear()
+    with qtbot.waitSignal(page.controller.model_failed, timeout=10000):
+        page.load_model_dialog()
+    assert asked == [str(tmp_path)]
+    # a classification still works with the kept model
+    draw(qtbot, page, 1)
+    qtbot.waitUntil(lambda: page.controller.reading is not None and page.controller.reading.probabilities is not None,
+                    timeout=5000)

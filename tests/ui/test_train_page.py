@@ -375,7 +375,7 @@ def test_a_long_download_stops_at_its_next_chunk_when_cancelled(qtbot, monkeypat
 
     chunks = []
 
-    def slow_download(name, *, seed=0, download=False, progress=None):
+    def slow_download(name, *, seed=0, download=False, progress=None, cancel=None):
         for i in range(10_000):  # 100 s if nobody stops it
             _time.sleep(0.01)
             chunks.append(i)

@@ -8,6 +8,7 @@ batches), a folder of class sub-folders of images, or an ``.npz`` file.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -70,6 +71,7 @@ def load_dataset(
     download: bool = False,
     cache_dir: str | Path | None = None,
     progress: Progress | None = None,
+    cancel: threading.Event | None = None,
 ) -> Dataset:
     """Load a dataset by name or path, split it (seeded, stratified) and compute its normalisation.
 
@@ -79,7 +81,34 @@ def load_dataset(
     common size image folders are resized to (int or (H, W)). ``download``
     fetches a missing ``mnist``/``fashion-mnist``/``cifar10`` into the cache;
     ``progress(done_bytes, total_bytes_or_None, message)`` reports it.
+    ``cancel`` (set from another thread) stops the load between its stages
+    (download, reading, splitting) with a CnnExplorerError.
     """
+    if cancel is not None:
+        dataset = _load(name_or_path, split, seed, size, download, cache_dir, _cancellable(progress, cancel, name_or_path),
+                        cancel)
+        _check_cancel(cancel, name_or_path)
+        return dataset
+    return _load(name_or_path, split, seed, size, download, cache_dir, progress, None)
+
+
+def _check_cancel(cancel: threading.Event | None, what) -> None:
+    if cancel is not None and cancel.is_set():
+        raise CnnExplorerError(f"loading {what} was cancelled")
+
+
+def _cancellable(progress: Progress | None, cancel: threading.Event, what) -> Progress:
+    """``progress`` that first stops a download at its next chunk once ``cancel`` is set."""
+
+    def report(done: int, total: int | None, message: str) -> None:
+        _check_cancel(cancel, what)
+        if progress is not None:
+            progress(done, total, message)
+
+    return report
+
+
+def _load(name_or_path, split, seed, size, download, cache_dir, progress, cancel) -> Dataset:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise CnnExplorerError(f"seed: must be a whole number from 0, got {seed!r}")
     text = str(name_or_path)
@@ -112,12 +141,14 @@ def load_dataset(
                     "or pass download=True; the bundled mnist-sample works offline"
                 )
             cached = dl.fetch(name, cache_dir=cache_dir, progress=progress)
+        _check_cancel(cancel, name)
         return _load_path(cached, split, seed, size, display_name=name)
     path = Path(text).expanduser()
     if not path.exists():
         raise CnnExplorerError(
             f"dataset: {text!r} is neither a dataset name ({', '.join(dataset_names())}) nor an existing file or folder"
         )
+    _check_cancel(cancel, text)
     return _load_path(path, split, seed, size, display_name=None)
 
 

@@ -8,7 +8,9 @@ generator yields the picture as it forms; a ``threading.Event`` stops it.
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
@@ -104,6 +106,35 @@ def _blur(p: "torch.Tensor", sigma: float) -> "torch.Tensor":
     return F.conv2d(F.pad(p, (1, 1, 1, 1), mode="replicate"), k, groups=c)
 
 
+class _Adam:
+    """Adam for the one picture tensor, step for step what ``torch.optim.Adam`` computes (its single-tensor path).
+
+    Built here because creating a ``torch.optim`` optimiser imports ``torch._dynamo`` the first time, which
+    takes seconds and would hold back the first frame (issue 12).
+    """
+
+    def __init__(self, p: "torch.Tensor", lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
+        import torch
+
+        self.p, self.lr, self.betas, self.eps = p, lr, betas, eps
+        self.exp_avg = torch.zeros_like(p, memory_format=torch.preserve_format)
+        self.exp_avg_sq = torch.zeros_like(p, memory_format=torch.preserve_format)
+        self.t = 0
+
+    def step(self, grad: "torch.Tensor") -> None:
+        import torch
+
+        beta1, beta2 = self.betas
+        self.t += 1
+        with torch.no_grad():
+            self.exp_avg.lerp_(grad, 1 - beta1)
+            self.exp_avg_sq.mul_(beta2).addcmul_(grad, grad.conj(), value=1 - beta2)
+            bias_correction1 = 1 - beta1**self.t
+            bias_correction2_sqrt = math.sqrt(1 - beta2**self.t)
+            denom = (self.exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(self.eps)
+            self.p.addcdiv_(self.exp_avg, denom, value=-(self.lr / bias_correction1))
+
+
 def maximize_activation(
     model: Any,
     input_shape: Sequence[int],
@@ -122,6 +153,7 @@ def maximize_activation(
     std: Sequence[float] | None = None,
     seed: int = 0,
     cancel: threading.Event | None = None,
+    frame_interval_s: float | None = None,
 ) -> Iterator[VisFrame]:
     """Yield the picture that maximizes channel ``index`` of ``layer`` (class ``index`` when ``layer`` is None).
 
@@ -134,7 +166,9 @@ def maximize_activation(
     shifted by up to ``jitter`` px each step, penalised by ``l2`` x the mean
     squared distance to the background and ``tv`` x the mean total
     variation, and blurred every ``blur_every`` steps. Frames come at step 0,
-    every ``every`` steps and at the end (``done``). Setting ``cancel`` stops
+    every ``every`` steps, after any step ending ``frame_interval_s`` seconds
+    or more after the last frame (a steady frame rate however fast the steps
+    are), and at the end (``done``). Setting ``cancel`` stops
     it before the next step, without a final frame. Close the generator (or
     run it to the end) to remove its hooks; the model is left as it was.
     """
@@ -156,7 +190,7 @@ def maximize_activation(
     p0 = rest + 0.3 * torch.rand((1, c, h, w), generator=gen)
     p = p0.clamp(0, 1).to(device).requires_grad_(True)
     shifts = torch.randint(-jitter, jitter + 1, (steps, 2), generator=gen).tolist()
-    optimizer = torch.optim.Adam([p], lr=lr)
+    optimizer = _Adam(p, lr)
 
     with eval_mode(model) as net:
         value, cleanup = _objective(net, layer, int(index))
@@ -169,6 +203,7 @@ def maximize_activation(
                 return VisFrame(step, steps, img[..., 0] if c == 1 else img, act, done)
 
             yield frame(0, False)
+            last_frame = time.perf_counter()
             for step in range(1, steps + 1):
                 if cancel is not None and cancel.is_set():
                     return
@@ -180,15 +215,15 @@ def maximize_activation(
                     penalty = penalty + tv * ((p[..., 1:, :] - p[..., :-1, :]).abs().mean()
                                               + (p[..., :, 1:] - p[..., :, :-1]).abs().mean())
                 loss = penalty - target
-                optimizer.zero_grad(set_to_none=True)
                 (grad,) = torch.autograd.grad(loss, p)
-                p.grad = grad
-                optimizer.step()
+                optimizer.step(grad)
                 with torch.no_grad():
                     if blur_every and step % blur_every == 0 and blur_sigma > 0:
                         p.copy_(_blur(p, blur_sigma))
                     p.clamp_(0.0, 1.0)
-                if step == steps or step % every == 0:
+                due = frame_interval_s is not None and time.perf_counter() - last_frame >= frame_interval_s
+                if step == steps or step % every == 0 or due:
                     yield frame(step, step == steps)
+                    last_frame = time.perf_counter()
         finally:
             cleanup()

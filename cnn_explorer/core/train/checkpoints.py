@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -118,6 +119,7 @@ def save_model(path, model, spec, *, class_names, mean, std, history=None) -> Pa
 
     def write_weights(tmp: Path) -> None:
         save_file(tensors, str(tmp), metadata={"format": "pt"})
+        os.chmod(tmp, new_file_mode())  # safetensors' save_file makes 0600 files, which nobody else could load
         digest.append(_sha256(tmp))
 
     def write_json(tmp: Path) -> None:
@@ -136,6 +138,19 @@ def save_model(path, model, spec, *, class_names, mean, std, history=None) -> Pa
     }
     atomic_write_all([(weights_path, write_weights), (json_path, write_json)])
     return json_path
+
+
+def new_file_mode() -> int:
+    """The permissions any file the user creates gets: 0o666 less the process's umask."""
+    try:  # Linux: read it without changing it (os.umask would, for a moment, for every thread)
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def _read_meta(json_path: Path) -> dict:

@@ -51,6 +51,7 @@ from cnn_explorer.core.train.evaluation import (
     predict_proba,
     to_device_data,
 )
+from cnn_explorer.core.train.interrupt import StepCancelled, StepInterrupt
 from cnn_explorer.core.train.records import (
     BatchRecord,
     EpochRecord,
@@ -193,6 +194,7 @@ class TrainingRun:
         self.class_names = tuple(dataset.class_names)
         self.mean = tuple(float(m) for m in dataset.mean)
         self.std = tuple(float(s) for s in dataset.std)
+        self._interrupt: StepInterrupt | None = None
 
     @property
     def cpu_threads(self) -> int:
@@ -203,7 +205,21 @@ class TrainingRun:
 
     # -- the generator --------------------------------------------------------------------------------------------
     def steps(self) -> Iterator[BatchRecord | EpochRecord | FinishedRecord]:
-        """Train, yielding records; raises TrainingDiverged when the loss stops being finite or explodes."""
+        """Train, yielding records; raises TrainingDiverged when the loss stops being finite or explodes.
+
+        ``cancel`` also stops a step between two layers (interrupt.py), so Stop never waits for a whole step."""
+        self._interrupt = StepInterrupt(self.model, self.cancel) if self.group is None else None
+        try:
+            yield from self._steps()
+        finally:
+            if self._interrupt is not None:
+                self._interrupt.remove()
+            self._interrupt = None
+
+    def _armed(self):
+        return self._interrupt.armed() if self._interrupt is not None else contextlib.nullcontext()
+
+    def _steps(self) -> Iterator[BatchRecord | EpochRecord | FinishedRecord]:
         import torch
         import torch.nn.functional as F
 
@@ -265,15 +281,21 @@ class TrainingRun:
                                       generator=augment_gen)
                 x = train.normalize(x).contiguous(memory_format=memory_format)
                 y = train.y[idx]
-                with autocast():
-                    logits = net(x)
-                    if group is None:
-                        loss = F.cross_entropy(logits, y, label_smoothing=cfg.label_smoothing)
-                    else:  # DDP averages the processes' gradients: this makes it the whole batch's mean loss
-                        loss = F.cross_entropy(logits, y, label_smoothing=cfg.label_smoothing,
-                                               reduction="sum") * (group.world_size / batch)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
+                try:
+                    with self._armed():
+                        with autocast():
+                            logits = net(x)
+                            if group is None:
+                                loss = F.cross_entropy(logits, y, label_smoothing=cfg.label_smoothing)
+                            else:  # DDP averages the processes' gradients: this makes it the whole batch's mean loss
+                                loss = F.cross_entropy(logits, y, label_smoothing=cfg.label_smoothing,
+                                                       reduction="sum") * (group.world_size / batch)
+                        optimizer.zero_grad(set_to_none=True)
+                        loss.backward()
+                except StepCancelled:  # the step is abandoned before the optimiser moves: the last whole step stays
+                    optimizer.zero_grad(set_to_none=True)
+                    yield from clock.paused(self._finish(None, n_classes, "cancelled"))
+                    return
                 lr = optimizer.param_groups[0]["lr"]
                 correct = (logits.detach().argmax(1) == y).sum()
                 if group is None:
@@ -380,7 +402,8 @@ class TrainingRun:
         n_classes, batch = len(self.class_names), self.config.eval_batch_size
         if self.group is not None:
             return self.group.evaluate(self.model, data, n_classes, batch, predictions=predictions)
-        return evaluate_tensors(self.model, data, n_classes, batch, self.cancel, predictions=predictions)
+        with self._armed():
+            return evaluate_tensors(self.model, data, n_classes, batch, self.cancel, predictions=predictions)
 
     def _finish(self, test: DeviceData | None, n_classes: int, reason: str, stopped_early: bool = False):
         confusion = np.zeros((n_classes, n_classes), dtype=np.int64)

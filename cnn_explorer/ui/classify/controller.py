@@ -90,15 +90,16 @@ class ClassifyController(QObject):
         return tuple(str(n) for n in self.loaded.class_names)
 
     def _drop_loader(self) -> None:
-        """Forget a load in progress (its result is ignored); waits for its thread."""
+        """Forget a load in progress at once (its result is ignored; its thread, inside one long read or
+        import, ends by itself and is never destroyed running)."""
         if self._loader is not None:
-            self._loader.finished.disconnect(self._on_loader_finished)
-            self._loader.progressed.disconnect(self._on_loader_progressed)
-            if self._loader.wait(10000):
-                self._loader.deleteLater()
-            # else: still loading; deleting it now would destroy a running QThread (a fatal abort),
-            # so it stays this controller's child and its thread ends by itself
-            self._loader = None
+            loader, self._loader = self._loader, None
+            loader.finished.disconnect(self._on_loader_finished)
+            loader.progressed.disconnect(self._on_loader_progressed)
+            if loader.is_running():
+                loader.abandon()
+            else:
+                loader.deleteLater()
 
     def load(self, path_or_name: str | Path = DEFAULT_MODEL) -> None:
         """Load a model (a bundled name such as "mnist", or a path) on a worker thread."""

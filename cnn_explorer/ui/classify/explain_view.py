@@ -255,10 +255,10 @@ class ExplainView(QWidget):
             self.status_message.emit(f"Occlusion failed: {message}")
 
     def cancel(self) -> None:
-        """Stop a running occlusion and wait for its thread."""
+        """Stop a running occlusion: its thread is waited for up to 0.5 s, then left to end by itself."""
         if self._worker is not None:
-            self._worker.wait(10000)
-            self._worker = None
+            worker, self._worker = self._worker, None
+            worker.stop(500)
             self.run_button.setEnabled(True)
 
     def is_busy(self) -> bool:

@@ -39,6 +39,8 @@ from cnn_explorer.ui.classify.pictures import ImageView, seen_rgb, to_uint8
 from cnn_explorer.ui.workers import GeneratorWorker
 
 CLASS_TARGET = "output class"
+#: Activation maximization shows its picture about this often while it forms (frames a second).
+FRAMES_PER_S = 20
 #: How many patches a filter shows.
 TOP_K = 9
 
@@ -215,10 +217,12 @@ class FeatureVisPanel(QWidget):
 
         def factory(cancel):
             configure_threads()  # this worker thread's own torch thread count
-            return maximize_activation(loaded.model, shape, layer=layer, index=index, steps=steps, every=5,
-                                       mean=loaded.mean, std=loaded.std, cancel=cancel)
+            # frames by time, not by step count: a steady FRAMES_PER_S however fast this machine's steps are
+            return maximize_activation(loaded.model, shape, layer=layer, index=index, steps=steps, every=steps,
+                                       mean=loaded.mean, std=loaded.std, cancel=cancel,
+                                       frame_interval_s=1.0 / FRAMES_PER_S)
 
-        self._vis = GeneratorWorker(factory, self, max_rate_hz=20, always=lambda f: f.done, name="classify-featurevis")
+        self._vis = GeneratorWorker(factory, self, max_rate_hz=FRAMES_PER_S + 5, always=lambda f: f.done, name="classify-featurevis")
         self._vis.progressed.connect(self._on_vis_progressed)
         self._vis.finished.connect(lambda ok, message, w=self._vis: self._on_vis_finished(w, ok, message))
         self.start.setText("Cancel")
@@ -338,10 +342,10 @@ class FeatureVisPanel(QWidget):
 
     # ----------------------------------------------------------------- life cycle
     def cancel(self) -> None:
-        """Stop both workers and wait for their threads."""
+        """Stop both workers: each ends at its next step (within 0.5 s), else is left to end by itself."""
         for worker in (self._vis, self._patch_worker):
             if worker is not None:
-                worker.wait(10000)
+                worker.stop(500)
         self._vis = None
         self._patch_worker = None
         self.start.setText("Start")

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from cnn_explorer.core.datasets.preprocess import load_image
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.interpret import filter_weights
+from cnn_explorer.ui import model_folder
 from cnn_explorer.ui.background_read import BACKGROUND_BYTES, BackgroundRead
 from cnn_explorer.ui.classify.canvas import BRUSH
 from cnn_explorer.ui.classify.controller import (
@@ -52,7 +53,6 @@ HEAVY_INTERVAL_MS = 90
 #: Information lines hide after this long; errors stay until the next message.
 INFO_MS = 8000
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp *.pgm *.ppm);;All files (*)"
-MODEL_FILTER = "Models (*.safetensors *.json *.pt *.pth);;All files (*)"
 
 
 def _int_setting(settings: QSettings | None, key: str, default: int) -> int:
@@ -78,6 +78,7 @@ class ClassifyPage(QWidget):
         super().__init__(parent)
         self.settings = settings
         self._explicit_model = False
+        self._label_before_load: tuple[str, str] | None = None  # the model label while a load runs
         self.setAcceptDrops(True)
         self.reader = BackgroundRead(self, "picture-reader")  # large pictures are read off the GUI thread
         self.controller = controller if controller is not None else ClassifyController(self)
@@ -279,8 +280,10 @@ class ClassifyPage(QWidget):
         return str(self.settings.value("classify/last_dir", "")) if self.settings is not None else ""
 
     def load_model_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Load a model", self._last_dir(), MODEL_FILTER)
+        """Ask for a model (in the models folder, or the one last used) and load it; a failure keeps the model."""
+        path = model_folder.ask_open_path(self, self.settings)
         if path:
+            model_folder.remember(self.settings, path)
             self.load_model_path(path)
 
     # ----------------------------------------------------------------- filters
@@ -359,9 +362,12 @@ class ClassifyPage(QWidget):
 
     def _on_controller_model_loading(self, name: str) -> None:
         self._say(f"Loading model {name}…")
+        if self._label_before_load is None:  # what to show again if this load fails
+            self._label_before_load = (self.model_label.text(), self.model_label.toolTip())
         self.model_label.setText(f"Model: loading {name}…")
 
     def _on_controller_model_changed(self, loaded: Any) -> None:
+        self._label_before_load = None
         names = tuple(str(n) for n in loaded.class_names)
         title = self.drawing.show_model(loaded, names)
         self.message.setVisible(False)
@@ -371,6 +377,12 @@ class ClassifyPage(QWidget):
         self.status_message.emit(f"Model ready: {title}")
 
     def _on_controller_model_failed(self, message: str) -> None:
+        if self._label_before_load is not None and not self.controller.is_loading:
+            # the load failed: the previous model stays, and so does its label
+            text, tip = self._label_before_load
+            self._label_before_load = None
+            self.model_label.setText(text)
+            self.model_label.setToolTip(tip)
         hint = ""
         if self.controller.loaded is None:
             hint = " — load a model (Load model…) or train one on the Train page"

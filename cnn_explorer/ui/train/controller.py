@@ -5,6 +5,8 @@ Runs a :class:`TrainSession` on a :class:`GeneratorWorker` (updates at most
 never touches the model while a run is going: probe images reach the worker
 through a :class:`ProbeRequest`. After a run (finished, stopped or failed)
 the model is the last good one and can be resumed, saved or handed on.
+A run plans its epochs: Resume after a Stop (or a failure) continues to that
+plan; after a completed run it trains the settings' epochs more.
 """
 
 from __future__ import annotations
@@ -29,6 +31,12 @@ from cnn_explorer.ui.workers import GeneratorWorker
 UPDATES_PER_S = 10.0
 
 
+def steps_per_epoch(dataset, config) -> int:
+    """Optimisation steps in one epoch (the engine drops the last partial batch)."""
+    n = len(dataset.train_y)
+    return max(1, n // max(1, min(config.batch_size, n)))
+
+
 class TrainController(QObject):
     """Owns the worker; ``updated(LiveUpdate)`` carries every record, ``run_ended(ok, message)`` the end."""
 
@@ -44,6 +52,9 @@ class TrainController(QObject):
         self.filter_history: list[tuple[int, np.ndarray]] = []
         self.kernels: FirstLayerKernels | None = None
         self._worker: GeneratorWorker | None = None
+        #: the epochs the current run is to reach (Resume included); None before the first run
+        self.planned_epochs: int | None = None
+        self._run_completed = False
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -51,6 +62,19 @@ class TrainController(QObject):
     # ------------------------------------------------------------------ state
     def is_running(self) -> bool:
         return self._worker is not None and self._worker.is_running()
+
+    def epochs_done(self) -> int:
+        """Whole epochs the current model has trained (every run and Resume together)."""
+        return len(self.trained.history) if self.trained is not None else 0
+
+    def run_unfinished(self) -> bool:
+        """True when the current run was stopped (or failed) before its planned epochs: Resume continues it."""
+        return (self.trained is not None and self.planned_epochs is not None
+                and self.epochs_done() < self.planned_epochs and not self._run_completed)
+
+    def resume_epochs(self, config_epochs: int) -> int:
+        """How many epochs Resume trains: the rest of an unfinished run, else ``config_epochs`` more."""
+        return self.planned_epochs - self.epochs_done() if self.run_unfinished() else config_epochs
 
     def can_resume(self, spec, dataset) -> bool:
         """True when the current model was trained from this spec on data of this shape and these classes."""
@@ -66,9 +90,18 @@ class TrainController(QObject):
             return
         model, step_offset, epoch_offset = None, 0, 0
         if resume and self.trained is not None:
-            model, step_offset, epoch_offset = self.trained.model, self.trained.steps, len(self.trained.history)
+            epoch_offset = self.epochs_done()
+            config = replace(config, epochs=self.resume_epochs(config.epochs))
+            self.planned_epochs = epoch_offset + config.epochs
+            # a stopped epoch is trained again from its start: steps restart at that epoch's first, so the
+            # curves' x (step / steps a epoch) stays in epochs and the timeline in order
+            step_offset = epoch_offset * steps_per_epoch(dataset, config)
+            model = self.trained.model
+            self.filter_history[:] = [f for f in self.filter_history if f[0] <= step_offset]
         else:
             self.filter_history = []
+            self.planned_epochs = config.epochs
+        self._run_completed = False
         kernels = self.kernels if self.kernels and self.kernels.kernels else None
         session = TrainSession(spec, dataset, config, model=model, kernels=kernels, probe=self.probe,
                                step_offset=step_offset, epoch_offset=epoch_offset)
@@ -89,16 +122,18 @@ class TrainController(QObject):
         if self._worker is not None:
             self._worker.cancel()
 
-    def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Stop the run and wait for its thread; True when no thread is left running."""
+    def shutdown(self, timeout_ms: int = 500) -> bool:
+        """Stop the run and wait up to ``timeout_ms`` for its thread (one still inside a long call is left to end
+        by itself, never destroyed running); True when no thread is left running."""
         worker = self._worker
         if worker is None:
             return True
-        ended = worker.wait(timeout_ms)
-        return ended
+        return worker.stop(timeout_ms)
 
     # ------------------------------------------------------------------ worker slots
     def _on_worker_progressed(self, update: LiveUpdate) -> None:
+        if update.kind == "finished" and update.record is not None and update.record.reason != "cancelled":
+            self._run_completed = True  # completed, or reached its target accuracy: Resume trains more epochs
         if update.kind == "started" and update.model is not None:
             spec, dataset, history = self._pending
             self.trained = TrainedModel(update.model, self.session.run.spec or spec, tuple(dataset.class_names),
@@ -124,6 +159,8 @@ class TrainController(QObject):
         self.trained = TrainedModel(loaded.model, loaded.spec, tuple(loaded.class_names), tuple(loaded.mean),
                                     tuple(loaded.std), list(loaded.history or []), loaded.path)
         self.filter_history = []
+        self.planned_epochs = len(self.trained.history)
+        self._run_completed = True
 
     def export_copy(self) -> TrainedModel:
         """A CPU, eval-mode copy of the current model and its record (further training leaves it alone)."""

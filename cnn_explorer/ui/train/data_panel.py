@@ -2,8 +2,9 @@
 
 Names: the bundled MNIST sample, the synthetic sets, the downloadable sets
 (loaded from the cache, downloaded on request with a clear message when
-offline), or a folder / file chosen with a dialog. ``dataset_loaded(dataset)``
-follows a successful load; a failure keeps the previous dataset and shows why.
+offline), or a folder / file chosen with a dialog. Choosing one loads it.
+``dataset_loaded(dataset)`` follows a successful load; a failure or a cancel
+keeps the previous dataset (and its entry in the list) and says so.
 The first load also imports torch on the worker and lists the devices.
 """
 
@@ -57,39 +58,53 @@ class _ProgressRelay(QObject):
 
 
 class LoaderJobs:
-    """The panel's loading worker, held outside the widget so a deleted page can still join its thread."""
+    """The panel's loading worker, held outside the widget so a deleted page can still stop its thread."""
 
     def __init__(self) -> None:
         self.worker: GeneratorWorker | None = None
 
-    def shutdown(self, timeout_ms: int = 5000) -> bool:
+    def shutdown(self, timeout_ms: int = 500) -> bool:
+        """Cancel the load; wait up to ``timeout_ms``, then abandon a thread inside a long read (it ends by
+        itself, never destroyed while running). True when its thread has ended."""
         worker = self.worker
-        return worker.wait(timeout_ms) if worker is not None else True
+        return worker.stop(timeout_ms) if worker is not None else True
 
 
 class DataPanel(QWidget):
-    """The dataset chooser and preview; ``dataset`` is the loaded Dataset (or None before the first load)."""
+    """The dataset chooser and preview; ``dataset`` is the loaded Dataset (or None before the first load).
+
+    Choosing a dataset in the list loads it at once (``dataset_chosen(name)``, which the page answers with
+    :meth:`load`); the previous dataset, its preview and counts stay until the new one is ready, and Train
+    waits meanwhile. Choosing again, or Cancel, drops a load in progress within a moment.
+    ``source`` is the name or path the loaded dataset came from.
+    """
 
     dataset_loaded = Signal(object)
     devices_found = Signal(object)
     loading_changed = Signal(bool)
+    dataset_chosen = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.dataset = None
+        self.source: str | None = None
         self.jobs = LoaderJobs()
         self._devices_listed = False
         self._paths: list[str] = []
+        self._loading_name = ""
         self.combo = QComboBox(self)
-        self.combo.setToolTip("Bundled, synthetic and downloadable datasets, or a folder/file you open")
+        self.combo.setToolTip("Bundled, synthetic and downloadable datasets, or a folder/file you open: choosing one "
+                              "loads it (a missing download is fetched into the cache)")
         self._fill_combo()
-        self.load_button = QPushButton("Load", self)
-        self.load_button.setToolTip("Load the chosen dataset (downloads a missing one into the cache)")
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setToolTip("Stop loading; the dataset shown stays")
+        self.cancel_button.setVisible(False)
         self.folder_button = QPushButton("Folder…", self)
         self.folder_button.setToolTip("An image folder with one sub-folder per class, an IDX folder or CIFAR-10 batches")
         self.file_button = QPushButton("File…", self)
         self.file_button.setToolTip("An .npz with 'images' and 'labels'")
-        self.load_button.clicked.connect(self._on_load_clicked)
+        self.combo.activated.connect(self._on_combo_activated)
+        self.cancel_button.clicked.connect(self.cancel)
         self.folder_button.clicked.connect(self._on_folder_clicked)
         self.file_button.clicked.connect(self._on_file_clicked)
         self.progress = QProgressBar(self)
@@ -106,7 +121,7 @@ class DataPanel(QWidget):
 
         row = QHBoxLayout()
         row.addWidget(self.combo, 1)
-        row.addWidget(self.load_button)
+        row.addWidget(self.cancel_button)
         row2 = QHBoxLayout()
         row2.addWidget(QLabel("Or open:", self))
         row2.addWidget(self.folder_button)
@@ -137,24 +152,24 @@ class DataPanel(QWidget):
 
     # ------------------------------------------------------------------ loading
     def is_loading(self) -> bool:
-        return self.jobs.worker is not None and self.jobs.worker.is_running()
+        return self.jobs.worker is not None
+
+    def loading_name(self) -> str:
+        """The name or path being loaded ("" when idle)."""
+        return self._loading_name if self.is_loading() else ""
 
     def load(self, name_or_path: str, *, seed: int = 0) -> None:
-        """Load ``name_or_path`` on a worker thread (a second request while one runs is ignored)."""
-        if self.is_loading():
-            return
+        """Load ``name_or_path`` on a worker thread; a load already running is dropped for it."""
         try:  # a FIFO, device or socket as the dataset file would block the loading worker for good
             check_model_path(name_or_path)  # a folder, a regular file or a name: the same rule as for models
         except CnnExplorerError as exc:
             kept = f" (still using {self.dataset.name})" if self.dataset is not None else ""
             self.message.show_error(str(exc).replace("model ", "dataset ", 1) + kept)
             return
-        index = self.combo.findData(name_or_path)
-        if index < 0:
-            self._paths.append(name_or_path)
-            self._fill_combo()
-            index = self.combo.findData(name_or_path)
-        self.combo.setCurrentIndex(index)
+        if self.is_loading():
+            self.jobs.shutdown(0)
+        self._select(name_or_path)
+        self._loading_name = name_or_path
         list_devices = not self._devices_listed
         relay = self.relay
         last = [0.0]
@@ -168,70 +183,93 @@ class DataPanel(QWidget):
                     last[0] = now
                     relay.progressed.emit(done, total, message)
 
-            dataset = load_dataset(name_or_path, seed=seed, download=True, progress=progress)
+            dataset = load_dataset(name_or_path, seed=seed, download=True, progress=progress, cancel=cancel)
             devices = describe_devices() if list_devices else None
             yield dataset, devices
 
-        self.message.show_info(f"Loading {name_or_path}…")
+        kept = f" (Train waits; the preview still shows {self.dataset.name})" if self.dataset is not None else ""
+        self.message.show_info(f"Loading {name_or_path}…{kept}")
         self.progress.setRange(0, 0)
         self.progress.show()
-        self._set_enabled(False)
+        self.cancel_button.setVisible(True)
         worker = GeneratorWorker(job, None, name="dataset-loader")
-        worker.progressed.connect(self._on_worker_progressed)
-        worker.finished.connect(self._on_worker_finished)
+        worker.progressed.connect(lambda result, w=worker, n=name_or_path: self._on_worker_progressed(w, n, result))
+        worker.finished.connect(lambda ok, message, w=worker: self._on_worker_finished(w, ok, message))
         self.jobs.worker = worker
         self.loading_changed.emit(True)
         worker.start()
 
-    def _set_enabled(self, enabled: bool) -> None:
-        for w in (self.combo, self.load_button, self.folder_button, self.file_button):
-            w.setEnabled(enabled)
+    def cancel(self) -> None:
+        """Drop the load in progress at once; the dataset shown stays (its thread ends by itself)."""
+        self.jobs.shutdown(0)
+
+    def _select(self, name_or_path: str) -> None:
+        index = self.combo.findData(name_or_path)
+        if index < 0:
+            self._paths.append(name_or_path)
+            self._fill_combo()
+            index = self.combo.findData(name_or_path)
+        self.combo.setCurrentIndex(index)
 
     # ------------------------------------------------------------------ slots
-    def _on_load_clicked(self) -> None:
-        self.load(self.combo.currentData())
+    def _on_combo_activated(self, index: int) -> None:
+        name = self.combo.itemData(index)
+        if name is None or (name == self.source and not self.is_loading()):
+            return
+        if name == self._loading_name and self.is_loading():
+            return
+        self.dataset_chosen.emit(name)
 
     def _on_folder_clicked(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Open a dataset folder")
         if path:
-            self.load(path)
+            self.dataset_chosen.emit(path)
 
     def _on_file_clicked(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a dataset file", "", "NumPy archives (*.npz);;All files (*)")
         if path:
-            self.load(path)
+            self.dataset_chosen.emit(path)
 
     def _on_relay_progressed(self, done, total, message: str) -> None:
+        if not self.is_loading():
+            return
         if total:
             self.progress.setRange(0, 1000)
             self.progress.setValue(int(1000 * done / total))
         self.message.show_info(message or f"Downloading… {done / 1e6:.1f} MB")
 
-    def _on_worker_progressed(self, result) -> None:
+    def _on_worker_progressed(self, worker, name: str, result) -> None:
+        if worker is not self.jobs.worker:
+            return  # a load dropped for a newer choice: its dataset is never shown
         dataset, devices = result
         if devices is not None:
             self._devices_listed = True
             self.devices_found.emit(devices)
         self.dataset = dataset
+        self.source = name
         self._show(dataset)
         self.dataset_loaded.emit(dataset)
 
-    def _on_worker_finished(self, ok: bool, message: str) -> None:
-        worker, self.jobs.worker = self.jobs.worker, None
-        if worker is not None:
-            worker.deleteLater()
+    def _on_worker_finished(self, worker, ok: bool, message: str) -> None:
+        worker.deleteLater()
+        if worker is not self.jobs.worker:
+            return  # an earlier load, already dropped
+        self.jobs.worker = None
         self.progress.hide()
-        self._set_enabled(True)
-        self._fill_combo_keep()
-        if ok:
+        self.cancel_button.setVisible(False)
+        name, self._loading_name = self._loading_name, ""
+        self._fill_combo_keep(self.source)
+        kept = f" (still using {self.dataset.name})" if self.dataset is not None else ""
+        if ok and message == "cancelled":
+            self.message.show_info(f"Loading {name} was cancelled{kept}")
+        elif ok:
             self.message.clear_message()
         else:
-            kept = f" (still using {self.dataset.name})" if self.dataset is not None else ""
             self.message.show_error(message + kept)
         self.loading_changed.emit(False)
 
-    def _fill_combo_keep(self) -> None:
-        data = self.combo.currentData()
+    def _fill_combo_keep(self, data) -> None:
+        """Refill the list (a download may now be cached) with ``data`` (the loaded dataset's entry) chosen."""
         self._fill_combo()
         index = self.combo.findData(data)
         if index >= 0:

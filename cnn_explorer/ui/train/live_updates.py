@@ -63,9 +63,11 @@ class LiveUpdates:
             self.live.curves.add_batch(u.step / u.steps_per_epoch, r.loss, r.accuracy)
             if self.budget.due("status"):
                 began = time.perf_counter()
-                self.progress.setValue(int(1000 * r.step / max(1, r.total_steps)))
+                # the whole planned run (Resume included), as the curves' axis: bar, axis and text agree
+                plan = self.controller.planned_epochs or u.epoch
+                self.progress.setValue(min(1000, int(1000 * u.step / max(1, plan * u.steps_per_epoch))))
                 in_epoch = (r.step - 1) % u.steps_per_epoch + 1
-                self.progress.setFormat(f"epoch {u.epoch} · batch {in_epoch}/{u.steps_per_epoch} · "
+                self.progress.setFormat(f"epoch {u.epoch}/{plan} · batch {in_epoch}/{u.steps_per_epoch} · "
                                         f"ETA {format_eta(r.eta_s)}")
                 self.run_label.setText(f"loss {r.loss:.4f} · batch accuracy {r.accuracy:.1%} · "
                                        f"{r.samples_per_s:,.0f} images/s · lr {r.lr:.2g}")

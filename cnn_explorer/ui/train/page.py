@@ -28,7 +28,6 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QSplitter,
     QTabWidget,
@@ -39,8 +38,6 @@ from PySide6.QtWidgets import (
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.model.build import conv_layers
 from cnn_explorer.core.model.spec import Conv2D
-from cnn_explorer.core.train import checkpoints
-from cnn_explorer.ui.file_checks import check_model_path
 from cnn_explorer.ui.train.code_view import CodeView
 from cnn_explorer.ui.train.controller import TrainController
 from cnn_explorer.ui.train.data_panel import DEFAULT_DATASET, DataPanel
@@ -49,6 +46,9 @@ from cnn_explorer.ui.train.layer_form import LayerForm
 from cnn_explorer.ui.train.layer_list import LayerList
 from cnn_explorer.ui.train.live_updates import LiveUpdates
 from cnn_explorer.ui.train.live_view import LiveView
+from cnn_explorer.ui.train.model_files import load_clicked, save_clicked
+from cnn_explorer.ui.train.model_files import load_model as load_model_into
+from cnn_explorer.ui.train.model_files import save_model as save_model_of
 from cnn_explorer.ui.train.probe_refresh import ProbeRefresh
 from cnn_explorer.ui.train.results_view import ResultsView
 from cnn_explorer.ui.train.run_bar import RunBar
@@ -161,6 +161,8 @@ class TrainPage(QWidget):
         self.layer_list.status_message.connect(self.status_message)
         self.layer_form.layer_edited.connect(self._on_layer_form_layer_edited)
         self.data_panel.dataset_loaded.connect(self._on_data_dataset_loaded)
+        self.data_panel.dataset_chosen.connect(self.load_dataset)
+        self.settings_form.changed.connect(self._update_buttons)
         self.data_panel.devices_found.connect(self.settings_form.set_devices)
         self.data_panel.loading_changed.connect(lambda _l: self._update_buttons())
         self.kernels_panel.kernels_changed.connect(self._on_kernels_changed)
@@ -169,8 +171,8 @@ class TrainPage(QWidget):
         self.train_button.clicked.connect(self.train)
         self.stop_button.clicked.connect(self.stop_training)
         self.resume_button.clicked.connect(self.resume)
-        self.save_button.clicked.connect(self._on_save_clicked)
-        self.load_button.clicked.connect(self._on_load_clicked)
+        self.save_button.clicked.connect(lambda: save_clicked(self))
+        self.load_button.clicked.connect(lambda: load_clicked(self))
         self.classify_button.clicked.connect(self.use_in_classify)
         bar.export_script_button.clicked.connect(self.export_training_script)
         self.controller.updated.connect(self._on_controller_updated)
@@ -197,8 +199,9 @@ class TrainPage(QWidget):
         """``provider()`` -> [(name, (kh, kw[, C]) array)]: the explorer's current kernels."""
         self.kernels_panel.set_provider(provider)
 
-    def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Stop training and dataset loading and wait for their threads; True when none is left running."""
+    def shutdown(self, timeout_ms: int = 500) -> bool:
+        """Stop training and dataset loading, waiting up to ``timeout_ms`` for each thread (one inside a long call
+        is left to end by itself, never destroyed running); True when none is left running."""
         self.timeline.stop()
         self.probe_refresh.stop()
         ok = self.controller.shutdown(timeout_ms)
@@ -229,8 +232,9 @@ class TrainPage(QWidget):
         self._start(resume=True)
 
     def stop_training(self) -> None:
-        self.controller.stop()
-        self.run_label.setText("Stopping…")
+        if self.controller.is_running():
+            self.controller.stop()
+            self.run_label.setText("Stopping…")
 
     def is_training(self) -> bool:
         return self.controller.is_running()
@@ -248,29 +252,12 @@ class TrainPage(QWidget):
 
     def save_model(self, path) -> Path:
         """Save the current model (safetensors + JSON) at ``path``; returns the JSON path."""
-        t = self.controller.trained
-        if t is None:
-            raise CnnExplorerError("save: there is no trained model yet")
-        text = str(path)
-        for suffix in (".json", ".safetensors"):
-            if text.endswith(suffix):
-                text = text[: -len(suffix)]
-        return checkpoints.save_model(text, t.model, t.spec, class_names=t.class_names, mean=t.mean, std=t.std,
-                          history=t.history)
+        return save_model_of(self, path)
 
     def load_model(self, path) -> None:
-        """Load a saved model (refusing pickles) and make it the current one; its spec replaces the edited one."""
-        loaded = checkpoints.load_model(check_model_path(path))  # a FIFO is refused without opening it
-        self.controller.adopt(loaded)
-        self.state.set_spec(loaded.spec, "Load model")
-        self.results.clear()
-        self.results.accuracy_label.setText(f"Loaded {Path(str(path)).name}: {len(loaded.history)} epochs of "
-                                            "history. Resume continues it on data of the same shape.")
-        self.live.curves.clear()
-        self.live.curves.set_epochs(max(1, len(loaded.history)))
-        for h in loaded.history:
-            self.live.curves.add_epoch(h.epoch, h.train_loss, h.train_accuracy, h.val_loss, h.val_accuracy)
-        self.live.curves.redraw()
+        """Load a saved model and make it the current one (its spec replaces the edited one); a failure raises
+        CnnExplorerError and changes nothing."""
+        load_model_into(self, path)
         self._show_model_filters()
         self.probe_refresh.request()
         self._update_buttons()
@@ -291,11 +278,14 @@ class TrainPage(QWidget):
         self.run_message.clear_message()
         self.controller.kernels = self.kernels_panel.kernels if self.kernels_panel.is_valid() else None
         self.controller.probe.set(self.live.canvas.image())
-        done_epochs = len(self.controller.trained.history) if resume and self.controller.trained else 0
+        done_epochs = self.controller.epochs_done() if resume else 0
         if not resume:
             self.live.curves.clear(len(ds.class_names))
             self.live.activations.serial = -1
-        self.live.curves.set_epochs(done_epochs + config.epochs)
+        else:  # a stopped epoch's points go: it is trained again from its start
+            self.live.curves.truncate(done_epochs)
+        self.live.curves.set_epochs(done_epochs + (self.controller.resume_epochs(config.epochs) if resume
+                                                   else config.epochs))
         self.results.clear()
         self.right_tabs.setCurrentWidget(self.live)  # the run ends on Results; it starts on the live views
         # not the busy indicator (range 0..0): its animation repaints the bar continuously until training starts
@@ -323,6 +313,7 @@ class TrainPage(QWidget):
             self.train_button.setToolTip("Train a new model from the spec on the dataset")
         self.stop_button.setEnabled(running)
         self.resume_button.setEnabled(can_train and self.controller.can_resume(self.state.spec, ds))
+        self._label_resume()
         has_model = self.controller.trained is not None and not running
         self.save_button.setEnabled(has_model)
         self.classify_button.setEnabled(has_model)
@@ -332,6 +323,21 @@ class TrainPage(QWidget):
         self.layer_list.setEnabled(not running)
         self.layer_form.setEnabled(not running)
         self.kernels_panel.setEnabled(not running)
+
+    def _label_resume(self) -> None:
+        """"Resume" while a stopped run has epochs left to its plan; else "Train N more epochs"."""
+        c = self.controller
+        if c.run_unfinished():
+            text = "Resume"
+            tip = (f"Continue the stopped run to its planned {c.planned_epochs} epochs "
+                   f"({c.planned_epochs - c.epochs_done()} to go)")
+        else:
+            more = self.settings_form.epochs.value()
+            text = f"Train {more} more epoch{'s' if more != 1 else ''}"
+            tip = "Continue training the current model for the epochs set in Settings"
+        if self.resume_button.text() != text:
+            self.resume_button.setText(text)
+        self.resume_button.setToolTip(tip)
 
     def _show_model_filters(self) -> None:
         t = self.controller.trained
@@ -407,8 +413,10 @@ class TrainPage(QWidget):
         self.updates.catch_up()
         if ok and message == "cancelled":
             self.progress.setFormat("stopped")
-            self.run_message.show_info(f"Stopped at step {t.steps:,} (epoch {len(t.history)} complete): the "
-                                       "model so far is kept; Resume continues it." if t else "Stopped.")
+            done, plan = self.controller.epochs_done(), self.controller.planned_epochs
+            self.run_label.setText(f"Stopped after {done} of {plan} epochs")
+            self.run_message.show_info(f"Stopped at step {t.steps:,} (epoch {done} of {plan} complete): the model "
+                                       f"so far is kept; Resume continues it to epoch {plan}." if t else "Stopped.")
         elif ok:
             fin = self.results.accuracy_label.text()
             self.progress.setFormat("done")
@@ -417,6 +425,7 @@ class TrainPage(QWidget):
             self.right_tabs.setCurrentWidget(self.right_tabs.widget(2))
         else:
             self.progress.setFormat("failed")
+            self.run_label.setText("Training failed")
             self.progress.setRange(0, 1000)
             if t is not None and t.history:
                 self.live.curves.truncate(len(t.history) + 1e-9)
@@ -430,27 +439,3 @@ class TrainPage(QWidget):
         self.run_finished.emit(ok, message)
         if t is not None:
             self.probe_refresh.request()
-
-    # ------------------------------------------------------------------ files
-    def _on_save_clicked(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save the model", "model.json", "CNN Explorer model (*.json)")
-        if not path:
-            return
-        try:
-            saved = self.save_model(path)
-        except (CnnExplorerError, OSError) as exc:
-            self.run_message.show_error(f"save: {exc}")
-            return
-        self.run_message.show_info(f"Saved {saved} and its .safetensors weights")
-
-    def _on_load_clicked(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Load a model", "",
-                                              "CNN Explorer model (*.json *.safetensors);;All files (*)")
-        if not path:
-            return
-        try:
-            self.load_model(path)
-        except (CnnExplorerError, OSError) as exc:
-            self.run_message.show_error(str(exc))
-            return
-        self.run_message.show_info(f"Loaded {path}")
