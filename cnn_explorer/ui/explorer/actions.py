@@ -235,9 +235,8 @@ class ExplorerActions(QObject):
             return panel.load_file(urls[0].toLocalFile())
         text = mime.text().strip() if mime.hasText() else ""
         # os.path.lexists, not Path.is_file: a long pasted grid is no valid file name (OSError ENAMETOOLONG);
-        # a pasted path to a FIFO or device goes to load_file too, which refuses it with a message
-        if text and "\n" not in text and os.path.lexists(os.path.expanduser(text)) \
-                and not os.path.isdir(os.path.expanduser(text)):
+        # a pasted path to a FIFO, device or folder goes to load_file too, which refuses it with a message
+        if text and "\n" not in text and os.path.lexists(os.path.expanduser(text)):
             return panel.load_file(Path(text).expanduser())
         if text:
             try:
