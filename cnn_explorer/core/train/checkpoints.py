@@ -26,6 +26,7 @@ from cnn_explorer.core.io.atomic import atomic_write_all
 from cnn_explorer.core.model.build import build_model
 from cnn_explorer.core.model.spec import ModelSpec
 from cnn_explorer.core.resources import resource_path
+from cnn_explorer.core.train.calibration import check_temperature
 from cnn_explorer.core.train.engine import EpochRecord
 
 FORMAT = "cnn-explorer-model"
@@ -53,6 +54,8 @@ class TrainedModel:
     history: list = field(default_factory=list)
     path: Path | None = None
     steps: int = 0
+    #: the calibration: divide the logits by it before the softmax (1 for models saved before calibration)
+    temperature: float = 1.0
 
     @property
     def normalization(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
@@ -102,8 +105,12 @@ def _history_dicts(history) -> list[dict]:
     return out
 
 
-def save_model(path, model, spec, *, class_names, mean, std, history=None) -> Path:
-    """Write ``model``'s weights and its description to ``path`` (see the module doc); returns the JSON path."""
+def save_model(path, model, spec, *, class_names, mean, std, history=None, temperature: float = 1.0) -> Path:
+    """Write ``model``'s weights and its description to ``path`` (see the module doc); returns the JSON path.
+
+    ``temperature`` is the model's calibration (the logits are divided by it before the softmax wherever
+    probabilities are shown); it is stored in the JSON.
+    """
     from safetensors.torch import save_file
 
     if spec is None:
@@ -129,9 +136,25 @@ def save_model(path, model, spec, *, class_names, mean, std, history=None) -> Pa
         "std": [float(s) for s in std],
         "history": _history_dicts(history),
         "weights": weights_path.name,
+        **_temperature_entry(temperature),
     }
     atomic_write_all([(weights_path, write_weights), (json_path, write_json)])
     return json_path
+
+
+def _temperature_entry(temperature: float) -> dict:
+    try:
+        return {"temperature": check_temperature(temperature)}
+    except ValueError as exc:
+        raise CnnExplorerError(f"calibration: {exc}") from None
+
+
+def read_temperature(meta: dict, json_path: Path) -> float:
+    """The calibration temperature in a model's JSON: 1 when absent (files saved before calibration)."""
+    try:
+        return check_temperature(meta.get("temperature"))
+    except ValueError as exc:
+        raise CnnExplorerError(f"{json_path}: {exc}") from None
 
 
 def _read_meta(json_path: Path) -> dict:
@@ -243,4 +266,5 @@ def load_model(path) -> TrainedModel:
             history.append(EpochRecord.from_dict(item))
         except (AttributeError, KeyError, TypeError, ValueError):
             continue  # an unreadable history line costs nothing at inference
-    return TrainedModel(model, spec, class_names, mean, std, history, json_path)
+    return TrainedModel(model, spec, class_names, mean, std, history, json_path,
+                        temperature=read_temperature(meta, json_path))

@@ -176,8 +176,8 @@ class ClassifyController(QObject):
         import torch
 
         model = self.loaded.model
-        with scores(model) as run, torch.inference_mode():
-            return probabilities(run(as_batch(x, model)))[0].float().cpu().numpy()
+        with scores(model) as run, torch.inference_mode():  # calibrated: logits / the model's temperature
+            return probabilities(run(as_batch(x, model)).float() / self.loaded.temperature)[0].cpu().numpy()
 
     def activations(self, reading: Reading | None = None) -> Activations | None:
         """Every layer's output for ``reading`` (default: the current one), computed once; None when empty."""

@@ -255,7 +255,7 @@ class TrainPage(QWidget):
             if text.endswith(suffix):
                 text = text[: -len(suffix)]
         return checkpoints.save_model(text, t.model, t.spec, class_names=t.class_names, mean=t.mean, std=t.std,
-                          history=t.history)
+                          history=t.history, temperature=t.temperature)
 
     def load_model(self, path) -> None:
         """Load a saved model (refusing pickles) and make it the current one; its spec replaces the edited one."""
