@@ -223,7 +223,12 @@ def overrides(args) -> dict:
 def resolve(args, spec, dataset):
     """The recipe this run uses: the preset's (or the spec file's, or the default for the model's size),
     with the user's flags, fitted to the dataset."""
-    from cnn_explorer.core.model.recipes import default_recipe, recipe_for, resolve_recipe, spec_file_recipe
+    from cnn_explorer.core.model.recipes import (
+        default_recipe,
+        recipe_for,
+        resolve_recipe,
+        spec_file_recipe,
+    )
 
     if args.preset:
         base, origin = recipe_for(args.preset), f"the {args.preset} preset's recipe"
