@@ -9,7 +9,6 @@ import re
 import numpy as np
 import pytest
 import torch
-
 from PIL import Image
 
 from cnn_explorer.cli import main
@@ -83,7 +82,7 @@ def test_a_spec_without_a_recipe_gets_the_default_for_its_size_and_one_with_a_re
     assert re.match(r"recipe: the default recipe for a model of [\d,]+ parameters", text)
     assert _settings(text)["optimizer"] == ("adam", "recipe")  # a small model: adam with a larger rate
     data = json.loads((tmp_path / "s.json").read_text())
-    data["recipe"] = {"epochs": 4, "lr": 0.03, "optimizer": "sgd"}
+    data["recipe"] = {"epochs": 4, "lr": 0.03, "optimizer": "sgd", "min_steps": 0}
     (tmp_path / "r.json").write_text(json.dumps(data))
     assert main(["train", "--spec", str(tmp_path / "r.json"), "--dataset", "xo", "--show-recipe"]) == 0
     shown = _settings(capsys.readouterr().out)
