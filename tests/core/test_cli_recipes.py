@@ -120,7 +120,7 @@ def test_a_recipe_driven_run_ends_calibrated_and_evaluate_and_classify_use_it(tm
     picture[3, :] = 255
     Image.fromarray(picture).save(tmp_path / "h.png")
     probs = []
-    for t in (1.0, 50.0):
+    for t in (1.0, 1000.0):
         meta = json.loads((tmp_path / "m.json").read_text())
         meta["temperature"] = t
         (tmp_path / "m.json").write_text(json.dumps(meta))

@@ -9,7 +9,13 @@ from PIL import Image, ImageDraw
 
 from cnn_explorer.core.datasets.preprocess import prepare_input
 from cnn_explorer.core.interpret.common import probabilities, scores
-from cnn_explorer.core.interpret.unsure import FAR_FROM_DIGITS, UNSURE_TOP, digit_novelty, unsure
+from cnn_explorer.core.interpret.unsure import (
+    FAR_FROM_DIGITS,
+    UNSURE_TOP,
+    digit_novelties,
+    digit_novelty,
+    unsure,
+)
 from cnn_explorer.core.train.checkpoints import load_model
 
 W = 18  # the canvas brush, in pixels of a 280x280 drawing
@@ -72,3 +78,11 @@ def test_the_rule():
     assert unsure(np.array([UNSURE_TOP - 0.01, 1 - UNSURE_TOP + 0.01])) == "unsure"
     assert unsure(np.array([0.5, 0.3, 0.2])) == "unsure"
     assert digit_novelty(np.zeros((28, 28))) is None and digit_novelty(np.ones((9, 9))) is None
+
+
+def test_novelties_at_once_match_one_at_a_time():
+    rng = np.random.default_rng(0)
+    pictures = rng.random((3, 28, 28)).astype(np.float32)
+    pictures[1] = 0.0
+    many = digit_novelties(pictures)
+    assert many[0] == pytest.approx(digit_novelty(pictures[0])) and np.isnan(many[1])

@@ -51,11 +51,23 @@ def digit_novelty(seen: np.ndarray) -> float | None:
         x = x[..., 0]
     if x.shape != (28, 28):
         return None
-    v = x.reshape(-1)
-    norm = float(np.linalg.norm(v))
-    if norm == 0.0:
-        return None
-    return float(1.0 - np.max(_reference() @ (v / norm)))
+    value = float(digit_novelties(x[None])[0])
+    return None if np.isnan(value) else value
+
+
+def digit_novelties(pictures: np.ndarray, chunk: int = 512) -> np.ndarray:
+    """:func:`digit_novelty` of (N, 28, 28) pictures at once: (N,) float64, NaN for a picture with no ink."""
+    flat = np.asarray(pictures, np.float32).reshape(len(pictures), -1)
+    norms = np.linalg.norm(flat, axis=1)
+    out = np.full(len(flat), np.nan)
+    ref = _reference()
+    for start in range(0, len(flat), chunk):
+        part, n = flat[start:start + chunk], norms[start:start + chunk]
+        inked = n > 0
+        if inked.any():
+            nearest = (part[inked] / n[inked, None]) @ ref.T  # (B, 5000) cosine similarities
+            out[start:start + chunk][inked] = 1.0 - nearest.max(axis=1)
+    return out
 
 
 def unsure(probabilities, novelty: float | None = None) -> str | None:
