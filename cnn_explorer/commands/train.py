@@ -207,7 +207,9 @@ FLAGS = {"epochs": "--epochs", "batch_size": "--batch-size", "optimizer": "--opt
 
 def overrides(args) -> dict:
     """The recipe settings given on the command line: setting -> (value, flag)."""
-    out = {name: (getattr(args, name), flag) for name, flag in FLAGS.items() if getattr(args, name) is not None}
+    # a command without some of the flags (export-script has no augmentation strengths) leaves them to the recipe
+    out = {name: (getattr(args, name, None), flag) for name, flag in FLAGS.items()
+           if getattr(args, name, None) is not None}
     for name in ("augment", "nesterov"):
         if out.get(name, (True,))[0] is False:
             out[name] = (False, FLAGS[name].replace("--", "--no-"))
@@ -215,8 +217,6 @@ def overrides(args) -> dict:
         strength = [FLAGS[k] for k in ("augment_shift", "augment_rotate", "augment_scale") if k in out]
         if strength:  # a strength implies --augment
             out["augment"] = (True, strength[0])
-    if args.augment is False and args.augment_shift is not None:
-        out.pop("augment_shift")  # --no-augment wins; the strength is moot
     return out
 
 

@@ -143,10 +143,12 @@ def save_model(path, model, spec, *, class_names, mean, std, history=None, tempe
 
 
 def _temperature_entry(temperature: float) -> dict:
+    """The JSON entry of a calibration; none for T = 1, which is what a file without one means."""
     try:
-        return {"temperature": check_temperature(temperature)}
+        t = check_temperature(temperature)
     except ValueError as exc:
         raise CnnExplorerError(f"calibration: {exc}") from None
+    return {} if t == 1.0 else {"temperature": t}
 
 
 def read_temperature(meta: dict, json_path: Path) -> float:
