@@ -18,8 +18,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description="Print one line per picture: 'PATH: LABEL (PROBABILITY)'. Pictures are prepared as the "
         "classify page prepares a drawing: for a one-channel model the ink is found (dark on light or light "
         "on dark), cropped, scaled to 20/28 of the input and centred by its centre of mass, as MNIST was "
-        "made; colour models get the picture letterboxed to their input size. Exit code 2 if any picture "
-        "could not be classified (the others are still printed).",
+        "made; colour models get the picture letterboxed to their input size. Probabilities are calibrated "
+        "with the model's temperature. Exit code 2 if any picture could not be classified (the others are "
+        "still printed).",
     )
     p.add_argument("images", nargs="+", metavar="IMAGE", help="picture files (PNG, JPEG, BMP, GIF, TIFF, WebP ...)")
     p.add_argument("--model", default="mnist", metavar="MODEL",
@@ -70,7 +71,8 @@ def run(args) -> int:
         with scores(loaded.model) as run_model, torch.inference_mode():
             for i in range(0, len(ready), 256):
                 batch = torch.from_numpy(np.concatenate(ready[i:i + 256])).to(device)
-                chunks.append(probabilities(run_model(batch)).float().cpu().numpy())
+                # the model's calibration: its logits divided by the temperature fitted after training
+                chunks.append(probabilities(run_model(batch).float() / loaded.temperature).cpu().numpy())
         probs = np.concatenate(chunks)
 
     failed = 0

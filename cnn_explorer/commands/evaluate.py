@@ -13,9 +13,12 @@ from cnn_explorer.core.train.checkpoints import load_model, resolve_model_path
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "evaluate",
-        help="accuracy, per-class accuracy and confusion matrix of a saved model",
+        help="accuracy, per-class accuracy, confusion matrix and calibration (ECE) of a saved model",
         description="Evaluate a saved model (a path, or 'mnist' for the bundled digit model) on a dataset's "
-        "test split (a test-only dataset such as an MNIST t10k folder is all test).",
+        "test split (a test-only dataset such as an MNIST t10k folder is all test). The calibration line "
+        "gives the expected calibration error (ECE: images in 15 equal-width bins of top probability, the "
+        "gap between each bin's accuracy and its mean confidence, weighted by its images) of the model's "
+        "probabilities at its stored temperature.",
     )
     p.add_argument("model", metavar="MODEL", help="a saved model (MODEL.json + MODEL.safetensors) or 'mnist'")
     p.add_argument("--dataset", required=True, metavar="NAME|PATH", help="a dataset name or path")
@@ -34,6 +37,21 @@ def format_confusion(confusion, class_names) -> str:
     for name, row in zip(labels, confusion):
         lines.append(name.ljust(head_width) + " " + " ".join(f"{int(v)}".rjust(width) for v in row))
     return "\n".join(lines)
+
+
+def calibration_text(result, labels, temperature: float) -> str:
+    """The calibration line: ECE, mean confidence and the median confidence on the images the model gets right."""
+    import numpy as np
+
+    from cnn_explorer.core.train.calibration import softmax
+
+    probs = softmax(result.logits, temperature)
+    top = probs.max(axis=1)
+    right = probs.argmax(axis=1) == np.asarray(labels).reshape(-1)
+    median = f"{float(np.median(top[right])):.2%}" if right.any() else "n/a"
+    note = "" if temperature != 1.0 else " (none stored: saved before calibration, or trained without validation)"
+    return (f"calibration: ECE {result.ece:.2%} (15 bins), mean confidence {float(top.mean()):.2%}, "
+            f"median confidence when right {median}, temperature {temperature:.3f}{note}")
 
 
 def run(args) -> int:
@@ -59,7 +77,7 @@ def run(args) -> int:
     if len(y) == 0:
         raise CnnExplorerError(f"dataset {dataset.name}: its {args.split} split is empty")
     result = evaluate(loaded.model, (x, y), normalization=loaded.normalization, device=device,
-                      batch_size=args.batch_size)
+                      batch_size=args.batch_size, temperature=loaded.temperature)
     out = sys.stdout
     where = str(resolve_model_path(args.model))
     shown = args.model if where == args.model else f"{args.model} ({where})"
@@ -70,6 +88,7 @@ def run(args) -> int:
               "classes are matched by position", file=out)
     correct = int(result.confusion.trace())
     print(f"accuracy: {result.accuracy:.2%} ({correct}/{result.count})", file=out)
+    print(calibration_text(result, y, loaded.temperature), file=out)
     print("per-class accuracy:", file=out)
     name_width = max(len("class"), *(len(c) for c in loaded.class_names))
     print(f"  {'class'.ljust(name_width)}  images  correct  accuracy", file=out)

@@ -18,6 +18,7 @@ from cnn_explorer.commands.options import (
     WEIGHT_DECAY,
     seed,
 )
+from cnn_explorer.commands.train import resolve
 from cnn_explorer.core.errors import CnnExplorerError, excerpt
 
 
@@ -38,17 +39,20 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="a dataset name (see `cnn-explorer datasets`) or path: IDX folder, CIFAR-10 folder, "
                    "image folder or .npz")
     p.add_argument("-o", "--output", required=True, metavar="FILE.py", help="where to write the script")
-    p.add_argument("--epochs", type=EPOCHS, default=5, metavar="N", help="default 5")
-    p.add_argument("--batch-size", type=BATCH, default=64, metavar="N", help="default 64")
-    p.add_argument("--lr", type=LR, default=None, metavar="X",
-                   help="learning rate (default 0.001 for adam/adamw, 0.05 for sgd)")
-    p.add_argument("--optimizer", choices=("sgd", "adam", "adamw"), default="adam", help="default adam")
-    p.add_argument("--momentum", type=MOMENTUM, default=0.9, metavar="X", help="SGD momentum (default 0.9)")
-    p.add_argument("--nesterov", action="store_true", help="Nesterov momentum (sgd only)")
-    p.add_argument("--weight-decay", type=WEIGHT_DECAY, default=0.0, metavar="X", help="default 0")
-    p.add_argument("--schedule", choices=("constant", "onecycle"), default="constant", help="default constant")
-    p.add_argument("--augment", action="store_true", help="random shifts, rotations and scaling of training images")
-    p.add_argument("--label-smoothing", type=LABEL_SMOOTHING, default=0.0, metavar="X", help="default 0")
+    # unset, the training settings come from the model's recipe, as with `cnn-explorer train`
+    p.add_argument("--epochs", type=EPOCHS, default=None, metavar="N", help="passes over the training split")
+    p.add_argument("--batch-size", type=BATCH, default=None, metavar="N", help="images per step")
+    p.add_argument("--lr", type=LR, default=None, metavar="X", help="learning rate, the peak with onecycle")
+    p.add_argument("--optimizer", choices=("sgd", "adam", "adamw"), default=None,
+                   help="another optimiser than the recipe's also gets its usual rate unless --lr is given")
+    p.add_argument("--momentum", type=MOMENTUM, default=None, metavar="X", help="SGD momentum")
+    p.add_argument("--nesterov", action=argparse.BooleanOptionalAction, default=None,
+                   help="Nesterov momentum (sgd only)")
+    p.add_argument("--weight-decay", type=WEIGHT_DECAY, default=None, metavar="X", help="weight decay")
+    p.add_argument("--schedule", choices=("constant", "onecycle"), default=None, help="learning-rate schedule")
+    p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
+                   help="random shifts, rotations and scaling of training images")
+    p.add_argument("--label-smoothing", type=LABEL_SMOOTHING, default=None, metavar="X", help="label smoothing")
     p.add_argument("--split", default="0.8,0.1,0.1", metavar="TRAIN,VAL,TEST",
                    help="fractions for training, validation and test (default 0.8,0.1,0.1)")
     p.add_argument("--seed", type=seed, default=0, metavar="N", help="default 0")
@@ -73,11 +77,6 @@ def run(args) -> int:
     from cnn_explorer.core.train.engine import TrainConfig
     from cnn_explorer.core.train.script_export import export_training_script
 
-    lr = args.lr if args.lr is not None else (0.05 if args.optimizer == "sgd" else 1e-3)
-    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=lr, optimizer=args.optimizer,
-                         momentum=args.momentum, nesterov=args.nesterov, weight_decay=args.weight_decay,
-                         schedule=args.schedule, augment=args.augment, label_smoothing=args.label_smoothing,
-                         seed=args.seed, device=args.device, snapshot_every=0)
     split = parse_split(_split(args.split))
     spec = None if args.preset else load_spec(args.spec)  # a bad spec file fails before the data loads
     if args.preset:
@@ -85,6 +84,8 @@ def run(args) -> int:
     dataset = load_dataset(args.dataset, split=split, seed=args.seed)
     if args.preset:
         spec = preset(args.preset, input_shape=tuple(dataset.input_shape), class_names=tuple(dataset.class_names))
+    resolved = resolve(args, spec, dataset)  # the model's recipe with the user's flags, as train resolves it
+    config = TrainConfig(**resolved.settings(), seed=args.seed, device=args.device, snapshot_every=0)
     written = export_training_script(args.output, spec, dataset, args.dataset, config, split=split)
     print(f"wrote {written[0]}" + (f" and its data {written[1].name}" if len(written) > 1 else ""))
     print(f"run it: python {written[0].name} (or torchrun --nproc_per_node N {written[0].name}); "

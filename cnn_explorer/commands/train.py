@@ -13,6 +13,7 @@ and saves, and ``--log-dir`` gives every rank a log of its own.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -47,7 +48,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "train",
         help="train a CNN on a dataset and save it",
         description="Train a model (a preset or a spec file, adapted to the dataset's input and classes) "
-        "and save it as MODEL.safetensors + MODEL.json.",
+        "and save it as MODEL.safetensors + MODEL.json. Every preset carries a training recipe (epochs, "
+        "batch size, optimiser, learning rate and schedule, weight decay, augmentation, label smoothing) "
+        "chosen for its kind of data; a spec file may carry one under \"recipe\", else it gets a default for "
+        "its size. Flags override single settings; --show-recipe prints the result. After training the "
+        "model's confidence is calibrated on the validation split (a temperature, stored with it).",
     )
     model = p.add_mutually_exclusive_group(required=True)
     model.add_argument("--preset", metavar="NAME",
@@ -55,24 +60,29 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     model.add_argument("--spec", metavar="FILE", help="a model spec JSON file")
     p.add_argument("--dataset", required=True, metavar="NAME|PATH",
                    help="a dataset name (see `cnn-explorer datasets`) or path")
-    p.add_argument("--epochs", type=EPOCHS, default=5, metavar="N", help="passes over the training split (default 5)")
-    p.add_argument("--batch-size", type=BATCH, default=64, metavar="N", help="images per step (default 64)")
-    p.add_argument("--lr", type=LR, default=None, metavar="X",
-                   help="learning rate, the peak with onecycle (default 0.001 for adam/adamw, 0.05 for sgd)")
-    p.add_argument("--optimizer", choices=("sgd", "adam", "adamw"), default="adam", help="default adam")
-    p.add_argument("--momentum", type=MOMENTUM, default=0.9, metavar="X", help="SGD momentum (default 0.9)")
-    p.add_argument("--nesterov", action="store_true", help="Nesterov momentum (sgd only)")
-    p.add_argument("--weight-decay", type=WEIGHT_DECAY, default=0.0, metavar="X", help="default 0")
-    p.add_argument("--schedule", choices=("constant", "onecycle"), default="constant",
-                   help="learning-rate schedule (default constant)")
-    p.add_argument("--augment", action="store_true", help="random shifts, rotations and scaling of training images")
+    # The training settings default to None: unset, they come from the model's recipe (core/model/recipes.py),
+    # so that the recipe is their one source; --show-recipe prints what a run would use.
+    p.add_argument("--epochs", type=EPOCHS, default=None, metavar="N", help="passes over the training split")
+    p.add_argument("--batch-size", type=BATCH, default=None, metavar="N", help="images per step")
+    p.add_argument("--lr", type=LR, default=None, metavar="X", help="learning rate, the peak with onecycle")
+    p.add_argument("--optimizer", choices=("sgd", "adam", "adamw"), default=None,
+                   help="another optimiser than the recipe's also gets its usual rate (sgd 0.05, adam/adamw 0.001) "
+                   "unless --lr is given")
+    p.add_argument("--momentum", type=MOMENTUM, default=None, metavar="X", help="SGD momentum")
+    p.add_argument("--nesterov", action=argparse.BooleanOptionalAction, default=None,
+                   help="Nesterov momentum (sgd only)")
+    p.add_argument("--weight-decay", type=WEIGHT_DECAY, default=None, metavar="X", help="weight decay")
+    p.add_argument("--schedule", choices=("constant", "onecycle"), default=None, help="learning-rate schedule")
+    p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
+                   help="random shifts, rotations and scaling of training images")
     p.add_argument("--augment-shift", type=real(0, 100), default=None, metavar="PX",
-                   help="largest random shift in pixels (default 2; implies --augment when set)")
-    p.add_argument("--augment-rotate", type=real(0, 180), default=None, metavar="DEG",
-                   help="largest random rotation in degrees (default 10)")
-    p.add_argument("--augment-scale", type=real(0, 1, hi_open=True), default=None, metavar="F",
-                   help="random zoom in 1-F..1+F (default 0.1)")
-    p.add_argument("--label-smoothing", type=LABEL_SMOOTHING, default=0.0, metavar="X", help="default 0")
+                   help="largest random shift in pixels (implies --augment when set)")
+    p.add_argument("--augment-rotate", type=real(0, 180), default=None, metavar="DEG", help="largest random rotation")
+    p.add_argument("--augment-scale", type=real(0, 1, hi_open=True), default=None, metavar="F", help="random zoom in 1-F..1+F")
+    p.add_argument("--label-smoothing", type=LABEL_SMOOTHING, default=None, metavar="X", help="label smoothing")
+    p.add_argument("--show-recipe", action="store_true",
+                   help="print the settings a run would use (the recipe, adapted to the dataset, with your flags) "
+                   "and exit")
     p.add_argument("--split", default="0.8,0.1,0.1", metavar="TRAIN,VAL,TEST",
                    help="fractions of the dataset for training, validation and test (default 0.8,0.1,0.1; "
                    "a dataset with its own test set keeps it)")
@@ -93,9 +103,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="seed for weights, shuffling and augmentation (default 0)")
     p.add_argument("--target-accuracy", type=real(0, 100, lo_open=True), default=None, metavar="X",
                    help="stop once validation accuracy reaches X (0.99 or 99 for 99%%)")
-    p.add_argument("-o", "--output", required=True, metavar="MODEL",
+    p.add_argument("-o", "--output", metavar="MODEL",
                    help="where to save: MODEL.safetensors + MODEL.json")
-    p.add_argument("--onnx", metavar="FILE", help="also export the trained model as ONNX (needs onnx and onnxscript)")
+    p.add_argument("--onnx", metavar="FILE",
+                   help="also export the trained model as ONNX (needs onnx and onnxscript); it outputs logits: "
+                   "divide them by the model's temperature (in MODEL.json) before the softmax")
     return p
 
 
@@ -157,6 +169,16 @@ class _Output:
             self.file.close()
 
 
+def _calibration_line(finished) -> str:
+    """The calibration a run ended with: the temperature fitted on validation and the test split's ECE."""
+    if not finished.history or finished.history[-1].val_accuracy != finished.history[-1].val_accuracy:
+        return "calibration: none (no validation split to fit a temperature on)"
+    text = f"calibration: temperature {finished.temperature:.3f} (fitted on the validation split)"
+    if finished.calibration is not None:
+        text += f", test ECE {finished.calibration.ece:.2%}"
+    return text
+
+
 def _problem(exc: BaseException) -> str:
     """An error as the one line rank 0 reports for the rank that met it."""
     if isinstance(exc, FileNotFoundError) and exc.filename:
@@ -193,33 +215,76 @@ def run(args) -> int:
             group.close()
 
 
+#: recipe setting -> its flag
+FLAGS = {"epochs": "--epochs", "batch_size": "--batch-size", "optimizer": "--optimizer", "lr": "--lr",
+         "schedule": "--schedule", "weight_decay": "--weight-decay", "momentum": "--momentum",
+         "nesterov": "--nesterov", "augment": "--augment", "augment_shift": "--augment-shift",
+         "augment_rotate": "--augment-rotate", "augment_scale": "--augment-scale",
+         "label_smoothing": "--label-smoothing"}
+
+
+def overrides(args) -> dict:
+    """The recipe settings given on the command line: setting -> (value, flag)."""
+    # a command without some of the flags (export-script has no augmentation strengths) leaves them to the recipe
+    out = {name: (getattr(args, name, None), flag) for name, flag in FLAGS.items()
+           if getattr(args, name, None) is not None}
+    for name in ("augment", "nesterov"):
+        if out.get(name, (True,))[0] is False:
+            out[name] = (False, FLAGS[name].replace("--", "--no-"))
+    if args.augment is None:
+        strength = [FLAGS[k] for k in ("augment_shift", "augment_rotate", "augment_scale") if k in out]
+        if strength:  # a strength implies --augment
+            out["augment"] = (True, strength[0])
+    return out
+
+
+def resolve(args, spec, dataset):
+    """The recipe this run uses: the preset's (or the spec file's, or the default for the model's size),
+    with the user's flags, fitted to the dataset."""
+    from cnn_explorer.core.model.recipes import (
+        default_recipe,
+        recipe_for,
+        resolve_recipe,
+        spec_file_recipe,
+    )
+
+    if args.preset:
+        base, origin = recipe_for(args.preset), f"the {args.preset} preset's recipe"
+    else:
+        base = spec_file_recipe(_spec_json(args.spec), args.spec)
+        origin = f"the recipe in {Path(args.spec).name}"
+        if base is None:
+            params = total_params(spec.with_io(tuple(dataset.input_shape), tuple(dataset.class_names)))
+            base, origin = default_recipe(params), f"the default recipe for a model of {params:,} parameters"
+    return resolve_recipe(base, origin, tuple(dataset.input_shape), len(dataset.train_y), overrides(args))
+
+
+def _spec_json(path) -> dict | None:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # load_spec has already read it: this cannot fail unless the file changed since
+
+
 def _train(args, group) -> int:
     # numpy-backed core modules load here, not at the top, so that `cnn-explorer --help` stays fast
     from cnn_explorer.core.datasets import load_dataset
     from cnn_explorer.core.train.distributed import fingerprint
     from cnn_explorer.core.train.engine import TrainConfig
 
-    strength = {k: getattr(args, f"augment_{k}") for k in ("shift", "rotate", "scale")}
-    strength = {f"augment_{k}": v for k, v in strength.items() if v is not None}
-    lr = args.lr if args.lr is not None else (0.05 if args.optimizer == "sgd" else 1e-3)
-    config = TrainConfig(
-        epochs=args.epochs, batch_size=args.batch_size, lr=lr, optimizer=args.optimizer, momentum=args.momentum,
-        nesterov=args.nesterov, weight_decay=args.weight_decay, schedule=args.schedule, device=args.device,
-        seed=args.seed, augment=args.augment or bool(strength), target_accuracy=_target(args.target_accuracy),
-        threads=args.threads, channels_last=args.channels_last, amp=args.amp, snapshot_every=0,
-        label_smoothing=args.label_smoothing, **strength,
-    )
+    if not args.output and not args.show_recipe:
+        raise CnnExplorerError("train: -o/--output MODEL is required (where to save the model)")
     main = group is None or group.is_main
     out = _Output(echo=main)
-    weights_path, json_path = model_files(args.output, bundled=False)
-    dataset = spec = problem = None
+    dataset = spec = problem = config = summary = None
     try:
-        if main:  # only rank 0 writes the model
+        if main and args.output:  # only rank 0 writes the model
             if args.onnx:
                 missing = missing_onnx_packages()
                 if missing:  # before training, not after
                     raise CnnExplorerError(f"--onnx: ONNX export needs the package(s) {', '.join(missing)}: "
                                            f"pip install {' '.join(missing)}")
+            weights_path, json_path = model_files(args.output, bundled=False)
             if json_path.parent.exists() and not json_path.parent.is_dir():
                 raise CnnExplorerError(f"output: {json_path.parent} is not a folder")
             for path in (weights_path, json_path):  # a missing or protected folder is refused before training
@@ -231,6 +296,16 @@ def _train(args, group) -> int:
             spec = preset(args.preset, input_shape=tuple(dataset.input_shape), class_names=tuple(dataset.class_names))
         else:
             spec = load_spec(args.spec)
+        resolved = resolve(args, spec, dataset)
+        if args.show_recipe:
+            if main:
+                print("\n".join(resolved.lines()))
+            out.close()
+            return 0
+        config = TrainConfig(**resolved.settings(), device=args.device, seed=args.seed,
+                             target_accuracy=_target(args.target_accuracy), threads=args.threads,
+                             channels_last=args.channels_last, amp=args.amp, snapshot_every=0)
+        summary = "recipe: " + resolved.summary()
     except (CnnExplorerError, OSError) as exc:
         if group is None:
             out.close()
@@ -239,12 +314,12 @@ def _train(args, group) -> int:
     try:
         if group is not None:  # every rank stops here, with one message, when any rank failed or differs
             group.agree(problem, fingerprint(dataset) if dataset is not None else None)
-        return _run_training(args, config, dataset, spec, group, out)
+        return _run_training(args, config, dataset, spec, group, out, summary)
     finally:
         out.close()
 
 
-def _run_training(args, config, dataset, spec, group, out: _Output) -> int:
+def _run_training(args, config, dataset, spec, group, out: _Output, summary: str | None = None) -> int:
     from cnn_explorer.core.train.engine import (
         BatchRecord,
         EpochRecord,
@@ -265,6 +340,8 @@ def _run_training(args, config, dataset, spec, group, out: _Output) -> int:
         where += f", {group.world_size} processes ({group.backend})"
     out.line(f"training {spec.name or args.spec or 'model'} ({total_params(spec):,} parameters) on {dataset.name}: "
              f"{len(dataset.train_y)} train / {len(dataset.val_y)} val / {len(dataset.test_y)} test images, {where}")
+    if summary:
+        out.line(summary)
     progress = ProgressLine(plain=False, min_interval_s=0.1)  # a terminal only, at most 10 redraws a second
     finished = None
     last_step = (0, 0)
@@ -296,11 +373,13 @@ def _run_training(args, config, dataset, spec, group, out: _Output) -> int:
     if finished is not None and finished.test_accuracy == finished.test_accuracy:
         n = int(finished.confusion.sum())
         out.line(f"test accuracy: {_pct(finished.test_accuracy)} ({int(finished.confusion.trace())}/{n})")
+    if finished is not None and finished.reason != "cancelled":
+        out.line(_calibration_line(finished))
     if not main:
         return 0
     try:
         save_model(args.output, training.model, spec, class_names=training.class_names, mean=training.mean,
-                   std=training.std, history=training.history)
+                   std=training.std, history=training.history, temperature=training.temperature)
     except KeyboardInterrupt as exc:  # the atomic write removed its temporary files
         print(f"cnn-explorer train: {stopped_by(exc)} while saving; the previous files (if any) are unchanged",
               file=sys.stderr)

@@ -70,7 +70,8 @@ __all__ = [
 FORMAT = "cnn-explorer-model-spec"
 VERSION = 1
 
-_TOP_KEYS = ("format", "version", "name", "description", "input_shape", "class_names", "layers")
+#: "recipe" (how to train it, core/model/recipes.py) is read by the trainer, not by the spec
+_TOP_KEYS = ("format", "version", "name", "description", "input_shape", "class_names", "layers", "recipe")
 
 
 def class_names_from(value: Union[int, Sequence[str]]) -> tuple[str, ...]:

@@ -30,6 +30,7 @@ from cnn_explorer.core.io.limits import check_bytes
 from cnn_explorer.core.model.build import build_model
 from cnn_explorer.core.model.spec import ModelSpec
 from cnn_explorer.core.resources import resource_path
+from cnn_explorer.core.train.calibration import check_temperature
 from cnn_explorer.core.train.engine import EpochRecord
 from cnn_explorer.core.train.model_numbers import validate_model_numbers
 
@@ -58,6 +59,8 @@ class TrainedModel:
     history: list = field(default_factory=list)
     path: Path | None = None
     steps: int = 0
+    #: the calibration: divide the logits by it before the softmax (1 for models saved before calibration)
+    temperature: float = 1.0
 
     @property
     def normalization(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
@@ -107,8 +110,12 @@ def _history_dicts(history) -> list[dict]:
     return out
 
 
-def save_model(path, model, spec, *, class_names, mean, std, history=None) -> Path:
-    """Write ``model``'s weights and its description to ``path`` (see the module doc); returns the JSON path."""
+def save_model(path, model, spec, *, class_names, mean, std, history=None, temperature: float = 1.0) -> Path:
+    """Write ``model``'s weights and its description to ``path`` (see the module doc); returns the JSON path.
+
+    ``temperature`` is the model's calibration (the logits are divided by it before the softmax wherever
+    probabilities are shown); it is stored in the JSON.
+    """
     from safetensors.torch import save_file
 
     if spec is None:
@@ -135,6 +142,7 @@ def save_model(path, model, spec, *, class_names, mean, std, history=None) -> Pa
         "std": [float(s) for s in std],
         "history": _history_dicts(history),
         "weights": weights_path.name,
+        **_temperature_entry(temperature),
     }
     atomic_write_all([(weights_path, write_weights), (json_path, write_json)])
     return json_path
@@ -151,6 +159,23 @@ def new_file_mode() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return 0o666 & ~mask
+
+
+def _temperature_entry(temperature: float) -> dict:
+    """The JSON entry of a calibration; none for T = 1, which is what a file without one means."""
+    try:
+        t = check_temperature(temperature)
+    except ValueError as exc:
+        raise CnnExplorerError(f"calibration: {exc}") from None
+    return {} if t == 1.0 else {"temperature": t}
+
+
+def read_temperature(meta: dict, json_path: Path) -> float:
+    """The calibration temperature in a model's JSON: 1 when absent (files saved before calibration)."""
+    try:
+        return check_temperature(meta.get("temperature"))
+    except ValueError as exc:
+        raise CnnExplorerError(f"{json_path}: {exc}") from None
 
 
 def _read_meta(json_path: Path) -> dict:
@@ -254,4 +279,5 @@ def load_model(path) -> TrainedModel:
             history.append(EpochRecord.from_dict(item))
         except (AttributeError, KeyError, TypeError, ValueError):
             continue  # an unreadable history line costs nothing at inference
-    return TrainedModel(model, spec, class_names, mean, std, history, json_path)
+    return TrainedModel(model, spec, class_names, mean, std, history, json_path,
+                        temperature=read_temperature(meta, json_path))

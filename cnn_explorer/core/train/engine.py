@@ -32,6 +32,7 @@ import numpy as np
 from cnn_explorer.core.datasets import augment_batch
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.model.build import build_model, conv_layers
+from cnn_explorer.core.train.calibration import fit_temperature
 from cnn_explorer.core.train.capture import capture_outputs
 from cnn_explorer.core.train.devices import (
     amp_dtype,
@@ -46,6 +47,7 @@ from cnn_explorer.core.train.evaluation import (
     Cancelled,
     DeviceData,
     EvalResult,
+    calibrated,
     evaluate,
     evaluate_tensors,
     predict_proba,
@@ -192,6 +194,8 @@ class TrainingRun:
             model = build_model(spec)
         self.model = model.to(self.device)
         self.class_names = tuple(dataset.class_names)
+        #: the calibration: logits are divided by it before the softmax; fitted on the validation split at the end
+        self.temperature = 1.0
         self.mean = tuple(float(m) for m in dataset.mean)
         self.std = tuple(float(s) for s in dataset.std)
         self._interrupt: StepInterrupt | None = None
@@ -236,6 +240,7 @@ class TrainingRun:
         train = to_device_data(self.dataset.train_x, self.dataset.train_y, self.mean, self.std, dev)
         val = to_device_data(self.dataset.val_x, self.dataset.val_y, self.mean, self.std, dev)
         test = to_device_data(self.dataset.test_x, self.dataset.test_y, self.mean, self.std, dev)
+        self._val = val
         n_classes = len(self.class_names)
         n = train.count
         batch = min(cfg.batch_size, n)  # the global batch: under torchrun the processes share each one
@@ -397,30 +402,47 @@ class TrainingRun:
         filters = convs[0][1].weight.detach().float().cpu().numpy().copy()
         return Snapshot(step, filters, acts, inputs, labels)
 
-    def _evaluate(self, data: DeviceData, *, predictions: bool = False) -> EvalResult:
-        """The model on a whole split; under torchrun each process evaluates its share and all get the sum."""
+    def _evaluate(self, data: DeviceData, *, predictions: bool = False, logits: bool = False) -> EvalResult:
+        """The model on a whole split; under torchrun each process evaluates its share and all get the sum
+        (then without ``logits``)."""
         n_classes, batch = len(self.class_names), self.config.eval_batch_size
         if self.group is not None:
             return self.group.evaluate(self.model, data, n_classes, batch, predictions=predictions)
         with self._armed():
-            return evaluate_tensors(self.model, data, n_classes, batch, self.cancel, predictions=predictions)
+            return evaluate_tensors(self.model, data, n_classes, batch, self.cancel, predictions=predictions,
+                                    logits=logits)
 
     def _finish(self, test: DeviceData | None, n_classes: int, reason: str, stopped_early: bool = False):
         confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
         accuracy, per_class = math.nan, np.full(n_classes, math.nan)
-        predictions = None
-        if test is not None and test.count:
-            try:
-                result = self._evaluate(test, predictions=True)
+        predictions = calibration = None
+        try:
+            if test is not None:  # not after a cancel: calibrating takes a pass over the validation split
+                self._calibrate()
+            if test is not None and test.count:
+                result = self._evaluate(test, predictions=True, logits=self.group is None)
                 accuracy, per_class, confusion = result.accuracy, result.per_class, result.confusion
                 predictions = result.predictions
-            except Cancelled:
-                reason, stopped_early = "cancelled", True
+                calibration = calibrated(result, test.y.cpu().numpy(), self.temperature).reliability
+        except Cancelled:
+            reason, stopped_early = "cancelled", True
         if reason == "cancelled":
             stopped_early = True
         self.model.train()
         return FinishedRecord(accuracy, confusion, per_class, tuple(self.history), stopped_early, reason,
-                              predictions)
+                              predictions, self.temperature, calibration)
+
+    def _calibrate(self) -> None:
+        """Fit :attr:`temperature` on the validation split (all of it, on every process alike); raises Cancelled.
+
+        Without a validation split the temperature stays as it was (1 for a new model).
+        """
+        val = getattr(self, "_val", None)
+        if val is None or not val.count:
+            return
+        result = evaluate_tensors(self.model, val, len(self.class_names), self.config.eval_batch_size, self.cancel,
+                                  logits=True)
+        self.temperature = fit_temperature(result.logits, val.y.cpu().numpy())
 
 
 class _EngineClock:

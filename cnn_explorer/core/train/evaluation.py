@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.train.calibration import Reliability, reliability, softmax
 
 #: datasets bigger than this (bytes) stay in host memory and travel to a GPU batch by batch
 DEVICE_RESIDENT_LIMIT = 1 << 30
@@ -28,7 +29,9 @@ class EvalResult:
     """Accuracy (0..1), per-class accuracy (K,) (NaN for a class with no images), confusion (K, K) rows true.
 
     ``loss`` is the mean cross-entropy; ``count`` the number of images; ``predictions`` (N,) int64 the
-    predicted class of each image, in order (when asked for).
+    predicted class of each image, in order (when asked for); ``logits`` (N, K) float32 the model's raw
+    outputs (when asked for); ``reliability`` the calibration (a calibration.Reliability, from
+    :func:`evaluate`, of the probabilities at the model's temperature).
     """
 
     accuracy: float
@@ -37,6 +40,13 @@ class EvalResult:
     loss: float = math.nan
     count: int = 0
     predictions: np.ndarray | None = None
+    logits: np.ndarray | None = None
+    reliability: Reliability | None = None
+
+    @property
+    def ece(self) -> float:
+        """The expected calibration error (0..1; NaN when not measured)."""
+        return self.reliability.ece if self.reliability is not None else math.nan
 
 
 @dataclass
@@ -113,10 +123,11 @@ def _stat(values, device):
 
 
 def evaluate_tensors(model, data: DeviceData, n_classes: int | None = None, batch_size: int = 500,
-                     cancel: threading.Event | None = None, *, predictions: bool = False) -> EvalResult:
+                     cancel: threading.Event | None = None, *, predictions: bool = False,
+                     logits: bool = False) -> EvalResult:
     """Evaluate ``model`` on a DeviceData in eval mode, restoring its mode; raises Cancelled when ``cancel`` is set.
 
-    With ``predictions``, the result also holds every image's predicted class.
+    With ``predictions``, the result also holds every image's predicted class; with ``logits``, its logits.
     """
     import torch
     import torch.nn.functional as F
@@ -126,6 +137,7 @@ def evaluate_tensors(model, data: DeviceData, n_classes: int | None = None, batc
     confusion = None
     loss_sum = 0.0
     predicted = []
+    outputs = []
     try:
         with torch.inference_mode():
             for start in range(0, data.count, batch_size):
@@ -133,19 +145,21 @@ def evaluate_tensors(model, data: DeviceData, n_classes: int | None = None, batc
                     raise Cancelled()
                 idx = torch.arange(start, min(start + batch_size, data.count), device=data.device)
                 y = data.y[idx]
-                logits = model(data.normalize(data.raw(idx)))
-                k = n_classes or logits.shape[1]
+                out = model(data.normalize(data.raw(idx)))
+                k = n_classes or out.shape[1]
                 if confusion is None:
-                    confusion = torch.zeros(k * k, dtype=torch.long, device=logits.device)
-                if logits.shape[1] != k:
-                    raise CnnExplorerError(f"model: gives {logits.shape[1]} outputs but the dataset has {k} classes")
+                    confusion = torch.zeros(k * k, dtype=torch.long, device=out.device)
+                if out.shape[1] != k:
+                    raise CnnExplorerError(f"model: gives {out.shape[1]} outputs but the dataset has {k} classes")
                 if int(y.max()) >= k:
                     raise CnnExplorerError(f"dataset: has label {int(y.max())} but the model knows only {k} classes")
-                loss_sum += float(F.cross_entropy(logits.float(), y, reduction="sum"))
-                best = logits.argmax(1)
+                loss_sum += float(F.cross_entropy(out.float(), y, reduction="sum"))
+                best = out.argmax(1)
                 confusion += torch.bincount(y * k + best, minlength=k * k)
                 if predictions:
                     predicted.append(best)
+                if logits:
+                    outputs.append(out.float().cpu())
     finally:
         model.train(was_training)
     if confusion is None:
@@ -154,8 +168,17 @@ def evaluate_tensors(model, data: DeviceData, n_classes: int | None = None, batc
     k = int(math.isqrt(confusion.numel()))
     matrix = confusion.view(k, k).cpu().numpy().astype(np.int64)
     labels = torch.cat(predicted).cpu().numpy().astype(np.int64) if predictions else None
+    raw = torch.cat(outputs).numpy().astype(np.float32, copy=False) if logits else None
     return EvalResult(float(np.trace(matrix)) / data.count, per_class_accuracy(matrix), matrix,
-                      loss_sum / data.count, data.count, labels)
+                      loss_sum / data.count, data.count, labels, raw)
+
+
+def calibrated(result: EvalResult, labels, temperature: float) -> EvalResult:
+    """``result`` (evaluated with logits) with the reliability of its probabilities at ``temperature``."""
+    if result.logits is None or result.count == 0:
+        return result
+    probs = softmax(result.logits, temperature)
+    return replace(result, reliability=reliability(probs, labels))
 
 
 def per_class_accuracy(confusion: np.ndarray) -> np.ndarray:
@@ -175,12 +198,15 @@ def _model_device(model):
 
 
 def evaluate(model, dataset_or_xy, *, normalization=None, split: str = "test", device=None, batch_size: int = 500,
-             cancel: threading.Event | None = None) -> EvalResult:
-    """Accuracy, per-class accuracy and confusion matrix of ``model`` on a Dataset's ``split`` or on ``(x, y)``.
+             cancel: threading.Event | None = None, temperature: float = 1.0) -> EvalResult:
+    """Accuracy, per-class accuracy, confusion matrix and calibration of ``model`` on a Dataset's ``split`` or on
+    ``(x, y)``.
 
     ``normalization`` is ``(mean, std)`` per channel on the 0..1 scale; use the
     model's own (from its checkpoint). It defaults to the dataset's and is
     required for ``(x, y)``. ``device`` defaults to where the model is.
+    ``temperature`` (the model's own, from its checkpoint) divides the logits
+    before the softmax whose reliability and ECE the result holds.
     """
     if isinstance(dataset_or_xy, tuple):
         x, y = dataset_or_xy
@@ -197,13 +223,18 @@ def evaluate(model, dataset_or_xy, *, normalization=None, split: str = "test", d
     model.to(device)
     data = to_device_data(x, y, mean, std, device)
     try:
-        return evaluate_tensors(model, data, None, batch_size, cancel)
+        result = evaluate_tensors(model, data, None, batch_size, cancel, logits=True)
     except Cancelled:
         raise CnnExplorerError("evaluation cancelled") from None
+    return calibrated(result, y, temperature)
 
 
-def predict_proba(model, x_nhwc: np.ndarray, normalization, *, batch_size: int = 500) -> np.ndarray:
-    """Class probabilities (N, K) float32 for images (N, H, W, C) or one image (H, W, C), uint8 or float 0..1."""
+def predict_proba(model, x_nhwc: np.ndarray, normalization, *, batch_size: int = 500,
+                  temperature: float = 1.0) -> np.ndarray:
+    """Class probabilities (N, K) float32 for images (N, H, W, C) or one image (H, W, C), uint8 or float 0..1.
+
+    ``temperature``: the model's calibration (its checkpoint's); the logits are divided by it.
+    """
     import torch
 
     x = np.asarray(x_nhwc)
@@ -221,7 +252,7 @@ def predict_proba(model, x_nhwc: np.ndarray, normalization, *, batch_size: int =
         with torch.inference_mode():
             for start in range(0, data.count, batch_size):
                 idx = torch.arange(start, min(start + batch_size, data.count), device=device)
-                out.append(torch.softmax(model(data.normalize(data.raw(idx))).float(), dim=1).cpu().numpy())
+                out.append(torch.softmax(model(data.normalize(data.raw(idx))).float() / temperature, dim=1).cpu().numpy())
     finally:
         model.train(was_training)
     return np.concatenate(out).astype(np.float32, copy=False)

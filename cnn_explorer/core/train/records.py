@@ -80,7 +80,10 @@ class FinishedRecord:
     confusion matrix is all zeros and the per-class accuracies are NaN.
     ``reason``: "completed", "reached target accuracy ...", or "cancelled".
     ``test_predictions`` (N,) int64: each test image's predicted class, in the
-    split's order (None when there was no test pass).
+    split's order (None when there was no test pass). ``temperature``: the
+    calibration fitted on the validation split (1 without one);
+    ``calibration``: the test split's reliability at that temperature (a
+    calibration.Reliability with the ECE; None without a test pass).
     """
 
     test_accuracy: float
@@ -90,3 +93,5 @@ class FinishedRecord:
     stopped_early: bool
     reason: str
     test_predictions: np.ndarray | None = None
+    temperature: float = 1.0
+    calibration: object = None

@@ -297,9 +297,10 @@ def _state_copy(model) -> dict:
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
-def probe_activations(model, image: np.ndarray, mean: Sequence[float], std: Sequence[float]
-                      ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Each conv layer's output (F, h, w) for one (H, W, C) 0..1 image, and the class probabilities (K,).
+def probe_activations(model, image: np.ndarray, mean: Sequence[float], std: Sequence[float],
+                      temperature: float = 1.0) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Each conv layer's output (F, h, w) for one (H, W, C) 0..1 image, and the class probabilities (K,)
+    (calibrated with ``temperature``: a trained model's own, 1 while it trains).
 
     Runs the model in eval mode without gradients and restores its mode;
     call it only where nothing else uses the model (the worker between steps,
@@ -318,7 +319,7 @@ def probe_activations(model, image: np.ndarray, mean: Sequence[float], std: Sequ
     model.eval()
     try:
         with capture_outputs(conv_layers(model)) as outputs, torch.no_grad():
-            probs = torch.softmax(model(x).float(), dim=1)[0].cpu().numpy()
+            probs = torch.softmax(model(x).float() / temperature, dim=1)[0].cpu().numpy()
     finally:
         model.train(was_training)
     return {name: out[0] for name, out in outputs.items()}, probs

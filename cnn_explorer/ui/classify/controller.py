@@ -21,6 +21,7 @@ from cnn_explorer.core.datasets.preprocess import prepare_input
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.interpret import Activations, ModelEditor, layer_activations
 from cnn_explorer.core.interpret.common import as_batch, probabilities, scores
+from cnn_explorer.core.interpret.unsure import digit_novelty
 from cnn_explorer.core.train.checkpoints import TrainedModel, load_model
 from cnn_explorer.core.train.torch_threads import gui_thread_uses_one_torch_thread
 from cnn_explorer.ui.lifecycle import new_timer
@@ -40,6 +41,8 @@ class Reading:
     model_input: Any
     probabilities: np.ndarray | None
     cache: dict = field(default_factory=dict, compare=False, repr=False)
+    #: how far the picture is from every bundled digit (core/interpret/unsure.py); None when not a digit input
+    novelty: float | None = None
 
     @property
     def predicted(self) -> int | None:
@@ -166,9 +169,12 @@ class ClassifyController(QObject):
             except CnnExplorerError as exc:
                 self.model_failed.emit(str(exc))
                 model_input = None
+        novelty = None
         if model_input is not None:
             probs = self._probabilities(model_input.array)
-        self.reading = Reading(self._revision, model_input, probs)
+            if model_input.mode == "digit":
+                novelty = digit_novelty(model_input.seen)
+        self.reading = Reading(self._revision, model_input, probs, novelty=novelty)
         self.reading_changed.emit(self.reading)
         return self.reading
 
@@ -177,8 +183,8 @@ class ClassifyController(QObject):
         import torch
 
         model = self.loaded.model
-        with scores(model) as run, torch.inference_mode():
-            return probabilities(run(as_batch(x, model)))[0].float().cpu().numpy()
+        with scores(model) as run, torch.inference_mode():  # calibrated: logits / the model's temperature
+            return probabilities(run(as_batch(x, model)).float() / self.loaded.temperature)[0].cpu().numpy()
 
     def activations(self, reading: Reading | None = None) -> Activations | None:
         """Every layer's output for ``reading`` (default: the current one), computed once; None when empty."""

@@ -117,7 +117,7 @@ class DrawingPanel(QWidget):
         """Show ``reading``'s probabilities, verdict and preprocessed input."""
         probs = reading.probabilities
         self.bars.set_probabilities(probs)
-        text, unsure = verdict(probs, class_names)
+        text, unsure = verdict(probs, class_names, reading.novelty)
         if reading.model_input is None and self.canvas.is_empty():
             text, unsure = "Draw a digit", False
         elif reading.model_input is None:

@@ -1,8 +1,9 @@
 """PredictionBars: one horizontal bar per class with its probability; and the verdict line above them.
 
 :func:`verdict` is pure: probabilities (K,) and class names -> the sentence
-the page shows, and whether the model is unsure (top probability below
-``UNSURE_TOP`` or less than ``UNSURE_MARGIN`` ahead of the runner-up).
+the page shows, and whether the model is unsure (core/interpret/unsure.py:
+calibrated top probability below 90% or less than 25 points ahead of the
+runner-up, or a drawing far from every digit).
 """
 
 from __future__ import annotations
@@ -12,25 +13,28 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from cnn_explorer.core.interpret.unsure import unsure
 from cnn_explorer.ui import theme
 from cnn_explorer.ui.export.figure_export import install_figure_export
 
-#: Below this top probability the model counts as unsure.
-UNSURE_TOP = 0.6
-#: ... or when the runner-up is closer than this.
-UNSURE_MARGIN = 0.25
 
+def verdict(probabilities: np.ndarray | None, class_names: tuple[str, ...],
+            novelty: float | None = None) -> tuple[str, bool]:
+    """(sentence, unsure) for the page's headline, e.g. ("It's a 7 — 98.3%", False) or ("Not sure: 4 or 9?", True).
 
-def verdict(probabilities: np.ndarray | None, class_names: tuple[str, ...]) -> tuple[str, bool]:
-    """(sentence, unsure) for the page's headline, e.g. ("It's a 7 — 98.3%", False) or ("Not sure: 4 or 9?", True)."""
+    ``novelty``: the drawing's distance from every bundled digit (None: not measured).
+    """
     if probabilities is None or len(probabilities) == 0:
         return "Draw a digit", False
     p = np.asarray(probabilities, np.float64)
     order = np.argsort(-p, kind="stable")
     top = int(order[0])
+    why = unsure(p, novelty)
+    if why == "not a digit":
+        return f"Not sure: this does not look like a digit (closest: {class_names[top]})", True
     if len(p) > 1:
         second = int(order[1])
-        if p[top] < UNSURE_TOP or p[top] - p[second] < UNSURE_MARGIN:
+        if why is not None:
             return (f"Not sure: {class_names[top]} or {class_names[second]}? "
                     f"({100 * p[top]:.0f}% / {100 * p[second]:.0f}%)"), True
     return f"It's a {class_names[top]} — {100 * p[top]:.1f}%", False

@@ -143,6 +143,8 @@ class TrainController(QObject):
                 self.trained.history.append(replace(update.record, epoch=update.epoch))
             if update.kind in ("batch", "epoch", "finished"):
                 self.trained.steps = max(self.trained.steps, update.step)
+            if update.kind == "finished":
+                self.trained.temperature = update.record.temperature  # the calibration fitted at the end
         self.updated.emit(update)
 
     def _on_worker_finished(self, ok: bool, message: str) -> None:
@@ -157,7 +159,8 @@ class TrainController(QObject):
     def adopt(self, loaded: TrainedModel) -> None:
         """Make a loaded model the current one."""
         self.trained = TrainedModel(loaded.model, loaded.spec, tuple(loaded.class_names), tuple(loaded.mean),
-                                    tuple(loaded.std), list(loaded.history or []), loaded.path)
+                                    tuple(loaded.std), list(loaded.history or []), loaded.path,
+                                    temperature=loaded.temperature)
         self.filter_history = []
         self.planned_epochs = len(self.trained.history)
         self._run_completed = True
@@ -166,4 +169,4 @@ class TrainController(QObject):
         """A CPU, eval-mode copy of the current model and its record (further training leaves it alone)."""
         t = self.trained
         model = copy.deepcopy(t.model).cpu().eval()
-        return TrainedModel(model, t.spec, t.class_names, t.mean, t.std, list(t.history))
+        return TrainedModel(model, t.spec, t.class_names, t.mean, t.std, list(t.history), temperature=t.temperature)

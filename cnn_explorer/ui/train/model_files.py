@@ -27,7 +27,7 @@ def save_model(page, path) -> Path:
         if text.endswith(suffix):
             text = text[: -len(suffix)]
     return checkpoints.save_model(text, t.model, t.spec, class_names=t.class_names, mean=t.mean, std=t.std,
-                                  history=t.history)
+                                  history=t.history, temperature=t.temperature)
 
 
 def load_model(page, path) -> None:

@@ -157,6 +157,8 @@ class TrainPage(QWidget):
 
         # ---- wiring
         self.state.spec_changed.connect(self._on_state_spec_changed)
+        self.state.spec_changed.connect(self.settings_form.follow_model)  # another preset: its recipe
+        self.data_panel.dataset_loaded.connect(self.settings_form.follow_data)
         self.layer_list.current_changed.connect(self._on_layer_list_current_changed)
         self.layer_list.status_message.connect(self.status_message)
         self.layer_form.layer_edited.connect(self._on_layer_form_layer_edited)
@@ -185,6 +187,7 @@ class TrainPage(QWidget):
         if app is not None:
             app.aboutToQuit.connect(loader.shutdown)
         self._on_state_spec_changed(self.state.spec)
+        self.settings_form.follow_model(self.state.spec)
         self._update_buttons()
         self._first_load_done = False
         self.dataset_ref = None  # the name or path the loaded dataset came from

@@ -47,5 +47,5 @@ class ProbeRefresh(QObject):
         serial, image = self.controller.probe.get()
         if image is None or tuple(image.shape) != tuple(t.input_shape):
             return
-        acts, probs = probe_activations(t.model, image, t.mean, t.std)
+        acts, probs = probe_activations(t.model, image, t.mean, t.std, t.temperature)
         self.live.activations.show_result(ProbeResult(serial, t.steps, image, acts, probs), t.class_names)

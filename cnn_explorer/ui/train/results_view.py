@@ -1,8 +1,9 @@
-"""ResultsView: after training — test accuracy, confusion matrix, per-class accuracy, misclassified examples.
+"""ResultsView: after training — test accuracy, confusion matrix, reliability, per-class accuracy, mistakes.
 
 The confusion matrix is a heat map with counts (rows true class, columns
-predicted); the gallery shows up to 48 misclassified test images as
-"true → predicted".
+predicted); beside it the reliability diagram (reliability_view.py) shows how
+often the model is right at each confidence, after its calibration; the
+gallery shows up to 48 misclassified test images as "true → predicted".
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from cnn_explorer.ui import theme
 from cnn_explorer.ui.export.figure_export import install_figure_export
 from cnn_explorer.ui.scale import scaled
 from cnn_explorer.ui.train.image_grid import ImageGrid, image_picture
+from cnn_explorer.ui.train.reliability_view import ReliabilityView
 
 MAX_GALLERY = 48
 
@@ -97,6 +99,7 @@ class ResultsView(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.3)
         self.accuracy_label.setFont(font)
         self.confusion = ConfusionView(self)
+        self.reliability = ReliabilityView(self)
         self.per_class = QLabel(self)
         self.per_class.setWordWrap(True)
         self.per_class.setAlignment(Qt.AlignmentFlag.AlignTop)
@@ -105,11 +108,15 @@ class ResultsView(QWidget):
         left = QVBoxLayout()
         left.addWidget(QLabel("<b>Confusion matrix</b> (rows: true class)", self))
         left.addWidget(self.confusion, 1)
+        middle = QVBoxLayout()
+        middle.addWidget(QLabel("<b>Confidence</b> (bars: accuracy; red: confidence)", self))
+        middle.addWidget(self.reliability, 1)
         right = QVBoxLayout()
         right.addWidget(QLabel("<b>Per-class accuracy</b>", self))
         right.addWidget(self.per_class, 1)
         row = QHBoxLayout()
         row.addLayout(left, 3)
+        row.addLayout(middle, 3)
         row.addLayout(right, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(self.accuracy_label)
@@ -129,6 +136,7 @@ class ResultsView(QWidget):
             self.accuracy_label.setText(f"No test accuracy ({finished.reason}; "
                                         "a stopped run or a dataset without a test split).")
         self.confusion.set_matrix(finished.confusion, class_names)
+        self.reliability.set_reliability(getattr(finished, "calibration", None), getattr(finished, "temperature", 1.0))
         per = np.asarray(finished.per_class_accuracy, dtype=np.float64)
         lines = []
         for name, value in zip(class_names, per):
@@ -155,10 +163,12 @@ class ResultsView(QWidget):
     def clear(self) -> None:
         self.accuracy_label.setText("Training… results appear when it ends.")
         self.confusion.set_matrix(np.zeros((0, 0)), [])
+        self.reliability.set_reliability(None)
         self.per_class.setText("")
         self.gallery_label.setText("")
         self.gallery.set_pictures([])
 
     def set_scale(self, factor: float) -> None:
         self.confusion.set_scale(factor)
+        self.reliability.set_scale(factor)
         self.gallery.set_scale(factor)

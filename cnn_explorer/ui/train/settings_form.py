@@ -1,7 +1,14 @@
 """SettingsForm: how to train — optimizer, learning rate, batch size, epochs, schedule, augmentation, seed, device.
 
-``config()`` returns the engine's ``TrainConfig`` (CnnExplorerError on a bad
-value); choices are remembered in QSettings under ``train/``.
+The settings that decide what the model learns start from the model's recipe
+(core/model/recipes.py: the preset's, else the default for the model's size),
+fitted to the loaded dataset: :meth:`follow_model` when the model changes
+(another preset resets every setting to its recipe), :meth:`follow_data` when
+the dataset does (the user's changes are kept). A setting the user changed is
+marked (bold label with a dot, its tooltip says the recipe's value); "Reset to
+recipe" undoes them all. ``config()`` returns the engine's ``TrainConfig``
+(CnnExplorerError on a bad value); the seed, device and threads are remembered
+in QSettings under ``train/``.
 """
 
 from __future__ import annotations
@@ -12,15 +19,26 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
+    QPushButton,
     QSpinBox,
     QWidget,
 )
 
 from cnn_explorer.core.errors import CnnExplorerError, excerpt
+from cnn_explorer.core.model.recipes import (
+    RECIPES,
+    ResolvedRecipe,
+    default_recipe,
+    resolve_recipe,
+)
+from cnn_explorer.core.model.spec import total_params
 from cnn_explorer.core.train.engine import OPTIMIZERS, SCHEDULES, TrainConfig
 
 LEARNING_RATES = ("0.0001", "0.0003", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10")
+#: a changed setting's label ends with this
+CHANGED_MARK = " •"
 
 
 class SettingsForm(QWidget):
@@ -53,7 +71,19 @@ class SettingsForm(QWidget):
         self.schedule = QComboBox(self)
         self.schedule.addItems(list(SCHEDULES))
         self.schedule.setToolTip("constant learning rate, or one-cycle (warm up, then anneal)")
-        self.augment = QCheckBox("Augment (shift ±2 px, rotate ±10°, scale ±10%)", self)
+        self.weight_decay = QDoubleSpinBox(self)
+        self.weight_decay.setDecimals(4)
+        self.weight_decay.setRange(0.0, 1.0)
+        self.weight_decay.setSingleStep(0.005)
+        self.weight_decay.setToolTip("Pulls the weights towards 0 a little every step (adamw: decoupled)")
+        self.label_smoothing = QDoubleSpinBox(self)
+        self.label_smoothing.setDecimals(2)
+        self.label_smoothing.setRange(0.0, 0.5)
+        self.label_smoothing.setSingleStep(0.05)
+        self.label_smoothing.setToolTip("Train towards 1 - X for the right class instead of 1: less over-confident "
+                                        "training; the calibration after training fixes the confidence shown")
+        self.augment = QCheckBox("Augment", self)
+        self._strength = (2.0, 10.0, 0.1)  # the recipe's shift (px), rotation (degrees) and zoom
         self.seed = QSpinBox(self)
         self.seed.setRange(0, 2_147_483_647)
         self.seed.setToolTip("The same seed, settings and data give the same run")
@@ -68,24 +98,42 @@ class SettingsForm(QWidget):
                                 "fewer threads can be faster.")
         self.device_note = QLabel("", self)
         self.device_note.setWordWrap(True)
+        self.recipe_label = QLabel("", self)
+        self.recipe_label.setWordWrap(True)
+        self.reset_button = QPushButton("Reset to recipe", self)
+        self.reset_button.setToolTip("Put every marked setting back to the recipe's value")
+        self.reset_button.clicked.connect(self.reset_to_recipe)
+        head = QHBoxLayout()
+        head.addWidget(self.recipe_label, 1)
+        head.addWidget(self.reset_button)
+        form.addRow(head)
         form.addRow("Optimizer", self.optimizer)
         form.addRow("Learning rate", self.lr)
         form.addRow("Momentum", self.momentum)
         form.addRow("Batch size", self.batch)
         form.addRow("Epochs", self.epochs)
         form.addRow("Schedule", self.schedule)
+        form.addRow("Weight decay", self.weight_decay)
+        form.addRow("Label smoothing", self.label_smoothing)
         form.addRow("", self.augment)
         form.addRow("Seed", self.seed)
         form.addRow("Device", self.device)
         form.addRow("CPU threads", self.threads)
         form.addRow("", self.device_note)
+        self._form = form
+        self._names = {w: form.labelForField(w).text() if form.labelForField(w) else "" for w in self._recipe_widgets()}
+        self.resolved: ResolvedRecipe | None = None
+        self._model_key: object = None
+        self._data: tuple = ((28, 28, 1), 0)
         self._restore()
+        self.follow_model(None)
         for w in (self.optimizer, self.schedule, self.device):
             w.currentIndexChanged.connect(self._on_any_changed)
         self.lr.currentTextChanged.connect(self._on_any_changed)
         for w in (self.batch, self.epochs, self.seed, self.threads):
             w.valueChanged.connect(self._on_any_changed)
-        self.momentum.valueChanged.connect(self._on_any_changed)
+        for w in (self.momentum, self.weight_decay, self.label_smoothing):
+            w.valueChanged.connect(self._on_any_changed)
         self.augment.toggled.connect(self._on_any_changed)
         self._on_any_changed()
 
@@ -109,13 +157,137 @@ class SettingsForm(QWidget):
             lr = float(text)
         except ValueError:
             raise CnnExplorerError(f"learning rate: not a number: {excerpt(text)}") from None
+        shift, rotate, scale = self._strength
         values = dict(epochs=self.epochs.value(), batch_size=self.batch.value(), lr=lr,
                       optimizer=self.optimizer.currentText(), momentum=round(self.momentum.value(), 4),
                       schedule=self.schedule.currentText(), device=self.device.currentData() or "auto",
                       seed=self.seed.value(), augment=self.augment.isChecked(), snapshot_every=0,
-                      threads=self.threads.value() or None)
+                      threads=self.threads.value() or None, weight_decay=round(self.weight_decay.value(), 6),
+                      label_smoothing=round(self.label_smoothing.value(), 4), augment_shift=shift,
+                      augment_rotate=rotate, augment_scale=scale)
         values.update(overrides)
         return TrainConfig(**values)
+
+    # ------------------------------------------------------------------ the recipe
+    def follow_model(self, spec) -> None:
+        """The model changed: a different preset (or a model of another kind) resets every setting to its
+        recipe; an edit of the same model keeps the settings."""
+        name = getattr(spec, "name", "") or ""
+        key = name if name in RECIPES else default_recipe(_params(spec))  # a preset's name, or a size's recipe
+        if key == self._model_key:
+            return
+        self._model_key = key
+        self._resolve(keep_changes=False)
+
+    def follow_data(self, dataset) -> None:
+        """The dataset changed: fit the recipe to it (few or tiny images), keeping the user's changes."""
+        self._data = (tuple(dataset.input_shape), len(dataset.train_y))
+        self._resolve(keep_changes=True)
+
+    def reset_to_recipe(self) -> None:
+        """Every setting back to the recipe's value (fitted to the dataset)."""
+        self._resolve(keep_changes=False)
+
+    def changed_settings(self) -> dict[str, object]:
+        """The recipe settings the user changed: name -> the value shown."""
+        if self.resolved is None:
+            return {}
+        shown = self._shown()
+        return {k: v for k, v in shown.items() if not _same(v, getattr(self.resolved.recipe, k))}
+
+    def _recipe_widgets(self) -> tuple:
+        return (self.optimizer, self.lr, self.momentum, self.batch, self.epochs, self.schedule, self.weight_decay,
+                self.label_smoothing, self.augment)
+
+    def _widget(self, name: str):
+        return {"optimizer": self.optimizer, "lr": self.lr, "momentum": self.momentum, "batch_size": self.batch,
+                "epochs": self.epochs, "schedule": self.schedule, "weight_decay": self.weight_decay,
+                "label_smoothing": self.label_smoothing, "augment": self.augment}[name]
+
+    def _shown(self) -> dict[str, object]:
+        try:
+            lr: object = float(self.lr.currentText().strip())
+        except ValueError:
+            lr = self.lr.currentText().strip()
+        return {"optimizer": self.optimizer.currentText(), "lr": lr, "momentum": round(self.momentum.value(), 4),
+                "batch_size": self.batch.value(), "epochs": self.epochs.value(),
+                "schedule": self.schedule.currentText(), "weight_decay": round(self.weight_decay.value(), 6),
+                "label_smoothing": round(self.label_smoothing.value(), 4), "augment": self.augment.isChecked()}
+
+    def _resolve(self, keep_changes: bool) -> None:
+        kept = self.changed_settings() if keep_changes else {}
+        key = self._model_key
+        base = RECIPES[key] if isinstance(key, str) else key
+        origin = f"the {key} preset's recipe" if isinstance(key, str) else "the default recipe for a model of its size"
+        shape, n_train = self._data
+        try:
+            resolved = resolve_recipe(base, origin, shape, n_train, {k: (v, "you") for k, v in kept.items()
+                                                                     if not isinstance(v, str) or k != "lr"})
+        except CnnExplorerError:
+            resolved = resolve_recipe(base, origin, shape, n_train)
+        self.resolved = resolved
+        r = resolved.recipe
+        self._strength = (r.augment_shift, r.augment_rotate, r.augment_scale)
+        self.augment.setText(f"Augment (shift ±{r.augment_shift:g} px, rotate ±{r.augment_rotate:g}°, "
+                             f"scale ±{r.augment_scale:.0%})")
+        widgets = self._recipe_widgets()
+        for w in widgets:
+            w.blockSignals(True)
+        try:
+            self.optimizer.setCurrentText(r.optimizer)
+            self.lr.setCurrentText(f"{r.lr:g}")
+            self.momentum.setValue(r.momentum)
+            self.batch.setValue(r.batch_size)
+            self.epochs.setValue(r.epochs)
+            self.schedule.setCurrentText(r.schedule)
+            self.weight_decay.setValue(r.weight_decay)
+            self.label_smoothing.setValue(r.label_smoothing)
+            self.augment.setChecked(r.augment)
+            for key, value in kept.items():  # the user's own values stay as they were typed
+                widget = self._widget(key)
+                if key == "lr":
+                    widget.setCurrentText(f"{value:g}" if isinstance(value, float) else str(value))
+                elif isinstance(widget, QComboBox):
+                    widget.setCurrentText(str(value))
+                elif isinstance(widget, QCheckBox):
+                    widget.setChecked(bool(value))
+                else:
+                    widget.setValue(value)
+        finally:
+            for w in widgets:
+                w.blockSignals(False)
+        self._on_any_changed()
+
+    def _mark_changes(self) -> None:
+        changed = self.changed_settings()
+        r = self.resolved.recipe if self.resolved is not None else None
+        for key in ("optimizer", "lr", "momentum", "batch_size", "epochs", "schedule", "weight_decay",
+                    "label_smoothing", "augment"):
+            widget = self._widget(key)
+            label = self._form.labelForField(widget)
+            mark = key in changed
+            text = f"recipe: {_text(getattr(r, key))}" if r is not None else ""
+            if isinstance(widget, QCheckBox):
+                base = widget.text().removesuffix(CHANGED_MARK)
+                widget.setText(base + (CHANGED_MARK if mark else ""))
+                font = widget.font()
+                font.setBold(mark)
+                widget.setFont(font)
+            elif label is not None:
+                label.setText(self._names[widget] + (CHANGED_MARK if mark else ""))
+                font = label.font()
+                font.setBold(mark)
+                label.setFont(font)
+                label.setToolTip(f"Changed by you ({text})" if mark else f"As the recipe says ({text})")
+        notes = self.resolved.notes if self.resolved is not None else ()
+        origin = self.resolved.origin if self.resolved is not None else "recipe"
+        text = origin[0].upper() + origin[1:]
+        if notes:
+            text += " (" + "; ".join(notes) + ")"
+        text += f"; {len(changed)} changed by you (marked {CHANGED_MARK.strip()})" if changed else \
+            ", as it is"
+        self.recipe_label.setText(text)
+        self.reset_button.setEnabled(bool(changed))
 
     def set_values(self, *, epochs=None, batch_size=None, lr=None, optimizer=None, seed=None, threads=None) -> None:
         """Set some fields from code (tests, benchmarks); ``threads`` 0 means auto."""
@@ -144,24 +316,37 @@ class SettingsForm(QWidget):
             except (TypeError, ValueError):
                 return default
 
-        self.optimizer.setCurrentText(get("optimizer", "adam", str))
-        self.lr.setCurrentText(get("lr", "0.01", str))
-        self.momentum.setValue(get("momentum", 0.9, float))
-        self.batch.setValue(get("batch_size", 32, int))
-        self.epochs.setValue(get("epochs", 5, int))
-        self.schedule.setCurrentText(get("schedule", "constant", str))
-        self.augment.setChecked(get("augment", "false", str).lower() == "true")
+        # the settings that decide what the model learns come from its recipe; these are the machine's and yours
         self.seed.setValue(get("seed", 0, int))
         self.threads.setValue(get("threads", 0, int))
 
     def _on_any_changed(self, *_args) -> None:
         self.momentum.setEnabled(self.optimizer.currentText() == "sgd")
+        self._mark_changes()
         s = self._settings
         if s is not None:
-            for key, value in (("optimizer", self.optimizer.currentText()), ("lr", self.lr.currentText()),
-                               ("momentum", self.momentum.value()), ("batch_size", self.batch.value()),
-                               ("epochs", self.epochs.value()), ("schedule", self.schedule.currentText()),
-                               ("augment", str(self.augment.isChecked()).lower()), ("seed", self.seed.value()),
-                               ("threads", self.threads.value())):
+            for key, value in (("seed", self.seed.value()), ("threads", self.threads.value())):
                 s.setValue(f"train/{key}", value)
         self.changed.emit()
+
+
+def _params(spec) -> int:
+    try:
+        return total_params(spec) if spec is not None else 0
+    except Exception:  # an invalid spec being edited: its size is unknown for now
+        return 0
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        try:
+            return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(b)))
+        except (TypeError, ValueError):
+            return False
+    return a == b
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return f"{value:g}" if isinstance(value, float) else str(value)

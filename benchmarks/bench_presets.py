@@ -1,0 +1,120 @@
+"""Preset recipes benchmark: every preset trained with no flags but --preset, --dataset and -o, as a newcomer would.
+
+For each case the settings are resolved exactly as ``cnn-explorer train`` resolves
+them (the preset's recipe fitted to the dataset, core/model/recipes.py) and the
+model is trained with the engine on N CPU threads (default 2). Reported per case:
+the accuracy on the test images (for ``mnist-sample`` the real MNIST test set,
+``../shared/data/mnist-test``, used for evaluation only; else the dataset's own
+test split), the engine's training time (the clock the CLI prints), the process's
+CPU time divided by the threads (a steadier figure on a busy machine), the
+calibration (temperature, test ECE) and the target with pass/fail:
+
+    mnist-fast   on mnist-sample  >= 99.0% within 45 s
+    lenet5, keras-slides, tiny-vgg on mnist-sample  >= 98.5%
+    xo-tiny      on xo            100% within 10 s
+    every preset on shapes        >= 95%
+
+    python benchmarks/bench_presets.py [--threads 2] [--only mnist-fast:mnist-sample ...]
+
+Prints a table and exits; writes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+MNIST_TEST = REPO.parent / "shared" / "data" / "mnist-test"
+
+#: (preset, dataset) -> (target accuracy, target seconds or None)
+CASES = {
+    ("mnist-fast", "mnist-sample"): (0.990, 45.0),
+    ("lenet5", "mnist-sample"): (0.985, None),
+    ("keras-slides", "mnist-sample"): (0.985, None),
+    ("tiny-vgg", "mnist-sample"): (0.985, None),
+    ("xo-tiny", "xo"): (1.0, 10.0),
+    **{(name, "shapes"): (0.95, None) for name in ("xo-tiny", "mnist-fast", "lenet5", "keras-slides", "tiny-vgg")},
+}
+
+
+def run_case(name: str, dataset_name: str, threads: int) -> dict:
+    """Train one case with its resolved recipe; the figures of one row."""
+    from cnn_explorer.core.datasets import load_dataset
+    from cnn_explorer.core.model.presets import preset
+    from cnn_explorer.core.model.recipes import recipe_for, resolve_recipe
+    from cnn_explorer.core.train.engine import (
+        EpochRecord,
+        FinishedRecord,
+        TrainConfig,
+        TrainingRun,
+        evaluate,
+    )
+
+    dataset = load_dataset(dataset_name)  # the CLI's default split
+    spec = preset(name, tuple(dataset.input_shape), tuple(dataset.class_names))
+    resolved = resolve_recipe(recipe_for(name), f"the {name} preset's recipe", tuple(dataset.input_shape),
+                              len(dataset.train_y))
+    config = TrainConfig(**resolved.settings(), device="cpu", threads=threads, snapshot_every=0)
+    run = TrainingRun(spec, dataset, config)
+    cpu0 = time.process_time()
+    last = finished = None
+    for record in run.steps():
+        if isinstance(record, EpochRecord):
+            last = record
+        elif isinstance(record, FinishedRecord):
+            finished = record
+    cpu = (time.process_time() - cpu0) / threads
+    accuracy, where = finished.test_accuracy, f"{len(dataset.test_y)} test images"
+    ece = finished.calibration.ece if finished.calibration is not None else math.nan
+    if dataset_name == "mnist-sample" and MNIST_TEST.exists():
+        test = load_dataset(str(MNIST_TEST))
+        result = evaluate(run.model, (test.test_x, test.test_y), normalization=(run.mean, run.std),
+                          temperature=run.temperature)
+        accuracy, ece, where = result.accuracy, result.ece, "real MNIST test set"
+    return dict(recipe=resolved.summary().split(": ", 1)[1], accuracy=accuracy, where=where,
+                engine_s=last.elapsed_s if last else math.nan, cpu_s=cpu, temperature=run.temperature, ece=ece,
+                val=last.val_accuracy if last else math.nan)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, default=2, metavar="N", help="CPU threads (default 2)")
+    parser.add_argument("--only", nargs="*", metavar="PRESET:DATASET", help="run these cases only")
+    args = parser.parse_args(argv)
+    cases = dict(CASES)
+    if args.only:
+        wanted = {tuple(item.split(":", 1)) for item in args.only}
+        unknown = wanted - set(cases)
+        if unknown:
+            parser.error(f"unknown case(s): {', '.join(':'.join(u) for u in sorted(unknown))}")
+        cases = {k: v for k, v in cases.items() if k in wanted}
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else math.nan
+    print(f"# preset recipes, no flags, CPU {args.threads} threads; load average {load:.1f} at start "
+          "(the engine's clock counts waiting for a busy CPU; CPU s/thread does not)")
+    head = f"{'preset':13} {'dataset':13} {'accuracy':>9} {'target':>7} {'train s':>8} {'CPU s/thr':>9} " \
+           f"{'limit s':>7} {'T':>6} {'ECE':>6}  result  measured on"
+    print(head)
+    print("-" * len(head))
+    failed = 0
+    for (name, dataset_name), (target, seconds) in cases.items():
+        row = run_case(name, dataset_name, args.threads)
+        ok = row["accuracy"] >= target - 1e-9 and (seconds is None or min(row["engine_s"], row["cpu_s"]) <= seconds)
+        failed += not ok
+        limit = f"{seconds:.0f}" if seconds else "-"
+        print(f"{name:13} {dataset_name:13} {row['accuracy']:9.2%} {target:7.1%} {row['engine_s']:8.1f} "
+              f"{row['cpu_s']:9.1f} {limit:>7} {row['temperature']:6.3f} {row['ece']:6.2%}  "
+              f"{'pass' if ok else 'FAIL':6}  {row['where']}", flush=True)
+        print(f"  recipe: {row['recipe']}; validation accuracy {row['val']:.2%}", flush=True)
+    print(f"{len(cases) - failed}/{len(cases)} cases meet their target")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

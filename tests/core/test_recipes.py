@@ -1,0 +1,82 @@
+"""Training recipes (core/model/recipes.py): every preset has one, flags override single values, data adapts them."""
+
+from __future__ import annotations
+
+import pytest
+
+from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.model.presets import PRESETS
+from cnn_explorer.core.model.recipes import (
+    RECIPES,
+    SETTINGS,
+    Recipe,
+    default_recipe,
+    recipe_for,
+    resolve_recipe,
+    spec_file_recipe,
+)
+from cnn_explorer.core.train.engine import TrainConfig
+
+
+def test_every_preset_has_a_recipe_the_engine_accepts():
+    assert set(RECIPES) == set(PRESETS)
+    for name in PRESETS:
+        resolved = resolve_recipe(recipe_for(name), name, (28, 28, 1), 4000)
+        TrainConfig(**resolved.settings())  # no error
+
+
+def test_digit_presets_use_the_recipe_unchanged_on_mnist_sized_data():
+    resolved = resolve_recipe(RECIPES["mnist-fast"], "preset", (28, 28, 1), 4000)
+    assert resolved.recipe == RECIPES["mnist-fast"] and resolved.notes == () and resolved.changed == {}
+    assert resolved.settings()["label_smoothing"] == 0.1 and resolved.settings()["optimizer"] == "adamw"
+
+
+def test_flags_override_single_values_and_are_marked():
+    resolved = resolve_recipe(RECIPES["mnist-fast"], "preset", (28, 28, 1), 4000,
+                              {"lr": (0.01, "--lr"), "epochs": (3, "--epochs")})
+    assert resolved.recipe.lr == 0.01 and resolved.recipe.epochs == 3
+    assert resolved.recipe.batch_size == RECIPES["mnist-fast"].batch_size
+    lines = resolved.lines()
+    assert any(line.split()[:3] == ["lr", "0.01", "(--lr)"] for line in lines)
+    assert any(line.split()[:3] == ["batch-size", "128", "(recipe)"] for line in lines)
+
+
+def test_another_kind_of_optimiser_gets_its_usual_rate_unless_lr_is_given():
+    sgd = resolve_recipe(RECIPES["mnist-fast"], "p", (28, 28, 1), 4000, {"optimizer": ("sgd", "--optimizer")})
+    assert sgd.recipe.lr == 0.05 and "usual rate" in sgd.changed["lr"]
+    given = resolve_recipe(RECIPES["mnist-fast"], "p", (28, 28, 1), 4000,
+                           {"optimizer": ("sgd", "--optimizer"), "lr": (0.2, "--lr")})
+    assert given.recipe.lr == 0.2
+
+
+def test_the_data_adapts_the_recipe_but_never_the_users_values():
+    tiny = resolve_recipe(RECIPES["mnist-fast"], "p", (9, 9, 1), 480)
+    assert not tiny.recipe.augment and tiny.recipe.batch_size == 32 and tiny.recipe.epochs > 12
+    assert any("too small to shift" in n for n in tiny.notes)
+    assert "(adapted to the data)" in "\n".join(tiny.lines())
+    mine = resolve_recipe(RECIPES["mnist-fast"], "p", (9, 9, 1), 480,
+                          {"augment": (True, "--augment"), "epochs": (2, "--epochs")})
+    assert mine.recipe.augment and mine.recipe.epochs == 2
+    assert not any("too small to shift" in n or n[0].isdigit() for n in mine.notes)
+
+
+def test_a_bad_override_is_a_clear_error():
+    with pytest.raises(CnnExplorerError, match="learning rate: must be a positive number"):
+        resolve_recipe(RECIPES["lenet5"], "p", (28, 28, 1), 4000, {"lr": (-1.0, "--lr")})
+
+
+def test_default_recipe_by_size_and_from_a_spec_file():
+    small, large = default_recipe(5_000), default_recipe(5_000_000)
+    assert small.lr > large.lr and large.weight_decay > small.weight_decay
+    assert recipe_for("no such preset", 5_000) == small
+    assert spec_file_recipe({"layers": []}, "m.json") is None
+    assert spec_file_recipe({"recipe": {"epochs": 3, "lr": 0.1}}, "m.json") == Recipe(epochs=3, lr=0.1)
+    with pytest.raises(CnnExplorerError, match="m.json: recipe: unknown setting"):
+        spec_file_recipe({"recipe": {"epoch": 3}}, "m.json")
+    with pytest.raises(CnnExplorerError, match="epochs must be a whole number"):
+        spec_file_recipe({"recipe": {"epochs": 2.5}}, "m.json")
+
+
+def test_settings_are_train_config_fields():
+    fields = set(TrainConfig.__dataclass_fields__)
+    assert set(SETTINGS) <= fields and "min_steps" not in SETTINGS
