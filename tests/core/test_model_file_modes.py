@@ -8,6 +8,8 @@ import stat
 
 import pytest
 
+from cnn_explorer.core.errors import CnnExplorerError
+
 torch = pytest.importorskip("torch")
 
 from cnn_explorer.core.model.build import build_model  # noqa: E402
@@ -61,7 +63,7 @@ def test_a_model_at_the_path_is_replaced_only_once_both_new_files_are_complete(t
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(json, "dumps", full_disk)
-    with pytest.raises(OSError):
+    with pytest.raises(CnnExplorerError, match="the disk is full"):  # a message, not an OSError (issue 18)
         _save(tmp_path / "m", tiny, mean=0.75)
     monkeypatch.undo()
     # the old pair, untouched, and no temporary file

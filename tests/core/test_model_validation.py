@@ -100,9 +100,10 @@ def test_a_pt_state_dict_with_nan_weights_is_refused(tmp_path, spec):
     ({"temperature": 0}, "temperature is 0; it must be a number above 0"),
     ({"temperature": "warm"}, "temperature is 'warm'; it must be a number above 0"),
     ({"mean": ["x" * 5000]}, "mean: entry 1 is 'xxxxxxxx"),
-    ({"mean": [10 ** 400]}, "mean: entry 1 is inf, outside 0..1"),
-    ({"std": [-(10 ** 400)]}, "std: entry 1 is -inf, outside 1e-06..1"),
-    ({"temperature": 10 ** 400}, "temperature is inf; it must be a number above 0"),
+    # a 401-digit number is refused when the JSON is read (core/io/json_files.py caps a number's length)
+    ({"mean": [10 ** 400]}, "a number written with 401 characters"),
+    ({"std": [-(10 ** 400)]}, "a number written with 402 characters"),
+    ({"temperature": 10 ** 400}, "a number written with 401 characters"),
 ])
 def test_metadata_numbers_are_checked(tmp_path, spec, changes, expected):
     path = _save(tmp_path / "m", spec)
