@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from cnn_explorer.core.errors import CnnExplorerError, excerpt
+from cnn_explorer.core.io.limits import MAX_CLASSES
 from cnn_explorer.core.model.codegen import keras_code, pytorch_code
 from cnn_explorer.core.model.presets import PRESETS, preset
 from cnn_explorer.core.model.spec import (
@@ -19,9 +20,6 @@ from cnn_explorer.core.model.spec import (
     totals,
     validate,
 )
-
-#: more classes than any dataset the app reads (ImageNet-21k has 21,841): a bigger count is a typo
-MAX_CLASSES = 100_000
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -68,7 +66,7 @@ def parse_classes(text: str) -> int | tuple[str, ...]:
         if count < 2:
             raise CnnExplorerError(f"--classes: need at least 2 classes, got {count}")
         if count > MAX_CLASSES:
-            raise CnnExplorerError(f"--classes: at most {MAX_CLASSES:,} classes, got {excerpt(text)}")
+            raise CnnExplorerError(f"--classes: {excerpt(text)} classes is too many (at most {MAX_CLASSES:,})")
         return count
     names = tuple(n.strip() for n in text.split(","))
     if len(names) < 2 or not all(names):

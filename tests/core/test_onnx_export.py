@@ -60,10 +60,12 @@ def test_train_onnx_prints_the_temperature_of_the_saved_model(tmp_path, stripes,
 
     def save_with_temperature(*args, **kwargs):
         json_path = real_save(*args, **kwargs)
-        if temperature is not None:  # as a calibrating save writes it
-            meta = json.loads(json_path.read_text())
+        meta = json.loads(json_path.read_text())
+        if temperature is None:  # a model saved without calibration (T = 1)
+            meta.pop("temperature", None)
+        else:
             meta["temperature"] = temperature
-            json_path.write_text(json.dumps(meta))
+        json_path.write_text(json.dumps(meta))
         return json_path
 
     def fake_export(model, path, input_shape):
