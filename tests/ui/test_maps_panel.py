@@ -259,3 +259,22 @@ def test_colour_bar_labels_and_width_follow_range_and_scale(qtbot):
     small = bar.sizeHint().width()
     bar.set_scale(2.0)
     assert bar.sizeHint().width() > 1.8 * small                # the font grows with the scale, not the cache
+
+
+def test_value_caption_height_follows_text_width_and_font(qtbot):
+    """The caption keeps its last measured height: a new text, width or font must still give a new one."""
+    from PySide6.QtGui import QFont
+
+    from cnn_explorer.ui.explorer.map_tile import ValueCaption
+
+    caption = ValueCaption()
+    qtbot.addWidget(caption)
+    caption.setText("min 1")
+    one_line = caption.heightForWidth(80)
+    caption.setText("min −123.456   max 789.012   colours ±456.789 (99.5%)")
+    assert caption.heightForWidth(80) > one_line                # wraps onto more lines
+    assert caption.heightForWidth(2000) == one_line             # one line again when wide
+    font = QFont(caption.font())
+    font.setPixelSize(3 * max(8, caption.fontMetrics().height()))
+    caption.setFont(font)
+    assert caption.heightForWidth(2000) > 2 * one_line          # the larger font is measured, not the old one
