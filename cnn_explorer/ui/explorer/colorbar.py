@@ -156,6 +156,8 @@ class ColorBar(QWidget):
         self._span: tuple[float, float] | None = None
         self._metrics: tuple | None = None       # (font key and scale, font, metrics, RESERVED_LABEL's width)
         self._labels: tuple[str, str, str] | None = None
+        self._width_key: tuple | None = None      # (labels, metrics) of the tick width kept in _width
+        self._width = 0.0
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
 
     def set_range(self, m: float, lo: float, hi: float, *, grey: bool = False) -> None:
@@ -204,7 +206,11 @@ class ColorBar(QWidget):
         """Pixels the tick texts get: room for at least ``RESERVED_LABEL`` so that typing, which
         changes the numbers at every key, does not change the bar's width and re-lay out the maps."""
         _font, fm, reserved = self._font_metrics()
-        return max(reserved, fm.horizontalAdvance(labels[0]), fm.horizontalAdvance(labels[2]))
+        key = (labels, self._metrics[0])      # the font and scale the metrics are for
+        if key != self._width_key:      # the size hint, set_range and the panel's layout ask again and again
+            self._width_key = key
+            self._width = max(reserved, fm.horizontalAdvance(labels[0]), fm.horizontalAdvance(labels[2]))
+        return self._width
 
     def _font_metrics(self) -> tuple[QFont, QFontMetricsF, float]:
         """The tick font, its metrics and RESERVED_LABEL's width, kept while the font and scale are the same
