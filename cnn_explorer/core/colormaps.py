@@ -82,12 +82,24 @@ def robust_limit(values, percentile: float = ROBUST_PERCENTILE, max_cells: int =
     if arr.size > max_cells:                  # every n-th cell along each axis (a map's own layout)
         step = math.ceil(math.sqrt(arr.size / max_cells))
         arr = arr[(slice(None, None, step),) * arr.ndim] if arr.ndim <= 2 else arr.ravel()[:: step * step]
-    magnitude = np.abs(arr.astype(np.float64)).ravel()
-    finite = magnitude if np.isfinite(magnitude).all() else magnitude[np.isfinite(magnitude)]
+    magnitude = np.abs(arr, dtype=np.float64).ravel()
+    finite = magnitude if np.isfinite(magnitude.sum()) else magnitude[np.isfinite(magnitude)]
     if finite.size == 0:
         return 1.0
-    m = float(np.percentile(finite, percentile))
+    m = _percentile(finite, float(percentile))
     return m if m > 0 else symmetric_limit(finite)
+
+
+def _percentile(values: np.ndarray, percentile: float) -> float:
+    """``np.percentile(values, percentile)`` (its default, linear interpolation) of a 1-D float64 array
+    it may reorder: one partition around the two ranks, without np.percentile's general-case overhead
+    (a tenth of a millisecond per map, seven maps per kernel edit)."""
+    rank = (values.size - 1) * percentile / 100.0
+    below = math.floor(rank)
+    above = min(below + 1, values.size - 1)
+    values.partition((below, above) if above != below else below)
+    lo, hi = float(values[below]), float(values[above])
+    return lo + (hi - lo) * (rank - below)
 
 
 def diverging_rgb(values, vmax: float | None = None) -> np.ndarray:

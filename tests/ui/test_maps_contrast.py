@@ -8,6 +8,7 @@ import pytest
 
 from cnn_explorer.core.conv.convolution import ConvSettings, PoolSettings
 from cnn_explorer.core.conv.pipeline import run_pipeline
+from cnn_explorer.core.format import format_number
 from cnn_explorer.core.kernels import seed_grids as sg
 from cnn_explorer.core.kernels.library import get_preset
 from cnn_explorer.ui.explorer.maps_panel import MapsPanel
@@ -223,3 +224,30 @@ def test_a_stack_of_small_maps_wraps_instead_of_scrolling_sideways(qtbot, sample
     qtbot.wait(20)
     for row in panel.rows:
         assert row.width() <= panel.width()
+
+
+def test_a_large_maps_robust_colours_come_from_the_cells_shown_within_5_percent_of_every_cell(qtbot, maps_panel):
+    """A 1024² photo's maps are coloured from what the tile shows (about one cell per device pixel): the
+    robust colour range read there stays within 5% (a few LUT bins) of the one every cell gives, hover still reads every cell."""
+    from cnn_explorer.core.colormaps import robust_limit
+
+    rng = np.random.default_rng(16)
+    y, x = np.mgrid[0:1024, 0:1024] / 1024.0
+    image = 128 + 90 * np.sin(9 * x) * np.cos(7 * y) + rng.normal(0.0, 6.0, (1024, 1024))
+    image[(x - 0.5) ** 2 + (y - 0.4) ** 2 < 0.04] += 60.0                      # a disc: sharp edges
+    result = conv_result(image, [get_preset("sobel-top").values])
+    maps_panel.resize(1000, 400)
+    maps_panel.show()
+    qtbot.waitExposed(maps_panel)
+    maps_panel.set_result(result)
+    tile = maps_panel.tile(0, "feature")
+    view = tile.view
+    assert maps_panel.contrast() == "robust" and view.displayed_stride() > 1
+    full = result.feature[0]
+    shown = view.displayed_shape()
+    assert shown[0] * shown[1] < full.size / 4                                # far fewer cells coloured
+    assert view.value_range() == pytest.approx(robust_limit(full, max_cells=full.size), rel=0.05)
+    assert view.value_range() < np.abs(full).max()                           # still clipped (robust)
+    assert view.data_range() == (full.min(), full.max())                     # the caption's range is exact
+    assert np.array_equal(view.values(), full)                               # hover reads every cell
+    assert maps_panel.describe_cell(0, tile, 700, 301).endswith(format_number(float(full[700, 301]), "cell"))

@@ -238,3 +238,43 @@ def test_diverging_rgba_bins_like_the_lut_and_reuses_its_buffer():
     assert rgba[1, 1].tolist() == rgba[0, 2].tolist() and rgba[1, 2].tolist() == rgba[0, 0].tolist()  # clipped
     assert diverging_rgba(values * 0.5, 2.0, out=rgba) is rgba
 
+
+
+def test_colour_bar_labels_and_width_follow_range_and_scale(qtbot):
+    """The bar keeps its tick texts and font metrics between edits: they must still follow every change."""
+    from cnn_explorer.core.format import format_number
+    from cnn_explorer.ui.explorer.colorbar import ColorBar
+
+    bar = ColorBar()
+    qtbot.addWidget(bar)
+    bar.set_range(2.5, -1.0, 2.0)
+    assert bar.labels() == (format_number(2.5, "cell"), "0", format_number(-2.5, "cell"))
+    narrow = bar.sizeHint().width()
+    bar.set_range(123456.0, 0.0, 1.0)                          # wider than the reserved "−8888"
+    assert "123" in bar.labels()[0] and bar.sizeHint().width() > narrow
+    bar.set_range(1.0, 0.0, 1.0, grey=True)
+    assert bar.labels() == ("255", "128", "0")
+    bar.set_range(0.75, 0.0, 0.5)
+    assert bar.labels()[1] == "0" and "0.75" in bar.labels()[0]
+    small = bar.sizeHint().width()
+    bar.set_scale(2.0)
+    assert bar.sizeHint().width() > 1.8 * small                # the font grows with the scale, not the cache
+
+
+def test_value_caption_height_follows_text_width_and_font(qtbot):
+    """The caption keeps its last measured height: a new text, width or font must still give a new one."""
+    from PySide6.QtGui import QFont
+
+    from cnn_explorer.ui.explorer.map_tile import ValueCaption
+
+    caption = ValueCaption()
+    qtbot.addWidget(caption)
+    caption.setText("min 1")
+    one_line = caption.heightForWidth(80)
+    caption.setText("min −123.456   max 789.012   colours ±456.789 (99.5%)")
+    assert caption.heightForWidth(80) > one_line                # wraps onto more lines
+    assert caption.heightForWidth(2000) == one_line             # one line again when wide
+    font = QFont(caption.font())
+    font.setPixelSize(3 * max(8, caption.fontMetrics().height()))
+    caption.setFont(font)
+    assert caption.heightForWidth(2000) > 2 * one_line          # the larger font is measured, not the old one

@@ -23,6 +23,10 @@ class SumRoom(QObject):
         self._watch_viewport()
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
+        if "_panel" not in self.__dict__:
+            # The garbage collector is taking this object apart (its attributes already gone) while
+            # Qt still has the filter installed: nothing to fit any more.
+            return False
         kind = event.type()
         if watched is self._panel and kind == QEvent.Type.ParentChange:
             self._watch_viewport()

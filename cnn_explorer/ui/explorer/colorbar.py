@@ -154,7 +154,10 @@ class ColorBar(QWidget):
         self._scale = 1.0
         self._image: QImage | None = None
         self._span: tuple[float, float] | None = None
-        self._metrics: tuple | None = None       # (font key and scale, their metrics, RESERVED_LABEL's width)
+        self._metrics: tuple | None = None       # (font key and scale, font, metrics, RESERVED_LABEL's width)
+        self._labels: tuple[str, str, str] | None = None
+        self._width_key: tuple | None = None      # (labels, metrics) of the tick width kept in _width
+        self._width = 0.0
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
 
     def set_range(self, m: float, lo: float, hi: float, *, grey: bool = False) -> None:
@@ -162,16 +165,18 @@ class ColorBar(QWidget):
         new = (float(m), float(lo), float(hi), bool(grey))
         if new == (self._m, self._lo, self._hi, self._grey):
             return
-        old_labels = self.labels()
+        old_width = self._label_width(self.labels())
         if new[3] != self._grey:
             self._image = None
         self._m, self._lo, self._hi, self._grey = new
-        if self._label_width(self.labels()) != self._label_width(old_labels):
+        self._labels = None
+        if self._label_width(self.labels()) != old_width:
             self.updateGeometry()           # a relayout only when the tick texts need another width
         self.update()
 
     def set_scale(self, f: float) -> None:
         self._scale = float(f)
+        self._metrics = None
         self.updateGeometry()
         self.update()
 
@@ -187,9 +192,12 @@ class ColorBar(QWidget):
 
     def labels(self) -> tuple[str, str, str]:
         """Top, middle and bottom tick texts."""
-        if self._grey:
-            return "255", "128", "0"
-        return format_number(self._m, "cell"), "0", format_number(-self._m, "cell")
+        if self._labels is None:        # asked for at every set_range, size hint and paint: formatted once
+            if self._grey:
+                self._labels = ("255", "128", "0")
+            else:
+                self._labels = (format_number(self._m, "cell"), "0", format_number(-self._m, "cell"))
+        return self._labels
 
     def _font(self) -> QFont:
         return scaled_font(self.font(), 10, self._scale, 8)
@@ -197,12 +205,22 @@ class ColorBar(QWidget):
     def _label_width(self, labels: tuple[str, ...]) -> float:
         """Pixels the tick texts get: room for at least ``RESERVED_LABEL`` so that typing, which
         changes the numbers at every key, does not change the bar's width and re-lay out the maps."""
+        _font, fm, reserved = self._font_metrics()
+        key = (labels, self._metrics[0])      # the font and scale the metrics are for
+        if key != self._width_key:      # the size hint, set_range and the panel's layout ask again and again
+            self._width_key = key
+            self._width = max(reserved, fm.horizontalAdvance(labels[0]), fm.horizontalAdvance(labels[2]))
+        return self._width
+
+    def _font_metrics(self) -> tuple[QFont, QFontMetricsF, float]:
+        """The tick font, its metrics and RESERVED_LABEL's width, kept while the font and scale are the same
+        (a kernel edit asks for them several times per map)."""
         key = (self.font().key(), self._scale)
-        if self._metrics is None or self._metrics[0] != key:      # a kernel edit asks twice per map
-            fm = QFontMetricsF(self._font())
-            self._metrics = (key, fm, fm.horizontalAdvance(RESERVED_LABEL))
-        _key, fm, reserved = self._metrics
-        return max(reserved, *(fm.horizontalAdvance(t) for t in labels))
+        if self._metrics is None or self._metrics[0] != key:
+            font = self._font()
+            fm = QFontMetricsF(font)
+            self._metrics = (key, font, fm, fm.horizontalAdvance(RESERVED_LABEL))
+        return self._metrics[1:]
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         text_w = self._label_width(self.labels())
@@ -226,9 +244,8 @@ class ColorBar(QWidget):
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
         p = QPainter(self)
-        font = self._font()
+        font, fm, _reserved = self._font_metrics()
         p.setFont(font)
-        fm = QFontMetricsF(font)
         pad = fm.height() / 2 + 1
         bar_w = 12 * self._scale
         top, bottom = self._span if self._span is not None else (0.0, float(self.height()))

@@ -27,6 +27,8 @@ class ValueCaption(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._text = ""
+        self._height_key: tuple | None = None       # (width, text, font) of the height kept in _height
+        self._height = 0
         policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)
@@ -47,8 +49,12 @@ class ValueCaption(QWidget):
         return True
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
-        box = QRect(0, 0, max(1, width), 1 << 20)
-        return self.fontMetrics().boundingRect(box, self.FLAGS, self._text or " ").height()
+        key = (width, self._text, self.font().key())
+        if key != self._height_key:      # asked for before and after every new text, and by the layout
+            box = QRect(0, 0, max(1, width), 1 << 20)
+            self._height_key = key
+            self._height = self.fontMetrics().boundingRect(box, self.FLAGS, self._text or " ").height()
+        return self._height
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         fm = self.fontMetrics()
