@@ -7,7 +7,7 @@ panel is wide, three when it is narrow.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QSize, Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -85,6 +85,7 @@ class AnimationControls(QWidget):
         self.export_button = QToolButton(self)
         self.export_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.export_button.hide()
+        self._export_wanted = False
         self._transport_box.layout().addWidget(self.export_button)
         self._speed_box = box_of((self.speed_title, self.speed_slider, self.speed_label, self.granularity_combo),
                                  self, lr, stretch_of=self.speed_slider)
@@ -111,7 +112,9 @@ class AnimationControls(QWidget):
         if wide == self._wide:
             return
         self._wide = wide
-        self._style_export_button()
+        # narrow (at large scales, beside the editing column), the Export… button folds away so that the transport
+        # line fits; File ▸ Export animation… (Ctrl+Shift+E) stays
+        self.export_button.setVisible(wide and self._export_wanted)
         clear_grid(self._grid, (self._transport_box, self._speed_box, self._scrub_box), 3)
         if wide:
             self._grid.addWidget(self._transport_box, 0, 0)
@@ -137,47 +140,17 @@ class AnimationControls(QWidget):
                                              self.position_label, self.export_button):
             w.setFont(font)
         icon = QSize(round(16 * f), round(16 * f))
-        for button in (self.home_button, self.back_button, self.play_button, self.forward_button, self.end_button,
-                       self.export_button):
+        for button in (self.home_button, self.back_button, self.play_button, self.forward_button, self.end_button):
             button.setIconSize(icon)
         self._fix_play_width()
-        self.fit_export_button()
 
     def set_export_action(self, action) -> None:
         """Show the Export… button, triggering ``action`` (File ▸ Export animation…)."""
         self.export_button.setDefaultAction(action)
-        self._export_wanted = True
-        # its own icon (the action has none): narrow, the button shows the icon alone
-        self.export_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton))
-        self._style_export_button()
+        self.export_button.setText("Export…")
         self.export_button.setToolTip(f"{action.toolTip()} ({action.shortcut().toString()})")
-        self.fit_export_button()
-
-    def _style_export_button(self) -> None:
-        """Wide: "Export…" beside its icon; narrow: the icon alone (its tooltip names it)."""
-        wide = self._wide is not False
-        self.export_button.setText("Export…" if wide else "")
-        self.export_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon if wide
-                                              else Qt.ToolButtonStyle.ToolButtonIconOnly)
-
-    def fit_export_button(self) -> None:
-        """Show the Export… button only where the transport line still fits the window with it (at the largest
-        scales on small screens it folds away; File ▸ Export animation… and Ctrl+Shift+E stay)."""
-        if not getattr(self, "_export_wanted", False):
-            return
-        window = self.window()
-        room = window.width() - self.mapTo(window, QPoint(0, 0)).x() if window is not self else self.width()
-        line = self._transport_box.layout()
-        needed = line.minimumSize().width()
-        if not self.export_button.isVisible():
-            needed += self.export_button.sizeHint().width() + max(0, line.spacing())
-        fits = needed <= room
-        if fits != self.export_button.isVisible():
-            self.export_button.setVisible(fits)
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        super().resizeEvent(event)
-        self.fit_export_button()
+        self._export_wanted = True
+        self.export_button.setVisible(self._wide is not False)
 
     def _fix_play_width(self) -> None:
         """The play button is as wide as its widest text, so Play ⇄ Pause never moves the buttons after it."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import shiboken6
 from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QFontMetricsF, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -345,6 +346,14 @@ class NumberGridView(QWidget):
         return False
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        try:
+            self._paint_event()
+        except RuntimeError:
+            if shiboken6.isValid(self):
+                raise
+            # the widget's C++ side went away while it painted (a window torn down mid-paint): nothing to draw
+
+    def _paint_event(self) -> None:
         # The cells (colours, numbers, grid, edge numbers) are rendered once into a pixmap and
         # reused while the data and the visible region stay the same; a step then only paints
         # the pixmap, blanks the cells not filled in yet and draws the marks.
@@ -353,9 +362,11 @@ class NumberGridView(QWidget):
             return
         if not self._cached:
             p = QPainter(self)
-            self._paint_layer(p, blank_all=False)
-            paint_marks(p, self._window, self._winner, self._current, self._view, self._geom)
-            p.end()
+            try:
+                self._paint_layer(p, blank_all=False)
+                paint_marks(p, self._window, self._winner, self._current, self._view, self._geom)
+            finally:
+                p.end()
             return
         key = (self._version, self._view, self._geom, self.width(), self.height(), self._scale, self._caption,
                self.devicePixelRatioF())
@@ -384,8 +395,10 @@ class NumberGridView(QWidget):
         pixmap.setDevicePixelRatio(dpr)
         pixmap.fill(Qt.GlobalColor.transparent)
         p = QPainter(pixmap)
-        self._paint_layer(p, blank_all)
-        p.end()
+        try:
+            self._paint_layer(p, blank_all)
+        finally:  # a painter left active on a pixmap that is then freed crashes the process
+            p.end()
         return pixmap
 
     def _paint_layer(self, p: QPainter, blank_all: bool) -> None:

@@ -135,7 +135,6 @@ class AnimationPanel(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self._arrange(wide=self._is_wide())
-        self.controls.fit_export_button()
         super().resizeEvent(event)
 
     def _build_actions(self) -> None:
