@@ -208,3 +208,22 @@ def test_the_training_curves_as_svg_keep_their_axis_numbers_as_text(qtbot, tmp_p
     assert QSvgRenderer(str(out)).isValid()
     texts = set(re.findall(r">([^<]*)</text>", out.read_text(encoding="utf-8")))
     assert {"Loss", "Accuracy", "20", "40", "60", "80"} <= {t.strip() for t in texts}
+
+
+def test_the_reliability_diagram_offers_copy_save_as_and_its_bins_as_values(qtbot, tmp_path):
+    from cnn_explorer.core.train.calibration import reliability
+    from cnn_explorer.ui.train.reliability_view import ReliabilityView
+
+    view = ReliabilityView()
+    qtbot.addWidget(view)
+    export = figure_export_of(view)
+    assert export is not None
+    assert view.table() is None  # before a run: nothing to save as numbers
+    probabilities = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]])
+    labels = np.array([0, 1, 1, 1])
+    r = reliability(probabilities, labels)
+    view.set_reliability(r, 1.0)
+    table = view.table()
+    assert table.shape == (r.bins, 5)
+    assert table[:, 2].sum() == 4  # every image in one bin
+    np.testing.assert_array_equal(table[:, 0], r.edges[:-1])

@@ -11,11 +11,13 @@ temperature the probabilities were calibrated with.
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from cnn_explorer.ui import theme
+from cnn_explorer.ui.export.figure_export import install_figure_export
 from cnn_explorer.ui.scale import scaled
 
 
@@ -31,6 +33,15 @@ class ReliabilityView(QWidget):
         self.setMouseTracking(True)
         self.setMinimumSize(QSize(260, 260))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        install_figure_export(self, "reliability diagram", values=self.table, vector=True)
+
+    def table(self):
+        """(bins, 5): each bin's lower and upper confidence edge, image count, accuracy and mean confidence
+        (for CSV / NPY); None before a run."""
+        r = self.reliability
+        if r is None:
+            return None
+        return np.column_stack([r.edges[:-1], r.edges[1:], r.counts, r.accuracy, r.confidence]).astype(np.float64)
 
     def set_reliability(self, reliability, temperature: float = 1.0) -> None:
         """Show ``reliability`` (None: nothing yet) of probabilities calibrated at ``temperature``."""
