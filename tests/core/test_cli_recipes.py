@@ -8,7 +8,6 @@ import re
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from cnn_explorer.cli import main
@@ -18,30 +17,7 @@ from cnn_explorer.core.model.presets import preset
 from cnn_explorer.core.model.recipes import RECIPES
 from cnn_explorer.core.train.checkpoints import load_model, save_model
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _restore_torch_threads():
-    before = torch.get_num_threads()
-    yield
-    torch.set_num_threads(before)
-
-
-@pytest.fixture(scope="module")
-def stripes(tmp_path_factory):
-    """A tiny .npz dataset: 8x8 images with a horizontal (0) or a vertical (1) bright stripe."""
-    rng = np.random.default_rng(1)
-    n = 160
-    labels = np.arange(n) % 2
-    images = (rng.random((n, 8, 8)) * 60).astype(np.uint8)
-    for i, label in enumerate(labels):
-        k = rng.integers(1, 7)
-        if label == 0:
-            images[i, k, :] = 255
-        else:
-            images[i, :, k] = 255
-    path = tmp_path_factory.mktemp("data") / "stripes.npz"
-    np.savez(path, images=images, labels=labels, class_names=np.array(["horizontal", "vertical"]))
-    return path
+STRIPES_SEED = 1  # the stripes fixture (tests/core/conftest.py)
 
 
 def _settings(text: str) -> dict[str, tuple[str, str]]:

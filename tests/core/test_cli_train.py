@@ -6,39 +6,10 @@ import importlib.util
 import re
 import sys
 
-import numpy as np
 import pytest
-import torch
 
 from cnn_explorer.cli import main
 from cnn_explorer.core.train import engine as training
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _restore_torch_threads():
-    """Training sets torch's global thread count; give the next test module the count it had."""
-    before = torch.get_num_threads()
-    yield
-    torch.set_num_threads(before)
-
-
-@pytest.fixture(scope="module")
-def stripes(tmp_path_factory):
-    """A tiny .npz dataset: 8x8 images with a horizontal (0) or a vertical (1) bright stripe."""
-    rng = np.random.default_rng(0)
-    n = 160
-    labels = np.arange(n) % 2
-    images = (rng.random((n, 8, 8)) * 60).astype(np.uint8)
-    for i, label in enumerate(labels):
-        k = rng.integers(1, 7)
-        if label == 0:
-            images[i, k, :] = 255
-        else:
-            images[i, :, k] = 255
-    path = tmp_path_factory.mktemp("data") / "stripes.npz"
-    np.savez(path, images=images, labels=labels, class_names=np.array(["horizontal", "vertical"]))
-    return path
-
 
 TRAIN = ["--preset", "xo-tiny", "--epochs", "8", "--batch-size", "16", "--lr", "0.05", "--device", "cpu",
          "--threads", "1"]

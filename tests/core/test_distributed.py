@@ -36,13 +36,6 @@ REPO = Path(__file__).resolve().parents[2]
 NO_HANG_S = 150.0
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _restore_torch_threads():
-    before = torch.get_num_threads()
-    yield
-    torch.set_num_threads(before)
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -41,14 +41,6 @@ from cnn_explorer.core.train.engine import (
 # The tests' nets are tiny: one thread (threads=1) is fastest and never waits on a busy second core.
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _restore_torch_threads():
-    """Training sets torch's global thread count; give the next test module the count it had."""
-    before = torch.get_num_threads()
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def xo():
     return load_dataset("xo")
