@@ -250,3 +250,48 @@ def test_preset_picker_follows_the_library_groups(qtbot, explorer_page):
     headers = [combo.itemText(i) for i in range(combo.count()) if combo.itemData(i) is None][1:]
     assert headers == [g.upper() for g in GROUPS]
     assert editor.rows_spin.maximum() == editor.cols_spin.maximum() == MAX_SIDE
+
+
+def test_a_stack_too_wide_for_tabs_shows_a_list_of_its_kernels(qtbot):
+    """Issue 13: four line detectors in a narrow column pushed the fourth tab out of its bar; the
+    stack now shows every tab while all fit and a list with previous / next buttons when they do not."""
+    import layout_check as lc  # tests/ui/layout_check.py
+
+    from cnn_explorer.ui.explorer.kernel_editor import KernelEditor
+    from cnn_explorer.ui.explorer.state import ExplorerState
+
+    state = ExplorerState()
+    editor = KernelEditor(state)
+    qtbot.addWidget(editor)
+    editor.set_preset("line-1")
+    for name in ("line-2", "line-3", "line-4"):
+        editor.add_preset(name)
+    selector, tabs = editor.kernel_selector, editor.tabs
+    editor.resize(max(editor.minimumSizeHint().width(), tabs.full_width() + 200), 700)
+    editor.show()
+    qtbot.waitUntil(lambda: editor.isVisible() and tabs.width() >= tabs.full_width())
+    assert not selector.is_compact() and tabs.isVisible() and not selector.combo.isVisible()
+    assert lc.tab_bar_problems(tabs) == []
+    assert [tabs.tabToolTip(i) for i in range(4)] == ["line-1", "line-2", "line-3", "line-4"]
+
+    editor.resize(editor.minimumSizeHint().width(), 700)      # the 1366x768 column: the tabs do not fit
+    qtbot.waitUntil(lambda: selector.is_compact())
+    assert not tabs.isVisible() and selector.combo.isVisible()
+    assert selector.width() < tabs.full_width()
+    assert [selector.combo.itemText(i) for i in range(4)] == ["line-1", "line-2", "line-3", "line-4"]
+    assert selector.combo.currentIndex() == 3 and editor.current_index == 3
+    assert not selector.next_button.isEnabled()
+    assert lc.text_problems(editor) == [] and lc.squash_problems(editor) == []
+
+    selector.previous_button.click()                          # previous / next walk the stack
+    assert editor.current_index == 2 and selector.combo.currentIndex() == 2
+    np.testing.assert_array_equal(editor.current_kernel(), state.kernels[2])
+    selector.combo.setCurrentIndex(0)
+    selector.combo.activated.emit(0)                          # choosing in the list edits that kernel
+    assert editor.current_index == 0 and tabs.currentIndex() == 0 and not selector.previous_button.isEnabled()
+    editor.remove_kernel()                                    # the list follows the stack
+    assert [selector.combo.itemText(i) for i in range(selector.combo.count())] == ["line-2", "line-3", "line-4"]
+    editor.resize(tabs.full_width() + 200, 700)               # wide again: every tab, none scrolled away
+    qtbot.waitUntil(lambda: tabs.isVisible() and tabs.width() >= tabs.full_width())
+    assert not selector.is_compact() and not selector.combo.isVisible()
+    assert lc.tab_bar_problems(tabs) == [] and tabs.currentIndex() == editor.current_index == 0

@@ -27,16 +27,12 @@ def window(qapp):
     lc.settle(app)
 
 
-#: widgets whose problems belong to another helper's view (reported as an expected failure, never hidden)
-THEIRS = ("KernelTabs",)
-
-
-def _problems(window, view: str) -> tuple[list[str], list[str]]:
-    mine, theirs = lc.view_problems(window, view)   # inside Maps / Step by step: the explorer helpers' own
+def _problems(window, view: str) -> list[str]:
+    """Every problem in the window: the lesson bar, the explorer around it and its Maps / Step views."""
+    mine, theirs = lc.view_problems(window, view)
     panel = window.lesson_player().panel
     mine += [text for _w, text in lc.overlap_problems(panel) if text not in mine]
-    return [t for t in mine if not any(name in t for name in THEIRS)], \
-        theirs + [t for t in mine if any(name in t for name in THEIRS)]
+    return mine + theirs
 
 
 @pytest.mark.parametrize(("presenter", "scale"), [(False, 1.0), (True, 1.5)], ids=["100%", "presenter-150%"])
@@ -46,20 +42,16 @@ def test_every_step_fits(qapp, window, path, presenter, scale):
     window.scale.set_factor(scale)
     player = window.lesson_player()
     assert player.open_file(path), player.last_error
-    found, others = [], []
+    found = []
     for i in range(len(player.lesson.steps)):
         player.go(i)
         lc.settle(qapp, rounds=3)
         assert player.panel.isVisible() and player.dock.height() > 40
         assert window.explorer.height() > 250, f"step {i + 1}: the lesson bar leaves the explorer too little room"
         view = "presenter" if presenter else ("step" if window.explorer.showing_step_by_step() else "maps")
-        mine, theirs = _problems(window, view)
-        found += [f"step {i + 1} ({player.lesson.steps[i].title}): {p}" for p in mine]
-        others += [f"step {i + 1}: {p}" for p in theirs]
+        found += [f"step {i + 1} ({player.lesson.steps[i].title}): {p}" for p in _problems(window, view)]
     player.close()
     window.set_presenter(False)
     window.scale.set_factor(1.0)
     lc.settle(qapp)
     assert not found, f"{len(found)} layout problem(s):\n  " + "\n  ".join(found)
-    if others:
-        pytest.xfail("in the explorer's own views (its helpers fix them): " + "; ".join(others))

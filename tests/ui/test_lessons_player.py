@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QLineEdit
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QLineEdit
 
 from cnn_explorer.core.kernels import seed_grids as seeds
 from cnn_explorer.core.lessons.library import find_lesson
@@ -65,6 +65,45 @@ def test_clicker_keys_turn_the_page_even_when_a_spin_box_has_the_focus(qtbot, wi
     qtbot.keyClick(window, Qt.Key.Key_PageUp)
     qtbot.keyClick(window, Qt.Key.Key_PageUp)          # no step before the first
     assert player.index == 0 and not player.panel.back_button.isEnabled()
+
+
+def test_the_steps_text_folds_away_so_the_presenter_shows_the_grids(qtbot, window, player):
+    """Issue 13: in the presenter view at 150 % the lesson text left the step grids a short strip; the
+    bar's arrow button (or T) folds the text away, for every step until shown again."""
+    from layout_check import settle, view_problems
+
+    window.set_presenter(True)
+    window.scale.set_factor(1.5)
+    window.explorer.show_step_by_step()
+    panel = player.panel
+    settle(QApplication.instance(), rounds=3)
+    assert not panel.text_folded() and panel.body.isVisible()
+    open_height = window.explorer.height()
+    qtbot.mouseClick(panel.text_button, Qt.MouseButton.LeftButton)
+    settle(QApplication.instance(), rounds=3)
+    assert panel.text_folded() and not panel.body.isVisible() and panel.text_button.isChecked()
+    assert window.explorer.height() >= open_height + 100         # the bar is one line: the explorer gets the room
+    assert player.lesson.steps[0].title in panel.text_button.toolTip()
+    assert view_problems(window, "presenter") == ([], [])
+    folded_height = window.explorer.height()
+    player.next()                                                # the choice stays from step to step
+    assert panel.text_folded() and player.lesson.steps[1].title in panel.text_button.toolTip()
+    assert player.lesson.steps[1].title in panel.plain_text()    # still readable by tests and screen readers
+
+    spin = next(s for s in window.findChildren(QAbstractSpinBox) if s.isVisible())
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    spin.setFocus()
+    assert QApplication.focusWidget() in (spin, spin.findChild(QLineEdit))
+    qtbot.keyClick(spin, Qt.Key.Key_T)                           # a spin box keeps its keys
+    assert panel.text_folded()
+    QApplication.focusWidget().clearFocus()
+    assert QApplication.focusWidget() is None
+    qtbot.keyClick(window, Qt.Key.Key_T)
+    settle(QApplication.instance(), rounds=3)
+    assert not panel.text_folded() and panel.body.isVisible() and not panel.text_button.isChecked()
+    assert window.explorer.height() <= folded_height - 40       # the text takes its room again
+    assert dict(window.shortcut_rows())["Lesson: hide / show the step's text"] == "T"
 
 
 def test_the_answer_box_keeps_space_and_arrows_for_typing(qtbot, window, player):
@@ -254,3 +293,4 @@ def test_lessons_command_lists_checks_and_shows(tmp_path, capsys):
     assert "bad.md, line 4: @kernel: unknown preset 'sobel-topp'" in err and len(err.splitlines()) == 1
     assert cli.main(["lessons", "show", "001"]) == 0
     assert "Erratum at row 0, column 2: the slide shows 83, core computes 88" in capsys.readouterr().out
+

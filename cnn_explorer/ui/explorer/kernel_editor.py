@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QStandardItem
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QSpinBox,
-    QTabBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -37,21 +36,12 @@ from cnn_explorer.core.kernels.library import (
     presets_by_group,
 )
 from cnn_explorer.ui.explorer.kernel_grid import KernelGrid
+from cnn_explorer.ui.explorer.kernel_tabs import KernelStackSelector, KernelTabs
 from cnn_explorer.ui.explorer.state import ExplorerState
 from cnn_explorer.ui.widgets.fold import FoldRow, fit_spin_width, wrapping_check
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
 
 _CHANNELS = ("R", "G", "B")
-
-
-class KernelTabs(QTabBar):
-    """The kernel stack's tab bar: never narrower than its widest tab, so a kernel's name is never cut
-    (more tabs than fit scroll with the bar's arrows)."""
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
-        hint = super().minimumSizeHint()
-        widest = max((self.tabRect(i).width() for i in range(self.count())), default=0)
-        return QSize(max(hint.width(), widest), hint.height())
 
 
 class KernelEditor(QWidget):
@@ -73,8 +63,8 @@ class KernelEditor(QWidget):
         self._fill_presets()
 
         self.tabs = KernelTabs(self)
-        self.tabs.setExpanding(False)
-        self.tabs.setDrawBase(False)
+        # all tabs while they fit, else a list of the kernels with previous / next buttons
+        self.kernel_selector = KernelStackSelector(self.tabs, self)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         add_button = QToolButton(self)
         add_button.setText("+")
@@ -136,7 +126,8 @@ class KernelEditor(QWidget):
         self.message = InlineMessage(self)
 
         # Rows fold and check-box texts wrap when the column is narrow (small screen, big presenter scale).
-        tabs_row = FoldRow([self.tabs, add_button, self.remove_button], self, stretch=self.tabs)
+        tabs_row = FoldRow([self.kernel_selector, add_button, self.remove_button], self,
+                           stretch=self.kernel_selector)
         size_row = FoldRow([self.rows_spin, QLabel("×", self), self.cols_spin, self.slice_combo], self)
         file_row = FoldRow([load_button, save_button], self)
         fit_spin_width(self.bias_spin, "bias -100.000")
@@ -268,6 +259,7 @@ class KernelEditor(QWidget):
                 if self.tabs.tabText(i) != name:      # unchanged texts: no relayout while typing
                     self.tabs.setTabText(i, name)
             self.tabs.setCurrentIndex(self._current)
+            self.kernel_selector.sync()
             self.remove_button.setEnabled(len(kernels) > 1)
             kernel = kernels[self._current]
             for spin, value in ((self.rows_spin, kernel.shape[0]), (self.cols_spin, kernel.shape[1])):

@@ -2,7 +2,8 @@
 
 The key filter sits at the application while a lesson runs, so a grid, spin box or combo box that has the focus does not
 swallow PageDown or an arrow key in the middle of a lesson. Free-text boxes (the answer
-box) keep Space and the arrows for typing; PageDown/PageUp always turn the page.
+box) keep Space and the arrows for typing; PageDown/PageUp always turn the page. T folds the step's text
+away (or shows it again) unless a text box, list or grid has the focus.
 """
 
 from __future__ import annotations
@@ -10,7 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextEdit,
+    QWidget,
+)
 
 from cnn_explorer.core.lessons.parse import LESSON_SUFFIX
 
@@ -19,7 +29,8 @@ NEXT_KEYS = (Qt.Key.Key_PageDown, Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_
 BACK_KEYS = (Qt.Key.Key_PageUp, Qt.Key.Key_Left, Qt.Key.Key_Up)
 #: the lesson's keys for the shortcut list (Help ▸ Keyboard shortcuts)
 LESSON_KEY_ROWS = (("Lesson: next step", "PageDown, Right, Down, Space"),
-                   ("Lesson: previous step", "PageUp, Left, Up, Shift+Space"))
+                   ("Lesson: previous step", "PageUp, Left, Up, Shift+Space"),
+                   ("Lesson: hide / show the step's text", "T"))
 #: keys a text box keeps for editing
 _TYPING_KEYS = (Qt.Key.Key_Right, Qt.Key.Key_Left, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Space)
 
@@ -96,6 +107,14 @@ class LessonKeys(QObject):
                 return 0
         return step
 
+    @staticmethod
+    def _is_text_key(event) -> bool:
+        if event.key() != Qt.Key.Key_T or event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            return False
+        focus = QApplication.focusWidget()
+        return not isinstance(focus, (QLineEdit, QAbstractSpinBox, QComboBox, QTextEdit, QPlainTextEdit,
+                                         QAbstractItemView))
+
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
         kind = event.type()
         if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
@@ -104,6 +123,11 @@ class LessonKeys(QObject):
             return False
         if QApplication.activePopupWidget() is not None or QApplication.activeModalWidget() is not None:
             return False
+        if self._is_text_key(event):                 # T: fold the step's text away / show it again
+            event.accept()
+            if kind == QEvent.Type.KeyPress:
+                self._player.panel.toggle_text()
+            return True
         step = self._direction(event)
         if not step:
             return False

@@ -7,7 +7,7 @@ A view only: :class:`~cnn_explorer.ui.lessons.player.LessonPlayer` drives it wit
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QTextDocument
 from PySide6.QtWidgets import (
     QComboBox,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -86,8 +87,13 @@ class LessonPanel(QFrame):
         self.next_button = self._button("Next ▶", "Next step (PageDown, →, Space)", self.next_requested)
         self.close_button = self._button("End lesson", "Leave the lesson; the explorer keeps this step's state",
                                          self.close_requested)
+        self.text_button = QToolButton(self)
+        self.text_button.setCheckable(True)
+        self.text_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.text_button.toggled.connect(self.set_text_folded)
         header = QHBoxLayout()
         header.setContentsMargins(0, 0, 0, 0)
+        header.addWidget(self.text_button)
         header.addWidget(self.lesson_title, 1)
         header.addWidget(self.step_list)
         header.addWidget(self.back_button)
@@ -126,6 +132,7 @@ class LessonPanel(QFrame):
         layout.addLayout(header)
         layout.addWidget(self.body, 1)
         self.set_scale(1.0)
+        self.set_text_folded(False)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
@@ -167,6 +174,33 @@ class LessonPanel(QFrame):
     def step(self) -> LessonStep | None:
         return self._step
 
+    def text_folded(self) -> bool:
+        """True while the step's text is folded away (the bar is one line; the explorer gets the room)."""
+        return self.body.isHidden()
+
+    def set_text_folded(self, folded: bool) -> None:
+        """Fold the step's text, question and extras away (the header stays), or show them again.
+
+        The choice stays from step to step: a presenter folds the text once to show the grids whole."""
+        folded = bool(folded)
+        with QSignalBlocker(self.text_button):
+            self.text_button.setChecked(folded)
+        self.text_button.setArrowType(Qt.ArrowType.DownArrow if folded else Qt.ArrowType.UpArrow)
+        self.body.setVisible(not folded)
+        self._text_button_tip()
+        self.body.updateGeometry()
+        self.updateGeometry()
+
+    def toggle_text(self) -> None:
+        self.set_text_folded(not self.text_folded())
+
+    def _text_button_tip(self) -> None:
+        if not self.text_folded():
+            self.text_button.setToolTip("Hide the step's text so the explorer shows more (T)")
+            return
+        title = f"Step: {self._step.title}\n" if self._step is not None else ""
+        self.text_button.setToolTip(f"{title}Show the step's text (T)")
+
     def set_lesson(self, lesson: Lesson) -> None:
         self._lesson = lesson
         self.lesson_title.setText(lesson.title)
@@ -198,6 +232,7 @@ class LessonPanel(QFrame):
         if st.model is not None:
             self.model_table.setText(st.model.text)
         self._show_question(st.question)
+        self._text_button_tip()
         self.body.updateGeometry()
         self.body.verticalScrollBar().setValue(0)
 
@@ -294,4 +329,7 @@ class LessonPanel(QFrame):
         table.setPixelSize(scaled(12, f, 8))
         self.model_table.setFont(table)
         self.answer_edit.setMinimumWidth(scaled(90, f))
+        side = scaled(14, f, 10)
+        self.text_button.setIconSize(QSize(side, side))
+        self.text_button.setMinimumSize(QSize(scaled(24, f, 18), scaled(24, f, 18)))
         self.body.updateGeometry()
