@@ -48,3 +48,30 @@ def _no_dangling_threads(request):
         assert not running, f"test left QThreads running: {running}"
         timers = [t for t in lifecycle.live_timers() if t.isActive()]
         assert not timers, f"test left QTimers running: {[t.objectName() or t for t in timers]}"
+
+
+@pytest.fixture
+def qtbot(qapp, request):
+    """pytest-qt's bot, except that a widget given to ``addWidget`` stays referenced until the teardown
+    has closed it and queued its deletion.
+
+    pytest-qt keeps only a weak reference. A top-level widget the test made (and holds in a local) whose
+    Python side is in a reference cycle (a lambda slot capturing ``self``, a child keeping its panel)
+    then outlives the test function only through that cycle, still shown. The next garbage-collector
+    pass frees it wherever it runs: from a paint event of that very window, in the events pytest-qt
+    processes after the test, it deleted the C++ widgets being painted ("Internal C++ object
+    (NumberGridView) already deleted", then a segfault in QWidgetPrivate::drawWidget)."""
+    from pytestqt.qtbot import QtBot
+
+    class KeepingQtBot(QtBot):
+        def __init__(self, request) -> None:
+            self.kept_widgets: list = []
+            super().__init__(request)
+
+        def addWidget(self, widget, *, before_close_func=None) -> None:  # noqa: N802 - pytest-qt's name
+            super().addWidget(widget, before_close_func=before_close_func)
+            self.kept_widgets.append(widget)
+
+    # The bot (and so the widgets) is released with the fixtures, after pytest-qt's teardown hook has
+    # called close() and deleteLater() on every widget added.
+    return KeepingQtBot(request)

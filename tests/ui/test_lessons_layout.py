@@ -24,6 +24,7 @@ def window(qapp):
     lc.settle(app)
     yield w
     w.close()
+    w.deleteLater()     # freed here, not by a later garbage-collector pass (maybe mid-paint of its dialogs)
     lc.settle(app)
 
 

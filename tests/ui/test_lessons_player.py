@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QLineEdit
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QLineEdit, QMessageBox
 
 from cnn_explorer.core.kernels import seed_grids as seeds
 from cnn_explorer.core.lessons.library import find_lesson
@@ -27,6 +27,7 @@ def window(qapp):
     settle(qapp)
     yield w
     w.close()
+    w.deleteLater()     # freed here, not by a later garbage-collector pass (maybe mid-paint of its dialogs)
     settle(qapp)
 
 
@@ -206,9 +207,12 @@ def test_a_malformed_lesson_names_the_line_and_changes_nothing(tmp_path, window,
     assert player.message_box is not None and "line 5" in player.message_box.text()
     assert player.lesson.name == "000-cnn-architecture" and player.index == 3
     assert np.array_equal(state.image, image) and state.undo_stack.index() == undo
+    first = player.message_box
     empty = tmp_path / "empty.md"
     empty.write_bytes(b"")
     assert not player.open_file(empty) and "empty file" in player.last_error
+    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert boxes == [player.message_box] and player.message_box is not first   # the newest error replaces the box
 
 
 def test_dropping_a_lesson_file_opens_it(tmp_path, qapp, window, player):

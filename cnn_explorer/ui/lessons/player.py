@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import (
@@ -171,6 +172,8 @@ class LessonPlayer(QObject):
     def _error(self, text: str) -> None:
         self.last_error = text
         self._window.show_message(text)
+        if self.message_box is not None and shiboken6.isValid(self.message_box):
+            self.message_box.close()              # one error box at a time: the newest error replaces it
         box = QMessageBox(QMessageBox.Icon.Warning, "Cannot open the lesson", text,
                           QMessageBox.StandardButton.Ok, self._window)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
