@@ -80,3 +80,13 @@ def test_default_recipe_by_size_and_from_a_spec_file():
 def test_settings_are_train_config_fields():
     fields = set(TrainConfig.__dataclass_fields__)
     assert set(SETTINGS) <= fields and "min_steps" not in SETTINGS
+
+
+@pytest.mark.parametrize("name", ["lenet5", "keras-slides", "tiny-vgg"])
+def test_digit_nets_keep_their_epochs_on_mnist_sample_and_train_longer_on_a_small_set(name):
+    digits = resolve_recipe(RECIPES[name], name, (28, 28, 1), 4000)  # mnist-sample: 62 steps an epoch
+    assert digits.recipe == RECIPES[name] and digits.notes == ()
+    shapes = resolve_recipe(RECIPES[name], name, (28, 28, 1), 640)  # shapes: 10 steps an epoch of 64
+    assert shapes.recipe.batch_size == 64 and shapes.recipe.augment
+    assert shapes.recipe.epochs * (640 // 64) >= RECIPES[name].min_steps >= 900
+    assert any(n.startswith(f"{shapes.recipe.epochs} epochs instead of {RECIPES[name].epochs}") for n in shapes.notes)
