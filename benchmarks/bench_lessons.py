@@ -14,20 +14,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from window_timing import WindowTimer, stats  # noqa: E402 - benchmarks/, on the path when run as a script
+
 TARGET_MS = 150.0
-#: the clock: wall time, or this thread's CPU time with --cpu (steadier on a loaded machine)
-_CLOCK = [time.perf_counter]
 
-
-def _stats(samples: list[float]) -> tuple[float, float, float]:
-    ms = sorted(s * 1000.0 for s in samples)
-    return statistics.median(ms), ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))], ms[-1]
 
 
 def main(argv=None) -> int:
@@ -36,33 +30,11 @@ def main(argv=None) -> int:
     parser.add_argument("--cpu", action="store_true",
                         help="time with this thread's CPU time instead of the wall clock (a loaded machine)")
     args = parser.parse_args(argv)
-    if args.cpu:
-        _CLOCK[0] = time.thread_time
-    from PySide6.QtCore import QCoreApplication, QEvent
-
     from cnn_explorer.core.lessons.library import shipped_lesson_paths
-    from cnn_explorer.ui.app import create_application
-    from cnn_explorer.ui.main_window import MainWindow
 
-    app = create_application()
-    window = MainWindow(settings=None)
-    window.resize(1366, 768)
-    window.show()
-    window.finish_start_up()
+    bench = WindowTimer(cpu=args.cpu)
+    window, settle, timed = bench.window, bench.settle, bench.timed
     player = window.lesson_player()
-
-    def settle() -> None:
-        for _ in range(3):
-            app.processEvents()
-            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-
-    def timed(change) -> float:
-        clock = _CLOCK[0]
-        t0 = clock()
-        change()
-        app.processEvents()            # the recomputation the step scheduled, layout requests, polish
-        window.repaint()               # and every pixel of the window, synchronously
-        return clock() - t0
 
     rows = []
     slowest: tuple[float, str] = (0.0, "")
@@ -87,13 +59,12 @@ def main(argv=None) -> int:
             if not round_:
                 times.clear()
                 reference.clear()
-        rows.append((name, "repaint, nothing changed (reference)", _stats(reference), len(reference)))
-        rows.append((name, "Next -> step fully shown", _stats(times), len(times)))
+        rows.append((name, "repaint, nothing changed (reference)", stats(reference), len(reference)))
+        rows.append((name, "Next -> step fully shown", stats(times), len(times)))
     player.close()
-    window.close()
-    settle()
+    bench.close()
 
-    clock = "CPU time of the GUI thread" if args.cpu else "wall clock"
+    clock = bench.clock_name
     print(f"Lessons at 1366x768, Next -> step shown and repainted, ms, {clock} "
           f"(over every step of both lessons x {args.rounds} rounds; target p95 ≤ {TARGET_MS:.0f} ms)")
     header = f"{'view':<22} {'change':<38} {'n':>4} {'median':>8} {'p95':>8} {'max':>8}  target"

@@ -15,20 +15,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from window_timing import WindowTimer, stats  # noqa: E402 - benchmarks/, on the path when run as a script
+
 TARGET_MS = 100.0
-#: the clock: wall time, or this thread's CPU time with --cpu (steadier on a loaded machine)
-_CLOCK = [time.perf_counter]
 
-
-def _stats(samples: list[float]) -> tuple[float, float]:
-    ms = sorted(s * 1000.0 for s in samples)
-    return statistics.median(ms), ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
 
 
 def main(argv=None) -> int:
@@ -38,31 +32,8 @@ def main(argv=None) -> int:
     parser.add_argument("--cpu", action="store_true",
                         help="time with this thread's CPU time instead of the wall clock (a loaded machine)")
     args = parser.parse_args(argv)
-    if args.cpu:
-        _CLOCK[0] = time.thread_time
-    from PySide6.QtCore import QCoreApplication, QEvent
-
-    from cnn_explorer.ui.app import create_application
-    from cnn_explorer.ui.main_window import MainWindow
-
-    app = create_application()
-    window = MainWindow(settings=None)
-    window.resize(1366, 768)
-    window.show()
-    window.finish_start_up()
-
-    def settle() -> None:
-        for _ in range(3):
-            app.processEvents()
-            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-
-    def timed(change) -> float:
-        clock = _CLOCK[0]
-        t0 = clock()
-        change()
-        app.processEvents()            # layout requests, polish, posted updates
-        window.repaint()               # and every pixel of the window, synchronously
-        return clock() - t0
+    bench = WindowTimer(cpu=args.cpu)
+    window, settle, timed = bench.window, bench.settle, bench.timed
 
     rows = []
     for sample in [s for s in args.samples.split(",") if s]:
@@ -97,17 +68,16 @@ def main(argv=None) -> int:
                   "leave": "leave presenter view", "up": "scale 100% -> 150% (presenter)",
                   "up2": "scale 150% -> 200% (presenter)", "down": "scale 200% -> 100% (presenter)"}
         for key in ("reference", "enter", "leave", "up", "up2", "down"):
-            rows.append((sample, labels[key], _stats(times[key])))
-    window.close()
-    settle()
+            rows.append((sample, labels[key], stats(times[key])))
+    bench.close()
 
-    clock = "CPU time of the GUI thread" if args.cpu else "wall clock"
+    clock = bench.clock_name
     print(f"Presenter view at 1366x768, change -> repainted, ms, {clock} "
           f"(median / p95 over {args.rounds} rounds; target ≤ {TARGET_MS:.0f} ms)")
     header = f"{'sample':<8} {'change':<40} {'median':>8} {'p95':>8}  target"
     print(header)
     print("-" * len(header))
-    for sample, label, (median, p95) in rows:
+    for sample, label, (median, p95, _worst) in rows:
         verdict = "" if label.endswith("(reference)") else ("ok" if p95 <= TARGET_MS else "OVER")
         print(f"{sample:<8} {label:<40} {median:8.1f} {p95:8.1f}  {verdict}")
     return 0
