@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import shiboken6
 from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QFontMetricsF, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -346,14 +345,6 @@ class NumberGridView(QWidget):
         return False
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
-        try:
-            self._paint_event()
-        except RuntimeError:
-            if shiboken6.isValid(self):
-                raise
-            # the widget's C++ side went away while it painted (a window torn down mid-paint): nothing to draw
-
-    def _paint_event(self) -> None:
         # The cells (colours, numbers, grid, edge numbers) are rendered once into a pixmap and
         # reused while the data and the visible region stay the same; a step then only paints
         # the pixmap, blanks the cells not filled in yet and draws the marks.
