@@ -10,11 +10,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "lessons", help="list the shipped lessons; `lessons check FILE` validates a lesson file",
         description="With no action, list the shipped lessons, one a line: name, steps, title. "
                     "`check FILE` validates a lesson file (exit 2 and the line of the first mistake); "
-                    "`show NAME` prints a lesson's steps with the numbers core computes for them. "
+                    "`show NAME` prints a lesson's steps with the numbers core computes for them; "
+                    "`demos` lists the demos a step opens with @demo, their parameters and {demo.KEY} numbers. "
                     "`cnn-explorer --lesson NAME [--step N]` opens the window in a lesson. "
                     "The format: resources/lessons/FORMAT.md.",
     )
-    p.add_argument("action", nargs="?", choices=("check", "show"), help="check FILE or show NAME")
+    p.add_argument("action", nargs="?", choices=("check", "show", "demos"),
+                   help="check FILE, show NAME or demos")
     p.add_argument("target", nargs="?", metavar="FILE|NAME", help="a lesson file, or a shipped lesson's name")
     return p
 
@@ -37,6 +39,11 @@ def run(args) -> int:
             lesson = load_lesson(path)
             print(f"{path.stem}  {len(lesson.steps)} steps  {lesson_title(path)}")
         return 0
+    if args.action == "demos":
+        if args.target:
+            raise CnnExplorerError("lessons demos: takes no name")
+        _print_demos()
+        return 0
     if not args.target:
         raise CnnExplorerError(f"lessons {args.action}: give a lesson {'file' if args.action == 'check' else 'name'}")
     if args.action == "check":
@@ -53,3 +60,14 @@ def run(args) -> int:
             e = step.state.erratum
             print(f"Erratum at {e.target.label()}: the slide shows {e.slide:g}, core computes {e.right:g}")
     return 0
+
+
+def _print_demos() -> None:
+    from cnn_explorer.core.lessons.demos import DEMOS, parse_demo
+
+    for name, info in DEMOS.items():
+        print(f"{name}: {info.title}\n  {info.summary}")
+        for p in info.params:
+            print(f"  {p.name}={p.default}  {p.help}")
+        keys = ", ".join(f"{{demo.{k}}}" for k in parse_demo(name).numbers())
+        print(f"  numbers: {keys or 'none'}")

@@ -93,6 +93,9 @@ class MainWindow(QMainWindow):
         self.classify_tab = LazyPage(self._make_classify_page, self)
         self.classify_tab.built.connect(self._on_lazy_page_built)
         self.add_page("Classify", self.classify_tab)
+        self.demos_tab = LazyPage(self._make_demos_page, self)
+        self.demos_tab.built.connect(self._on_lazy_page_built)
+        self.add_page("Demos", self.demos_tab)
         self._lesson_player = None
         self.lesson_drops = LessonDrops(self, lambda path: self.lesson_player().open_file(path))
         self.lesson_drops.watch()
@@ -152,6 +155,23 @@ class MainWindow(QMainWindow):
         if status is not None:
             status.connect(self.show_message)
         return page
+
+    def _make_demos_page(self) -> QWidget:
+        # imported on first show, not at the top: start-up pays for the explorer alone
+        from cnn_explorer.ui.demos.page import DemosPage
+
+        page = DemosPage()
+        page.status_message.connect(self.show_message)
+        return page
+
+    def demos_page(self):
+        """The Demos page (built now if it was not yet)."""
+        return self.demos_tab.ensure_built()
+
+    def show_demo(self, name: str, params=None) -> QWidget:
+        """Bring the Demos page to the front with demo ``name`` (``params``: its parameters; defaults otherwise)."""
+        self.show_page("demos")
+        return self.demos_page().show_demo(name, params)
 
     def lesson_player(self):
         """The lesson player (its bar, Next/Back, lesson files), built the first time a lesson is wanted."""

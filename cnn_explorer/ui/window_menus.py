@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
+from cnn_explorer.core.lessons.demos import demo_info
+from cnn_explorer.ui.demos.registry import demo_names
 from cnn_explorer.ui.export.window_actions import ExportActions
 from cnn_explorer.ui.lessons.menu import build_lesson_menu
 from cnn_explorer.ui.widgets.shortcuts import unique_shortcuts
@@ -78,6 +80,8 @@ def build_menus(window) -> None:
             step_menu.addAction(act)
             window.addAction(act)
 
+    build_demos_menu(window, window.menuBar().addMenu("&Demos"))
+
     help_menu = window.menuBar().addMenu("&Help")
     window.start_here_action = window_action(window, "&Start here", window.show_start_view, [], "The main journeys, one click each")
     window.guide_action = window_action(window, "&Guide", lambda: window.show_help("guide"), [], "A short illustrated guide")
@@ -86,6 +90,21 @@ def build_menus(window) -> None:
         help_menu.addAction(act)
     help_menu.addSeparator()
     help_menu.addAction(window_action(window, "&About CNN Explorer", window.show_about))
+
+
+def build_demos_menu(window, menu) -> None:
+    """Demos ▸ one entry per demo, grouped as the Demos page lists them; each opens it with its defaults."""
+    group = None
+    window.demo_actions = {}
+    for name in demo_names():
+        info = demo_info(name)
+        if group is not None and info.group != group:
+            menu.addSeparator()
+        group = info.group
+        act = window_action(window, info.title.replace("&", "&&"), lambda _=False, n=name: window.show_demo(n), [],
+                            info.summary)
+        window.demo_actions[name] = act
+        menu.addAction(act)
 
 
 def _build_presenter_actions(window, view_menu) -> None:

@@ -21,7 +21,7 @@ def window(qtbot):
 
 
 def test_train_and_classify_are_built_only_when_first_shown(window, qtbot):
-    assert window.page_names() == ["explorer", "train", "classify"]
+    assert window.page_names() == ["explorer", "train", "classify", "demos"]
     assert window.train_tab.page() is None and window.classify_tab.page() is None
     window.show_page("train")
     qtbot.waitUntil(lambda: window.train_tab.page() is not None, timeout=5000)

@@ -60,7 +60,7 @@ def test_menus_and_standard_shortcuts(qtbot, main_window):
     assert "Ctrl+-" in keys(main_window.zoom_out_action)
     assert "Ctrl+0" in keys(main_window.zoom_reset_action)
     titles = [a.text().replace("&", "") for a in main_window.menuBar().actions()]
-    assert titles == ["File", "Edit", "View", "Help"]
+    assert titles == ["File", "Edit", "View", "Demos", "Help"]
     rows = dict(main_window.shortcut_rows())
     assert "Quit" in rows
 
@@ -151,10 +151,10 @@ def test_last_sample_is_reopened(qtbot, temp_settings):
 
 
 def test_add_page_slots_in_beside_the_explorer(qtbot, main_window):
-    assert main_window.page_names() == ["explorer", "train", "classify"]
+    assert main_window.page_names() == ["explorer", "train", "classify", "demos"]
     index = main_window.add_page("Lessons", QLabel("lessons"))
-    assert index == 3 and main_window.page_names() == ["explorer", "train", "classify", "lessons"]
-    assert main_window.show_page("lessons") and main_window.pages.currentIndex() == 3
+    assert index == 4 and main_window.page_names() == ["explorer", "train", "classify", "demos", "lessons"]
+    assert main_window.show_page("lessons") and main_window.pages.currentIndex() == 4
 
 
 def test_no_torch_at_start_up():

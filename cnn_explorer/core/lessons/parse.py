@@ -25,7 +25,7 @@ from cnn_explorer.core.io.files import read_user_file
 LESSON_SUFFIX = ".md"
 #: directive name -> one-line description (FORMAT.md documents each with an example)
 DIRECTIVES: dict[str, str] = {
-    "page": "the page to show: explorer, train or classify",
+    "page": "the page to show: explorer, train, classify or demos",
     "view": "the explorer's tab: step (step by step) or maps",
     "sample": "a shipped sample: its input, kernel(s) and settings",
     "picture": "a sample's picture only (the kernels and settings stay)",
@@ -43,6 +43,7 @@ DIRECTIVES: dict[str, str] = {
     "question": "cell R,C [on conv|pool] [kernel K] [tolerance=T]: the student types the value",
     "choice": "cell R,C [on conv|pool] [kernel K]: A | B | C, one of them core's value",
     "show-both": "cell R,C [on conv|pool] [kernel K] slide=V: an erratum, the slide's value and the right one",
+    "demo": "NAME [key=value ...]: open a demo (learning a kernel, pooling's invariance, ...) on the Demos page",
 }
 #: directives that open a block of lines closed by ``@end``
 BLOCK_DIRECTIVES = ("grid",)

@@ -24,6 +24,7 @@ from cnn_explorer.core.lessons.compute import (
     stage_map,
     value_at,
 )
+from cnn_explorer.core.lessons.demos import parse_demo
 from cnn_explorer.core.lessons.parse import (
     Directive,
     LessonError,
@@ -51,7 +52,7 @@ from cnn_explorer.core.model.shapes import format_table, shape_table
 SAMPLE_KINDS_BY_GROUP = {"slides": "slide", "synthetic": "synthetic", "photos": "photo"}
 _ALL_DIRECTIVES_ORDER = ("page", "view", "sample", "picture", "grid", "input", "kernel", "kernels", "settings",
                          "activation", "pool", "stage", "step", "highlight", "model", "question", "choice",
-                         "show-both")
+                         "show-both", "demo")
 
 
 def lesson_from_text(text: str, source: str = "lesson", *, name: str = "", path: str = "") -> Lesson:
@@ -92,7 +93,7 @@ def _resolve_step(step: StepSource, index: int, previous: StepState, source: str
         raise _fail(source, inputs[1], f"a step has one input; @{inputs[0].name} on line {inputs[0].line} "
                                         "already sets it")
     state = dataclasses.replace(previous, page="explorer", view="step", stage="conv", kernel_index=0, position=0,
-                                highlight=None, question=None, erratum=None, model=None)
+                                highlight=None, question=None, erratum=None, model=None, demo=None)
     for name in _ALL_DIRECTIVES_ORDER:
         d = seen.get(name)
         if d is None or name in ("stage", "step", "highlight", "question", "choice", "show-both"):
@@ -178,6 +179,10 @@ def _apply(state: StepState, d: Directive) -> StepState:
         rows = tuple(shape_table(spec))
         text = format_table(rows, input_shape=spec.input_shape)
         return dataclasses.replace(state, model=ModelView(spec, rows, text))
+    if name == "demo":
+        if state.page != "explorer" and state.page != "demos":
+            raise CnnExplorerError(f"a demo shows on the Demos page, not on the {state.page} page (drop @page)")
+        return dataclasses.replace(state, page="demos", demo=parse_demo(args))
     raise CnnExplorerError(f"@{name} is not a state directive")  # pragma: no cover - the order list names them
 
 

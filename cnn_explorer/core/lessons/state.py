@@ -16,9 +16,10 @@ import numpy as np
 from cnn_explorer.core.conv.convolution import ConvSettings, PoolSettings
 from cnn_explorer.core.conv.pipeline import PipelineResult
 from cnn_explorer.core.io.grid_text import parse_number
+from cnn_explorer.core.lessons.demos import DemoRef
 
 #: the pages a step can show
-PAGES = ("explorer", "train", "classify")
+PAGES = ("explorer", "train", "classify", "demos")
 #: the explorer tabs a step can put in front
 VIEWS = ("step", "maps")
 #: the animated stages (the stage combo's data)
@@ -114,6 +115,7 @@ class StepState:
     question: Question | None = None
     erratum: Erratum | None = None
     model: ModelView | None = None
+    demo: DemoRef | None = None
 
 
 @dataclass(frozen=True, eq=False)

@@ -16,6 +16,7 @@ Placeholders (rows and columns count from 0, as the grids label them; ``map2``, 
 ``{size n=7 f=3 p=1 s=1}``   the output-size formula worked out: ⌊(7 + 2·1 − 3)/1⌋ + 1 = 7
 ``{slide}`` ``{right}``      the step's erratum: what the slide prints, what core computes
 ``{answer}``                 the step's question's answer
+``{demo.KEY}``                 a number of the step's demo (``core.lessons.demos``: each demo names its keys)
 ==========================  =======================================================
 
 Markup: ``*emphasis*``, ``**strong**``, and ```formula``` (``floor(…)`` becomes ⌊…⌋, ``*`` ·, ``-`` −).
@@ -32,6 +33,7 @@ from cnn_explorer.core.conv.sizes import conv_size
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.format import MINUS, format_number
 from cnn_explorer.core.lessons.compute import arithmetic_at
+from cnn_explorer.core.lessons.demos import demo_placeholder
 from cnn_explorer.core.lessons.parse import LessonError
 from cnn_explorer.core.lessons.state import Target
 from cnn_explorer.core.model.shapes import shape_text
@@ -97,6 +99,8 @@ def placeholder(expr: str, state, result) -> str:
         return cell(state.question.answer)
     if expr.startswith("model"):
         return _model(expr, state)
+    if expr.startswith("demo."):
+        return demo_placeholder(state.demo, expr[len("demo."):])
     if expr == "flat":
         maps = _maps(result, "pool" if result is not None and result.pooled is not None else "act")
         return " ".join(cell(v) for v in maps[0].ravel())

@@ -25,6 +25,9 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
 def apply_step(window, step: LessonStep) -> None:
     """Show ``step`` in ``window`` (a MainWindow): its page, input, kernels, settings, tab and animation cell."""
     st = step.state
+    if st.demo is not None:
+        window.show_demo(st.demo.name, st.demo.as_dict())
+        return
     if st.page != "explorer":
         window.show_page(st.page)
         return

@@ -1,0 +1,181 @@
+"""The demos a lesson step can open (``@demo NAME key=value …``): their names, parameters and numbers.
+
+A demo is an interactive page beside the Explorer (the window's Demos tab and menu): learning a
+kernel, the 1-D convolution, pooling's invariance, why convolution, the column-swap rule, …
+Core knows each demo by name, which parameters it takes (each with a reader that checks its
+value and a default) and the numbers a lesson's text may quote as ``{demo.KEY}``, computed
+here, without Qt; ``ui.demos`` builds the widgets. A demo added to the app is added to
+``DEMOS`` (its ``numbers`` from the core module that does its maths).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.format import format_number
+
+
+@dataclass(frozen=True)
+class DemoParam:
+    """One parameter: ``read(text)`` gives its value or raises CnnExplorerError; ``default`` when not given."""
+
+    name: str
+    read: Callable[[str], object]
+    default: object
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class DemoInfo:
+    """A demo: ``name`` (as lessons write it), ``title`` and ``group`` (the Demos menu), ``summary`` (one line).
+
+    ``numbers(params)`` gives the ``{demo.KEY}`` texts for the given parameters (all of them resolved).
+    """
+
+    name: str
+    title: str
+    group: str
+    summary: str
+    params: tuple[DemoParam, ...] = ()
+    numbers: Callable[[Mapping[str, object]], Mapping[str, str]] | None = None
+
+    def param(self, name: str) -> DemoParam:
+        for p in self.params:
+            if p.name == name:
+                return p
+        known = ", ".join(p.name for p in self.params) or "none"
+        raise CnnExplorerError(f"demo {self.name!r} has no parameter {name!r}; its parameters: {known}")
+
+    def defaults(self) -> dict[str, object]:
+        return {p.name: p.default for p in self.params}
+
+
+@dataclass(frozen=True)
+class DemoRef:
+    """What a lesson step opens: demo ``name`` with every parameter resolved (defaults filled in)."""
+
+    name: str
+    params: tuple[tuple[str, object], ...] = field(default_factory=tuple)
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.params)
+
+    def numbers(self) -> Mapping[str, str]:
+        info = demo_info(self.name)
+        return info.numbers(self.as_dict()) if info.numbers is not None else {}
+
+
+# ------------------------------------------------------------------ readers for parameters
+def read_int(minimum: int, maximum: int) -> Callable[[str], int]:
+    def read(text: str) -> int:
+        t = text.strip()
+        if not t.lstrip("-").isdigit() or not minimum <= int(t) <= maximum:
+            raise CnnExplorerError(f"use a whole number from {minimum} to {maximum}, got {text!r}")
+        return int(t)
+    return read
+
+
+def read_float(minimum: float, maximum: float) -> Callable[[str], float]:
+    def read(text: str) -> float:
+        try:
+            value = float(text.strip())
+        except ValueError:
+            value = float("nan")
+        if not minimum <= value <= maximum:        # also refuses nan
+            raise CnnExplorerError(f"use a number from {format_number(minimum)} to {format_number(maximum)}, "
+                                   f"got {text!r}")
+        return value
+    return read
+
+
+def read_choice(*choices: str) -> Callable[[str], str]:
+    def read(text: str) -> str:
+        t = text.strip().lower()
+        if t not in choices:
+            raise CnnExplorerError(f"use one of {', '.join(choices)}, got {text!r}")
+        return t
+    return read
+
+
+def read_numbers(minimum_count: int = 1, maximum_count: int = 64) -> Callable[[str], tuple[float, ...]]:
+    """"1,0,-1" -> (1.0, 0.0, -1.0): numbers separated by commas (no spaces inside a directive's value)."""
+    def read(text: str) -> tuple[float, ...]:
+        try:
+            values = tuple(float(v) for v in text.strip().split(",") if v.strip())
+        except ValueError:
+            raise CnnExplorerError(f"write numbers separated by commas, as 1,0,-1; got {text!r}") from None
+        if not minimum_count <= len(values) <= maximum_count or any(v != v or abs(v) > 1e6 for v in values):
+            raise CnnExplorerError(f"write {minimum_count} to {maximum_count} numbers (each within ±1,000,000) "
+                                   f"separated by commas; got {text!r}")
+        return values
+    return read
+
+
+# ------------------------------------------------------------------ the registry
+#: every demo by name, in the Demos menu's order; each demo's module adds its entry below
+DEMOS: dict[str, DemoInfo] = {}
+
+
+def register(info: DemoInfo) -> DemoInfo:
+    if info.name in DEMOS:
+        raise ValueError(f"demo {info.name!r} registered twice")
+    DEMOS[info.name] = info
+    return info
+
+
+def demo_info(name: str) -> DemoInfo:
+    """The demo ``name`` (CnnExplorerError listing the demos there are)."""
+    key = name.strip().lower()
+    if key not in DEMOS:
+        raise CnnExplorerError(f"unknown demo {name.strip()!r}; the demos: {', '.join(DEMOS) or 'none'}")
+    return DEMOS[key]
+
+
+def parse_demo(text: str) -> DemoRef:
+    """``"learn-kernel lr=0.1 steps=3"`` -> DemoRef with every parameter (CnnExplorerError naming the bad one)."""
+    words = text.split()
+    if not words:
+        raise CnnExplorerError(f"name the demo, as @demo why-convolution; the demos: {', '.join(DEMOS)}")
+    info = demo_info(words[0])
+    values = info.defaults()
+    for token in words[1:]:
+        key, eq, value = token.partition("=")
+        if not eq or not value:
+            raise CnnExplorerError(f"write the demo's parameters as key=value, got {token!r}")
+        param = info.param(key.strip().lower().replace("_", "-"))
+        try:
+            values[param.name] = param.read(value)
+        except CnnExplorerError as exc:
+            raise CnnExplorerError(f"{param.name}: {exc}") from None
+    return DemoRef(info.name, tuple(values.items()))
+
+
+def demo_placeholder(ref: DemoRef | None, key: str) -> str:
+    """The text of ``{demo.KEY}`` for the step's demo."""
+    if ref is None:
+        raise CnnExplorerError(f"{{demo.{key}}}: the step has no @demo")
+    numbers = ref.numbers()
+    if key not in numbers:
+        raise CnnExplorerError(f"{{demo.{key}}}: the demo {ref.name!r} gives "
+                               f"{', '.join('demo.' + k for k in numbers) or 'no numbers'}")
+    return numbers[key]
+
+
+def _register_all() -> None:
+    # imported here, not at the top: each demo's maths lives in its own core module
+    from cnn_explorer.core.model.why_convolution import why_convolution_numbers
+
+    register(DemoInfo(
+        "why-convolution", "Why convolution: weights of a dense layer and a conv layer", "Convolution",
+        "A dense layer on a 256×256×3 picture against a convolution layer of the same depth: their weights",
+        params=(DemoParam("height", read_int(1, 4096), 256, "the picture's height"),
+                DemoParam("width", read_int(1, 4096), 256, "the picture's width"),
+                DemoParam("channels", read_int(1, 64), 3, "the picture's channels"),
+                DemoParam("units", read_int(1, 100_000), 1000, "the dense layer's outputs, the conv layer's filters"),
+                DemoParam("kernel", read_int(1, 15), 3, "the conv filters' size")),
+        numbers=why_convolution_numbers))
+
+
+_register_all()

@@ -1,0 +1,37 @@
+"""Which widget shows each demo core knows (``core.lessons.demos.DEMOS``), imported when first shown.
+
+A demo widget is a QWidget with:
+
+- ``set_params(params)``: show the demo with these parameters (a dict with every parameter of
+  the demo's ``DemoInfo``, defaults filled in, as ``@demo`` resolves them); called when a lesson
+  step or the Demos menu opens it (the menu passes the defaults);
+- ``set_scale(factor)`` (optional): presenter scale, for views that draw their own numbers;
+- ``shutdown()`` (optional): stop any worker (the window closes, or the page goes).
+
+Fonts in points follow the presenter scale by themselves (``ui.scale``).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from PySide6.QtWidgets import QWidget
+
+from cnn_explorer.core.lessons.demos import DEMOS
+
+#: demo name -> "module:Class" of its widget (the module is imported the first time the demo shows)
+DEMO_WIDGETS: dict[str, str] = {
+    "why-convolution": "cnn_explorer.ui.demos.why_convolution:WhyConvolutionDemo",
+}
+
+
+def make_demo_widget(name: str, parent: QWidget | None = None) -> QWidget:
+    """A new widget for demo ``name`` (KeyError when the demo has no widget)."""
+    module_name, _, class_name = DEMO_WIDGETS[name].partition(":")
+    cls = getattr(importlib.import_module(module_name), class_name)
+    return cls(parent)
+
+
+def demo_names() -> list[str]:
+    """The demos the page can show, in the registry's order (each known to core and with a widget)."""
+    return [name for name in DEMOS if name in DEMO_WIDGETS]
