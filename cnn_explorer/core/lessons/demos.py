@@ -177,5 +177,25 @@ def _register_all() -> None:
                 DemoParam("kernel", read_int(1, 15), 3, "the conv filters' size")),
         numbers=why_convolution_numbers))
 
+    from cnn_explorer.core.conv import conv1d as c1
+
+    def read_second_filter(text: str) -> tuple[float, ...]:
+        if text.strip().lower() in ("none", "no", "off"):
+            return ()
+        return read_numbers(1, c1.MAX_FILTER)(text)
+
+    register(DemoInfo(
+        "conv-1d", "1-D convolution: a filter slides along a row", "Convolution",
+        "A row of numbers, a filter of 2 (or any size to 9), stride and padding: the window moves along the row, "
+        "each step multiplies and adds, the output row fills in; which input a filter answers most",
+        params=(DemoParam("row", read_numbers(1, c1.MAX_ROW), c1.DEFAULT_ROW, "the row of numbers, as 0,1,1,0,1,0"),
+                DemoParam("filter", read_numbers(1, c1.MAX_FILTER), c1.DEFAULT_FILTER,
+                          "the (first) filter's weights, as 1,-1"),
+                DemoParam("filter2", read_second_filter, (),
+                          "a second filter of the same size, as -1,1 (none: one filter)"),
+                DemoParam("stride", read_int(1, c1.MAX_STRIDE), 2, "how far the window moves each step"),
+                DemoParam("padding", read_int(0, c1.MAX_PADDING), 0, "zeros added at each end of the row")),
+        numbers=c1.conv1d_numbers))
+
 
 _register_all()
