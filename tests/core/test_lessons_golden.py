@@ -160,3 +160,125 @@ def test_001_formula_rgb_and_pooling(lessons):
     pool = step(lesson, "Max-pooling the 5×5 map")
     np.testing.assert_array_equal(pool.result.pooled.values[0], seeds.SLIDE_000_4_POOLED)
     assert "1 1 0 / 4 2 1 / 0 2 1" in text(pool)
+
+
+# ------------------------------------------------------------------ deck 004: the X/O story
+@pytest.fixture(scope="module")
+def lesson004():
+    return load_lesson(find_lesson("004"))
+
+
+def test_004_why_convolution_counts_the_slides_196608000_weights(lesson004):
+    s = step(lesson004, "Why convolution")
+    assert s.state.page == "demos" and s.state.demo.name == "why-convolution"
+    assert "3·256·256·1000 = 196,608,000 weights" in text(s) and "needs 27,000" in text(s)
+
+
+def test_004_the_9x9_x_of_plus_minus_1_and_its_three_features(lesson004):
+    x = step(lesson004, "A computer sees numbers")
+    np.testing.assert_array_equal(x.state.image, seeds.SLIDE_004_X_IMAGE)
+    assert set(np.unique(x.state.image)) == {-1.0, 1.0} and "9×9 grid" in text(x)
+    features = step(lesson004, "Three features:")
+    for got, want in zip(features.state.kernels, seeds.SLIDE_004_FEATURES, strict=True):
+        np.testing.assert_array_equal(got, want)
+    for rows in ("1 −1 −1 / −1 1 −1 / −1 −1 1", "1 −1 1 / −1 1 −1 / 1 −1 1", "−1 −1 1 / −1 1 −1 / 1 −1 −1"):
+        assert rows in text(features)
+
+
+def test_004_filtering_multiplies_adds_and_divides_by_9(lesson004):
+    match = step(lesson004, "Filtering")
+    assert match.state.conv.normalize and match.result.feature[0, 1, 1] == 1.0
+    assert text(match).endswith("/ 9 = 1, a perfect match.") and match.state.highlight.value == 1.0
+    centre = step(lesson004, "Where two pixels disagree")
+    assert centre.result.feature[0, 3, 3] == 5 / 9
+    assert "/ 9 = 0.5556" in text(centre) and "prints .55" in text(centre) and "rounds to 0.56" in text(centre)
+
+
+def test_004_the_diagonal_map_matches_the_slides_truncated_row_to_0_01(lesson004):
+    whole = step(lesson004, "The whole map")
+    diagonal = whole.result.feature[0]
+    assert diagonal.shape == (7, 7) and "a 7×7 map" in text(whole)
+    np.testing.assert_allclose(diagonal[0], seeds.SLIDE_004_DIAGONAL_FIRST_ROW, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(diagonal[0], seeds.SLIDE_004_DIAGONAL_FIRST_ROW_PRINTED, rtol=0, atol=0.01)
+    assert grid_text(diagonal) in text(whole) and "0.77 −0.11 0.11 0.33 0.55 −0.11 0.33" in text(whole)
+    assert "0.777… is 0.77 there, 0.78 here" in text(whole)
+    q = step(lesson004, "Your turn: one cell").state.question
+    assert q.answer == -1 / 9 and q.check("-0.11") and not q.check("0.11")
+
+
+def test_004_three_maps_and_the_x_maps_centre_is_1(lesson004):
+    three = step(lesson004, "Three features, three maps")
+    maps = three.result.feature
+    assert maps.shape == (3, 7, 7) and "7×7×3" in text(three)
+    assert maps[1, 3, 3] == seeds.SLIDE_004_X_MAP_CENTRE and text(three).count("/ 9 = 1.") == 1
+    np.testing.assert_array_equal(maps[2], maps[0][:, ::-1])          # the other diagonal mirrors the first
+    q = step(lesson004, "Your turn: the small X").state.question
+    assert (q.target.k, q.target.i, q.target.j) == (1, 3, 3) and q.answer == 1.0
+
+
+def test_004_relu_and_max_pooling_keeping_the_edge_give_the_slides_4x4_maps(lesson004):
+    first = step(lesson004, "Pooling: keep the largest")
+    assert first.state.stage == "pool" and "max(0.78, −0.11, −0.11, 1) = 1" in text(first)
+    edge = step(lesson004, "Pooling keeps the edge")
+    assert edge.state.pool.ceil_mode and edge.result.pooled.values.shape == (3, 4, 4)
+    assert "max(0.78) = 0.78" in text(edge)
+    stack = step(lesson004, "A stack of smaller pictures")
+    for k, want in enumerate(seeds.SLIDE_004_POOLED):
+        got = stack.result.pooled.values[k]
+        np.testing.assert_allclose(got, want, rtol=0, atol=seeds.SLIDE_004_POOLED_TOLERANCE)
+        assert grid_text(got) in text(edge if k == 0 else stack)
+    relu = step(lesson004, "Normalization: ReLU")
+    np.testing.assert_array_equal(relu.result.activated, np.maximum(relu.result.feature, 0))
+    assert "0.78 −0.11 0.11 0.33 0.56 −0.11 0.33 becomes 0.78 0 0.11 0.33 0.56 0 0.33" in text(relu)
+    for k, want in enumerate(seeds.SLIDE_004_POOLED):           # ReLU first: the same pooled maps
+        np.testing.assert_allclose(relu.result.pooled.values[k], want, rtol=0, atol=seeds.SLIDE_004_POOLED_TOLERANCE)
+
+
+def test_004_stacked_layers_shrink_the_x_to_2x2_maps(lesson004):
+    s = step(lesson004, "Layers get stacked")
+    outputs = [row.output_shape for row in s.state.model.rows]
+    assert outputs == [(7, 7, 3), (4, 4, 3), (4, 4, 3), (2, 2, 3)]
+    assert "give 7x7x3, pooled 4x4x3" in text(s) and "pooled 2x2x3" in text(s)
+
+
+def test_004_the_1d_convolution_steps_stride_2_and_1_padding_1_one_and_two_filters(lesson004):
+    best = step(lesson004, "A filter is a neuron's weights")
+    params = best.state.demo.as_dict()
+    assert best.state.demo.name == "conv-1d" and params["filter"] == tuple(seeds.SLIDE_004_7_KERNEL[0])
+    assert "y = 1·x1 − 1·x2 = 1 at (1, 0)" in text(best) and "answers most to (1, 0)" in text(best)
+    assert tuple(float(v) for v in best.state.demo.numbers()["best"].strip("()").split(", ")) == \
+        tuple(seeds.SLIDE_004_7_BEST_INPUT[0])
+    two = step(lesson004, "1-D convolution: a filter of 2, stride 2")
+    assert two.state.demo.as_dict()["stride"] == 2 and not two.state.demo.as_dict()["filter2"]
+    assert "⌊(6 + 2·0 − 2)/2⌋ + 1 = 3 outputs, −1 1 1" in text(two) and "0×1 + 1×(−1) = −1" in text(two)
+    one = step(lesson004, "Stride 1")
+    assert "⌊(6 + 2·0 − 2)/1⌋ + 1 = 5 outputs, −1 0 1 −1 1" in text(one)
+    padded = step(lesson004, "Two filters and padding 1")
+    p = padded.state.demo.as_dict()
+    assert p["padding"] == 1 and p["filter2"] == tuple(seeds.SLIDE_004_7_SECOND_KERNEL[0])
+    assert "0 0 1 1 0 1 0 0" in text(padded) and "gives 0 0 −1 0, and (−1, 1) gives 0 0 1 0" in text(padded)
+
+
+def test_004_multi_channel_sums_each_channels_convolution_into_one_output(lesson004):
+    s = step(lesson004, "Many channels, one output")
+    assert s.state.image.shape == (4, 4, 3) and s.state.kernels[0].shape == (2, 2, 3)
+    parts = s.result.conv.partial_maps(0)
+    assert parts.shape == (3, 3, 3) and len({float(v) for v in parts[:, 0, 2]}) == 3     # the channels differ
+    assert s.result.feature[0, 0, 2] == parts[:, 0, 2].sum() == -2
+    assert "R[" in text(s) and "+ G[" in text(s) and "+ B[" in text(s) and "= −2." in text(s)
+    q = step(lesson004, "Your turn: add the three").state.question
+    assert q.answer == parts[:, 1, 1].sum() == 4
+
+
+def test_004_steps_follow_the_deck_and_leave_room_for_the_other_demos(lesson004):
+    titles = [s.title for s in lesson004.steps]
+    order = ["Why convolution", "A computer sees", "Three features:", "Filtering", "The whole map",
+             "Three features, three maps", "A filter is a neuron's", "1-D convolution", "Two filters",
+             "Pooling: keep", "A stack of smaller", "Normalization", "Layers get stacked", "Many channels"]
+    at = [next(i for i, t in enumerate(titles) if t.startswith(o)) for o in order]
+    assert at == sorted(at)
+    source = find_lesson("004").read_text(encoding="utf-8")
+    marks = {name: source.index(f"<!-- demo: {name} -->") for name in ("pooling-invariance", "xo-vote", "column-swap")}
+    assert source.index("## A stack of smaller") < marks["pooling-invariance"] < source.index("## Normalization")
+    assert source.index("## Layers get stacked") < marks["xo-vote"] < source.index("## Many channels")
+    assert marks["column-swap"] > source.index("## Your turn: add the three")

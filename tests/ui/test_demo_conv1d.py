@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from cnn_explorer.core.lessons.demos import parse_demo
+from cnn_explorer.core.lessons.resolve import lesson_from_text
 from cnn_explorer.ui.demos.conv1d import Conv1dDemo
 from cnn_explorer.ui.export.figure_export import figure_export_of
 
@@ -140,3 +141,22 @@ def test_hiding_the_demo_stops_play(qtbot, demo):
     assert demo.is_playing()
     demo.hide()
     assert not demo.is_playing()
+
+
+def test_a_lesson_opens_the_demo_and_comes_back_to_the_presenter_view(qtbot, main_window):
+    lesson = lesson_from_text("# L\n\n## The X\nNine by nine.\n@sample 004\n\n## 1-D\nOutputs {demo.out}.\n"
+                              "@demo conv-1d stride=1\n\n## Back\nThe X again.\n@sample 004\n")
+    assert lesson.steps[1].text == "Outputs −1 0 1 −1 1."
+    main_window.set_presenter(True)
+    player = main_window.lesson_player()
+    player.open_lesson(lesson)
+    assert main_window.explorer.is_presenter()
+    player.go(1)
+    page = main_window.demos_page()
+    assert page.current_demo() == "conv-1d" and not main_window.explorer.is_presenter()
+    np.testing.assert_array_equal(page.demo_widget("conv-1d").conv().outputs, [[-1, 0, 1, -1, 1]])
+    player.go(2)                                   # the demo took the presenter view away: the lesson gives it back
+    assert main_window.page_names()[main_window.pages.currentIndex()] == "explorer"
+    assert main_window.explorer.is_presenter()
+    player.close()
+    main_window.set_presenter(False)

@@ -62,6 +62,8 @@ class LessonPlayer(QObject):
         self._window = window
         self._lesson: Lesson | None = None
         self._index = 0
+        #: a step on another page (a demo, Train) left the presenter view: the next explorer step returns to it
+        self._presenter_left = False
         self.last_error = ""
         self.message_box: QMessageBox | None = None
         self.panel = LessonPanel()
@@ -99,6 +101,7 @@ class LessonPlayer(QObject):
     def open_lesson(self, lesson: Lesson, step: int = 0) -> None:
         """Start ``lesson`` at ``step`` (0-based, clamped)."""
         self._lesson = lesson
+        self._presenter_left = False
         self.draft_text = lesson.source_text
         self.draft_blocks = []
         self.panel.set_lesson(lesson)
@@ -133,6 +136,11 @@ class LessonPlayer(QObject):
             return
         self._index = max(0, min(int(index), len(self._lesson.steps) - 1))
         step = self._lesson.steps[self._index]
+        if step.state.page != "explorer":
+            self._presenter_left = self._presenter_left or self._window.explorer.is_presenter()
+        elif self._presenter_left:
+            self._presenter_left = False
+            self._window.set_presenter(True)     # the other page took the presenter view away: back to it
         apply_step(self._window, step)
         self.panel.show_step(step)
         self.step_shown.emit(self._index)
@@ -157,6 +165,7 @@ class LessonPlayer(QObject):
         QApplication.instance().removeEventFilter(self.keys)
         title = self._lesson.title
         self._lesson = None
+        self._presenter_left = False
         self.lesson_closed.emit()
         self._window.show_message(f"Lesson ended ({title}): the explorer keeps this step to explore freely")
 
