@@ -36,7 +36,7 @@ def test_it_opens_on_the_slides_example_with_every_output_filled(demo):
     assert demo.position() == c.length == 3 and demo.step_label.text() == "Step 3 of 3"
     assert "⌊(6 + 2·0 − 2)/2⌋ + 1 = 3" in demo.size_label.text()
     assert "answers most to (1, 0)" in demo.best_label.text()
-    assert "largest output is 1, at output cell 1, where it reads (1, 0)" in demo.best_label.text()
+    assert "Largest in this row: 1 at output cell 1, reading (1, 0)" in demo.best_label.text()
     assert demo.view.row_labels() == ["row x", "filter", "products", "output"]
 
 

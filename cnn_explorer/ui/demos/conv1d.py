@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtCore import QSignalBlocker, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -106,26 +106,27 @@ class Conv1dDemo(QWidget):
         self.view = Conv1dView(self.stage)
         install_figure_export(self.view, self._figure_title, values=self._figure_values, vector=True)
         icons = self.style().StandardPixmap
-        self.first_button = self._play_button("First", "First step (Home)", self.home, icons.SP_MediaSkipBackward)
-        self.back_button = self._play_button("◀ Back", "Step back (Left)", self.step_back)
-        self.play_button = self._play_button("▶ Play", "Play / pause (Space)", self.toggle_playing)
-        self.next_button = self._play_button("Next ▶", "Step forward (Right)", self.step_forward)
-        self.last_button = self._play_button("Last", "Last step (End)", self.end, icons.SP_MediaSkipForward)
+        # icons for the four moves (their names in the tooltips and for screen readers), words for Play
+        self.first_button = self._play_button("First step (Home)", self.home, icons.SP_MediaSkipBackward)
+        self.back_button = self._play_button("Step back (Left)", self.step_back, icons.SP_MediaSeekBackward)
+        self.play_button = self._play_button("Play / pause (Space)", self.toggle_playing, icons.SP_MediaPlay, "Play")
+        self.next_button = self._play_button("Step forward (Right)", self.step_forward, icons.SP_MediaSeekForward)
+        self.last_button = self._play_button("Last step (End)", self.end, icons.SP_MediaSkipForward)
         self.speed_combo = QComboBox(self.stage)
         self.speed_combo.setObjectName("conv1d_speed")
         self.speed_combo.addItems(list(SPEEDS))
         self.speed_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.speed_combo.setMinimumContentsLength(7)          # its width follows the presenter scale
+        self.speed_combo.setMinimumContentsLength(8)          # its width follows the presenter scale
         self.speed_combo.setCurrentText("Normal")
         self.speed_combo.setToolTip("How fast Play moves the window")
         self.speed_combo.currentTextChanged.connect(lambda name: self._timer.setInterval(SPEEDS[name]))
-        self.step_label = QLabel(self.stage)
+        self.step_label = QLabel(self)
         self.step_label.setObjectName("conv1d_step")
         bar = QHBoxLayout()
         for b in (self.first_button, self.back_button, self.play_button, self.next_button, self.last_button):
             bar.addWidget(b)
         bar.addWidget(self.speed_combo)
-        bar.addWidget(self.step_label, 1)
+        bar.addStretch(1)
         stage_layout = QVBoxLayout(self.stage)
         stage_layout.setContentsMargins(0, 0, 0, 0)
         stage_layout.addLayout(bar)
@@ -146,14 +147,24 @@ class Conv1dDemo(QWidget):
         layout = QVBoxLayout(inner)
         layout.addLayout(form)
         layout.addWidget(self.message)
-        layout.addWidget(self.size_label)
-        side = QVBoxLayout()
+        # the texts scroll by themselves: the picture, not the words, decides how tall the demo is
+        side_widget = QWidget(self)
+        side = QVBoxLayout(side_widget)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.addWidget(self.step_label)
+        side.addWidget(self.size_label)
         side.addWidget(self.arith_label)
         side.addWidget(self.best_label)
         side.addStretch(1)
+        side_scroll = QScrollArea(self)
+        side_scroll.setObjectName("conv1d_texts")
+        side_scroll.setWidgetResizable(True)
+        side_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side_scroll.setWidget(side_widget)
         body = QHBoxLayout()
         body.addWidget(self.stage, 3)
-        body.addLayout(side, 2)
+        body.addWidget(side_scroll, 2)
         layout.addLayout(body, 1)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
@@ -189,10 +200,10 @@ class Conv1dDemo(QWidget):
         label.setBuddy(widget)
         return label
 
-    def _play_button(self, text: str, tip: str, slot, icon=None) -> QPushButton:
+    def _play_button(self, tip: str, slot, icon, text: str = "") -> QPushButton:
         button = QPushButton(text, self)
-        if icon is not None:
-            button.setIcon(self.style().standardIcon(icon))
+        button.setIcon(self.style().standardIcon(icon))
+        button.setAccessibleName(tip.split(" (")[0])
         button.setToolTip(tip)
         button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         button.clicked.connect(slot)
@@ -233,6 +244,9 @@ class Conv1dDemo(QWidget):
 
     def set_scale(self, factor: float) -> None:
         self.view.set_scale(factor)
+        side = int(round(16 * factor))             # the buttons' icons grow with their words
+        for button in (self.first_button, self.back_button, self.play_button, self.next_button, self.last_button):
+            button.setIconSize(QSize(side, side))
 
     def shutdown(self) -> None:
         self.stop()
@@ -286,11 +300,13 @@ class Conv1dDemo(QWidget):
         if self._position >= self._conv.length:
             self._show_position(0)            # at the end: play from the start
         self._timer.start()
-        self.play_button.setText("⏸ Pause")
+        self.play_button.setText("Pause")
+        self.play_button.setIcon(self.style().standardIcon(self.style().StandardPixmap.SP_MediaPause))
 
     def stop(self) -> None:
         self._timer.stop()
-        self.play_button.setText("▶ Play")
+        self.play_button.setText("Play")
+        self.play_button.setIcon(self.style().standardIcon(self.style().StandardPixmap.SP_MediaPlay))
 
     def hideEvent(self, event) -> None:  # noqa: N802 - Qt API
         self.stop()                           # nothing plays where no one looks
@@ -354,13 +370,13 @@ class Conv1dDemo(QWidget):
         for k in range(len(c.filters)):
             step = c.step(j, k)
             name = f"Filter {k + 1}" if len(c.filters) > 1 else "The filter"
-            lines.append(f"{name} at output cell {j} (row cells {self._cells(step)}): {step.arithmetic()}")
+            lines.append(f"{name}, output cell {j} (row cells {self._cells(step)}): {step.arithmetic()}")
         self.arith_label.setText("\n".join(lines))
 
     def _cells(self, step: core.Conv1dStep) -> str:
         index = [int(p) - self._conv.padding for p in step.positions]
         text = ", ".join(str(i).replace("-", "−") for i in index)
-        return text + (", padding in italics" if step.in_padding.any() else "")
+        return text
 
     def _update_best(self) -> None:
         c = self._conv
@@ -369,10 +385,10 @@ class Conv1dDemo(QWidget):
             best = c.best_input(k)
             cell = c.best_cell(k)
             window = c.step(cell, k).window
-            name = f"Filter {k + 1}" if len(c.filters) > 1 else "The filter"
-            parts.append(f"{name} {_pair(c.filters[k])} answers most to {best.pair_text()}. {best.why()} "
-                         f"In this row its largest output is {format_number(float(c.outputs[k, cell]), 'cell')}, at "
-                         f"output cell {cell}, where it reads {_pair(window)}.")
+            name = f"Filter {k + 1} " if len(c.filters) > 1 else ""
+            parts.append(f"{name}{_pair(c.filters[k])} answers most to {best.pair_text()}. {best.why()} "
+                         f"Largest in this row: {format_number(float(c.outputs[k, cell]), 'cell')} at output cell "
+                         f"{cell}, reading {_pair(window)}.")
         self.best_label.setText("\n".join(parts))
 
     def _figure_title(self) -> str:

@@ -142,6 +142,9 @@ class Conv1dView(QWidget):
             p.drawText(QRectF(0, self._row_y(n), x0 - 8 * self._scale, cell),
                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
         # index numbers above the row: the row's own cells count from 0, the padding before it negative
+        index_font = self._label_font()
+        index_font.setPixelSize(max(7, min(index_font.pixelSize(), int(cell * 0.42))))
+        p.setFont(index_font)
         for col in range(padded.size):
             label = str(col - c.padding).replace("-", "−")
             p.drawText(QRectF(x0 + col * cell, 0, cell, top - 2), Qt.AlignmentFlag.AlignHCenter |
