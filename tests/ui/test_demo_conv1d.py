@@ -55,6 +55,9 @@ def test_the_keys_step_the_window_and_show_each_sum(qtbot, demo):
     assert demo.position() == 3 and not demo.next_button.isEnabled()
     qtbot.mouseClick(demo.first_button, Qt.MouseButton.LeftButton)
     assert demo.position() == 0
+    cell = demo.view.output_cell_rect(1).center().toPoint()
+    qtbot.mouseClick(demo.view, Qt.MouseButton.LeftButton, pos=cell)          # a click shows that cell's sum
+    assert demo.position() == 2 and "output cell 1 (row cells 2, 3)" in demo.arith_label.text()
 
 
 def test_space_plays_and_pauses_and_play_stops_at_the_end(qtbot, demo):

@@ -104,6 +104,7 @@ class Conv1dDemo(QWidget):
         # the stage: the picture and its playback keys (Space, arrows) — not the editors, which keep them for typing
         self.stage = QWidget(self)
         self.view = Conv1dView(self.stage)
+        self.view.output_clicked.connect(self._on_view_output_clicked)
         install_figure_export(self.view, self._figure_title, values=self._figure_values, vector=True)
         icons = self.style().StandardPixmap
         # icons for the four moves (their names in the tooltips and for screen readers), words for Play
@@ -311,6 +312,10 @@ class Conv1dDemo(QWidget):
     def hideEvent(self, event) -> None:  # noqa: N802 - Qt API
         self.stop()                           # nothing plays where no one looks
         super().hideEvent(event)
+
+    def _on_view_output_clicked(self, j: int) -> None:
+        self.stop()
+        self._show_position(j + 1)
 
     def _on_timer_timeout(self) -> None:
         if self._conv is None or self._position >= self._conv.length:

@@ -4,7 +4,7 @@ and the output rows filling in, one step at a time (the numbers come from ``core
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -33,7 +33,12 @@ def _range(*arrays) -> tuple[float, float]:
 
 
 class Conv1dView(QWidget):
-    """Rows of cells for ``Conv1d`` at ``position`` (cells done, 0 .. length): input, filters, products, outputs."""
+    """Rows of cells for ``Conv1d`` at ``position`` (cells done, 0 .. length): input, filters, products, outputs.
+
+    ``output_clicked(j)``: the user clicked output cell ``j`` (of any filter's row).
+    """
+
+    output_clicked = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -41,7 +46,8 @@ class Conv1dView(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setToolTip("The row (padding in italics), each filter under the window, the products, and the output "
-                        "row(s). Space plays, Right and Left step, Home and End jump.")
+                        "row(s). Click an output cell to see its sum; Space plays, Right and Left step, Home and "
+                        "End jump.")
         self._conv: Conv1d | None = None
         self._position = 0
         self._scale = 1.0
@@ -75,6 +81,23 @@ class Conv1dView(QWidget):
     def cell_size(self) -> float:
         """The side of a cell in pixels as last laid out."""
         return self._layout()[2]
+
+    def output_cell_rect(self, j: int, k: int = 0) -> QRectF:
+        """Where output cell ``j`` of filter ``k`` is drawn (widget pixels)."""
+        if self._conv is None:
+            return QRectF()
+        x0, _top, cell, _gap = self._layout()
+        return QRectF(x0 + j * cell, self._row_y(1 + 2 * len(self._conv.filters) + k), cell, cell)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().mousePressEvent(event)
+        if self._conv is None or event.button() != Qt.MouseButton.LeftButton:
+            return
+        for k in range(len(self._conv.filters)):
+            for j in range(self._conv.length):
+                if self.output_cell_rect(j, k).contains(event.position()):
+                    self.output_clicked.emit(j)
+                    return
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
         # small: the view takes the room the texts leave (it is Expanding), and a layout that asks the
