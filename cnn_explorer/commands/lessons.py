@@ -68,6 +68,9 @@ def _print_demos() -> None:
     for name, info in DEMOS.items():
         print(f"{name}: {info.title}\n  {info.summary}")
         for p in info.params:
-            print(f"  {p.name}={p.default}  {p.help}")
+            default = p.default
+            if isinstance(default, (tuple, list)):      # as a lesson writes it: 1,0,-1
+                default = ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in default)
+            print(f"  {p.name}={default}  {p.help}")
         keys = ", ".join(f"{{demo.{k}}}" for k in parse_demo(name).numbers())
         print(f"  numbers: {keys or 'none'}")

@@ -89,7 +89,13 @@ def test_cli_lists_the_demos_with_their_parameters_and_numbers(capsys):
     out = capsys.readouterr().out
     for name, info in DEMOS.items():
         assert f"{name}: {info.title}" in out
-        assert all(f"  {p.name}={p.default}" in out for p in info.params)
+        for p in info.params:
+            default = p.default
+            if isinstance(default, tuple):
+                default = ",".join(f"{v:g}" for v in default)
+                if default:
+                    assert parse_demo(f"{name} {p.name}={default}").as_dict()[p.name] == p.default
+            assert f"  {p.name}={default}" in out
     assert "{demo.dense.weights}" in out
     assert cli.main(["lessons", "demos", "x"]) == 2
     assert capsys.readouterr().err.strip().count("\n") == 0
