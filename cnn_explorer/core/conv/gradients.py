@@ -38,7 +38,7 @@ from cnn_explorer.core.format import MINUS, format_number
 
 __all__ = [
     "DescentStep", "bias_gradient", "descent_step", "forward_map", "input_gradient", "kernel_gradient",
-    "kernel_gradient_step", "mse_gradient", "mse_loss", "mse_text",
+    "kernel_gradient_step", "mse_gradient", "mse_loss", "mse_text", "running_sum_text",
 ]
 
 
@@ -218,6 +218,30 @@ def kernel_gradient_step(x, w, g, settings: ConvSettings, a: int, b: int, c: int
                                value=step.total / divisor if divisor != 1 else step.total, pads=pads)
 
 
+def running_sum_text(step: ConvStep, count: int) -> str:
+    """The first ``count`` products of a grey step written out with their sum so far (row by row, as
+    the sum runs); all of them give ``step.arithmetic()``."""
+    products = np.asarray(step.products, dtype=np.float64)
+    if products.ndim != 2:
+        raise CnnExplorerError("running sum: written for one channel (a 2-D window)")
+    n = min(max(int(count), 0), products.size)
+    if n == products.size:
+        return step.arithmetic()
+    if n == 0:
+        return "0"
+    pairs = zip(np.asarray(step.window).ravel()[:n].tolist(), np.asarray(step.kernel).ravel()[:n].tolist())
+    terms = [f"{_operand(a)}×{_operand(b)}" for a, b in pairs]
+    total = 0.0
+    for v in products.ravel()[:n].tolist():       # the record's own order: the last term's sum is its total
+        total += v
+    return f"{' + '.join(terms)} = {format_number(total)} ({n} of {products.size} products)"
+
+
+def _operand(value: float) -> str:
+    text = format_number(value)
+    return f"({text})" if text.startswith(MINUS) else text
+
+
 @dataclass(frozen=True, eq=False)
 class DescentStep:
     """One step of gradient descent on L = mean((y − t)²): everything the demo shows, before and after.
@@ -243,10 +267,7 @@ class DescentStep:
         """"0.1 − 0.5 × (−0.2222) = 0.2111": kernel cell (a, b[, c]) after the step, w − lr·g."""
         index = (a, b) if c is None else (a, b, c)
         w, g, new = float(self.kernel[index]), float(self.grad_kernel[index]), float(self.new_kernel[index])
-        g_text = format_number(g)
-        if g_text.startswith(MINUS):
-            g_text = f"({g_text})"
-        return f"{format_number(w)} − {format_number(self.rate)} × {g_text} = {format_number(new)}"
+        return f"{format_number(w)} − {format_number(self.rate)} × {_operand(g)} = {format_number(new)}"
 
 
 def descent_step(x, w, target, settings: ConvSettings = ConvSettings(), rate: float = 0.1, *,

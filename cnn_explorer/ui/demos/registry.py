@@ -22,6 +22,7 @@ from cnn_explorer.core.lessons.demos import DEMOS
 #: demo name -> "module:Class" of its widget (the module is imported the first time the demo shows)
 DEMO_WIDGETS: dict[str, str] = {
     "why-convolution": "cnn_explorer.ui.demos.why_convolution:WhyConvolutionDemo",
+    "learn-kernel": "cnn_explorer.ui.demos.learn_kernel:LearnKernelDemo",
 }
 
 
