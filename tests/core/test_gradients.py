@@ -39,6 +39,7 @@ from cnn_explorer.core.train.learn_kernel import (
     INPUTS,
     TARGETS,
     KernelLearning,
+    LearningHistory,
     learn_kernel_numbers,
     learning_from_params,
     start_kernel,
@@ -250,3 +251,21 @@ def test_random_starts_are_repeatable_and_readable():
     np.testing.assert_array_equal(a, b)
     assert np.all(np.abs(a) <= 1) and np.array_equal(a, np.round(a, 2))
     assert not np.array_equal(a, start_kernel("random", (3, 3), 8))
+
+
+def test_the_history_goes_back_and_forth_and_keeps_steps_at_a_new_rate():
+    history = LearningHistory(learning_from_params(demo_info("learn-kernel").defaults()))
+    assert history.forward() == "" and history.forward() == ""
+    second = history.kernel
+    assert history.back() and history.at == 1 and len(history.kernels) == 3
+    assert history.forward() == "" and history.kernel is second           # forward again: the step already taken
+    faster = history.with_rate(0.2)
+    assert faster.at == 2 and np.array_equal(faster.kernel, second) and faster.learning.rate == 0.2
+    faster.forward()
+    np.testing.assert_allclose(faster.kernel, faster.learning.step(second).new_kernel)
+    assert len(history.kernels) == 3                                         # the old history is left alone
+    history.reset()
+    assert history.at == 0 and len(history.kernels) == 1 and not history.back()
+    wild = LearningHistory(learning_from_params({**demo_info("learn-kernel").defaults(), "lr": 0.5}))
+    reasons = {wild.forward() for _ in range(200)}
+    assert "diverged" in reasons and np.isfinite(wild.losses).all()

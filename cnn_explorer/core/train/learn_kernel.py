@@ -159,6 +159,56 @@ class KernelLearning:
         return int(np.linalg.matrix_rank(j)) == j.shape[1]
 
 
+class LearningHistory:
+    """The kernels one learning went through: ``kernels[n]`` after n steps, ``losses[n]`` its loss, ``at`` the
+    step shown. Going back and forth keeps the steps taken; a new rate keeps those up to ``at``."""
+
+    def __init__(self, learning: KernelLearning) -> None:
+        self.learning = learning
+        self.kernels: list[np.ndarray] = [learning.start]
+        self.losses: list[float] = [learning.loss(learning.start)]
+        self.at = 0
+
+    @property
+    def kernel(self) -> np.ndarray:
+        return self.kernels[self.at]
+
+    def forward(self) -> str:
+        """One step on: "" when taken, else why not: "diverged" (the loss exploded) or "limit" (MAX_STEPS)."""
+        if self.at + 1 < len(self.kernels):
+            self.at += 1
+            return ""
+        if len(self.kernels) > MAX_STEPS:
+            return "limit"
+        record = self.learning.step(self.kernels[-1])
+        loss = self.learning.loss(record.new_kernel)
+        if not loss < DIVERGED:
+            return "diverged"
+        self.kernels.append(record.new_kernel)
+        self.losses.append(loss)
+        self.at += 1
+        return ""
+
+    def back(self) -> bool:
+        if self.at == 0:
+            return False
+        self.at -= 1
+        return True
+
+    def reset(self) -> None:
+        """Back to the first kernel, the steps taken forgotten."""
+        del self.kernels[1:], self.losses[1:]
+        self.at = 0
+
+    def with_rate(self, rate: float) -> LearningHistory:
+        """The same steps up to the one shown, continued at ``rate`` (CnnExplorerError for a bad rate)."""
+        other = LearningHistory.__new__(LearningHistory)
+        other.learning = dataclasses.replace(self.learning, rate=rate)
+        other.kernels, other.losses = self.kernels[:self.at + 1], self.losses[:self.at + 1]
+        other.at = self.at
+        return other
+
+
 def learning_from_params(params: Mapping[str, object], start: np.ndarray | None = None,
                          image: np.ndarray | None = None) -> KernelLearning:
     """The demo's learning for its parameters (``start``/``image`` replace the ones they name, e.g. typed)."""

@@ -16,19 +16,7 @@ from typing import Mapping
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
-    QGridLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from cnn_explorer.core.conv.gradients import DescentStep, kernel_gradient_step
 from cnn_explorer.core.errors import CnnExplorerError
@@ -36,39 +24,19 @@ from cnn_explorer.core.format import format_number
 from cnn_explorer.core.kernels.library import parse_kernel_text
 from cnn_explorer.core.lessons.demos import demo_info
 from cnn_explorer.core.train import learn_kernel as lk
+from cnn_explorer.ui.demos.learn_kernel_controls import (
+    SPEEDS,
+    LearnKernelControls,
+    select_data,
+)
 from cnn_explorer.ui.demos.learn_kernel_panels import (
     ForwardSection,
     GradientSection,
     UpdateSection,
 )
-from cnn_explorer.ui.demos.learn_kernel_parts import FlowRow
 from cnn_explorer.ui.widgets.containers import FillColumn, scroll_area
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
 from cnn_explorer.ui.widgets.shortcuts import unique_shortcuts
-
-#: speed name -> (what the menu says, milliseconds a frame)
-SPEEDS = {
-    "product": ("Each multiply-add", 140),
-    "cell": ("Each gradient cell", 450),
-    "step": ("One step a frame", 150),
-    "fast": ("Ten steps a frame", 60),
-}
-_START_TEXT = {"zeros": "Zeros", "random": "Random (seed)", "typed": "Typed"}
-
-
-def _combo(parent: QWidget, items, tip: str, name: str) -> QComboBox:
-    combo = QComboBox(parent)
-    combo.setObjectName(name)
-    for key, text in items:
-        combo.addItem(text, key)
-    combo.setToolTip(tip)
-    return combo
-
-
-def _select(combo: QComboBox, key) -> None:
-    index = combo.findData(key)
-    if index >= 0:
-        combo.setCurrentIndex(index)
 
 
 class LearnKernelDemo(QWidget):
@@ -82,17 +50,32 @@ class LearnKernelDemo(QWidget):
         self._learning: lk.KernelLearning | None = None
         self._image = np.array(lk.INPUTS["x"][1])
         self._typed: np.ndarray | None = None
-        self._kernels: list[np.ndarray] = []
-        self._losses: list[float] = []
-        self._at = 0
+        self._history: lk.LearningHistory | None = None
         self._cell = (0, 0)
         self._products: int | None = None
         self._undo: list[tuple[np.ndarray, np.ndarray | None]] = []
         self._redo: list[tuple[np.ndarray, np.ndarray | None]] = []
         self._scale = 1.0
         self._timer = QTimer(self)
-        self._timer.timeout.connect(self._on_timer_timeout)
-        self._build_controls()
+        self._timer.timeout.connect(self.advance)
+        self.controls = LearnKernelControls(self)
+        for name in ("input_combo", "target_combo", "start_combo", "seed_spin", "typed_edit", "rate_spin",
+                     "stride_spin", "padding_combo", "show_target", "speed_combo", "back_button", "step_button",
+                     "run_button", "reset_button", "status"):
+            setattr(self, name, getattr(self.controls, name))
+        self.message = InlineMessage(self)
+        for combo in (self.input_combo, self.target_combo, self.start_combo, self.padding_combo):
+            combo.currentIndexChanged.connect(self._on_setting_changed)
+        for spin in (self.seed_spin, self.stride_spin):
+            spin.valueChanged.connect(self._on_setting_changed)
+        self.rate_spin.valueChanged.connect(self._on_rate_changed)
+        self.typed_edit.returnPressed.connect(self._on_typed_return_pressed)
+        self.show_target.toggled.connect(self._refresh)
+        self.speed_combo.currentIndexChanged.connect(self._on_speed_changed)
+        self.back_button.clicked.connect(self.step_back)
+        self.step_button.clicked.connect(self.step_forward)
+        self.run_button.clicked.connect(self.toggle_run)
+        self.reset_button.clicked.connect(self.reset)
         self.forward = ForwardSection(self)
         self.gradient = GradientSection(self)
         self.update_section = UpdateSection(self)
@@ -112,94 +95,6 @@ class LearnKernelDemo(QWidget):
         layout.addWidget(self.area)
         self._add_actions()
         self.set_params(demo_info("learn-kernel").defaults())
-
-    # ------------------------------------------------------------------ building
-    def _build_controls(self) -> None:
-        self.controls = QWidget(self)
-        self.input_combo = _combo(self.controls, [(k, t) for k, (t, _v) in lk.INPUTS.items()],
-                                  "The input grid the kernel slides over", "lk_input")
-        self.target_combo = _combo(self.controls, [(k, t) for k, (t, _v) in lk.TARGETS.items()],
-                                   "The hidden kernel that makes the target map", "lk_target")
-        self.start_combo = _combo(self.controls, list(_START_TEXT.items()), "The kernel before the first step",
-                                  "lk_start")
-        self.seed_spin = QSpinBox(self.controls)
-        self.seed_spin.setRange(0, 1_000_000)
-        self.seed_spin.setToolTip("The random start's seed: the same seed, the same kernel")
-        self.typed_edit = QLineEdit(self.controls)
-        self.typed_edit.setObjectName("lk_typed")
-        self.typed_edit.setPlaceholderText("0 0 0 / 0 0 0 / 0 0 0")
-        self.typed_edit.setToolTip("Type the first kernel, rows separated by /, then press Enter")
-        self.rate_spin = QDoubleSpinBox(self.controls)
-        self.rate_spin.setObjectName("lk_rate")
-        self.rate_spin.setDecimals(4)
-        self.rate_spin.setRange(0.0001, 10.0)
-        self.rate_spin.setSingleStep(0.05)
-        self.rate_spin.setToolTip("The learning rate lr: how far each step moves the kernel against its gradient")
-        self.stride_spin = QSpinBox(self.controls)
-        self.stride_spin.setRange(1, 3)
-        self.stride_spin.setToolTip("The convolution's stride")
-        self.padding_combo = _combo(self.controls, [(p, p if not p.isdigit() else f"{p} cell{'s' * (p != '1')}")
-                                                    for p in lk.PADDINGS],
-                                    "Padding: valid (none), same (the map keeps the input's size) or cells of "
-                                    "zeros on every side", "lk_padding")
-        self.show_target = QCheckBox("Show the target kernel", self.controls)
-        self.show_target.setChecked(True)
-        self.show_target.setToolTip("Hide it to let the class guess which kernel made the target map")
-        self.speed_combo = _combo(self.controls, [(k, t) for k, (t, _ms) in SPEEDS.items()],
-                                  "What Run shows at each frame", "lk_speed")
-        _select(self.speed_combo, "step")
-        self.back_button = QPushButton("◀ Back", self.controls)
-        self.back_button.setToolTip("Back one step (Left)")
-        self.step_button = QPushButton("Step ▶", self.controls)
-        self.step_button.setToolTip("One step of gradient descent (Right)")
-        self.run_button = QPushButton("Run", self.controls)
-        self.run_button.setToolTip("Run / pause: steps until the kernel is the target's (Space)")
-        self.reset_button = QPushButton("Reset", self.controls)
-        self.reset_button.setToolTip("Back to the first kernel, the steps forgotten (Home)")
-        self.status = QLabel(self.controls)
-        self.status.setObjectName("lk_status")
-        self.status.setWordWrap(True)
-        self.message = InlineMessage(self)
-        settings = FlowRow(self.controls)
-        for text, widget in (("Input", self.input_combo), ("Target", self.target_combo),
-                             ("Start", self.start_combo), ("Seed", self.seed_spin), ("Kernel", self.typed_edit),
-                             ("Rate", self.rate_spin), ("Stride", self.stride_spin),
-                             ("Padding", self.padding_combo), ("Run shows", self.speed_combo)):
-            settings.add(self._labelled(text, widget, settings))
-        settings.add(self.show_target)
-        self.show_target.setParent(settings)
-        buttons = QHBoxLayout()
-        for b in (self.back_button, self.step_button, self.run_button, self.reset_button):
-            buttons.addWidget(b)
-        buttons.addWidget(self.status, 1)
-        grid = QGridLayout(self.controls)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.addWidget(settings, 0, 0)
-        grid.addLayout(buttons, 1, 0)
-        for combo in (self.input_combo, self.target_combo, self.start_combo, self.padding_combo):
-            combo.currentIndexChanged.connect(self._on_setting_changed)
-        for spin in (self.seed_spin, self.stride_spin):
-            spin.valueChanged.connect(self._on_setting_changed)
-        self.rate_spin.valueChanged.connect(self._on_rate_changed)
-        self.typed_edit.returnPressed.connect(self._on_typed_return_pressed)
-        self.show_target.toggled.connect(self._refresh)
-        self.speed_combo.currentIndexChanged.connect(self._on_speed_changed)
-        self.back_button.clicked.connect(self.step_back)
-        self.step_button.clicked.connect(self.step_forward)
-        self.run_button.clicked.connect(self.toggle_run)
-        self.reset_button.clicked.connect(self.reset)
-
-    @staticmethod
-    def _labelled(text: str, widget: QWidget, parent: QWidget) -> QWidget:
-        box = QWidget(parent)
-        row = QHBoxLayout(box)
-        row.setContentsMargins(0, 0, 0, 0)
-        label = QLabel(text, box)
-        label.setBuddy(widget)
-        widget.setParent(box)
-        row.addWidget(label)
-        row.addWidget(widget)
-        return box
 
     def _add_actions(self) -> None:
         def make(text: str, keys, slot) -> QAction:
@@ -231,13 +126,13 @@ class LearnKernelDemo(QWidget):
         for w in widgets:
             w.blockSignals(True)
         try:
-            _select(self.input_combo, values["input"])
-            _select(self.target_combo, values["target"])
-            _select(self.start_combo, values["start"])
+            select_data(self.input_combo, values["input"])
+            select_data(self.target_combo, values["target"])
+            select_data(self.start_combo, values["start"])
             self.seed_spin.setValue(int(values["seed"]))
             self.rate_spin.setValue(float(values["lr"]))
             self.stride_spin.setValue(int(values["stride"]))
-            _select(self.padding_combo, str(values["padding"]))
+            select_data(self.padding_combo, str(values["padding"]))
         finally:
             for w in widgets:
                 w.blockSignals(False)
@@ -258,21 +153,21 @@ class LearnKernelDemo(QWidget):
     def params(self) -> dict[str, object]:
         return {"input": self.input_combo.currentData(), "target": self.target_combo.currentData(),
                 "start": self.start_combo.currentData() if self.start_combo.currentData() != "typed" else "zeros",
-                "seed": self.seed_spin.value(), "lr": self.rate_spin.value(), "steps": self._at,
+                "seed": self.seed_spin.value(), "lr": self.rate_spin.value(), "steps": self.current_step(),
                 "stride": self.stride_spin.value(), "padding": self.padding_combo.currentData()}
 
     # ------------------------------------------------------------------ reading the state (tests, lessons)
     def current_step(self) -> int:
-        return self._at
+        return self._history.at if self._history is not None else 0
 
     def kernel(self) -> np.ndarray:
-        return self._kernels[self._at] if self._kernels else np.zeros((0, 0))
+        return self._history.kernel if self._history is not None else np.zeros((0, 0))
 
     def image(self) -> np.ndarray:
         return self._image.copy()
 
     def losses(self) -> list[float]:
-        return list(self._losses)
+        return list(self._history.losses) if self._history is not None else []
 
     def record(self) -> DescentStep | None:
         return self._learning.step(self.kernel()) if self._learning is not None else None
@@ -289,28 +184,20 @@ class LearnKernelDemo(QWidget):
     # ------------------------------------------------------------------ actions
     def step_forward(self) -> None:
         """One step of gradient descent (or forward again through steps already taken)."""
-        if self._learning is None:
-            return
-        if self._at + 1 >= len(self._kernels):
-            if not self._extend():
-                return
-        self._at += 1
-        self._products = None
-        self._refresh()
+        if self._history is not None and self._forward():
+            self._products = None
+            self._refresh()
 
     def step_back(self) -> None:
-        if self._at > 0:
-            self._at -= 1
+        if self._history is not None and self._history.back():
             self._products = None
             self._refresh()
 
     def reset(self) -> None:
         """Back to the first kernel; the steps taken are forgotten."""
         self.stop()
-        if self._kernels:
-            del self._kernels[1:]
-            del self._losses[1:]
-        self._at = 0
+        if self._history is not None:
+            self._history.reset()
         self._cell = (0, 0)
         self._products = None
         self._check_settings()
@@ -350,6 +237,14 @@ class LearnKernelDemo(QWidget):
         image[r, c] = -image[r, c] if image.min() < 0 else 1.0 - image[r, c]
         self._edit(image, self._typed)
 
+    def set_input(self, image) -> None:
+        """Learn on ``image`` (2-D numbers) instead of the chosen input; an edit, so Ctrl+Z undoes it."""
+        image = np.array(image, dtype=np.float64)
+        if image.ndim != 2 or not image.size or not np.isfinite(image).all():
+            self.message.show_error("The input must be a grid of finite numbers; the input shown is kept.")
+            return
+        self._edit(image, self._typed)
+
     def undo(self) -> None:
         if self._undo:
             self._redo.append((self._image, self._typed))
@@ -371,7 +266,7 @@ class LearnKernelDemo(QWidget):
         self._image, self._typed = image, typed
         with_typed = typed is not None
         self.start_combo.blockSignals(True)
-        _select(self.start_combo, "typed" if with_typed else self.start_combo.currentData())
+        select_data(self.start_combo, "typed" if with_typed else self.start_combo.currentData())
         self.start_combo.blockSignals(False)
         self._rebuild()
 
@@ -388,21 +283,18 @@ class LearnKernelDemo(QWidget):
             self._learning = lk.learning_from_params(params, start=start, image=self._image)
         except CnnExplorerError as exc:
             self._learning = None
-            self._kernels, self._losses, self._at = [], [], 0
+            self._history = None
             self.message.show_error(f"These settings give no map: {exc}. Choose a smaller stride or more padding.")
             self._set_enabled(False)
             return
         self._set_enabled(True)
-        self._kernels = [self._learning.start]
-        self._losses = [self._learning.loss(self._learning.start)]
-        self._at = 0
+        self._history = lk.LearningHistory(self._learning)
         kh, kw = self._learning.target_kernel.shape
         self._cell = (min(self._cell[0], kh - 1), min(self._cell[1], kw - 1))
         self._products = None
         for _ in range(steps):
-            if not self._extend():
+            if not self._forward():
                 break
-        self._at = len(self._kernels) - 1
         self._check_settings()
         self._refresh()
 
@@ -431,25 +323,24 @@ class LearnKernelDemo(QWidget):
         else:
             self.message.clear_message()
 
-    def _extend(self) -> bool:
-        """Append the next kernel to the history; False (and a message) when the loss diverged or it is the last."""
-        if len(self._kernels) > lk.MAX_STEPS:
+    def _forward(self) -> bool:
+        """One step on through the history; False (and a message) when the loss exploded or it is the last."""
+        why = self._history.forward()
+        if why == "limit":
             self.stop()
             self.message.show_info(f"{lk.MAX_STEPS:,} steps: the demo stops here.")
-            return False
-        record = self._learning.step(self._kernels[-1])
-        next_loss = self._learning.loss(record.new_kernel)
-        if not next_loss < lk.DIVERGED:
+        elif why == "diverged":
             self.stop()
-            self.message.show_error(f"The loss exploded after {len(self._kernels) - 1:,} steps: the rate "
-                                    f"{format_number(self._learning.rate)} is too big (it falls only below "
-                                    f"{format_number(self._learning.stable_rate())}). Lower the rate and Reset.")
-            return False
-        self._kernels.append(record.new_kernel)
-        self._losses.append(next_loss)
-        return True
+            learning = self._history.learning
+            self.message.show_error(f"The loss exploded after {self._history.at:,} steps: the rate "
+                                    f"{format_number(learning.rate)} is too big (it falls only below "
+                                    f"{format_number(learning.stable_rate())}). Lower the rate and Reset.")
+        return not why
 
-    def _on_timer_timeout(self) -> None:
+    def advance(self) -> None:
+        """One frame of Run at the chosen speed: one multiply-add, one gradient cell, one step or ten steps."""
+        if self._history is None:
+            return
         speed = self.speed_combo.currentData()
         kernel = self.kernel()
         if speed in ("product", "cell"):
@@ -476,15 +367,14 @@ class LearnKernelDemo(QWidget):
         for _ in range(count):
             if self._learning.converged(self.kernel()):
                 break
-            if self._at + 1 >= len(self._kernels) and not self._extend():
+            if not self._forward():
                 return
-            self._at += 1
         self._products = products
         if self._learning.converged(self.kernel()):
             self._timer.stop()
             self.run_button.setText("Run")
             self._products = None
-            self.status_message.emit(f"The kernel is the target's (to 2 decimals) after {self._at:,} steps")
+            self.status_message.emit(f"The kernel is the target's (to 2 decimals) after {self._history.at:,} steps")
         self._refresh()
 
     def _on_setting_changed(self) -> None:
@@ -499,17 +389,13 @@ class LearnKernelDemo(QWidget):
         if self._learning is None:
             self._rebuild()
             return
-        kernel, loss = self.kernel(), self._losses[self._at]
         running = self._timer.isActive()
         try:
-            self._learning = lk.KernelLearning(self._learning.image, self._learning.target_kernel,
-                                               self._learning.settings, self.rate_spin.value(), self._learning.start)
+            self._history = self._history.with_rate(self.rate_spin.value())
         except CnnExplorerError as exc:
             self.message.show_error(str(exc))
             return
-        del self._kernels[self._at + 1:]
-        del self._losses[self._at + 1:]
-        self._kernels[self._at], self._losses[self._at] = kernel, loss
+        self._learning = self._history.learning
         self._check_settings()
         self._refresh()
         if running:
@@ -542,11 +428,11 @@ class LearnKernelDemo(QWidget):
         record = learning.step(self.kernel())
         a, b = self._cell
         cell = kernel_gradient_step(learning.image, record.kernel, record.grad_output, learning.settings, a, b)
-        self.forward.show_record(learning.image, record, learning.target_kernel, self._cell, self._at)
+        self.forward.show_record(learning.image, record, learning.target_kernel, self._cell, self._history.at)
         self.gradient.show_cell(learning.image, record, cell, self._cell, self._products,
                                 learning.settings.padding_mode)
-        self.update_section.show_record(record, learning.target_kernel, self._cell, self._losses, self._at,
+        self.update_section.show_record(record, learning.target_kernel, self._cell, self._history.losses, self._history.at,
                                         learning.loss(record.new_kernel), self.show_target.isChecked())
-        self.back_button.setEnabled(self._at > 0)
+        self.back_button.setEnabled(self._history.at > 0)
         done = " — the target's kernel (to 2 decimals)" if learning.converged(record.kernel) else ""
-        self.status.setText(f"Step {self._at:,} · loss {format_number(record.loss)}{done}")
+        self.status.setText(f"Step {self._history.at:,} · loss {format_number(record.loss)}{done}")
