@@ -112,8 +112,9 @@ def test_run_shows_each_multiply_add_then_each_cell(qtbot, demo):
     _speed(demo, "cell")
     demo.toggle_run()
     qtbot.waitUntil(lambda: demo.gradient_cell() == (0, 2), timeout=5000)
+    assert demo.gradient.gradient.grid.text_at(0, 1) != "" and demo.gradient.gradient.grid.text_at(2, 2) == ""
     demo.stop()
-    assert demo.current_step() == 0
+    assert demo.current_step() == 0 and demo.gradient.gradient.grid.text_at(2, 2) != ""   # paused: every cell
 
 
 def test_gradient_cells_by_keys_and_clicks(qtbot, demo):
@@ -168,6 +169,7 @@ def test_a_rate_too_big_is_explained_and_the_run_stops(qtbot, demo):
     demo.toggle_run()
     qtbot.waitUntil(lambda: not demo.is_running(), timeout=10_000)
     assert "exploded" in demo.message_text() and np.isfinite(demo.kernel()).all()
+    assert demo.status.text().startswith(f"Step {demo.current_step():,} ·")             # the figures show where it stopped
 
 
 def test_a_map_too_small_to_pin_the_kernel_is_explained(demo):

@@ -211,10 +211,12 @@ class LearnKernelDemo(QWidget):
             self.run_button.setText("Pause")
 
     def stop(self) -> None:
+        """Pause Run; the figures show the whole step again (every product, every gradient cell)."""
+        was_animating = self._timer.isActive() or self._products is not None
         self._timer.stop()
         self.run_button.setText("Run")
-        if self._products is not None:
-            self._products = None
+        self._products = None
+        if was_animating:
             self._refresh()
 
     def select_cell(self, a: int, b: int) -> None:
@@ -368,7 +370,7 @@ class LearnKernelDemo(QWidget):
             if self._learning.converged(self.kernel()):
                 break
             if not self._forward():
-                return
+                break
         self._products = products
         if self._learning.converged(self.kernel()):
             self._timer.stop()
@@ -426,13 +428,16 @@ class LearnKernelDemo(QWidget):
         if learning is None:
             return
         record = learning.step(self.kernel())
+        first = learning.step(self._history.kernels[0])
         a, b = self._cell
         cell = kernel_gradient_step(learning.image, record.kernel, record.grad_output, learning.settings, a, b)
         self.forward.show_record(learning.image, record, learning.target_kernel, self._cell, self._history.at)
+        cell_by_cell = self._products is not None or (self._timer.isActive() and
+                                                       self.speed_combo.currentData() == "cell")
         self.gradient.show_cell(learning.image, record, cell, self._cell, self._products,
-                                learning.settings.padding_mode)
+                                learning.settings.padding_mode, cell_by_cell, first)
         self.update_section.show_record(record, learning.target_kernel, self._cell, self._history.losses, self._history.at,
-                                        learning.loss(record.new_kernel), self.show_target.isChecked())
+                                        learning.loss(record.new_kernel), self.show_target.isChecked(), first)
         self.back_button.setEnabled(self._history.at > 0)
         done = " — the target's kernel (to 2 decimals)" if learning.converged(record.kernel) else ""
         self.status.setText(f"Step {self._history.at:,} · loss {format_number(record.loss)}{done}")

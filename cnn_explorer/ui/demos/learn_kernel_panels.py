@@ -147,7 +147,7 @@ class ForwardSection(Section):
         m_range = _symmetric(record.output, record.target)
         self.output.set_values(record.output, colors="diverging", value_range=m_range)
         self.target.set_values(record.target, colors="diverging", value_range=m_range)
-        self.error.set_values(record.error, colors="diverging", value_range=_symmetric(record.error))
+        self.error.set_values(record.error, colors="diverging", value_range=_symmetric(record.error, record.target))
         self.loss.setText(f"Step {step:,}: loss L = mean((y − t)²) = {mse_text(record.output, record.target)}")
         self.refit()
 
@@ -174,8 +174,12 @@ class GradientSection(Section):
         self.gradient.cell_clicked.connect(self.cell_clicked)
 
     def show_cell(self, image: np.ndarray, record: DescentStep, step: ConvStep, cell: tuple[int, int],
-                  products: int | None, pad_mode: str) -> None:
-        """Gradient cell ``cell`` of ``record``; ``products``: how many of its multiply-adds are done (None: all)."""
+                  products: int | None, pad_mode: str, cell_by_cell: bool = False,
+                  first: DescentStep | None = None) -> None:
+        """Gradient cell ``cell`` of ``record``; ``products``: how many of its multiply-adds are done (None: all);
+        ``cell_by_cell``: dL/dw shows only the cells up to this one (as Run fills it in); ``first``: the first
+        step's record, whose gradients set the colours' scale (they fade as the kernel learns)."""
+        first = record if first is None else first
         top, bottom, left, right = step.pads
         padded = pad_image(image, step.pads, pad_mode)
         h, w = image.shape
@@ -187,15 +191,17 @@ class GradientSection(Section):
         rows, cols = np.asarray(step.rows), np.asarray(step.cols)
         window_cell = (int(rows[current[0]]), int(cols[current[1]])) if current is not None else None
         self.input.grid.set_marks(window=(rows, cols), current=window_cell)
-        self.grad_output.set_values(record.grad_output, colors="diverging", value_range=_symmetric(record.grad_output))
+        self.grad_output.set_values(record.grad_output, colors="diverging", value_range=_symmetric(record.grad_output, first.grad_output))
         self.grad_output.grid.set_marks(current=current)
-        self.products.set_values(np.asarray(step.products), colors="diverging", value_range=_symmetric(step.products))
+        self.products.set_values(np.asarray(step.products), colors="diverging", value_range=_symmetric(
+            step.products, np.abs(image).max() * np.abs(first.grad_output).max()))
         self.products.grid.set_marks(current=current, filled=None if products is None else n)
-        self.gradient.set_values(record.grad_kernel, colors="diverging", value_range=_symmetric(record.grad_kernel))
+        self.gradient.set_values(record.grad_kernel, colors="diverging",
+                                 value_range=_symmetric(record.grad_kernel, first.grad_kernel))
         a, b = cell
         kw = record.grad_kernel.shape[1]
         done = a * kw + b + (1 if products is None else 0)
-        self.gradient.grid.set_marks(current=cell, filled=done)
+        self.gradient.grid.set_marks(current=cell, filled=done if cell_by_cell else None)
         text = step.arithmetic(max_terms=MAX_SUM_TERMS) if products is None else running_sum_text(step, n)
         self.sum.setText(f"dL/dw[{a}, {b}] = {text}")
         self.refit()
@@ -235,10 +241,12 @@ class UpdateSection(Section):
             fig.cell_clicked.connect(self.cell_clicked)
 
     def show_record(self, record: DescentStep, target_kernel: np.ndarray, cell: tuple[int, int], losses,
-                    current: int, next_loss: float, show_target: bool) -> None:
+                    current: int, next_loss: float, show_target: bool, first: DescentStep | None = None) -> None:
+        first = record if first is None else first
         k_range = _symmetric(record.kernel, record.new_kernel, target_kernel)
         self.before.set_values(record.kernel, colors="diverging", value_range=k_range)
-        self.gradient.set_values(record.grad_kernel, colors="diverging", value_range=_symmetric(record.grad_kernel))
+        self.gradient.set_values(record.grad_kernel, colors="diverging",
+                                 value_range=_symmetric(record.grad_kernel, first.grad_kernel))
         self.after.set_values(record.new_kernel, colors="diverging", value_range=k_range)
         self.target_kernel.set_values(target_kernel, colors="diverging", value_range=k_range)
         self.target_kernel.setVisible(show_target)

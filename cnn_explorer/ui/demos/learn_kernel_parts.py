@@ -127,10 +127,12 @@ class Figure(QWidget):
         self.heading.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom)
         self.heading.setToolTip(tip)
         self.grid = NumberGridView(self, min_cell=cell, max_cell=cell, show_indices=False, hint_cell=cell,
-                                   cached=False, name=name or title)
+                                   name=name or title)
         self.grid.setToolTip(tip)
         self.grid.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.grid.cell_clicked.connect(self.cell_clicked)
+        self.grid.cell_hovered.connect(self._on_grid_cell_hovered)
+        self._tip = tip
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -138,6 +140,14 @@ class Figure(QWidget):
         layout.addWidget(self.grid, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(1)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+
+    def _on_grid_cell_hovered(self, r: int, c: int) -> None:
+        """The exact value under the mouse in the tooltip (cells too small for their numbers show colours only)."""
+        values = self.grid.values()
+        if 0 <= r < values.shape[0] and 0 <= c < values.shape[1] and self.grid.text_at(r, c):
+            self.grid.setToolTip(f"{self.heading.text()} [{r}, {c}] = {format_number(float(values[r, c]))}")
+        else:
+            self.grid.setToolTip(self._tip)
 
     def set_values(self, values, **kwargs) -> None:
         self.grid.set_values(values, **kwargs)
@@ -214,36 +224,37 @@ class LossCurve(QWidget):
         font = scaled_font(self.font(), 11, self._scale, 8)
         p.setFont(font)
         fm = QFontMetricsF(font)
-        left, bottom = fm.horizontalAdvance("1e−10") + 8, fm.height() + 6
-        plot = QRectF(left, fm.height() * 0.6, self.width() - left - 8, self.height() - bottom - fm.height() * 0.6)
-        p.setPen(QPen(GRID_LINE, 1))
-        p.drawRect(plot)
-        p.setPen(self.palette().windowText().color())
-        p.drawText(QRectF(plot.left(), plot.bottom() + 2, plot.width(), fm.height()), Qt.AlignmentFlag.AlignCenter,
-                   f"step (0 to {max(0, len(self._losses) - 1)})")
         finite = [v for v in self._losses if math.isfinite(v)]
-        if not finite:
-            p.drawText(plot, Qt.AlignmentFlag.AlignCenter, "no steps yet")
-            return
         log = self.log_scale()
         floor = min((v for v in finite if v > 0), default=1.0)
 
         def y_of(v: float) -> float:
             return math.log10(max(v, floor)) if log else v
 
-        ys = [y_of(v) for v in finite]
+        ys = [y_of(v) for v in finite] or [0.0, 1.0]
         lo, hi = min(ys), max(ys)
         if not log:
             lo = min(lo, 0.0)
         if hi - lo < 1e-12:
             hi = lo + 1.0
+        ticks = [(value, format_number(10 ** value if log else value, "cell")) for value in (hi, lo)]
+        left = max(fm.horizontalAdvance(text) for _v, text in ticks) + 8
+        bottom = fm.height() + 6
+        plot = QRectF(left, fm.height() * 0.6, self.width() - left - 8, self.height() - bottom - fm.height() * 0.6)
+        p.setPen(QPen(GRID_LINE, 1))
+        p.drawRect(plot)
+        p.setPen(self.palette().windowText().color())
+        p.drawText(QRectF(plot.left(), plot.bottom() + 2, plot.width(), fm.height()), Qt.AlignmentFlag.AlignCenter,
+                   f"step (0 to {max(0, len(self._losses) - 1)})")
+        if not finite:
+            p.drawText(plot, Qt.AlignmentFlag.AlignCenter, "no steps yet")
+            return
         n = max(1, len(self._losses) - 1)
 
         def point(i: int, v: float) -> QPointF:
             return QPointF(plot.left() + plot.width() * i / n, plot.bottom() - plot.height() * (y_of(v) - lo) / (hi - lo))
 
-        for value, align in ((hi, Qt.AlignmentFlag.AlignTop), (lo, Qt.AlignmentFlag.AlignBottom)):
-            text = format_number(10 ** value if log else value, "cell")
+        for (value, text), align in zip(ticks, (Qt.AlignmentFlag.AlignTop, Qt.AlignmentFlag.AlignBottom)):
             p.drawText(QRectF(0, plot.top() - 2 if align == Qt.AlignmentFlag.AlignTop else plot.bottom() - fm.height(),
                               left - 4, fm.height() + 2), align | Qt.AlignmentFlag.AlignRight, text)
         path = QPainterPath()
