@@ -269,3 +269,21 @@ def test_the_history_goes_back_and_forth_and_keeps_steps_at_a_new_rate():
     wild = LearningHistory(learning_from_params({**demo_info("learn-kernel").defaults(), "lr": 0.5}))
     reasons = {wild.forward() for _ in range(200)}
     assert "diverged" in reasons and np.isfinite(wild.losses).all()
+
+
+def test_advice_names_a_rate_too_big_and_a_map_too_small():
+    defaults = demo_info("learn-kernel").defaults()
+    assert learning_from_params(defaults).advice() == ""
+    assert "overshoots" in learning_from_params({**defaults, "lr": 0.5}).advice()
+    small = learning_from_params({**defaults, "input": "6x6", "stride": 3})
+    assert not small.determined() and "4 cells for 9 kernel weights" in small.advice()
+
+
+@pytest.mark.parametrize("text", ["learn-kernel", "learn-kernel target=x lr=0.2", "learn-kernel input=o lr=0.25",
+                                  "learn-kernel stride=2 padding=1 start=random seed=3",
+                                  "learn-kernel input=face target=sobel-top padding=same lr=0.2"])
+def test_the_counted_steps_are_the_steps_the_descent_takes(text):
+    learning = learning_from_params(parse_demo(text).as_dict())
+    count = learning.steps_to_converge()
+    kernels = learning.kernels(count)
+    assert learning.converged(kernels[count]) and not learning.converged(kernels[count - 1])

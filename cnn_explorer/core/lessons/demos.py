@@ -189,7 +189,8 @@ def _register_all() -> None:
                 DemoParam("start", read_choice(*lk.STARTS), "zeros", "the first kernel: zeros or random"),
                 DemoParam("seed", read_int(0, 1_000_000), 0, "the random start's seed"),
                 DemoParam("lr", read_float(0.0001, 10.0), lk.DEFAULT_RATE, "the learning rate"),
-                DemoParam("steps", read_int(0, lk.MAX_STEPS), 0, "steps already taken when the demo opens"),
+                DemoParam("steps", read_int(0, lk.MAX_OPEN_STEPS), 0,
+                          "steps already taken when the demo opens"),
                 DemoParam("stride", read_int(1, 3), 1, "the convolution's stride"),
                 DemoParam("padding", read_choice(*lk.PADDINGS), "valid", "valid, same or cells of zeros per side")),
         numbers=lk.learn_kernel_numbers))

@@ -313,15 +313,9 @@ class LearnKernelDemo(QWidget):
         learning = self._learning
         if learning is None:
             return
-        stable = learning.stable_rate()
-        if learning.rate >= stable:
-            self.message.show_info(f"At rate {format_number(learning.rate)} each step overshoots: the loss will grow. "
-                                   f"For this input and these settings it falls only below {format_number(stable)}.")
-        elif not learning.determined():
-            cells = learning.target_map.size
-            self.message.show_info(f"The map has {cells} cells for {learning.target_kernel.size} kernel weights, and "
-                                   "other kernels make the very same map: the loss can reach 0 while the kernel "
-                                   "differs from the target's.")
+        advice = learning.advice()
+        if advice:
+            self.message.show_info(advice)
         else:
             self.message.clear_message()
 
