@@ -256,7 +256,16 @@ def learn_kernel_numbers(params: Mapping[str, object]) -> dict[str, str]:
         "loss.next": format_number(learning.loss(record.new_kernel)),
         "gradient.0.0": format_number(float(record.grad_kernel[0, 0])),
         "kernel.0.0": format_number(float(record.new_kernel[0, 0])),
-        "steps.converge": f"{converge:,}" if converge is not None else f"more than {MAX_STEPS:,}",
+        "steps.converge": f"{converge:,}" if converge is not None else _never(learning),
         "rate": format_number(learning.rate),
         "rate.stable": format_number(learning.stable_rate()),
     }
+
+
+def _never(learning: KernelLearning) -> str:
+    """Why the kernel does not reach the target's, in a few words (the ``steps.converge`` text)."""
+    if learning.rate >= learning.stable_rate():
+        return "never (the loss grows)"
+    if not learning.determined():
+        return "never (other kernels make the same map)"
+    return f"more than {MAX_STEPS:,}"
