@@ -217,3 +217,29 @@ def test_in_the_window_keys_reach_the_demo(qtbot, main_window):
     assert demo.image()[4, 4] == -1.0
     qtbot.keyClick(demo, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert demo.image()[4, 4] == 1.0
+
+
+def test_a_lesson_step_opens_the_demo_at_its_step_with_its_numbers(qtbot, main_window):
+    from cnn_explorer.core.lessons.resolve import lesson_from_text
+
+    lesson = lesson_from_text("# Learn\n\n## Three steps in\nLoss {demo.loss}, then {demo.loss.next}; the kernel is "
+                              "the target's after {demo.steps.converge} steps.\n@demo learn-kernel steps=3\n")
+    assert lesson.steps[0].text == "Loss 1.4864, then 0.908; the kernel is the target's after 67 steps."
+    player = main_window.lesson_player()
+    player.open_lesson(lesson)
+    player.go(0)
+    demo = main_window.demos_page().demo_widget("learn-kernel")
+    assert main_window.demos_page().current_demo() == "learn-kernel"
+    assert demo.current_step() == 3 and demo.forward.loss.text().endswith("= 1.4864")
+    player.close()
+
+
+def test_every_figure_can_be_copied_or_saved(demo):
+    from cnn_explorer.ui.export.figure_export import figure_export_of
+
+    figures = [demo.forward.input, demo.forward.kernel, demo.forward.output, demo.forward.target, demo.forward.error,
+               demo.gradient.input, demo.gradient.grad_output, demo.gradient.products, demo.gradient.gradient,
+               demo.update_section.before, demo.update_section.after, demo.update_section.target_kernel]
+    assert all(figure_export_of(f.grid) is not None for f in figures)
+    assert figure_export_of(demo.update_section.curve) is not None
+    assert demo.update_section.curve.values().shape == (1, 1)
