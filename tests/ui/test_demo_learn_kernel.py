@@ -243,3 +243,12 @@ def test_every_figure_can_be_copied_or_saved(demo):
     assert all(figure_export_of(f.grid) is not None for f in figures)
     assert figure_export_of(demo.update_section.curve) is not None
     assert demo.update_section.curve.values().shape == (1, 1)
+
+
+def test_every_kernel_cells_step_is_written_out(demo):
+    record = demo.record()
+    lines = demo.update_section.all_cells.text().split("\n")
+    assert len(lines) == 9 and lines[0] == f"» w[0, 0] ← {record.update_text(0, 0)}"
+    assert lines[5] == f"  w[1, 2] ← {record.update_text(1, 2)}"
+    demo.select_cell(1, 2)
+    assert demo.update_section.all_cells.text().split("\n")[5].startswith("» w[1, 2] ← ")

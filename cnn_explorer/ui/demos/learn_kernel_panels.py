@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from cnn_explorer.core.conv.convolution import pad_image
@@ -235,6 +236,17 @@ class UpdateSection(Section):
         box.addWidget(self.curve)
         self.curve_box.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.row.add(self.curve_box)
+        self.all_cells = QLabel(self.row)
+        self.all_cells.setObjectName("lk_all_updates")
+        self.all_cells.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.all_cells.setToolTip("Every kernel cell's step: w − lr × dL/dw (» marks the cell shown above)")
+        self.all_cells.setProperty("lk_pixels", 13)
+        mono = QFont(self.all_cells.font())
+        mono.setFamilies(["DejaVu Sans Mono", "Menlo", "Consolas", "monospace"])
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        self.all_cells.setFont(scaled_font(mono, 13, self._scale, 11))     # the arrows and = line up
+        self.all_cells.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.row.add(self.all_cells)
         self.cell_text = self.text_line("lk_update", 18)
         self.distance = self.text_line("lk_distance", 14)
         for fig in (self.before, self.gradient, self.after):
@@ -255,6 +267,10 @@ class UpdateSection(Section):
         self.minus.setText(f"− {format_number(record.rate)} ×")
         a, b = cell
         self.cell_text.setText(f"w[{a}, {b}] ← {record.update_text(a, b)}")
+        kh, kw = record.kernel.shape
+        self.all_cells.setText("\n".join(f"{'»' if (r, c) == (a, b) else ' '} w[{r}, {c}] ← {record.update_text(r, c)}"
+                                         for r in range(kh) for c in range(kw)))
+        self.all_cells.setFixedSize(self.all_cells.sizeHint())
         gap = float(np.max(np.abs(record.new_kernel - target_kernel)))
         self.distance.setText(f"After the step, the kernel's farthest cell is {format_number(gap)} from the target "
                               f"kernel's; the loss goes from {format_number(record.loss)} to "
@@ -267,3 +283,4 @@ class UpdateSection(Section):
         self.curve.set_scale(f)
         self.curve_box.adjustSize()
         self.curve_box.setFixedSize(self.curve_box.sizeHint())
+        self.all_cells.setFixedSize(self.all_cells.sizeHint())
