@@ -103,7 +103,10 @@ def test_space_pauses(qtbot, demo):
 
 def test_run_shows_each_multiply_add_then_each_cell(qtbot, demo):
     _speed(demo, "product")
+    demo.resize(1100, 500)
     qtbot.keyClick(demo, Qt.Key.Key_Space)
+    top = demo.gradient.row.mapTo(demo.area.viewport(), QPoint(0, 0)).y()
+    assert 0 <= top < demo.area.viewport().height()                          # scrolled to the gradient
     qtbot.waitUntil(lambda: "(2 of 49 products)" in demo.gradient.sum_text(), timeout=5000)
     assert demo.gradient.sum_text().startswith("dL/dw[0, 0] = (−1)×(−0.2857) + (−1)×0.0408 = ")
     assert demo.gradient.products.grid.text_at(0, 2) == ""                    # not multiplied yet

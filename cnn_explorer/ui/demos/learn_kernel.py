@@ -209,6 +209,8 @@ class LearnKernelDemo(QWidget):
         elif self._learning is not None:
             self._timer.start(SPEEDS[self.speed_combo.currentData()][1])
             self.run_button.setText("Pause")
+            if self.speed_combo.currentData() in ("product", "cell"):    # what moves is the gradient: bring it in
+                self.area.ensureWidgetVisible(self.gradient.row, 0, 0)
 
     def stop(self) -> None:
         """Pause Run; the figures show the whole step again (every product, every gradient cell)."""
