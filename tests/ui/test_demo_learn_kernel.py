@@ -153,7 +153,12 @@ def test_a_typed_kernel_starts_the_learning_and_a_bad_one_is_refused(qtbot, demo
     demo.typed_edit.setText("1 1")
     qtbot.keyClick(demo.typed_edit, Qt.Key.Key_Return)
     assert "1×2" in demo.message_text()
-    demo.typed_edit.setText("1 0 0 / 0 1 0 / 0 0 1")
+    demo.typed_edit.clear()
+    demo.typed_edit.setFocus()
+    qtbot.keyClicks(demo.typed_edit, "1 0 0 / 0 1 0 / 0 0 1")              # Space types a space here, not Run
+    assert demo.typed_edit.text() == "1 0 0 / 0 1 0 / 0 0 1" and not demo.is_running()
+    qtbot.keyClick(demo.typed_edit, Qt.Key.Key_Left)                          # and Left moves the cursor, not Back
+    assert demo.typed_edit.cursorPosition() == len(demo.typed_edit.text()) - 1
     qtbot.keyClick(demo.typed_edit, Qt.Key.Key_Return)
     np.testing.assert_array_equal(demo.kernel(), np.eye(3))
     assert demo.message_text() == ""
