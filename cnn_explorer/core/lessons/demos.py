@@ -196,6 +196,23 @@ def _register_all() -> None:
                 DemoParam("stride", read_int(1, c1.MAX_STRIDE), 2, "how far the window moves each step"),
                 DemoParam("padding", read_int(0, c1.MAX_PADDING), 0, "zeros added at each end of the row")),
         numbers=c1.conv1d_numbers))
+    from cnn_explorer.core.train import learn_kernel as lk
+
+    register(DemoInfo(
+        "learn-kernel", "Learning a kernel, one step", "Training",
+        "A kernel learns a target map by gradient descent: the loss, its gradient as a convolution of the input "
+        "with dL/dy, and w ← w − lr·g, step by step until it is the target's kernel",
+        params=(DemoParam("input", read_choice(*lk.INPUTS), "x", "the input grid: " + ", ".join(lk.INPUTS)),
+                DemoParam("target", read_choice(*lk.TARGETS), "diagonal",
+                          "the hidden kernel that makes the target map: " + ", ".join(lk.TARGETS)),
+                DemoParam("start", read_choice(*lk.STARTS), "zeros", "the first kernel: zeros or random"),
+                DemoParam("seed", read_int(0, 1_000_000), 0, "the random start's seed"),
+                DemoParam("lr", read_float(0.0001, 10.0), lk.DEFAULT_RATE, "the learning rate"),
+                DemoParam("steps", read_int(0, lk.MAX_OPEN_STEPS), 0,
+                          "steps already taken when the demo opens"),
+                DemoParam("stride", read_int(1, 3), 1, "the convolution's stride"),
+                DemoParam("padding", read_choice(*lk.PADDINGS), "valid", "valid, same or cells of zeros per side")),
+        numbers=lk.learn_kernel_numbers))
 
 
 _register_all()

@@ -23,6 +23,7 @@ from cnn_explorer.core.lessons.demos import DEMOS
 DEMO_WIDGETS: dict[str, str] = {
     "why-convolution": "cnn_explorer.ui.demos.why_convolution:WhyConvolutionDemo",
     "conv-1d": "cnn_explorer.ui.demos.conv1d:Conv1dDemo",
+    "learn-kernel": "cnn_explorer.ui.demos.learn_kernel:LearnKernelDemo",
 }
 
 
