@@ -22,6 +22,8 @@ from cnn_explorer.core.lessons.demos import DEMOS
 #: demo name -> "module:Class" of its widget (the module is imported the first time the demo shows)
 DEMO_WIDGETS: dict[str, str] = {
     "why-convolution": "cnn_explorer.ui.demos.why_convolution:WhyConvolutionDemo",
+    "pooling-invariance": "cnn_explorer.ui.demos.invariance:PoolingInvarianceDemo",
+    "column-swap": "cnn_explorer.ui.demos.column_swap:ColumnSwapDemo",
 }
 
 
