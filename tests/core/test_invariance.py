@@ -1,16 +1,13 @@
-"""Pooling's invariance (core/interpret/invariance.py): a case worked by hand, the transforms, the slide's X."""
+"""Pooling's invariance (core/conv/invariance.py, core/kernels/xo_invariance.py): hand-worked grids, the slide's X."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from cnn_explorer.core.errors import CnnExplorerError
-from cnn_explorer.core.interpret.invariance import (
-    FEATURES,
+from cnn_explorer.core.conv.invariance import (
     TRANSFORMS,
     compare_layers,
-    invariance_numbers,
     percent,
     pooling_invariance,
     rotate_image,
@@ -18,7 +15,13 @@ from cnn_explorer.core.interpret.invariance import (
     transform_image,
     transform_words,
 )
+from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.kernels import seed_grids as seeds
+from cnn_explorer.core.kernels.xo_invariance import (
+    FEATURES,
+    invariance_numbers,
+    x_invariance,
+)
 
 
 def test_hand_worked_single_pixel_shift():
@@ -70,7 +73,7 @@ def test_rotation_nearest_neighbour():
 
 
 def test_slide_x_shift_right_pooling_changes_less():
-    result = pooling_invariance("shift-right", "diagonal", 1)
+    result = x_invariance("shift-right", "diagonal", 1)
     conv, pool = result.stage("conv"), result.stage("pool")
     assert conv.before.shape == (7, 7) and pool.before.shape == (4, 4)
     # the original's maps are the slide's (004-3 and 004-5)
@@ -87,7 +90,7 @@ def test_slide_x_shift_right_pooling_changes_less():
 @pytest.mark.parametrize("transform", [t for t in TRANSFORMS if t != "rotate"])
 @pytest.mark.parametrize("feature", FEATURES)
 def test_one_pixel_shift_pooled_maps_change_less(transform, feature):
-    assert pooling_invariance(transform, feature, 1).pooling_helps
+    assert x_invariance(transform, feature, 1).pooling_helps
 
 
 def test_words_and_percent():
@@ -104,6 +107,8 @@ def test_words_and_percent():
 ])
 def test_bad_settings_clear_messages(args, match):
     with pytest.raises(CnnExplorerError, match=match):
-        pooling_invariance(*args)
+        x_invariance(*args)
+    with pytest.raises(CnnExplorerError, match="picture"):
+        pooling_invariance(np.zeros((2, 2)), np.ones((1, 1)))
     with pytest.raises(CnnExplorerError, match="same"):
         compare_layers(np.zeros((4, 4)), np.ones((1, 1)), np.zeros((5, 4)))

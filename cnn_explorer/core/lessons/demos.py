@@ -177,12 +177,8 @@ def _register_all() -> None:
                 DemoParam("kernel", read_int(1, 15), 3, "the conv filters' size")),
         numbers=why_convolution_numbers))
 
-    from cnn_explorer.core.interpret.invariance import (
-        FEATURES,
-        MAX_AMOUNT,
-        TRANSFORMS,
-        invariance_numbers,
-    )
+    from cnn_explorer.core.conv.invariance import MAX_AMOUNT, TRANSFORMS
+    from cnn_explorer.core.kernels.xo_invariance import FEATURES, invariance_numbers
 
     register(DemoInfo(
         "pooling-invariance", "Pooling gives some invariance: shift or turn the X", "Pooling",

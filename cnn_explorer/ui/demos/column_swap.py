@@ -120,6 +120,8 @@ class ColumnSwapDemo(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        for part in (self.table, self.table.horizontalHeader(), self.table.verticalHeader()):
+            part.installEventFilter(self)
         self.table.setToolTip("Test accuracy of each network on 400 test pictures, original and shuffled "
                               "the same way as its training pictures")
         install_figure_export(self.table, "Column swap accuracies", values=self.accuracy_grid)
@@ -240,6 +242,11 @@ class ColumnSwapDemo(QWidget):
         return grid
 
     # ------------------------------------------------------------------ events
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.FontChange and hasattr(self, "table"):   # the table's or its header's font (presenter scale)
+            self._fit_table()
+        return super().eventFilter(watched, event)
+
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange and hasattr(self, "table"):
@@ -309,6 +316,7 @@ class ColumnSwapDemo(QWidget):
         item = QTableWidgetItem(text)
         item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         item.setData(Qt.ItemDataRole.UserRole, value)
+        item.setFont(scaled_font(self.font(), 18, self._scale, bold=True))
         self.table.setItem(row, col, item)
 
     def _set_cell(self, row: int, col: int, accuracy: float) -> None:
@@ -346,7 +354,12 @@ class ColumnSwapDemo(QWidget):
         good = self.result is not None and self.result.claim_holds
         self.verdict.setFont(scaled_font(self.font(), 15, self._scale, bold=True))
         self.verdict.setStyleSheet("" if good else f"color: {UNSURE_FG.name()};")
-        self.table.setFont(scaled_font(self.font(), 18, self._scale, bold=True))
+        big = scaled_font(self.font(), 18, self._scale, bold=True)     # the numbers big, the headers as the app
+        for r in range(self.table.rowCount()):
+            for c in range(self.table.columnCount()):
+                item = self.table.item(r, c)
+                if item is not None:
+                    item.setFont(big)
         self._fit_table()
 
     def _fit_table(self) -> None:

@@ -1,7 +1,7 @@
 """Pooling gives some invariance: the X moved a little, and how much its convolution and pooled maps change.
 
 Controls (the move, the feature, the amount), the figure (``invariance_figure``), and per stage the
-share of cells that changed and the mean change, computed by ``core.interpret.invariance``.
+share of cells that changed and the mean change, computed by ``core.conv.invariance`` (the slide's X: ``core.kernels.xo_invariance``).
 Keys while the demo has the focus: Right / Left one more or one less pixel (or 15° step), Home back to
 the defaults.
 """
@@ -27,18 +27,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnn_explorer.core.format import format_number
-from cnn_explorer.core.interpret.invariance import (
-    FEATURES,
+from cnn_explorer.core.conv.invariance import (
     MAX_AMOUNT,
     ROTATE_STEP,
     STAGE_TITLES,
     TRANSFORMS,
     InvarianceResult,
     percent,
-    pooling_invariance,
     transform_words,
 )
+from cnn_explorer.core.format import format_number
+from cnn_explorer.core.kernels.xo_invariance import FEATURES, x_invariance
 from cnn_explorer.core.lessons.demos import demo_info
 from cnn_explorer.ui.demos.invariance_figure import InvarianceFigure
 from cnn_explorer.ui.export.figure_export import install_figure_export
@@ -102,6 +101,8 @@ class PoolingInvarianceDemo(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        for part in (self.table, self.table.horizontalHeader(), self.table.verticalHeader()):
+            part.installEventFilter(self)
         self.table.setToolTip("Per stage: how many of the map's cells changed, and the mean of |after − before| "
                               "over all its cells")
         self.verdict = QLabel(self)
@@ -178,6 +179,11 @@ class PoolingInvarianceDemo(QWidget):
         self.status_message.emit("Pooling invariance: back to one pixel right, diagonal feature")
 
     # ------------------------------------------------------------------ updates
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.FontChange and self.result is not None:   # the table's or its header's font (presenter scale)
+            self._fit_table()
+        return super().eventFilter(watched, event)
+
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange and self.result is not None:   # presenter scale: rows grow
@@ -215,7 +221,7 @@ class PoolingInvarianceDemo(QWidget):
         self.amount_spin.setToolTip(f"{format_number(ROTATE_STEP)}° steps to turn counter-clockwise (negative: "
                                     "clockwise); Right / Left change it" if rotate else
                                     "Pixels to move (negative: the other way); Right / Left change it")
-        self.result = pooling_invariance(str(p["transform"]), str(p["feature"]), int(p["amount"]))
+        self.result = x_invariance(str(p["transform"]), str(p["feature"]), int(p["amount"]))
         self.figure.set_result(self.result)
         for row, stage in enumerate(self.result.stages):
             texts = (STAGE_TITLES[stage.stage], f"{stage.changed_count} of {stage.cells}", percent(stage.share),

@@ -12,7 +12,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from cnn_explorer.core.interpret.invariance import InvarianceResult, transform_words
+from cnn_explorer.core.conv.invariance import InvarianceResult, transform_words
 from cnn_explorer.ui.explorer.grid_painting import cell_colors, paint_numbers
 from cnn_explorer.ui.scale import scaled, scaled_font
 from cnn_explorer.ui.theme import GRID_LINE, MUTED_TEXT, PLOT_TEXT, WINDOW_MARK

@@ -13,14 +13,14 @@ counter-clockwise (negative: clockwise) about its centre with nearest-neighbour 
 new pixel takes the value of the old pixel nearest to where it came from, background outside).
 A quarter turn is not offered: the X is symmetric under it, so nothing would change.
 
-Pure numpy (the layer is :func:`cnn_explorer.core.conv.pipeline.run_pipeline`).
+Pure numpy (the layer is :func:`cnn_explorer.core.conv.pipeline.run_pipeline`); the slide's X and
+its features are bound in :mod:`cnn_explorer.core.kernels.xo_invariance`.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 
@@ -28,12 +28,8 @@ from cnn_explorer.core.conv.pipeline import run_pipeline
 from cnn_explorer.core.conv.settings import ConvSettings, PoolSettings
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.format import format_number
-from cnn_explorer.core.kernels import seed_grids as seeds
 
 TRANSFORMS = ("shift-right", "shift-left", "shift-up", "shift-down", "rotate")
-FEATURES = ("diagonal", "x", "anti-diagonal")
-FEATURE_KERNELS = {"diagonal": seeds.SLIDE_004_DIAGONAL, "x": seeds.SLIDE_004_X,
-                   "anti-diagonal": seeds.SLIDE_004_ANTI_DIAGONAL}
 #: degrees one ``amount`` step of ``rotate`` turns the picture
 ROTATE_STEP = 15.0
 #: most pixels (or rotation steps) either way
@@ -184,18 +180,14 @@ def compare_layers(image, kernel, moved, conv: ConvSettings = SLIDE_CONV,
     return tuple(StageChange(name, np.array(x), np.array(y)) for name, (x, y) in zip(STAGES, pairs))
 
 
-def pooling_invariance(transform: str = "shift-right", feature: str = "diagonal", amount: int = 1,
-                       image=None) -> InvarianceResult:
-    """Slide 004's X (or ``image``), the ``feature``'s layer before and after ``transform`` by ``amount``."""
-    if feature not in FEATURE_KERNELS:
-        raise CnnExplorerError(f"feature: use one of {', '.join(FEATURES)}, got {feature!r}")
-    picture = np.array(seeds.SLIDE_004_X_IMAGE if image is None else image, dtype=np.float64)
+def pooling_invariance(image, kernel, transform: str = "shift-right", amount: int = 1) -> InvarianceResult:
+    """The layer of ``kernel`` on ``image`` (a 2-D grid) before and after ``transform`` by ``amount``."""
+    picture = np.array(image, dtype=np.float64)
     if picture.ndim != 2 or min(picture.shape) < 3:
         raise CnnExplorerError(f"picture: a grid of at least 3x3 needed, got shape {picture.shape}")
     moved = transform_image(picture, transform, amount)
-    kernel = np.array(FEATURE_KERNELS[feature])
-    return InvarianceResult(picture, moved, kernel, transform, int(amount),
-                            compare_layers(picture, kernel, moved))
+    weights = np.array(kernel, dtype=np.float64)
+    return InvarianceResult(picture, moved, weights, transform, int(amount), compare_layers(picture, weights, moved))
 
 
 def percent(share: float) -> str:
@@ -205,11 +197,9 @@ def percent(share: float) -> str:
     return f"{share * 100:.0f}%"
 
 
-def invariance_numbers(params: Mapping[str, object]) -> dict[str, str]:
-    """The ``{demo.KEY}`` texts of the pooling-invariance demo: per stage the share of cells changed
-    (``conv.changed`` …), how many of how many (``conv.cells``), the mean |change| (``conv.mean``), and
-    ``what`` (the transform in words)."""
-    result = pooling_invariance(str(params["transform"]), str(params["feature"]), int(params["amount"]))
+def change_numbers(result: InvarianceResult) -> dict[str, str]:
+    """Per stage the share of cells changed (``conv.changed`` …), how many of how many (``conv.cells``),
+    the mean |change| (``conv.mean``), and ``what`` (the transform in words): a lesson's ``{demo.KEY}`` texts."""
     out = {"what": transform_words(result.transform, result.amount)}
     for s in result.stages:
         out[f"{s.stage}.changed"] = percent(s.share)
