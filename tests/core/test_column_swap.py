@@ -47,6 +47,15 @@ def test_dense_on_shuffled_pixels_is_the_same_model(default_result):
         default_result.accuracy[("dense", "original")], abs=1 / 400)
 
 
+def test_numbers_train_only_when_an_accuracy_is_read():
+    numbers = column_swap_numbers({"seed": 9, "epochs": 2, "shuffle": "columns"})
+    assert list(numbers)[:2] == ["cnn.original", "cnn.shuffled"] and "dense.drop" in numbers
+    assert numbers["train"] == "60" and numbers["test"] == "400" and numbers["pixels"] == "81"
+    assert cached_result(SwapConfig(seed=9, epochs=2, shuffle="columns")) is None      # nothing trained yet
+    with pytest.raises(KeyError):
+        numbers["cnn.best"]
+
+
 def test_numbers_and_cache(default_result):
     assert cached_result(SwapConfig()) is default_result
     numbers = column_swap_numbers({"seed": 0, "epochs": 30, "shuffle": "pixels"})
@@ -54,6 +63,7 @@ def test_numbers_and_cache(default_result):
     assert set(numbers) >= {"cnn.original", "cnn.shuffled", "dense.original", "dense.shuffled", "cnn.drop",
                             "dense.drop", "train", "test"}
     assert all(isinstance(v, str) and v for v in numbers.values())
+    assert numbers["dense.drop"] == "0.0" and float(numbers["cnn.drop"]) >= 15
 
 
 def test_permutation_moves_pixels_the_same_way_in_every_picture():

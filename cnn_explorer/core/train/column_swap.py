@@ -27,7 +27,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterator, Mapping
 
 import numpy as np
 
@@ -271,15 +271,42 @@ def run_column_swap(config: SwapConfig = SwapConfig(), cancel: threading.Event |
     return result
 
 
-def column_swap_numbers(params) -> dict[str, str]:
-    """The ``{demo.KEY}`` texts of the column-swap demo: the four accuracies (``cnn.original`` …), each model's
-    drop, and the set's sizes. Trains the four runs the first time (a few seconds), then answers from memory."""
-    config = SwapConfig(seed=int(params["seed"]), epochs=int(params["epochs"]), shuffle=str(params["shuffle"]))
-    result = run_column_swap(config)
-    out = {f"{m}.{d}": f"{result.accuracy[(m, d)] * 100:.1f}%" for m, d in RUNS}
-    for m in MODELS:
-        out[f"{m}.drop"] = f"{result.drop(m) * 100:.1f}"
-    out["train"] = f"{config.train_size:,}"
-    out["test"] = f"{config.test_size:,}"
-    out["pixels"] = f"{SIDE * SIDE}"
-    return out
+class SwapNumbers(Mapping[str, str]):
+    """The ``{demo.KEY}`` texts of the column-swap demo, trained for only when an accuracy is read.
+
+    Keys: the four accuracies (``cnn.original``, ``cnn.shuffled``, ``dense.original``, ``dense.shuffled``),
+    each model's drop in points (``cnn.drop``, ``dense.drop``), and the set's sizes (``train``, ``test``,
+    ``pixels``). Listing the keys or reading a size costs nothing; the first accuracy read trains the four
+    runs (a few seconds, torch loaded), then every config answers from this session's memory.
+    """
+
+    def __init__(self, config: SwapConfig) -> None:
+        self.config = config
+        self._sizes = {"train": f"{config.train_size:,}", "test": f"{config.test_size:,}", "pixels": f"{SIDE * SIDE}"}
+        self._keys = tuple(f"{m}.{d}" for m, d in RUNS) + tuple(f"{m}.drop" for m in MODELS) + tuple(self._sizes)
+
+    def __getitem__(self, key: str) -> str:
+        if key in self._sizes:
+            return self._sizes[key]
+        if key not in self._keys:
+            raise KeyError(key)
+        result = run_column_swap(self.config)
+        model, _, what = key.partition(".")
+        if what == "drop":
+            return f"{result.drop(model) * 100:.1f}"
+        return f"{result.accuracy[(model, what)] * 100:.1f}%"
+
+    def __contains__(self, key: object) -> bool:       # Mapping's own would read the value (and train)
+        return key in self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+def column_swap_numbers(params) -> SwapNumbers:
+    """The ``{demo.KEY}`` texts of the column-swap demo for its parameters (see :class:`SwapNumbers`)."""
+    return SwapNumbers(SwapConfig(seed=int(params["seed"]), epochs=int(params["epochs"]),
+                                  shuffle=str(params["shuffle"])))
