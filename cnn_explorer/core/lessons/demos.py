@@ -213,6 +213,39 @@ def _register_all() -> None:
                 DemoParam("stride", read_int(1, 3), 1, "the convolution's stride"),
                 DemoParam("padding", read_choice(*lk.PADDINGS), "valid", "valid, same or cells of zeros per side")),
         numbers=lk.learn_kernel_numbers))
+    from cnn_explorer.core.conv.invariance import MAX_AMOUNT, TRANSFORMS
+    from cnn_explorer.core.kernels.xo_invariance import FEATURES, invariance_numbers
+
+    register(DemoInfo(
+        "pooling-invariance", "Pooling gives some invariance: shift or turn the X", "Pooling",
+        "The X shifted by a pixel or turned a little: how many cells of the convolution maps and of the "
+        "max-pooled maps change, and by how much",
+        params=(DemoParam("transform", read_choice(*TRANSFORMS), "shift-right",
+                          "shift-right, shift-left, shift-up, shift-down or rotate (15° steps, nearest pixel)"),
+                DemoParam("feature", read_choice(*FEATURES), "diagonal", "the slide's feature: diagonal, x or "
+                          "anti-diagonal"),
+                DemoParam("amount", read_int(-MAX_AMOUNT, MAX_AMOUNT), 1,
+                          "pixels to shift, or 15° steps to turn counter-clockwise (negative: the other way)")),
+        numbers=invariance_numbers))
+
+    register(DemoInfo(
+        "column-swap", "The column-swap rule: a CNN needs neighbours, a dense net does not care", "Training",
+        "Shuffle the X/O pictures' pixels with one fixed permutation, train a small CNN and a dense net on the "
+        "original and the shuffled pictures, and compare their test accuracies",
+        params=(DemoParam("seed", read_int(0, 1_000_000), 0, "the seed of the pictures, the shuffle, the "
+                          "starting weights and the batch order"),
+                DemoParam("epochs", read_int(1, 500), 30, "passes over the 60 training pictures, each run"),
+                DemoParam("shuffle", read_choice("pixels", "columns"), "pixels",
+                          "pixels: any pixel to any place (every pixel a column of the data table); columns: "
+                          "whole picture columns")),
+        numbers=_column_swap_numbers))
+
+
+def _column_swap_numbers(params: Mapping[str, object]) -> Mapping[str, str]:
+    # torch and the X/O generator load only when a lesson quotes these numbers (trains 4 small runs once)
+    from cnn_explorer.core.train.column_swap import column_swap_numbers
+
+    return column_swap_numbers(params)
 
 
 _register_all()

@@ -24,6 +24,8 @@ DEMO_WIDGETS: dict[str, str] = {
     "why-convolution": "cnn_explorer.ui.demos.why_convolution:WhyConvolutionDemo",
     "conv-1d": "cnn_explorer.ui.demos.conv1d:Conv1dDemo",
     "learn-kernel": "cnn_explorer.ui.demos.learn_kernel:LearnKernelDemo",
+    "pooling-invariance": "cnn_explorer.ui.demos.invariance:PoolingInvarianceDemo",
+    "column-swap": "cnn_explorer.ui.demos.column_swap:ColumnSwapDemo",
 }
 
 

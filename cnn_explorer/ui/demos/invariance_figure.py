@@ -1,0 +1,167 @@
+"""The pooling-invariance figure: the picture, its convolution map and its pooled map, before and after the move.
+
+Two rows of three number grids (9x9 picture, 7x7 map, 4x4 pooled map), all at one cell size so the
+grids shrink as the layer does; the cells that changed are outlined in both rows. Painted here with
+the animation's cell painting (``ui.explorer.grid_painting``); the numbers come from core.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from cnn_explorer.core.conv.invariance import InvarianceResult, transform_words
+from cnn_explorer.ui.explorer.grid_painting import cell_colors, paint_numbers
+from cnn_explorer.ui.scale import scaled, scaled_font
+from cnn_explorer.ui.theme import GRID_LINE, MUTED_TEXT, PLOT_TEXT, WINDOW_MARK
+
+#: the three grids of a row: (stage of the result or "picture", title)
+COLUMNS = (("picture", "Picture"), ("conv", "Convolution ÷9"), ("pool", "Max-pool"))
+_GAP_CELLS = 1.0          # space between two grids, in cells
+_MIN_CELL = 15            # pixels at 100 %: below it the figure scrolls
+_HINT_CELL = 30
+
+
+class InvarianceFigure(QWidget):
+    """Paints an :class:`InvarianceResult`; ``changed_cells(row, column)`` says what it outlines (for tests)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("invariance_figure")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self._result: InvarianceResult | None = None
+        self._scale = 1.0
+        self.setToolTip("Top: the slide's X and its maps. Bottom: the same after the move. Outlined: the cells "
+                        "whose value changed. Right-click to copy or save the figure.")
+
+    # ------------------------------------------------------------------ API
+    def set_result(self, result: InvarianceResult) -> None:
+        self._result = result
+        self.update()
+
+    def set_scale(self, factor: float) -> None:
+        self._scale = factor
+        self.updateGeometry()
+        self.update()
+
+    def grids(self, row: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Row 0 (original) or 1 (moved): the picture, the convolution map and the pooled map shown."""
+        r = self._result
+        if r is None:
+            raise RuntimeError("no result shown yet")
+        if row == 0:
+            return r.image, r.stage("conv").before, r.stage("pool").before
+        return r.moved, r.stage("conv").after, r.stage("pool").after
+
+    def changed_cells(self, column: str) -> np.ndarray:
+        """(H, W) bool: the cells outlined in grid ``column`` ("picture", "conv" or "pool")."""
+        r = self._result
+        if r is None:
+            raise RuntimeError("no result shown yet")
+        if column == "picture":
+            return np.abs(r.moved - r.image) > 1e-12
+        return r.stage(column).changed
+
+    def row_titles(self) -> tuple[str, str]:
+        r = self._result
+        what = transform_words(r.transform, r.amount) if r is not None else ""
+        return "Original", f"{what[0].upper()}{what[1:]}" if what else ""
+
+    # ------------------------------------------------------------------ geometry
+    def _text_heights(self) -> tuple[float, float]:
+        caption = QFontMetricsF(self._caption_font()).height()
+        title = QFontMetricsF(self._title_font()).height()
+        return caption, title
+
+    def _caption_font(self):
+        return scaled_font(self.font(), 15, self._scale, bold=True)
+
+    def _title_font(self):
+        return scaled_font(self.font(), 12, self._scale)
+
+    def _cells_wide(self) -> float:
+        return 9 + 7 + 4 + 2 * _GAP_CELLS
+
+    def _size_for(self, cell: float) -> QSize:
+        caption, title = self._text_heights()
+        margin = scaled(6, self._scale)
+        width = self._cells_wide() * cell + 2 * margin
+        height = 2 * (caption + title + 9 * cell) + 3 * margin + cell * 0.5
+        return QSize(int(width) + 1, int(height) + 1)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return self._size_for(_MIN_CELL * self._scale)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return self._size_for(_HINT_CELL * self._scale)
+
+    def _cell(self) -> float:
+        caption, title = self._text_heights()
+        margin = scaled(6, self._scale)
+        by_width = (self.width() - 2 * margin) / self._cells_wide()
+        by_height = (self.height() - 2 * (caption + title) - 3 * margin) / 18.5
+        return max(4.0, min(by_width, by_height, 64.0 * self._scale))
+
+    # ------------------------------------------------------------------ painting
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt API
+        p = QPainter(self)
+        try:
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            p.fillRect(self.rect(), self.palette().base())
+            if self._result is not None:
+                self._paint(p)
+        finally:
+            p.end()
+
+    def _paint(self, p: QPainter) -> None:
+        cell = self._cell()
+        caption_h, title_h = self._text_heights()
+        margin = scaled(6, self._scale)
+        x_start = margin + (self.width() - 2 * margin - self._cells_wide() * cell) / 2
+        y = float(margin)
+        for row, caption in enumerate(self.row_titles()):
+            p.setFont(self._caption_font())
+            p.setPen(PLOT_TEXT)
+            p.drawText(QRectF(x_start, y, self._cells_wide() * cell, caption_h),
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, caption)
+            y += caption_h
+            x = x_start
+            for (column, title), grid in zip(COLUMNS, self.grids(row)):
+                rows, cols = grid.shape
+                p.setFont(self._title_font())
+                p.setPen(MUTED_TEXT)
+                room = (cols + _GAP_CELLS * 0.8) * cell
+                p.drawText(QRectF(x, y, room, title_h), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                           self._fitting(p, (f"{title} {rows}×{cols}", title, f"{rows}×{cols}"), room))
+                self._paint_grid(p, grid, self.changed_cells(column), x, y + title_h, cell)
+                x += (cols + _GAP_CELLS) * cell
+            y += title_h + 9 * cell + margin + cell * 0.5
+
+    @staticmethod
+    def _fitting(p: QPainter, texts, width: float) -> str:
+        """The first of ``texts`` that fits ``width`` pixels in the painter's font (else the last)."""
+        metrics = QFontMetricsF(p.font())
+        return next((t for t in texts if metrics.horizontalAdvance(t) <= width), texts[-1])
+
+    def _paint_grid(self, p: QPainter, grid: np.ndarray, changed: np.ndarray, x0: float, y0: float,
+                    cell: float) -> None:
+        colors = cell_colors(grid, "diverging", (-1.0, 1.0))
+        rows, cols = grid.shape
+        p.setPen(Qt.PenStyle.NoPen)
+        for r in range(rows):
+            for c in range(cols):
+                p.fillRect(QRectF(x0 + c * cell, y0 + r * cell, cell, cell), QColor(*colors[r, c].tolist()))
+        p.setPen(QPen(GRID_LINE, 1))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        for r in range(rows + 1):
+            p.drawLine(int(x0), int(y0 + r * cell), int(x0 + cols * cell), int(y0 + r * cell))
+        for c in range(cols + 1):
+            p.drawLine(int(x0 + c * cell), int(y0), int(x0 + c * cell), int(y0 + rows * cell))
+        none = np.zeros(grid.shape, dtype=bool)
+        paint_numbers(p, self.font(), grid, none, none, colors, x0, y0, cell, also=(-1.0,))
+        p.setPen(QPen(WINDOW_MARK, max(2.5, cell * 0.1)))
+        inset = max(1.5, cell * 0.06)
+        for r, c in np.argwhere(changed).tolist():
+            p.drawRect(QRectF(x0 + c * cell, y0 + r * cell, cell, cell).adjusted(inset, inset, -inset, -inset))
