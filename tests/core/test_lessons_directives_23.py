@@ -205,3 +205,11 @@ def test_not_eight_holds_every_other_digit():
     eights, others = eight_indices(labels, per_class=20)
     assert set(labels[eights]) == {8} and len(eights) == 20
     assert len(others) == 20 and set(labels[others]) == set(range(10)) - {8}
+
+
+def test_input_pixel_placeholder():
+    body = "@grid\n1 2 | 3 4 | 5 6\n7 8 | 9 10 | 11 12\n@end\n@kernel 1"
+    assert text_of("{input[1,0]} and {input[0,1]}", body) == "7 | 9 | 11 and 2 | 4 | 6"
+    assert text_of("{input[1,1]}", "@grid\n1 2\n3 4\n@end\n@kernel 1") == "4"
+    fails("@grid\n1 2\n3 4\n@end\n@kernel 1", 4, "pixel 2,0 is outside the 2×2 input", text="{input[2,0]}")
+    fails("@grid\n1 2\n3 4\n@end\n@kernel 1", 4, r"write \{input\[R,C\]\}", text="{input[a]}")

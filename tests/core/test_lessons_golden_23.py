@@ -198,10 +198,10 @@ def test_003_a_picture_is_r_g_and_b_and_256x256x3_inputs(lessons):
     rgb = step(lesson, "A picture is three matrices")
     image = rgb.state.image
     assert image.ndim == 3 and image.shape[2] == 3 and rgb.state.image_kind == "photo"
-    for k in range(3):                     # each map is one channel of the photo
-        np.testing.assert_array_equal(rgb.result.feature[k], image[:, :, k])
+    assert rgb.state.kernels[0].shape == (1, 1, 3) and rgb.state.view == "maps"
+    np.testing.assert_array_equal(rgb.result.feature[0], image.sum(axis=2))     # the sum of R, G and B
     r, g, b = (f"{int(v)}" for v in image[0, 0])
-    assert f"R {r}, G {g}, B {b}" in text(rgb) and "512×512×3" in text(rgb)
+    assert f"{r} | {g} | {b} (R | G | B)" in text(rgb) and "512×512×3" in text(rgb)
     inputs = step(lesson, "How many inputs")
     assert inputs.state.model.rows[0].output_shape == (256 * 256 * 3,)
     assert "256·256·3 = 196,608 inputs" in text(inputs) and "196,608,000 weights" in text(inputs)

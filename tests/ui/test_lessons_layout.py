@@ -11,6 +11,14 @@ from cnn_explorer.core.lessons.library import shipped_lesson_paths
 SIZE = (1366, 768)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _cache(tmp_path_factory):
+    """Lesson 003 writes its "8" / "not 8" folders into the cache: a fresh one, not the user's."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CNN_EXPLORER_CACHE", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
 @pytest.fixture(scope="module")
 def window(qapp):
     from cnn_explorer.ui.app import create_application

@@ -9,6 +9,7 @@ Placeholders (rows and columns count from 0, as the grids label them; ``map2``, 
 ``{pool}`` ``{pool[R,C]}``   the pooled map (also ``.row[R]``, ``.shape``)
 ``{flat}``                   the pooled map flattened into one row
 ``{arith[R,C]}``             the worked sum of a feature-map cell (``{poolarith[R,C]}`` for pooling)
+``{input[R,C]}``             one input pixel ("156 | 151 | 158" for R | G | B)
 ``{input.shape}``            the input's size; ``{kernel.shape}``, ``{kernel.count}`` (numbers in one kernel)
 ``{stack.shape}``            the output stack: height × width × kernels
 ``{model.params}``           the model's parameters (also ``.weights``, ``.biases``, ``.output``)
@@ -169,6 +170,8 @@ def placeholder(expr: str, state, result) -> str:
         return " ".join(cell(v) for v in maps[0].ravel())
     if expr in ("input.shape", "kernel.shape", "kernel.count", "stack.shape"):
         return _shapes(expr, state, result)
+    if expr.startswith("input["):
+        return _pixel(expr, state)
     match = _INDEXED.match(expr)
     if not match:
         raise CnnExplorerError(f"unknown placeholder {{{expr}}}; see FORMAT.md for {{map[R,C]}}, {{pool}}, "
@@ -200,6 +203,23 @@ def placeholder(expr: str, state, result) -> str:
     if name == "formula":
         return formula_at(state, Target("conv", k, i, j))
     return cell(m[i, j])
+
+
+_PIXEL = re.compile(r"^input\[(\d+),\s*(\d+)\]$")
+
+
+def _pixel(expr: str, state) -> str:
+    """One input pixel: "156" (grey) or "156 | 151 | 158" (R | G | B, as @grid writes channels)."""
+    match = _PIXEL.match(expr)
+    if not match:
+        raise CnnExplorerError(f"unknown placeholder {{{expr}}}; write {{input[R,C]}} for one pixel")
+    if state.image is None:
+        raise CnnExplorerError(f"{{{expr}}}: the step keeps the user's drawing")
+    i, j = int(match.group(1)), int(match.group(2))
+    h, w = state.image.shape[:2]
+    if not (0 <= i < h and 0 <= j < w):
+        raise CnnExplorerError(f"{{{expr}}}: pixel {i},{j} is outside the {h}×{w} input")
+    return " | ".join(cell(v) for v in np.atleast_1d(state.image[i, j]))
 
 
 def _shapes(expr: str, state, result) -> str:
