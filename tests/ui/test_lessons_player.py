@@ -10,7 +10,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QLineEdit, QMessageBox
 
 from cnn_explorer.core.kernels import seed_grids as seeds
-from cnn_explorer.core.lessons.library import find_lesson
+from cnn_explorer.core.lessons.library import find_lesson, shipped_lesson_paths
 from cnn_explorer.core.lessons.resolve import load_lesson
 
 
@@ -288,7 +288,9 @@ def test_lessons_command_lists_checks_and_shows(tmp_path, capsys):
 
     assert cli.main(["lessons"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == ["000-cnn-architecture", "001-convolution"]
+    assert [line.split()[0] for line in lines] == [p.stem for p in shipped_lesson_paths()]   # every deck's lesson
+    assert [line.split()[0] for line in lines][:4] == ["000-cnn-architecture", "001-convolution", "002-cnn-layers",
+                                                       "003-training-and-images"]
     assert cli.main(["lessons", "check", str(find_lesson("000"))]) == 0
     bad = tmp_path / "bad.md"
     bad.write_text("# T\n## S\nx\n@kernel sobel-topp\n", encoding="utf-8")
