@@ -288,8 +288,9 @@ def test_lessons_command_lists_checks_and_shows(tmp_path, capsys):
 
     assert cli.main(["lessons"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == [p.stem for p in shipped_lesson_paths()]      # new decks join
-    assert {"000-cnn-architecture", "001-convolution", "004-x-and-o"} <= {line.split()[0] for line in lines}
+    assert [line.split()[0] for line in lines] == [p.stem for p in shipped_lesson_paths()]   # every deck's lesson
+    assert [line.split()[0] for line in lines] == ["000-cnn-architecture", "001-convolution", "002-cnn-layers",
+                                                   "003-training-and-images", "004-x-and-o"]
     assert cli.main(["lessons", "check", str(find_lesson("000"))]) == 0
     bad = tmp_path / "bad.md"
     bad.write_text("# T\n## S\nx\n@kernel sobel-topp\n", encoding="utf-8")

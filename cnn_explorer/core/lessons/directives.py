@@ -6,6 +6,7 @@ Each reader takes the directive's text and returns core objects, or raises
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
@@ -20,8 +21,16 @@ from cnn_explorer.core.io.grid_text import parse_number, parse_rows
 from cnn_explorer.core.kernels.library import get_preset, parse_kernel_text
 from cnn_explorer.core.kernels.samples import SAMPLES, get_sample
 from cnn_explorer.core.model.layers import AvgPool as AvgPoolLayer
-from cnn_explorer.core.model.layers import Conv2D, Dense, Flatten, MaxPool
+from cnn_explorer.core.model.layers import (
+    BatchNorm,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    MaxPool,
+)
 from cnn_explorer.core.model.presets import PRESETS, preset
+from cnn_explorer.core.model.shapes import LayerRow, shape_table
 from cnn_explorer.core.model.spec import ModelSpec
 
 _YES = {"yes", "true", "on", "1"}
@@ -82,6 +91,8 @@ def grid(block: tuple[tuple[int, str], ...]) -> np.ndarray:
     rows = [text for _, text in block]
     parts = [row.split("|") for row in rows]
     channels = len(parts[0])
+    if channels not in (1, 3):
+        raise CnnExplorerError(f"grid: {channels} channels; the explorer shows a grey grid (1) or R | G | B (3)")
     if any(len(p) != channels for p in parts):
         bad = next(n for n, p in zip(numbers, parts) if len(p) != channels)
         raise CnnExplorerError(f"row at line {bad}: {channels} channels in the first row, a different count here")
@@ -178,8 +189,33 @@ def _shape(text: str) -> tuple[int, int, int]:
     if len(parts) == 2:
         parts.append("1")
     if len(parts) != 3 or not all(p.isdigit() and int(p) > 0 for p in parts):
-        raise CnnExplorerError(f"model input: write height x width x channels, as 64x64x3; got {text!r}")
+        raise CnnExplorerError(f"model input: write height x width x channels, as 64x64x3 (or a number of "
+                               f"features, as 3); got {text!r}")
     return int(parts[0]), int(parts[1]), int(parts[2])
+
+
+def _features(text: str) -> int | None:
+    """The number of input features when the model's input is written as one number ("3"), else None."""
+    text = text.strip()
+    if not text.isdigit():
+        return None
+    return whole(text, "model input")
+
+
+def _pool_layer(kind: str, words: list[str], pairs: dict[str, str]):
+    """``maxpool N [stride=S] [ceil|same]``: Keras' "same" is ceil mode when the window equals the stride."""
+    size = whole(words[1], "pool size") if len(words) > 1 and words[1].isdigit() else 2
+    flags = {w.lower() for w in words[1:] if not w.isdigit()}
+    unknown = flags - {"ceil", "same", "valid"}
+    if unknown:
+        raise CnnExplorerError(f"model: {kind}: unknown word {sorted(unknown)[0]!r}; write {kind} 2 [stride=2] "
+                               "[ceil|same]")
+    stride = whole(pairs["stride"], "pool stride") if "stride" in pairs else size
+    if "same" in flags and stride != size:
+        raise CnnExplorerError(f"model: {kind} {size} stride={stride} same: \"same\" pooling is ceil mode only "
+                               "when the window equals the stride; write ceil for torch's rule")
+    cls = MaxPool if kind == "maxpool" else AvgPoolLayer
+    return cls(size, stride=None if stride == size else stride, ceil=bool(flags & {"ceil", "same"}))
 
 
 def _layer(text: str):
@@ -193,35 +229,63 @@ def _layer(text: str):
             raise CnnExplorerError(f"model: write a convolution as conv FILTERS KxK [pad=P|same] [stride=S] [relu], "
                                    f"got {text.strip()!r}")
         size = [int(v) for v in words[2].lower().split("x")]
-        pad = pairs.get("pad", pairs.get("padding", "valid"))
+        bare = [w.lower() for w in words[3:] if w.lower() in ("same", "valid")]
+        pad = pairs.get("pad", pairs.get("padding", bare[-1] if bare else "valid"))
         return Conv2D(whole(words[1], "filters"), tuple(size * (3 - len(size)))[:2],
                       stride=whole(pairs.get("stride", "1"), "stride"),
                       padding=pad if pad in ("valid", "same") else whole(pad, "pad", 0),
                       activation=act or "none")
     if kind in ("maxpool", "avgpool"):
-        size = whole(words[1], "pool size") if len(words) > 1 else 2
-        cls = MaxPool if kind == "maxpool" else AvgPoolLayer
-        return cls(size, ceil="ceil" in (w.lower() for w in words))
+        return _pool_layer(kind, words, pairs)
+    if kind in ("batchnorm", "bn"):
+        return BatchNorm()
+    if kind == "dropout":
+        try:
+            rate = parse_number(words[1]) if len(words) > 1 else 0.5
+        except ValueError as exc:
+            raise CnnExplorerError(f"model: dropout: {exc}") from None
+        if not 0 <= rate < 1:
+            raise CnnExplorerError(f"model: dropout: the rate must be at least 0 and below 1, got {words[1]}")
+        return Dropout(rate)
     if kind == "flatten":
         return Flatten()
     if kind == "dense":
         if len(words) < 2:
             raise CnnExplorerError("model: write a dense layer as dense UNITS [relu|sigmoid|softmax]")
         return Dense(whole(words[1], "units"), act or "none")
-    raise CnnExplorerError(f"model: unknown layer {kind!r}; use conv, maxpool, avgpool, flatten or dense")
+    raise CnnExplorerError(f"model: unknown layer {kind!r}; use conv, maxpool, avgpool, batchnorm, dropout, "
+                           "flatten or dense")
 
 
 def model(text: str) -> ModelSpec:
-    """``PRESET [HxWxC]`` or ``HxWxC: layer, layer, ...`` (conv 10 5x5 pad=2, maxpool 2, flatten, dense 128 relu)."""
+    """``PRESET [HxWxC]`` or ``HxWxC: layer, layer, ...`` (conv 10 5x5 pad=2, maxpool 2, flatten, dense 128 relu).
+
+    ``N: dense 4, ...`` is a dense network on N features: the spec's input is 1x1xN with a Flatten
+    first (:func:`model_table` leaves that row out).
+    """
     text = text.strip()
     if not text:
         raise CnnExplorerError(f"missing model: a preset ({', '.join(PRESETS)}) or 32x32x3: conv 10 5x5 pad=2")
     if ":" in text:
         head, _, body = text.partition(":")
         layers = tuple(_layer(part) for part in body.split(","))
+        features = _features(head)
+        if features is not None:
+            return ModelSpec((Flatten(), *layers), (1, 1, features), ("class 1", "class 2"), name="lesson model")
         return ModelSpec(layers, _shape(head), ("class 1", "class 2"), name="lesson model")
     words = text.split()
     if words[0] not in PRESETS:
         raise CnnExplorerError(f"model: unknown preset {words[0]!r}; use one of {', '.join(PRESETS)} "
                                "or write the layers (32x32x3: conv 10 5x5 pad=2)")
     return preset(words[0], _shape(words[1]) if len(words) > 1 else None)
+
+
+def model_table(text: str) -> tuple[ModelSpec, tuple[LayerRow, ...], tuple[int, ...]]:
+    """(spec, table rows, input shape as shown) of an ``@model``; a features input shows as one number."""
+    spec = model(text)
+    rows = tuple(shape_table(spec))
+    head = text.partition(":")[0] if ":" in text else ""
+    if _features(head) is None:
+        return spec, rows, tuple(spec.input_shape)
+    rows = tuple(dataclasses.replace(r, index=r.index - 1) for r in rows[1:])   # the Flatten a vector needs
+    return spec, rows, (spec.input_shape[2],)

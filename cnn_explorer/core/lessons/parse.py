@@ -43,6 +43,7 @@ DIRECTIVES: dict[str, str] = {
     "question": "cell R,C [on conv|pool] [kernel K] [tolerance=T]: the student types the value",
     "choice": "cell R,C [on conv|pool] [kernel K]: A | B | C, one of them core's value",
     "show-both": "cell R,C [on conv|pool] [kernel K] slide=V: an erratum, the slide's value and the right one",
+    "dataset": "the Train page's dataset (with @page train): a name, 8-vs-not-8, or a folder of class sub-folders",
     "demo": "NAME [key=value ...]: open a demo (learning a kernel, pooling's invariance, ...) on the Demos page",
 }
 #: directives that open a block of lines closed by ``@end``

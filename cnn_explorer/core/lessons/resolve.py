@@ -24,6 +24,7 @@ from cnn_explorer.core.lessons.compute import (
     stage_map,
     value_at,
 )
+from cnn_explorer.core.lessons.datasets import parse_dataset
 from cnn_explorer.core.lessons.demos import parse_demo
 from cnn_explorer.core.lessons.parse import (
     Directive,
@@ -46,11 +47,11 @@ from cnn_explorer.core.lessons.state import (
     Target,
 )
 from cnn_explorer.core.lessons.text import fill_text
-from cnn_explorer.core.model.shapes import format_table, shape_table
+from cnn_explorer.core.model.shapes import format_table
 
 #: what a sample's group makes its input (the explorer's caption says "slide", "synthetic" or "photo")
 SAMPLE_KINDS_BY_GROUP = {"slides": "slide", "synthetic": "synthetic", "photos": "photo"}
-_ALL_DIRECTIVES_ORDER = ("page", "view", "sample", "picture", "grid", "input", "kernel", "kernels", "settings",
+_ALL_DIRECTIVES_ORDER = ("page", "dataset", "view", "sample", "picture", "grid", "input", "kernel", "kernels", "settings",
                          "activation", "pool", "stage", "step", "highlight", "model", "question", "choice",
                          "show-both", "demo")
 
@@ -60,8 +61,9 @@ def lesson_from_text(text: str, source: str = "lesson", *, name: str = "", path:
     parsed = parse_lesson(text, source)
     steps: list[LessonStep] = []
     previous = StepState()
+    base = Path(path).parent if path else None
     for index, step in enumerate(parsed.steps):
-        resolved = _resolve_step(step, index, previous, parsed.source)
+        resolved = _resolve_step(step, index, previous, parsed.source, base)
         steps.append(resolved)
         previous = resolved.state
     intro = "\n\n".join(p for _, p in parsed.intro)
@@ -82,7 +84,8 @@ def _fail(source: str, directive: Directive | StepSource, exc: Exception | str) 
     return LessonError(source, directive.line, f"{name}{reason}")
 
 
-def _resolve_step(step: StepSource, index: int, previous: StepState, source: str) -> LessonStep:
+def _resolve_step(step: StepSource, index: int, previous: StepState, source: str,
+                  base: Path | None = None) -> LessonStep:
     seen: dict[str, Directive] = {}
     for d in step.directives:
         if d.name in seen:
@@ -93,13 +96,14 @@ def _resolve_step(step: StepSource, index: int, previous: StepState, source: str
         raise _fail(source, inputs[1], f"a step has one input; @{inputs[0].name} on line {inputs[0].line} "
                                         "already sets it")
     state = dataclasses.replace(previous, page="explorer", view="step", stage="conv", kernel_index=0, position=0,
-                                highlight=None, question=None, erratum=None, model=None, demo=None)
+                                highlight=None, question=None, erratum=None, model=None, demo=None,
+                                dataset=None)
     for name in _ALL_DIRECTIVES_ORDER:
         d = seen.get(name)
         if d is None or name in ("stage", "step", "highlight", "question", "choice", "show-both"):
             continue
         try:
-            state = _apply(state, d)
+            state = _apply(state, d, base)
         except LessonError:
             raise
         except CnnExplorerError as exc:
@@ -133,9 +137,13 @@ def _culprit(message: str, seen: dict, inputs: list, step: StepSource):
     return found[0] if found else inputs[0] if inputs else step
 
 
-def _apply(state: StepState, d: Directive) -> StepState:
-    """One state directive (input, kernels, settings, page, view, model) applied to ``state``."""
+def _apply(state: StepState, d: Directive, base: Path | None = None) -> StepState:
+    """One state directive (input, kernels, settings, page, dataset, view, model) applied to ``state``."""
     name, args = d.name, d.args
+    if name == "dataset":
+        if state.page != "train":
+            raise CnnExplorerError("the dataset is the Train page's: add @page train to this step")
+        return dataclasses.replace(state, dataset=parse_dataset(args, base))
     if name == "page":
         if args.strip().lower() not in PAGES:
             raise CnnExplorerError(f"unknown page {args.strip()!r}; use {', '.join(PAGES)}")
@@ -175,9 +183,8 @@ def _apply(state: StepState, d: Directive) -> StepState:
     if name == "pool":
         return dataclasses.replace(state, pool=read.pool(args))
     if name == "model":
-        spec = read.model(args)
-        rows = tuple(shape_table(spec))
-        text = format_table(rows, input_shape=spec.input_shape)
+        spec, rows, shown = read.model_table(args)
+        text = format_table(rows, input_shape=shown)
         return dataclasses.replace(state, model=ModelView(spec, rows, text))
     if name == "demo":
         if state.page != "explorer" and state.page != "demos":

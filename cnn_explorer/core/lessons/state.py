@@ -16,6 +16,7 @@ import numpy as np
 from cnn_explorer.core.conv.convolution import ConvSettings, PoolSettings
 from cnn_explorer.core.conv.pipeline import PipelineResult
 from cnn_explorer.core.io.grid_text import parse_number
+from cnn_explorer.core.lessons.datasets import DatasetRef
 from cnn_explorer.core.lessons.demos import DemoRef
 
 #: the pages a step can show
@@ -116,6 +117,7 @@ class StepState:
     erratum: Erratum | None = None
     model: ModelView | None = None
     demo: DemoRef | None = None
+    dataset: DatasetRef | None = None
 
 
 @dataclass(frozen=True, eq=False)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cnn_explorer.core.errors import CnnExplorerError
+from cnn_explorer.core.lessons.datasets import dataset_source
 from cnn_explorer.core.lessons.library import step_block
 from cnn_explorer.core.lessons.state import LessonStep
 from cnn_explorer.ui.explorer.state import ImageOrigin
@@ -30,6 +32,8 @@ def apply_step(window, step: LessonStep) -> None:
         return
     if st.page != "explorer":
         window.show_page(st.page)
+        if st.page == "train" and st.dataset is not None:
+            _load_dataset(window, st.dataset)
         return
     window.show_page("explorer")
     page = window.explorer
@@ -59,6 +63,23 @@ def apply_step(window, step: LessonStep) -> None:
         page.show_step_by_step()
     state.recompute_now()
     _place_animation(page.animation_panel, st, state.result)
+
+
+def _load_dataset(window, ref) -> None:
+    """The Train page loads the step's dataset, unless it holds (or is loading) it, or a run is training."""
+    page = window.train_page()
+    if page.is_training():
+        window.show_message(f"Lesson: the dataset stays while the model trains (stop it to load {ref.name})")
+        return
+    try:
+        source = dataset_source(ref)
+    except CnnExplorerError as exc:
+        window.show_message(f"Lesson: {exc}")
+        return
+    panel = page.data_panel
+    current = panel.loading_name() or (getattr(panel, "source", "") if panel.dataset is not None else "")
+    if current != source:
+        page.load_dataset(source)
 
 
 def _place_animation(panel, st, result) -> None:

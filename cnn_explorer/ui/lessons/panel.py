@@ -30,7 +30,7 @@ from cnn_explorer.ui.scale import scaled, scaled_font
 #: the body (text, table, question) takes at most this share of the window's height before it scrolls
 BODY_SHARE = 0.34
 #: ... and this share when the step shows a model's table (the explorer then has little to show)
-MODEL_BODY_SHARE = 0.5
+MODEL_BODY_SHARE = 0.45
 
 
 class _Body(QScrollArea):
