@@ -270,15 +270,23 @@ def test_004_multi_channel_sums_each_channels_convolution_into_one_output(lesson
     assert q.answer == parts[:, 1, 1].sum() == 4
 
 
-def test_004_steps_follow_the_deck_and_leave_room_for_the_other_demos(lesson004):
+def test_004_steps_follow_the_deck_with_the_demos_in_place(lesson004):
     titles = [s.title for s in lesson004.steps]
     order = ["Why convolution", "A computer sees", "Three features:", "Filtering", "The whole map",
              "Three features, three maps", "A filter is a neuron's", "1-D convolution", "Two filters",
-             "Pooling: keep", "A stack of smaller", "Normalization", "Layers get stacked", "Many channels"]
+             "Pooling: keep", "A stack of smaller", "Pooling gives some invariance", "Normalization",
+             "Layers get stacked", "Many channels", "Your turn: add the three", "Rule of thumb: swapping columns"]
     at = [next(i for i, t in enumerate(titles) if t.startswith(o)) for o in order]
     assert at == sorted(at)
-    source = find_lesson("004").read_text(encoding="utf-8")
-    marks = {name: source.index(f"<!-- demo: {name} -->") for name in ("pooling-invariance", "xo-vote", "column-swap")}
-    assert source.index("## A stack of smaller") < marks["pooling-invariance"] < source.index("## Normalization")
-    assert source.index("## Layers get stacked") < marks["xo-vote"] < source.index("## Many channels")
-    assert marks["column-swap"] > source.index("## Your turn: add the three")
+    demos = {s.title: s.state.demo.name for s in lesson004.steps if s.state.demo is not None}
+    assert demos["Pooling gives some invariance"] == "pooling-invariance"
+    assert demos["Rule of thumb: swapping columns"] == "column-swap"
+
+
+def test_004_pooling_invariance_numbers_are_core_s(lesson004):
+    from cnn_explorer.core.lessons.demos import parse_demo
+
+    s = step(lesson004, "Pooling gives some invariance")
+    numbers = parse_demo("pooling-invariance transform=shift-right feature=diagonal amount=1").numbers()
+    assert numbers["conv.cells"] == "46 of 49" and numbers["pool.cells"] == "9 of 16"
+    assert f"({numbers['conv.cells']}," in text(s) and f"({numbers['pool.cells']}," in text(s)
