@@ -217,7 +217,7 @@ def _register_training_demos() -> None:
     register(DemoInfo(
         "activations", "Activations and costs: sigmoid, tanh, ReLU, softmax, MSE, cross-entropy", "Training",
         "Move x along sigmoid, tanh and ReLU; edit logits for softmax; and compare the four costs of a prediction",
-        params=(DemoParam("x", read_float(-10, 10), DEFAULT_X, "the point the activations are read at"),
+        params=(DemoParam("x", read_float(-6, 6), DEFAULT_X, "the point the activations are read at"),
                 DemoParam("logits", read_numbers(2, 8), DEFAULT_LOGITS, "softmax's inputs, as 2,1,0.1"),
                 DemoParam("prediction", read_numbers(1, 8), DEFAULT_PREDICTION, "the network's output, as 0.7,0.2,0.1"),
                 DemoParam("target", read_numbers(1, 8), DEFAULT_TARGET, "the right answer, as 1,0,0")),

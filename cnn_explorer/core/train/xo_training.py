@@ -124,3 +124,27 @@ def xo_input(picture: np.ndarray, mean, std) -> np.ndarray:
         raise CnnExplorerError(f"picture: expected 9×9 numbers from −1 to 1, got shape {arr.shape}")
     x = ((arr + 1.0) / 2.0 - float(mean[0])) / float(std[0])
     return x.astype(np.float32)[None, None]
+
+
+def _glyph_picture(rows: tuple[str, ...], top: int, left: int) -> np.ndarray:
+    picture = -np.ones((9, 9))
+    for r, row in enumerate(rows):
+        for c, ch in enumerate(row):
+            if ch == "1":
+                picture[top + r, left + c] = 1.0
+    return picture
+
+
+_X7 = tuple("".join("1" if c in (r, 6 - r) else "0" for c in range(7)) for r in range(7))
+_O7 = ("0011100", "0100010", "1000001", "1000001", "1000001", "0100010", "0011100")
+_X5 = tuple("".join("1" if c in (r, 4 - r) else "0" for c in range(5)) for r in range(5))
+_O5 = ("01110", "10001", "10001", "10001", "01110")
+
+#: stock pictures for the canvas, ±1 as the slides write them: the slide's X, an O, and smaller, shifted ones
+XO_PICTURES: dict[str, np.ndarray] = {
+    "The slide's X": _glyph_picture(_X7, 1, 1),
+    "O": _glyph_picture(_O7, 1, 1),
+    "Small X": _glyph_picture(_X5, 0, 0),
+    "Small O": _glyph_picture(_O5, 4, 4),
+    "X moved right": _glyph_picture(_X7, 1, 2),
+}

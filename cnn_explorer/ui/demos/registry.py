@@ -22,6 +22,9 @@ from cnn_explorer.core.lessons.demos import DEMOS
 #: demo name -> "module:Class" of its widget (the module is imported the first time the demo shows)
 DEMO_WIDGETS: dict[str, str] = {
     "why-convolution": "cnn_explorer.ui.demos.why_convolution:WhyConvolutionDemo",
+    "xo-vote": "cnn_explorer.ui.demos.xo_vote:XoVoteDemo",
+    "fit-line": "cnn_explorer.ui.demos.fit_line:FitLineDemo",
+    "activations": "cnn_explorer.ui.demos.activations:ActivationsDemo",
 }
 
 
