@@ -81,7 +81,11 @@ class ActivationPlot(QWidget):
             self._setting = False
 
     def set_scale(self, factor: float) -> None:
+        pg = configure_pyqtgraph()
         scale_plot(self.plot, factor)
+        self.line.setPen(pg.mkPen(theme.WINDOW_MARK, width=scaled(2, factor)))
+        self.line.setHoverPen(pg.mkPen(theme.WINDOW_MARK, width=scaled(4, factor)))
+        self.dot.setSymbolSize(scaled(11, factor))
 
     def _on_line_moved(self) -> None:
         if not self._setting:

@@ -3,6 +3,8 @@ the loss curve (log scale) of the descent so far."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QWidget
@@ -86,8 +88,16 @@ class LossPlot(QWidget):
             self.losses.append(float(loss))
 
     def redraw(self) -> None:
-        if self.steps:
-            self.curve.setData(np.array(self.steps), np.maximum(np.array(self.losses), LOSS_FLOOR))
+        """Draw the curve; the axes span step 0 to at least 10 and at least two decades of loss (a single
+        point would otherwise get a range of nothing)."""
+        if not self.steps:
+            return
+        losses = np.maximum(np.array(self.losses), LOSS_FLOOR)
+        self.curve.setData(np.array(self.steps), losses)
+        self.plot.setXRange(0, max(10.0, self.steps[-1]), padding=0.02)
+        top = math.log10(float(losses.max()))
+        bottom = min(math.log10(float(losses.min())), top - 2)
+        self.plot.setYRange(bottom, top, padding=0.05)          # log mode: the range is in decades
 
     def set_scale(self, factor: float) -> None:
         scale_plot(self.plot, factor)
