@@ -66,3 +66,12 @@ def test_lesson_parameters(qtbot, demo):
     assert demo.shown_values()["sigmoid"] == "Sigmoid(−1) = 0.2689"
     assert demo.shown_values()["softmax"] == "0.5, 0.5"
     assert demo.shown_values()["binary"] == "0.1054"
+
+
+def test_showing_the_same_parameters_again_keeps_what_was_typed(qtbot, demo):
+    from cnn_explorer.core.lessons.demos import demo_info
+
+    demo.logits_edit.setText("0, 0")
+    demo.logits_edit.editingFinished.emit()
+    demo.set_params(demo_info("activations").defaults())
+    assert demo.logits_edit.text() == "0, 0" and demo.shown_values()["softmax"] == "0.5, 0.5"

@@ -80,3 +80,16 @@ def test_lesson_parameters(qtbot, demo):
     demo.set_params({"a": 3.0, "b": 2.0, "lr": 0.08, "steps": 10, "start-a": 1.0, "start-b": 1.0})
     assert demo.guess_label.text().startswith("3·3 + 2 = 11")
     assert demo.state()[:3] == (0, 1.0, 1.0) and demo.lr_spin.value() == 0.08
+
+
+def test_showing_the_same_parameters_again_keeps_the_classs_work(qtbot, demo):
+    from cnn_explorer.core.lessons.demos import demo_info
+
+    defaults = demo_info("fit-line").defaults()
+    demo.a_spin.setValue(1)
+    qtbot.mouseClick(demo.try_button, Qt.MouseButton.LeftButton)
+    demo.step()
+    demo.set_params(defaults)                                     # the Demos list shows it again
+    assert len(demo.trials()) == 7 and demo.state()[0] == 1
+    demo.set_params({**defaults, "lr": 0.02})                     # a lesson step with other parameters
+    assert len(demo.trials()) == 6 and demo.state()[0] == 0 and demo.lr_spin.value() == 0.02

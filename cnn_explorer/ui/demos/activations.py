@@ -59,6 +59,7 @@ class ActivationsDemo(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._info = demo_info("activations")
+        self._params: dict[str, object] = {}
         content = QWidget(self)
         column = QVBoxLayout(content)
         column.addWidget(self._activation_box(content))
@@ -190,7 +191,11 @@ class ActivationsDemo(QWidget):
 
     # ------------------------------------------------------------------ API
     def set_params(self, params: Mapping[str, object]) -> None:
+        """Show the demo with these parameters; the same ones again keep what the class typed."""
         values = {**self._info.defaults(), **params}
+        if values == self._params:
+            return
+        self._params = values
         self.logits_edit.setText(_numbers_text(values["logits"]))
         self.prediction_edit.setText(_numbers_text(values["prediction"]))
         self.target_edit.setText(_numbers_text(values["target"]))

@@ -97,6 +97,7 @@ class FitLineDemo(QWidget):
         self._a, self._b, self._step = 0.0, 0.0, 0
         self._last: DescentStep | None = None
         self._diverged = False
+        self._params: dict[str, object] = {}
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self._on_timer_timeout)
@@ -202,7 +203,12 @@ class FitLineDemo(QWidget):
 
     # ------------------------------------------------------------------ API
     def set_params(self, params: Mapping[str, object]) -> None:
+        """Show the demo with these parameters; the same ones again (the Demos list, a lesson step revisited)
+        keep the class's guesses and the descent where they are."""
         values = {**self._info.defaults(), **params}
+        if values == self._params:
+            return
+        self._params = values
         for spin, key in ((self.a_spin, "a"), (self.b_spin, "b"), (self.lr_spin, "lr")):
             spin.blockSignals(True)
             spin.setValue(float(values[key]))
