@@ -69,7 +69,8 @@ def xo_recipe(dataset: Dataset, epochs: int | None = None) -> ResolvedRecipe:
     """The preset's recipe fitted to the X/O set; ``epochs`` given overrides the recipe's."""
     if epochs is not None and not (isinstance(epochs, int) and 1 <= epochs <= MAX_EPOCHS):
         raise CnnExplorerError(f"epochs: use a whole number from 1 to {MAX_EPOCHS}, got {epochs!r}")
-    overrides = {"epochs": (epochs, "the demo's epochs")} if epochs is not None else None
+    # the recipe's own number is no override: the summary then says "the recipe", not "yours"
+    overrides = {"epochs": (epochs, "the demo's epochs")} if epochs not in (None, DEFAULT_EPOCHS) else None
     return resolve_recipe(RECIPES[XO_PRESET], f"the {XO_PRESET} preset's recipe", tuple(dataset.input_shape),
                           len(dataset.train_y), overrides)
 

@@ -30,7 +30,7 @@ def make_plot(parent: QWidget, title: str, x_label: str, y_label: str):
     return plot
 
 
-def scale_plot(plot, factor: float) -> None:
+def scale_plot(plot, factor: float, min_height: int = 140) -> None:
     """Presenter scale: tick labels, axis labels and the title grow with the fonts."""
     font = QFont()
     font.setPointSizeF(8.0 * factor)
@@ -39,7 +39,7 @@ def scale_plot(plot, factor: float) -> None:
         axis.setStyle(tickFont=font)
         axis.label.setFont(font)
     plot.plotItem.titleLabel.setText(plot.plotItem.titleLabel.text, size=f"{scaled(10, factor)}pt")
-    plot.setMinimumSize(QSize(scaled(160, factor), scaled(140, factor)))
+    plot.setMinimumSize(QSize(scaled(160, factor), scaled(min_height, factor)))
 
 
 class ActivationPlot(QWidget):
@@ -90,3 +90,47 @@ class ActivationPlot(QWidget):
     def _on_line_moved(self) -> None:
         if not self._setting:
             self.x_moved.emit(float(self.line.value()))
+
+
+#: the training curve's least height at 100 % (title, legend and axis take half of it)
+CURVE_HEIGHT = 190
+
+
+class TrainingCurve(QWidget):
+    """Live training loss and batch accuracy on one 0..1 axis (a two-class cross-entropy starts at ln 2 ≈ 0.69),
+    x in epochs."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        pg = configure_pyqtgraph()
+        self.plot = make_plot(self, "Training: loss and accuracy", "epoch", "")
+        legend = pg.LegendItem(colCount=2, labelTextColor=theme.PLOT_TEXT, verSpacing=-4)
+        self.plot.plotItem.layout.addItem(legend, 4, 1)
+        self.plot.plotItem.legend = legend
+        self.loss = self.plot.plot([], [], pen=pg.mkPen(theme.ACCENT, width=2), name="loss")
+        self.accuracy = self.plot.plot([], [], pen=pg.mkPen(theme.VALIDATION, width=2), name="batch accuracy")
+        self.plot.setYRange(0.0, 1.05, padding=0.0)
+        self.plot.setMinimumHeight(CURVE_HEIGHT)
+        self.points: list[tuple[float, float, float]] = []
+        self.setToolTip("The loss falls and the accuracy rises as the net learns")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot)
+        install_figure_export(self, "X-O training curve", vector=True,
+                              values=lambda: np.array(self.points).T.copy() if self.points else None)
+
+    def clear(self, epochs: int) -> None:
+        self.points.clear()
+        self.loss.setData([], [])
+        self.accuracy.setData([], [])
+        self.plot.setXRange(0.0, float(max(1, epochs)), padding=0.02)
+
+    def add(self, epoch: float, loss: float, accuracy: float) -> None:
+        if np.isfinite(loss):
+            self.points.append((float(epoch), float(loss), float(accuracy)))
+            x, lo, acc = (np.array(v) for v in zip(*self.points))
+            self.loss.setData(x, lo)
+            self.accuracy.setData(x, acc)
+
+    def set_scale(self, factor: float) -> None:
+        scale_plot(self.plot, factor, CURVE_HEIGHT)

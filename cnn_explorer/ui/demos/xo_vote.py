@@ -30,6 +30,7 @@ from cnn_explorer.core.lessons.demos import demo_info
 from cnn_explorer.core.train.records import BatchRecord, EpochRecord, FinishedRecord
 from cnn_explorer.core.train.xo_training import MAX_EPOCHS, XO_PICTURES, XoTrained
 from cnn_explorer.ui.classify.prediction_bars import PredictionBars
+from cnn_explorer.ui.demos.activations_plot import TrainingCurve
 from cnn_explorer.ui.demos.xo_vote_canvas import XoCanvas
 from cnn_explorer.ui.demos.xo_vote_view import VoteView
 from cnn_explorer.ui.widgets.containers import headed_box, scroll_area
@@ -122,6 +123,9 @@ class XoVoteDemo(QWidget):
         self.progress.setValue(0)
         self.progress.setTextVisible(False)
         box.layout().addWidget(self.progress)
+        self.curve = TrainingCurve(box)
+        self.curve.setObjectName("xo_curve")
+        box.layout().addWidget(self.curve)
         self.live_label = QLabel("Not trained yet: the net's weights are random.", box)
         self.live_label.setObjectName("xo_live")
         self.live_label.setWordWrap(True)
@@ -186,6 +190,7 @@ class XoVoteDemo(QWidget):
 
     def set_scale(self, factor: float) -> None:
         self.bars.set_scale(factor)
+        self.curve.set_scale(factor)
         self._arrange()
 
     def shutdown(self) -> None:
@@ -226,6 +231,7 @@ class XoVoteDemo(QWidget):
         self._epochs_total = epochs
         self.message.clear_message()
         self.progress.setRange(0, 0)                      # busy until the first step says how many there are
+        self.curve.clear(epochs)
         self.live_label.setText("Loading the pictures and building the net…")
         self.train_button.setText("Stop")
         for spin in (self.epochs_spin, self.seed_spin):
@@ -245,6 +251,8 @@ class XoVoteDemo(QWidget):
 
     def _on_worker_progressed(self, record: Any) -> None:
         if isinstance(record, BatchRecord):
+            self.curve.add(record.step * self._epochs_total / max(1, record.total_steps), record.loss,
+                           record.accuracy)
             self.progress.setRange(0, record.total_steps)
             self.progress.setValue(record.step)
             self.live_label.setText(f"Epoch {record.epoch}/{self._epochs_total} · step {record.step}/"
