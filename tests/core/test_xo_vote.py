@@ -30,7 +30,7 @@ def trained() -> XoTrained:
 def test_the_recipe_trains_to_100_percent_quickly(trained):
     assert trained.test_accuracy == 1.0 and not trained.cancelled
     assert trained.epochs == DEFAULT_EPOCHS == 10 and len(trained.history) == 10
-    assert 0 < trained.seconds < 10
+    assert trained.seconds > 0      # how fast: benchmarks/bench_xo_vote.py (a timed test would be flaky)
     assert trained.temperature > 0 and "xo-tiny" in trained.recipe
 
 
@@ -80,3 +80,16 @@ def test_the_lessons_numbers():
     numbers = xo_vote_numbers({"epochs": 10, "seed": 0})
     assert numbers["accuracy"] == "100.0%" and numbers["winner"] == "X" and numbers["features"] == "48"
     assert float(numbers["x.score"].replace("−", "-")) > float(numbers["o.score"].replace("−", "-"))
+
+
+def test_listing_the_numbers_trains_nothing(monkeypatch):
+    import cnn_explorer.core.train.dense_vote as dense_vote
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained")
+
+    monkeypatch.setattr(dense_vote, "train_xo", no_training)
+    numbers = xo_vote_numbers({"epochs": 7, "seed": 123})
+    assert list(numbers) == list(dense_vote.XO_NUMBER_KEYS) and "x.score" in numbers and "nope" not in numbers
+    with pytest.raises(AssertionError, match="trained"):
+        numbers["accuracy"]

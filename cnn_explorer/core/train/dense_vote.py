@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 
@@ -117,15 +117,48 @@ def _trained(epochs: int, seed: int):
     return train_xo(epochs, seed)
 
 
-def xo_vote_numbers(params: Mapping[str, object]) -> dict[str, str]:
-    """The ``{demo.KEY}`` texts of the X/O vote demo: trains the net once per (epochs, seed) in this process."""
-    trained = _trained(int(params["epochs"]), int(params["seed"]))
-    vote = picture_vote(trained, slide_x())
-    out = {"accuracy": f"{100 * trained.test_accuracy:.1f}%", "seconds": f"{trained.seconds:.1f}",
-           "epochs": str(trained.epochs), "winner": vote.class_names[vote.winner],
-           "features": str(vote.features.size)}
-    for k, name in enumerate(vote.class_names):
-        key = name.lower()
-        out[f"{key}.score"] = format_number(float(vote.logits[k]), "operand")
-        out[f"{key}.probability"] = f"{100 * vote.probabilities[k]:.1f}%"
-    return out
+#: the X/O vote's {demo.KEY} names (the classes are the xo set's, X and O)
+XO_NUMBER_KEYS = ("accuracy", "seconds", "epochs", "winner", "features",
+                  "x.score", "x.probability", "o.score", "o.probability")
+
+
+class _XoNumbers(Mapping):
+    """The X/O vote's numbers, computed (the net trained) only when one is read: listing the keys
+    (``cnn-explorer lessons demos``) or a lesson that opens the demo without quoting them trains nothing."""
+
+    def __init__(self, epochs: int, seed: int) -> None:
+        self._epochs, self._seed = epochs, seed
+        self._values: dict[str, str] | None = None
+
+    def _computed(self) -> dict[str, str]:
+        if self._values is None:
+            trained = _trained(self._epochs, self._seed)
+            vote = picture_vote(trained, slide_x())
+            out = {"accuracy": f"{100 * trained.test_accuracy:.1f}%", "seconds": f"{trained.seconds:.1f}",
+                   "epochs": str(trained.epochs), "winner": vote.class_names[vote.winner],
+                   "features": str(vote.features.size)}
+            for k, name in enumerate(vote.class_names):
+                out[f"{name.lower()}.score"] = format_number(float(vote.logits[k]), "operand")
+                out[f"{name.lower()}.probability"] = f"{100 * vote.probabilities[k]:.1f}%"
+            self._values = out
+        return self._values
+
+    def __getitem__(self, key: str) -> str:
+        if key not in XO_NUMBER_KEYS:
+            raise KeyError(key)
+        return self._computed()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in XO_NUMBER_KEYS
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(XO_NUMBER_KEYS)
+
+    def __len__(self) -> int:
+        return len(XO_NUMBER_KEYS)
+
+
+def xo_vote_numbers(params: Mapping[str, object]) -> Mapping[str, str]:
+    """The ``{demo.KEY}`` texts of the X/O vote demo for the slide's X. Reading one trains the net once per
+    (epochs, seed) in this process (about a second; torch's first import and first optimiser add a few more)."""
+    return _XoNumbers(int(params["epochs"]), int(params["seed"]))
