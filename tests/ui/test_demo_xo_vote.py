@@ -36,6 +36,7 @@ def test_train_then_vote_for_the_slides_x_and_an_o(qtbot, demo):
     trained = demo.trained()
     assert trained.test_accuracy == 1.0 and not demo.is_training()
     assert "Test accuracy 100.0%" in demo.result_label.text()
+    assert demo.curve.points and all(0 <= acc <= 1 for _e, _loss, acc in demo.curve.points)
     vote = demo.current_vote()
     assert vote.class_names[vote.winner] == "X" and demo.verdict.text().startswith("The net votes X")
     # the vote's sums are the model's logits for the same input
