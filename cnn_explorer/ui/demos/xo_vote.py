@@ -89,6 +89,9 @@ class XoVoteDemo(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll_area(content, self))
+        train = QShortcut(QKeySequence("Ctrl+Return"), self)
+        train.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        train.activated.connect(self._on_train_clicked)
         stop = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         stop.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         stop.activated.connect(self.stop_training)
@@ -108,7 +111,8 @@ class XoVoteDemo(QWidget):
         self.seed_spin.setToolTip("The seed of the first weights and the batches' order: the same seed, the same net")
         self.train_button = QPushButton("Train", box)
         self.train_button.setObjectName("xo_train")
-        self.train_button.setToolTip("Train the net here (about a second); press again, or Escape, to stop")
+        self.train_button.setToolTip("Train the net here, about a second (Ctrl+Enter); press again, or Escape, to "
+                                     "stop")
         self.train_button.clicked.connect(self._on_train_clicked)
         grid = QGridLayout()
         grid.addWidget(QLabel("Epochs", box), 0, 0)
@@ -318,7 +322,10 @@ class XoVoteDemo(QWidget):
         self.vote_view.set_vote(vote)
         self.bars.set_probabilities(vote.probabilities)
         winner = vote.class_names[vote.winner]
-        self.verdict.setText(f"The net votes {winner}: {100 * vote.probabilities[vote.winner]:.1f}%")
+        share = f"{100 * vote.probabilities[vote.winner]:.1f}%"
+        blank = bool((self.canvas.picture() < 0).all())
+        self.verdict.setText(f"Empty canvas, and still the net votes {winner}: {share}" if blank
+                             else f"The net votes {winner}: {share}")
         self.softmax_note.setText(f"Probabilities: softmax of the scores divided by {vote.temperature:.3g}, the "
                                   "temperature training fitted on the validation pictures (so 90% means right "
                                   "9 times in 10).")
