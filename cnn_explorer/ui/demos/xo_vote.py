@@ -37,8 +37,8 @@ from cnn_explorer.ui.widgets.containers import headed_box, scroll_area
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
 from cnn_explorer.ui.workers import GeneratorWorker
 
-#: below this many pixels of width (times the font's line height) the three boxes stack in one column
-STACK_BELOW_LINES = 62
+#: below this width (in lines of text) the training controls and the curve stack
+STACK_BELOW_LINES = 40
 
 
 def _big(label: QLabel, factor: float = 1.25) -> QLabel:
@@ -79,13 +79,16 @@ class XoVoteDemo(QWidget):
         self._trained: XoTrained | None = None
         self._epochs_total = 0
         content = QWidget(self)
-        self._boxes = QBoxLayout(QBoxLayout.Direction.LeftToRight, content)
-        left = QVBoxLayout()
-        left.addWidget(self._train_box(content))
-        left.addWidget(self._draw_box(content))
-        left.addStretch(1)
-        self._boxes.addLayout(left, 2)
-        self._boxes.addWidget(self._vote_box(content), 3)
+        column = QVBoxLayout(content)
+        column.addWidget(self._train_box(content))
+        # drawing and vote side by side where they fit (the class sees a stroke change the vote), else stacked
+        self._boxes = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.draw_box = self._draw_box(content)
+        self.vote_box = self._vote_box(content)
+        self._boxes.addWidget(self.draw_box, 2, Qt.AlignmentFlag.AlignTop)
+        self._boxes.addWidget(self.vote_box, 3)
+        column.addLayout(self._boxes)
+        column.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll_area(content, self))
@@ -121,25 +124,30 @@ class XoVoteDemo(QWidget):
         grid.addWidget(self.seed_spin, 1, 1)
         grid.addWidget(self.train_button, 0, 2, 2, 1)
         grid.setColumnStretch(3, 1)
-        box.layout().addLayout(grid)
+        left = QVBoxLayout()
+        left.addLayout(grid)
         self.progress = QProgressBar(box)
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress.setTextVisible(False)
-        box.layout().addWidget(self.progress)
-        self.curve = TrainingCurve(box)
-        self.curve.setObjectName("xo_curve")
-        box.layout().addWidget(self.curve)
+        left.addWidget(self.progress)
         self.live_label = QLabel("Not trained yet: the net's weights are random.", box)
         self.live_label.setObjectName("xo_live")
         self.live_label.setWordWrap(True)
-        box.layout().addWidget(self.live_label)
+        left.addWidget(self.live_label)
         self.result_label = _big(QLabel(box))
         self.result_label.setObjectName("xo_result")
         self.result_label.hide()
-        box.layout().addWidget(self.result_label)
+        left.addWidget(self.result_label)
         self.message = InlineMessage(box)
-        box.layout().addWidget(self.message)
+        left.addWidget(self.message)
+        left.addStretch(1)
+        self.curve = TrainingCurve(box)
+        self.curve.setObjectName("xo_curve")
+        self._train_row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self._train_row.addLayout(left, 1)
+        self._train_row.addWidget(self.curve, 1)
+        box.layout().addLayout(self._train_row)
         return box
 
     def _draw_box(self, parent: QWidget) -> QWidget:
@@ -216,10 +224,14 @@ class XoVoteDemo(QWidget):
         self._arrange()
 
     def _arrange(self) -> None:
-        narrow = self.width() < STACK_BELOW_LINES * self.fontMetrics().height()
-        direction = QBoxLayout.Direction.TopToBottom if narrow else QBoxLayout.Direction.LeftToRight
-        if self._boxes.direction() != direction:
-            self._boxes.setDirection(direction)
+        """Side by side where both boxes get their least width (and a little more), stacked otherwise."""
+        room = self.width() - 3 * self.fontMetrics().height()      # margins and a scroll bar
+        need = self.draw_box.minimumSizeHint().width() + self.vote_box.minimumSizeHint().width()
+        for row, wide in ((self._boxes, room >= need * 1.1), (self._train_row, room >= STACK_BELOW_LINES *
+                                                                  self.fontMetrics().height())):
+            direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+            if row.direction() != direction:
+                row.setDirection(direction)
 
     # ------------------------------------------------------------------ training
     def _on_train_clicked(self) -> None:
