@@ -314,7 +314,7 @@ class XoVoteDemo(QWidget):
             return
         self.progress.setValue(self.progress.maximum())
         self.result_label.setText(f"Test accuracy {100 * trained.test_accuracy:.1f}% on 60 new pictures, "
-                                  f"trained in {trained.seconds:.1f} s")
+                                  f"trained in {trained.seconds:.1f}\u00a0s")
         self.live_label.setText(f"{trained.epochs} epochs, seed {trained.seed}: {trained.recipe}")
         self.status_message.emit(f"X/O net trained: test accuracy {100 * trained.test_accuracy:.1f}%")
 
