@@ -176,6 +176,52 @@ def _register_all() -> None:
                 DemoParam("units", read_int(1, 100_000), 1000, "the dense layer's outputs, the conv layer's filters"),
                 DemoParam("kernel", read_int(1, 15), 3, "the conv filters' size")),
         numbers=why_convolution_numbers))
+    _register_training_demos()
+
+
+def _register_training_demos() -> None:
+    """The X/O vote, fitting 10 = 3a + b, activations and costs (decks 003 and 004)."""
+    from cnn_explorer.core.train.costs import (
+        DEFAULT_LOGITS,
+        DEFAULT_PREDICTION,
+        DEFAULT_TARGET,
+        DEFAULT_X,
+        activations_numbers,
+    )
+    from cnn_explorer.core.train.dense_vote import xo_vote_numbers
+    from cnn_explorer.core.train.line_fit import (
+        DEFAULT_LR,
+        DEFAULT_START,
+        DEFAULT_STEPS,
+        fit_line_numbers,
+    )
+    from cnn_explorer.core.train.xo_training import DEFAULT_EPOCHS, MAX_EPOCHS
+
+    register(DemoInfo(
+        "xo-vote", "The X/O vote: train the net, draw, and watch the dense layer vote", "Training",
+        "Train the slides' X/O net (xo-tiny) here, draw an X or an O, and see the fully connected layer add up "
+        "the pooled maps' votes for each class",
+        params=(DemoParam("epochs", read_int(1, MAX_EPOCHS), DEFAULT_EPOCHS, "training epochs (the recipe's: 10)"),
+                DemoParam("seed", read_int(0, 1_000_000), 0, "the seed of the first weights and the batches' order")),
+        numbers=xo_vote_numbers))
+    register(DemoInfo(
+        "fit-line", "Fitting 10 = 3a + b: guesses, two equations, gradient descent", "Training",
+        "Guess a and b, solve 5 = 2a + b and 9 = 4a + b, then let gradient descent find a and b step by step",
+        params=(DemoParam("a", read_float(-100, 100), 2.0, "the guess for a"),
+                DemoParam("b", read_float(-100, 100), 4.0, "the guess for b"),
+                DemoParam("lr", read_float(0.0001, 1), DEFAULT_LR, "gradient descent's learning rate"),
+                DemoParam("steps", read_int(0, 10_000), DEFAULT_STEPS, "gradient descent's steps for the numbers"),
+                DemoParam("start-a", read_float(-100, 100), DEFAULT_START[0], "where gradient descent starts: a"),
+                DemoParam("start-b", read_float(-100, 100), DEFAULT_START[1], "where gradient descent starts: b")),
+        numbers=fit_line_numbers))
+    register(DemoInfo(
+        "activations", "Activations and costs: sigmoid, tanh, ReLU, softmax, MSE, cross-entropy", "Training",
+        "Move x along sigmoid, tanh and ReLU; edit logits for softmax; and compare the four costs of a prediction",
+        params=(DemoParam("x", read_float(-6, 6), DEFAULT_X, "the point the activations are read at"),
+                DemoParam("logits", read_numbers(2, 8), DEFAULT_LOGITS, "softmax's inputs, as 2,1,0.1"),
+                DemoParam("prediction", read_numbers(1, 8), DEFAULT_PREDICTION, "the network's output, as 0.7,0.2,0.1"),
+                DemoParam("target", read_numbers(1, 8), DEFAULT_TARGET, "the right answer, as 1,0,0")),
+        numbers=activations_numbers))
 
     from cnn_explorer.core.conv import conv1d as c1
 

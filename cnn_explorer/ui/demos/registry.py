@@ -26,6 +26,9 @@ DEMO_WIDGETS: dict[str, str] = {
     "learn-kernel": "cnn_explorer.ui.demos.learn_kernel:LearnKernelDemo",
     "pooling-invariance": "cnn_explorer.ui.demos.invariance:PoolingInvarianceDemo",
     "column-swap": "cnn_explorer.ui.demos.column_swap:ColumnSwapDemo",
+    "xo-vote": "cnn_explorer.ui.demos.xo_vote:XoVoteDemo",
+    "fit-line": "cnn_explorer.ui.demos.fit_line:FitLineDemo",
+    "activations": "cnn_explorer.ui.demos.activations:ActivationsDemo",
 }
 
 
