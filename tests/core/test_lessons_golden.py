@@ -275,12 +275,14 @@ def test_004_steps_follow_the_deck_with_the_demos_in_place(lesson004):
     order = ["Why convolution", "A computer sees", "Three features:", "Filtering", "The whole map",
              "Three features, three maps", "A filter is a neuron's", "1-D convolution", "Two filters",
              "Pooling: keep", "A stack of smaller", "Pooling gives some invariance", "Normalization",
-             "Layers get stacked", "Many channels", "Your turn: add the three", "Rule of thumb: swapping columns"]
+             "Layers get stacked", "The fully connected layer votes", "Many channels", "Your turn: add the three",
+             "Rule of thumb: swapping columns"]
     at = [next(i for i, t in enumerate(titles) if t.startswith(o)) for o in order]
     assert at == sorted(at)
     demos = {s.title: s.state.demo.name for s in lesson004.steps if s.state.demo is not None}
     assert demos["Pooling gives some invariance"] == "pooling-invariance"
     assert demos["Rule of thumb: swapping columns"] == "column-swap"
+    assert demos["The fully connected layer votes"] == "xo-vote"
 
 
 def test_004_pooling_invariance_numbers_are_core_s(lesson004):

@@ -221,14 +221,22 @@ def test_003_eight_or_not_eight_and_cifar_10(lessons):
     assert why.demo.name == "why-convolution"
 
 
-def test_003_steps_follow_the_decks_order_and_leave_room_for_the_demos(lessons):
+def test_003_steps_follow_the_decks_order_with_the_demos_in_place(lessons):
     titles = [s.title for s in lessons["003"].steps]
-    order = ["Weights and biases", "Splitting", "Batches", "A picture is three", "How many inputs", "\"8\" or not",
-             "Convolution for translation", "Max-pooling a 4×4", "CIFAR-10"]
+    order = ["Trial and error", "Weights and biases", "Activation functions", "Splitting", "Gradient descent",
+             "Learning a kernel", "Too big a step", "Batches", "A picture is three", "How many inputs",
+             "\"8\" or not", "Convolution for translation", "Max-pooling a 4×4", "CIFAR-10"]
     at = [next(i for i, t in enumerate(titles) if t.startswith(o)) for o in order]
     assert at == sorted(at)
-    source = lessons["003"].source_text
-    for demo in ("fit-line", "activations"):       # the lead adds these demos' steps where the comments stand
-        assert f"<!-- demo: {demo}" in source
-    assert source.index("<!-- demo: fit-line") < source.index("## Weights and biases") \
-        < source.index("<!-- demo: activations") < source.index("## Splitting")
+    demos = [s.state.demo.name for s in lessons["003"].steps if s.state.demo is not None]
+    assert demos == ["fit-line", "activations", "fit-line", "learn-kernel", "learn-kernel", "why-convolution"]
+
+
+def test_003_fit_numbers_are_the_slides(lessons):
+    trial = text(step(lessons["003"], "Trial and error"))
+    assert "a = 1, b = 1 predicts 4 (error 6)" in trial and "a = 2, b = 4 gives 10, error 0" in trial
+    assert "give a = 2, b = 1." in trial
+    descent = text(step(lessons["003"], "Gradient descent finds"))
+    assert "a = 2.0173, b = 0.9427" in descent
+    kernel = text(step(lessons["003"], "Learning a kernel"))
+    assert "after 67 steps" in kernel and "is 14.2245" in kernel

@@ -7,14 +7,18 @@ import layout_check as lc  # tests/ui/layout_check.py (pytest puts this folder o
 import pytest
 from PySide6.QtWidgets import QStyle, QTableWidget
 
-from cnn_explorer.core.lessons.demos import DEMOS
+from cnn_explorer.core.lessons.demos import DEMOS, group_rank
 from cnn_explorer.core.lessons.resolve import lesson_from_text
 from cnn_explorer.ui.demos.registry import DEMO_WIDGETS, demo_names
 
 
 def test_every_demo_core_knows_has_a_widget_and_the_other_way_round():
     assert set(DEMOS) == set(DEMO_WIDGETS)
-    assert demo_names() == list(DEMOS)
+    names = demo_names()
+    assert sorted(names) == sorted(DEMOS)
+    groups = [DEMOS[n].group for n in names]
+    assert groups == sorted(groups, key=group_rank)          # one heading a topic, in the decks' order
+    assert [n for n in names if DEMOS[n].group == "Training"] == [n for n in DEMOS if DEMOS[n].group == "Training"]
 
 
 def test_the_demos_menu_opens_each_demo(qtbot, main_window):

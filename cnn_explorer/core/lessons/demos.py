@@ -114,6 +114,15 @@ def read_numbers(minimum_count: int = 1, maximum_count: int = 64) -> Callable[[s
 
 
 # ------------------------------------------------------------------ the registry
+#: the Demos menu's topics, in the order the decks teach them
+GROUPS = ("Convolution", "Pooling", "Training")
+
+
+def group_rank(group: str) -> int:
+    """Where topic ``group`` comes in the Demos menu (a topic not in GROUPS comes last)."""
+    return GROUPS.index(group) if group in GROUPS else len(GROUPS)
+
+
 #: every demo by name, in the Demos menu's order; each demo's module adds its entry below
 DEMOS: dict[str, DemoInfo] = {}
 
@@ -188,22 +197,13 @@ def _register_training_demos() -> None:
         DEFAULT_X,
         activations_numbers,
     )
-    from cnn_explorer.core.train.dense_vote import xo_vote_numbers
     from cnn_explorer.core.train.line_fit import (
         DEFAULT_LR,
         DEFAULT_START,
         DEFAULT_STEPS,
         fit_line_numbers,
     )
-    from cnn_explorer.core.train.xo_training import DEFAULT_EPOCHS, MAX_EPOCHS
 
-    register(DemoInfo(
-        "xo-vote", "The X/O vote: train the net, draw, and watch the dense layer vote", "Training",
-        "Train the slides' X/O net (xo-tiny) here, draw an X or an O, and see the fully connected layer add up "
-        "the pooled maps' votes for each class",
-        params=(DemoParam("epochs", read_int(1, MAX_EPOCHS), DEFAULT_EPOCHS, "training epochs (the recipe's: 10)"),
-                DemoParam("seed", read_int(0, 1_000_000), 0, "the seed of the first weights and the batches' order")),
-        numbers=xo_vote_numbers))
     register(DemoInfo(
         "fit-line", "Fitting 10 = 3a + b: guesses, two equations, gradient descent", "Training",
         "Guess a and b, solve 5 = 2a + b and 9 = 4a + b, then let gradient descent find a and b step by step",
@@ -273,6 +273,17 @@ def _register_training_demos() -> None:
                 DemoParam("amount", read_int(-MAX_AMOUNT, MAX_AMOUNT), 1,
                           "pixels to shift, or 15° steps to turn counter-clockwise (negative: the other way)")),
         numbers=invariance_numbers))
+
+    from cnn_explorer.core.train.dense_vote import xo_vote_numbers
+    from cnn_explorer.core.train.xo_training import DEFAULT_EPOCHS, MAX_EPOCHS
+
+    register(DemoInfo(
+        "xo-vote", "The X/O vote: train the net, draw, and watch the dense layer vote", "Training",
+        "Train the slides' X/O net (xo-tiny) here, draw an X or an O, and see the fully connected layer add up "
+        "the pooled maps' votes for each class",
+        params=(DemoParam("epochs", read_int(1, MAX_EPOCHS), DEFAULT_EPOCHS, "training epochs (the recipe's: 10)"),
+                DemoParam("seed", read_int(0, 1_000_000), 0, "the seed of the first weights and the batches' order")),
+        numbers=xo_vote_numbers))
 
     register(DemoInfo(
         "column-swap", "The column-swap rule: a CNN needs neighbours, a dense net does not care", "Training",

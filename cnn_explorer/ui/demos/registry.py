@@ -17,7 +17,7 @@ import importlib
 
 from PySide6.QtWidgets import QWidget
 
-from cnn_explorer.core.lessons.demos import DEMOS
+from cnn_explorer.core.lessons.demos import DEMOS, group_rank
 
 #: demo name -> "module:Class" of its widget (the module is imported the first time the demo shows)
 DEMO_WIDGETS: dict[str, str] = {
@@ -40,5 +40,7 @@ def make_demo_widget(name: str, parent: QWidget | None = None) -> QWidget:
 
 
 def demo_names() -> list[str]:
-    """The demos the page can show, in the registry's order (each known to core and with a widget)."""
-    return [name for name in DEMOS if name in DEMO_WIDGETS]
+    """The demos the page and menu show (each known to core and with a widget): by topic, in the decks' order
+    (``core.lessons.demos.GROUPS``), then in the order they were registered."""
+    names = [name for name in DEMOS if name in DEMO_WIDGETS]
+    return sorted(names, key=lambda n: group_rank(DEMOS[n].group))
