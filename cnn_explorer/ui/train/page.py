@@ -226,6 +226,8 @@ class TrainPage(QWidget):
 
     # ================================================================== actions
     def load_dataset(self, name_or_path: str) -> None:
+        """Load a dataset (on a worker); once asked for one, the page no longer loads its default on first show."""
+        self._first_load_done = True
         self.data_panel.load(name_or_path, seed=self.settings_form.seed.value())
 
     def train(self) -> None:
