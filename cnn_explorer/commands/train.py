@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from cnn_explorer.commands.options import (
@@ -186,6 +187,10 @@ def _problem(exc: BaseException) -> str:
     return " ".join((str(exc).strip() or exc.__class__.__name__).split())
 
 
+#: how long a rank other than 0 waits before it exits on an error rank 0 reports (torchrun ends it sooner)
+QUIET_RANK_GRACE_S = 5.0
+
+
 def run(args) -> int:
     """Train in this process, or as one rank of a torchrun job when torchrun started it."""
     from cnn_explorer.core.train.distributed import (
@@ -208,6 +213,9 @@ def run(args) -> int:
             raise
         # once the group exists every error is met by all ranks alike (the ranks agree on their data first)
         if group is not None or isinstance(exc, CollectiveError):
+            # rank 0 says it; torchrun stops every rank as soon as one exits, so this one waits a little
+            # (rank 0 may be slower on a busy machine) and torchrun ends it once rank 0 has reported
+            time.sleep(QUIET_RANK_GRACE_S)
             return 2
         raise CnnExplorerError(f"rank {launch.rank}: {exc}") from None
     finally:
