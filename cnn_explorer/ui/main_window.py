@@ -168,10 +168,13 @@ class MainWindow(QMainWindow):
         """The Demos page (built now if it was not yet)."""
         return self.demos_tab.ensure_built()
 
-    def show_demo(self, name: str, params=None) -> QWidget:
-        """Bring the Demos page to the front with demo ``name`` (``params``: its parameters; defaults otherwise)."""
+    def show_demo(self, name: str, params=None, *, list_shown: bool | None = True) -> QWidget:
+        """Bring the Demos page to the front with demo ``name`` (``params``: its parameters; defaults otherwise).
+
+        ``list_shown`` False folds the list of demos (a lesson step: the lesson bar is the way on).
+        """
         self.show_page("demos")
-        return self.demos_page().show_demo(name, params)
+        return self.demos_page().show_demo(name, params, list_shown=list_shown)
 
     def lesson_player(self):
         """The lesson player (its bar, Next/Back, lesson files), built the first time a lesson is wanted."""

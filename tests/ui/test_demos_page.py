@@ -52,9 +52,15 @@ def test_a_lesson_step_opens_its_demo_with_its_parameters_and_the_next_goes_back
     assert main_window.page_names()[main_window.pages.currentIndex()] == "demos"
     widget = page.demo_widget("why-convolution")
     assert widget.values()["units"] == 10 and widget.table.item(1, 1).text() == "270"
+    assert page.list.isHidden() and not page.list_button.isChecked()      # the lesson bar is the way on
+    page.list_button.click()
+    assert not page.list.isHidden()
+    page.list_button.click()
     player.go(1)
     assert main_window.page_names()[main_window.pages.currentIndex()] == "explorer"
     player.close()
+    main_window.demo_actions["why-convolution"].trigger()                     # the menu shows the list again
+    assert not page.list.isHidden() and page.list_button.isChecked()
 
 
 def _elided_cells(table) -> list[str]:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QSizePolicy,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -61,8 +62,18 @@ class DemosPage(QWidget):
         self.summary.setObjectName("demo_summary")
         self.summary.setWordWrap(True)
         self.stack = QStackedWidget(self)
+        self.list_button = QToolButton(self)
+        self.list_button.setObjectName("demo_list_button")
+        self.list_button.setText("☰")
+        self.list_button.setCheckable(True)
+        self.list_button.setChecked(True)
+        self.list_button.setToolTip("Show or hide the list of demos (a lesson hides it to give the demo more room)")
+        self.list_button.toggled.connect(self.set_list_shown)
+        heading = QHBoxLayout()
+        heading.addWidget(self.list_button, 0, Qt.AlignmentFlag.AlignTop)
+        heading.addWidget(self.title, 1)
         right = QVBoxLayout()
-        right.addWidget(self.title)
+        right.addLayout(heading)
         right.addWidget(self.summary)
         right.addWidget(self.stack, 1)
         layout = QHBoxLayout(self)
@@ -92,8 +103,23 @@ class DemosPage(QWidget):
             self.stack.addWidget(widget)
         return widget
 
-    def show_demo(self, name: str, params: Mapping[str, object] | None = None) -> QWidget:
-        """Show demo ``name`` with ``params`` (its defaults for those not given); returns its widget."""
+    def set_list_shown(self, shown: bool) -> None:
+        """Show or fold the list of demos (the ☰ button); a folded list leaves the demo the whole width."""
+        self.list.setVisible(shown)
+        if self.list_button.isChecked() != shown:
+            self.list_button.setChecked(shown)
+
+    def list_shown(self) -> bool:
+        return self.list_button.isChecked()
+
+    def show_demo(self, name: str, params: Mapping[str, object] | None = None, *,
+                  list_shown: bool | None = None) -> QWidget:
+        """Show demo ``name`` with ``params`` (its defaults for those not given); returns its widget.
+
+        ``list_shown``: show (True) or fold (False) the list of demos; None keeps it as it is.
+        """
+        if list_shown is not None:
+            self.set_list_shown(list_shown)
         info = demo_info(name)
         values = info.defaults()
         values.update(params or {})

@@ -28,7 +28,7 @@ def apply_step(window, step: LessonStep) -> None:
     """Show ``step`` in ``window`` (a MainWindow): its page, input, kernels, settings, tab and animation cell."""
     st = step.state
     if st.demo is not None:
-        window.show_demo(st.demo.name, st.demo.as_dict())
+        window.show_demo(st.demo.name, st.demo.as_dict(), list_shown=False)   # the lesson bar is the way on
         return
     if st.page != "explorer":
         window.show_page(st.page)
