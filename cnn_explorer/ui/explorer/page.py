@@ -77,7 +77,7 @@ class ExplorerPage(QWidget):
         self._fit_columns()
         self._fit_timer = new_timer(self, "explorer-fit-columns", single_shot=True, interval_ms=0)
         self._fit_timer.timeout.connect(self._fit_columns)
-        self.presenter_bar = PresenterBar(self.kernel_editor, self.settings_panel, self)
+        self.presenter_bar = PresenterBar(self.state, self.kernel_editor, self.settings_panel, self)
         self.presenter_bar.setVisible(False)
         self.presenter_bar.sample_requested.connect(self.sample_requested)
         self.presenter_bar.leave_requested.connect(self.leave_presenter_requested)
