@@ -460,3 +460,27 @@ def test_the_slim_bar_paints_the_loaded_names_elided_to_its_boxes(qtbot, main_wi
     assert shown in combo.toolTip()                              # the whole name on hover
     combo.resize(combo.fontMetrics().horizontalAdvance(shown) + 200, combo.height())
     assert combo.displayed_text() == shown                       # room enough: the whole name
+
+
+def test_presenter_step_grids_show_all_their_rows_at_200_percent_on_1366x768(qtbot, main_window):
+    """The reported scroll strip: Window / Kernel / Products showed 2 of their 3 rows, the input was cut."""
+    main_window.resize(1366, 768)
+    main_window.explorer_actions.open_sample("000-1")
+    main_window.set_presenter(True)
+    panel = _step_view(main_window)
+    small = [view for view in panel.arithmetic.findChildren(type(panel.output_view)) if view.isVisible()]
+    before = {id(v): v.cell_size() for v in small}
+    main_window.scale.set_factor(2.0)
+    _settle(8)
+    viewport = panel.body.viewport()
+    assert len(small) == 3
+    for view in [*small, panel.input_views[0], panel.output_view]:
+        top_left = view.mapTo(viewport, QPoint(0, 0))
+        assert top_left.y() >= 0 and top_left.y() + view.height() <= viewport.height(), view.objectName()
+    for view in small:
+        r0, c0, rows, cols = view.visible_region()
+        assert (rows, cols) == (3, 3)                                  # every row and column of the 3×3 grids
+        assert view.cell_size() > before[id(view)]                     # and bigger than at 100 %
+    r0, c0, rows, cols = panel.input_views[0].visible_region()
+    assert rows >= 3 and r0 == 0                                       # the window's three rows in sight
+    assert panel.body.verticalScrollBar().maximum() == 0               # nothing to scroll to

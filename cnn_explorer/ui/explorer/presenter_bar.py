@@ -34,11 +34,11 @@ from cnn_explorer.core.kernels.samples import SAMPLES
 from cnn_explorer.ui.explorer.kernel_editor import KernelEditor
 from cnn_explorer.ui.explorer.settings_panel import SettingsPanel
 from cnn_explorer.ui.explorer.state import ExplorerState, ImageOrigin
-from cnn_explorer.ui.scale import scaled_font
+from cnn_explorer.ui.scale import TEACHER_MAX_SCALE, scaled_font
 from cnn_explorer.ui.widgets.containers import box_of
 
 #: the bar's own text stops growing at this presenter scale
-MAX_BAR_SCALE = 1.5
+MAX_BAR_SCALE = TEACHER_MAX_SCALE
 SAMPLE_GROUP_TITLES = {"slides": "SLIDES", "synthetic": "SYNTHETIC", "photos": "PHOTOS"}
 
 
