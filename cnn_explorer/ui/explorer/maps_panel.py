@@ -145,6 +145,8 @@ class MapsPanel(QWidget):
         self._contrast_choice = "auto"
         self._partials: tuple[tuple, ChannelPartials] | None = None     # padded input kept across kernel edits
         self._stale_reason: str | None = None
+        self._arranged: tuple | None = None
+        self._builds = 0                                   # rows made anew so far
         self.rows: list[MapsRow] = []
         self.contrast_combo = QComboBox(self)
         for key, text, tip in CONTRAST_CHOICES:
@@ -334,6 +336,13 @@ class MapsPanel(QWidget):
 
     def _arrange_rows(self) -> None:
         """A single kernel's maps wrap onto a grid when that makes them larger; a stack keeps one line each."""
+        # what the arrangement depends on: the room, the scale and each map's least width (room for its numbers)
+        key = (self.width(), self._scroll.height() if self._scroll.isVisible() else self.height(), self._scale,
+               self._builds,
+               tuple((t.view.minimumWidth(), t.bar.sizeHint().width()) for row in self.rows for t in row.all_tiles()))
+        if key == self._arranged:
+            return
+        self._arranged = key
         width = self.width() - 12
         if len(self.rows) != 1:
             for row in self.rows:
@@ -372,6 +381,7 @@ class MapsPanel(QWidget):
             self._rows_layout.addWidget(row, 1)
             self.rows.append(row)
         self._structure = (k_count, channels, has_pool)
+        self._builds += 1
 
     # --- hover text -----------------------------------------------------------------------------
     def _on_tile_cell_hovered(self, k: int, tile: MapTile, i: int, j: int) -> None:
