@@ -19,8 +19,8 @@ the panel asks of ``core.conv.partials.ChannelPartials`` at the size it is shown
 padded input kept across kernel edits); the "core" column does not include them.
 The verdict is given on the wall-clock p95 and, for a loaded machine, on the cpu p95.
 "pipeline cpu" is the state's own ``run_pipeline`` inside the edit (with the padded image it keeps),
-on whichever thread ran it: the GUI thread for small inputs, the state's pipeline worker for inputs of
-``WORKER_MIN_VALUES`` values or more (then "edit cpu", the GUI thread's, no longer includes it).
+on whichever thread ran it: the GUI thread for small inputs, the state's pipeline worker for work of
+``WORKER_MIN_WORK`` multiply-adds or more (1024² grey or RGB with a 3×3 kernel) (then "edit cpu", the GUI thread's, no longer includes it).
 "GUI rest cpu" is the GUI thread's cpu less the pipeline when it ran there: the maps panel (channel
 maps, colour limits, colouring, painting) and the rest of the window. "total cpu" is the edit's cpu
 on every thread (GUI + worker): what the edit costs the machine.

@@ -12,7 +12,7 @@ from cnn_explorer.core.conv.convolution import ConvSettings
 from cnn_explorer.core.conv.pipeline import run_pipeline
 from cnn_explorer.ui.explorer import state as state_module
 from cnn_explorer.ui.explorer.pipeline_worker import PipelineWorker
-from cnn_explorer.ui.explorer.state import WORKER_MIN_VALUES, ExplorerState
+from cnn_explorer.ui.explorer.state import WORKER_MIN_WORK, ExplorerState
 
 SOBEL = np.array([[1.0, 2.0, 1.0], [0.0, 0.0, 0.0], [-1.0, -2.0, -1.0]])
 
@@ -25,7 +25,7 @@ def plain(state: ExplorerState):
 def photo_state(qtbot):
     state = ExplorerState()
     rng = np.random.default_rng(5)
-    state.set_image(rng.integers(0, 256, (300, 300, 3)).astype(np.float64), source="noise")  # > WORKER_MIN_VALUES
+    state.set_image(rng.integers(0, 256, (600, 600, 3)).astype(np.float64), source="noise")  # a photo
     state.set_kernels([SOBEL], ["sobel-top"])
     state.recompute_now()
     yield state
@@ -46,7 +46,7 @@ def _threads(monkeypatch) -> list[int]:
 
 def test_a_kernel_edit_on_a_photo_is_computed_on_the_worker_and_shown(qtbot, photo_state, monkeypatch):
     state = photo_state
-    assert state.image.size >= WORKER_MIN_VALUES
+    assert state.image.size * SOBEL.size >= WORKER_MIN_WORK
     seen = _threads(monkeypatch)
     kernel = SOBEL.copy()
     kernel[1, 1] = 4.0

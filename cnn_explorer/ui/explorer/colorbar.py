@@ -71,7 +71,8 @@ def diverging_rgba(values: np.ndarray, m: float, out: np.ndarray | None = None) 
     if out is None or out.shape != (*index.shape, 4):
         out = np.empty((*index.shape, 4), dtype=np.uint8)
     words = out.view(np.uint32).reshape(index.shape)      # one 4-byte word a pixel
-    np.take(diverging_lut_rgba32(), index, out=words)
+    np.take(diverging_lut_rgba32(), index, out=words, mode="clip")    # uint8 indices: always in range;
+    # mode="raise" (the default) would colour into a scratch buffer and copy it over
     if has_nan:
         words[nan] = 0
     return out
@@ -103,7 +104,7 @@ def grey_rgba(values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     if out is None or out.shape != (*index.shape, 4):
         out = np.empty((*index.shape, 4), dtype=np.uint8)
     words = out.view(np.uint32).reshape(index.shape)
-    np.take(grey_lut_rgba32(), index, out=words)
+    np.take(grey_lut_rgba32(), index, out=words, mode="clip")         # no scratch copy (see diverging_rgba)
     nan = np.isnan(values)
     if nan.any():
         words[nan] = 0

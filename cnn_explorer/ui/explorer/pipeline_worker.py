@@ -104,19 +104,19 @@ class PipelineWorker(QObject):
 
 class PipelineRunner(QObject):
     """When and where the explorer's pipeline runs: one computation per event-loop turn (a zero-delay
-    timer), on the GUI thread for small inputs and after in-place edits, on a ``PipelineWorker`` for
-    inputs of ``min_values`` values or more.
+    timer), on the GUI thread for small work and after in-place edits, on a ``PipelineWorker`` for
+    work of ``min_work`` or more.
 
-    ``computation()`` gives (number of input values, a no-argument callable computing the current
+    ``computation()`` gives (its work, e.g. multiply-adds; a no-argument callable computing the current
     inputs, which it holds); it raises ``CnnExplorerError`` for inputs that cannot be computed.
     ``show(result, error)`` puts an outcome on show (``error``: a ``CnnExplorerError`` or None). Jobs are
     numbered: an outcome older than the one shown, or computed from pixels edited in place since
     (``pixels_edited``), is never shown.
     """
 
-    def __init__(self, computation, show, min_values: int, parent: QObject | None = None) -> None:
+    def __init__(self, computation, show, min_work: int, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._computation, self._show, self._min_values = computation, show, int(min_values)
+        self._computation, self._show, self._min_work = computation, show, int(min_work)
         self._job = self._shown_job = self._valid_from = 0
         self._in_place = False                      # an in-place edit is pending: compute it on this thread
         self._timer = new_timer(self, "explorer-recompute", single_shot=True, interval_ms=0)
@@ -151,12 +151,12 @@ class PipelineRunner(QObject):
 
     def _on_timer_timeout(self) -> None:
         try:
-            size, compute = self._computation()
+            work, compute = self._computation()
         except CnnExplorerError as exc:
             self._job += 1
             self._put(self._job, None, exc)
             return
-        if size < self._min_values or self._in_place:
+        if work < self._min_work or self._in_place:
             self._run_here(compute)
             return
         self._job += 1

@@ -4,8 +4,8 @@ Views take the state in their constructor, listen to its signals and write to it
 on user input. Every change schedules one recomputation through
 ``core.pipeline.run_pipeline`` on a zero-delay single-shot timer, so a burst of
 edits within one event-loop turn (a mouse stroke, typing) costs one
-computation. On inputs of WORKER_MIN_VALUES values or more, a kernel, settings
-or new-image change is computed on ``PipelineWorker``'s thread (the newest request
+computation. When it costs WORKER_MIN_WORK multiply-adds or more (a photo), a kernel,
+settings or new-image change is computed on ``PipelineWorker``'s thread (the newest request
 wins; the window paints and takes keys meanwhile); a stroke, which edits the image
 in place, is computed on the GUI thread, and makes every computation still running
 on the old pixels void. ``recompute_now`` is always synchronous. A ``CnnExplorerError``
@@ -34,12 +34,13 @@ from cnn_explorer.core.kernels.library import resolve_kernel, validate_kernel
 from cnn_explorer.ui.explorer.image_origin import SAMPLE_KINDS, ImageOrigin
 from cnn_explorer.ui.explorer.pipeline_worker import PipelineRunner
 
-__all__ = ["ExplorerState", "ImageOrigin", "UNDO_LIMIT", "WORKER_MIN_VALUES"]    # ImageOrigin: its home's
+__all__ = ["ExplorerState", "ImageOrigin", "UNDO_LIMIT", "WORKER_MIN_WORK"]    # ImageOrigin: its home's
 
 #: Undo history kept per page; each entry holds at most one image (strokes only their changed rectangle).
 UNDO_LIMIT = 100
-#: inputs with at least this many values (256×256 grey, 148×148 RGB) are computed off the GUI thread
-WORKER_MIN_VALUES = 1 << 16
+#: computations of at least this many multiply-adds (pixels × kernel cells: a 1024×1024 picture and a 3×3
+#: kernel, about 5 ms) run off the GUI thread; smaller ones cost less than handing them over
+WORKER_MIN_WORK = 1 << 23
 
 
 def _default_image() -> np.ndarray:
@@ -90,7 +91,7 @@ class ExplorerState(QObject):
         self._edits: list[tuple[int, tuple[int, int, int, int] | None]] = []
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(UNDO_LIMIT)
-        self._runner = PipelineRunner(self._computation, self._show, WORKER_MIN_VALUES, self)
+        self._runner = PipelineRunner(self._computation, self._show, WORKER_MIN_WORK, self)
         self._runner.run_now()
 
     # ----------------------------------------------------------------- reading
@@ -333,10 +334,12 @@ class ExplorerState(QObject):
         self._runner.stop()
 
     def _computation(self):
-        """(input values, the pipeline over the current inputs, held); raises CnnExplorerError for bad ones."""
-        args = (self._image, self.effective_kernels(), self._conv, self._activation, self._pool)
+        """(multiply-adds, the pipeline over the current inputs, held); raises CnnExplorerError for bad ones."""
+        kernels = self.effective_kernels()
+        args = (self._image, kernels, self._conv, self._activation, self._pool)
         prepared = self._prepared_image()
-        return self._image.size, lambda: run_pipeline(*args, prepared=prepared)
+        work = self._image.shape[0] * self._image.shape[1] * kernels.size
+        return work, lambda: run_pipeline(*args, prepared=prepared)
 
     def _show(self, result, error: CnnExplorerError | None) -> None:
         """Put an outcome on show: the result, or the error's message (the last good result stays)."""
