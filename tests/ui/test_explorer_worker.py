@@ -176,3 +176,41 @@ def test_the_worker_runs_jobs_in_order_newest_waiting_wins_and_stops(qtbot):
     worker.stop()
     assert not worker.is_busy()
     assert not any(t.name == "explorer-pipeline" for t in threading.enumerate())
+
+
+def test_the_channel_maps_are_computed_while_the_worker_computes_and_are_exact(qtbot, monkeypatch):
+    from cnn_explorer.core.conv.convolution import conv_partial_maps
+    from cnn_explorer.core.conv.partials import ChannelPartials
+    from cnn_explorer.ui.explorer.colorbar import diverging_rgba
+    from cnn_explorer.ui.explorer.maps_panel import MapsPanel
+
+    state = ExplorerState()
+    rng = np.random.default_rng(9)
+    state.set_image(rng.integers(0, 256, (600, 600, 3)).astype(np.float64), source="noise")
+    state.set_kernels([SOBEL], ["sobel-top"])
+    state.recompute_now()
+    panel = MapsPanel(state)
+    qtbot.addWidget(panel)
+    panel.resize(1000, 600)
+    panel.show()
+    qtbot.waitExposed(panel)
+    phases: list[str] = []
+    original = ChannelPartials.maps
+
+    def counted(self, *args, **kwargs):
+        phases.append("during" if state.is_computing() else "after")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ChannelPartials, "maps", counted)
+    kernel = SOBEL.copy()
+    kernel[1, 1] = 3.0
+    with qtbot.waitSignal(panel.repainted, timeout=5000):
+        state.set_kernel(0, kernel)
+    assert phases and set(phases) == {"during"}                       # none left for after the result
+    for c in range(3):                                                # what each channel tile shows is exact
+        view = panel.channel_tile(0, c).view
+        step = view.displayed_stride()
+        full = conv_partial_maps(state.image, state.kernels[0], state.conv, precision="fast")[c]
+        expected = diverging_rgba(full[::step, ::step], view.value_range())
+        assert np.array_equal(view.displayed_rgba(), expected)
+    state.stop()

@@ -111,13 +111,16 @@ class PipelineRunner(QObject):
     inputs, which it holds); it raises ``CnnExplorerError`` for inputs that cannot be computed.
     ``show(result, error)`` puts an outcome on show (``error``: a ``CnnExplorerError`` or None). Jobs are
     numbered: an outcome older than the one shown, or computed from pixels edited in place since
-    (``pixels_edited``), is never shown.
+    (``pixels_edited``), is never shown. ``submitted()``: a computation went to the worker (the GUI
+    thread is free until its outcome comes back).
     """
+
+    submitted = Signal()
 
     def __init__(self, computation, show, min_work: int, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._computation, self._show, self._min_work = computation, show, int(min_work)
-        self._job = self._shown_job = self._valid_from = 0
+        self._job = self._shown_job = self._valid_from = self._handed = 0
         self._in_place = False                      # an in-place edit is pending: compute it on this thread
         self._timer = new_timer(self, "explorer-recompute", single_shot=True, interval_ms=0)
         self._timer.timeout.connect(self._on_timer_timeout)
@@ -125,7 +128,17 @@ class PipelineRunner(QObject):
         self._worker.finished.connect(self._on_worker_finished)
 
     def schedule(self) -> None:
-        """Compute in the next event-loop turn (many requests -> one computation)."""
+        """Compute the inputs as they are now: work for the worker is handed over at once (it computes
+        while the window repaints what the change changed; a job still waiting gives way to this one), the
+        rest in the next event-loop turn (many requests -> one computation)."""
+        if not self._in_place and not self._timer.isActive():
+            try:
+                work, compute = self._computation()
+            except CnnExplorerError:
+                work = 0                            # the next turn reports it
+            if work >= self._min_work:
+                self._hand_over(compute)
+                return
         if not self._timer.isActive():
             self._timer.start()
 
@@ -142,8 +155,9 @@ class PipelineRunner(QObject):
         self._worker.cancel()
 
     def is_busy(self) -> bool:
-        """True while a computation is scheduled or runs on the worker."""
-        return self._timer.isActive() or self._worker.is_busy()
+        """True while a computation is scheduled, or the outcome of the last one handed to the worker is not
+        on show yet."""
+        return self._timer.isActive() or self._handed > self._shown_job
 
     def stop(self) -> None:
         self._timer.stop()
@@ -159,8 +173,13 @@ class PipelineRunner(QObject):
         if work < self._min_work or self._in_place:
             self._run_here(compute)
             return
+        self._hand_over(compute)
+
+    def _hand_over(self, compute) -> None:
         self._job += 1
+        self._handed = self._job
         self._worker.submit(self._job, compute)
+        self.submitted.emit()
 
     def _run_here(self, compute) -> None:
         self._worker.cancel()

@@ -61,7 +61,8 @@ class ExplorerState(QObject):
     ``result_changed(PipelineResult)``, ``error_occurred(str)`` (one-line message;
     the previous result is kept), ``error_cleared()`` (the inputs are valid again) and
     ``reset_requested()``: a sample was chosen (or that choice undone or redone), so views that
-    step through the computation start again at step 1 of the convolution, first kernel.
+    step through the computation start again at step 1 of the convolution, first kernel;
+    ``computing_started()``: a photo's computation went to the worker (views may prepare meanwhile).
     """
 
     image_changed = Signal()
@@ -71,6 +72,7 @@ class ExplorerState(QObject):
     error_occurred = Signal(str)
     error_cleared = Signal()
     reset_requested = Signal()
+    computing_started = Signal()        # a photo's computation went to the worker; its result follows
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -92,6 +94,7 @@ class ExplorerState(QObject):
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(UNDO_LIMIT)
         self._runner = PipelineRunner(self._computation, self._show, WORKER_MIN_WORK, self)
+        self._runner.submitted.connect(self.computing_started)
         self._runner.run_now()
 
     # ----------------------------------------------------------------- reading
@@ -221,13 +224,13 @@ class ExplorerState(QObject):
         """
         self._runner.pixels_edited()
         self._image_changed(rect)
+        self.schedule()
 
     def _image_changed(self, rect: tuple[int, int, int, int] | None = None) -> None:
         self._image_revision += 1
         self._edits.append((self._image_revision, None if rect is None else tuple(int(v) for v in rect)))
         del self._edits[:-64]
         self.image_changed.emit()
-        self.schedule()
 
     def push_stroke(self, before: np.ndarray, text: str = "Stroke") -> None:
         """Record a finished in-place stroke for undo; ``before`` is the image as it was at the stroke's start."""
