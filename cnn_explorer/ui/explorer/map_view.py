@@ -171,10 +171,9 @@ class FeatureMapView(pg.GraphicsView):
         robust = self._contrast == "robust" and max(self._shape) > MAX_LABELLED_SIDE
         self._m = min(largest, robust_limit(shown)) if robust else largest
         grey = self._contrast == "image"
-        if grey:
-            self._pixels = grey_rgba(shown, out=self._pixels)
-        else:
-            self._pixels = diverging_rgba(shown, self._m, out=self._pixels)
+        # A new array each time: colouring into the one pyqtgraph still shows costs five times as long
+        # (3.4 against 0.7 ms for a 510×510 map, measured in the window).
+        self._pixels = grey_rgba(shown) if grey else diverging_rgba(shown, self._m)
         self._image.setImage(self._pixels, autoLevels=False)
         rect = (w, h, shown.shape)
         if rect != self._rect:                          # setRect re-lays the item out: only when it moved
