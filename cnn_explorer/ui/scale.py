@@ -18,6 +18,9 @@ from PySide6.QtWidgets import QApplication
 
 #: The steps Zoom in / Zoom out walk through (1.0 = normal size).
 STEPS = (0.75, 0.9, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
+#: In the presenter view the teacher's own controls (the slim bar, the step controls) stop growing at this
+#: scale: the room they would take goes to what the class reads (grids, numbers, the written-out sum).
+TEACHER_MAX_SCALE = 1.5
 #: the dynamic property holding a widget's font size in points at 100 % (set the first time it is rescaled)
 BASE_POINT_SIZE = "cnnBasePointSize"
 

@@ -1,5 +1,6 @@
 """What the layout matrix checks in a laid-out window: clipped text, overlapping siblings, step-view
-widgets outside the window, and the step grids' number font.
+widgets outside the window, step grids the presenter view shows only in part (scrolled out of
+sight), and the step grids' number font.
 
 Pure inspection of live widgets (QFontMetrics, geometry); nothing here changes the window. Each
 finding is one line naming the widget and its text, so a failing test says what to fix.
@@ -295,6 +296,29 @@ def outside_problems(view: QWidget, window: QWidget) -> list[tuple[QWidget, str]
     return out
 
 
+def cut_grid_problems(panel: QWidget) -> list[tuple[QWidget, str]]:
+    """Step grids (input, output, and the arithmetic's window, kernel and products) that the step view's
+    scroll area shows only in part: a row or column scrolled out of sight (a "scroll strip")."""
+    from cnn_explorer.ui.explorer.animation_grid import NumberGridView
+
+    out = []
+    body = getattr(panel, "body", None)
+    if not isinstance(body, QAbstractScrollArea) or not shown(panel):
+        return out
+    viewport = body.viewport()
+    room = viewport.rect()
+    for grid in viewport.findChildren(NumberGridView):
+        if not shown(grid) or grid.values().size == 0:
+            continue
+        rect = QRect(grid.mapTo(viewport, QPoint(0, 0)), grid.size())
+        if not room.adjusted(-TOLERANCE, -TOLERANCE, TOLERANCE, TOLERANCE).contains(rect):
+            seen = rect.intersected(room)
+            out.append((grid, f"cut: {describe(grid)} {rect.width()}x{rect.height()} px, only "
+                              f"{max(0, seen.width())}x{max(0, seen.height())} px of it in the step view's "
+                              f"{room.width()}x{room.height()} px"))
+    return out
+
+
 # --- the step grids' number font ----------------------------------------------------------------------
 class NumberFontProbe:
     """Records the pixel size of the numbers each step grid paints (0: too small, the grid paints none).
@@ -424,6 +448,8 @@ def view_problems(window, view: str) -> tuple[list[str], list[str]]:
     problems = text_problems(window) + overlap_problems(window) + squash_problems(window)
     if view in ("step", "presenter"):
         problems += outside_problems(explorer.animation_panel, window)
+    if view == "presenter":                   # the normal view may scroll when room runs out; the presenter's never
+        problems += cut_grid_problems(explorer.animation_panel)
     mine, theirs = [], []
     for widget, text in problems:
         inside = any(panel is widget or panel.isAncestorOf(widget) for panel in outputs)

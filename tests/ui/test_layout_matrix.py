@@ -116,6 +116,34 @@ def test_checker_finds_a_shrinking_number_font():
     assert found == ["number font shrinks: output grid 14 px at 100% -> 0 px at 125%"]
 
 
+def test_checker_finds_a_step_grid_cut_by_the_scroll_area(qtbot):
+    import numpy as np
+    from PySide6.QtWidgets import QApplication, QScrollArea, QVBoxLayout, QWidget
+
+    from cnn_explorer.ui.explorer.animation_grid import NumberGridView
+
+    panel = QWidget()
+    qtbot.addWidget(panel)
+    panel.body = QScrollArea(panel)                  # what the step view's body is: grids in a scroll area
+    content = QWidget()
+    grid = NumberGridView(content, show_indices=False)
+    grid.set_values(np.arange(9.0).reshape(3, 3))
+    layout = QVBoxLayout(content)
+    layout.addWidget(grid)
+    content.setMinimumHeight(300)
+    panel.body.setWidget(content)
+    panel.body.setWidgetResizable(True)
+    panel.body.setGeometry(0, 0, 200, 400)
+    panel.resize(200, 400)
+    panel.show()
+    lc.settle(QApplication.instance())
+    assert not lc.cut_grid_problems(panel)             # all in sight
+    panel.body.resize(200, 120)                       # a strip of it: its bottom rows out of sight
+    lc.settle(QApplication.instance())
+    found = "\n".join(text for _w, text in lc.cut_grid_problems(panel))
+    assert "cut: NumberGridView" in found and "in the step view's" in found
+
+
 def _cases():
     # scale before view: changing the scale restyles the whole application (about a second), a view is cheap
     for name, _size in NORMAL_SCREENS:

@@ -408,3 +408,79 @@ def test_the_step_view_fits_its_window_at_300_percent(qtbot, main_window):
             _settle()
     finally:
         main_window.set_presenter(False)
+
+
+# --- the bar reads what is loaded -----------------------------------------------------------------
+def test_the_slim_bar_reads_the_loaded_sample_and_kernel_and_follows_undo(qtbot, main_window):
+    from cnn_explorer.ui.explorer.presenter_bar import sample_label
+
+    page, state = main_window.explorer, main_window.explorer.state
+    main_window.explorer_actions.open_sample("000-1")
+    main_window.set_presenter(True)
+    bar = page.presenter_bar
+    assert bar.sample_combo.shown_text() == sample_label("000-1") == "6×6 example with the corner filter (slide 000-1)"
+    assert bar.kernel_combo.shown_text() == "slide-corners"
+    assert "Choose" not in bar.sample_combo.shown_text() + bar.kernel_combo.shown_text()
+    bar.choose_sample("001-5")                                   # chosen in the bar itself
+    assert bar.sample_combo.shown_text() == sample_label("001-5")
+    assert bar.sample_combo.currentData() == "001-5"             # the list opens at it
+    page.kernel_editor.set_preset("sharpen")                     # chosen elsewhere: the editing panel
+    assert bar.kernel_combo.shown_text() == "sharpen" and bar.kernel_combo.currentData() == "sharpen"
+    state.undo_stack.undo()
+    assert bar.kernel_combo.shown_text() == state.kernel_names[0] != "sharpen"
+    state.undo_stack.undo()
+    assert bar.sample_combo.shown_text() == sample_label("000-1")
+    assert bar.kernel_combo.shown_text() == "slide-corners"
+    kernel = state.kernels[0].copy()
+    kernel[0, 0] += 1
+    state.set_kernel(0, kernel, "slide-corners (edited)")        # the user's own kernel: its name, no preset
+    assert bar.kernel_combo.shown_text() == "slide-corners (edited)" and bar.kernel_combo.currentIndex() == -1
+    main_window.explorer_actions.open_sample("004")               # a stack: the current tab's kernel
+    assert bar.kernel_combo.shown_text() == "xo-diagonal (1 of 3)"
+    page.kernel_editor.tabs.setCurrentIndex(2)
+    assert bar.kernel_combo.shown_text() == "xo-anti-diagonal (3 of 3)"
+    state.set_image(np.zeros((8, 8)), source="blank canvas")     # a new canvas
+    assert bar.sample_combo.shown_text() == "Your drawing" and bar.sample_combo.currentIndex() == -1
+    state.undo_stack.undo()
+    assert bar.sample_combo.shown_text() == sample_label("004")
+
+
+def test_the_slim_bar_paints_the_loaded_names_elided_to_its_boxes(qtbot, main_window):
+    main_window.resize(1280, 720)
+    main_window.explorer_actions.open_sample("000-1")
+    main_window.set_presenter(True)
+    main_window.scale.set_factor(2.0)
+    _settle()
+    combo = main_window.explorer.presenter_bar.sample_combo
+    combo.resize(combo.minimumSizeHint().width(), combo.height())     # the narrowest it may get
+    shown, painted = combo.shown_text(), combo.displayed_text()
+    assert combo.fontMetrics().horizontalAdvance(shown) > combo.text_room()     # too long to show whole
+    assert painted.endswith("…") and shown.startswith(painted[:-1])
+    assert combo.fontMetrics().horizontalAdvance(painted) <= combo.text_room()
+    assert shown in combo.toolTip()                              # the whole name on hover
+    combo.resize(combo.fontMetrics().horizontalAdvance(shown) + 200, combo.height())
+    assert combo.displayed_text() == shown                       # room enough: the whole name
+
+
+def test_presenter_step_grids_show_all_their_rows_at_200_percent_on_1366x768(qtbot, main_window):
+    """The reported scroll strip: Window / Kernel / Products showed 2 of their 3 rows, the input was cut."""
+    main_window.resize(1366, 768)
+    main_window.explorer_actions.open_sample("000-1")
+    main_window.set_presenter(True)
+    panel = _step_view(main_window)
+    small = [view for view in panel.arithmetic.findChildren(type(panel.output_view)) if view.isVisible()]
+    before = {id(v): v.cell_size() for v in small}
+    main_window.scale.set_factor(2.0)
+    _settle(8)
+    viewport = panel.body.viewport()
+    assert len(small) == 3
+    for view in [*small, panel.input_views[0], panel.output_view]:
+        top_left = view.mapTo(viewport, QPoint(0, 0))
+        assert top_left.y() >= 0 and top_left.y() + view.height() <= viewport.height(), view.objectName()
+    for view in small:
+        r0, c0, rows, cols = view.visible_region()
+        assert (rows, cols) == (3, 3)                                  # every row and column of the 3×3 grids
+        assert view.cell_size() > before[id(view)]                     # and bigger than at 100 %
+    r0, c0, rows, cols = panel.input_views[0].visible_region()
+    assert rows >= 3 and r0 == 0                                       # the window's three rows in sight
+    assert panel.body.verticalScrollBar().maximum() == 0               # nothing to scroll to

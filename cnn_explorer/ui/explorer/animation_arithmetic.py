@@ -44,6 +44,7 @@ class ArithmeticView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._scale = 1.0
+        self._floor_scale: float | None = None
         self._room: tuple[int, int] | None = None     # (width, height) the written-out sum may fill
         self._rows: list[dict[str, QWidget]] = []
         self._headings: list[QLabel] = []
@@ -114,6 +115,7 @@ class ArithmeticView(QWidget):
         view = NumberGridView(self._grid_box, min_cell=12.0, max_cell=46.0, show_indices=False, hint_cell=32.0,
                               cached=False, name="arithmetic grid")
         view.set_scale(self._scale)
+        view.set_floor_scale(self._floor_scale)
         view.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         return view
 
@@ -208,6 +210,15 @@ class ArithmeticView(QWidget):
             size = max(SUM_MIN_PX, min(size - 1, int(size * 0.9)))
         return size
 
+    def set_floor_scale(self, scale: float | None) -> None:
+        """The window, kernel and products grids ask for no more room beyond this scale (None: never)."""
+        self._floor_scale = scale
+        for row in self._rows:
+            for w in row.values():
+                if isinstance(w, NumberGridView):
+                    w.set_floor_scale(scale)
+        self.set_scale(self._scale)                  # the headings stop growing there too
+
     def clear(self) -> None:
         self.sum_label.setText("")
 
@@ -220,7 +231,7 @@ class ArithmeticView(QWidget):
             self._set_sum(self.sum_label.text())
         else:
             self.sum_label.setFont(scaled_font(self.font(), 22, f, 12))
-        small = scaled_font(self.font(), 13, f, 9)
+        small = scaled_font(self.font(), 13, f if self._floor_scale is None else min(f, self._floor_scale), 9)
         for heading in self._headings:
             heading.setFont(small)
         op = scaled_font(self.font(), 20, f, 11)

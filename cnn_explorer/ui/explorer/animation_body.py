@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QBoxLayout,
     QFrame,
@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 from cnn_explorer.ui.explorer.animation_arithmetic import ArithmeticView
 from cnn_explorer.ui.explorer.animation_grid import NumberGridView
 from cnn_explorer.ui.explorer.maps_panel import CHANNEL_NAMES
-from cnn_explorer.ui.scale import scaled_font
+from cnn_explorer.ui.scale import TEACHER_MAX_SCALE, scaled_font
 from cnn_explorer.ui.widgets.containers import box_of, clear_grid
 
 #: the step grids' cell side at scale 1, (smallest, largest): the whole grid when it fits, else a
@@ -24,6 +24,9 @@ from cnn_explorer.ui.widgets.containers import box_of, clear_grid
 #: however the room is shared out.
 CELL_RANGE = (34.0, 42.0)
 CHANNEL_CELL_RANGE = (28.0, 35.0)     # three channel grids side by side
+#: in the presenter view the titles, notes and the grids' least size stop growing at this scale: beyond it
+#: the grids take the room there is (cells as large as fit, all the window's rows in sight), never scroll
+PRESENTER_FLOOR_SCALE = 2.0
 
 
 def channel_caption(c: int, channels: int) -> str:
@@ -46,6 +49,31 @@ class InputArea(QWidget):
         if self.box.direction() != direction:
             self.box.setDirection(direction)
         super().resizeEvent(event)
+
+
+class _FillingGrid(QGridLayout):
+    """The body's layout. In the presenter view it tells its scroll area it has no height-for-width: the
+    area then fits the content to the room it shows (scrolling only below the content's minimum) instead
+    of giving it its preferred height for the width, which pushed the grids' bottom rows out of sight;
+    its minimum then counts the titles and notes at the lines they wrap onto at their present width."""
+
+    def __init__(self, parent: QWidget, fits, wrapped) -> None:
+        super().__init__(parent)
+        self._fits = fits                     # () -> True in the presenter view
+        self._wrapped = wrapped               # () -> [labels of one column, …]
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
+        return not self._fits() and super().hasHeightForWidth()
+
+    def minimumSize(self) -> QSize:  # noqa: N802 - Qt override
+        size = super().minimumSize()
+        if not self._fits():
+            return size
+        extra = 0
+        for labels in self._wrapped():
+            extra = max(extra, sum(max(0, label.heightForWidth(label.width()) - label.minimumSizeHint().height())
+                                   for label in labels if label.isVisibleTo(self.parentWidget()) and label.width()))
+        return QSize(size.width(), size.height() + extra)
 
 
 class AnimationBody(QScrollArea):
@@ -71,13 +99,15 @@ class AnimationBody(QScrollArea):
         self.arithmetic = ArithmeticView(self)
         self.arithmetic.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._scale = 1.0
+        self._presenter = False
         tb = QBoxLayout.Direction.TopToBottom
         self._left_box = box_of((self.input_title, self.input_region, self.input_area), self, tb,
                                 stretch_of=self.input_area)
         self._right_box = box_of((self.output_title, self.output_region, self.output_view), self, tb,
                                  stretch_of=self.output_view)
         self._body = QWidget(self)
-        self._grid = QGridLayout(self._body)
+        self._grid = _FillingGrid(self._body, self.fits_room, lambda: ((self.input_title, self.input_region),
+                                                                      (self.output_title, self.output_region)))
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._wide: bool | None = None
         self.arrange(wide=True)
@@ -123,6 +153,7 @@ class AnimationBody(QScrollArea):
         while len(self.input_views) < n:
             view = NumberGridView(self.input_area, min_cell=CELL_RANGE[0], max_cell=CELL_RANGE[1], name="step input")
             view.set_scale(self._scale)
+            view.set_floor_scale(PRESENTER_FLOOR_SCALE if self._presenter else None)
             self.input_area.box.addWidget(view, 1)
             self.input_views.append(view)
             new.append(view)
@@ -130,24 +161,50 @@ class AnimationBody(QScrollArea):
             view.setVisible(idx < n)
         return new
 
+    def fits_room(self) -> bool:
+        """True in the presenter view: the grids fit the room shown (the written-out sum gets what they
+        leave), never scrolled out of sight; elsewhere the body scrolls when room runs out."""
+        return self._presenter
+
+    def set_presenter(self, on: bool) -> None:
+        """In the presenter view the grids fit the room (see PRESENTER_FLOOR_SCALE)."""
+        self._presenter = bool(on)
+        self._grid.invalidate()
+        floor = PRESENTER_FLOOR_SCALE if self._presenter else None
+        for view in [*self.input_views, self.output_view]:
+            view.set_floor_scale(floor)
+        self.arithmetic.set_floor_scale(floor)
+        self.set_scale(self._scale)
+
     def set_scale(self, f: float) -> None:
         self._scale = float(f)
-        font = scaled_font(self.font(), 13, f, 9)
+        # in the presenter view the notes (the teacher's) and the titles stop growing, the grids take the room
+        note_f = min(f, TEACHER_MAX_SCALE) if self._presenter else f
+        f = min(f, PRESENTER_FLOOR_SCALE) if self._presenter else f
+        font = scaled_font(self.font(), 13, note_f, 9)
         for w in (self.input_region, self.output_region):
             w.setFont(font)
         title = scaled_font(font, 15, f, 10, bold=True)
         self.input_title.setFont(title)
         self.output_title.setFont(title)
         for view in self.input_views:
-            view.set_scale(f)
-        self.output_view.set_scale(f)
-        self.arithmetic.set_scale(f)
+            view.set_scale(self._scale)
+        self.output_view.set_scale(self._scale)
+        self.arithmetic.set_scale(self._scale)
 
     def update_region_notes(self) -> None:
         """Say which rows and columns the grids show when only a neighbourhood fits."""
         if self.input_views:
-            self.input_region.setText(region_note(self.input_views[0]))
-        self.output_region.setText(region_note(self.output_view))
+            self._set_note(self.input_region, region_note(self.input_views[0]))
+        self._set_note(self.output_region, region_note(self.output_view))
+
+    @staticmethod
+    def _set_note(label: QLabel, text: str) -> None:
+        """An empty note takes no height (the grids get it)."""
+        if text != label.text():
+            label.setText(text)
+        if label.isVisibleTo(label.parentWidget()) != bool(text):
+            label.setVisible(bool(text))
 
 
 def region_note(view: NumberGridView) -> str:

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QFontMetricsF, QImage, QPainter, QPen, QPixmap
+from PySide6.QtGui import QBrush, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from cnn_explorer.core.format import format_number
@@ -24,9 +24,12 @@ from cnn_explorer.ui.explorer.grid_painting import (
     marks_rect,
     number_font,
     padding_block,
+    paint_caption,
+    paint_cells,
     paint_indices,
     paint_marks,
     paint_numbers,
+    same_grid,
     scroll_origin,
     unfilled_rects,
 )
@@ -68,6 +71,7 @@ class NumberGridView(QWidget):
         self._filled: int | None = None
         self._scale = 1.0
         self._min_cell = min_cell
+        self._floor_scale = math.inf         # the scale beyond which the least size stops growing
         self._max_cell = max_cell
         self._show_indices = show_indices
         self._hint_cell = hint_cell
@@ -120,17 +124,9 @@ class NumberGridView(QWidget):
 
     def _shows(self, values, colors, value_range, interior, padding_mask, label_offset) -> bool:
         """Whether a small grid already shows exactly this (big grids are not compared: the caller knows)."""
-        if values.size > SAME_CHECK_CELLS or values.shape != self._values.shape or value_range is None:
-            return False
-        if np.may_share_memory(values, self._values):
-            return False                    # the same memory may have been edited in place (a stroke)
-        if (colors, (float(value_range[0]), float(value_range[1])), interior, tuple(label_offset)) != \
-                (self._colors, self._range, self._interior, tuple(self._label_offset)):
-            return False
-        if (padding_mask is None) != (self._padding_mask is None) or (
-                padding_mask is not None and not np.array_equal(padding_mask, self._padding_mask)):
-            return False
-        return bool(np.array_equal(values, self._values, equal_nan=True))
+        return values.size <= SAME_CHECK_CELLS and same_grid(
+            (values, colors, value_range, interior, padding_mask, label_offset),
+            (self._values, self._colors, self._range, self._interior, self._padding_mask, self._label_offset))
 
     def set_marks(self, *, window: tuple[np.ndarray, np.ndarray] | None = None, winner: tuple[int, int] | None = None,
                   current: tuple[int, int] | None = None, filled: int | None = None) -> None:
@@ -214,6 +210,11 @@ class NumberGridView(QWidget):
         self.updateGeometry()
         self.update()
 
+    def set_floor_scale(self, scale: float | None) -> None:
+        """Beyond scale ``scale`` (None: never) the least size stops growing: cells get smaller instead."""
+        self._floor_scale = math.inf if scale is None else float(scale)
+        self.updateGeometry()
+
     def set_hint_cell(self, pixels: float) -> None:
         """Preferred cell side (at scale 1) for the size hint."""
         if float(pixels) != self._hint_cell:
@@ -265,11 +266,11 @@ class NumberGridView(QWidget):
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
         h, w = self._values.shape
-        cell = self._min_cell * self._scale
+        cell = self._min_cell * min(self._scale, self._floor_scale)
         m = self._margin()
-        if self._show_indices:              # big grids show a neighbourhood: the window and a cell around it
+        if self._show_indices:              # big grids show a neighbourhood: at least the window (3 cells or more)
             fr0, fr1, fc0, fc1 = self._focus()
-            rows, cols = min(h, max(3, fr1 - fr0 + 3)), min(w, max(3, fc1 - fc0 + 3))
+            rows, cols = min(h, max(3, fr1 - fr0 + 1)), min(w, max(3, fc1 - fc0 + 1))
             return QSize(int(m + cols * cell + 4), int(m + rows * cell + 4))
         return QSize(int(m + w * cell + 2), int(m + h * cell + 2))
 
@@ -299,7 +300,7 @@ class NumberGridView(QWidget):
         max_cell = self._max_cell * self._scale
         min_cell = self._min_cell * self._scale
         cell = min(max_cell, avail_w / w, avail_h / h)
-        if cell >= min_cell:
+        if cell >= min_cell or not self._show_indices:     # a grid without edge numbers always shows every cell
             rows, cols, r0, c0 = h, w, 0, 0
         else:
             fr0, fr1, fc0, fc1 = self._focus()
@@ -407,17 +408,7 @@ class NumberGridView(QWidget):
             p.fillRect(area, PENDING_CELL)
             p.fillRect(area, QBrush(PENDING_DOTS, Qt.BrushStyle.Dense7Pattern))
         else:
-            # All the cells in one image, one pixel a cell, scaled without smoothing: one draw call
-            # instead of one fillRect per cell (hundreds on a big grid).
-            pixels = np.uint32(0xFF000000) | (colors[..., 0].astype(np.uint32) << 16) \
-                | (colors[..., 1].astype(np.uint32) << 8) | colors[..., 2].astype(np.uint32)
-            pixels[blank] = base.rgba()
-            pixels = np.ascontiguousarray(pixels)
-            image = QImage(pixels.data, cols, rows, 4 * cols, QImage.Format.Format_ARGB32)
-            smooth = p.testRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-            p.drawImage(area, image)
-            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
+            paint_cells(p, colors, blank, base, area)
         if not blank_all:
             hatch = QBrush(PADDING_CELL.darker(130), Qt.BrushStyle.BDiagPattern)
             for rr, cc in np.argwhere(padding).tolist():
@@ -432,13 +423,8 @@ class NumberGridView(QWidget):
             paint_indices(p, self.font(), self.palette().windowText().color(), self._view, self._geom,
                           self._margin(), self._label_offset, self._scale)
         if self._caption:
-            font = scaled_font(self.font(), 14, self._scale, 9, bold=True)
-            p.setFont(font)
-            p.setPen(self.palette().windowText().color())
-            width = QFontMetricsF(font).horizontalAdvance(self._caption) + 4
-            left = max(0.0, x0 - self._margin() - width)
-            p.drawText(QRectF(left, y0 - self._margin() - 2, width, self._margin()),
-                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom, self._caption)
+            paint_caption(p, scaled_font(self.font(), 14, self._scale, 9, bold=True),
+                          self.palette().windowText().color(), self._caption, x0, y0, self._margin())
 
     # --- mouse ----------------------------------------------------------------------------------
     def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt override

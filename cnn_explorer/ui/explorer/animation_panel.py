@@ -30,12 +30,12 @@ from cnn_explorer.ui.explorer.animation_controls import (
     step_actions,
 )
 from cnn_explorer.ui.explorer.animation_data import AnimationData
-from cnn_explorer.ui.explorer.animation_grid import NumberGridView
+from cnn_explorer.ui.explorer.animation_hover import input_hover_text, output_hover_text
 from cnn_explorer.ui.explorer.animation_room import SumRoom
 from cnn_explorer.ui.explorer.colorbar import finite_range
 from cnn_explorer.ui.explorer.maps_panel import activation_title
 from cnn_explorer.ui.explorer.state import ExplorerState
-from cnn_explorer.ui.scale import scaled_font
+from cnn_explorer.ui.scale import TEACHER_MAX_SCALE, scaled_font
 
 #: panel width (pixels at scale 1) from which input, arithmetic and output sit side by side
 WIDE_WIDTH = 1000
@@ -64,6 +64,7 @@ class AnimationPanel(QWidget):
         self._enabled = False
         self._restart = False                      # a new or redrawn image: the next result starts at step 1
         self._image_source = state.image_source
+        self._presenter = False
         self.player = AnimationPlayer(self)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._build_controls()
@@ -212,14 +213,22 @@ class AnimationPanel(QWidget):
             self.kernel_combo.setCurrentIndex(k)
 
     def set_scale(self, f: float) -> None:
-        """Presenter scale: numbers, labels and grids grow together."""
+        """Presenter scale: numbers, labels and grids grow together (in the presenter view the
+        controls, the teacher's, stop growing at TEACHER_MAX_SCALE)."""
         self._scale = float(f)
-        self.controls.set_scale(f)
+        self.controls.set_scale(min(f, TEACHER_MAX_SCALE) if self._presenter else f)
         self.placeholder.setFont(scaled_font(self.font(), 13, f, 9))
         self.body.set_scale(f)
         self._arrange(wide=self._is_wide())
 
     # --- result ---------------------------------------------------------------------------------
+    def set_presenter(self, on: bool) -> None:
+        """In the presenter view the controls keep the size they have at TEACHER_MAX_SCALE."""
+        if bool(on) != self._presenter:
+            self._presenter = bool(on)
+            self.body.set_presenter(self._presenter)
+            self.set_scale(self._scale)
+
     def set_result(self, result) -> None:
         """A new ``PipelineResult``: keep the stage, kernel and cell where they still exist.
 
@@ -410,31 +419,10 @@ class AnimationPanel(QWidget):
         self.player.set_step(value)
 
     def _on_output_view_cell_hovered(self, i: int, j: int) -> None:
-        if i < 0:
-            self.status_message.emit("")
-            return
-        value = format_number(float(self.output_view.values()[i, j]), "cell")
-        self.status_message.emit(f"Output (row {i}, col {j}) = {value} · click to jump there")
+        self.status_message.emit(output_hover_text(self.output_view, i, j))
 
     def _on_input_view_cell_hovered(self, r: int, c: int) -> None:
-        view = self.sender()
-        result = self._data.result
-        if r < 0 or not isinstance(view, NumberGridView):
-            self.status_message.emit("")
-            return
-        value = format_number(float(view.values()[r, c]), "cell")
-        if self._data.stage == "conv" and result is not None:
-            top, _, left, _ = result.conv.pads
-            padding = view.is_padding(r, c)
-            where = f"(row {r - top}, col {c - left})"
-            self.status_message.emit(f"Input {where} = {value}" + (" · padding" if padding else ""))
-        elif result is not None:
-            top, left = self._data.pool_pads
-            name = activation_title(result.activation)
-            if view.is_padding(r, c):
-                self.status_message.emit(f"Outside the {name} map (row {r - top}, col {c - left}): not counted")
-            else:
-                self.status_message.emit(f"{name} map (row {r - top}, col {c - left}) = {value}")
+        self.status_message.emit(input_hover_text(self.sender(), r, c, self._data))
 
     # --- lifetime -------------------------------------------------------------------------------
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override

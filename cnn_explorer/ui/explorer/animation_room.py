@@ -5,7 +5,7 @@ pushing the sum (or the grids) out of sight."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject
-from PySide6.QtWidgets import QAbstractScrollArea, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QScrollArea, QWidget
 
 #: the share of the height below the controls the sum may take (the grids keep the rest)
 SUM_SHARE = 0.45
@@ -20,6 +20,8 @@ class SumRoom(QObject):
         self._panel, self._controls, self._body, self._arithmetic = panel, controls, body, arithmetic
         self._viewport: QWidget | None = None
         panel.installEventFilter(self)
+        if isinstance(body, QScrollArea) and body.widget() is not None:
+            body.widget().installEventFilter(self)      # the grids' least height changed (a title wraps)
         self._watch_viewport()
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
@@ -30,8 +32,8 @@ class SumRoom(QObject):
         kind = event.type()
         if watched is self._panel and kind == QEvent.Type.ParentChange:
             self._watch_viewport()
-        elif kind == QEvent.Type.Resize:
-            self.fit()                            # the panel, or the room it can show, changed size
+        elif kind in (QEvent.Type.Resize, QEvent.Type.LayoutRequest):
+            self.fit()                            # the panel, the room it can show or the grids' need changed
         return False
 
     def _watch_viewport(self) -> None:
@@ -56,7 +58,12 @@ class SumRoom(QObject):
         if self._controls.hasHeightForWidth():
             controls = max(controls, self._controls.heightForWidth(width))
         below = visible - controls - 2 * layout.spacing() - m.top() - m.bottom()
-        return width, int(min(below - self._body.minimumSizeHint().height(), SUM_SHARE * below))
+        # the grids' least height; where they must fit the room (the presenter view), what the body's content
+        # needs (a scroll area's own minimum is next to nothing)
+        fits = getattr(self._body, "fits_room", None)
+        content = self._body.widget() if isinstance(self._body, QScrollArea) and fits is not None and fits() else None
+        grids = (content if content is not None else self._body).minimumSizeHint().height()
+        return width, int(min(below - grids, SUM_SHARE * below))
 
     def fit(self) -> None:
         if self._panel.layout() is not None:

@@ -20,6 +20,7 @@ from PySide6.QtGui import (
     QImage,
     QPainter,
     QPen,
+    QPixmap,
     QPolygonF,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -70,7 +71,8 @@ def diverging_rgba(values: np.ndarray, m: float, out: np.ndarray | None = None) 
     if out is None or out.shape != (*index.shape, 4):
         out = np.empty((*index.shape, 4), dtype=np.uint8)
     words = out.view(np.uint32).reshape(index.shape)      # one 4-byte word a pixel
-    np.take(diverging_lut_rgba32(), index, out=words)
+    np.take(diverging_lut_rgba32(), index, out=words, mode="clip")    # uint8 indices: always in range;
+    # mode="raise" (the default) would colour into a scratch buffer and copy it over
     if has_nan:
         words[nan] = 0
     return out
@@ -102,7 +104,7 @@ def grey_rgba(values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     if out is None or out.shape != (*index.shape, 4):
         out = np.empty((*index.shape, 4), dtype=np.uint8)
     words = out.view(np.uint32).reshape(index.shape)
-    np.take(grey_lut_rgba32(), index, out=words)
+    np.take(grey_lut_rgba32(), index, out=words, mode="clip")         # no scratch copy (see diverging_rgba)
     nan = np.isnan(values)
     if nan.any():
         words[nan] = 0
@@ -153,6 +155,7 @@ class ColorBar(QWidget):
         self._grey = False
         self._scale = 1.0
         self._image: QImage | None = None
+        self._ramp_cache: tuple | None = None      # (key, the ramp with its frame and ticks)
         self._span: tuple[float, float] | None = None
         self._metrics: tuple | None = None       # (font key and scale, font, metrics, RESERVED_LABEL's width)
         self._labels: tuple[str, str, str] | None = None
@@ -242,26 +245,48 @@ class ColorBar(QWidget):
                 QImage.Format.Format_ARGB32_Premultiplied)
         return self._image
 
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
-        p = QPainter(self)
-        font, fm, _reserved = self._font_metrics()
-        p.setFont(font)
+    def _bar_rect(self, fm: QFontMetricsF) -> QRectF:
+        """Where the colour ramp is drawn: beside the map (``set_span``), or the whole height when that is too short."""
         pad = fm.height() / 2 + 1
-        bar_w = 12 * self._scale
         top, bottom = self._span if self._span is not None else (0.0, float(self.height()))
         top, bottom = max(top, pad), min(bottom, self.height() - pad)
         if bottom - top < 3 * fm.height():           # too short to read: use the whole height
             top, bottom = pad, self.height() - pad
-        bar = QRectF(2, top, bar_w, max(1.0, bottom - top))
-        p.drawImage(bar, self._bar_image())
-        p.setPen(QPen(self.palette().mid().color(), 1))
-        p.drawRect(bar)
+        return QRectF(2, top, 12 * self._scale, max(1.0, bottom - top))
+
+    def _ramp(self, bar: QRectF, text_color) -> QPixmap:
+        """The ramp, its frame and tick marks, drawn once per size, span and colours (a kernel edit changes only
+        the numbers and the triangles, painted over it)."""
+        dpr = self.devicePixelRatioF()
+        key = (self.size(), dpr, bar, self._grey, self._scale, self.palette().mid().color().rgba(), text_color.rgba())
+        if self._ramp_cache is None or self._ramp_cache[0] != key:
+            pixmap = QPixmap(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)))
+            pixmap.setDevicePixelRatio(dpr)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            p = QPainter(pixmap)
+            try:
+                p.drawImage(bar, self._bar_image())
+                p.setPen(QPen(self.palette().mid().color(), 1))
+                p.drawRect(bar)
+                p.setPen(text_color)
+                for y in (bar.top(), bar.center().y(), bar.bottom()):
+                    p.drawLine(QPointF(bar.right(), y), QPointF(bar.right() + 3 * self._scale, y))
+            finally:  # a painter left active on a pixmap that is then freed crashes the process
+                p.end()
+            self._ramp_cache = (key, pixmap)
+        return self._ramp_cache[1]
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        p = QPainter(self)
+        font, fm, _reserved = self._font_metrics()
+        p.setFont(font)
+        bar = self._bar_rect(fm)
         text_color = self.palette().windowText().color()
+        p.drawPixmap(0, 0, self._ramp(bar, text_color))
         top, mid, bottom = self.labels()
         x_text = bar.right() + 7 * self._scale
         p.setPen(text_color)
         for y, text in ((bar.top(), top), (bar.center().y(), mid), (bar.bottom(), bottom)):
-            p.drawLine(QPointF(bar.right(), y), QPointF(bar.right() + 3 * self._scale, y))
             p.drawText(QRectF(x_text, y - fm.height() / 2, self.width() - x_text, fm.height()),
                        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
         # Where the data's minimum and maximum fall on the bar.

@@ -1,4 +1,4 @@
-"""How the animation's number grids paint their cells: colours, numbers, marks and edge numbers.
+"""How the animation's number grids paint their cells (colours, numbers, marks, edge numbers) and tell a repeat.
 
 Plain functions over a QPainter and the laid-out geometry (``view`` = first row, first col,
 rows, cols shown; ``geom`` = x0, y0 and the cell side in pixels), so that
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 
 from cnn_explorer.core.colormaps import text_is_dark
 from cnn_explorer.core.format import format_number
@@ -50,6 +50,31 @@ def number_font(base: QFont, block, cell: float, *, texts=None, also=()) -> QFon
     if width > cell * 0.9:
         font.setPixelSize(max(6, int(font.pixelSize() * cell * 0.9 / width)))
     return font
+
+
+def paint_cells(p: QPainter, colors: np.ndarray, blank: np.ndarray, base: QColor, area: QRectF) -> None:
+    """All the cells in one image, one pixel a cell (``colors`` (rows, cols, 3) uint8, ``blank`` cells in
+    ``base``), scaled into ``area`` without smoothing: one draw call instead of one fillRect per cell."""
+    rows, cols = blank.shape
+    pixels = np.uint32(0xFF000000) | (colors[..., 0].astype(np.uint32) << 16) \
+        | (colors[..., 1].astype(np.uint32) << 8) | colors[..., 2].astype(np.uint32)
+    pixels[blank] = base.rgba()
+    pixels = np.ascontiguousarray(pixels)
+    image = QImage(pixels.data, cols, rows, 4 * cols, QImage.Format.Format_ARGB32)
+    smooth = p.testRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+    p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+    p.drawImage(area, image)
+    p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
+
+
+def paint_caption(p: QPainter, font: QFont, color: QColor, text: str, x0: float, y0: float, margin: float) -> None:
+    """A short name (a channel's 'R') in the corner left of and above the cells at (x0, y0)."""
+    p.setFont(font)
+    p.setPen(color)
+    width = QFontMetricsF(font).horizontalAdvance(text) + 4
+    left = max(0.0, x0 - margin - width)
+    p.drawText(QRectF(left, y0 - margin - 2, width, margin), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom,
+               text)
 
 
 def paint_numbers(p: QPainter, base: QFont, block, blank, padding, colors, x0, y0, cell, *, also=()) -> None:
@@ -201,3 +226,21 @@ def marks_rect(window, winner, current, view, geom) -> QRectF:
         box = QRectF(x0 + (ca - c0) * cell, y0 + (ra - r0) * cell, (cb - ca + 1) * cell, (rb - ra + 1) * cell)
         rect = rect.united(box.adjusted(-pen, -pen, pen, pen))
     return rect
+
+
+def same_grid(new: tuple, old: tuple) -> bool:
+    """Whether (values, colors, value_range, interior, padding_mask, label_offset) ``new`` shows exactly
+    what ``old`` shows (a new range of None, or values sharing memory with the old ones, never do)."""
+    values, colors, value_range, interior, padding_mask, label_offset = new
+    old_values, old_colors, old_range, old_interior, old_mask, old_offset = old
+    if values.shape != old_values.shape or value_range is None:
+        return False
+    if np.may_share_memory(values, old_values):
+        return False                    # the same memory may have been edited in place (a stroke)
+    if (colors, (float(value_range[0]), float(value_range[1])), interior, tuple(label_offset)) != \
+            (old_colors, old_range, old_interior, tuple(old_offset)):
+        return False
+    if (padding_mask is None) != (old_mask is None) or (
+            padding_mask is not None and not np.array_equal(padding_mask, old_mask)):
+        return False
+    return bool(np.array_equal(values, old_values, equal_nan=True))

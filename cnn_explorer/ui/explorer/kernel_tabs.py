@@ -79,6 +79,7 @@ class KernelStackSelector(QWidget):
         self.next_button.clicked.connect(lambda: self._step(1))
         tabs.currentChanged.connect(self._on_tabs_current_changed)
         self._compact = False
+        self._synced_texts: list[str] | None = None
         self._show_compact(False)
 
     # ----------------------------------------------------------------- public
@@ -102,7 +103,9 @@ class KernelStackSelector(QWidget):
                 self.combo.setItemData(i, text, Qt.ItemDataRole.ToolTipRole)
             self.combo.blockSignals(blocked)
         self._on_tabs_current_changed(tabs.currentIndex())
-        self.updateGeometry()
+        if texts != self._synced_texts:            # new names: another width (a value edit changes nothing here)
+            self._synced_texts = texts
+            self.updateGeometry()
         self._choose(self.width())
 
     # ----------------------------------------------------------------- Qt

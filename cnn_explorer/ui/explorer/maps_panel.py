@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from cnn_explorer.core.conv.convolution import activate
 from cnn_explorer.core.conv.partials import ChannelPartials
+from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.format import format_number
 from cnn_explorer.ui.explorer.colorbar import finite_range
 from cnn_explorer.ui.explorer.map_tile import MapTile
@@ -89,11 +90,15 @@ def channel_name(c: int, channels: int) -> str:
 
 
 class PartialSampler:
-    """Kernel k's per-channel partial maps for the maps panel, computed per display step on demand."""
+    """Kernel k's per-channel partial maps for the maps panel, computed per display step on demand
+    (or taken from ``ready``: {step: (partials, kernel, settings, maps)} computed beforehand)."""
 
-    def __init__(self, partials: ChannelPartials, conv, k: int) -> None:
+    def __init__(self, partials: ChannelPartials, conv, k: int, ready: dict | None = None) -> None:
         self._partials, self._kernel, self._settings = partials, conv.kernels[k], conv.settings
         self._cache: dict[int, np.ndarray] = {}
+        for step, (source, kernel, settings, maps) in (ready or {}).items():
+            if source is partials and settings == self._settings and np.array_equal(kernel, self._kernel):
+                self._cache[step] = maps
 
     def channel(self, c: int):
         """A sampler (step -> map[::step, ::step]) of channel c."""
@@ -144,7 +149,10 @@ class MapsPanel(QWidget):
         self._deferred = bool(deferred)
         self._contrast_choice = "auto"
         self._partials: tuple[tuple, ChannelPartials] | None = None     # padded input kept across kernel edits
+        self._ready: dict[int, dict] = {}             # channel maps computed while the worker computes the rest
         self._stale_reason: str | None = None
+        self._arranged: tuple | None = None
+        self._builds = 0                                   # rows made anew so far
         self.rows: list[MapsRow] = []
         self.contrast_combo = QComboBox(self)
         for key, text, tip in CONTRAST_CHOICES:
@@ -188,6 +196,7 @@ class MapsPanel(QWidget):
         state.result_changed.connect(self.set_result)
         state.error_occurred.connect(self.set_stale)
         state.error_cleared.connect(self._on_state_error_cleared)
+        state.computing_started.connect(self._on_state_computing_started)
         if state.result is not None:
             self.set_result(state.result)
 
@@ -303,7 +312,8 @@ class MapsPanel(QWidget):
             title = f"Feature map {shape_text(fmap.shape)}"
             if channels:
                 # Computed only at the resolution each map is shown (a photo's maps are far larger).
-                partials = PartialSampler(self._channel_partials(result.conv), result.conv, k)
+                partials = PartialSampler(self._channel_partials(result.conv), result.conv, k,
+                                          self._ready.pop(k, None))
                 for c, tile in enumerate(row.channel_tiles):
                     tile.set_sampled_map(fmap.shape, partials.channel(c), f"{channel_name(c, channels)} channel",
                                          contrast=contrast)
@@ -324,16 +334,47 @@ class MapsPanel(QWidget):
 
     def _channel_partials(self, conv) -> ChannelPartials:
         """The image's padded channels, kept while the image is the same (kernel edits then cost only the
-        cells shown). Keyed on the array itself (held, so its id stays unique) and the state's revision
-        (a stroke edits the image in place)."""
-        precision = "exact" if conv.maps.dtype == np.float64 else "fast"
-        key = (id(conv.image), self._state.image_revision, precision)
-        if self._partials is None or self._partials[0] != key or self._partials[1].image is not conv.image:
-            self._partials = (key, ChannelPartials(conv.image, precision))
+        cells shown)."""
+        return self._partials_of(conv.image, "exact" if conv.maps.dtype == np.float64 else "fast")
+
+    def _partials_of(self, image, precision: str) -> ChannelPartials:
+        """Keyed on the array itself (held, so its id stays unique) and the state's revision (a stroke edits
+        the image in place)."""
+        key = (id(image), self._state.image_revision, precision)
+        if self._partials is None or self._partials[0] != key or self._partials[1].image is not image:
+            self._partials = (key, ChannelPartials(image, precision))
         return self._partials[1]
+
+    def _on_state_computing_started(self) -> None:
+        """The state's worker computes a photo's maps: meanwhile, compute the channel maps the tiles will show
+        (they need only the image, the kernels and the settings), so the result is put on screen sooner."""
+        self._ready.clear()
+        if self._deferred or not self.isVisible() or self._result is None or not self.rows \
+                or not self.rows[0].channel_tiles:
+            return
+        try:
+            kernels = self._state.effective_kernels()
+        except CnnExplorerError:
+            return
+        image, conv = self._state.image, self._state.conv
+        if image.ndim != 3 or kernels.shape[0] != len(self.rows):
+            return
+        # the precision of the last result: the same image and kernel size give the same
+        partials = self._partials_of(image, "exact" if self._result.conv.maps.dtype == np.float64 else "fast")
+        for k, row in enumerate(self.rows):
+            steps = {tile.view.displayed_stride() for tile in row.channel_tiles}
+            self._ready[k] = {step: (partials, kernels[k], conv, partials.maps(kernels[k], conv, step))
+                              for step in steps}
 
     def _arrange_rows(self) -> None:
         """A single kernel's maps wrap onto a grid when that makes them larger; a stack keeps one line each."""
+        # what the arrangement depends on: the room, the scale and each map's least width (room for its numbers)
+        key = (self.width(), self._scroll.height() if self._scroll.isVisible() else self.height(), self._scale,
+               self._builds,
+               tuple((t.view.minimumWidth(), t.bar.sizeHint().width()) for row in self.rows for t in row.all_tiles()))
+        if key == self._arranged:
+            return
+        self._arranged = key
         width = self.width() - 12
         if len(self.rows) != 1:
             for row in self.rows:
@@ -372,6 +413,7 @@ class MapsPanel(QWidget):
             self._rows_layout.addWidget(row, 1)
             self.rows.append(row)
         self._structure = (k_count, channels, has_pool)
+        self._builds += 1
 
     # --- hover text -----------------------------------------------------------------------------
     def _on_tile_cell_hovered(self, k: int, tile: MapTile, i: int, j: int) -> None:

@@ -11,6 +11,7 @@ whole page.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from cnn_explorer.ui.explorer.animation_panel import AnimationPanel
@@ -21,6 +22,7 @@ from cnn_explorer.ui.explorer.presenter_bar import PresenterBar
 from cnn_explorer.ui.explorer.settings_panel import SettingsPanel
 from cnn_explorer.ui.explorer.state import ExplorerState
 from cnn_explorer.ui.lifecycle import new_timer
+from cnn_explorer.ui.scale import BASE_POINT_SIZE, TEACHER_MAX_SCALE
 from cnn_explorer.ui.widgets.containers import FillColumn, group_box, scroll_area
 
 
@@ -77,11 +79,12 @@ class ExplorerPage(QWidget):
         self._fit_columns()
         self._fit_timer = new_timer(self, "explorer-fit-columns", single_shot=True, interval_ms=0)
         self._fit_timer.timeout.connect(self._fit_columns)
-        self.presenter_bar = PresenterBar(self.kernel_editor, self.settings_panel, self)
+        self.presenter_bar = PresenterBar(self.state, self.kernel_editor, self.settings_panel, self)
         self.presenter_bar.setVisible(False)
         self.presenter_bar.sample_requested.connect(self.sample_requested)
         self.presenter_bar.leave_requested.connect(self.leave_presenter_requested)
         self._presenter = False
+        self._scale = 1.0
         self._normal_sizes: list[int] | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -96,8 +99,10 @@ class ExplorerPage(QWidget):
 
     def set_scale(self, factor: float) -> None:
         """Presenter scale: every panel's numbers and grids grow together."""
+        self._scale = float(factor)
         for panel in (self.input_panel, self.kernel_editor, self.maps_panel, self.animation_panel, self.presenter_bar):
             panel.set_scale(factor)
+        self._fit_tab_bar()
         self._fit_columns()
         self._fit_timer.start()  # again once the new fonts are polished in
 
@@ -113,9 +118,26 @@ class ExplorerPage(QWidget):
         self.input_scroll.setVisible(not on)
         self.controls_scroll.setVisible(not on)
         self.presenter_bar.setVisible(on)
+        self.animation_panel.set_presenter(on)
+        self._fit_tab_bar()
         if not on and self._normal_sizes:
             self.splitter.setSizes(self._normal_sizes)
         self.presenter_changed.emit(on)
+
+    def _fit_tab_bar(self) -> None:
+        """In the presenter view the Maps / Step by step tabs (the teacher's) stop growing at TEACHER_MAX_SCALE."""
+        bar = self.output_tabs.tabBar()
+        font = QFont(bar.font())
+        if font.pointSizeF() <= 0:
+            return
+        base = bar.property(BASE_POINT_SIZE)
+        if base is None:                              # not rescaled yet: its font is the one for this scale
+            base = font.pointSizeF() / self._scale
+            bar.setProperty(BASE_POINT_SIZE, base)
+        size = base * (min(self._scale, TEACHER_MAX_SCALE) if self._presenter else self._scale)
+        if abs(font.pointSizeF() - size) > 1e-3:
+            font.setPointSizeF(size)
+            bar.setFont(font)
 
     def is_presenter(self) -> bool:
         return self._presenter

@@ -5,13 +5,17 @@ changes during a lesson within reach. It owns no state: the kernel and settings
 combos share the editing panels' item models and drive those panels' own
 widgets, so a choice here is exactly the choice made there (same undo step, same
 resets); a sample is requested through ``sample_requested(name)``, which the
-window routes to its one "open sample" action.
+window routes to its one "open sample" action. The Sample and Kernel boxes always
+read what is loaded (the sample's name, or what the image is; the current kernel's
+name), following the state through every change, undo included.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, Signal
-from PySide6.QtGui import QStandardItem
+from pathlib import PurePath
+
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QIcon, QStandardItem
 from PySide6.QtWidgets import (
     QBoxLayout,
     QComboBox,
@@ -19,6 +23,9 @@ from PySide6.QtWidgets import (
     QLabel,
     QSizePolicy,
     QSpinBox,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
     QToolButton,
     QWidget,
 )
@@ -26,26 +33,82 @@ from PySide6.QtWidgets import (
 from cnn_explorer.core.kernels.samples import SAMPLES
 from cnn_explorer.ui.explorer.kernel_editor import KernelEditor
 from cnn_explorer.ui.explorer.settings_panel import SettingsPanel
-from cnn_explorer.ui.scale import scaled_font
+from cnn_explorer.ui.explorer.state import ExplorerState, ImageOrigin
+from cnn_explorer.ui.scale import TEACHER_MAX_SCALE, scaled_font
 from cnn_explorer.ui.widgets.containers import box_of
 
 #: the bar's own text stops growing at this presenter scale
-MAX_BAR_SCALE = 1.5
+MAX_BAR_SCALE = TEACHER_MAX_SCALE
 SAMPLE_GROUP_TITLES = {"slides": "SLIDES", "synthetic": "SYNTHETIC", "photos": "PHOTOS"}
 
 
-class _LazyCombo(QComboBox):
-    """A combo box that asks ``fill`` for its entries the first time its list opens."""
+class LoadedCombo(QComboBox):
+    """A combo box that reads what is loaded (``set_shown_text``), whichever entry of its list is current,
+    elided to its width (the whole text in the tooltip); ``fill`` (optional) gives it its entries the
+    first time its list opens."""
 
-    def __init__(self, fill, parent: QWidget | None = None) -> None:
+    def __init__(self, tip: str, fill=None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._fill = fill
+        self._tip = tip
+        self._shown = ""
+        self.setToolTip(tip)
 
-    def showPopup(self) -> None:  # noqa: N802 - Qt override
+    def shown_text(self) -> str:
+        """What the box reads (before eliding)."""
+        return self._shown
+
+    def set_shown_text(self, text: str) -> None:
+        if text != self._shown:
+            self._shown = text
+            self.setToolTip(f"{text}\n{self._tip}" if text else self._tip)
+            self.update()
+
+    def fill_now(self) -> None:
+        """Put the entries in now (the list is otherwise filled the first time it opens)."""
         if self._fill is not None:
             fill, self._fill = self._fill, None
             fill(self)
+
+    def showPopup(self) -> None:  # noqa: N802 - Qt override
+        self.fill_now()
         super().showPopup()
+
+    def text_room(self) -> int:
+        """Pixels the box has for its text (its edit field, less a little margin)."""
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        field = self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt,
+                                            QStyle.SubControl.SC_ComboBoxEditField, self)
+        return max(0, field.width() - 4)
+
+    def displayed_text(self) -> str:
+        """The text as painted: ``shown_text`` elided ("…") to the room the box has."""
+        return self.fontMetrics().elidedText(self._shown, Qt.TextElideMode.ElideRight, self.text_room())
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        p = QStylePainter(self)
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        p.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, opt)
+        opt.currentText = self.displayed_text()
+        opt.currentIcon = QIcon()
+        p.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, opt)
+
+
+#: what the Sample box reads for an image that is not a sample (see ``ImageOrigin.kind``)
+_ORIGIN_WORDS = {"drawing": "Your drawing", "pasted picture": "Pasted picture", "pasted grid": "Pasted grid"}
+
+
+def loaded_image_text(origin: ImageOrigin) -> str:
+    """What the Sample box reads: the sample's label, a file's name, "Your drawing", "Pasted picture"…"""
+    if origin.kind in ("slide", "synthetic", "photo") and origin.name in SAMPLES:
+        return sample_label(origin.name)
+    if origin.kind in _ORIGIN_WORDS:
+        return _ORIGIN_WORDS[origin.kind]
+    if origin.kind in ("picture", "grid") and origin.name:
+        return PurePath(origin.name).name
+    return origin.name or "Image"
 
 
 def sample_label(name: str) -> str:
@@ -61,17 +124,16 @@ class PresenterBar(QWidget):
     sample_requested = Signal(str)
     leave_requested = Signal()
 
-    def __init__(self, kernel_editor: KernelEditor, settings: SettingsPanel, parent: QWidget | None = None) -> None:
+    def __init__(self, state: ExplorerState, kernel_editor: KernelEditor, settings: SettingsPanel,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._state = state
         self._editor = kernel_editor
         self._settings = settings
-        self.sample_combo = _LazyCombo(self._fill_samples, self)
-        self.sample_combo.addItem("Choose a sample…", None)
-        self.sample_combo.setToolTip("Open a sample with its kernel and settings")
+        self.sample_combo = LoadedCombo("Open a sample with its kernel and settings", self._fill_samples, self)
         self.sample_combo.activated.connect(self._on_sample_combo_activated)
-        self.kernel_combo = QComboBox(self)
+        self.kernel_combo = LoadedCombo("Put a named kernel into the current kernel tab", parent=self)
         self.kernel_combo.setModel(kernel_editor.preset_combo.model())
-        self.kernel_combo.setToolTip("Put a named kernel into the current kernel tab")
         self.kernel_combo.activated.connect(self._on_kernel_combo_activated)
         self.stride_spin = QSpinBox(self)
         self.stride_spin.setRange(settings.stride_rows.minimum(), settings.stride_rows.maximum())
@@ -106,7 +168,12 @@ class PresenterBar(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         settings.stride_rows.valueChanged.connect(self._sync_stride)
         settings.stride_cols.valueChanged.connect(self._sync_stride)
+        state.image_changed.connect(self._sync_sample)
+        state.kernels_changed.connect(self._sync_kernel)
+        kernel_editor.tabs.currentChanged.connect(self._sync_kernel)
         self._sync_stride()
+        self._sync_sample()
+        self._sync_kernel()
         self.set_scale(1.0)
 
     def _flow(self) -> None:
@@ -162,12 +229,11 @@ class PresenterBar(QWidget):
             model.appendRow(header)
             for name in names:
                 combo.addItem(f"   {sample_label(name)}", name)
+        self._sync_sample()
 
     def sample_names(self) -> list[str]:
         """The samples the list offers (fills it if it was not opened yet)."""
-        if self.sample_combo._fill is not None:
-            fill, self.sample_combo._fill = self.sample_combo._fill, None
-            fill(self.sample_combo)
+        self.sample_combo.fill_now()
         return [self.sample_combo.itemData(i) for i in range(self.sample_combo.count())
                 if self.sample_combo.itemData(i)]
 
@@ -218,6 +284,24 @@ class PresenterBar(QWidget):
         s = self._settings
         s.stride_rows.setValue(value)
         s.stride_cols.setValue(value)
+
+    def _sync_sample(self) -> None:
+        """The Sample box reads what the image is (a sample's name, a file's, "Your drawing"…)."""
+        origin = self._state.image_origin
+        self.sample_combo.set_shown_text(loaded_image_text(origin))
+        index = self.sample_combo.findData(origin.name) if origin.name in SAMPLES else -1
+        with QSignalBlocker(self.sample_combo):         # the list opens at the sample loaded, if any
+            self.sample_combo.setCurrentIndex(index)
+
+    def _sync_kernel(self, *_args) -> None:
+        """The Kernel box reads the current kernel tab's name (a preset's or the user's own)."""
+        names = self._state.kernel_names
+        current = min(max(self._editor.tabs.currentIndex(), 0), len(names) - 1)
+        name = names[current]
+        shown = name if len(names) == 1 else f"{name} ({current + 1} of {len(names)})"
+        self.kernel_combo.set_shown_text(shown)
+        with QSignalBlocker(self.kernel_combo):
+            self.kernel_combo.setCurrentIndex(self.kernel_combo.findData(name))
 
     def _sync_stride(self, *_args) -> None:
         s = self._settings

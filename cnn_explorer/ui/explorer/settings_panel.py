@@ -57,6 +57,7 @@ class SettingsPanel(QWidget):
         super().__init__(parent)
         self._state = state
         self._updating = False
+        self._formula_key: tuple | None = None      # what the formulas shown were written for
         self.stride_rows = _spin(self, 1, 64, "Stride down the rows: how far the window moves each step")
         self.stride_cols = _spin(self, 1, 64, "Stride along the columns")
         self.padding_combo = QComboBox(self)
@@ -173,6 +174,10 @@ class SettingsPanel(QWidget):
     def _update_formula(self) -> None:
         hw = self._state.image.shape[:2]
         kernel_hw = self._state.kernels[0].shape[:2]
+        key = (hw, kernel_hw, self._state.conv, self._state.pool)
+        if key == self._formula_key:
+            return                            # a kernel's values changed, not its size: the same formulas
+        self._formula_key = key
         try:
             text = output_size_formula(hw, kernel_hw, self._state.conv)
             out = output_shape(hw, kernel_hw, self._state.conv)

@@ -4,8 +4,12 @@ Views take the state in their constructor, listen to its signals and write to it
 on user input. Every change schedules one recomputation through
 ``core.pipeline.run_pipeline`` on a zero-delay single-shot timer, so a burst of
 edits within one event-loop turn (a mouse stroke, typing) costs one
-computation, done before the next repaint. A ``CnnExplorerError`` from the core
-is reported through ``error_occurred`` and the last good result stays shown.
+computation. When it costs WORKER_MIN_WORK multiply-adds or more (a photo), a kernel,
+settings or new-image change is computed on ``PipelineWorker``'s thread (the newest request
+wins; the window paints and takes keys meanwhile); a stroke, which edits the image
+in place, is computed on the GUI thread, and makes every computation still running
+on the old pixels void. ``recompute_now`` is always synchronous. A ``CnnExplorerError``
+from the core is reported through ``error_occurred`` and the last good result stays shown.
 
 Conventions: images are float64 (H, W) grey or (H, W, 3) RGB, values as loaded
 (0..255 for pictures, any range for the slides' grids); kernels are 2-D
@@ -16,7 +20,6 @@ every channel (a (kh, kw, 3) filter with three equal slices).
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
@@ -28,28 +31,16 @@ from cnn_explorer.core.conv.pipeline import run_pipeline
 from cnn_explorer.core.conv.prepared import PreparedImage
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.kernels.library import resolve_kernel, validate_kernel
-from cnn_explorer.ui.lifecycle import new_timer
+from cnn_explorer.ui.explorer.image_origin import SAMPLE_KINDS, ImageOrigin
+from cnn_explorer.ui.explorer.pipeline_worker import PipelineRunner
+
+__all__ = ["ExplorerState", "ImageOrigin", "UNDO_LIMIT", "WORKER_MIN_WORK"]    # ImageOrigin: its home's
 
 #: Undo history kept per page; each entry holds at most one image (strokes only their changed rectangle).
 UNDO_LIMIT = 100
-
-
-#: what a sample's group makes its image, for the canvas caption
-SAMPLE_KINDS = {"slides": "slide", "synthetic": "synthetic", "photos": "photo"}
-
-
-@dataclass(frozen=True)
-class ImageOrigin:
-    """What the image is, for its caption (the image and its origin change together, undo included).
-
-    ``kind``: "drawing" (a blank canvas and what was drawn on it), "slide", "synthetic" or "photo"
-    (a sample), "picture" or "grid" (an opened file), "pasted picture", "pasted grid", or "image"
-    (anything else); ``name``: the sample or file name; ``note``: e.g. "scaled from 4032×3024 to 1024×768".
-    """
-
-    kind: str = "drawing"
-    name: str = ""
-    note: str = ""
+#: computations of at least this many multiply-adds (pixels × kernel cells: a 1024×1024 picture and a 3×3
+#: kernel, about 5 ms) run off the GUI thread; smaller ones cost less than handing them over
+WORKER_MIN_WORK = 1 << 23
 
 
 def _default_image() -> np.ndarray:
@@ -70,7 +61,8 @@ class ExplorerState(QObject):
     ``result_changed(PipelineResult)``, ``error_occurred(str)`` (one-line message;
     the previous result is kept), ``error_cleared()`` (the inputs are valid again) and
     ``reset_requested()``: a sample was chosen (or that choice undone or redone), so views that
-    step through the computation start again at step 1 of the convolution, first kernel.
+    step through the computation start again at step 1 of the convolution, first kernel;
+    ``computing_started()``: a photo's computation went to the worker (views may prepare meanwhile).
     """
 
     image_changed = Signal()
@@ -80,6 +72,7 @@ class ExplorerState(QObject):
     error_occurred = Signal(str)
     error_cleared = Signal()
     reset_requested = Signal()
+    computing_started = Signal()        # a photo's computation went to the worker; its result follows
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -100,9 +93,9 @@ class ExplorerState(QObject):
         self._edits: list[tuple[int, tuple[int, int, int, int] | None]] = []
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(UNDO_LIMIT)
-        self._timer = new_timer(self, "explorer-recompute", single_shot=True, interval_ms=0)
-        self._timer.timeout.connect(self._on_timer_timeout)
-        self._recompute()
+        self._runner = PipelineRunner(self._computation, self._show, WORKER_MIN_WORK, self)
+        self._runner.submitted.connect(self.computing_started)
+        self._runner.run_now()
 
     # ----------------------------------------------------------------- reading
     @property
@@ -229,11 +222,15 @@ class ExplorerState(QObject):
 
         ``rect`` = (r0, r1, c0, c1), end-exclusive, bounds the edited pixels (None: anything may have changed).
         """
+        self._runner.pixels_edited()
+        self._image_changed(rect)
+        self.schedule()
+
+    def _image_changed(self, rect: tuple[int, int, int, int] | None = None) -> None:
         self._image_revision += 1
         self._edits.append((self._image_revision, None if rect is None else tuple(int(v) for v in rect)))
         del self._edits[:-64]
         self.image_changed.emit()
-        self.schedule()
 
     def push_stroke(self, before: np.ndarray, text: str = "Stroke") -> None:
         """Record a finished in-place stroke for undo; ``before`` is the image as it was at the stroke's start."""
@@ -324,27 +321,33 @@ class ExplorerState(QObject):
     # ----------------------------------------------------------------- computing
     def schedule(self) -> None:
         """Ask for a recomputation in the next event-loop turn (many requests -> one computation)."""
-        if not self._timer.isActive():
-            self._timer.start()
+        self._runner.schedule()
 
     def recompute_now(self) -> None:
-        """Compute immediately (flushes a pending request); used by tests and benchmarks."""
-        self._timer.stop()
-        self._recompute()
+        """Compute immediately, on this thread (flushes a pending request; a result the worker is still
+        computing is dropped); used by tests, lessons and benchmarks."""
+        self._runner.run_now()
+
+    def is_computing(self) -> bool:
+        """True while a recomputation is scheduled or runs on the worker (the shown result is older)."""
+        return self._runner.is_busy()
 
     def stop(self) -> None:
         """Cancel pending work (called when the window closes)."""
-        self._timer.stop()
+        self._runner.stop()
 
-    def _on_timer_timeout(self) -> None:
-        self._recompute()
+    def _computation(self):
+        """(multiply-adds, the pipeline over the current inputs, held); raises CnnExplorerError for bad ones."""
+        kernels = self.effective_kernels()
+        args = (self._image, kernels, self._conv, self._activation, self._pool)
+        prepared = self._prepared_image()
+        work = self._image.shape[0] * self._image.shape[1] * kernels.size
+        return work, lambda: run_pipeline(*args, prepared=prepared)
 
-    def _recompute(self) -> None:
-        try:
-            result = run_pipeline(self._image, self.effective_kernels(), self._conv, self._activation, self._pool,
-                                  prepared=self._prepared_image())
-        except CnnExplorerError as exc:
-            self._error = " ".join(str(exc).split()) or "invalid settings"
+    def _show(self, result, error: CnnExplorerError | None) -> None:
+        """Put an outcome on show: the result, or the error's message (the last good result stays)."""
+        if error is not None:
+            self._error = " ".join(str(error).split()) or "invalid settings"
             self.error_occurred.emit(self._error)
             return
         had_error = self._error is not None
@@ -381,7 +384,7 @@ class ExplorerState(QObject):
         if "settings" in parts:
             self._conv, self._activation, self._pool = parts["settings"]
         if "image" in parts:
-            self.notify_image_edited()
+            self._image_changed()
         if "kernels" in parts:
             self.kernels_changed.emit()
         if "settings" in parts:
