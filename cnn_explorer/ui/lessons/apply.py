@@ -56,12 +56,15 @@ def apply_step(window, step: LessonStep) -> None:
                 state.set_settings(st.conv, st.activation, st.pool)
         finally:
             state.undo_stack.endMacro()
-    # the tab first: maps behind the Step-by-step tab wait until shown (a new kernel count rebuilds them)
+    # A view behind a tab keeps the newest result and shows it once its tab comes up. So the maps get the
+    # new result before their tab shows (else they are built for the old result, then again for this one),
+    # and they go behind the step-by-step tab before it comes (else they are built for nothing).
     if st.view == "maps":
+        state.recompute_now()
         page.show_maps()
     else:
         page.show_step_by_step()
-    state.recompute_now()
+        state.recompute_now()
     _place_animation(page.animation_panel, st, state.result)
 
 

@@ -104,6 +104,7 @@ class LessonPanel(QFrame):
         content = QWidget(self)
         body = QVBoxLayout(content)
         body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(2)                  # every pixel of the bar is one the explorer below does not get
         self.step_title = QLabel(content)
         self.step_title.setWordWrap(True)
         self.step_title.setTextFormat(Qt.TextFormat.PlainText)
@@ -128,7 +129,8 @@ class LessonPanel(QFrame):
         self.body.setFrameShape(QFrame.Shape.NoFrame)
         self.body.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setContentsMargins(6, 4, 6, 2)
+        layout.setSpacing(2)
         layout.addLayout(header)
         layout.addWidget(self.body, 1)
         self.set_scale(1.0)
