@@ -397,18 +397,12 @@ class MapsPanel(QWidget):
         super().showEvent(event)
 
     def _rebuild(self, k_count: int, channels: int, has_pool: bool) -> None:
-        # rows of the same shape are kept (a second kernel adds one row, it does not rebuild the first):
-        # each map tile is a pyqtgraph view, a few milliseconds to make
-        same_shape = self._structure is not None and self._structure[1:] == (channels, has_pool)
-        keep = min(len(self.rows), k_count) if same_shape else 0
-        for row in self.rows[keep:]:
+        for row in self.rows:
             self._rows_layout.removeWidget(row)
             row.hide()                  # gone from the screen now, whenever the event loop deletes it
             row.deleteLater()
-        self.rows = self.rows[:keep]
-        for row in self.rows:
-            row.heading.setVisible(k_count > 1)
-        for k in range(keep, k_count):
+        self.rows = []
+        for k in range(k_count):
             row = MapsRow(k, channels, has_pool, heading=k_count > 1, parent=self._container)
             row.set_scale(self._scale)
             for tile in row.all_tiles():
