@@ -198,9 +198,13 @@ class PoolingInvarianceDemo(QWidget):
         return self.body.direction() == QBoxLayout.Direction.TopToBottom
 
     def _arrange(self) -> None:
+        margins = 2 * self.style().pixelMetric(QStyle.PixelMetric.PM_LayoutLeftMargin)
         need = self.figure.minimumSizeHint().width() + self.side.minimumSizeHint().width() + \
-            self.body.spacing() + 2 * self.style().pixelMetric(QStyle.PixelMetric.PM_LayoutLeftMargin)
-        stacked = self.scroll.viewport().width() < need
+            self.body.spacing() + margins
+        room = self.scroll.viewport().width()
+        # the numbers go under the figure when it is too narrow beside them, or when the whole width lets the
+        # figure draw the moved X beside the original (bigger cells than two rows squeezed beside the numbers)
+        stacked = room < need or room >= self.figure.wide_width() + margins
         if stacked != self.is_stacked():
             self.body.setDirection(QBoxLayout.Direction.TopToBottom if stacked else QBoxLayout.Direction.LeftToRight)
             self.side.setMaximumWidth(16_777_215 if stacked else self._side_width())
