@@ -203,6 +203,17 @@ class ActivationsDemo(QWidget):
         self._update_softmax()
         self._update_costs()
 
+    def params(self) -> dict[str, object]:
+        """What ``set_params`` takes to show this view again (an edit that does not read keeps its last good value)."""
+        out: dict[str, object] = {"x": self.x()}
+        for name, edit in (("logits", self.logits_edit), ("prediction", self.prediction_edit),
+                           ("target", self.target_edit)):
+            try:
+                out[name] = self._info.param(name).read(edit.text())
+            except CnnExplorerError:
+                out[name] = (self._params or self._info.defaults())[name]
+        return out
+
     def set_scale(self, factor: float) -> None:
         for plot in self.plots.values():
             plot.set_scale(factor)

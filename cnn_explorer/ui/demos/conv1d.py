@@ -243,6 +243,16 @@ class Conv1dDemo(QWidget):
         self._rebuild()
         self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
+    def params(self) -> dict[str, object]:
+        """What ``set_params`` takes to show this view again (the last valid settings while an edit is not valid)."""
+        conv = self._conv
+        if conv is None:
+            return {"row": core.DEFAULT_ROW, "filter": core.DEFAULT_FILTER, "filter2": (), "stride": 2, "padding": 0}
+        filters = [tuple(float(v) for v in f.tolist()) for f in conv.filters]
+        return {"row": tuple(float(v) for v in conv.row.tolist()), "filter": filters[0],
+                "filter2": filters[1] if len(filters) > 1 else (), "stride": int(conv.stride),
+                "padding": int(conv.padding)}
+
     def set_scale(self, factor: float) -> None:
         self.view.set_scale(factor)
         side = int(round(16 * factor))             # the buttons' icons grow with their words

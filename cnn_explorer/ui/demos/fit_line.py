@@ -219,6 +219,12 @@ class FitLineDemo(QWidget):
         self._show_guess()
         self.reset()
 
+    def params(self) -> dict[str, object]:
+        """What ``set_params`` takes to show this view again: the guesses and rate as shown, the descent's start."""
+        base = self._params or self._info.defaults()
+        return {"a": self.a_spin.value(), "b": self.b_spin.value(), "lr": self.lr_spin.value(),
+                "steps": base["steps"], "start-a": self._start[0], "start-b": self._start[1]}
+
     def set_scale(self, factor: float) -> None:
         self.line_plot.set_scale(factor)
         self.loss_plot.set_scale(factor)

@@ -153,7 +153,8 @@ class LearnKernelDemo(QWidget):
     def params(self) -> dict[str, object]:
         return {"input": self.input_combo.currentData(), "target": self.target_combo.currentData(),
                 "start": self.start_combo.currentData() if self.start_combo.currentData() != "typed" else "zeros",
-                "seed": self.seed_spin.value(), "lr": self.rate_spin.value(), "steps": self.current_step(),
+                "seed": self.seed_spin.value(), "lr": self.rate_spin.value(),
+                "steps": min(self.current_step(), lk.MAX_OPEN_STEPS),
                 "stride": self.stride_spin.value(), "padding": self.padding_combo.currentData()}
 
     # ------------------------------------------------------------------ reading the state (tests, lessons)

@@ -84,6 +84,10 @@ class WhyConvolutionDemo(QWidget):
     def values(self) -> dict[str, int]:
         return {name: spin.value() for name, spin in self.spins.items()}
 
+    def params(self) -> dict[str, object]:
+        """What ``set_params`` takes to show this view again."""
+        return dict(self.values())
+
     def _update(self) -> None:
         dense, conv = why_convolution(**self.values())
         for row, count in enumerate((dense, conv)):

@@ -200,6 +200,10 @@ class XoVoteDemo(QWidget):
             spin.setValue(int(values[key]))
             spin.blockSignals(False)
 
+    def params(self) -> dict[str, object]:
+        """What ``set_params`` takes to show this view again."""
+        return {"epochs": self.epochs_spin.value(), "seed": self.seed_spin.value()}
+
     def set_scale(self, factor: float) -> None:
         self.bars.set_scale(factor)
         self.curve.set_scale(factor)
