@@ -7,7 +7,6 @@ from typing import Mapping
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QGridLayout,
@@ -34,6 +33,7 @@ from cnn_explorer.core.train.costs import (
 )
 from cnn_explorer.ui.classify.prediction_bars import PredictionBars
 from cnn_explorer.ui.demos.activations_plot import ActivationPlot
+from cnn_explorer.ui.demos.keys import add_demo_action
 from cnn_explorer.ui.widgets.containers import headed_box, scroll_area
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
 
@@ -69,12 +69,10 @@ class ActivationsDemo(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll_area(content, self))
-        for key, slot in ((Qt.Key.Key_Right, lambda: self.set_x(self.x() + X_STEP)),
-                          (Qt.Key.Key_Left, lambda: self.set_x(self.x() - X_STEP)),
-                          (Qt.Key.Key_Home, lambda: self.set_x(float(self._info.param("x").default)))):
-            shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
+        for key_id, slot in (("right", lambda: self.set_x(self.x() + X_STEP)),
+                             ("left", lambda: self.set_x(self.x() - X_STEP)),
+                             ("reset", lambda: self.set_x(float(self._info.param("x").default)))):
+            add_demo_action(self, "activations", key_id, slot)
         self.set_params(self._info.defaults())
 
     # ------------------------------------------------------------------ building

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Mapping
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QBoxLayout,
@@ -40,6 +39,7 @@ from cnn_explorer.core.format import format_number
 from cnn_explorer.core.kernels.xo_invariance import FEATURES, x_invariance
 from cnn_explorer.core.lessons.demos import demo_info
 from cnn_explorer.ui.demos.invariance_figure import InvarianceFigure
+from cnn_explorer.ui.demos.keys import add_demo_action
 from cnn_explorer.ui.export.figure_export import install_figure_export
 from cnn_explorer.ui.scale import scaled_font
 from cnn_explorer.ui.theme import UNSURE_FG
@@ -133,22 +133,14 @@ class PoolingInvarianceDemo(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.scroll)
 
-        self._actions = (self._key_action("One more", Qt.Key.Key_Right, lambda: self._nudge(1)),
-                         self._key_action("One less", Qt.Key.Key_Left, lambda: self._nudge(-1)),
-                         self._key_action("Reset", Qt.Key.Key_Home, self.reset))
+        self._actions = (add_demo_action(self, "pooling-invariance", "more", lambda: self._nudge(1)),
+                         add_demo_action(self, "pooling-invariance", "less", lambda: self._nudge(-1)),
+                         add_demo_action(self, "pooling-invariance", "reset", self.reset))
         self.transform_combo.currentIndexChanged.connect(self._on_control_changed)
         self.feature_combo.currentIndexChanged.connect(self._on_control_changed)
         self.amount_spin.valueChanged.connect(self._on_control_changed)
         self.reset_button.clicked.connect(self.reset)
         self.set_params(self._info.defaults())
-
-    def _key_action(self, text: str, key, slot) -> QAction:
-        action = QAction(text, self)
-        action.setShortcut(QKeySequence(key))
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
 
     # ------------------------------------------------------------------ API
     def set_params(self, params: Mapping[str, object]) -> None:
