@@ -158,7 +158,8 @@ class Figure(QWidget):
 
     def cell_side(self) -> float:
         """The cells' side in pixels: the figure's own size times the scale, wider when the numbers are long
-        (a kernel near the target's, 0.0012) so that they stay at least 0.3 of that size, never dropped."""
+        (a kernel near the target's, 0.0012) so that they stay at least 0.3 of that size, never dropped
+        (at most twice the size: beyond that the numbers narrow)."""
         base = self._cell * self._scale
         values = np.asarray(self.grid.values(), dtype=np.float64).ravel()
         extra = [float(v) for v in (self._range or ()) if np.isfinite(v)]
@@ -169,7 +170,8 @@ class Figure(QWidget):
         font = QFont(self.font())
         font.setPixelSize(100)
         widest = QFontMetricsF(font).horizontalAdvance(max(texts, key=len))
-        return max(base, target / 0.42, target * widest / 100 / 0.9)
+        # at most twice as wide: an error map of 1e−07s keeps a sane size, its numbers narrowed (still readable)
+        return min(2 * base, max(base, target / 0.42, target * widest / 100 / 0.9))
 
     def set_scale(self, f: float) -> None:
         self._scale = float(f)
