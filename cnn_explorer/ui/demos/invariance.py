@@ -87,7 +87,7 @@ class PoolingInvarianceDemo(QWidget):
         self.reset_button = QPushButton("Reset", self)
         self.reset_button.setObjectName("invariance_reset")
         self.reset_button.setToolTip("Back to one pixel to the right with the diagonal feature (Home)")
-        controls = FoldRow([QLabel("Move", self), self.transform_combo, QLabel("Feature", self), self.feature_combo,
+        self.controls = controls = FoldRow([QLabel("Move", self), self.transform_combo, QLabel("Feature", self), self.feature_combo,
                             self.amount_label, self.amount_spin, self.reset_button], self)
 
         self.figure = InvarianceFigure(self)
@@ -186,17 +186,22 @@ class PoolingInvarianceDemo(QWidget):
         self._arrange()
 
     def is_stacked(self) -> bool:
-        """True when the numbers sit under the figure (too narrow for both side by side)."""
+        """True when the numbers sit under the figure (too narrow beside it, or the figure's cells bigger so)."""
         return self.body.direction() == QBoxLayout.Direction.TopToBottom
 
     def _arrange(self) -> None:
         margins = 2 * self.style().pixelMetric(QStyle.PixelMetric.PM_LayoutLeftMargin)
+        side_width = self._side_width()
         need = self.figure.minimumSizeHint().width() + self.side.minimumSizeHint().width() + \
             self.body.spacing() + margins
-        room = self.scroll.viewport().width()
-        # the numbers go under the figure when it is too narrow beside them, or when the whole width lets the
-        # figure draw the moved X beside the original (bigger cells than two rows squeezed beside the numbers)
-        stacked = room < need or room >= self.figure.wide_width() + margins
+        room = self.scroll.viewport().width() - margins
+        height = self.scroll.viewport().height() - self.controls.sizeHint().height() - margins
+        # the numbers go beside the figure or under it, whichever leaves the figure the bigger cells (under, a wide
+        # window draws the moved X beside the original); under it too when the figure is too narrow beside them
+        side_height = self.side.layout().totalHeightForWidth(room) if self.side.layout() else 0
+        beside = self.figure.best_cell(room - side_width - self.body.spacing(), height)
+        under = self.figure.best_cell(room, height - side_height - self.body.spacing())
+        stacked = room + margins < need or under > beside
         if stacked != self.is_stacked():
             self.body.setDirection(QBoxLayout.Direction.TopToBottom if stacked else QBoxLayout.Direction.LeftToRight)
             self.side.setMaximumWidth(16_777_215 if stacked else self._side_width())

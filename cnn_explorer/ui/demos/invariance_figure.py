@@ -126,10 +126,13 @@ class InvarianceFigure(QWidget):
         font = QFont(self.font())
         font.setPixelSize(100)
         widest = QFontMetricsF(font).horizontalAdvance(max(texts + ["−1"], key=len))
-        return max(_MIN_CELL * self._scale, (target + 1) / 0.42, (target + 1) * widest / 100 / 0.9)
+        # number_font: 0.42 of the cell, narrowed so the widest fits 0.9 of it (3 % for its rounding down)
+        return max(_MIN_CELL * self._scale, target / 0.42, target * widest / 100 / 0.9) * 1.03
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
-        return self._size_for(self.smallest_cell())
+        # as narrow as two rows, as low as one: heightForWidth says which a width needs
+        smallest = self.smallest_cell()
+        return QSize(self._size_for(smallest).width(), self._size_for(smallest, True).height())
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
         return self._size_for(max(_HINT_CELL * self._scale, self.smallest_cell()))
@@ -146,6 +149,10 @@ class InvarianceFigure(QWidget):
         smallest = self.smallest_cell()
         wide = self._size_for(smallest, True)
         return wide.height() if width >= wide.width() else self._size_for(smallest).height()
+
+    def best_cell(self, width: float, height: float) -> float:
+        """The cell side the figure would draw at in ``width`` × ``height`` pixels (the better arrangement)."""
+        return max(self._cell_in(width, height, True), self._cell_in(width, height, False))
 
     def is_wide(self) -> bool:
         """True when the moved X is drawn beside the original (it gives bigger cells), False when under it."""
