@@ -70,10 +70,6 @@ class Conv1dView(QWidget):
     def position(self) -> int:
         return self._position
 
-    def cell_size(self) -> float:
-        """The cells' side in pixels as laid out now (never under MIN_CELL times the scale)."""
-        return self._layout()[2]
-
     def row_labels(self) -> list[str]:
         """The rows drawn, top to bottom."""
         if self._conv is None:
