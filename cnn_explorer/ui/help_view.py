@@ -25,6 +25,7 @@ from cnn_explorer import __version__
 from cnn_explorer.core.conv.pipeline import run_pipeline
 from cnn_explorer.core.format import format_number
 from cnn_explorer.core.kernels.samples import SAMPLES
+from cnn_explorer.ui.demos.keys import demo_key_rows
 from cnn_explorer.ui.scale import scaled
 from cnn_explorer.ui.theme import ICON_CELLS, ICON_WINDOW, MUTED_TEXT
 from cnn_explorer.ui.widgets.pictograms import pictogram_image
@@ -128,10 +129,22 @@ def guide_html(picture_size: int = PICTURE_SIZE) -> str:
     return "".join(parts)
 
 
-def shortcuts_html(rows) -> str:
-    """``rows`` [(action, keys)] as a table."""
+def shortcuts_html(rows, demo_rows=()) -> str:
+    """``rows`` [(action, keys)] as a table; then, under a "Demos" heading, ``demo_rows``
+    [(demo title, [(what, keys)])]: each demo's keys (they work while the demo has the focus)."""
     cells = "".join(f"<tr><td>{escape(name)}</td><td><b>{escape(keys)}</b></td></tr>" for name, keys in rows)
-    return f"<table cellspacing='6'>{cells}</table>"
+    html = f"<table cellspacing='6'>{cells}</table>"
+    if demo_rows:
+        muted = MUTED_TEXT.name()
+        parts = []
+        for title, keys in demo_rows:
+            parts.append(f"<tr><td colspan='2'><i>{escape(title)}</i></td></tr>")
+            parts += [f"<tr><td>&nbsp;&nbsp;{escape(what)}</td><td><b>{escape(k)}</b></td></tr>" for what, k in keys]
+        html += ("<h3>Demos</h3>"
+                 f"<p style='color:{muted}'>While a demo on the Demos page has the focus (click it first). "
+                 "Space on a list or button opens or presses it.</p>"
+                 f"<table cellspacing='6'>{''.join(parts)}</table>")
+    return html
 
 
 class HelpWindow(QDialog):
@@ -150,7 +163,7 @@ class HelpWindow(QDialog):
                                               pictogram_image(name, side, ratio))
         self.guide.setHtml(guide_html(side))
         self.shortcuts = QTextBrowser(self)
-        self.shortcuts.setHtml(shortcuts_html(shortcut_rows))
+        self.shortcuts.setHtml(shortcuts_html(shortcut_rows, demo_key_rows()))
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.guide, "&Guide")

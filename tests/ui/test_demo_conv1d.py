@@ -163,3 +163,18 @@ def test_a_lesson_opens_the_demo_and_comes_back_to_the_presenter_view(qtbot, mai
     assert main_window.explorer.is_presenter()
     player.close()
     main_window.set_presenter(False)
+
+
+def test_the_cells_grow_with_the_presenter_scale_in_the_window(qtbot, main_window):
+    """At 1366x768 a bigger scale never gives smaller cells (the page scrolls instead), 100 % → 200 % → 300 %."""
+    main_window.resize(1366, 768)
+    sizes = []
+    try:
+        for factor in (1.0, 2.0, 3.0):
+            main_window.scale.set_factor(factor)
+            demo = main_window.show_demo("conv-1d", list_shown=False)
+            qtbot.wait(1)
+            sizes.append(demo.view.cell_size())
+    finally:
+        main_window.scale.set_factor(1.0)
+    assert sizes[0] >= 26 and sizes[0] < sizes[1] < sizes[2], sizes

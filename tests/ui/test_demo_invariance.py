@@ -85,3 +85,21 @@ def test_figure_has_copy_and_save(demo):
     assert "diagonal feature, shifted 1 pixel right" in export.title()
     image = demo.figure.grab().toImage()
     assert image.width() > 300 and image.height() > 300
+
+
+def test_the_figure_numbers_grow_with_the_presenter_scale(qtbot, main_window):
+    """At 1366x768 the maps' numbers get bigger from 100 % to 200 % (the page scrolls rather than shrink them),
+    and a wide window draws the moved X beside the original instead of leaving half the width empty."""
+    main_window.resize(1366, 768)
+    sizes = []
+    for factor in (1.0, 1.5, 2.0):
+        main_window.scale.set_factor(factor)
+        demo = main_window.show_demo("pooling-invariance", list_shown=False)
+        qtbot.wait(1)
+        sizes.append(demo.figure.number_pixel_size())
+    assert sizes[0] >= 8 and sizes[0] < sizes[1] < sizes[2]
+    assert sizes[2] >= 14
+    main_window.scale.set_factor(1.0)
+    main_window.resize(1920, 1080)
+    demo.figure.resize(1800, 600)
+    assert demo.figure.is_wide() and demo.figure.number_pixel_size() >= sizes[0]

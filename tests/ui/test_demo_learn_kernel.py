@@ -260,3 +260,17 @@ def test_every_kernel_cells_step_is_written_out(demo):
     assert lines[5] == f"  w[1, 2] ← {record.update_text(1, 2)}"
     demo.select_cell(1, 2)
     assert demo.update_section.all_cells.text().split("\n")[5].startswith("» w[1, 2] ← ")
+
+
+def test_near_convergence_every_figure_keeps_its_numbers_and_they_grow_with_the_scale(demo):
+    """Long numbers (a kernel cell 0.0012 away from the target's) widen the cells rather than drop the numbers."""
+    demo.set_params({**demo.params(), "steps": 120})
+    figures = [f for section in (demo.forward, demo.gradient, demo.update_section) for f in section.figures
+               if f.isVisibleTo(demo) and f.grid.values().size]
+    assert len(figures) >= 5
+    at_100 = [f.grid.number_pixel_size() for f in figures]
+    assert min(at_100) >= 8, at_100
+    demo.set_scale(2.0)
+    at_200 = [f.grid.number_pixel_size() for f in figures]
+    demo.set_scale(1.0)
+    assert all(b > a for a, b in zip(at_100, at_200)), (at_100, at_200)

@@ -7,7 +7,6 @@ from typing import Mapping
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QGridLayout,
@@ -34,6 +33,7 @@ from cnn_explorer.core.train.costs import (
 )
 from cnn_explorer.ui.classify.prediction_bars import PredictionBars
 from cnn_explorer.ui.demos.activations_plot import ActivationPlot
+from cnn_explorer.ui.demos.keys import add_demo_action
 from cnn_explorer.ui.widgets.containers import headed_box, scroll_area
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
 
@@ -69,12 +69,10 @@ class ActivationsDemo(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll_area(content, self))
-        for key, slot in ((Qt.Key.Key_Right, lambda: self.set_x(self.x() + X_STEP)),
-                          (Qt.Key.Key_Left, lambda: self.set_x(self.x() - X_STEP)),
-                          (Qt.Key.Key_Home, lambda: self.set_x(float(self._info.param("x").default)))):
-            shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
+        for key_id, slot in (("right", lambda: self.set_x(self.x() + X_STEP)),
+                             ("left", lambda: self.set_x(self.x() - X_STEP)),
+                             ("reset", lambda: self.set_x(float(self._info.param("x").default)))):
+            add_demo_action(self, "activations", key_id, slot)
         self.set_params(self._info.defaults())
 
     # ------------------------------------------------------------------ building
@@ -202,6 +200,17 @@ class ActivationsDemo(QWidget):
         self.set_x(float(values["x"]))
         self._update_softmax()
         self._update_costs()
+
+    def params(self) -> dict[str, object]:
+        """What ``set_params`` takes to show this view again (an edit that does not read keeps its last good value)."""
+        out: dict[str, object] = {"x": self.x()}
+        for name, edit in (("logits", self.logits_edit), ("prediction", self.prediction_edit),
+                           ("target", self.target_edit)):
+            try:
+                out[name] = self._info.param(name).read(edit.text())
+            except CnnExplorerError:
+                out[name] = (self._params or self._info.defaults())[name]
+        return out
 
     def set_scale(self, factor: float) -> None:
         for plot in self.plots.values():

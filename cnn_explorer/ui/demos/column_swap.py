@@ -11,7 +11,6 @@ from typing import Iterator, Mapping
 
 import numpy as np
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -42,6 +41,7 @@ from cnn_explorer.core.train.column_swap import (
 )
 from cnn_explorer.core.train.evaluation import Cancelled
 from cnn_explorer.ui.demos.column_swap_pictures import SwapPictures
+from cnn_explorer.ui.demos.keys import add_demo_action
 from cnn_explorer.ui.export.figure_export import install_figure_export
 from cnn_explorer.ui.scale import scaled_font
 from cnn_explorer.ui.theme import UNSURE_FG
@@ -149,13 +149,8 @@ class ColumnSwapDemo(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.scroll)
 
-        for text, key, slot in (("Train / stop", Qt.Key.Key_Space, self.toggle_training),
-                                ("Reset", Qt.Key.Key_Home, self.reset)):
-            action = QAction(text, self)
-            action.setShortcut(QKeySequence(key))
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            action.triggered.connect(slot)
-            self.addAction(action)
+        for key_id, slot in (("train", self.toggle_training), ("reset", self.reset)):
+            add_demo_action(self, "column-swap", key_id, slot)
         self.train_button.clicked.connect(self.toggle_training)
         self.seed_spin.valueChanged.connect(self._on_setting_changed)
         self.epochs_spin.valueChanged.connect(self._on_setting_changed)

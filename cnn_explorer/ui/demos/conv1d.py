@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from PySide6.QtCore import QSignalBlocker, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -27,6 +27,7 @@ from cnn_explorer.core.conv import conv1d as core
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.format import format_number
 from cnn_explorer.ui.demos.conv1d_view import Conv1dView
+from cnn_explorer.ui.demos.keys import add_demo_action
 from cnn_explorer.ui.export.figure_export import install_figure_export
 from cnn_explorer.ui.theme import ERROR_BG, ERROR_FG, INFO_BG, INFO_FG
 
@@ -211,19 +212,9 @@ class Conv1dDemo(QWidget):
         return button
 
     def _stage_actions(self) -> tuple[QAction, ...]:
-        def make(text: str, key, slot) -> QAction:
-            action = QAction(text, self.stage)
-            action.setShortcut(QKeySequence(key))
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            action.triggered.connect(slot)
-            self.stage.addAction(action)
-            return action
-
-        return (make("Play / pause", Qt.Key.Key_Space, self.toggle_playing),
-                make("Step forward", Qt.Key.Key_Right, self.step_forward),
-                make("Step back", Qt.Key.Key_Left, self.step_back),
-                make("First step", Qt.Key.Key_Home, self.home),
-                make("Last step", Qt.Key.Key_End, self.end))
+        return tuple(add_demo_action(self, "conv-1d", key_id, slot, owner=self.stage)
+                     for key_id, slot in (("play", self.toggle_playing), ("forward", self.step_forward),
+                                          ("back", self.step_back), ("first", self.home), ("last", self.end)))
 
     # ------------------------------------------------------------------ demo API
     def set_params(self, params: Mapping[str, object]) -> None:
@@ -242,6 +233,16 @@ class Conv1dDemo(QWidget):
         del blockers
         self._rebuild()
         self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def params(self) -> dict[str, object]:
+        """What ``set_params`` takes to show this view again (the last valid settings while an edit is not valid)."""
+        conv = self._conv
+        if conv is None:
+            return {"row": core.DEFAULT_ROW, "filter": core.DEFAULT_FILTER, "filter2": (), "stride": 2, "padding": 0}
+        filters = [tuple(float(v) for v in f.tolist()) for f in conv.filters]
+        return {"row": tuple(float(v) for v in conv.row.tolist()), "filter": filters[0],
+                "filter2": filters[1] if len(filters) > 1 else (), "stride": int(conv.stride),
+                "padding": int(conv.padding)}
 
     def set_scale(self, factor: float) -> None:
         self.view.set_scale(factor)

@@ -24,7 +24,7 @@ from cnn_explorer.ui.theme import (
 
 #: largest and smallest cell side at 100 % (pixels)
 MAX_CELL = 64
-MIN_CELL = 12
+MIN_CELL = 26          # times the presenter scale: smaller, the page scrolls (the numbers stay readable, and grow)
 
 
 def _range(*arrays) -> tuple[float, float]:
@@ -54,8 +54,12 @@ class Conv1dView(QWidget):
 
     # ------------------------------------------------------------------ API
     def set_state(self, conv: Conv1d | None, position: int) -> None:
+        shape_changed = conv is None or self._conv is None or conv.padded.size != self._conv.padded.size \
+            or len(conv.filters) != len(self._conv.filters)
         self._conv = conv
         self._position = int(position)
+        if shape_changed:
+            self.updateGeometry()      # its minimum size follows the row's length and the filters' count
         self.update()
 
     def set_scale(self, factor: float) -> None:
@@ -106,7 +110,15 @@ class Conv1dView(QWidget):
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
         rows = len(self.row_labels()) or 4
-        return QSize(int(240 * self._scale), int(rows * (MIN_CELL + 6 * self._scale) + 40 * self._scale))
+        cell = MIN_CELL * self._scale
+        gap = 6 * self._scale
+        fm = QFontMetricsF(self._label_font())
+        width = 240 * self._scale
+        if self._conv is not None:
+            label_w = max(fm.horizontalAdvance(t) for t in self.row_labels()) + 12 * self._scale
+            width = max(width, label_w + max(self._conv.padded.size, self._conv.length) * cell + 8 * self._scale)
+        height = fm.height() + 4 * self._scale + rows * (cell + gap) + 2 * gap + 4
+        return QSize(int(width) + 1, int(height) + 1)
 
     # ------------------------------------------------------------------ layout
     def _label_font(self) -> QFont:
@@ -118,7 +130,7 @@ class Conv1dView(QWidget):
         """(x0 of the cells, y0 of the first row, cell side, gap between rows)."""
         c = self._conv
         if c is None:
-            return 0.0, 0.0, float(MIN_CELL), 0.0
+            return 0.0, 0.0, MIN_CELL * self._scale, 0.0
         fm = QFontMetricsF(self._label_font())
         label_w = max(fm.horizontalAdvance(t) for t in self.row_labels()) + 12 * self._scale
         cols = max(c.padded.size, c.length)
@@ -128,7 +140,7 @@ class Conv1dView(QWidget):
         room_w = self.width() - label_w - 8 * self._scale
         room_h = self.height() - top - (rows + 1) * gap - 4
         cell = min(room_w / cols, room_h / rows, MAX_CELL * self._scale)
-        cell = max(cell, 4.0)
+        cell = max(cell, MIN_CELL * self._scale)
         return label_w, top, cell, gap
 
     def _row_y(self, n: int) -> float:

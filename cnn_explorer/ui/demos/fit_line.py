@@ -7,7 +7,7 @@ import math
 from typing import Mapping
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDoubleSpinBox,
@@ -37,6 +37,7 @@ from cnn_explorer.core.train.line_fit import (
     trial,
 )
 from cnn_explorer.ui.demos.fit_line_plots import LinePlot, LossPlot
+from cnn_explorer.ui.demos.keys import add_demo_action
 from cnn_explorer.ui.widgets.containers import headed_box, scroll_area
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
 
@@ -109,11 +110,8 @@ class FitLineDemo(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll_area(content, self))
-        for key, slot in ((Qt.Key.Key_Space, self.toggle_run), (Qt.Key.Key_Right, self.step),
-                          (Qt.Key.Key_Home, self.reset)):
-            shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
+        for key_id, slot in (("run", self.toggle_run), ("step", self.step), ("reset", self.reset)):
+            add_demo_action(self, "fit-line", key_id, slot)
         self.set_params(self._info.defaults())
 
     # ------------------------------------------------------------------ building
@@ -218,6 +216,12 @@ class FitLineDemo(QWidget):
         self.slide_trials()
         self._show_guess()
         self.reset()
+
+    def params(self) -> dict[str, object]:
+        """What ``set_params`` takes to show this view again: the guesses and rate as shown, the descent's start."""
+        base = self._params or self._info.defaults()
+        return {"a": self.a_spin.value(), "b": self.b_spin.value(), "lr": self.lr_spin.value(),
+                "steps": base["steps"], "start-a": self._start[0], "start-b": self._start[1]}
 
     def set_scale(self, factor: float) -> None:
         self.line_plot.set_scale(factor)

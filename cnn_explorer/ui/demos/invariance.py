@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Mapping
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QBoxLayout,
@@ -40,6 +39,7 @@ from cnn_explorer.core.format import format_number
 from cnn_explorer.core.kernels.xo_invariance import FEATURES, x_invariance
 from cnn_explorer.core.lessons.demos import demo_info
 from cnn_explorer.ui.demos.invariance_figure import InvarianceFigure
+from cnn_explorer.ui.demos.keys import add_demo_action
 from cnn_explorer.ui.export.figure_export import install_figure_export
 from cnn_explorer.ui.scale import scaled_font
 from cnn_explorer.ui.theme import UNSURE_FG
@@ -87,7 +87,7 @@ class PoolingInvarianceDemo(QWidget):
         self.reset_button = QPushButton("Reset", self)
         self.reset_button.setObjectName("invariance_reset")
         self.reset_button.setToolTip("Back to one pixel to the right with the diagonal feature (Home)")
-        controls = FoldRow([QLabel("Move", self), self.transform_combo, QLabel("Feature", self), self.feature_combo,
+        self.controls = controls = FoldRow([QLabel("Move", self), self.transform_combo, QLabel("Feature", self), self.feature_combo,
                             self.amount_label, self.amount_spin, self.reset_button], self)
 
         self.figure = InvarianceFigure(self)
@@ -133,22 +133,14 @@ class PoolingInvarianceDemo(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.scroll)
 
-        self._actions = (self._key_action("One more", Qt.Key.Key_Right, lambda: self._nudge(1)),
-                         self._key_action("One less", Qt.Key.Key_Left, lambda: self._nudge(-1)),
-                         self._key_action("Reset", Qt.Key.Key_Home, self.reset))
+        self._actions = (add_demo_action(self, "pooling-invariance", "more", lambda: self._nudge(1)),
+                         add_demo_action(self, "pooling-invariance", "less", lambda: self._nudge(-1)),
+                         add_demo_action(self, "pooling-invariance", "reset", self.reset))
         self.transform_combo.currentIndexChanged.connect(self._on_control_changed)
         self.feature_combo.currentIndexChanged.connect(self._on_control_changed)
         self.amount_spin.valueChanged.connect(self._on_control_changed)
         self.reset_button.clicked.connect(self.reset)
         self.set_params(self._info.defaults())
-
-    def _key_action(self, text: str, key, slot) -> QAction:
-        action = QAction(text, self)
-        action.setShortcut(QKeySequence(key))
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
 
     # ------------------------------------------------------------------ API
     def set_params(self, params: Mapping[str, object]) -> None:
@@ -194,13 +186,22 @@ class PoolingInvarianceDemo(QWidget):
         self._arrange()
 
     def is_stacked(self) -> bool:
-        """True when the numbers sit under the figure (too narrow for both side by side)."""
+        """True when the numbers sit under the figure (too narrow beside it, or the figure's cells bigger so)."""
         return self.body.direction() == QBoxLayout.Direction.TopToBottom
 
     def _arrange(self) -> None:
+        margins = 2 * self.style().pixelMetric(QStyle.PixelMetric.PM_LayoutLeftMargin)
+        side_width = self._side_width()
         need = self.figure.minimumSizeHint().width() + self.side.minimumSizeHint().width() + \
-            self.body.spacing() + 2 * self.style().pixelMetric(QStyle.PixelMetric.PM_LayoutLeftMargin)
-        stacked = self.scroll.viewport().width() < need
+            self.body.spacing() + margins
+        room = self.scroll.viewport().width() - margins
+        height = self.scroll.viewport().height() - self.controls.sizeHint().height() - margins
+        # the numbers go beside the figure or under it, whichever leaves the figure the bigger cells (under, a wide
+        # window draws the moved X beside the original); under it too when the figure is too narrow beside them
+        side_height = self.side.layout().totalHeightForWidth(room) if self.side.layout() else 0
+        beside = self.figure.best_cell(room - side_width - self.body.spacing(), height)
+        under = self.figure.best_cell(room, height - side_height - self.body.spacing())
+        stacked = room + margins < need or under > beside
         if stacked != self.is_stacked():
             self.body.setDirection(QBoxLayout.Direction.TopToBottom if stacked else QBoxLayout.Direction.LeftToRight)
             self.side.setMaximumWidth(16_777_215 if stacked else self._side_width())

@@ -9,19 +9,28 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from cnn_explorer.core.conv.invariance import InvarianceResult, transform_words
-from cnn_explorer.ui.explorer.grid_painting import cell_colors, paint_numbers
+from cnn_explorer.core.format import format_number
+from cnn_explorer.ui.explorer.grid_painting import (
+    MIN_NUMBER_PIXELS,
+    cell_colors,
+    number_font,
+    paint_numbers,
+)
 from cnn_explorer.ui.scale import scaled, scaled_font
 from cnn_explorer.ui.theme import GRID_LINE, MUTED_TEXT, PLOT_TEXT, WINDOW_MARK
 
 #: the three grids of a row: (stage of the result or "picture", title)
 COLUMNS = (("picture", "Picture"), ("conv", "Convolution ÷9"), ("pool", "Max-pool"))
 _GAP_CELLS = 1.0          # space between two grids, in cells
+_BLOCK_GAP_CELLS = 2.0    # space between the original and the moved X when side by side, in cells
 _MIN_CELL = 15            # pixels at 100 %: below it the figure scrolls
 _HINT_CELL = 30
+_MAX_CELL = 64
+_MIN_NUMBER_PIXELS = 7    # the maps' numbers at least this times the presenter scale (and 8)
 
 
 class InvarianceFigure(QWidget):
@@ -30,7 +39,9 @@ class InvarianceFigure(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("invariance_figure")
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
         self._result: InvarianceResult | None = None
         self._scale = 1.0
         self.setToolTip("Top: the slide's X and its maps. Bottom: the same after the move. Outlined: the cells "
@@ -39,6 +50,7 @@ class InvarianceFigure(QWidget):
     # ------------------------------------------------------------------ API
     def set_result(self, result: InvarianceResult) -> None:
         self._result = result
+        self.updateGeometry()
         self.update()
 
     def set_scale(self, factor: float) -> None:
@@ -81,28 +93,81 @@ class InvarianceFigure(QWidget):
     def _title_font(self):
         return scaled_font(self.font(), 12, self._scale)
 
-    def _cells_wide(self) -> float:
+    def _block_cells(self) -> float:
+        """One row's width in cells: the three grids and the gaps between them."""
         return 9 + 7 + 4 + 2 * _GAP_CELLS
 
-    def _size_for(self, cell: float) -> QSize:
+    def _extent(self, wide: bool) -> tuple[float, float, float, float]:
+        """(cells wide, cells tall, text height, margins height) of the figure: ``wide`` puts the moved X
+        beside the original (one row of six grids), else under it."""
         caption, title = self._text_heights()
         margin = scaled(6, self._scale)
-        width = self._cells_wide() * cell + 2 * margin
-        height = 2 * (caption + title + 9 * cell) + 3 * margin + cell * 0.5
-        return QSize(int(width) + 1, int(height) + 1)
+        if wide:
+            return 2 * self._block_cells() + _BLOCK_GAP_CELLS, 9.0, caption + title, 2 * margin
+        return self._block_cells(), 18.5, 2 * (caption + title), 3 * margin
+
+    def _cell_in(self, width: float, height: float, wide: bool) -> float:
+        cells_wide, cells_tall, text, margins = self._extent(wide)
+        margin = scaled(6, self._scale)
+        return min((width - 2 * margin) / cells_wide, (height - text - margins) / cells_tall,
+                   _MAX_CELL * self._scale)
+
+    def _size_for(self, cell: float, wide: bool = False) -> QSize:
+        cells_wide, cells_tall, text, margins = self._extent(wide)
+        margin = scaled(6, self._scale)
+        return QSize(int(cells_wide * cell + 2 * margin) + 1, int(cells_tall * cell + text + margins) + 1)
+
+    def smallest_cell(self) -> float:
+        """The cell side (pixels) below which the maps' numbers would be smaller than the scale's readable size:
+        the figure asks for at least this much room (the page scrolls rather than shrink the numbers)."""
+        target = max(MIN_NUMBER_PIXELS, round(_MIN_NUMBER_PIXELS * self._scale))
+        texts = (["−0.11"] if self._result is None else
+                 [format_number(float(v), "cell") for v in self._result.stage("conv").before.ravel().tolist()])
+        font = QFont(self.font())
+        font.setPixelSize(100)
+        widest = QFontMetricsF(font).horizontalAdvance(max(texts + ["−1"], key=len))
+        # number_font: 0.42 of the cell, narrowed so the widest fits 0.9 of it (3 % for its rounding down)
+        return max(_MIN_CELL * self._scale, target / 0.42, target * widest / 100 / 0.9) * 1.03
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
-        return self._size_for(_MIN_CELL * self._scale)
+        # as narrow as two rows, as low as one: heightForWidth says which a width needs
+        smallest = self.smallest_cell()
+        return QSize(self._size_for(smallest).width(), self._size_for(smallest, True).height())
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
-        return self._size_for(_HINT_CELL * self._scale)
+        return self._size_for(max(_HINT_CELL * self._scale, self.smallest_cell()))
 
-    def _cell(self) -> float:
-        caption, title = self._text_heights()
-        margin = scaled(6, self._scale)
-        by_width = (self.width() - 2 * margin) / self._cells_wide()
-        by_height = (self.height() - 2 * (caption + title) - 3 * margin) / 18.5
-        return max(4.0, min(by_width, by_height, 64.0 * self._scale))
+    def wide_width(self) -> int:
+        """The width the figure needs to draw the two X side by side at readable numbers."""
+        return self._size_for(self.smallest_cell(), True).width()
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt API
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt API
+        """Wide enough for the two X side by side at readable numbers: one row's height, else two rows'."""
+        smallest = self.smallest_cell()
+        wide = self._size_for(smallest, True)
+        return wide.height() if width >= wide.width() else self._size_for(smallest).height()
+
+    def best_cell(self, width: float, height: float) -> float:
+        """The cell side the figure would draw at in ``width`` × ``height`` pixels (the better arrangement)."""
+        return max(self._cell_in(width, height, True), self._cell_in(width, height, False))
+
+    def is_wide(self) -> bool:
+        """True when the moved X is drawn beside the original (it gives bigger cells), False when under it."""
+        return self._cell_in(self.width(), self.height(), True) > self._cell_in(self.width(), self.height(), False)
+
+    def cell_size(self) -> float:
+        """The side of a cell in pixels, as painted now."""
+        return max(4.0, self._cell_in(self.width(), self.height(), self.is_wide()))
+
+    def number_pixel_size(self) -> int:
+        """The pixel size of the maps' numbers as painted now (0 when the cells are too small for them)."""
+        if self._result is None:
+            return 0
+        font = number_font(self.font(), self.grids(0)[1], self.cell_size(), also=(-1.0,))
+        return font.pixelSize() if font.pixelSize() >= MIN_NUMBER_PIXELS else 0
 
     # ------------------------------------------------------------------ painting
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt API
@@ -116,18 +181,24 @@ class InvarianceFigure(QWidget):
             p.end()
 
     def _paint(self, p: QPainter) -> None:
-        cell = self._cell()
+        wide = self.is_wide()
+        cell = self.cell_size()
         caption_h, title_h = self._text_heights()
         margin = scaled(6, self._scale)
-        x_start = margin + (self.width() - 2 * margin - self._cells_wide() * cell) / 2
-        y = float(margin)
+        cells_wide, cells_tall, text, margins = self._extent(wide)
+        block_w = self._block_cells() * cell
+        x_start = margin + (self.width() - 2 * margin - cells_wide * cell) / 2
         for row, caption in enumerate(self.row_titles()):
+            if wide:
+                x0, y = x_start + row * (block_w + _BLOCK_GAP_CELLS * cell), float(margin)
+            else:
+                x0, y = x_start, margin + row * (caption_h + title_h + 9 * cell + margin + cell * 0.5)
             p.setFont(self._caption_font())
             p.setPen(PLOT_TEXT)
-            p.drawText(QRectF(x_start, y, self._cells_wide() * cell, caption_h),
+            p.drawText(QRectF(x0, y, block_w, caption_h),
                        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, caption)
             y += caption_h
-            x = x_start
+            x = x0
             for (column, title), grid in zip(COLUMNS, self.grids(row)):
                 rows, cols = grid.shape
                 p.setFont(self._title_font())
@@ -137,7 +208,10 @@ class InvarianceFigure(QWidget):
                            self._fitting(p, (f"{title} {rows}×{cols}", title, f"{rows}×{cols}"), room))
                 self._paint_grid(p, grid, self.changed_cells(column), x, y + title_h, cell)
                 x += (cols + _GAP_CELLS) * cell
-            y += title_h + 9 * cell + margin + cell * 0.5
+        if wide:        # a rule between the original and the moved X
+            p.setPen(QPen(GRID_LINE, max(1.0, self._scale)))
+            x = x_start + block_w + _BLOCK_GAP_CELLS * cell / 2
+            p.drawLine(int(x), int(margin), int(x), int(margin + caption_h + title_h + 9 * cell))
 
     @staticmethod
     def _fitting(p: QPainter, texts, width: float) -> str:

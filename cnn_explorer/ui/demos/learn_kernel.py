@@ -24,6 +24,7 @@ from cnn_explorer.core.format import format_number
 from cnn_explorer.core.kernels.library import parse_kernel_text
 from cnn_explorer.core.lessons.demos import demo_info
 from cnn_explorer.core.train import learn_kernel as lk
+from cnn_explorer.ui.demos.keys import add_demo_action
 from cnn_explorer.ui.demos.learn_kernel_controls import (
     SPEEDS,
     LearnKernelControls,
@@ -36,7 +37,6 @@ from cnn_explorer.ui.demos.learn_kernel_panels import (
 )
 from cnn_explorer.ui.widgets.containers import FillColumn, scroll_area
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
-from cnn_explorer.ui.widgets.shortcuts import unique_shortcuts
 
 
 class LearnKernelDemo(QWidget):
@@ -97,23 +97,18 @@ class LearnKernelDemo(QWidget):
         self.set_params(demo_info("learn-kernel").defaults())
 
     def _add_actions(self) -> None:
-        def make(text: str, keys, slot) -> QAction:
-            action = QAction(text, self)
-            action.setShortcuts(unique_shortcuts(keys))
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            action.triggered.connect(slot)
-            self.addAction(action)
-            return action
+        def make(key_id: str, slot, *standard) -> QAction:
+            return add_demo_action(self, "learn-kernel", key_id, slot, *standard)
 
         self.actions_by_name = {
-            "run": make("Run / pause", [Qt.Key.Key_Space], self.toggle_run),
-            "step": make("Step", [Qt.Key.Key_Right], self.step_forward),
-            "back": make("Back", [Qt.Key.Key_Left], self.step_back),
-            "reset": make("Reset", [Qt.Key.Key_Home], self.reset),
-            "next cell": make("Next gradient cell", ["Shift+Right"], lambda: self.move_cell(1)),
-            "previous cell": make("Previous gradient cell", ["Shift+Left"], lambda: self.move_cell(-1)),
-            "undo": make("Undo edit", [QKeySequence.StandardKey.Undo, "Ctrl+Z"], self.undo),
-            "redo": make("Redo edit", [QKeySequence.StandardKey.Redo, "Ctrl+Shift+Z", "Ctrl+Y"], self.redo),
+            "run": make("run", self.toggle_run),
+            "step": make("step", self.step_forward),
+            "back": make("back", self.step_back),
+            "reset": make("reset", self.reset),
+            "next cell": make("next cell", lambda: self.move_cell(1)),
+            "previous cell": make("previous cell", lambda: self.move_cell(-1)),
+            "undo": make("undo", self.undo, QKeySequence.StandardKey.Undo),
+            "redo": make("redo", self.redo, QKeySequence.StandardKey.Redo),
         }
 
     # ------------------------------------------------------------------ the demo's API
@@ -153,7 +148,8 @@ class LearnKernelDemo(QWidget):
     def params(self) -> dict[str, object]:
         return {"input": self.input_combo.currentData(), "target": self.target_combo.currentData(),
                 "start": self.start_combo.currentData() if self.start_combo.currentData() != "typed" else "zeros",
-                "seed": self.seed_spin.value(), "lr": self.rate_spin.value(), "steps": self.current_step(),
+                "seed": self.seed_spin.value(), "lr": self.rate_spin.value(),
+                "steps": min(self.current_step(), lk.MAX_OPEN_STEPS),
                 "stride": self.stride_spin.value(), "padding": self.padding_combo.currentData()}
 
     # ------------------------------------------------------------------ reading the state (tests, lessons)

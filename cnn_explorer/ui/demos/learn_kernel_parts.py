@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QLabel,
     QLayout,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from cnn_explorer.core.format import format_number
 from cnn_explorer.ui.explorer.animation_grid import NumberGridView
+from cnn_explorer.ui.explorer.grid_painting import MIN_NUMBER_PIXELS
 from cnn_explorer.ui.export.figure_export import install_figure_export
 from cnn_explorer.ui.scale import scaled, scaled_font
 from cnn_explorer.ui.theme import ACCENT, GRID_LINE, WINDOW_MARK
@@ -122,6 +123,7 @@ class Figure(QWidget):
         super().__init__(parent)
         self._cell = cell
         self._scale = 1.0
+        self._range = None
         self.heading = QLabel(title, self)
         self.heading.setWordWrap(True)
         self.heading.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom)
@@ -150,8 +152,26 @@ class Figure(QWidget):
             self.grid.setToolTip(self._tip)
 
     def set_values(self, values, **kwargs) -> None:
+        self._range = kwargs.get("value_range")
         self.grid.set_values(values, **kwargs)
         self._fit()
+
+    def cell_side(self) -> float:
+        """The cells' side in pixels: the figure's own size times the scale, wider when the numbers are long
+        (a kernel near the target's, 0.0012) so that they stay at least 0.3 of that size, never dropped
+        (at most twice the size: beyond that the numbers narrow)."""
+        base = self._cell * self._scale
+        values = np.asarray(self.grid.values(), dtype=np.float64).ravel()
+        extra = [float(v) for v in (self._range or ()) if np.isfinite(v)]
+        texts = [format_number(float(v), "cell") for v in values.tolist() + extra if np.isfinite(v)]
+        if not texts:
+            return base
+        target = max(MIN_NUMBER_PIXELS, round(0.3 * base)) + 1
+        font = QFont(self.font())
+        font.setPixelSize(100)
+        widest = QFontMetricsF(font).horizontalAdvance(max(texts, key=len))
+        # at most twice as wide: an error map of 1e−07s keeps a sane size, its numbers narrowed (still readable)
+        return min(2 * base, max(base, target / 0.42, target * widest / 100 / 0.9))
 
     def set_scale(self, f: float) -> None:
         self._scale = float(f)
@@ -161,7 +181,8 @@ class Figure(QWidget):
     def _fit(self) -> None:
         """The grid at its cells' size; the heading wraps at the grid's width (never narrower than its longest word)."""
         h, w = self.grid.values().shape
-        cell = self._cell * self._scale
+        cell = self.cell_side()
+        self.grid.set_cell_range(cell / self._scale, cell / self._scale)
         self.grid.setFixedSize(int(w * cell + 4), int(h * cell + 4))
         fm = self.heading.fontMetrics()
         word = max((fm.horizontalAdvance(t) for t in self.heading.text().split()), default=0)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from cnn_explorer.core.lessons.demos import demo_info
 from cnn_explorer.core.model.why_convolution import why_convolution
+from cnn_explorer.ui.widgets.containers import FillColumn, scroll_area
 
 _COLUMNS = ("Layer", "Weights", "Biases", "Parameters", "Weights counted as")
 
@@ -50,8 +51,14 @@ class WhyConvolutionDemo(QWidget):
         self.table.setHorizontalHeaderLabels(_COLUMNS)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(len(_COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)   # the formula wraps
         self.table.setWordWrap(True)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        for part in (self.table, header):
+            part.installEventFilter(self)      # their fonts change after ours (presenter scale): rows refit
         self.verdict = QLabel(self)
         self.verdict.setObjectName("why_verdict")
         self.verdict.setWordWrap(True)
@@ -60,13 +67,23 @@ class WhyConvolutionDemo(QWidget):
             "numbers, each one input of a dense network. A convolution filter looks at a small window and is reused "
             "at every position, so its weights do not grow with the picture.", self)
         self.slide.setWordWrap(True)
+        content = FillColumn(self)
+        column = QVBoxLayout(content)
+        column.addLayout(form)
+        column.addWidget(self.table)
+        column.addWidget(self.verdict)
+        column.addWidget(self.slide)
+        column.addStretch(1)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.table)
-        layout.addWidget(self.verdict)
-        layout.addWidget(self.slide)
-        layout.addStretch(1)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll_area(content, self))      # a projector at 300 % scrolls instead of clipping
         self._update()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.Resize) and watched in (
+                self.table, self.table.horizontalHeader()):
+            self._fit_table()
+        return super().eventFilter(watched, event)
 
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().changeEvent(event)
@@ -83,6 +100,10 @@ class WhyConvolutionDemo(QWidget):
 
     def values(self) -> dict[str, int]:
         return {name: spin.value() for name, spin in self.spins.items()}
+
+    def params(self) -> dict[str, object]:
+        """What ``set_params`` takes to show this view again."""
+        return dict(self.values())
 
     def _update(self) -> None:
         dense, conv = why_convolution(**self.values())
@@ -104,3 +125,9 @@ class WhyConvolutionDemo(QWidget):
         self.table.resizeRowsToContents()
         height = self.table.horizontalHeader().height() + sum(self.table.rowHeight(r) for r in range(2))
         self.table.setFixedHeight(height + 2 * self.table.frameWidth() + 2)
+        # the numbers' columns whole and a few words of the formula: narrower, the page scrolls sideways
+        numbers = sum(self.table.columnWidth(c) for c in range(len(_COLUMNS) - 1))
+        header = self.table.horizontalHeader()
+        formula = max(12 * self.table.fontMetrics().averageCharWidth(),
+                      header.sectionSizeFromContents(len(_COLUMNS) - 1).width())
+        self.table.setMinimumWidth(numbers + formula + 2 * self.table.frameWidth() + 2)

@@ -13,7 +13,7 @@ import math
 from typing import Any, Mapping
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QBoxLayout,
     QGridLayout,
@@ -31,6 +31,7 @@ from cnn_explorer.core.train.records import BatchRecord, EpochRecord, FinishedRe
 from cnn_explorer.core.train.xo_training import MAX_EPOCHS, XO_PICTURES, XoTrained
 from cnn_explorer.ui.classify.prediction_bars import PredictionBars
 from cnn_explorer.ui.demos.activations_plot import TrainingCurve
+from cnn_explorer.ui.demos.keys import add_demo_action
 from cnn_explorer.ui.demos.xo_vote_canvas import XoCanvas
 from cnn_explorer.ui.demos.xo_vote_view import VoteView
 from cnn_explorer.ui.widgets.containers import headed_box, scroll_area
@@ -92,12 +93,8 @@ class XoVoteDemo(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll_area(content, self))
-        train = QShortcut(QKeySequence("Ctrl+Return"), self)
-        train.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        train.activated.connect(self._on_train_clicked)
-        stop = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
-        stop.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        stop.activated.connect(self.stop_training)
+        add_demo_action(self, "xo-vote", "train", self._on_train_clicked)
+        add_demo_action(self, "xo-vote", "stop", self.stop_training)
         self.set_params(self._info.defaults())
         self.canvas.set_picture(XO_PICTURES["The slide's X"])
 
@@ -199,6 +196,10 @@ class XoVoteDemo(QWidget):
             spin.blockSignals(True)
             spin.setValue(int(values[key]))
             spin.blockSignals(False)
+
+    def params(self) -> dict[str, object]:
+        """What ``set_params`` takes to show this view again."""
+        return {"epochs": self.epochs_spin.value(), "seed": self.seed_spin.value()}
 
     def set_scale(self, factor: float) -> None:
         self.bars.set_scale(factor)

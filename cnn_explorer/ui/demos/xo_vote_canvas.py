@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QImage, QKeySequence, QPainter, QPen, QShortcut
+from PySide6.QtGui import QImage, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from cnn_explorer.ui import theme
+from cnn_explorer.ui.demos.keys import add_demo_action
 from cnn_explorer.ui.explorer.grid_painting import cell_colors, paint_numbers
 from cnn_explorer.ui.export.figure_export import install_figure_export
 
@@ -41,10 +42,9 @@ class XoCanvas(QWidget):
         self.setToolTip("Draw with the mouse: drag over paper to draw ink (+1), over ink to erase (−1); "
                         "right button erases. Ctrl+Z undoes a stroke.")
         self.setAccessibleName("X/O drawing, 9 by 9 cells")
-        for keys, slot in ((QKeySequence.StandardKey.Undo, self.undo), (QKeySequence.StandardKey.Redo, self.redo)):
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
+        for key_id, standard, slot in (("undo", QKeySequence.StandardKey.Undo, self.undo),
+                                       ("redo", QKeySequence.StandardKey.Redo, self.redo)):
+            add_demo_action(self, "xo-vote", key_id, slot, standard)
         install_figure_export(self, "X-O drawing", values=lambda: self._picture.copy(), vector=True)
 
     # ------------------------------------------------------------------ content

@@ -1,4 +1,5 @@
-"""Putting a lesson step's state on the window, and reading the window's view back as a step.
+"""Putting a lesson step's state on the window, and reading the window's view back as a step (the explorer's,
+or the demo shown on the Demos page as ``@demo NAME key=value …``).
 
 Only the explorer's public API is used (``ExplorerState`` setters, the page's tabs, the
 animation panel's stage, kernel and cell). The input, kernels and settings change as one
@@ -12,8 +13,10 @@ import numpy as np
 
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.lessons.datasets import dataset_source
+from cnn_explorer.core.lessons.demos import demo_info
 from cnn_explorer.core.lessons.library import step_block
 from cnn_explorer.core.lessons.state import LessonStep
+from cnn_explorer.ui.demos.params import demo_step_block
 from cnn_explorer.ui.explorer.state import ImageOrigin
 
 #: origin kinds the explorer's caption knows; a lesson grid is shown as a "grid"
@@ -113,8 +116,27 @@ def show_answer_cell(window, step: LessonStep) -> None:
         window.explorer.animation_panel.jump_to(question.target.i, question.target.j)
 
 
+def showing_demo(window) -> str:
+    """The demo shown when the Demos page is in front ("" otherwise)."""
+    if window.page_names()[window.pages.currentIndex()] != "demos":
+        return ""
+    return window.demos_page().current_demo()
+
+
+def view_name(window) -> str:
+    """What the view shows, for a new step's title: the demo's title, or the explorer's input."""
+    demo = showing_demo(window)
+    if demo:
+        return demo_info(demo).title.split(":")[0]
+    return window.explorer.state.image_origin.name or "the current input"
+
+
 def view_as_step(window, title: str, text: str) -> str:
-    """The explorer's current view (input, kernels, settings, stage, cell, tab) as a lesson step block."""
+    """The current view as a lesson step block: on the Demos page ``@demo NAME key=value …`` with the demo's
+    parameters as shown; otherwise the explorer's view (input, kernels, settings, stage, cell, tab)."""
+    demo = showing_demo(window)
+    if demo:
+        return demo_step_block(title, text, demo, window.demos_page().demo_widget(demo).params())
     page = window.explorer
     state = page.state
     origin = state.image_origin

@@ -18,8 +18,9 @@ def build_lesson_menu(window, file_menu, window_action) -> None:
     window.open_lesson_action = window_action(window, "&Open lesson…", lambda: player().choose_file(), ["Ctrl+L"],
                                               "Open a lesson file (.md); dropping one on the window works too")
     window.add_step_action = window_action(window, "&Add this view as a step", lambda: player().add_view_as_step(),
-                                           ["Ctrl+Shift+L"], "Append the explorer's current view to the lesson "
-                                           "being written (Ctrl+Z removes it)")
+                                           ["Ctrl+Shift+L"], "Append the current view to the lesson being "
+                                           "written: the explorer's, or the demo shown with its settings (Ctrl+Z "
+                                           "removes it)")
     window.save_lesson_action = window_action(window, "&Save lesson…", lambda: player().save_lesson(), [],
                                               "Write the lesson being written to a file")
     window.end_lesson_action = window_action(window, "&End lesson", lambda: player().close(), [],

@@ -29,7 +29,12 @@ from cnn_explorer.core.lessons.library import (
 )
 from cnn_explorer.core.lessons.resolve import lesson_from_text, load_lesson
 from cnn_explorer.core.lessons.state import Lesson
-from cnn_explorer.ui.lessons.apply import apply_step, show_answer_cell, view_as_step
+from cnn_explorer.ui.lessons.apply import (
+    apply_step,
+    show_answer_cell,
+    view_as_step,
+    view_name,
+)
 from cnn_explorer.ui.lessons.keys import LessonKeys
 from cnn_explorer.ui.lessons.panel import LessonPanel
 
@@ -204,10 +209,9 @@ class LessonPlayer(QObject):
         return "\n\n".join(parts) + "\n"
 
     def add_view_as_step(self, title: str = "", text: str = "") -> bool:
-        """Append the explorer's current view to the lesson being written (undoable with Ctrl+Z)."""
+        """Append the current view (the explorer's, or the demo shown) to the lesson being written (Ctrl+Z)."""
         count = len(self.draft_blocks) + (len(self._lesson.steps) if self._lesson and self.draft_text else 0)
-        origin = self._window.explorer.state.image_origin
-        title = title or f"Step {count + 1}: {origin.name or 'the current input'}"
+        title = title or f"Step {count + 1}: {view_name(self._window)}"
         try:
             block = view_as_step(self._window, title, text or "Say here what the class should look at.")
             lesson_from_text(self.draft().rstrip("\n") + "\n\n" + block, "new step")
