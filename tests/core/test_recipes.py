@@ -28,7 +28,7 @@ def test_every_preset_has_a_recipe_the_engine_accepts():
 def test_digit_presets_use_the_recipe_unchanged_on_mnist_sized_data():
     resolved = resolve_recipe(RECIPES["mnist-fast"], "preset", (28, 28, 1), 4000)
     assert resolved.recipe == RECIPES["mnist-fast"] and resolved.notes == () and resolved.changed == {}
-    assert resolved.settings()["label_smoothing"] == 0.1 and resolved.settings()["optimizer"] == "adamw"
+    assert resolved.settings()["label_smoothing"] == 0.0 and resolved.settings()["optimizer"] == "adamw"
 
 
 def test_flags_override_single_values_and_are_marked():

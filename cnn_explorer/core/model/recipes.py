@@ -164,9 +164,12 @@ _PLAIN_FIELDS = tuple(f.name for f in fields(Recipe) if f.name != "on_pictures")
 
 #: preset name -> its recipe, each chosen on the validation split of the preset's own kind of data
 RECIPES: dict[str, Recipe] = {
-    # digits (mnist-sample's 4,000 training images): >= 99.0% on the real MNIST test set in ~30 s on 2 threads
-    "mnist-fast": Recipe(epochs=12, batch_size=128, optimizer="adamw", lr=0.004, schedule="onecycle",
-                         weight_decay=0.01, augment=True, label_smoothing=0.1),
+    # digits (mnist-sample's 4,000 training images): >= 99.0% on the real MNIST test set in ~40 s on 2 threads.
+    # 12 -> 8 epochs (two thirds of the steps), label smoothing 0.1 -> 0 (the temperature fitted after training
+    # does the calibrating): validation 99.4%, real MNIST test 99.24% -> 99.13%, ECE 0.2%
+    # min_steps 240: its 8 epochs of 31 steps on mnist-sample stay 8; a small set gets 24 epochs (shapes: 10 steps)
+    "mnist-fast": Recipe(epochs=8, batch_size=128, optimizer="adamw", lr=0.004, schedule="onecycle",
+                         weight_decay=0.01, augment=True, label_smoothing=0.0, min_steps=240),
     # min_steps 900 leaves the digit nets' epochs on mnist-sample (62 steps each) as they are, and gives a
     # small set such as shapes (640 images, 10 steps an epoch) 90 epochs: lenet5 on shapes 81.25% -> 97.5%;
     # keras-slides 92.5% -> 100% (validation 98.75%); tiny-vgg 87.5% -> 98.75% (validation 97.5%)
@@ -175,7 +178,8 @@ RECIPES: dict[str, Recipe] = {
                      weight_decay=0.01, augment=True, min_steps=DIGIT_MIN_STEPS),
     "keras-slides": Recipe(epochs=15, batch_size=64, optimizer="adamw", lr=0.002, schedule="onecycle",
                            weight_decay=0.01, augment=True, min_steps=DIGIT_MIN_STEPS),
-    "tiny-vgg": Recipe(epochs=15, batch_size=64, optimizer="adamw", lr=0.004, schedule="onecycle",
+    # tiny-vgg on mnist-sample, 15 -> 40 epochs: real MNIST test 97.98% -> 98.52% (validation 98.4%, ECE 0.5%)
+    "tiny-vgg": Recipe(epochs=40, batch_size=64, optimizer="adamw", lr=0.004, schedule="onecycle",
                        weight_decay=0.01, augment=True, min_steps=DIGIT_MIN_STEPS),
     # the slides' toy X/O grids (9x9, 480 training images): 100% in a few seconds. On pictures (shapes, digits)
     # its 3 x 13 x 13 place-bound features need many augmented steps at a gentler rate: on shapes 58.75% ->
