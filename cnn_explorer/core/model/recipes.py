@@ -176,8 +176,11 @@ RECIPES: dict[str, Recipe] = {
     # lenet5 on mnist-sample, 15 -> 50 epochs: validation 98.60% -> 99.60%, real MNIST test 97.80% -> 98.37%
     "lenet5": Recipe(epochs=50, batch_size=64, optimizer="adamw", lr=0.003, schedule="onecycle",
                      weight_decay=0.01, augment=True, min_steps=DIGIT_MIN_STEPS),
-    "keras-slides": Recipe(epochs=15, batch_size=64, optimizer="adamw", lr=0.002, schedule="onecycle",
-                           weight_decay=0.01, augment=True, min_steps=DIGIT_MIN_STEPS),
+    # keras-slides on mnist-sample, 15 -> 30 epochs with stronger augmentation (its Dense 128 overfits):
+    # validation 98.8% -> 99.2%, real MNIST test 98.47% -> 98.69% (30 epochs at the usual strength: validation 98.8%)
+    "keras-slides": Recipe(epochs=30, batch_size=64, optimizer="adamw", lr=0.002, schedule="onecycle",
+                           weight_decay=0.01, augment=True, augment_shift=3.0, augment_rotate=15.0,
+                           augment_scale=0.15, min_steps=DIGIT_MIN_STEPS),
     # tiny-vgg on mnist-sample, 15 -> 40 epochs: real MNIST test 97.98% -> 98.52% (validation 98.4%, ECE 0.5%)
     "tiny-vgg": Recipe(epochs=40, batch_size=64, optimizer="adamw", lr=0.004, schedule="onecycle",
                        weight_decay=0.01, augment=True, min_steps=DIGIT_MIN_STEPS),
