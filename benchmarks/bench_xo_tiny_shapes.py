@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
           f"2,000 fresh shapes): {'reaches' if row['best_val'] >= 0.95 else 'below'} 95%")
 
     print(f"\n# the same net on more freshly drawn shapes (90% train, 10% validation), lr {best_lr:g}, "
-          "no augmentation, 15 epochs (at least 4,000 steps)")
+          "no augmentation, 15 epochs and at least 4,000 steps")
     head = f"{'images':>7} {'train':>7} {'val':>7} {'2,000 fresh':>11} {'s':>6}"
     print(head)
     print("-" * len(head))
