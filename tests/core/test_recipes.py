@@ -102,7 +102,7 @@ def test_a_recipe_takes_its_picture_settings_on_pictures_only():
     r = on_shapes.recipe
     assert (r.lr, r.schedule, r.augment, r.epochs) == (0.01, "onecycle", True, 30)
     assert {"lr", "schedule", "augment", "epochs"} <= set(on_shapes.adapted)
-    assert any(n.startswith("28-pixel pictures, not tiny grids: augment on, lr 0.01, schedule onecycle")
+    assert any(n.startswith("28-pixel pictures: augment on, lr 0.01, schedule onecycle")
                for n in on_shapes.notes)
     shown = {line.split()[0]: line.split()[-1] for line in on_shapes.lines()[1:] if not line.startswith("note")}
     assert shown["lr"] == shown["schedule"] == "data)" and shown["optimizer"] == "(recipe)"

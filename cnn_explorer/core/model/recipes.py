@@ -235,7 +235,7 @@ def _adapt(recipe: Recipe, input_shape, n_train: int, keep: frozenset) -> tuple[
         recipe = replace(recipe, **mine)
         shown = {k: v for k, v in mine.items() if k in SETTINGS}
         if shown:
-            notes.append((tuple(mine), f"{side}-pixel pictures, not tiny grids: " + ", ".join(
+            notes.append((tuple(mine), f"{side}-pixel pictures: " + ", ".join(
                 f"{k.replace('_', ' ')} {('off', 'on')[v] if isinstance(v, bool) else _text(v)}"
                 for k, v in shown.items())))
     if recipe.augment and side < MIN_AUGMENT_SIDE and "augment" not in keep:
