@@ -7,14 +7,19 @@ the accuracy on the test images (for ``mnist-sample`` the real MNIST test set,
 ``../shared/data/mnist-test``, used for evaluation only; else the dataset's own
 test split), the engine's training time (the clock the CLI prints), the process's
 CPU time divided by the threads (a steadier figure on a busy machine), the
-calibration (temperature, test ECE) and the target with pass/fail:
+calibration (temperature, test ECE), the last epoch's validation accuracy (the
+split recipes are chosen on) and the target with pass/fail:
 
     mnist-fast   on mnist-sample  >= 99.0% within 45 s
     lenet5, keras-slides, tiny-vgg on mnist-sample  >= 98.5%
     xo-tiny      on xo            100% within 10 s
     every preset on shapes        >= 95%
 
-    python benchmarks/bench_presets.py [--threads 2] [--only mnist-fast:mnist-sample ...]
+    python benchmarks/bench_presets.py [--threads 2] [--only mnist-fast:mnist-sample ...] [--reference]
+
+``--reference`` also trains, just before each case that has one, the recipe it
+replaced (:data:`REFERENCES`) in the same process, and prints the new/old time
+ratios: on a busy machine a fair comparison where absolute seconds are not.
 
 Prints a table and exits; writes nothing.
 """
@@ -44,11 +49,19 @@ CASES = {
 }
 
 
-def run_case(name: str, dataset_name: str, threads: int) -> dict:
-    """Train one case with its resolved recipe; the figures of one row."""
+#: (preset, dataset) -> (what, the recipe the preset had before): the reference of ``--reference``
+REFERENCES = {
+    ("mnist-fast", "mnist-sample"): ("the recipe before 8 epochs without label smoothing",
+                                     dict(epochs=12, batch_size=128, optimizer="adamw", lr=0.004, schedule="onecycle",
+                                          weight_decay=0.01, augment=True, label_smoothing=0.1)),
+}
+
+
+def run_case(name: str, dataset_name: str, threads: int, recipe: dict | None = None) -> dict:
+    """Train one case with its resolved recipe (or ``recipe``'s settings on the preset's); the figures of one row."""
     from cnn_explorer.core.datasets import load_dataset
     from cnn_explorer.core.model.presets import preset
-    from cnn_explorer.core.model.recipes import recipe_for, resolve_recipe
+    from cnn_explorer.core.model.recipes import Recipe, recipe_for, resolve_recipe
     from cnn_explorer.core.train.engine import (
         EpochRecord,
         FinishedRecord,
@@ -59,8 +72,8 @@ def run_case(name: str, dataset_name: str, threads: int) -> dict:
 
     dataset = load_dataset(dataset_name)  # the CLI's default split
     spec = preset(name, tuple(dataset.input_shape), tuple(dataset.class_names))
-    resolved = resolve_recipe(recipe_for(name), f"the {name} preset's recipe", tuple(dataset.input_shape),
-                              len(dataset.train_y))
+    base = Recipe(**recipe) if recipe is not None else recipe_for(name)
+    resolved = resolve_recipe(base, f"the {name} preset's recipe", tuple(dataset.input_shape), len(dataset.train_y))
     config = TrainConfig(**resolved.settings(), device="cpu", threads=threads, snapshot_every=0)
     run = TrainingRun(spec, dataset, config)
     cpu0 = time.process_time()
@@ -87,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=2, metavar="N", help="CPU threads (default 2)")
     parser.add_argument("--only", nargs="*", metavar="PRESET:DATASET", help="run these cases only")
+    parser.add_argument("--reference", action="store_true",
+                        help="also train the recipe each case replaced, in the same run, and compare times")
     args = parser.parse_args(argv)
     cases = dict(CASES)
     if args.only:
@@ -98,20 +113,31 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else math.nan
     print(f"# preset recipes, no flags, CPU {args.threads} threads; load average {load:.1f} at start "
           "(the engine's clock counts waiting for a busy CPU; CPU s/thread does not)")
-    head = f"{'preset':13} {'dataset':13} {'accuracy':>9} {'target':>7} {'train s':>8} {'CPU s/thr':>9} " \
+    head = f"{'preset':13} {'dataset':13} {'val':>7} {'accuracy':>9} {'target':>7} {'train s':>8} {'CPU s/thr':>9} " \
            f"{'limit s':>7} {'T':>6} {'ECE':>6}  result  measured on"
     print(head)
     print("-" * len(head))
     failed = 0
     for (name, dataset_name), (target, seconds) in cases.items():
+        reference = None
+        if args.reference and (name, dataset_name) in REFERENCES:
+            what, recipe = REFERENCES[(name, dataset_name)]
+            reference = run_case(name, dataset_name, args.threads, recipe)
+            print(f"{name:13} {dataset_name:13} {reference['val']:7.2%} {reference['accuracy']:9.2%} {'':7} "
+                  f"{reference['engine_s']:8.1f} {reference['cpu_s']:9.1f} {'':>7} {reference['temperature']:6.3f} "
+                  f"{reference['ece']:6.2%}  ref     {reference['where']}", flush=True)
+            print(f"  reference recipe: {what}: {reference['recipe']}", flush=True)
         row = run_case(name, dataset_name, args.threads)
         ok = row["accuracy"] >= target - 1e-9 and (seconds is None or min(row["engine_s"], row["cpu_s"]) <= seconds)
         failed += not ok
         limit = f"{seconds:.0f}" if seconds else "-"
-        print(f"{name:13} {dataset_name:13} {row['accuracy']:9.2%} {target:7.1%} {row['engine_s']:8.1f} "
-              f"{row['cpu_s']:9.1f} {limit:>7} {row['temperature']:6.3f} {row['ece']:6.2%}  "
+        print(f"{name:13} {dataset_name:13} {row['val']:7.2%} {row['accuracy']:9.2%} {target:7.1%} "
+              f"{row['engine_s']:8.1f} {row['cpu_s']:9.1f} {limit:>7} {row['temperature']:6.3f} {row['ece']:6.2%}  "
               f"{'pass' if ok else 'FAIL':6}  {row['where']}", flush=True)
-        print(f"  recipe: {row['recipe']}; validation accuracy {row['val']:.2%}", flush=True)
+        print(f"  recipe: {row['recipe']}", flush=True)
+        if reference is not None:
+            print(f"  time against the reference in this run: train s x{row['engine_s'] / reference['engine_s']:.2f}, "
+                  f"CPU s x{row['cpu_s'] / reference['cpu_s']:.2f}", flush=True)
     print(f"{len(cases) - failed}/{len(cases)} cases meet their target")
     return 0
 

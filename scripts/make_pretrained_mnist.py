@@ -4,9 +4,10 @@ Runs the training engine through the CLI on the bundled 5,000-digit MNIST
 sample only (90% train, 10% validation; the real MNIST test set is never
 touched here). Repeatable: same seed, 2 CPU threads. The recipe is the
 mnist-fast preset's own (AdamW, weight decay 0.01, one-cycle learning rate,
-label smoothing 0.1, augmentation on the device; `--show-recipe` prints it),
-with smaller batches, 40 epochs, a lower peak rate and stronger augmentation,
-all chosen on the validation split; validation accuracy is printed after every
+augmentation on the device; `--show-recipe` prints it), with smaller batches,
+40 epochs, a lower peak rate, stronger augmentation and label smoothing 0.1
+(the preset's own recipe no longer smooths; the bundled model keeps it), all
+chosen on the validation split; validation accuracy is printed after every
 epoch (99.6% at the end). Training ends, as every run does, by fitting the
 model's temperature on the validation split (label smoothing leaves the raw
 model under-confident: 91.8% median confidence on digits it gets right), so
@@ -29,10 +30,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
-#: the flags beside the preset's recipe (the optimiser, weight decay, schedule and label smoothing are the recipe's)
+#: the flags beside the preset's recipe (the optimiser, weight decay and schedule are the recipe's)
 RECIPE = [
     "--preset", "mnist-fast", "--dataset", "mnist-sample", "--split", "0.9,0.1,0",
-    "--epochs", "40", "--batch-size", "64", "--lr", "0.003",
+    "--epochs", "40", "--batch-size", "64", "--lr", "0.003", "--label-smoothing", "0.1",
     "--augment-shift", "3", "--augment-rotate", "15", "--augment-scale", "0.15",
     "--device", "cpu", "--threads", "2", "--seed", "0",
 ]

@@ -31,7 +31,7 @@ def test_show_recipe_prints_the_presets_recipe_and_exits_0(capsys, tmp_path):
     shown = _settings(text)
     fast = RECIPES["mnist-fast"]
     assert shown["epochs"] == (str(fast.epochs), "recipe") and shown["optimizer"] == (fast.optimizer, "recipe")
-    assert shown["lr"] == (f"{fast.lr:g}", "recipe") and shown["label-smoothing"] == ("0.1", "recipe")
+    assert shown["lr"] == (f"{fast.lr:g}", "recipe") and shown["label-smoothing"] == ("0", "recipe")
     assert list(tmp_path.iterdir()) == []  # nothing trained, nothing written
 
 
