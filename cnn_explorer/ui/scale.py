@@ -12,6 +12,8 @@ own font at the new size (fonts in pixels belong to views that scale them in ``s
 
 from __future__ import annotations
 
+import gc
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
@@ -53,8 +55,16 @@ class PresenterScale(QObject):
             font.setPointSizeF(base * factor)
             # widgets not rescaled yet were made at the application font of now
             previous = app.font().pointSizeF() / base if app.font().pointSizeF() > 0 else 1.0
-            app.setFont(font)                    # widgets made from now on
-            rescale_widget_fonts(app.allWidgets(), previous, factor)
+            # Qt walks every widget here, running Python event handlers as it goes; a garbage collection
+            # started by one of them could delete a widget Qt is about to visit (a crash), so none runs
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                app.setFont(font)                    # widgets made from now on
+                rescale_widget_fonts(app.allWidgets(), previous, factor)
+            finally:
+                if collecting:
+                    gc.enable()
         self.scale_changed.emit(factor)
 
     def zoom_in(self) -> None:
