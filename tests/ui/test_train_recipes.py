@@ -82,3 +82,15 @@ def test_a_finished_run_is_calibrated_and_shows_its_reliability(qtbot, page, tmp
     saved = page.save_model(tmp_path / "xo")
     assert load_model(saved).temperature == pytest.approx(t)
     assert page.controller.export_copy().temperature == pytest.approx(t)
+
+
+def test_a_long_recipe_line_shows_all_its_lines(qtbot, page):
+    form = page.settings_form
+    for i in range(page.left_tabs.count()):
+        if page.left_tabs.tabText(i).replace("&", "") == "Settings":
+            page.left_tabs.setCurrentIndex(i)
+    label = form.recipe_label
+    label.setText("The xo-tiny preset's recipe (28-pixel pictures: augment on, lr 0.01, schedule onecycle; 200 epochs "
+                  "instead of 10: 640 training images make only 20 steps an epoch), as it is")
+    qtbot.waitUntil(lambda: label.height() >= label.heightForWidth(label.width()) - 1, timeout=2000)
+    assert label.heightForWidth(label.width()) > 2 * label.fontMetrics().height()    # it does wrap: 3+ lines

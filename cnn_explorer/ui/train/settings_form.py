@@ -103,10 +103,13 @@ class SettingsForm(QWidget):
         self.reset_button = QPushButton("Reset to recipe", self)
         self.reset_button.setToolTip("Put every marked setting back to the recipe's value")
         self.reset_button.clicked.connect(self.reset_to_recipe)
-        head = QHBoxLayout()
-        head.addWidget(self.recipe_label, 1)
-        head.addWidget(self.reset_button)
-        form.addRow(head)
+        # the recipe's line above the settings, the whole width, as many lines as its notes need (a bare
+        # layout in a form row gets one line's height and cuts a wrapped label), the button on the right under it
+        form.addRow(self.recipe_label)
+        reset_row = QHBoxLayout()
+        reset_row.addStretch(1)
+        reset_row.addWidget(self.reset_button)
+        form.addRow(reset_row)
         form.addRow("Optimizer", self.optimizer)
         form.addRow("Learning rate", self.lr)
         form.addRow("Momentum", self.momentum)
