@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -45,7 +44,7 @@ from cnn_explorer.ui.demos.keys import add_demo_action
 from cnn_explorer.ui.export.figure_export import install_figure_export
 from cnn_explorer.ui.scale import scaled_font
 from cnn_explorer.ui.theme import UNSURE_FG
-from cnn_explorer.ui.widgets.containers import FillColumn, scroll_area
+from cnn_explorer.ui.widgets.containers import scrolling_column
 from cnn_explorer.ui.widgets.fold import FoldRow, fit_spin_width
 from cnn_explorer.ui.workers import GeneratorWorker
 
@@ -134,8 +133,7 @@ class ColumnSwapDemo(QWidget):
         self.explain.setObjectName("column_swap_explain")
         self.explain.setWordWrap(True)
 
-        content = FillColumn(self)
-        column = QVBoxLayout(content)
+        column, self.scroll = scrolling_column(self)
         column.addWidget(controls)
         column.addWidget(self.progress)
         column.addWidget(self.state_label)
@@ -144,10 +142,6 @@ class ColumnSwapDemo(QWidget):
         column.addWidget(self.pictures)
         column.addWidget(self.explain)
         column.addStretch(1)
-        self.scroll = scroll_area(content, self)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.scroll)
 
         for key_id, slot in (("train", self.toggle_training), ("reset", self.reset)):
             add_demo_action(self, "column-swap", key_id, slot)

@@ -43,7 +43,7 @@ from cnn_explorer.ui.demos.keys import add_demo_action
 from cnn_explorer.ui.export.figure_export import install_figure_export
 from cnn_explorer.ui.scale import scaled_font
 from cnn_explorer.ui.theme import UNSURE_FG
-from cnn_explorer.ui.widgets.containers import FillColumn, scroll_area
+from cnn_explorer.ui.widgets.containers import scrolling_column
 from cnn_explorer.ui.widgets.fold import FoldRow
 
 _TRANSFORM_TEXT = {"shift-right": "Shift right", "shift-left": "Shift left", "shift-up": "Shift up",
@@ -124,14 +124,9 @@ class PoolingInvarianceDemo(QWidget):
         self.body.addWidget(self.figure, 1)
         self.body.addWidget(side)
 
-        content = FillColumn(self)
-        column = QVBoxLayout(content)
+        column, self.scroll = scrolling_column(self)
         column.addWidget(controls)
         column.addLayout(self.body, 1)
-        self.scroll = scroll_area(content, self)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.scroll)
 
         self._actions = (add_demo_action(self, "pooling-invariance", "more", lambda: self._nudge(1)),
                          add_demo_action(self, "pooling-invariance", "less", lambda: self._nudge(-1)),

@@ -13,13 +13,12 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
 from cnn_explorer.core.lessons.demos import demo_info
 from cnn_explorer.core.model.why_convolution import why_convolution
-from cnn_explorer.ui.widgets.containers import FillColumn, scroll_area
+from cnn_explorer.ui.widgets.containers import scrolling_column
 
 _COLUMNS = ("Layer", "Weights", "Biases", "Parameters", "Weights counted as")
 
@@ -67,16 +66,12 @@ class WhyConvolutionDemo(QWidget):
             "numbers, each one input of a dense network. A convolution filter looks at a small window and is reused "
             "at every position, so its weights do not grow with the picture.", self)
         self.slide.setWordWrap(True)
-        content = FillColumn(self)
-        column = QVBoxLayout(content)
+        column, _scroll = scrolling_column(self)      # a projector at 300 % scrolls instead of clipping
         column.addLayout(form)
         column.addWidget(self.table)
         column.addWidget(self.verdict)
         column.addWidget(self.slide)
         column.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(scroll_area(content, self))      # a projector at 300 % scrolls instead of clipping
         self._update()
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API

@@ -58,6 +58,18 @@ class FillColumn(QWidget):
             self.updateGeometry()        # the minimum height depends on the width (wrapped text)
 
 
+def scrolling_column(owner: QWidget) -> tuple[QVBoxLayout, QScrollArea]:
+    """Give ``owner`` one column of content that scrolls when the window is too small for it (a projector at
+    300 %) instead of squashing it; returns the column's layout, to fill, and the scroll area."""
+    content = FillColumn(owner)
+    column = QVBoxLayout(content)
+    scroll = scroll_area(content, owner)
+    layout = QVBoxLayout(owner)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(scroll)
+    return column, scroll
+
+
 def headed_box(title: str, parent: QWidget | None = None) -> QGroupBox:
     """A framed box headed ``title``, with a vertical layout (thin margins) that holds the heading.
 
