@@ -5,6 +5,25 @@ from __future__ import annotations
 import pytest
 
 
+@pytest.fixture(scope="module")
+def shared_window(qapp):
+    """One shown MainWindow (1366x768, no settings) for all the tests of a module that asks for it; closed,
+    its pages stopped, and freed right after them (not by a later garbage-collector pass, maybe mid-paint)."""
+    from layout_check import settle
+
+    from cnn_explorer.ui.main_window import MainWindow
+
+    w = MainWindow(settings=None)
+    w.finish_start_up()
+    w.resize(1366, 768)
+    w.show()
+    settle(qapp)
+    yield w
+    w.close()
+    w.deleteLater()
+    settle(qapp)
+
+
 @pytest.fixture
 def temp_settings(tmp_path):
     """A QSettings in tmp_path (never the user's own settings)."""

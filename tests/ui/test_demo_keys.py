@@ -15,19 +15,8 @@ from cnn_explorer.ui.demos.keys import DEMO_KEYS, demo_keys
 
 
 @pytest.fixture(scope="module")
-def window(qapp):
-    from cnn_explorer.ui.main_window import MainWindow
-
-    w = MainWindow(settings=None)
-    w.finish_start_up()
-    w.resize(1366, 768)
-    w.show()
-    lc.settle(qapp)
-    yield w
-    w.demos_page().shutdown()
-    w.close()
-    w.deleteLater()
-    lc.settle(qapp)
+def window(shared_window):
+    return shared_window
 
 
 def _busy(widget) -> bool:

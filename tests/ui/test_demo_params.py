@@ -3,7 +3,6 @@ reads back through core's readers and opens the demo as it was."""
 
 from __future__ import annotations
 
-import layout_check as lc  # tests/ui/layout_check.py (pytest puts this folder on the path)
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
@@ -29,19 +28,8 @@ CHANGED = {
 
 
 @pytest.fixture(scope="module")
-def window(qapp):
-    from cnn_explorer.ui.main_window import MainWindow
-
-    w = MainWindow(settings=None)
-    w.finish_start_up()
-    w.resize(1366, 768)
-    w.show()
-    lc.settle(qapp)
-    yield w
-    w.demos_page().shutdown()
-    w.close()
-    w.deleteLater()
-    lc.settle(qapp)
+def window(shared_window):
+    return shared_window
 
 
 def test_every_demo_is_covered():

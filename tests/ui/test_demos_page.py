@@ -86,17 +86,8 @@ def _elided_cells(table) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def window(qapp):
-    from cnn_explorer.ui.main_window import MainWindow
-
-    w = MainWindow(settings=None)
-    w.finish_start_up()
-    w.show()
-    lc.settle(qapp)
-    yield w
-    w.close()
-    w.deleteLater()
-    lc.settle(qapp)
+def window(shared_window):
+    return shared_window
 
 
 @pytest.mark.parametrize(("size", "scale"), [((1366, 768), 1.0), ((1366, 768), 1.5), ((1280, 720), 2.0)],

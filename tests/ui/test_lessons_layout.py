@@ -20,20 +20,8 @@ def _cache(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def window(qapp):
-    from cnn_explorer.ui.app import create_application
-    from cnn_explorer.ui.main_window import MainWindow
-
-    app = create_application()
-    w = MainWindow(settings=None)
-    w.finish_start_up()
-    w.resize(*SIZE)
-    w.show()
-    lc.settle(app)
-    yield w
-    w.close()
-    w.deleteLater()     # freed here, not by a later garbage-collector pass (maybe mid-paint of its dialogs)
-    lc.settle(app)
+def window(shared_window):
+    return shared_window
 
 
 def _problems(window, view: str) -> list[str]:

@@ -7,20 +7,8 @@ import pytest
 
 
 @pytest.fixture(scope="module")
-def window(qapp):
-    from layout_check import settle
-
-    from cnn_explorer.ui.main_window import MainWindow
-
-    w = MainWindow(settings=None)
-    w.finish_start_up()
-    w.resize(1366, 768)
-    w.show()
-    settle(qapp)
-    yield w
-    w.close()
-    w.deleteLater()
-    settle(qapp)
+def window(shared_window):
+    return shared_window
 
 
 @pytest.fixture

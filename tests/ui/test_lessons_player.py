@@ -15,20 +15,8 @@ from cnn_explorer.core.lessons.resolve import load_lesson
 
 
 @pytest.fixture(scope="module")
-def window(qapp):
-    from layout_check import settle
-
-    from cnn_explorer.ui.main_window import MainWindow
-
-    w = MainWindow(settings=None)
-    w.finish_start_up()
-    w.resize(1366, 768)
-    w.show()
-    settle(qapp)
-    yield w
-    w.close()
-    w.deleteLater()     # freed here, not by a later garbage-collector pass (maybe mid-paint of its dialogs)
-    settle(qapp)
+def window(shared_window):
+    return shared_window
 
 
 @pytest.fixture
