@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Iterator, Mapping
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -44,6 +44,7 @@ from cnn_explorer.ui.demos.keys import add_demo_action
 from cnn_explorer.ui.export.figure_export import install_figure_export
 from cnn_explorer.ui.scale import scaled_font
 from cnn_explorer.ui.theme import UNSURE_FG
+from cnn_explorer.ui.widgets.choices import select_data
 from cnn_explorer.ui.widgets.containers import scrolling_column
 from cnn_explorer.ui.widgets.fold import FoldRow, fit_spin_width
 from cnn_explorer.ui.workers import GeneratorWorker
@@ -155,14 +156,10 @@ class ColumnSwapDemo(QWidget):
     def set_params(self, params: Mapping[str, object]) -> None:
         values = {**self._info.defaults(), **params}
         for spin, key in ((self.seed_spin, "seed"), (self.epochs_spin, "epochs")):
-            spin.blockSignals(True)
-            spin.setValue(int(values[key]))
-            spin.blockSignals(False)
-        index = self.shuffle_combo.findData(str(values["shuffle"]))
-        if index >= 0:
-            self.shuffle_combo.blockSignals(True)
-            self.shuffle_combo.setCurrentIndex(index)
-            self.shuffle_combo.blockSignals(False)
+            with QSignalBlocker(spin):
+                spin.setValue(int(values[key]))
+        with QSignalBlocker(self.shuffle_combo):
+            select_data(self.shuffle_combo, str(values["shuffle"]))
         self._on_setting_changed()
 
     def params(self) -> dict[str, object]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Mapping
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -208,9 +208,8 @@ class FitLineDemo(QWidget):
             return
         self._params = values
         for spin, key in ((self.a_spin, "a"), (self.b_spin, "b"), (self.lr_spin, "lr")):
-            spin.blockSignals(True)
-            spin.setValue(float(values[key]))
-            spin.blockSignals(False)
+            with QSignalBlocker(spin):
+                spin.setValue(float(values[key]))
         self._start = (float(values["start-a"]), float(values["start-b"]))
         self.reset_button.setToolTip(f"Back to the start, a = {_n(self._start[0])}, b = {_n(self._start[1])} (Home)")
         self.slide_trials()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QBoxLayout,
@@ -43,6 +43,7 @@ from cnn_explorer.ui.demos.keys import add_demo_action
 from cnn_explorer.ui.export.figure_export import install_figure_export
 from cnn_explorer.ui.scale import scaled_font
 from cnn_explorer.ui.theme import UNSURE_FG
+from cnn_explorer.ui.widgets.choices import select_data
 from cnn_explorer.ui.widgets.containers import scrolling_column
 from cnn_explorer.ui.widgets.fold import FoldRow
 
@@ -141,14 +142,10 @@ class PoolingInvarianceDemo(QWidget):
     def set_params(self, params: Mapping[str, object]) -> None:
         values = {**self._info.defaults(), **params}
         for combo, key in ((self.transform_combo, "transform"), (self.feature_combo, "feature")):
-            index = combo.findData(str(values[key]))
-            if index >= 0:
-                combo.blockSignals(True)
-                combo.setCurrentIndex(index)
-                combo.blockSignals(False)
-        self.amount_spin.blockSignals(True)
-        self.amount_spin.setValue(max(-MAX_AMOUNT, min(MAX_AMOUNT, int(values["amount"]))))
-        self.amount_spin.blockSignals(False)
+            with QSignalBlocker(combo):
+                select_data(combo, str(values[key]))
+        with QSignalBlocker(self.amount_spin):
+            self.amount_spin.setValue(max(-MAX_AMOUNT, min(MAX_AMOUNT, int(values["amount"]))))
         self._update()
 
     def params(self) -> dict[str, object]:

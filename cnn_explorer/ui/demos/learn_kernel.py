@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Mapping
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -28,13 +28,13 @@ from cnn_explorer.ui.demos.keys import add_demo_action
 from cnn_explorer.ui.demos.learn_kernel_controls import (
     SPEEDS,
     LearnKernelControls,
-    select_data,
 )
 from cnn_explorer.ui.demos.learn_kernel_panels import (
     ForwardSection,
     GradientSection,
     UpdateSection,
 )
+from cnn_explorer.ui.widgets.choices import select_data
 from cnn_explorer.ui.widgets.containers import FillColumn, scroll_area
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
 
@@ -265,9 +265,8 @@ class LearnKernelDemo(QWidget):
         self.stop()
         self._image, self._typed = image, typed
         with_typed = typed is not None
-        self.start_combo.blockSignals(True)
-        select_data(self.start_combo, "typed" if with_typed else self.start_combo.currentData())
-        self.start_combo.blockSignals(False)
+        with QSignalBlocker(self.start_combo):
+            select_data(self.start_combo, "typed" if with_typed else self.start_combo.currentData())
         self._rebuild()
 
     def _rebuild(self, steps: int = 0) -> None:

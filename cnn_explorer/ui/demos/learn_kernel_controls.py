@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from cnn_explorer.core.train import learn_kernel as lk
 from cnn_explorer.ui.demos.learn_kernel_parts import FlowRow
+from cnn_explorer.ui.widgets.choices import select_data
 
 #: speed name -> (what the menu says, milliseconds a frame)
 SPEEDS = {
@@ -36,12 +37,6 @@ def make_combo(parent: QWidget, items, tip: str, name: str) -> QComboBox:
         combo.addItem(text, key)
     combo.setToolTip(tip)
     return combo
-
-
-def select_data(combo: QComboBox, key) -> None:
-    index = combo.findData(key)
-    if index >= 0:
-        combo.setCurrentIndex(index)
 
 
 class LearnKernelControls(QWidget):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -132,9 +132,8 @@ class DemosPage(QWidget):
         for row in range(self.list.count()):
             item = self.list.item(row)
             if item.data(_NAME) == info.name and self.list.currentItem() is not item:
-                self.list.blockSignals(True)
-                self.list.setCurrentItem(item)
-                self.list.blockSignals(False)
+                with QSignalBlocker(self.list):
+                    self.list.setCurrentItem(item)
         return widget
 
     def set_scale(self, factor: float) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -88,9 +88,8 @@ class WhyConvolutionDemo(QWidget):
     def set_params(self, params: Mapping[str, object]) -> None:
         for name, spin in self.spins.items():
             if name in params:
-                spin.blockSignals(True)
-                spin.setValue(int(params[name]))
-                spin.blockSignals(False)
+                with QSignalBlocker(spin):
+                    spin.setValue(int(params[name]))
         self._update()
 
     def values(self) -> dict[str, int]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -193,9 +193,8 @@ class XoVoteDemo(QWidget):
     def set_params(self, params: Mapping[str, object]) -> None:
         values = {**self._info.defaults(), **params}
         for spin, key in ((self.epochs_spin, "epochs"), (self.seed_spin, "seed")):
-            spin.blockSignals(True)
-            spin.setValue(int(values[key]))
-            spin.blockSignals(False)
+            with QSignalBlocker(spin):
+                spin.setValue(int(values[key]))
 
     def params(self) -> dict[str, object]:
         """What ``set_params`` takes to show this view again."""
