@@ -14,18 +14,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
-
-
-def _stats(samples: list[float]) -> tuple[float, float]:
-    ms = sorted(s * 1000.0 for s in samples)
-    return statistics.median(ms), ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
+from window_timing import stats  # noqa: E402 - benchmarks/, on the path when run as a script
 
 #: the clock: wall time, or this thread's CPU time with --cpu (steadier on a loaded machine)
 _CLOCK = [time.perf_counter]
@@ -37,7 +32,8 @@ def _time(fn, args_list) -> tuple[float, float]:
         t0 = clock()
         fn(*args)
         samples.append(clock() - t0)
-    return _stats(samples)
+    median, p95, _most = stats(samples)
+    return median, p95
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

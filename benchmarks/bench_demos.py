@@ -16,20 +16,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
+from window_timing import stats  # noqa: E402 - benchmarks/, on the path when run as a script
 
 #: the clock: wall time, or this thread's CPU time with --cpu (steadier on a loaded machine)
 _CLOCK = [time.perf_counter]
-
-
-def _stats(samples: list[float]) -> tuple[float, float]:
-    ms = sorted(s * 1000.0 for s in samples)
-    return statistics.median(ms), ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
 
 
 def _time(fn, repeats: int) -> tuple[float, float]:
@@ -40,7 +35,8 @@ def _time(fn, repeats: int) -> tuple[float, float]:
         t0 = clock()
         fn()
         samples.append(clock() - t0)
-    return _stats(samples)
+    median, p95, _most = stats(samples)
+    return median, p95
 
 
 def _torch_step(image: np.ndarray, target_map: np.ndarray, rate: float):
