@@ -159,6 +159,7 @@ class _Windows:
         self.app = app
         self.windows: dict[str, object] = {}
         self.fonts: dict[tuple[str, str, float], dict[str, int]] = {}
+        self.sums: dict[tuple[str, str, float], int] = {}   # the written-out sum's pixel size
         self.probe = lc.NumberFontProbe().__enter__()
 
     def get(self, name: str):
@@ -206,6 +207,14 @@ def _step_fonts(windows: _Windows, name: str, window, view: str, scale: float) -
     return windows.fonts[key]
 
 
+def _sum_px(windows: _Windows, name: str, window, view: str, scale: float) -> int:
+    key = (name, view, scale)
+    if key not in windows.sums:
+        _show(windows, window, view, scale)
+        windows.sums[key] = window.explorer.animation_panel.arithmetic.sum_label.font().pixelSize()
+    return windows.sums[key]
+
+
 def _judge(where: str, mine: list[str], theirs: list[str], view: str) -> None:
     found = mine + theirs
     assert not found, f"{where}: {len(found)} layout problem(s):\n  " + "\n  ".join(found)
@@ -221,6 +230,11 @@ def test_view_fits(windows, screen, view, scale):
         before = _step_fonts(windows, screen, window, view, scale - 0.25)
         after = _step_fonts(windows, screen, window, view, scale)
         theirs += lc.font_shrink_problems(before, after, scale - 0.25, scale)
+        # the written-out sum shares its room with the grids and the growing window chrome: it may stop
+        # growing, but a presenter scale never makes it smaller than at 100 %
+        at_100, now = _sum_px(windows, screen, window, view, 1.0), _sum_px(windows, screen, window, view, scale)
+        if now < at_100:
+            theirs.append(f"the written-out sum shrinks: {at_100} px at 100% -> {now} px at {scale:.0%}")
     _show(windows, window, view, scale)
     mine, found = lc.view_problems(window, view)
     _judge(f"{screen} at {scale:.0%}, {view} view", mine, theirs + found, view)

@@ -360,7 +360,7 @@ def test_a_font_of_its_own_keeps_its_proportion(qtbot):
 # --- the written-out sum fits the room the step view has ---------------------------------------------
 def test_the_sum_shrinks_to_its_room_but_not_below_its_least_size(qtbot):
     from PySide6.QtCore import QRect
-    from PySide6.QtGui import QFontMetrics
+    from PySide6.QtGui import QFont, QFontMetrics
 
     from cnn_explorer.core.conv.convolution import ConvSettings, conv_step
     from cnn_explorer.ui.explorer.animation_arithmetic import SUM_MIN_PX, ArithmeticView
@@ -381,6 +381,11 @@ def test_the_sum_shrinks_to_its_room_but_not_below_its_least_size(qtbot):
     assert label.font().pixelSize() == 66
     view.set_room(600, 120)
     assert SUM_MIN_PX < label.font().pixelSize() < 66 and need(600) <= 120
+    fitted = label.font().pixelSize()                        # the largest that fits, to the pixel
+    bigger = QFont(label.font())
+    bigger.setPixelSize(fitted + 1)
+    flags = int(Qt.TextFlag.TextWordWrap)
+    assert QFontMetrics(bigger).boundingRect(QRect(0, 0, 600, 1 << 20), flags, label.text()).height() > 120
     assert label.minimumHeight() == label.fontMetrics().height()   # one line: the panel asks for the rest
     view.set_room(100, 10)                                   # no room at all: the least size, never less
     assert label.font().pixelSize() == SUM_MIN_PX

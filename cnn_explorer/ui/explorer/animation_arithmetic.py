@@ -201,14 +201,23 @@ class ArithmeticView(QWidget):
         if width <= 0:
             return size
         font = QFont(self.sum_label.font())
-        while size > SUM_MIN_PX:
-            font.setPixelSize(size)
-            flags = int(Qt.TextFlag.TextWordWrap) | int(Qt.AlignmentFlag.AlignLeft)
-            need = QFontMetrics(font).boundingRect(QRect(0, 0, width, 1 << 20), flags, text).height()
-            if need <= height:
-                break
-            size = max(SUM_MIN_PX, min(size - 1, int(size * 0.9)))
-        return size
+        flags = int(Qt.TextFlag.TextWordWrap) | int(Qt.AlignmentFlag.AlignLeft)
+
+        def fits(px: int) -> bool:
+            font.setPixelSize(px)
+            return QFontMetrics(font).boundingRect(QRect(0, 0, width, 1 << 20), flags, text).height() <= height
+
+        if fits(size):
+            return size
+        # the largest size that fits, to the pixel (a text's wrapped height grows with its font size)
+        low, high = SUM_MIN_PX, size            # the answer is in [low, high): high does not fit
+        while high - low > 1:
+            middle = (low + high) // 2
+            if fits(middle):
+                low = middle
+            else:
+                high = middle
+        return low
 
     def set_floor_scale(self, scale: float | None) -> None:
         """The window, kernel and products grids ask for no more room beyond this scale (None: never)."""
@@ -231,10 +240,12 @@ class ArithmeticView(QWidget):
             self._set_sum(self.sum_label.text())
         else:
             self.sum_label.setFont(scaled_font(self.font(), 22, f, 12))
-        small = scaled_font(self.font(), 13, f if self._floor_scale is None else min(f, self._floor_scale), 9)
+        # the headings and the ⊙ and = signs stop growing at the floor scale: beyond it the grids take the room
+        floored = f if self._floor_scale is None else min(f, self._floor_scale)
+        small = scaled_font(self.font(), 13, floored, 9)
         for heading in self._headings:
             heading.setFont(small)
-        op = scaled_font(self.font(), 20, f, 11)
+        op = scaled_font(self.font(), 20, floored, 11)
         for row in self._rows:
             for name, w in row.items():
                 if isinstance(w, NumberGridView):

@@ -123,9 +123,9 @@ class AnimationBody(QScrollArea):
         self._wide = wide
         clear_grid(self._grid, (self._left_box, self.arithmetic, self._right_box), 3)
         if wide:
-            for col, (w, stretch) in enumerate(((self._left_box, 3), (self.arithmetic, 3), (self._right_box, 2))):
+            for col, w in enumerate((self._left_box, self.arithmetic, self._right_box)):
                 self._grid.addWidget(w, 0, col)
-                self._grid.setColumnStretch(col, stretch)
+            self._stretch_columns()
             self._grid.setRowStretch(0, 1)
         else:
             self._grid.addWidget(self._left_box, 0, 0)
@@ -135,6 +135,16 @@ class AnimationBody(QScrollArea):
             self._grid.setColumnStretch(1, 2)
             self._grid.setRowStretch(0, 3)
             self._grid.setRowStretch(1, 2)
+
+    def _stretch_columns(self) -> None:
+        """Share the width of the wide arrangement: input 3, arithmetic 3, output 2; in the presenter view the
+        arithmetic gets more (input 2, arithmetic 3, output 2), so its window, kernel and products grow with
+        the scale instead of the input's neighbourhood of cells the class does not need."""
+        if not self._wide:
+            return
+        shares = (2, 3, 2) if self._presenter else (3, 3, 2)
+        for col, stretch in enumerate(shares):
+            self._grid.setColumnStretch(col, stretch)
 
     @staticmethod
     def cell_range(channels: int) -> tuple[float, float]:
@@ -169,6 +179,7 @@ class AnimationBody(QScrollArea):
     def set_presenter(self, on: bool) -> None:
         """In the presenter view the grids fit the room (see PRESENTER_FLOOR_SCALE)."""
         self._presenter = bool(on)
+        self._stretch_columns()
         self._grid.invalidate()
         floor = PRESENTER_FLOOR_SCALE if self._presenter else None
         for view in [*self.input_views, self.output_view]:

@@ -254,8 +254,13 @@ class NumberGridView(QWidget):
         return "" if math.isnan(v) else format_number(v, "cell")
 
     # --- geometry -------------------------------------------------------------------------------
+    def _index_scale(self) -> float:
+        """The scale of the edge numbers and their margin: like the grid's least size, they stop growing at the
+        floor scale (the presenter view's), so a bigger presenter scale leaves the room to the cells and the sum."""
+        return min(self._scale, self._floor_scale)
+
     def _margin(self) -> float:
-        return 22.0 * self._scale if self._show_indices else 2.0
+        return 22.0 * self._index_scale() if self._show_indices else 2.0
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         h, w = self._values.shape
@@ -421,7 +426,7 @@ class NumberGridView(QWidget):
             paint_numbers(p, self.font(), block, blank, padding, colors, x0, y0, cell, also=self._extremes)
         if self._show_indices:
             paint_indices(p, self.font(), self.palette().windowText().color(), self._view, self._geom,
-                          self._margin(), self._label_offset, self._scale)
+                          self._margin(), self._label_offset, self._index_scale())
         if self._caption:
             paint_caption(p, scaled_font(self.font(), 14, self._scale, 9, bold=True),
                           self.palette().windowText().color(), self._caption, x0, y0, self._margin())
