@@ -177,6 +177,28 @@ def _view(xp, c, r0, r1, col0, stride, out_w):
     return xp[c, r0 : r1 : sh, col0 : col0 + (out_w - 1) * sw + 1 : sw]
 
 
+def multiply_add(o: np.ndarray, t: np.ndarray, terms) -> None:
+    """o = Σ weight·source over ``terms`` ((weight, source) pairs, zero weights already left out), in
+    their order: the first product written, each next one added (±1 without a product); 0 when none.
+
+    ``t``: scratch of o's shape. The one summation the banded path and the sampled channel maps share,
+    so that both give the same bits."""
+    started = False
+    for wv, src in terms:
+        if not started:
+            np.multiply(src, wv, out=o)
+            started = True
+        elif wv == 1:
+            o += src
+        elif wv == -1:
+            o -= src
+        else:
+            np.multiply(src, wv, out=t)
+            o += t
+    if not started:
+        o.fill(0)
+
+
 def _correlate_banded(xp, w, stride, dilation, out_hw) -> np.ndarray:
     """Sum over kernel cells of weight × shifted view, band by band (exact order: c, row, col)."""
     K, C, kh, kw = w.shape
@@ -189,28 +211,11 @@ def _correlate_banded(xp, w, stride, dilation, out_hw) -> np.ndarray:
     cells = [(c, r, q) for c in range(C) for r in range(kh) for q in range(kw)]
     for i0 in range(0, oh, band):
         i1 = min(i0 + band, oh)
-        t = tmp[: i1 - i0]
+        rows = i1 - i0
         for k in range(K):
-            o = out[k, i0:i1]
-            started = False
-            for c, r, q in cells:
-                wv = w[k, c, r, q]
-                if wv == 0:
-                    continue
-                rows0 = i0 * sh + r * dh
-                src = _view(xp, c, rows0, rows0 + (i1 - i0 - 1) * sh + 1, q * dw, stride, ow)
-                if not started:
-                    np.multiply(src, wv, out=o)
-                    started = True
-                elif wv == 1:
-                    o += src
-                elif wv == -1:
-                    o -= src
-                else:
-                    np.multiply(src, wv, out=t)
-                    o += t
-            if not started:
-                o.fill(0)
+            terms = ((wv, _view(xp, c, i0 * sh + r * dh, i0 * sh + r * dh + (rows - 1) * sh + 1, q * dw, stride, ow))
+                     for c, r, q in cells if (wv := w[k, c, r, q]) != 0)
+            multiply_add(out[k, i0:i1], tmp[:rows], terms)
     return out
 
 

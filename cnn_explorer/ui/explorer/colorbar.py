@@ -50,31 +50,89 @@ def diverging_lut_rgba32() -> np.ndarray:
     return words
 
 
-def diverging_rgba(values: np.ndarray, m: float, out: np.ndarray | None = None) -> np.ndarray:
-    """Colour a 2-D map over [−m, m] as (H, W, 4) uint8 RGBA, binned exactly as pyqtgraph bins levels
-    (−m, m) into a 256-entry LUT; NaN cells are transparent (as pyqtgraph draws them).
-
-    ``out``: an (H, W, 4) uint8 array to reuse. One pass of float
-    arithmetic and one table lookup, instead of pyqtgraph's per-paint rescale and colour-table
-    conversion; pyqtgraph shows an RGBA uint8 image as it is.
-    """
+def diverging_index(values: np.ndarray, m: float) -> tuple[np.ndarray, np.ndarray | None]:
+    """Each value's bin (uint8) of the 256-entry diverging LUT over [−m, m], binned exactly as pyqtgraph
+    bins levels (−m, m); and the NaN cells' mask (None when there are none; their bin is 0)."""
     values = np.asarray(values)
     m = float(m) or 1.0
     scaled = np.subtract(values, -m, dtype=np.float64)
     scaled *= 256.0 / (2.0 * m)
     np.clip(scaled, 0.0, 255.0, out=scaled)
     nan = np.isnan(scaled)
-    has_nan = bool(nan.any())
-    if has_nan:
+    if nan.any():
         scaled[nan] = 0.0
-    index = scaled.astype(np.uint8)
-    if out is None or out.shape != (*index.shape, 4):
-        out = np.empty((*index.shape, 4), dtype=np.uint8)
-    words = out.view(np.uint32).reshape(index.shape)      # one 4-byte word a pixel
-    np.take(diverging_lut_rgba32(), index, out=words, mode="clip")    # uint8 indices: always in range;
+        return scaled.astype(np.uint8), nan
+    return scaled.astype(np.uint8), None
+
+
+def _lookup(index: np.ndarray, nan: np.ndarray | None, lut_words: np.ndarray, words: np.ndarray) -> None:
+    """words[...] = lut_words[index], NaN cells 0 (transparent) - one table lookup into ``words``."""
+    np.take(lut_words, index, out=words, mode="clip")    # uint8 indices: always in range;
     # mode="raise" (the default) would colour into a scratch buffer and copy it over
-    if has_nan:
+    if nan is not None:
         words[nan] = 0
+
+
+def _rgba_out(shape, out: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """An (H, W, 4) uint8 array (``out`` when it fits) and its (H, W) uint32 view, one word a pixel."""
+    if out is None or out.shape != (*shape, 4):
+        out = np.empty((*shape, 4), dtype=np.uint8)
+    return out, out.view(np.uint32).reshape(shape)
+
+
+def _argb_out(shape, out: np.ndarray | None) -> np.ndarray:
+    return out if out is not None and out.shape == tuple(shape) and out.dtype == np.uint32 \
+        else np.empty(shape, np.uint32)
+
+
+def diverging_rgba(values: np.ndarray, m: float, out: np.ndarray | None = None) -> np.ndarray:
+    """Colour a 2-D map over [−m, m] as (H, W, 4) uint8 RGBA, binned exactly as pyqtgraph bins levels
+    (−m, m) into a 256-entry LUT; NaN cells are transparent (as pyqtgraph draws them).
+
+    ``out``: an (H, W, 4) uint8 array to reuse. One pass of float arithmetic and one table lookup,
+    instead of pyqtgraph's per-paint rescale and colour-table conversion.
+    """
+    index, nan = diverging_index(values, m)
+    out, words = _rgba_out(index.shape, out)
+    _lookup(index, nan, diverging_lut_rgba32(), words)
+    return out
+
+
+@functools.lru_cache(maxsize=2)
+def _argb32_words(grey: bool) -> np.ndarray:
+    """The diverging (or grey) LUT as (256,) uint32 words 0xAARRGGBB, opaque: QImage's ARGB32 (premultiplied
+    too, being opaque), the raster engine's own format, which it draws without converting."""
+    rgb = (GREY_LUT if grey else diverging_lut()).astype(np.uint32)
+    words = (np.uint32(255) << 24) | (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
+    words.setflags(write=False)
+    return words
+
+
+def diverging_argb32(values: np.ndarray, m: float, out: np.ndarray | None = None) -> np.ndarray:
+    """``diverging_rgba``'s colours as (H, W) uint32 words 0xAARRGGBB (QImage.Format_ARGB32_Premultiplied;
+    NaN 0: transparent). ``out``: an (H, W) uint32 array to reuse."""
+    index, nan = diverging_index(values, m)
+    out = _argb_out(index.shape, out)
+    _lookup(index, nan, _argb32_words(False), out)
+    return out
+
+
+def grey_argb32(values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``grey_rgba``'s colours as (H, W) uint32 words 0xAARRGGBB (NaN 0: transparent)."""
+    values = np.asarray(values)
+    index = grey_index(values)
+    out = _argb_out(index.shape, out)
+    nan = np.isnan(values)
+    _lookup(index, nan if nan.any() else None, _argb32_words(True), out)
+    return out
+
+
+def argb32_to_rgba(words: np.ndarray) -> np.ndarray:
+    """(H, W, 4) uint8 R, G, B, A of (H, W) uint32 words 0xAARRGGBB."""
+    words = np.asarray(words, dtype=np.uint32)
+    out = np.empty((*words.shape, 4), np.uint8)
+    for i, shift in enumerate((16, 8, 0, 24)):
+        out[..., i] = (words >> shift) & 0xFF
     return out
 
 
@@ -101,13 +159,9 @@ def grey_rgba(values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """A 2-D map as a grey picture, (H, W, 4) uint8 RGBA: 0 (or less) black, 255 (or more) white, NaN transparent."""
     values = np.asarray(values)
     index = grey_index(values)
-    if out is None or out.shape != (*index.shape, 4):
-        out = np.empty((*index.shape, 4), dtype=np.uint8)
-    words = out.view(np.uint32).reshape(index.shape)
-    np.take(grey_lut_rgba32(), index, out=words, mode="clip")         # no scratch copy (see diverging_rgba)
+    out, words = _rgba_out(index.shape, out)
     nan = np.isnan(values)
-    if nan.any():
-        words[nan] = 0
+    _lookup(index, nan if nan.any() else None, grey_lut_rgba32(), words)
     return out
 
 
