@@ -12,7 +12,7 @@ import functools
 import math
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -189,6 +189,8 @@ def text_colors(rgb: np.ndarray) -> list[list[QColor]]:
     return [[DARK_TEXT if d else LIGHT_TEXT for d in row] for row in dark]
 
 
+#: how a tick text sits at its tick (made once: combining Qt flags in Python costs at every paint)
+_LABEL_FLAGS = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 #: the widest tick text the colour bar always has room for (four digits and a minus sign)
 RESERVED_LABEL = "−8888"
 
@@ -211,7 +213,8 @@ class ColorBar(QWidget):
         self._image: QImage | None = None
         self._ramp_cache: tuple | None = None      # (key, the ramp with its frame and ticks)
         self._span: tuple[float, float] | None = None
-        self._metrics: tuple | None = None       # (font key and scale, font, metrics, RESERVED_LABEL's width)
+        self._metrics: tuple | None = None       # (generation, font, metrics, RESERVED_LABEL's width)
+        self._metrics_made = 0                   # generations of _metrics so far (a new font or scale: one more)
         self._labels: tuple[str, str, str] | None = None
         self._width_key: tuple | None = None      # (labels, metrics) of the tick width kept in _width
         self._width = 0.0
@@ -263,21 +266,28 @@ class ColorBar(QWidget):
         """Pixels the tick texts get: room for at least ``RESERVED_LABEL`` so that typing, which
         changes the numbers at every key, does not change the bar's width and re-lay out the maps."""
         _font, fm, reserved = self._font_metrics()
-        key = (labels, self._metrics[0])      # the font and scale the metrics are for
+        key = (labels, self._metrics[0])      # the font and scale the metrics are for (their generation)
         if key != self._width_key:      # the size hint, set_range and the panel's layout ask again and again
             self._width_key = key
             self._width = max(reserved, fm.horizontalAdvance(labels[0]), fm.horizontalAdvance(labels[2]))
         return self._width
 
     def _font_metrics(self) -> tuple[QFont, QFontMetricsF, float]:
-        """The tick font, its metrics and RESERVED_LABEL's width, kept while the font and scale are the same
-        (a kernel edit asks for them several times per map)."""
-        key = (self.font().key(), self._scale)
-        if self._metrics is None or self._metrics[0] != key:
+        """The tick font, its metrics and RESERVED_LABEL's width, kept until the font or the scale changes
+        (a kernel edit asks for them several times per map; asking the font for its key each time cost
+        more than the rest)."""
+        if self._metrics is None:
             font = self._font()
             fm = QFontMetricsF(font)
-            self._metrics = (key, font, fm, fm.horizontalAdvance(RESERVED_LABEL))
+            self._metrics_made += 1
+            self._metrics = (self._metrics_made, font, fm, fm.horizontalAdvance(RESERVED_LABEL))
         return self._metrics[1:]
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.FontChange:
+            self._metrics = None
+            self.updateGeometry()
+        super().changeEvent(event)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         text_w = self._label_width(self.labels())
@@ -341,8 +351,7 @@ class ColorBar(QWidget):
         x_text = bar.right() + 7 * self._scale
         p.setPen(text_color)
         for y, text in ((bar.top(), top), (bar.center().y(), mid), (bar.bottom(), bottom)):
-            p.drawText(QRectF(x_text, y - fm.height() / 2, self.width() - x_text, fm.height()),
-                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+            p.drawText(QRectF(x_text, y - fm.height() / 2, self.width() - x_text, fm.height()), _LABEL_FLAGS, text)
         # Where the data's minimum and maximum fall on the bar.
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.setBrush(text_color)
