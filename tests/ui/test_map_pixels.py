@@ -57,3 +57,38 @@ def test_the_view_paints_each_cell_in_its_colour(qtbot):
     assert expected[0, 0, :3].tolist() == diverging_lut()[0].tolist()       # −m: the darkest blue end
     view.set_contrast("image")                                              # grey, clipped to 0..255
     assert painted(1, 2) == [4, 4, 4] and painted(0, 0) == [0, 0, 0]
+
+
+def test_the_colour_bar_follows_its_span_size_and_scale(qtbot):
+    """The bar keeps what it draws between edits (ramp, tick places); a new span, size or scale redraws it there."""
+
+    from cnn_explorer.ui.explorer.colorbar import ColorBar
+
+    bar = ColorBar()
+    qtbot.addWidget(bar)
+    bar.resize(80, 300)
+    bar.show()
+    qtbot.waitExposed(bar)
+    bar.set_range(10.0, -4.0, 9.0)
+
+    def ramp_rows() -> tuple[int, int]:     # first and last row where the ramp's column differs from the background
+        image = bar.grab().toImage()
+        rows = [y for y in range(image.height()) if image.pixelColor(6, y) != image.pixelColor(0, y)]
+        return min(rows), max(rows)
+
+    first = ramp_rows()
+    bar.set_span(100.0, 200.0)
+    moved = ramp_rows()
+    assert abs(moved[0] - 100) <= 2 and abs(moved[1] - 200) <= 2 and moved != first
+    bar.set_range(20.0, -4.0, 9.0)                                        # an edit: numbers change, the ramp stays
+    assert ramp_rows() == moved and bar.labels()[0] == "20"
+    bar.set_span(0.0, 300.0)
+    bar.resize(80, 200)
+    qtbot.waitUntil(lambda: bar.height() == 200)
+    assert ramp_rows()[1] <= 200
+    narrow = bar.sizeHint().width()
+    bar.set_scale(2.0)
+    assert bar.sizeHint().width() > narrow
+    bar.resize(bar.sizeHint().width(), 200)
+    image = bar.grab().toImage()
+    assert image.pixelColor(2 + 20, 100) != image.pixelColor(0, 100)          # the ramp is 24 px wide now

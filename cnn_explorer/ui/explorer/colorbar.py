@@ -212,6 +212,7 @@ class ColorBar(QWidget):
         self._scale = 1.0
         self._image: QImage | None = None
         self._ramp_cache: tuple | None = None      # (key, the ramp with its frame and ticks)
+        self._layout: tuple | None = None          # what painting needs besides the numbers (_paint_layout)
         self._span: tuple[float, float] | None = None
         self._metrics: tuple | None = None       # (generation, font, metrics, RESERVED_LABEL's width)
         self._metrics_made = 0                   # generations of _metrics so far (a new font or scale: one more)
@@ -228,6 +229,7 @@ class ColorBar(QWidget):
         old_width = self._label_width(self.labels())
         if new[3] != self._grey:
             self._image = None
+            self._layout = None
         self._m, self._lo, self._hi, self._grey = new
         self._labels = None
         if self._label_width(self.labels()) != old_width:
@@ -238,14 +240,14 @@ class ColorBar(QWidget):
         self._scale = float(f)
         self._metrics = None
         self.updateGeometry()
-        self.update()
+        self._forget_layout()
 
     def set_span(self, top: float, bottom: float) -> None:
         """Draw the bar between these heights (the map's top and bottom on screen); default: full height."""
         span = (float(top), float(bottom))
         if span != self._span:
             self._span = span
-            self.update()
+            self._forget_layout()
 
     def is_grey(self) -> bool:
         return self._grey
@@ -287,6 +289,8 @@ class ColorBar(QWidget):
         if event.type() == QEvent.Type.FontChange:
             self._metrics = None
             self.updateGeometry()
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            self._layout = None
         super().changeEvent(event)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
@@ -340,29 +344,47 @@ class ColorBar(QWidget):
             self._ramp_cache = (key, pixmap)
         return self._ramp_cache[1]
 
+    def _paint_layout(self) -> tuple:
+        """(font, ramp pixmap, text colour, the three tick texts' rectangles, the bar, the marker triangle at
+        y = 0), kept until the size, span, scale, font, palette or colours change: a kernel edit only moves
+        the triangles and changes the numbers."""
+        dpr = self.devicePixelRatioF()
+        if self._layout is None or self._layout[0] != dpr:
+            font, fm, _reserved = self._font_metrics()
+            bar = self._bar_rect(fm)
+            text_color = self.palette().windowText().color()
+            x_text = bar.right() + 7 * self._scale
+            rects = tuple(QRectF(x_text, y - fm.height() / 2, self.width() - x_text, fm.height())
+                          for y in (bar.top(), bar.center().y(), bar.bottom()))
+            s = 4 * self._scale
+            x = bar.right() + 1
+            triangle = QPolygonF([QPointF(x, 0.0), QPointF(x + s * 1.4, -s), QPointF(x + s * 1.4, s)])
+            self._layout = (dpr, font, self._ramp(bar, text_color), text_color, rects, bar, triangle)
+        return self._layout[1:]
+
+    def _forget_layout(self) -> None:
+        self._layout = None
+        self.update()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self._layout = None
+        super().resizeEvent(event)
+
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        font, ramp, text_color, rects, bar, triangle = self._paint_layout()
         p = QPainter(self)
-        font, fm, _reserved = self._font_metrics()
         p.setFont(font)
-        bar = self._bar_rect(fm)
-        text_color = self.palette().windowText().color()
-        p.drawPixmap(0, 0, self._ramp(bar, text_color))
-        top, mid, bottom = self.labels()
-        x_text = bar.right() + 7 * self._scale
+        p.drawPixmap(0, 0, ramp)
         p.setPen(text_color)
-        for y, text in ((bar.top(), top), (bar.center().y(), mid), (bar.bottom(), bottom)):
-            p.drawText(QRectF(x_text, y - fm.height() / 2, self.width() - x_text, fm.height()), _LABEL_FLAGS, text)
+        for rect, text in zip(rects, self.labels()):
+            p.drawText(rect, _LABEL_FLAGS, text)
         # Where the data's minimum and maximum fall on the bar.
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.setBrush(text_color)
-        s = 4 * self._scale
         for value in (self._lo, self._hi):
             if self._grey:
                 frac = 1.0 - max(0.0, min(1.0, value / 255.0))
             else:
                 frac = 0.5 - 0.5 * max(-1.0, min(1.0, value / self._m)) if self._m else 0.5
-            y = bar.top() + frac * bar.height()
-            tri = QPolygonF([QPointF(bar.right() + 1, y), QPointF(bar.right() + 1 + s * 1.4, y - s),
-                             QPointF(bar.right() + 1 + s * 1.4, y + s)])
-            p.drawPolygon(tri)
+            p.drawPolygon(triangle.translated(0.0, bar.top() + frac * bar.height()))
         p.end()
