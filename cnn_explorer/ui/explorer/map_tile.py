@@ -132,10 +132,11 @@ class MapTile(QWidget):
         self._set_title(title)
         self.view.set_values(values, contrast=contrast, value_range=value_range)
 
-    def set_sampled_map(self, shape, sampler, title: str, *, value_range=None, contrast: str | None = None) -> None:
+    def set_sampled_map(self, shape, sampler, title: str, *, value_range=None, contrast: str | None = None,
+                        rendered=None) -> None:
         """Show a map computed only at the resolution it is shown (see ``FeatureMapView.set_sampled``)."""
         self._set_title(title)
-        self.view.set_sampled(shape, sampler, value_range=value_range, contrast=contrast)
+        self.view.set_sampled(shape, sampler, value_range=value_range, contrast=contrast, rendered=rendered)
 
     def minimum_width(self) -> int:
         """The narrowest this tile can be: its map's minimum (room for its numbers), the colour bar and
