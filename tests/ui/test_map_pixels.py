@@ -92,3 +92,33 @@ def test_the_colour_bar_follows_its_span_size_and_scale(qtbot):
     bar.resize(bar.sizeHint().width(), 200)
     image = bar.grab().toImage()
     assert image.pixelColor(2 + 20, 100) != image.pixelColor(0, 100)          # the ramp is 24 px wide now
+
+
+def test_a_map_rendered_beforehand_is_shown_as_it_is_or_coloured_anew(qtbot):
+    """``render`` colours without showing; ``set_sampled(rendered=)`` shows it without asking the sampler
+    again, unless the view would now colour that map another way (here: another contrast)."""
+    from cnn_explorer.ui.explorer.map_view import FeatureMapView
+
+    view = FeatureMapView()
+    qtbot.addWidget(view)
+    view.resize(200, 200)
+    view.show()
+    qtbot.waitExposed(view)
+    full = np.random.default_rng(8).normal(0.0, 50.0, (600, 600))
+    calls: list[int] = []
+
+    def sampler(step: int) -> np.ndarray:
+        calls.append(step)
+        return full[::step, ::step]
+
+    before = view.grab().toImage()
+    rendered = view.render(full.shape, sampler, contrast="full")
+    assert calls == [view.display_stride_for(full.shape)] and calls[0] > 1
+    assert view.grab().toImage() == before                                 # nothing shown yet
+    view.set_sampled(full.shape, sampler, contrast="full", rendered=rendered)
+    assert len(calls) == 1                                                 # shown as rendered
+    shown = full[:: calls[0], :: calls[0]]
+    assert np.array_equal(view.displayed_rgba(), diverging_rgba(shown, np.abs(shown).max()))
+    view.set_sampled(full.shape, sampler, contrast="image", rendered=rendered)
+    assert len(calls) == 2                                                 # another contrast: coloured anew
+    assert np.array_equal(view.displayed_rgba(), grey_rgba(shown))

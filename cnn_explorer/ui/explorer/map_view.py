@@ -52,7 +52,8 @@ class Rendering:
     shape: tuple[int, int]
     stride: int
     contrast: str
-    known_range: tuple[float, float] | None     # the range given (or measured over every cell)
+    given_range: tuple[float, float] | None     # the range it was given
+    known_range: tuple[float, float] | None     # that, or the range measured over every cell
     values: np.ndarray | None                    # every cell, when they are at hand
     shown: np.ndarray                            # map[::stride, ::stride]
     range: tuple[float, float]
@@ -206,7 +207,7 @@ class FeatureMapView(pg.GraphicsView):
         if contrast is not None:
             self._contrast = contrast
         self._stride = 0
-        if rendered is not None and (rendered.shape, rendered.contrast, rendered.known_range) != \
+        if rendered is not None and (rendered.shape, rendered.contrast, rendered.given_range) != \
                 (self._shape, self._contrast, value_range):
             rendered = None
         self._show_image(rendered)
@@ -229,7 +230,8 @@ class FeatureMapView(pg.GraphicsView):
         px_h, px_w = max(64.0, size.height() * dpr), max(64.0, size.width() * dpr)
         return max(1, int(max(h / px_h, w / px_w)))     # aspect locked: the tighter side sets the scale
 
-    def _render(self, shape, stride: int, sampler, values, known_range, contrast: str) -> Rendering:
+    def _render(self, shape, stride: int, sampler, values, given_range, contrast: str) -> Rendering:
+        known_range = given_range
         shown = np.asarray(sampler(stride))
         if stride == 1 and values is None:
             values = shown                              # every cell is there: hover needs no new call
@@ -246,7 +248,8 @@ class FeatureMapView(pg.GraphicsView):
         m = min(largest, robust_limit(shown)) if robust else largest
         # A new array each time: the QImage on screen reads the last one until it is replaced.
         pixels = grey_argb32(shown) if contrast == "image" else diverging_argb32(shown, m)
-        return Rendering(shape, stride, contrast, known_range, values, shown, value_range, exact, m, pixels)
+        return Rendering(shape, stride, contrast, given_range, known_range, values, shown, value_range, exact, m,
+                         pixels)
 
     def _show_image(self, rendered: Rendering | None = None) -> None:
         stride = self._display_stride()
