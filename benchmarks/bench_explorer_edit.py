@@ -16,7 +16,9 @@ The Step-by-step tab is hidden, as when a teacher types a kernel and watches
 the maps; ``--animation`` puts it in front instead (the maps then wait).
 ``--rgb`` uses RGB inputs: the maps then also show each channel's partial map, which
 the panel asks of ``core.conv.partials.ChannelPartials`` at the size it is shown (the
-padded input kept across kernel edits); the "core" column does not include them.
+padded input, and the cells a sampled map reads, kept across kernel edits) and colours while
+the worker computes the rest (in "edit cpu", overlapping the worker); the "core" column does not
+include them.
 The verdict is given on the wall-clock p95 and, for a loaded machine, on the cpu p95.
 "pipeline cpu" is the state's own ``run_pipeline`` inside the edit (with the padded image it keeps),
 on whichever thread ran it: the GUI thread for small inputs, the state's pipeline worker for work of

@@ -214,3 +214,48 @@ def test_the_channel_maps_are_computed_while_the_worker_computes_and_are_exact(q
         expected = diverging_rgba(full[::step, ::step], view.value_range())
         assert np.array_equal(view.displayed_rgba(), expected)
     state.stop()
+
+
+def test_the_channel_maps_are_coloured_while_the_worker_computes_unless_the_colours_change(qtbot, monkeypatch):
+    """Colouring the R, G, B maps is done before the result comes back; after it only the maps of the
+    result itself are coloured. A contrast chosen meanwhile colours them again, in the new contrast."""
+    from cnn_explorer.ui.explorer import map_view
+    from cnn_explorer.ui.explorer.colorbar import grey_rgba
+    from cnn_explorer.ui.explorer.maps_panel import MapsPanel
+
+    state = ExplorerState()
+    rng = np.random.default_rng(10)
+    state.set_image(rng.integers(0, 256, (600, 600, 3)).astype(np.float64), source="noise")
+    state.set_kernels([SOBEL], ["sobel-top"])
+    state.recompute_now()
+    panel = MapsPanel(state)
+    qtbot.addWidget(panel)
+    panel.resize(1000, 600)
+    panel.show()
+    qtbot.waitExposed(panel)
+    phases: list[str] = []
+    original = map_view.diverging_argb32
+
+    def counted(*args, **kwargs):
+        phases.append("during" if state.is_computing() else "after")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(map_view, "diverging_argb32", counted)
+    kernel = SOBEL.copy()
+    kernel[1, 1] = 2.0
+    with qtbot.waitSignal(panel.repainted, timeout=5000):
+        state.set_kernel(0, kernel)
+    tiles = len(panel.rows[0].all_tiles())
+    assert phases.count("during") == 3 and phases.count("after") == tiles - 3   # R, G, B before; the rest after
+    before = [panel.channel_tile(0, c).view.displayed_rgba() for c in range(3)]
+    kernel[1, 1] = 0.0
+    with qtbot.waitSignal(panel.repainted, timeout=5000):
+        state.set_kernel(0, kernel)
+        panel.set_contrast("image")                # while the worker computes: the colours made meanwhile are void
+    for c in range(3):
+        view = panel.channel_tile(0, c).view
+        assert view.contrast() == "image"
+        assert np.array_equal(view.displayed_rgba(), grey_rgba(view.values()[::view.displayed_stride(),
+                                                                            ::view.displayed_stride()]))
+        assert not np.array_equal(view.displayed_rgba(), before[c])
+    state.stop()

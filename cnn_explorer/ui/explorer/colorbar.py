@@ -12,7 +12,7 @@ import functools
 import math
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -50,31 +50,89 @@ def diverging_lut_rgba32() -> np.ndarray:
     return words
 
 
-def diverging_rgba(values: np.ndarray, m: float, out: np.ndarray | None = None) -> np.ndarray:
-    """Colour a 2-D map over [−m, m] as (H, W, 4) uint8 RGBA, binned exactly as pyqtgraph bins levels
-    (−m, m) into a 256-entry LUT; NaN cells are transparent (as pyqtgraph draws them).
-
-    ``out``: an (H, W, 4) uint8 array to reuse. One pass of float
-    arithmetic and one table lookup, instead of pyqtgraph's per-paint rescale and colour-table
-    conversion; pyqtgraph shows an RGBA uint8 image as it is.
-    """
+def diverging_index(values: np.ndarray, m: float) -> tuple[np.ndarray, np.ndarray | None]:
+    """Each value's bin (uint8) of the 256-entry diverging LUT over [−m, m], binned exactly as pyqtgraph
+    bins levels (−m, m); and the NaN cells' mask (None when there are none; their bin is 0)."""
     values = np.asarray(values)
     m = float(m) or 1.0
     scaled = np.subtract(values, -m, dtype=np.float64)
     scaled *= 256.0 / (2.0 * m)
     np.clip(scaled, 0.0, 255.0, out=scaled)
     nan = np.isnan(scaled)
-    has_nan = bool(nan.any())
-    if has_nan:
+    if nan.any():
         scaled[nan] = 0.0
-    index = scaled.astype(np.uint8)
-    if out is None or out.shape != (*index.shape, 4):
-        out = np.empty((*index.shape, 4), dtype=np.uint8)
-    words = out.view(np.uint32).reshape(index.shape)      # one 4-byte word a pixel
-    np.take(diverging_lut_rgba32(), index, out=words, mode="clip")    # uint8 indices: always in range;
+        return scaled.astype(np.uint8), nan
+    return scaled.astype(np.uint8), None
+
+
+def _lookup(index: np.ndarray, nan: np.ndarray | None, lut_words: np.ndarray, words: np.ndarray) -> None:
+    """words[...] = lut_words[index], NaN cells 0 (transparent) - one table lookup into ``words``."""
+    np.take(lut_words, index, out=words, mode="clip")    # uint8 indices: always in range;
     # mode="raise" (the default) would colour into a scratch buffer and copy it over
-    if has_nan:
+    if nan is not None:
         words[nan] = 0
+
+
+def _rgba_out(shape, out: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """An (H, W, 4) uint8 array (``out`` when it fits) and its (H, W) uint32 view, one word a pixel."""
+    if out is None or out.shape != (*shape, 4):
+        out = np.empty((*shape, 4), dtype=np.uint8)
+    return out, out.view(np.uint32).reshape(shape)
+
+
+def _argb_out(shape, out: np.ndarray | None) -> np.ndarray:
+    return out if out is not None and out.shape == tuple(shape) and out.dtype == np.uint32 \
+        else np.empty(shape, np.uint32)
+
+
+def diverging_rgba(values: np.ndarray, m: float, out: np.ndarray | None = None) -> np.ndarray:
+    """Colour a 2-D map over [−m, m] as (H, W, 4) uint8 RGBA, binned exactly as pyqtgraph bins levels
+    (−m, m) into a 256-entry LUT; NaN cells are transparent (as pyqtgraph draws them).
+
+    ``out``: an (H, W, 4) uint8 array to reuse. One pass of float arithmetic and one table lookup,
+    instead of pyqtgraph's per-paint rescale and colour-table conversion.
+    """
+    index, nan = diverging_index(values, m)
+    out, words = _rgba_out(index.shape, out)
+    _lookup(index, nan, diverging_lut_rgba32(), words)
+    return out
+
+
+@functools.lru_cache(maxsize=2)
+def _argb32_words(grey: bool) -> np.ndarray:
+    """The diverging (or grey) LUT as (256,) uint32 words 0xAARRGGBB, opaque: QImage's ARGB32 (premultiplied
+    too, being opaque), the raster engine's own format, which it draws without converting."""
+    rgb = (GREY_LUT if grey else diverging_lut()).astype(np.uint32)
+    words = (np.uint32(255) << 24) | (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
+    words.setflags(write=False)
+    return words
+
+
+def diverging_argb32(values: np.ndarray, m: float, out: np.ndarray | None = None) -> np.ndarray:
+    """``diverging_rgba``'s colours as (H, W) uint32 words 0xAARRGGBB (QImage.Format_ARGB32_Premultiplied;
+    NaN 0: transparent). ``out``: an (H, W) uint32 array to reuse."""
+    index, nan = diverging_index(values, m)
+    out = _argb_out(index.shape, out)
+    _lookup(index, nan, _argb32_words(False), out)
+    return out
+
+
+def grey_argb32(values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``grey_rgba``'s colours as (H, W) uint32 words 0xAARRGGBB (NaN 0: transparent)."""
+    values = np.asarray(values)
+    index = grey_index(values)
+    out = _argb_out(index.shape, out)
+    nan = np.isnan(values)
+    _lookup(index, nan if nan.any() else None, _argb32_words(True), out)
+    return out
+
+
+def argb32_to_rgba(words: np.ndarray) -> np.ndarray:
+    """(H, W, 4) uint8 R, G, B, A of (H, W) uint32 words 0xAARRGGBB."""
+    words = np.asarray(words, dtype=np.uint32)
+    out = np.empty((*words.shape, 4), np.uint8)
+    for i, shift in enumerate((16, 8, 0, 24)):
+        out[..., i] = (words >> shift) & 0xFF
     return out
 
 
@@ -101,13 +159,9 @@ def grey_rgba(values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """A 2-D map as a grey picture, (H, W, 4) uint8 RGBA: 0 (or less) black, 255 (or more) white, NaN transparent."""
     values = np.asarray(values)
     index = grey_index(values)
-    if out is None or out.shape != (*index.shape, 4):
-        out = np.empty((*index.shape, 4), dtype=np.uint8)
-    words = out.view(np.uint32).reshape(index.shape)
-    np.take(grey_lut_rgba32(), index, out=words, mode="clip")         # no scratch copy (see diverging_rgba)
+    out, words = _rgba_out(index.shape, out)
     nan = np.isnan(values)
-    if nan.any():
-        words[nan] = 0
+    _lookup(index, nan if nan.any() else None, grey_lut_rgba32(), words)
     return out
 
 
@@ -135,6 +189,8 @@ def text_colors(rgb: np.ndarray) -> list[list[QColor]]:
     return [[DARK_TEXT if d else LIGHT_TEXT for d in row] for row in dark]
 
 
+#: how a tick text sits at its tick (made once: combining Qt flags in Python costs at every paint)
+_LABEL_FLAGS = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 #: the widest tick text the colour bar always has room for (four digits and a minus sign)
 RESERVED_LABEL = "−8888"
 
@@ -156,8 +212,10 @@ class ColorBar(QWidget):
         self._scale = 1.0
         self._image: QImage | None = None
         self._ramp_cache: tuple | None = None      # (key, the ramp with its frame and ticks)
+        self._layout: tuple | None = None          # what painting needs besides the numbers (_paint_layout)
         self._span: tuple[float, float] | None = None
-        self._metrics: tuple | None = None       # (font key and scale, font, metrics, RESERVED_LABEL's width)
+        self._metrics: tuple | None = None       # (generation, font, metrics, RESERVED_LABEL's width)
+        self._metrics_made = 0                   # generations of _metrics so far (a new font or scale: one more)
         self._labels: tuple[str, str, str] | None = None
         self._width_key: tuple | None = None      # (labels, metrics) of the tick width kept in _width
         self._width = 0.0
@@ -171,6 +229,7 @@ class ColorBar(QWidget):
         old_width = self._label_width(self.labels())
         if new[3] != self._grey:
             self._image = None
+            self._layout = None
         self._m, self._lo, self._hi, self._grey = new
         self._labels = None
         if self._label_width(self.labels()) != old_width:
@@ -181,14 +240,14 @@ class ColorBar(QWidget):
         self._scale = float(f)
         self._metrics = None
         self.updateGeometry()
-        self.update()
+        self._forget_layout()
 
     def set_span(self, top: float, bottom: float) -> None:
         """Draw the bar between these heights (the map's top and bottom on screen); default: full height."""
         span = (float(top), float(bottom))
         if span != self._span:
             self._span = span
-            self.update()
+            self._forget_layout()
 
     def is_grey(self) -> bool:
         return self._grey
@@ -209,21 +268,30 @@ class ColorBar(QWidget):
         """Pixels the tick texts get: room for at least ``RESERVED_LABEL`` so that typing, which
         changes the numbers at every key, does not change the bar's width and re-lay out the maps."""
         _font, fm, reserved = self._font_metrics()
-        key = (labels, self._metrics[0])      # the font and scale the metrics are for
+        key = (labels, self._metrics[0])      # the font and scale the metrics are for (their generation)
         if key != self._width_key:      # the size hint, set_range and the panel's layout ask again and again
             self._width_key = key
             self._width = max(reserved, fm.horizontalAdvance(labels[0]), fm.horizontalAdvance(labels[2]))
         return self._width
 
     def _font_metrics(self) -> tuple[QFont, QFontMetricsF, float]:
-        """The tick font, its metrics and RESERVED_LABEL's width, kept while the font and scale are the same
-        (a kernel edit asks for them several times per map)."""
-        key = (self.font().key(), self._scale)
-        if self._metrics is None or self._metrics[0] != key:
+        """The tick font, its metrics and RESERVED_LABEL's width, kept until the font or the scale changes
+        (a kernel edit asks for them several times per map; asking the font for its key each time cost
+        more than the rest)."""
+        if self._metrics is None:
             font = self._font()
             fm = QFontMetricsF(font)
-            self._metrics = (key, font, fm, fm.horizontalAdvance(RESERVED_LABEL))
+            self._metrics_made += 1
+            self._metrics = (self._metrics_made, font, fm, fm.horizontalAdvance(RESERVED_LABEL))
         return self._metrics[1:]
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.FontChange:
+            self._metrics = None
+            self.updateGeometry()
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            self._layout = None
+        super().changeEvent(event)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         text_w = self._label_width(self.labels())
@@ -276,30 +344,47 @@ class ColorBar(QWidget):
             self._ramp_cache = (key, pixmap)
         return self._ramp_cache[1]
 
+    def _paint_layout(self) -> tuple:
+        """(font, ramp pixmap, text colour, the three tick texts' rectangles, the bar, the marker triangle at
+        y = 0), kept until the size, span, scale, font, palette or colours change: a kernel edit only moves
+        the triangles and changes the numbers."""
+        dpr = self.devicePixelRatioF()
+        if self._layout is None or self._layout[0] != dpr:
+            font, fm, _reserved = self._font_metrics()
+            bar = self._bar_rect(fm)
+            text_color = self.palette().windowText().color()
+            x_text = bar.right() + 7 * self._scale
+            rects = tuple(QRectF(x_text, y - fm.height() / 2, self.width() - x_text, fm.height())
+                          for y in (bar.top(), bar.center().y(), bar.bottom()))
+            s = 4 * self._scale
+            x = bar.right() + 1
+            triangle = QPolygonF([QPointF(x, 0.0), QPointF(x + s * 1.4, -s), QPointF(x + s * 1.4, s)])
+            self._layout = (dpr, font, self._ramp(bar, text_color), text_color, rects, bar, triangle)
+        return self._layout[1:]
+
+    def _forget_layout(self) -> None:
+        self._layout = None
+        self.update()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self._layout = None
+        super().resizeEvent(event)
+
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        font, ramp, text_color, rects, bar, triangle = self._paint_layout()
         p = QPainter(self)
-        font, fm, _reserved = self._font_metrics()
         p.setFont(font)
-        bar = self._bar_rect(fm)
-        text_color = self.palette().windowText().color()
-        p.drawPixmap(0, 0, self._ramp(bar, text_color))
-        top, mid, bottom = self.labels()
-        x_text = bar.right() + 7 * self._scale
+        p.drawPixmap(0, 0, ramp)
         p.setPen(text_color)
-        for y, text in ((bar.top(), top), (bar.center().y(), mid), (bar.bottom(), bottom)):
-            p.drawText(QRectF(x_text, y - fm.height() / 2, self.width() - x_text, fm.height()),
-                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+        for rect, text in zip(rects, self.labels()):
+            p.drawText(rect, _LABEL_FLAGS, text)
         # Where the data's minimum and maximum fall on the bar.
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.setBrush(text_color)
-        s = 4 * self._scale
         for value in (self._lo, self._hi):
             if self._grey:
                 frac = 1.0 - max(0.0, min(1.0, value / 255.0))
             else:
                 frac = 0.5 - 0.5 * max(-1.0, min(1.0, value / self._m)) if self._m else 0.5
-            y = bar.top() + frac * bar.height()
-            tri = QPolygonF([QPointF(bar.right() + 1, y), QPointF(bar.right() + 1 + s * 1.4, y - s),
-                             QPointF(bar.right() + 1 + s * 1.4, y + s)])
-            p.drawPolygon(tri)
+            p.drawPolygon(triangle.translated(0.0, bar.top() + frac * bar.height()))
         p.end()

@@ -27,8 +27,9 @@ class ValueCaption(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._text = ""
-        self._height_key: tuple | None = None       # (width, text, font) of the height kept in _height
+        self._height_key: tuple | None = None       # (width, text, font generation) of the height kept in _height
         self._height = 0
+        self._fonts = 0                             # font changes so far (cheaper to compare than QFont.key())
         policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)
@@ -49,7 +50,7 @@ class ValueCaption(QWidget):
         return True
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
-        key = (width, self._text, self.font().key())
+        key = (width, self._text, self._fonts)
         if key != self._height_key:      # asked for before and after every new text, and by the layout
             box = QRect(0, 0, max(1, width), 1 << 20)
             self._height_key = key
@@ -65,6 +66,7 @@ class ValueCaption(QWidget):
 
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.FontChange:
+            self._fonts += 1
             self.updateGeometry()
         super().changeEvent(event)
 
@@ -130,10 +132,11 @@ class MapTile(QWidget):
         self._set_title(title)
         self.view.set_values(values, contrast=contrast, value_range=value_range)
 
-    def set_sampled_map(self, shape, sampler, title: str, *, value_range=None, contrast: str | None = None) -> None:
+    def set_sampled_map(self, shape, sampler, title: str, *, value_range=None, contrast: str | None = None,
+                        rendered=None) -> None:
         """Show a map computed only at the resolution it is shown (see ``FeatureMapView.set_sampled``)."""
         self._set_title(title)
-        self.view.set_sampled(shape, sampler, value_range=value_range, contrast=contrast)
+        self.view.set_sampled(shape, sampler, value_range=value_range, contrast=contrast, rendered=rendered)
 
     def minimum_width(self) -> int:
         """The narrowest this tile can be: its map's minimum (room for its numbers), the colour bar and

@@ -33,12 +33,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnn_explorer.core.conv.convolution import activate
 from cnn_explorer.core.conv.partials import ChannelPartials
+from cnn_explorer.core.conv.settings import output_shape
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.format import format_number
-from cnn_explorer.ui.explorer.colorbar import finite_range
 from cnn_explorer.ui.explorer.map_tile import MapTile
+from cnn_explorer.ui.explorer.maps_data import PartialSampler, map_ranges
 from cnn_explorer.ui.explorer.maps_row import MapsRow, best_columns
 from cnn_explorer.ui.explorer.state import ExplorerState
 
@@ -89,46 +89,6 @@ def channel_name(c: int, channels: int) -> str:
     return CHANNEL_NAMES[c] if channels == 3 else f"Channel {c + 1}"
 
 
-class PartialSampler:
-    """Kernel k's per-channel partial maps for the maps panel, computed per display step on demand
-    (or taken from ``ready``: {step: (partials, kernel, settings, maps)} computed beforehand)."""
-
-    def __init__(self, partials: ChannelPartials, conv, k: int, ready: dict | None = None) -> None:
-        self._partials, self._kernel, self._settings = partials, conv.kernels[k], conv.settings
-        self._cache: dict[int, np.ndarray] = {}
-        for step, (source, kernel, settings, maps) in (ready or {}).items():
-            if source is partials and settings == self._settings and np.array_equal(kernel, self._kernel):
-                self._cache[step] = maps
-
-    def channel(self, c: int):
-        """A sampler (step -> map[::step, ::step]) of channel c."""
-        return lambda step: self.maps(step)[c]
-
-    def maps(self, step: int) -> np.ndarray:
-        if step not in self._cache:
-            self._cache[step] = self._partials.maps(self._kernel, self._settings, step)
-        return self._cache[step]
-
-
-#: activations that are piecewise linear and never decreasing: the activated map's range is the
-#: activated feature range, exactly (the same float operation on the two extremes)
-_LINEAR_ACTIVATIONS = ("relu", "leaky_relu", "none")
-
-
-def map_ranges(feature: np.ndarray, activation: str) -> tuple[tuple[float, float], tuple[float, float] | None]:
-    """The feature map's finite (min, max), and the activated map's when it follows without a pass over
-    its cells (every cell finite, ``activation`` in _LINEAR_ACTIVATIONS; None otherwise: the view measures it)."""
-    if feature.size == 0:
-        return (0.0, 0.0), None
-    lo, hi = feature.min(), feature.max()
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        return finite_range(feature), None
-    if activation not in _LINEAR_ACTIVATIONS:
-        return (float(lo), float(hi)), None
-    ends = activate(np.array([lo, hi], dtype=feature.dtype), activation)
-    return (float(lo), float(hi)), (float(ends[0]), float(ends[1]))
-
-
 class MapsPanel(QWidget):
     """Shows a PipelineResult's maps; listens to ``state.result_changed``."""
 
@@ -150,6 +110,7 @@ class MapsPanel(QWidget):
         self._contrast_choice = "auto"
         self._partials: tuple[tuple, ChannelPartials] | None = None     # padded input kept across kernel edits
         self._ready: dict[int, dict] = {}             # channel maps computed while the worker computes the rest
+        self._rendered: dict[int, list] = {}          # ... and coloured (a Rendering per channel tile)
         self._stale_reason: str | None = None
         self._arranged: tuple | None = None
         self._builds = 0                                   # rows made anew so far
@@ -314,9 +275,11 @@ class MapsPanel(QWidget):
                 # Computed only at the resolution each map is shown (a photo's maps are far larger).
                 partials = PartialSampler(self._channel_partials(result.conv), result.conv, k,
                                           self._ready.pop(k, None))
+                rendered = self._rendered.pop(k, None) or [None] * len(row.channel_tiles)
                 for c, tile in enumerate(row.channel_tiles):
+                    ready = rendered[c] if rendered[c] is not None and partials.was_ready(rendered[c].stride) else None
                     tile.set_sampled_map(fmap.shape, partials.channel(c), f"{channel_name(c, channels)} channel",
-                                         contrast=contrast)
+                                         contrast=contrast, rendered=ready)
                 total = np.asarray(result.conv.maps)[k]            # Σ of the partials + bias
                 row.tiles["sum"].set_sampled_map(
                     fmap.shape, lambda step, total=total: total[::step, ::step] - bias, "Sum of channels",
@@ -346,25 +309,32 @@ class MapsPanel(QWidget):
         return self._partials[1]
 
     def _on_state_computing_started(self) -> None:
-        """The state's worker computes a photo's maps: meanwhile, compute the channel maps the tiles will show
-        (they need only the image, the kernels and the settings), so the result is put on screen sooner."""
+        """The state's worker computes a photo's maps: meanwhile, compute and colour the channel maps the tiles
+        will show (they need only the image, the kernels and the settings), so the result is put on screen
+        sooner (``set_result`` takes them when they are for its very kernel, settings, stride and contrast)."""
         self._ready.clear()
+        self._rendered.clear()
         if self._deferred or not self.isVisible() or self._result is None or not self.rows \
                 or not self.rows[0].channel_tiles:
             return
         try:
             kernels = self._state.effective_kernels()
+            image, conv = self._state.image, self._state.conv
+            if image.ndim != 3 or kernels.shape[0] != len(self.rows):
+                return
+            shape = output_shape(image.shape[:2], kernels.shape[1:3], conv)
         except CnnExplorerError:
-            return
-        image, conv = self._state.image, self._state.conv
-        if image.ndim != 3 or kernels.shape[0] != len(self.rows):
             return
         # the precision of the last result: the same image and kernel size give the same
         partials = self._partials_of(image, "exact" if self._result.conv.maps.dtype == np.float64 else "fast")
+        contrast = self.contrast()
         for k, row in enumerate(self.rows):
-            steps = {tile.view.displayed_stride() for tile in row.channel_tiles}
+            steps = {tile.view.display_stride_for(shape) for tile in row.channel_tiles}
             self._ready[k] = {step: (partials, kernels[k], conv, partials.maps(kernels[k], conv, step))
                               for step in steps}
+            self._rendered[k] = [
+                tile.view.render(shape, lambda step, c=c, k=k: self._ready[k][step][3][c], contrast=contrast)
+                for c, tile in enumerate(row.channel_tiles)]
 
     def _arrange_rows(self) -> None:
         """A single kernel's maps wrap onto a grid when that makes them larger; a stack keeps one line each."""
