@@ -40,13 +40,23 @@ def loaded_model():
     from cnn_explorer.core.train.checkpoints import load_model
 
     if bundled_available():
-        return load_model("mnist")
+        loaded = load_model("mnist")
+        _warm_digit_reference(loaded)
+        return loaded
     # Trained once per machine (about a minute), kept in the temp folder for the next runs.
     cached = Path(tempfile.gettempdir()) / "cnn-explorer-test-models" / "classify-fallback-v1"
     if all(f.is_file() for f in model_files(cached)):
         return load_model(cached)
     cached.parent.mkdir(parents=True, exist_ok=True)
     return _fallback_model(cached)
+
+
+def _warm_digit_reference(loaded) -> None:
+    """Compute the model's digit reference once here, so each page's worker finds it at once instead of
+    starting it afresh (and being cancelled) in every test."""
+    from cnn_explorer.core.interpret.digit_reference import cached_digit_reference
+
+    cached_digit_reference(loaded.model, loaded.input_shape, loaded.class_names, loaded.mean, loaded.std)
 
 
 def _fallback_model(path):

@@ -21,6 +21,16 @@ def _bundled() -> bool:
 pytestmark = pytest.mark.skipif(not _bundled(), reason="the bundled mnist model is not installed")
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _digit_reference():
+    """The bundled model's digit reference, computed once here rather than started (and cancelled) by each page."""
+    from cnn_explorer.core.interpret.digit_reference import cached_digit_reference
+    from cnn_explorer.core.train.checkpoints import load_model
+
+    loaded = load_model("mnist")
+    cached_digit_reference(loaded.model, loaded.input_shape, loaded.class_names, loaded.mean, loaded.std)
+
+
 @pytest.fixture
 def page(qtbot, temp_settings):
     from cnn_explorer.core.train.checkpoints import load_model

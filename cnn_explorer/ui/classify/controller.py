@@ -5,11 +5,15 @@ sees and the class probabilities; every layer's output is computed when a
 view asks for it (the layer stacks refresh on a slower timer). Picture changes are
 coalesced: however many mouse moves arrive, at most one pass runs per
 event-loop turn. The model is loaded on a worker thread the first time it is
-needed, so torch is imported only then.
+needed, so torch is imported only then. Once a digit model is in use, a second
+worker computes how the bundled digits look to it (core/interpret/digit_reference.py,
+a few seconds, once per model); until then a reading has no novelty and only
+the probabilities decide whether it reads as unsure.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +25,11 @@ from cnn_explorer.core.datasets.preprocess import prepare_input
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.interpret import Activations, ModelEditor, layer_activations
 from cnn_explorer.core.interpret.common import as_batch, probabilities, scores
-from cnn_explorer.core.interpret.unsure import digit_novelty
+from cnn_explorer.core.interpret.digit_reference import (
+    DigitReference,
+    cached_digit_reference,
+    penultimate,
+)
 from cnn_explorer.core.train.checkpoints import TrainedModel, load_model
 from cnn_explorer.core.train.torch_threads import gui_thread_uses_one_torch_thread
 from cnn_explorer.ui.lifecycle import new_timer
@@ -41,7 +49,8 @@ class Reading:
     model_input: Any
     probabilities: np.ndarray | None
     cache: dict = field(default_factory=dict, compare=False, repr=False)
-    #: how far the picture is from every bundled digit (core/interpret/unsure.py); None when not a digit input
+    #: how far the picture is from the bundled digits in the model's features, in thresholds (above 1: not a
+    #: digit; core/interpret/digit_reference.py); None when not measured (not a digit model, or not ready yet)
     novelty: float | None = None
 
     @property
@@ -52,6 +61,20 @@ class Reading:
 def _load(path_or_name: str | Path):
     """Generator for the loading worker: yields the TrainedModel (torch is imported here, off the GUI thread)."""
     yield load_model(path_or_name)
+
+
+@dataclass(frozen=True)
+class _ReferenceReady:
+    loaded: TrainedModel
+    reference: DigitReference | None
+
+
+def _reference(loaded: TrainedModel, frozen, cancel):
+    """Generator for the reference worker: yields the bundled digits' reference for ``loaded`` (on ``frozen``,
+    a copy of its model that no edit on the GUI thread reaches)."""
+    reference = cached_digit_reference(frozen, loaded.input_shape, loaded.class_names, loaded.mean, loaded.std, cancel)
+    if not cancel.is_set():
+        yield _ReferenceReady(loaded, reference)
 
 
 class ClassifyController(QObject):
@@ -68,6 +91,9 @@ class ClassifyController(QObject):
         self.loaded: TrainedModel | None = None
         self.editor: ModelEditor | None = None
         self.reading: Reading | None = None
+        #: the bundled digits as the model sees them; None until computed, or for a model that is not a digit model
+        self.reference: DigitReference | None = None
+        self._referencer: GeneratorWorker | None = None
         #: (layer, param, index) of every weight changed since the last reset
         self.edited_weights: set[tuple[str, str, tuple[int, ...]]] = set()
         self._source: np.ndarray | None = None
@@ -81,6 +107,11 @@ class ClassifyController(QObject):
     @property
     def is_loading(self) -> bool:
         return self._loader is not None
+
+    @property
+    def reference_pending(self) -> bool:
+        """True while the digit reference of the model in use is being computed."""
+        return self._referencer is not None
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
@@ -141,9 +172,48 @@ class ClassifyController(QObject):
         loaded.model.eval()
         self.loaded = loaded
         self.editor = ModelEditor(loaded.model)
+        self._start_reference(loaded)
         self.model_changed.emit(loaded)
         self.edits_changed.emit()
         self.classify_now()
+
+    # ----------------------------------------------------------------- digit reference
+    def _start_reference(self, loaded: TrainedModel) -> None:
+        """Compute the bundled digits' reference for ``loaded`` on a worker (at once when already known)."""
+        self._drop_referencer()
+        self.reference = None
+        frozen = copy.deepcopy(loaded.model)  # unedited weights (the editor was just reset), safe from later edits
+        self._referencer = GeneratorWorker(lambda cancel: _reference(loaded, frozen, cancel), self,
+                                           name="classify-digit-reference")
+        self._referencer.progressed.connect(self._on_reference_ready)
+        self._referencer.finished.connect(self._on_referencer_finished)
+        self._referencer.start()
+
+    def _on_reference_ready(self, ready: _ReferenceReady) -> None:
+        if ready.loaded is self.loaded:
+            self.reference = ready.reference
+            if self._source is not None:
+                self.classify_now()
+
+    def _on_referencer_finished(self, ok: bool, message: str) -> None:
+        # a failure leaves the reference None: readings are then judged by their probabilities alone
+        if self._referencer is not None:
+            self._referencer.deleteLater()
+        self._referencer = None
+
+    def _drop_referencer(self, wait: bool = False) -> None:
+        """Forget the reference being computed: cancelled, it ends within one chunk of digits (well under 0.5 s);
+        ``wait``: wait for that (closing), else let it end by itself (another model was chosen)."""
+        if self._referencer is not None:
+            worker, self._referencer = self._referencer, None
+            worker.progressed.disconnect(self._on_reference_ready)
+            worker.finished.disconnect(self._on_referencer_finished)
+            if worker.is_running():
+                if wait:
+                    worker.stop(timeout_ms=2000)
+                else:
+                    worker.abandon()
+            worker.deleteLater()  # deferred by the worker until an abandoned thread has ended
 
     # ----------------------------------------------------------------- picture
     def set_source(self, picture: np.ndarray | None) -> None:
@@ -171,20 +241,23 @@ class ClassifyController(QObject):
                 model_input = None
         novelty = None
         if model_input is not None:
-            probs = self._probabilities(model_input.array)
-            if model_input.mode == "digit":
-                novelty = digit_novelty(model_input.seen)
+            probs, features = self._probabilities(model_input.array)
+            if model_input.mode == "digit" and self.reference is not None and features is not None:
+                novelty = float(self.reference.novelty(features)[0])
         self.reading = Reading(self._revision, model_input, probs, novelty=novelty)
         self.reading_changed.emit(self.reading)
         return self.reading
 
-    def _probabilities(self, x: np.ndarray) -> np.ndarray:
-        """One plain forward pass (the bars' fast path): (K,) class probabilities."""
+    def _probabilities(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """One plain forward pass (the bars' fast path): (K,) class probabilities, and the (1, F) penultimate
+        features when the model has a Dense layer (else None)."""
         import torch
 
         model = self.loaded.model
-        with scores(model) as run, torch.inference_mode():  # calibrated: logits / the model's temperature
-            return probabilities(run(as_batch(x, model)).float() / self.loaded.temperature)[0].cpu().numpy()
+        with penultimate(model) as found, scores(model) as run, torch.inference_mode():
+            # calibrated: logits / the model's temperature
+            p = probabilities(run(as_batch(x, model)).float() / self.loaded.temperature)[0].cpu().numpy()
+        return p, (found[-1] if found else None)
 
     def activations(self, reading: Reading | None = None) -> Activations | None:
         """Every layer's output for ``reading`` (default: the current one), computed once; None when empty."""
@@ -223,5 +296,6 @@ class ClassifyController(QObject):
         """Stop the loader and the timer; undo edits so a shared model is left as it was."""
         self._timer.stop()
         self._drop_loader()
+        self._drop_referencer(wait=True)
         if self.editor is not None:
             self.editor.reset()

@@ -3,7 +3,7 @@
 :func:`verdict` is pure: probabilities (K,) and class names -> the sentence
 the page shows, and whether the model is unsure (core/interpret/unsure.py:
 calibrated top probability below 90% or less than 25 points ahead of the
-runner-up, or a drawing far from every digit).
+runner-up, or a drawing far from the bundled digits in the model's own features).
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ def verdict(probabilities: np.ndarray | None, class_names: tuple[str, ...],
             novelty: float | None = None) -> tuple[str, bool]:
     """(sentence, unsure) for the page's headline, e.g. ("It's a 7 — 98.3%", False) or ("Not sure: 4 or 9?", True).
 
-    ``novelty``: the drawing's distance from every bundled digit (None: not measured).
+    ``novelty``: the drawing's distance from the bundled digits, in thresholds (above 1: not a digit; None: not
+    measured).
     """
     if probabilities is None or len(probabilities) == 0:
         return "Draw a digit", False
