@@ -63,6 +63,7 @@ class Recipe:
     augment_shift: float = 2.0
     augment_rotate: float = 10.0
     augment_scale: float = 0.1
+    augment_elastic: float = 0.0
     label_smoothing: float = 0.0
     min_steps: int = MIN_STEPS
     on_pictures: tuple[tuple[str, Any], ...] = ()
@@ -83,6 +84,9 @@ class Recipe:
             problems.append(f"learning rate: must be a positive number, got {self.lr!r}")
         if not self.weight_decay >= 0:
             problems.append(f"weight decay: must be at least 0, got {self.weight_decay!r}")
+        if not (isinstance(self.augment_elastic, (int, float)) and math.isfinite(self.augment_elastic)
+                and self.augment_elastic >= 0):
+            problems.append(f"augment elastic: must be at least 0, got {self.augment_elastic!r}")
         if not (0 <= self.label_smoothing < 1):
             problems.append(f"label smoothing: must be in [0, 1), got {self.label_smoothing!r}")
         if not (0 <= self.momentum < 1):
@@ -295,7 +299,8 @@ class ResolvedRecipe:
         parts = [f"{r.epochs} epochs", f"batch {r.batch_size}", f"{r.optimizer} lr {r.lr:g} {r.schedule}"]
         if r.weight_decay:
             parts.append(f"weight decay {r.weight_decay:g}")
-        parts.append(f"augment ±{r.augment_shift:g} px ±{r.augment_rotate:g}° ±{r.augment_scale:.0%}"
+        elastic = f", elastic {r.augment_elastic:g} px" if r.augment_elastic else ""
+        parts.append(f"augment ±{r.augment_shift:g} px ±{r.augment_rotate:g}° ±{r.augment_scale:.0%}{elastic}"
                      if r.augment else "no augmentation")
         if r.label_smoothing:
             parts.append(f"label smoothing {r.label_smoothing:g}")

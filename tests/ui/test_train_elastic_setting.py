@@ -1,0 +1,53 @@
+"""The Train page's elastic distortion setting shows the recipe's value, marks a change and reaches the run."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from PySide6.QtCore import Qt
+
+from cnn_explorer.core.model.presets import preset
+from cnn_explorer.core.model.recipes import RECIPES
+
+DIGITS = SimpleNamespace(input_shape=(28, 28, 1), train_y=[0] * 4000)
+
+
+@pytest.fixture
+def form(qtbot, temp_settings):
+    from cnn_explorer.ui.train.settings_form import SettingsForm
+
+    form = SettingsForm(settings=temp_settings)
+    qtbot.addWidget(form)
+    form.follow_data(DIGITS)
+    form.follow_model(preset("lenet5"))
+    form.show()
+    return form
+
+
+def test_it_shows_the_recipes_value_and_marks_a_change(qtbot, form):
+    alpha = RECIPES["lenet5"].augment_elastic
+    assert form.elastic.value() == alpha and form.config().augment_elastic == alpha
+    label = form.layout().labelForField(form.elastic)
+    assert label.text() == "Elastic distortion" and not label.font().bold()
+    assert f"recipe: {alpha:g}" in label.toolTip()
+
+    form.elastic.setFocus()
+    form.elastic.selectAll()
+    qtbot.keyClicks(form.elastic, "12")
+    assert form.changed_settings() == {"augment_elastic": 12.0}
+    assert label.text().endswith("•") and label.font().bold() and "Changed by you" in label.toolTip()
+    assert form.config().augment_elastic == 12.0 and "1 changed by you" in form.recipe_label.text()
+
+    qtbot.mouseClick(form.reset_button, Qt.MouseButton.LeftButton)
+    assert form.elastic.value() == alpha and form.changed_settings() == {} and not label.font().bold()
+
+
+def test_it_follows_the_augment_box_and_other_presets(qtbot, form):
+    form.augment.setChecked(False)
+    assert not form.elastic.isEnabled() and not form.config().augment
+    form.augment.setChecked(True)
+    assert form.elastic.isEnabled()
+    form.follow_model(preset("mnist-fast"))  # no elastic distortion in its recipe
+    assert form.elastic.value() == 0.0 and form.elastic.text() == "off"
+    assert form.config().augment_elastic == 0.0 and form.changed_settings() == {}
