@@ -51,3 +51,17 @@ def test_it_follows_the_augment_box_and_other_presets(qtbot, form):
     form.follow_model(preset("mnist-fast"))  # no elastic distortion in its recipe
     assert form.elastic.value() == 0.0 and form.elastic.text() == "off"
     assert form.config().augment_elastic == 0.0 and form.changed_settings() == {}
+
+
+def test_changes_stay_marked_after_the_data_changes(qtbot, form):
+    """The user's values are kept when another dataset is loaded, and still marked as theirs (they were kept,
+    unmarked, before: the comparison was against the recipe with the user's own values in it)."""
+    form.lr.setCurrentText("0.01")
+    form.elastic.setValue(20.0)
+    form.follow_data(SimpleNamespace(input_shape=(9, 9, 1), train_y=[0] * 480))
+    assert form.changed_settings() == {"lr": 0.01, "augment_elastic": 20.0}
+    assert form.config().lr == 0.01 and form.config().augment_elastic == 20.0
+    assert form.layout().labelForField(form.elastic).font().bold() and "2 changed by you" in form.recipe_label.text()
+    assert "9-pixel images" in form.recipe_label.text()  # the data's own adaptation is still said
+    qtbot.mouseClick(form.reset_button, Qt.MouseButton.LeftButton)
+    assert form.changed_settings() == {} and form.elastic.value() == RECIPES["lenet5"].augment_elastic

@@ -136,6 +136,8 @@ class SettingsForm(QWidget):
         self._form = form
         self._names = {w: form.labelForField(w).text() if form.labelForField(w) else "" for w in self._recipe_widgets()}
         self.resolved: ResolvedRecipe | None = None
+        #: the recipe fitted to the data without the user's changes: what a change is measured against
+        self._recipe = None
         self._model_key: object = None
         self._data: tuple = ((28, 28, 1), 0)
         self._restore()
@@ -203,10 +205,10 @@ class SettingsForm(QWidget):
 
     def changed_settings(self) -> dict[str, object]:
         """The recipe settings the user changed: name -> the value shown."""
-        if self.resolved is None:
+        if self._recipe is None:
             return {}
         shown = self._shown()
-        return {k: v for k, v in shown.items() if not _same(v, getattr(self.resolved.recipe, k))}
+        return {k: v for k, v in shown.items() if not _same(v, getattr(self._recipe, k))}
 
     def _recipe_widgets(self) -> tuple:
         return (self.optimizer, self.lr, self.momentum, self.batch, self.epochs, self.schedule, self.weight_decay,
@@ -240,6 +242,8 @@ class SettingsForm(QWidget):
         except CnnExplorerError:
             resolved = resolve_recipe(base, origin, shape, n_train)
         self.resolved = resolved
+        # a kept change stays marked after the data changed (resolved holds it as the run's value)
+        self._recipe = resolve_recipe(base, origin, shape, n_train).recipe if kept else resolved.recipe
         r = resolved.recipe
         self._strength = (r.augment_shift, r.augment_rotate, r.augment_scale)
         self.augment.setText(f"Augment (shift ±{r.augment_shift:g} px, rotate ±{r.augment_rotate:g}°, "
@@ -275,7 +279,7 @@ class SettingsForm(QWidget):
 
     def _mark_changes(self) -> None:
         changed = self.changed_settings()
-        r = self.resolved.recipe if self.resolved is not None else None
+        r = self._recipe
         for key in ("optimizer", "lr", "momentum", "batch_size", "epochs", "schedule", "weight_decay",
                     "label_smoothing", "augment", "augment_elastic"):
             widget = self._widget(key)
