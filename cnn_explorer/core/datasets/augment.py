@@ -15,6 +15,7 @@ whether or not the batch is already normalised.
 
 from __future__ import annotations
 
+import functools
 import math
 
 from cnn_explorer.core.errors import CnnExplorerError
@@ -92,6 +93,7 @@ def elastic_field(n: int, h: int, w: int, alpha: float, *, sigma: float = ELASTI
     one), returned as float32 there.
     """
     import torch
+
     if not (math.isfinite(alpha) and alpha >= 0):
         raise CnnExplorerError(f"elastic: must be a non-negative number, got {alpha}")
     if not (math.isfinite(sigma) and sigma > 0):
@@ -101,12 +103,15 @@ def elastic_field(n: int, h: int, w: int, alpha: float, *, sigma: float = ELASTI
     # the separable Gaussian as two banded matrices (zeros outside the image): two small matmuls, several
     # times faster than conv2d with a 25-tap kernel on one channel
     smooth = _gaussian_matrix(h, sigma, device) @ noise @ _gaussian_matrix(w, sigma, device).T
-    pixels = smooth.permute(0, 2, 3, 1) * alpha  # (N, H, W, 2) in pixels
-    return pixels * torch.tensor([2.0 / w, 2.0 / h], device=device)
+    # (N, H, W, 2): pixels scaled by alpha, then to grid_sample's units (2 / side a pixel)
+    return smooth.permute(0, 2, 3, 1) * torch.tensor([2.0 * alpha / w, 2.0 * alpha / h], device=device)
 
-
+@functools.lru_cache(maxsize=16)
 def _gaussian_matrix(size: int, sigma: float, device):
-    """(size, size): row i holds the normalised Gaussian of ``sigma`` centred on i, cut at the image's edges."""
+    """(size, size): row i holds the normalised Gaussian of ``sigma`` centred on i, cut at the image's edges.
+
+    Cached (a few small matrices: one a side, sigma and device); never written to.
+    """
     import torch
 
     taps = torch.arange(size, device=device, dtype=torch.float32)

@@ -152,8 +152,9 @@ def augment(x: torch.Tensor, shift: float, rotate: float, scale: float, elastic:
         # (zeros outside the image), scaled by alpha pixels, added to the grid
         noise = torch.rand(n, 2, h, w, generator=generator) * 2 - 1
         smooth = gaussian_matrix(h) @ noise @ gaussian_matrix(w).T
-        pixels = smooth.permute(0, 2, 3, 1) * elastic
-        grid = grid + (pixels * torch.tensor([2.0 / w, 2.0 / h])).to(x.device)
+        # (N, H, W, 2): alpha pixels, in grid_sample's units (2 / side a pixel)
+        field = smooth.permute(0, 2, 3, 1) * torch.tensor([2.0 * elastic / w, 2.0 * elastic / h])
+        grid = grid + field.to(device=x.device, dtype=grid.dtype)
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
 
 
