@@ -65,3 +65,14 @@ def test_changes_stay_marked_after_the_data_changes(qtbot, form):
     assert "9-pixel images" in form.recipe_label.text()  # the data's own adaptation is still said
     qtbot.mouseClick(form.reset_button, Qt.MouseButton.LeftButton)
     assert form.changed_settings() == {} and form.elastic.value() == RECIPES["lenet5"].augment_elastic
+
+
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_the_pages_defaults_are_the_clis_settings(form, name):
+    """Left at its defaults, the page trains with exactly the settings `cnn-explorer train --preset NAME` uses."""
+    from cnn_explorer.core.model.recipes import resolve_recipe
+
+    form.follow_model(preset(name))
+    cli = resolve_recipe(RECIPES[name], "cli", DIGITS.input_shape, len(DIGITS.train_y)).settings()
+    config = form.config()
+    assert {key: getattr(config, key) for key in cli} == cli
