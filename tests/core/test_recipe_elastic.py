@@ -96,3 +96,16 @@ def test_the_engine_distorts_with_the_runs_seed(stripes):
     distorted = weights(8.0)
     assert torch.equal(distorted, weights(8.0))  # repeatable
     assert not torch.equal(distorted, weights(0.0))  # and used
+
+
+def test_a_small_set_trains_without_elastic_distortion_unless_the_user_asks():
+    """Chosen on thousands of digits; on shapes' 640 pictures lenet5 fell from 97.5% to 86.25% with it."""
+    shapes = resolve_recipe(RECIPES["lenet5"], "lenet5", (28, 28, 1), 640)
+    assert shapes.recipe.augment_elastic == 0.0 and "augment_elastic" in shapes.adapted
+    assert any(n.startswith("no elastic distortion: 640 training images") for n in shapes.notes)
+    before = Recipe(epochs=50, batch_size=64, optimizer="adamw", lr=0.003, schedule="onecycle", weight_decay=0.01,
+                    augment=True, min_steps=900)  # lenet5's recipe before elastic distortion
+    assert shapes.settings() == resolve_recipe(before, "lenet5", (28, 28, 1), 640).settings()  # shapes as before
+    mine = resolve_recipe(RECIPES["lenet5"], "lenet5", (28, 28, 1), 640, {"augment_elastic": (20.0, "--augment-elastic")})
+    assert mine.recipe.augment_elastic == 20.0 and "augment_elastic" not in mine.adapted
+    assert resolve_recipe(RECIPES["lenet5"], "lenet5", (28, 28, 1), 4000).recipe.augment_elastic == 34.0

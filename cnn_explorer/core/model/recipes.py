@@ -185,7 +185,10 @@ RECIPES: dict[str, Recipe] = {
     # 0.1%) over seeds 0 and 1, each seed's figures (validation, sample test): 50 epochs as before 99.6, 98.4 | 99.0,
     # 98.0 (mean 98.75%); elastic 34 99.0, 98.6 | 99.0, 98.8 (98.85%); elastic 20 99.6, 98.6 | 98.6, 98.0 (98.7%);
     # elastic 34 + label smoothing 0.1 99.2, 98.8 | 99.0, 98.8 (98.95%); elastic 34 and 80 epochs 99.2, 99.2 | 99.2,
-    # 98.8 (99.1%, chosen); the same + label smoothing 0.1 99.2, 99.2 | 98.8, 98.6 (98.95%).
+    # 98.8 (99.1%, chosen); the same + label smoothing 0.1 99.2, 99.2 | 98.8, 98.6 (98.95%). Confirmed once with
+    # `cnn-explorer train --preset lenet5 --dataset mnist-sample` on 2 threads: validation 99.2%, real MNIST test
+    # 98.79% (98.38% before), ECE 0.33%. On shapes (640 pictures) it hurt (validation 91.25%, test 97.5% -> 86.25%):
+    # a set too small for min_steps trains without it (_adapt), so shapes trains exactly as before.
     "lenet5": Recipe(epochs=80, batch_size=64, optimizer="adamw", lr=0.003, schedule="onecycle",
                      weight_decay=0.01, augment=True, augment_elastic=34.0, min_steps=DIGIT_MIN_STEPS),
     # keras-slides on mnist-sample, 15 -> 30 epochs with stronger augmentation (its Dense 128 overfits):
@@ -258,6 +261,13 @@ def _adapt(recipe: Recipe, input_shape, n_train: int, keep: frozenset) -> tuple[
             notes.append((("batch_size",),
                           f"batch size {batch} instead of {recipe.batch_size}: only {n_train} training images"))
             recipe = replace(recipe, batch_size=batch)
+    if (n_train > 0 and recipe.min_steps and recipe.augment_elastic and "augment_elastic" not in keep
+            and max(1, n_train // min(recipe.batch_size, n_train)) * recipe.epochs < recipe.min_steps):
+        # elastic distortion is a handwriting augmentation, chosen on thousands of digits: a set too small for the
+        # recipe's steps is another kind of data (shapes' 640 pictures: lenet5 test 97.5% -> 86.25% with it)
+        notes.append((("augment_elastic",), f"no elastic distortion: {n_train} training images are fewer than "
+                                            "the recipe was chosen on"))
+        recipe = replace(recipe, augment_elastic=0.0)
     if n_train > 0 and recipe.min_steps and "epochs" not in keep:
         per_epoch = max(1, n_train // min(recipe.batch_size, n_train))
         needed = min(MAX_EPOCHS, math.ceil(recipe.min_steps / per_epoch))
