@@ -80,6 +80,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="largest random shift in pixels (implies --augment when set)")
     p.add_argument("--augment-rotate", type=real(0, 180), default=None, metavar="DEG", help="largest random rotation")
     p.add_argument("--augment-scale", type=real(0, 1, hi_open=True), default=None, metavar="F", help="random zoom in 1-F..1+F")
+    p.add_argument("--augment-elastic", type=real(0, 100), default=None, metavar="PX",
+                   help="elastic distortion: the scale (alpha, pixels) of a random smooth displacement field, "
+                   "as Simard et al. 2003 (34 on 28-pixel digits moves a pixel about 1.4 px; 0 off)")
     p.add_argument("--label-smoothing", type=LABEL_SMOOTHING, default=None, metavar="X", help="label smoothing")
     p.add_argument("--show-recipe", action="store_true",
                    help="print the settings a run would use (the recipe, adapted to the dataset, with your flags) "
@@ -228,7 +231,7 @@ FLAGS = {"epochs": "--epochs", "batch_size": "--batch-size", "optimizer": "--opt
          "schedule": "--schedule", "weight_decay": "--weight-decay", "momentum": "--momentum",
          "nesterov": "--nesterov", "augment": "--augment", "augment_shift": "--augment-shift",
          "augment_rotate": "--augment-rotate", "augment_scale": "--augment-scale",
-         "label_smoothing": "--label-smoothing"}
+         "augment_elastic": "--augment-elastic", "label_smoothing": "--label-smoothing"}
 
 
 def overrides(args) -> dict:
@@ -240,7 +243,9 @@ def overrides(args) -> dict:
         if out.get(name, (True,))[0] is False:
             out[name] = (False, FLAGS[name].replace("--", "--no-"))
     if args.augment is None:
-        strength = [FLAGS[k] for k in ("augment_shift", "augment_rotate", "augment_scale") if k in out]
+        # (--augment-elastic 0 says "no elastic distortion", not "augment")
+        strength = [FLAGS[k] for k in ("augment_shift", "augment_rotate", "augment_scale", "augment_elastic")
+                    if k in out and (k != "augment_elastic" or out[k][0] > 0)]
         if strength:  # a strength implies --augment
             out["augment"] = (True, strength[0])
     return out

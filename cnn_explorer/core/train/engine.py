@@ -121,6 +121,7 @@ class TrainConfig:
     augment_shift: float = 2.0
     augment_rotate: float = 10.0
     augment_scale: float = 0.1
+    augment_elastic: float = 0.0
     eval_batch_size: int = 500
     channels_last: bool | None = None
     amp: bool | None = None
@@ -147,6 +148,7 @@ class TrainConfig:
         _check(self.augment_shift >= 0, f"augment shift: must be at least 0, got {self.augment_shift}")
         _check(self.augment_rotate >= 0, f"augment rotate: must be at least 0, got {self.augment_rotate}")
         _check(0 <= self.augment_scale < 1, f"augment scale: must be in [0, 1), got {self.augment_scale}")
+        _check(self.augment_elastic >= 0, f"augment elastic: must be at least 0, got {self.augment_elastic}")
         _check(self.eval_batch_size >= 1, f"eval batch size: must be at least 1, got {self.eval_batch_size}")
 
 
@@ -283,7 +285,7 @@ class TrainingRun:
                 x = train.raw(idx)  # (B, C, H, W) 0..1
                 if cfg.augment:
                     x = augment_batch(x, shift=cfg.augment_shift, rotate=cfg.augment_rotate, scale=cfg.augment_scale,
-                                      generator=augment_gen)
+                                      elastic=cfg.augment_elastic, generator=augment_gen)
                 x = train.normalize(x).contiguous(memory_format=memory_format)
                 y = train.y[idx]
                 try:

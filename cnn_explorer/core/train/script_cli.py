@@ -42,6 +42,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--augment-shift", type=float, default=AUGMENT_SHIFT, metavar="PX")
     p.add_argument("--augment-rotate", type=float, default=AUGMENT_ROTATE, metavar="DEG")
     p.add_argument("--augment-scale", type=float, default=AUGMENT_SCALE, metavar="F")
+    p.add_argument("--augment-elastic", type=float, default=AUGMENT_ELASTIC, metavar="PX",
+                   help="elastic distortion: alpha in pixels (0: off)")
     p.add_argument("--split", type=fraction_triple, default=SPLIT, metavar="TRAIN,VAL,TEST",
                    help="fractions for training, validation and test "
                    "(a set with its own test set keeps it)")
@@ -64,8 +66,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         (0 <= args.label_smoothing < 1, "--label-smoothing must be in [0, 1)"),
         (not args.nesterov or (args.optimizer == "sgd" and args.momentum > 0),
          "--nesterov needs --optimizer sgd and a momentum above 0"),
-        (args.augment_shift >= 0 and args.augment_rotate >= 0 and 0 <= args.augment_scale < 1,
-         "augmentation: shift and rotate at least 0, scale in [0, 1)"),
+        (args.augment_shift >= 0 and args.augment_rotate >= 0 and 0 <= args.augment_scale < 1
+         and math.isfinite(args.augment_elastic) and args.augment_elastic >= 0,
+         "augmentation: shift, rotate and elastic at least 0, scale in [0, 1)"),
         (args.seed >= 0, "--seed must be at least 0"),
     ]
     for ok, message in problems:

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from cnn_explorer.core.datasets import canonical_name
+from cnn_explorer.core.datasets.augment import ELASTIC_SIGMA
 from cnn_explorer.core.datasets.cifar import looks_like_cifar_folder
 from cnn_explorer.core.datasets.download import dataset_folder
 from cnn_explorer.core.datasets.idx import looks_like_idx_folder
@@ -202,7 +203,8 @@ def _settings(config: TrainConfig, split, source: DataSource) -> str:
         ("MOMENTUM", config.momentum), ("NESTEROV", config.nesterov), ("WEIGHT_DECAY", config.weight_decay),
         ("SCHEDULE", config.schedule), ("LABEL_SMOOTHING", config.label_smoothing), ("AUGMENT", config.augment),
         ("AUGMENT_SHIFT", config.augment_shift), ("AUGMENT_ROTATE", config.augment_rotate),
-        ("AUGMENT_SCALE", config.augment_scale), ("SPLIT", tuple(float(s) for s in split)),
+        ("AUGMENT_SCALE", config.augment_scale), ("AUGMENT_ELASTIC", config.augment_elastic),
+        ("SPLIT", tuple(float(s) for s in split)),
         ("SEED", config.seed), ("DEVICE", device if device in _DEVICES else "auto"),
         ("CHANNELS_LAST", config.channels_last), *source.constants.items(),
     ]
@@ -258,7 +260,8 @@ def training_script(spec, dataset, config: TrainConfig, source: DataSource, *,
     text = HEAD
     for token, value in replacements.items():
         text = text.replace(token, value)
-    return text + loader.rstrip("\n") + "\n" + BODY + CLI
+    body = BODY.replace("@ELASTIC_SIGMA@", repr(ELASTIC_SIGMA))  # the app's own smoothing of the field
+    return text + loader.rstrip("\n") + "\n" + body + CLI
 
 
 def export_training_script(path, spec, dataset, name_or_path, config: TrainConfig | None = None, *,

@@ -129,8 +129,10 @@ class Images:
         return x, self.y[idx].to(self.device, non_blocking=True)
 
 
-def augment(x: torch.Tensor, shift: float, rotate: float, scale: float, generator) -> torch.Tensor:
-    """Each image randomly shifted (pixels), rotated (degrees) and zoomed (1 +- scale).
+def augment(x: torch.Tensor, shift: float, rotate: float, scale: float, elastic: float,
+            generator) -> torch.Tensor:
+    """Each image randomly shifted (pixels), rotated (degrees), zoomed (1 +- scale) and, with
+    elastic (alpha, pixels) above 0, elastically distorted as Simard et al. 2003 describe.
 
     Pixels brought in from outside repeat the border, the background of most images.
     """
@@ -144,8 +146,26 @@ def augment(x: torch.Tensor, shift: float, rotate: float, scale: float, generato
         torch.stack([cos, -sin * (h / w), r[:, 2] * (2 * shift / w)], dim=1),
         torch.stack([sin * (w / h), cos, r[:, 3] * (2 * shift / h)], dim=1),
     ], dim=1)  # (N, 2, 3)
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)  # (N, H, W, 2)
+    if elastic > 0:
+        # a displacement uniform in -1..1 at every pixel, smoothed by a Gaussian of a few pixels
+        # (zeros outside the image), scaled by alpha pixels, added to the grid
+        noise = torch.rand(n, 2, h, w, generator=generator) * 2 - 1
+        smooth = gaussian_matrix(h) @ noise @ gaussian_matrix(w).T
+        # (N, H, W, 2): alpha pixels, in grid_sample's units (2 / side a pixel)
+        field = smooth.permute(0, 2, 3, 1) * torch.tensor([2.0 * elastic / w, 2.0 * elastic / h])
+        grid = grid + field.to(device=x.device, dtype=grid.dtype)
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+
+def gaussian_matrix(size: int, sigma: float = @ELASTIC_SIGMA@) -> torch.Tensor:
+    """(size, size): row i is the normalised Gaussian centred on i, cut at the image's edges."""
+    taps = torch.arange(size, dtype=torch.float32)
+    distance = taps.view(-1, 1) - taps.view(1, -1)
+    radius = max(1, math.ceil(3 * sigma))
+    weights = torch.exp(-0.5 * (distance / sigma) ** 2) * (distance.abs() <= radius)
+    full = torch.exp(-0.5 * (torch.arange(-radius, radius + 1, dtype=torch.float32) / sigma) ** 2)
+    return weights / full.sum()
 
 
 # --------------------------------------------------------------------------- torchrun
@@ -341,7 +361,7 @@ def train(args) -> int:
             x, y = data["train"].batch(order[i * batch:(i + 1) * batch])  # (B, C, H, W) 0..1
             if args.augment:
                 x = augment(x, args.augment_shift, args.augment_rotate, args.augment_scale,
-                            augment_generator)
+                            args.augment_elastic, augment_generator)
             x = ((x - mean_t) / std_t).contiguous(memory_format=memory_format)
             logits = net(x)
             loss = F.cross_entropy(logits, y, label_smoothing=args.label_smoothing)
