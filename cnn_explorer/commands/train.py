@@ -81,6 +81,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--augment-rotate", type=real(0, 180), default=None, metavar="DEG", help="largest random rotation")
     p.add_argument("--augment-scale", type=real(0, 1, hi_open=True), default=None, metavar="F", help="random zoom in 1-F..1+F")
     p.add_argument("--label-smoothing", type=LABEL_SMOOTHING, default=None, metavar="X", help="label smoothing")
+    p.add_argument("--fresh-data", action=argparse.BooleanOptionalAction, default=None,
+                   help="train every epoch after the first on training images drawn afresh (synthetic datasets: "
+                   "xo, slashes, shapes; the validation and test splits stay as they are; others ignore it)")
     p.add_argument("--show-recipe", action="store_true",
                    help="print the settings a run would use (the recipe, adapted to the dataset, with your flags) "
                    "and exit")
@@ -228,7 +231,7 @@ FLAGS = {"epochs": "--epochs", "batch_size": "--batch-size", "optimizer": "--opt
          "schedule": "--schedule", "weight_decay": "--weight-decay", "momentum": "--momentum",
          "nesterov": "--nesterov", "augment": "--augment", "augment_shift": "--augment-shift",
          "augment_rotate": "--augment-rotate", "augment_scale": "--augment-scale",
-         "label_smoothing": "--label-smoothing"}
+         "label_smoothing": "--label-smoothing", "fresh_data": "--fresh-data"}
 
 
 def overrides(args) -> dict:
@@ -236,7 +239,7 @@ def overrides(args) -> dict:
     # a command without some of the flags (export-script has no augmentation strengths) leaves them to the recipe
     out = {name: (getattr(args, name, None), flag) for name, flag in FLAGS.items()
            if getattr(args, name, None) is not None}
-    for name in ("augment", "nesterov"):
+    for name in ("augment", "nesterov", "fresh_data"):
         if out.get(name, (True,))[0] is False:
             out[name] = (False, FLAGS[name].replace("--", "--no-"))
     if args.augment is None:
@@ -264,7 +267,8 @@ def resolve(args, spec, dataset):
         if base is None:
             params = total_params(spec.with_io(tuple(dataset.input_shape), tuple(dataset.class_names)))
             base, origin = default_recipe(params), f"the default recipe for a model of {params:,} parameters"
-    return resolve_recipe(base, origin, tuple(dataset.input_shape), len(dataset.train_y), overrides(args))
+    return resolve_recipe(base, origin, tuple(dataset.input_shape), len(dataset.train_y), overrides(args),
+                          can_redraw=dataset.can_redraw)
 
 
 def _spec_json(path) -> dict | None:
@@ -361,8 +365,9 @@ def _run_training(args, config, dataset, spec, group, out: _Output, summary: str
                     progress.show(_progress_text(rec, config.epochs), force=rec.step == rec.total_steps)
             elif isinstance(rec, EpochRecord):
                 progress.clear()
+                drawn = f" ({rec.images:,} fresh images)" if rec.fresh else ""
                 out.line(f"epoch {rec.epoch}/{config.epochs}: loss {rec.train_loss:.4f}, "
-                         f"train accuracy {_pct(rec.train_accuracy)}, val loss {rec.val_loss:.4f}, "
+                         f"train accuracy {_pct(rec.train_accuracy)}{drawn}, val loss {rec.val_loss:.4f}, "
                          f"val accuracy {_pct(rec.val_accuracy)}, {rec.elapsed_s:.1f} s")
             else:
                 finished = rec
@@ -378,6 +383,10 @@ def _run_training(args, config, dataset, spec, group, out: _Output, summary: str
         return 130
     if finished is not None and finished.stopped_early:
         out.line(f"stopped early: {finished.reason}")
+    fresh = sum(r.images for r in training.history if r.fresh)
+    if fresh:
+        out.line(f"trained on {fresh + len(dataset.train_y):,} different images: the {len(dataset.train_y):,} of "
+                 f"the training split and {fresh:,} drawn afresh")
     if finished is not None and finished.test_accuracy == finished.test_accuracy:
         n = int(finished.confusion.sum())
         out.line(f"test accuracy: {_pct(finished.test_accuracy)} ({int(finished.confusion.trace())}/{n})")

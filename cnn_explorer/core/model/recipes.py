@@ -44,6 +44,8 @@ class Recipe:
     """How to train: every value the engine's TrainConfig takes that decides what the model learns.
 
     ``lr`` is the constant rate, or the peak of the one-cycle schedule.
+    ``fresh_data``: every epoch after the first trains on images drawn afresh,
+    where the dataset can draw more of itself (the synthetic ones).
     ``min_steps`` raises the epochs on a small dataset so that the run makes at
     least that many optimisation steps (0: never). ``on_pictures`` holds
     settings (name, value) that replace these when the images are pictures, at
@@ -64,6 +66,7 @@ class Recipe:
     augment_rotate: float = 10.0
     augment_scale: float = 0.1
     label_smoothing: float = 0.0
+    fresh_data: bool = False
     min_steps: int = MIN_STEPS
     on_pictures: tuple[tuple[str, Any], ...] = ()
 
@@ -193,7 +196,7 @@ RECIPES: dict[str, Recipe] = {
     # reaches 96.6% on fresh shapes when trained on 54,000 of them (benchmarks/bench_xo_tiny_shapes.py)
     "xo-tiny": Recipe(epochs=10, batch_size=32, optimizer="adam", lr=0.05, schedule="constant",
                       weight_decay=0.0, augment=False, min_steps=150,
-                      on_pictures={"lr": 0.01, "schedule": "onecycle", "augment": True, "min_steps": 4000}),
+                      on_pictures={"lr": 0.01, "schedule": "onecycle", "fresh_data": True, "min_steps": 4000}),
 }
 
 
@@ -213,31 +216,38 @@ def recipe_for(name: str | None, num_params: int = 0) -> Recipe:
     return default_recipe(num_params)
 
 
-def adapt_recipe(recipe: Recipe, input_shape, n_train: int) -> tuple[Recipe, tuple[str, ...]]:
+def adapt_recipe(recipe: Recipe, input_shape, n_train: int,
+                 can_redraw: bool | None = None) -> tuple[Recipe, tuple[str, ...]]:
     """``recipe`` fitted to the data: (recipe, notes saying what changed and why).
 
     Pictures (at least :data:`MIN_AUGMENT_SIDE` pixels a side) take the recipe's
     ``on_pictures`` settings; smaller images (tiny grids) are not augmented; a
     dataset of fewer than :data:`SMALL_BATCHES` batches gets smaller ones; a
     dataset too small for ``recipe.min_steps`` steps gets more epochs (up to
-    :data:`MAX_EPOCHS`).
+    :data:`MAX_EPOCHS`); a dataset that cannot draw more of itself
+    (``can_redraw`` False; None: not known) trains without ``fresh_data``.
     """
-    adapted, notes = _adapt(recipe, input_shape, n_train, frozenset())
+    adapted, notes = _adapt(recipe, input_shape, n_train, frozenset(), can_redraw)
     return adapted, tuple(text for _, text in notes)
 
 
-def _adapt(recipe: Recipe, input_shape, n_train: int, keep: frozenset) -> tuple[Recipe, list[tuple[tuple, str]]]:
+def _adapt(recipe: Recipe, input_shape, n_train: int, keep: frozenset,
+           can_redraw: bool | None = None) -> tuple[Recipe, list[tuple[tuple, str]]]:
     """:func:`adapt_recipe`, leaving the settings in ``keep`` alone; notes are (settings changed, text)."""
     notes: list[tuple[tuple, str]] = []
     side = min(int(input_shape[0]), int(input_shape[1]))
     if side >= MIN_AUGMENT_SIDE and recipe.on_pictures:
         mine = {k: v for k, v in recipe.on_pictures if k not in keep and getattr(recipe, k) != v}
         recipe = replace(recipe, **mine)
-        shown = {k: v for k, v in mine.items() if k in SETTINGS}
+        shown = {k: v for k, v in mine.items() if k in SETTINGS and not (k == "fresh_data" and can_redraw is False)}
         if shown:
             notes.append((tuple(mine), f"{side}-pixel pictures: " + ", ".join(
                 f"{k.replace('_', ' ')} {('off', 'on')[v] if isinstance(v, bool) else _text(v)}"
                 for k, v in shown.items())))
+    if recipe.fresh_data and can_redraw is False:  # not even the user's word can make a fixed set draw more
+        recipe = replace(recipe, fresh_data=False)
+        notes.append((("fresh_data",), "no fresh data: this dataset cannot draw more of itself, "
+                                       "so every epoch trains on its training split"))
     if recipe.augment and side < MIN_AUGMENT_SIDE and "augment" not in keep:
         recipe = replace(recipe, augment=False)
         notes.append((("augment",), f"no augmentation: {side}-pixel images are too small to shift or rotate"))
@@ -299,6 +309,8 @@ class ResolvedRecipe:
                      if r.augment else "no augmentation")
         if r.label_smoothing:
             parts.append(f"label smoothing {r.label_smoothing:g}")
+        if r.fresh_data:
+            parts.append("fresh images every epoch")
         changed = f"; yours: {', '.join(dict.fromkeys(self.changed.values()))}" if self.changed else ""
         return f"{self.origin}: {', '.join(parts)}{changed}"
 
@@ -313,10 +325,12 @@ class ResolvedRecipe:
 
 
 def resolve_recipe(base: Recipe, origin: str, input_shape, n_train: int,
-                   overrides: Mapping[str, tuple[Any, str]] | None = None) -> ResolvedRecipe:
+                   overrides: Mapping[str, tuple[Any, str]] | None = None,
+                   can_redraw: bool | None = None) -> ResolvedRecipe:
     """``base`` with the user's ``overrides`` (field -> (value, what set it)) applied, then fitted to the data.
 
-    The user's values always win: an epochs or augmentation setting the user gave is never adapted.
+    The user's values win where the data allows: an epochs or augmentation setting the user gave is never
+    adapted; fresh data is turned off for a dataset that cannot draw more of itself (``can_redraw`` False).
     """
     overrides = dict(overrides or {})
     if "optimizer" in overrides and "lr" not in overrides:
@@ -328,7 +342,8 @@ def resolve_recipe(base: Recipe, origin: str, input_shape, n_train: int,
     if unknown:
         raise CnnExplorerError(f"recipe: unknown setting(s) {', '.join(unknown)}")
     mine = replace(base, **{k: v for k, (v, _) in overrides.items()})
-    adapted, notes = _adapt(mine, input_shape, n_train, frozenset(overrides))  # the user's word beats the data's
+    adapted, notes = _adapt(mine, input_shape, n_train, frozenset(overrides),  # the user's word beats the data's
+                            can_redraw)
     names = tuple(dict.fromkeys(name for changed, _ in notes for name in changed if name in SETTINGS))
     return ResolvedRecipe(adapted, origin, {k: src for k, (_, src) in overrides.items()},
                           tuple(text for _, text in notes), names)
