@@ -59,7 +59,7 @@ class _ProgressRelay(QObject):
 
 #: the summary's line while the settings' fresh data is on and the dataset can draw more of itself
 FRESH_NOTE = ("<br>fresh data: every epoch after the first trains on newly drawn training images "
-              "(as many of each class); validation and test stay these")
+              "(as many of each class); the validation and test images never change")
 
 
 class LoaderJobs:
