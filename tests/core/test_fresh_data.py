@@ -15,6 +15,7 @@ from cnn_explorer.core.datasets.split import make_dataset
 from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.model.presets import preset
 from cnn_explorer.core.model.recipes import (
+    MAX_EPOCHS,
     RECIPES,
     Recipe,
     adapt_recipe,
@@ -174,6 +175,10 @@ def test_only_xo_tiny_on_pictures_trains_on_fresh_data():
     assert not adapt_recipe(RECIPES["xo-tiny"], (9, 9, 1), 480, can_redraw=True)[0].fresh_data  # xo: as before
     shapes, notes = adapt_recipe(RECIPES["xo-tiny"], (28, 28, 1), 640, can_redraw=True)
     assert shapes.fresh_data and any("fresh data on" in n for n in notes)
+    # fresh images every epoch: its 4,000 steps are not cut to MAX_EPOCHS; a fixed set of pictures keeps the cap
+    assert shapes.epochs * (640 // shapes.batch_size) >= shapes.min_steps and shapes.epochs > MAX_EPOCHS
+    fixed, _ = adapt_recipe(RECIPES["xo-tiny"], (28, 28, 1), 640, can_redraw=False)
+    assert not fixed.fresh_data and fixed.epochs == MAX_EPOCHS
 
 
 def test_epoch_records_keep_their_image_counts():
