@@ -84,6 +84,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="elastic distortion: the scale (alpha, pixels) of a random smooth displacement field, "
                    "as Simard et al. 2003 (34 on 28-pixel digits moves a pixel about 1.4 px; 0 off)")
     p.add_argument("--label-smoothing", type=LABEL_SMOOTHING, default=None, metavar="X", help="label smoothing")
+    p.add_argument("--fresh-data", action=argparse.BooleanOptionalAction, default=None,
+                   help="train every epoch after the first on training images drawn afresh (synthetic datasets: "
+                   "xo, slashes, shapes; the validation and test splits stay as they are; others ignore it)")
     p.add_argument("--show-recipe", action="store_true",
                    help="print the settings a run would use (the recipe, adapted to the dataset, with your flags) "
                    "and exit")
@@ -231,7 +234,8 @@ FLAGS = {"epochs": "--epochs", "batch_size": "--batch-size", "optimizer": "--opt
          "schedule": "--schedule", "weight_decay": "--weight-decay", "momentum": "--momentum",
          "nesterov": "--nesterov", "augment": "--augment", "augment_shift": "--augment-shift",
          "augment_rotate": "--augment-rotate", "augment_scale": "--augment-scale",
-         "augment_elastic": "--augment-elastic", "label_smoothing": "--label-smoothing"}
+         "augment_elastic": "--augment-elastic", "label_smoothing": "--label-smoothing",
+         "fresh_data": "--fresh-data"}
 
 
 def overrides(args) -> dict:
@@ -239,7 +243,7 @@ def overrides(args) -> dict:
     # a command without some of the flags (export-script has no augmentation strengths) leaves them to the recipe
     out = {name: (getattr(args, name, None), flag) for name, flag in FLAGS.items()
            if getattr(args, name, None) is not None}
-    for name in ("augment", "nesterov"):
+    for name in ("augment", "nesterov", "fresh_data"):
         if out.get(name, (True,))[0] is False:
             out[name] = (False, FLAGS[name].replace("--", "--no-"))
     if args.augment is None:
@@ -269,7 +273,8 @@ def resolve(args, spec, dataset):
         if base is None:
             params = total_params(spec.with_io(tuple(dataset.input_shape), tuple(dataset.class_names)))
             base, origin = default_recipe(params), f"the default recipe for a model of {params:,} parameters"
-    return resolve_recipe(base, origin, tuple(dataset.input_shape), len(dataset.train_y), overrides(args))
+    return resolve_recipe(base, origin, tuple(dataset.input_shape), len(dataset.train_y), overrides(args),
+                          can_redraw=dataset.can_redraw)
 
 
 def _spec_json(path) -> dict | None:
@@ -366,8 +371,9 @@ def _run_training(args, config, dataset, spec, group, out: _Output, summary: str
                     progress.show(_progress_text(rec, config.epochs), force=rec.step == rec.total_steps)
             elif isinstance(rec, EpochRecord):
                 progress.clear()
+                drawn = f" ({rec.images:,} fresh images)" if rec.fresh else ""
                 out.line(f"epoch {rec.epoch}/{config.epochs}: loss {rec.train_loss:.4f}, "
-                         f"train accuracy {_pct(rec.train_accuracy)}, val loss {rec.val_loss:.4f}, "
+                         f"train accuracy {_pct(rec.train_accuracy)}{drawn}, val loss {rec.val_loss:.4f}, "
                          f"val accuracy {_pct(rec.val_accuracy)}, {rec.elapsed_s:.1f} s")
             else:
                 finished = rec
@@ -383,6 +389,10 @@ def _run_training(args, config, dataset, spec, group, out: _Output, summary: str
         return 130
     if finished is not None and finished.stopped_early:
         out.line(f"stopped early: {finished.reason}")
+    fresh = sum(r.images for r in training.history if r.fresh)
+    if fresh:
+        out.line(f"trained on {fresh + len(dataset.train_y):,} different images: the {len(dataset.train_y):,} of "
+                 f"the training split and {fresh:,} drawn afresh")
     if finished is not None and finished.test_accuracy == finished.test_accuracy:
         n = int(finished.confusion.sum())
         out.line(f"test accuracy: {_pct(finished.test_accuracy)} ({int(finished.confusion.trace())}/{n})")

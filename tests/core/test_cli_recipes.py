@@ -123,3 +123,27 @@ def test_models_saved_before_calibration_load_with_temperature_1(tmp_path):
 
 def test_the_bundled_model_is_calibrated():
     assert 0.2 < load_model("mnist").temperature < 0.8  # trained with label smoothing: sharpened
+
+
+def test_fresh_data_flag_and_show_recipe(capsys):
+    assert main(["train", "--preset", "xo-tiny", "--dataset", "shapes", "--show-recipe"]) == 0
+    shown = _settings(capsys.readouterr().out)
+    assert shown["fresh-data"] == ("true", "adapted to the data")  # xo-tiny's settings for pictures
+    assert main(["train", "--preset", "xo-tiny", "--dataset", "shapes", "--show-recipe", "--no-fresh-data"]) == 0
+    assert _settings(capsys.readouterr().out)["fresh-data"] == ("false", "--no-fresh-data")
+    assert main(["train", "--preset", "xo-tiny", "--dataset", "xo", "--show-recipe"]) == 0
+    assert _settings(capsys.readouterr().out)["fresh-data"] == ("false", "recipe")  # its X/O recipe is unchanged
+    assert main(["train", "--preset", "mnist-fast", "--dataset", "mnist-sample", "--show-recipe",
+                 "--fresh-data"]) == 0
+    text = capsys.readouterr().out
+    assert _settings(text)["fresh-data"][0] == "false" and "note: no fresh data: this dataset cannot draw" in text
+
+
+def test_a_fresh_data_run_says_how_many_images_it_trained_on(capsys, tmp_path):
+    assert main(["train", "--preset", "xo-tiny", "--dataset", "xo", "--fresh-data", "--epochs", "2",
+                 "--threads", "1", "-o", str(tmp_path / "m")]) == 0
+    out = capsys.readouterr().out
+    assert "epoch 1/2: loss" in out and "(480 fresh images)" in out.split("epoch 2/2")[1]
+    assert "trained on 960 different images: the 480 of the training split and 480 drawn afresh" in out
+    history = json.loads((tmp_path / "m.json").read_text())["history"]
+    assert [(h["images"], h["fresh"]) for h in history] == [(480, False), (480, True)]

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from cnn_explorer.core.model.presets import preset
 from cnn_explorer.core.model.recipes import RECIPES
 
-DIGITS = SimpleNamespace(input_shape=(28, 28, 1), train_y=[0] * 4000)
+DIGITS = SimpleNamespace(input_shape=(28, 28, 1), train_y=[0] * 4000, can_redraw=False)  # as mnist-sample
 
 
 @pytest.fixture
@@ -73,6 +73,7 @@ def test_the_pages_defaults_are_the_clis_settings(form, name):
     from cnn_explorer.core.model.recipes import resolve_recipe
 
     form.follow_model(preset(name))
-    cli = resolve_recipe(RECIPES[name], "cli", DIGITS.input_shape, len(DIGITS.train_y)).settings()
+    cli = resolve_recipe(RECIPES[name], "cli", DIGITS.input_shape, len(DIGITS.train_y),
+                         can_redraw=DIGITS.can_redraw).settings()
     config = form.config()
     assert {key: getattr(config, key) for key in cli} == cli

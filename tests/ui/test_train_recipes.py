@@ -94,3 +94,25 @@ def test_a_long_recipe_line_shows_all_its_lines(qtbot, page):
                   "instead of 10: 640 training images make only 20 steps an epoch), as it is")
     qtbot.waitUntil(lambda: label.height() >= label.heightForWidth(label.width()) - 1, timeout=2000)
     assert label.heightForWidth(label.width()) > 2 * label.fontMetrics().height()    # it does wrap: 3+ lines
+
+
+def test_fresh_data_follows_the_recipe_marks_a_change_and_shows_in_the_dataset_panel(qtbot, page):
+    form, panel = page.settings_form, page.data_panel
+    assert not form.fresh_data.isChecked() and not panel.fresh_data_shown()  # xo-tiny on xo: its X/O recipe
+    with qtbot.waitSignal(panel.dataset_loaded, timeout=60000):
+        page.load_dataset("shapes")
+    assert form.fresh_data.isChecked() and form.fresh_data.isEnabled() and form.config().fresh_data
+    assert panel.fresh_data_shown() and "fresh data" in panel.summary.text()
+    assert "fresh data on" in form.recipe_label.text()
+
+    qtbot.mouseClick(form.fresh_data, Qt.MouseButton.LeftButton)  # the user turns it off
+    assert form.changed_settings() == {"fresh_data": False} and not form.config().fresh_data
+    assert form.fresh_data.text().endswith("•") and form.fresh_data.font().bold()
+    assert not panel.fresh_data_shown()
+    qtbot.mouseClick(form.reset_button, Qt.MouseButton.LeftButton)
+    assert form.fresh_data.isChecked() and not form.fresh_data.text().endswith("•") and panel.fresh_data_shown()
+
+    with qtbot.waitSignal(panel.dataset_loaded, timeout=60000):
+        page.load_dataset("mnist-sample")  # cannot draw more of itself: off, and not offered
+    assert not form.fresh_data.isEnabled() and not form.config().fresh_data and not panel.fresh_data_shown()
+    assert "cannot draw more of itself" in form.recipe_label.text()

@@ -9,8 +9,10 @@ images in 0..1 units (uint8 images are divided by 255 first), for
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -41,6 +43,9 @@ class Dataset:
     std: tuple[float, ...]
     source: str = ""
     notes: tuple[str, ...] = field(default=())  # e.g. "EMNIST images transposed to upright"
+    #: a synthetic set's drawer: (labels, seed) -> (N, H, W, C) images of those classes, drawn afresh (None: the
+    #: set cannot draw more of itself); training with ``fresh_data`` uses it
+    redraw: Callable[[np.ndarray, Any], np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         h, w, c = self.input_shape
@@ -61,6 +66,11 @@ class Dataset:
         if split not in SPLITS:
             raise CnnExplorerError(f"split: must be one of train, val, test, got {split!r}")
         return getattr(self, f"{split}_x"), getattr(self, f"{split}_y")
+
+    @property
+    def can_redraw(self) -> bool:
+        """True when the set can draw fresh training images of itself (the synthetic ones)."""
+        return self.redraw is not None
 
     @property
     def num_classes(self) -> int:

@@ -121,17 +121,20 @@ def _load(name_or_path, split, seed, size, download, cache_dir, progress, cancel
     if name == "xo":
         _check_size(name, size, (9, 9))
         x, y = synthetic.make_xo(seed=seed)
-        return make_dataset(name, synthetic.XO_CLASSES, x, y, source="synthetic X vs O (slide 004)", **common)
+        return _drawing(make_dataset(name, synthetic.XO_CLASSES, x, y, source="synthetic X vs O (slide 004)",
+                                     **common), synthetic.drawer(name))
     if name == "slashes":
         _check_size(name, size, (2, 2))
         x, y = synthetic.make_slashes(seed=seed)
-        return make_dataset(name, synthetic.SLASH_CLASSES, x, y, source="synthetic \\ vs / (slide 000)", **common)
+        return _drawing(make_dataset(name, synthetic.SLASH_CLASSES, x, y, source="synthetic \\ vs / (slide 000)",
+                                     **common), synthetic.drawer(name))
     if name == "shapes":
         side = 28 if size is None else size
         if not isinstance(side, (int, np.integer)):
             raise CnnExplorerError(f"size: shapes are square; give one number, got {size!r}")
         x, y = synthetic.make_shapes(size=int(side), seed=seed)
-        return make_dataset(name, synthetic.SHAPE_CLASSES, x, y, source=f"synthetic shapes {side}x{side}", **common)
+        return _drawing(make_dataset(name, synthetic.SHAPE_CLASSES, x, y, source=f"synthetic shapes {side}x{side}",
+                                     **common), synthetic.drawer(name, int(side)))
     if name is not None:
         cached = dl.dataset_folder(name, cache_dir)
         if not dl.is_cached(name, cache_dir):
@@ -150,6 +153,12 @@ def _load(name_or_path, split, seed, size, download, cache_dir, progress, cancel
         )
     _check_cancel(cancel, text)
     return _load_path(path, split, seed, size, display_name=None)
+
+
+def _drawing(dataset: Dataset, draw: synthetic.Drawer) -> Dataset:
+    """``dataset`` able to draw fresh training images of itself (``fresh_data``)."""
+    dataset.redraw = draw
+    return dataset
 
 
 def _load_path(path: Path, split, seed, size, display_name: str | None) -> Dataset:

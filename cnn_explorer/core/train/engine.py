@@ -53,6 +53,7 @@ from cnn_explorer.core.train.evaluation import (
     predict_proba,
     to_device_data,
 )
+from cnn_explorer.core.train.fresh_data import fresh_draws
 from cnn_explorer.core.train.interrupt import StepCancelled, StepInterrupt
 from cnn_explorer.core.train.records import (
     BatchRecord,
@@ -100,6 +101,9 @@ class TrainConfig:
     CPUs too); None turns it on for CUDA only. ``amp`` trains in bfloat16
     mixed precision; None turns it on where the GPU supports it (never on a
     CPU), True insists (an error where it cannot run), False turns it off.
+    ``fresh_data`` trains every epoch after the first on training images drawn
+    afresh when the dataset can draw more of itself (fresh_data.py); others
+    train on their split as without it.
     """
 
     epochs: int = 5
@@ -125,6 +129,7 @@ class TrainConfig:
     eval_batch_size: int = 500
     channels_last: bool | None = None
     amp: bool | None = None
+    fresh_data: bool = False
 
     def __post_init__(self) -> None:
         _check(isinstance(self.epochs, int) and self.epochs >= 1, f"epochs: must be at least 1, got {self.epochs}")
@@ -201,6 +206,7 @@ class TrainingRun:
         self.mean = tuple(float(m) for m in dataset.mean)
         self.std = tuple(float(s) for s in dataset.std)
         self._interrupt: StepInterrupt | None = None
+        self._fresh = None  # the FreshDraws of a fresh_data run, while steps() runs
 
     @property
     def cpu_threads(self) -> int:
@@ -215,9 +221,13 @@ class TrainingRun:
 
         ``cancel`` also stops a step between two layers (interrupt.py), so Stop never waits for a whole step."""
         self._interrupt = StepInterrupt(self.model, self.cancel) if self.group is None else None
+        self._fresh = fresh_draws(self.dataset, self.config, self.cancel)
         try:
             yield from self._steps()
         finally:
+            if self._fresh is not None:
+                self._fresh.close()
+            self._fresh = None
             if self._interrupt is not None:
                 self._interrupt.remove()
             self._interrupt = None
@@ -269,6 +279,13 @@ class TrainingRun:
         first_loss: float | None = None
         model.train()
         for epoch in range(1, cfg.epochs + 1):
+            fresh = self._fresh is not None and epoch > 1
+            if fresh:  # this epoch's images drawn afresh (waits for the background draw; None: cancelled)
+                images = self._fresh.images(epoch)
+                if images is None:
+                    yield from clock.paused(self._finish(None, n_classes, "cancelled"))
+                    return
+                train = to_device_data(images, self.dataset.train_y, self.mean, self.std, dev)
             order = torch.randperm(n, generator=shuffle_gen).to(dev)
             window.clear()
             window.append((clock.now(), 0))
@@ -344,7 +361,7 @@ class TrainingRun:
                 yield from clock.paused(self._finish(None, n_classes, "cancelled"))
                 return
             record = EpochRecord(epoch, float(loss_sum.item()) / seen, float(correct_sum.item()) / seen,
-                                 val_loss, val_acc, clock.now())
+                                 val_loss, val_acc, clock.now(), seen, fresh)
             self.history.append(record)
             yield from clock.paused(record)
             target = cfg.target_accuracy

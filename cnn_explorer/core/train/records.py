@@ -51,7 +51,10 @@ class EpochRecord:
     """One epoch: mean train loss/accuracy over its batches, validation loss/accuracy (NaN without a validation split).
 
     ``elapsed_s`` counts the engine's own working time since the run started:
-    time spent by the consumer between records is not included.
+    time spent by the consumer between records is not included. ``images``: the
+    training images the epoch trained on (0 in records saved before it was kept);
+    ``fresh``: they were drawn afresh for this epoch (``fresh_data``), not the
+    loaded training split.
     """
 
     epoch: int
@@ -60,6 +63,8 @@ class EpochRecord:
     val_loss: float
     val_accuracy: float
     elapsed_s: float
+    images: int = 0
+    fresh: bool = False
 
     def to_dict(self) -> dict:
         """Plain JSON-ready values (NaN becomes None)."""
@@ -69,7 +74,8 @@ class EpochRecord:
     def from_dict(cls, data: dict) -> "EpochRecord":
         values = {k: data.get(k) for k in ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
                                            "elapsed_s")}
-        return cls(int(values.pop("epoch")), **{k: math.nan if v is None else float(v) for k, v in values.items()})
+        return cls(int(values.pop("epoch")), **{k: math.nan if v is None else float(v) for k, v in values.items()},
+                   images=int(data.get("images") or 0), fresh=bool(data.get("fresh", False)))
 
 
 @dataclass(frozen=True)

@@ -231,9 +231,12 @@ def _import_key(line: str) -> str:
     return f"{0 if line.startswith('import') else 1} {line.split()[1].lower()}"
 
 
-def _data_note(source: DataSource) -> str:
-    """The docstring's paragraph on the data, wrapped at 80 columns."""
+def _data_note(source: DataSource, fresh: bool = False) -> str:
+    """The docstring's paragraph on the data, wrapped at 80 columns (``fresh``: the app's run draws fresh images)."""
     text = f"Data: {FORMAT_NAMES[source.format]}: {source.note}. Elsewhere pass --data PATH."
+    if fresh:
+        text += (" The app's recipe trains every epoch after the first on freshly drawn images (fresh data);"
+                 " this script trains every epoch on the fixed training images, so expect a lower accuracy.")
     return "\n" + "\n".join(textwrap.wrap(text.replace('"""', "'''"), 80, break_on_hyphens=False)) + "\n"
 
 
@@ -251,7 +254,7 @@ def training_script(spec, dataset, config: TrainConfig, source: DataSource, *,
         "@TITLE@": f"Train {title} on {dataset.name} with PyTorch.",
         "@PILLOW@": " (and Pillow for the images)" if third else "",
         "@SCRIPT@": script_name,
-        "@DATA_NOTE@": _data_note(source),
+        "@DATA_NOTE@": _data_note(source, config.fresh_data and getattr(dataset, "can_redraw", False)),
         "@IMPORTS@": _imports(source.format),
         "@SETTINGS@": _settings(config, split, source),
         "@SPEC@": _spec_literal(spec.to_dict()),

@@ -381,7 +381,7 @@ def train(args) -> int:
         # an epoch's line in the saved history, as CNN Explorer records it
         record = {"epoch": epoch, "train_loss": loss_sum / seen, "train_accuracy": correct / seen,
                   "val_loss": val_loss, "val_accuracy": val_accuracy,
-                  "elapsed_s": time.perf_counter() - start}
+                  "elapsed_s": time.perf_counter() - start, "images": int(seen), "fresh": False}
         history.append({k: clean(v) if isinstance(v, float) else v for k, v in record.items()})
         say(f"epoch {epoch}/{args.epochs}: loss {record['train_loss']:.4f}, "
             f"train accuracy {record['train_accuracy']:.2%}, val loss {shown(val_loss, '.4f')}, "

@@ -57,6 +57,11 @@ class _ProgressRelay(QObject):
     progressed = Signal(object, object, str)
 
 
+#: the summary's line while the settings' fresh data is on and the dataset can draw more of itself
+FRESH_NOTE = ("<br>fresh data: every epoch after the first trains on newly drawn training images "
+              "(as many of each class); the validation and test images never change")
+
+
 class LoaderJobs:
     """The panel's loading worker, held outside the widget so a deleted page can still stop its thread."""
 
@@ -92,6 +97,7 @@ class DataPanel(QWidget):
         self._devices_listed = False
         self._paths: list[str] = []
         self._loading_name = ""
+        self._fresh = False  # the settings' fresh data is on
         self.combo = QComboBox(self)
         self.combo.setToolTip("Bundled, synthetic and downloadable datasets, or a folder/file you open: choosing one "
                               "loads it (a missing download is fetched into the cache)")
@@ -281,7 +287,7 @@ class DataPanel(QWidget):
         self.summary.setText(
             f"<b>{ds.name}</b>: {ds.num_classes} classes, {h}×{w}×{c}<br>"
             f"split: train <b>{len(ds.train_y):,}</b> · validation <b>{len(ds.val_y):,}</b> · "
-            f"test <b>{len(ds.test_y):,}</b>")
+            f"test <b>{len(ds.test_y):,}</b>" + (FRESH_NOTE if self._fresh and ds.can_redraw else ""))
         self.summary.setToolTip(ds.summary())
         x, y = (ds.train_x, ds.train_y) if len(ds.train_y) else (ds.test_x, ds.test_y)
         picks = _spread(y, ds.num_classes, PREVIEW_COUNT)
@@ -292,6 +298,17 @@ class DataPanel(QWidget):
 
     def set_scale(self, factor: float) -> None:
         self.preview.set_scale(factor)
+
+    def set_fresh_data(self, on: bool) -> None:
+        """Say (or stop saying) that training redraws its images every epoch (the settings' fresh data)."""
+        if bool(on) != self._fresh:
+            self._fresh = bool(on)
+            if self.dataset is not None:
+                self._show(self.dataset)
+
+    def fresh_data_shown(self) -> bool:
+        """True while the summary says the training images are redrawn every epoch."""
+        return FRESH_NOTE in self.summary.text()
 
 
 def _spread(y: np.ndarray, classes: int, count: int) -> list[int]:

@@ -165,6 +165,7 @@ class TrainPage(QWidget):
         self.data_panel.dataset_loaded.connect(self._on_data_dataset_loaded)
         self.data_panel.dataset_chosen.connect(self.load_dataset)
         self.settings_form.changed.connect(self._update_buttons)
+        self.settings_form.changed.connect(lambda: self.data_panel.set_fresh_data(self.settings_form.fresh_data_on()))
         self.data_panel.devices_found.connect(self.settings_form.set_devices)
         self.data_panel.loading_changed.connect(lambda _l: self._update_buttons())
         self.kernels_panel.kernels_changed.connect(self._on_kernels_changed)

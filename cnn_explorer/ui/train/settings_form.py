@@ -39,6 +39,10 @@ from cnn_explorer.core.train.engine import OPTIMIZERS, SCHEDULES, TrainConfig
 LEARNING_RATES = ("0.0001", "0.0003", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10")
 #: a changed setting's label ends with this
 CHANGED_MARK = " •"
+FRESH_TIP = ("Train every epoch after the first on training images drawn afresh (the synthetic sets: xo, slashes, "
+             "shapes): no image is seen twice, so a small net learns the shapes rather than the pictures. "
+             "Validation and test images stay the same.")
+FRESH_OFF_TIP = "This dataset cannot draw more of itself: every epoch trains on its training split."
 
 
 class SettingsForm(QWidget):
@@ -83,6 +87,8 @@ class SettingsForm(QWidget):
         self.label_smoothing.setToolTip("Train towards 1 - X for the right class instead of 1: less over-confident "
                                         "training; the calibration after training fixes the confidence shown")
         self.augment = QCheckBox("Augment", self)
+        self.fresh_data = QCheckBox("Fresh images every epoch", self)
+        self.fresh_data.setToolTip(FRESH_TIP)
         self._strength = (2.0, 10.0, 0.1)  # the recipe's shift (px), rotation (degrees) and zoom
         self.elastic = QDoubleSpinBox(self)
         self.elastic.setDecimals(1)
@@ -129,6 +135,7 @@ class SettingsForm(QWidget):
         form.addRow("Label smoothing", self.label_smoothing)
         form.addRow("", self.augment)
         form.addRow("Elastic distortion", self.elastic)
+        form.addRow("", self.fresh_data)
         form.addRow("Seed", self.seed)
         form.addRow("Device", self.device)
         form.addRow("CPU threads", self.threads)
@@ -139,7 +146,7 @@ class SettingsForm(QWidget):
         #: the recipe fitted to the data without the user's changes: what a change is measured against
         self._recipe = None
         self._model_key: object = None
-        self._data: tuple = ((28, 28, 1), 0)
+        self._data: tuple = ((28, 28, 1), 0, None)
         self._restore()
         self.follow_model(None)
         for w in (self.optimizer, self.schedule, self.device):
@@ -150,6 +157,7 @@ class SettingsForm(QWidget):
         for w in (self.momentum, self.weight_decay, self.label_smoothing, self.elastic):
             w.valueChanged.connect(self._on_any_changed)
         self.augment.toggled.connect(self._on_any_changed)
+        self.fresh_data.toggled.connect(self._on_any_changed)
         self._on_any_changed()
 
     def set_devices(self, devices: list[tuple[str, str]]) -> None:
@@ -179,7 +187,8 @@ class SettingsForm(QWidget):
                       seed=self.seed.value(), augment=self.augment.isChecked(), snapshot_every=0,
                       threads=self.threads.value() or None, weight_decay=round(self.weight_decay.value(), 6),
                       label_smoothing=round(self.label_smoothing.value(), 4), augment_shift=shift,
-                      augment_rotate=rotate, augment_scale=scale, augment_elastic=round(self.elastic.value(), 4))
+                      augment_rotate=rotate, augment_scale=scale, augment_elastic=round(self.elastic.value(), 4),
+                      fresh_data=self.fresh_data_on())
         values.update(overrides)
         return TrainConfig(**values)
 
@@ -195,13 +204,18 @@ class SettingsForm(QWidget):
         self._resolve(keep_changes=False)
 
     def follow_data(self, dataset) -> None:
-        """The dataset changed: fit the recipe to it (few or tiny images), keeping the user's changes."""
-        self._data = (tuple(dataset.input_shape), len(dataset.train_y))
+        """The dataset changed: fit the recipe to it (few or tiny images, a set that cannot draw more of itself),
+        keeping the user's changes."""
+        self._data = (tuple(dataset.input_shape), len(dataset.train_y), bool(getattr(dataset, "can_redraw", False)))
         self._resolve(keep_changes=True)
 
     def reset_to_recipe(self) -> None:
         """Every setting back to the recipe's value (fitted to the dataset)."""
         self._resolve(keep_changes=False)
+
+    def fresh_data_on(self) -> bool:
+        """True when the next run trains on fresh images every epoch (checked, and the dataset can draw them)."""
+        return self.fresh_data.isChecked() and self.fresh_data.isEnabled()
 
     def changed_settings(self) -> dict[str, object]:
         """The recipe settings the user changed: name -> the value shown."""
@@ -212,12 +226,13 @@ class SettingsForm(QWidget):
 
     def _recipe_widgets(self) -> tuple:
         return (self.optimizer, self.lr, self.momentum, self.batch, self.epochs, self.schedule, self.weight_decay,
-                self.label_smoothing, self.augment, self.elastic)
+                self.label_smoothing, self.augment, self.elastic, self.fresh_data)
 
     def _widget(self, name: str):
         return {"optimizer": self.optimizer, "lr": self.lr, "momentum": self.momentum, "batch_size": self.batch,
                 "epochs": self.epochs, "schedule": self.schedule, "weight_decay": self.weight_decay,
-                "label_smoothing": self.label_smoothing, "augment": self.augment, "augment_elastic": self.elastic}[name]
+                "label_smoothing": self.label_smoothing, "augment": self.augment, "augment_elastic": self.elastic,
+                "fresh_data": self.fresh_data}[name]
 
     def _shown(self) -> dict[str, object]:
         try:
@@ -228,22 +243,26 @@ class SettingsForm(QWidget):
                 "batch_size": self.batch.value(), "epochs": self.epochs.value(),
                 "schedule": self.schedule.currentText(), "weight_decay": round(self.weight_decay.value(), 6),
                 "label_smoothing": round(self.label_smoothing.value(), 4), "augment": self.augment.isChecked(),
-                "augment_elastic": round(self.elastic.value(), 4)}
+                "augment_elastic": round(self.elastic.value(), 4), "fresh_data": self.fresh_data.isChecked()}
 
     def _resolve(self, keep_changes: bool) -> None:
         kept = self.changed_settings() if keep_changes else {}
         key = self._model_key
         base = RECIPES[key] if isinstance(key, str) else key
         origin = f"the {key} preset's recipe" if isinstance(key, str) else "the default recipe for a model of its size"
-        shape, n_train = self._data
+        shape, n_train, can_redraw = self._data
+        if can_redraw is False:  # a set that cannot draw more of itself: nobody's fresh-data choice applies
+            kept.pop("fresh_data", None)
         try:
             resolved = resolve_recipe(base, origin, shape, n_train, {k: (v, "you") for k, v in kept.items()
-                                                                     if not isinstance(v, str) or k != "lr"})
+                                                                     if not isinstance(v, str) or k != "lr"},
+                                      can_redraw=can_redraw)
         except CnnExplorerError:
-            resolved = resolve_recipe(base, origin, shape, n_train)
+            resolved = resolve_recipe(base, origin, shape, n_train, can_redraw=can_redraw)
         self.resolved = resolved
         # a kept change stays marked after the data changed (resolved holds it as the run's value)
-        self._recipe = resolve_recipe(base, origin, shape, n_train).recipe if kept else resolved.recipe
+        self._recipe = (resolve_recipe(base, origin, shape, n_train, can_redraw=can_redraw).recipe if kept
+                        else resolved.recipe)
         r = resolved.recipe
         self._strength = (r.augment_shift, r.augment_rotate, r.augment_scale)
         self.augment.setText(f"Augment (shift ±{r.augment_shift:g} px, rotate ±{r.augment_rotate:g}°, "
@@ -262,6 +281,9 @@ class SettingsForm(QWidget):
             self.label_smoothing.setValue(r.label_smoothing)
             self.augment.setChecked(r.augment)
             self.elastic.setValue(r.augment_elastic)
+            self.fresh_data.setChecked(r.fresh_data)
+            self.fresh_data.setEnabled(can_redraw is not False)
+            self.fresh_data.setToolTip(FRESH_TIP if can_redraw is not False else FRESH_TIP + " " + FRESH_OFF_TIP)
             for key, value in kept.items():  # the user's own values stay as they were typed
                 widget = self._widget(key)
                 if key == "lr":
@@ -281,7 +303,7 @@ class SettingsForm(QWidget):
         changed = self.changed_settings()
         r = self._recipe
         for key in ("optimizer", "lr", "momentum", "batch_size", "epochs", "schedule", "weight_decay",
-                    "label_smoothing", "augment", "augment_elastic"):
+                    "label_smoothing", "augment", "augment_elastic", "fresh_data"):
             widget = self._widget(key)
             label = self._form.labelForField(widget)
             mark = key in changed
