@@ -1,9 +1,8 @@
 """NetworkView: every layer's output for the current picture, as stacks of small maps and bar strips.
 
-Conv blocks (conv -> BatchNorm -> ReLU) are shown once, at their final map,
-unless "every layer" is on. Click a conv block's map to knock its filter out
-(click again to bring it back); right-click for more (send the filter to the
-explorer, visualise it, see its top patches, edit its weights).
+Conv blocks (conv -> BatchNorm -> ReLU) are shown once, at their final map, unless "every layer" is on.
+Click a conv block's map to knock its filter out (again to bring it back); right-click for more (send the
+filter to the explorer, visualise it, see its top patches, edit its weights).
 """
 
 from __future__ import annotations
@@ -50,8 +49,7 @@ class Section:
 
 
 def sections(model: Any, every_layer: bool = False) -> list[Section]:
-    """The rows to show for ``model``: conv and dense blocks at their final output, then pools, flatten...;
-    with ``every_layer`` each leaf layer alone."""
+    """The rows for ``model``: conv and dense blocks at their final output, pools...; ``every_layer``: each leaf."""
     leaves = [(n, layer_kind(m)) for n, m in layers(model)]
     out: list[Section] = []
     conv = None
@@ -93,10 +91,8 @@ def stack_rgb(values: np.ndarray) -> np.ndarray:
 class MapStack(QWidget):
     """A stack of feature maps (C, h, w) as a grid of small multiples; one colour scale for the whole stack.
 
-    Non-negative stacks are grey (0 black .. max white); stacks with negative
-    values are diverging (blue - white - red). Knocked-out maps are crossed.
-    The grid is rendered once per update at an integer zoom (one image to
-    paint), so repaints stay cheap while the user draws.
+    Grey (0 black .. max white) when non-negative, else diverging (blue - white - red); knocked-out maps
+    crossed. Rendered once per update at an integer zoom (one image to paint): cheap repaints while drawing.
     """
 
     map_clicked = Signal(int)

@@ -255,8 +255,7 @@ class NumberGridView(QWidget):
 
     # --- geometry -------------------------------------------------------------------------------
     def _index_scale(self) -> float:
-        """The scale of the edge numbers and their margin: like the grid's least size, they stop growing at the
-        floor scale (the presenter view's), so a bigger presenter scale leaves the room to the cells and the sum."""
+        """The edge numbers' scale: they stop growing at the floor scale, leaving the room to cells and sum."""
         return min(self._scale, self._floor_scale)
 
     def _margin(self) -> float:

@@ -34,7 +34,7 @@ from cnn_explorer.core.model.recipes import (
     resolve_recipe,
 )
 from cnn_explorer.core.model.spec import total_params
-from cnn_explorer.core.train.engine import OPTIMIZERS, SCHEDULES, TrainConfig
+from cnn_explorer.core.train.config import OPTIMIZERS, SCHEDULES, TrainConfig
 
 LEARNING_RATES = ("0.0001", "0.0003", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10")
 #: a changed setting's label ends with this
