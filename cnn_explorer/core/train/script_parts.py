@@ -401,6 +401,10 @@ def train(args) -> int:
             say(f"saved predictions for the first {name} images to {args.predictions}")
     if dist.is_initialized():
         dist.barrier()  # nobody leaves before rank 0 has saved
+        if rank == 0 and world > 1:
+            # gloo: a rank still finishing the barrier aborts if a peer
+            # closes its connections under it; rank 0 closes last
+            time.sleep(0.5)
         dist.destroy_process_group()
     return 0
 
