@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QWidget,
 )
@@ -87,6 +88,12 @@ class SettingsForm(QWidget):
         self.label_smoothing.setToolTip("Train towards 1 - X for the right class instead of 1: less over-confident "
                                         "training; the calibration after training fixes the confidence shown")
         self.augment = QCheckBox("Augment", self)
+        # the strengths on a line of their own, wrapped: the form never needs scrolling sideways for them
+        self.augment_detail = QLabel(self)
+        self.augment_detail.setWordWrap(True)
+        self.augment_detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.augment_detail.setIndent(self.augment.style().pixelMetric(self.augment.style().PixelMetric.PM_IndicatorWidth)
+                                      + 6)
         self.fresh_data = QCheckBox("Fresh images every epoch", self)
         self.fresh_data.setToolTip(FRESH_TIP)
         self._strength = (2.0, 10.0, 0.1)  # the recipe's shift (px), rotation (degrees) and zoom
@@ -108,7 +115,7 @@ class SettingsForm(QWidget):
         self.device.setToolTip("Where to train; auto picks a GPU when there is one")
         self.threads = QSpinBox(self)
         self.threads.setRange(0, 256)
-        self.threads.setSpecialValueText("auto (one per core)")
+        self.threads.setSpecialValueText("auto")   # one per physical core (the tooltip says so)
         self.threads.setToolTip("CPU threads for training (auto: one per physical core). On a busy machine "
                                 "fewer threads can be faster.")
         self.device_note = QLabel("", self)
@@ -133,9 +140,10 @@ class SettingsForm(QWidget):
         form.addRow("Schedule", self.schedule)
         form.addRow("Weight decay", self.weight_decay)
         form.addRow("Label smoothing", self.label_smoothing)
-        form.addRow("", self.augment)
+        form.addRow(self.augment)             # the whole row: a checkbox's text does not wrap
+        form.addRow(self.augment_detail)
         form.addRow("Elastic distortion", self.elastic)
-        form.addRow("", self.fresh_data)
+        form.addRow(self.fresh_data)
         form.addRow("Seed", self.seed)
         form.addRow("Device", self.device)
         form.addRow("CPU threads", self.threads)
@@ -265,8 +273,8 @@ class SettingsForm(QWidget):
                         else resolved.recipe)
         r = resolved.recipe
         self._strength = (r.augment_shift, r.augment_rotate, r.augment_scale)
-        self.augment.setText(f"Augment (shift ±{r.augment_shift:g} px, rotate ±{r.augment_rotate:g}°, "
-                             f"scale ±{r.augment_scale:.0%})")
+        self.augment_detail.setText(f"shift ±{r.augment_shift:g} px, rotate ±{r.augment_rotate:g}°, "
+                                    f"scale ±{r.augment_scale:.0%}")
         widgets = self._recipe_widgets()
         for w in widgets:
             w.blockSignals(True)
@@ -364,6 +372,7 @@ class SettingsForm(QWidget):
     def _on_any_changed(self, *_args) -> None:
         self.momentum.setEnabled(self.optimizer.currentText() == "sgd")
         self.elastic.setEnabled(self.augment.isChecked())
+        self.augment_detail.setEnabled(self.augment.isChecked())
         self._mark_changes()
         s = self._settings
         if s is not None:
