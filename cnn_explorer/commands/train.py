@@ -213,7 +213,10 @@ def run(args) -> int:
         if launch is None:
             return _train(args, None)
         group = ProcessGroup.start(launch, args.backend, args.device)
-        return _train(args, group)
+        code = _train(args, group)
+        if code == 0:
+            group.finish()      # every rank waits for rank 0's save; rank 0 closes last
+        return code
     except CnnExplorerError as exc:
         if launch is None or launch.is_main:
             raise

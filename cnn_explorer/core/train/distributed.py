@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 import warnings
 import zlib
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ TORCHRUN_VARIABLES = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR")
 BACKENDS = ("auto", "gloo", "nccl")
 #: seconds any collective (and joining the group) may wait for the other processes
 TIMEOUT_S = 180.0
+#: how long rank 0 waits after the final barrier before it closes the group (the others close first)
+CLOSE_LAST_S = 0.5
 #: images per split whose bytes go into a dataset's fingerprint (spread evenly over the split)
 FINGERPRINT_IMAGES = 256
 
@@ -170,6 +173,22 @@ class ProcessGroup:
     def cpu_threads(self) -> int:
         """CPU threads for this process: the physical cores shared among this machine's processes (at least 1)."""
         return max(1, physical_cores() // max(1, self.launch.local_world_size))
+
+    def finish(self) -> None:
+        """End a run that went well, before ``close``: every rank waits here for rank 0 (which saves last), then
+        rank 0 closes a moment after the others. A rank whose connections close while another is still inside
+        a collective aborts under gloo ("terminate called ..."), which an unordered close let happen now and
+        then. When rank 0 failed instead, the barrier fails here and this rank just closes (torchrun ends it)."""
+        import torch.distributed as dist
+
+        if not dist.is_initialized() or self.world_size < 2:
+            return
+        try:
+            dist.barrier()
+        except Exception:  # noqa: BLE001 - rank 0 stopped after training: it reports, this rank only leaves
+            return
+        if self.is_main:
+            time.sleep(CLOSE_LAST_S)
 
     def close(self) -> None:
         import torch.distributed as dist
