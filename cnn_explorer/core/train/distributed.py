@@ -184,7 +184,10 @@ class ProcessGroup:
         if not dist.is_initialized() or self.world_size < 2:
             return
         try:
-            dist.barrier()
+            if self.backend == "nccl" and self.device.index is not None:
+                dist.barrier(device_ids=[self.device.index])   # no "devices ... unknown" warning
+            else:
+                dist.barrier()
         except Exception:  # noqa: BLE001 - rank 0 stopped after training: it reports, this rank only leaves
             return
         if self.is_main:
