@@ -178,14 +178,12 @@ def test_the_worker_runs_jobs_in_order_newest_waiting_wins_and_stops(qtbot):
     assert not any(t.name == "explorer-pipeline" for t in threading.enumerate())
 
 
-def test_the_channel_maps_are_computed_while_the_worker_computes_and_are_exact(qtbot, monkeypatch):
-    from cnn_explorer.core.conv.convolution import conv_partial_maps
-    from cnn_explorer.core.conv.partials import ChannelPartials
-    from cnn_explorer.ui.explorer.colorbar import diverging_rgba
+def _rgb_maps_panel(qtbot, seed: int):
+    """A maps panel shown on a 600x600 RGB noise photo with the Sobel kernel, its first result computed."""
     from cnn_explorer.ui.explorer.maps_panel import MapsPanel
 
     state = ExplorerState()
-    rng = np.random.default_rng(9)
+    rng = np.random.default_rng(seed)
     state.set_image(rng.integers(0, 256, (600, 600, 3)).astype(np.float64), source="noise")
     state.set_kernels([SOBEL], ["sobel-top"])
     state.recompute_now()
@@ -194,6 +192,15 @@ def test_the_channel_maps_are_computed_while_the_worker_computes_and_are_exact(q
     panel.resize(1000, 600)
     panel.show()
     qtbot.waitExposed(panel)
+    return state, panel
+
+
+def test_the_channel_maps_are_computed_while_the_worker_computes_and_are_exact(qtbot, monkeypatch):
+    from cnn_explorer.core.conv.convolution import conv_partial_maps
+    from cnn_explorer.core.conv.partials import ChannelPartials
+    from cnn_explorer.ui.explorer.colorbar import diverging_rgba
+
+    state, panel = _rgb_maps_panel(qtbot, seed=9)
     phases: list[str] = []
     original = ChannelPartials.maps
 
@@ -221,18 +228,8 @@ def test_the_channel_maps_are_coloured_while_the_worker_computes_unless_the_colo
     result itself are coloured. A contrast chosen meanwhile colours them again, in the new contrast."""
     from cnn_explorer.ui.explorer import map_view
     from cnn_explorer.ui.explorer.colorbar import grey_rgba
-    from cnn_explorer.ui.explorer.maps_panel import MapsPanel
 
-    state = ExplorerState()
-    rng = np.random.default_rng(10)
-    state.set_image(rng.integers(0, 256, (600, 600, 3)).astype(np.float64), source="noise")
-    state.set_kernels([SOBEL], ["sobel-top"])
-    state.recompute_now()
-    panel = MapsPanel(state)
-    qtbot.addWidget(panel)
-    panel.resize(1000, 600)
-    panel.show()
-    qtbot.waitExposed(panel)
+    state, panel = _rgb_maps_panel(qtbot, seed=10)
     phases: list[str] = []
     original = map_view.diverging_argb32
 
