@@ -1,7 +1,5 @@
 """``python -m cnn_explorer`` runs the same entry point as ``cnn-explorer``."""
 
-import sys
+from cnn_explorer.cli import run_as_program
 
-from cnn_explorer.cli import main
-
-sys.exit(main())
+run_as_program()

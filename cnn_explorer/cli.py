@@ -16,7 +16,7 @@ import importlib
 import os
 import sys
 from types import ModuleType
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from cnn_explorer import __version__
 from cnn_explorer.commands.options import one_line, real, whole, window_size
@@ -142,5 +142,23 @@ def gui_main() -> int:
     return main([])
 
 
+def run_as_program() -> NoReturn:
+    """Entry point of ``cnn-explorer`` and ``python -m cnn_explorer``: ``main``, then exit with its code.
+
+    A torchrun rank leaves with ``os._exit`` once its output is flushed: torch keeps its process group's threads
+    alive past ``destroy_process_group`` (see ``ProcessGroup.joined``), and the interpreter's teardown must not
+    meet them."""
+    code = main()
+    distributed = sys.modules.get("cnn_explorer.core.train.distributed")
+    if distributed is not None and distributed.ProcessGroup.joined:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass  # a closed or broken stream: nothing more can reach it
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run_as_program()

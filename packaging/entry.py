@@ -1,10 +1,9 @@
-"""Entry point of the frozen app: the same ``main()`` as ``cnn-explorer`` and ``python -m cnn_explorer``."""
+"""Entry point of the frozen app: the same one as ``cnn-explorer`` and ``python -m cnn_explorer``."""
 
 import multiprocessing
-import sys
 
-from cnn_explorer.cli import main
+from cnn_explorer.cli import run_as_program
 
 if __name__ == "__main__":
     multiprocessing.freeze_support()
-    sys.exit(main())
+    run_as_program()

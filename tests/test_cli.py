@@ -47,3 +47,44 @@ def test_huge_padding_ends_in_one_line(capsys):
     err = capsys.readouterr().err
     assert info.value.code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert "--padding: each number must be at most 1,000, got 200,000" in err
+
+
+class _Left(Exception):
+    """Stands in for os._exit, which would end the test process."""
+
+
+@pytest.mark.parametrize("joined", [False, True])
+def test_the_program_leaves_a_joined_process_group_without_the_teardown(monkeypatch, joined):
+    """After DDP, torch's gloo threads outlive destroy_process_group; a torchrun rank must not meet them in the
+    interpreter's teardown (it aborted, now and then, a rank that had finished well), so it leaves with os._exit
+    once its output is flushed. Any other run ends with sys.exit as usual."""
+    from cnn_explorer.core.train.distributed import ProcessGroup
+
+    flushed = []
+
+    class Stream:
+        def __init__(self, name):
+            self.name = name
+
+        def write(self, text):
+            return len(text)
+
+        def flush(self):
+            flushed.append(self.name)
+
+    def leave(code):
+        raise _Left(code, list(flushed))
+
+    monkeypatch.setattr(ProcessGroup, "joined", joined)
+    monkeypatch.setattr(cli, "main", lambda: 3)
+    monkeypatch.setattr(cli.os, "_exit", leave)
+    monkeypatch.setattr(cli.sys, "stdout", Stream("stdout"))
+    monkeypatch.setattr(cli.sys, "stderr", Stream("stderr"))
+    if joined:
+        with pytest.raises(_Left) as left:
+            cli.run_as_program()
+        assert left.value.args == (3, ["stdout", "stderr"])
+    else:
+        with pytest.raises(SystemExit) as info:
+            cli.run_as_program()
+        assert info.value.code == 3 and flushed == []

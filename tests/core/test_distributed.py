@@ -74,7 +74,9 @@ def _torchrun(tmp_path: Path, argv: list[str], *, script: Path | None = None, en
     command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(nproc),
                "--master_addr", "127.0.0.1", "--master_port", str(_free_port()), "--log-dir", str(logs),
                "--redirects", "3", *(["-m", "cnn_explorer"] if script is None else [str(script)]), *argv]
-    full_env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1", **(env or {})}
+    # faulthandler: a rank that crashes prints where (its Python stack) into its stderr
+    full_env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1", "PYTHONFAULTHANDLER": "1",
+                **(env or {})}
     began = time.monotonic()
     done = subprocess.run(command, cwd=tmp_path, env=full_env, capture_output=True, text=True,
                           timeout=3 * NO_HANG_S)

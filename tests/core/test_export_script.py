@@ -147,7 +147,7 @@ def test_two_process_torchrun_writes_one_model(tmp_path, stripes):
         [sys.executable, "-m", "torch.distributed.run", "--nnodes", "1", "--nproc_per_node", "2",
          "--master_addr", "127.0.0.1", "--master_port", str(port), str(script), "--epochs", "1", "-o", "out/model",
          "--device", "cpu"],
-        cwd=script.parent, env=_env(), capture_output=True, text=True, timeout=300)
+        cwd=script.parent, env={**_env(), "PYTHONFAULTHANDLER": "1"}, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout[-3000:] + "\n---\n" + out.stderr[-6000:]
     assert "2 processes" in out.stdout and out.stdout.count("epoch 1/1") == 1  # rank 0 alone reports
     assert sorted(p.name for p in (script.parent / "out").iterdir()) == ["model.json", "model.safetensors"]

@@ -140,6 +140,12 @@ def disagreement(prints: list[dict]) -> str | None:
 class ProcessGroup:
     """This process's membership of a torchrun job: its device, backend and the collectives the engine uses."""
 
+    #: True once this process has joined a group. DistributedDataParallel keeps torch's group referenced (from
+    #: C++) after ``destroy_process_group``, so gloo's worker threads live on until the process ends, and the
+    #: interpreter's teardown racing them aborted a rank that had finished well, now and then ("terminate called
+    #: without an active exception"). The entry points (``cli.run_as_program``) then leave without that teardown.
+    joined = False
+
     def __init__(self, launch: Launch, backend: str, device) -> None:
         self.launch = launch
         self.backend = backend
@@ -164,6 +170,7 @@ class ProcessGroup:
             torch.cuda.set_device(dev)
         options = {"device_id": dev} if backend == "nccl" else {}
         dist.init_process_group(backend, timeout=timedelta(seconds=timeout_s), **options)
+        ProcessGroup.joined = True
         return cls(launch, backend, dev)
 
     @property

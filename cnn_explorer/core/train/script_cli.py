@@ -95,5 +95,13 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    if "LOCAL_RANK" in os.environ:  # started by torchrun
+        # DistributedDataParallel keeps the process group's threads alive past
+        # destroy_process_group; leaving without the interpreter's teardown
+        # keeps them from aborting a rank that finished well
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 '''
