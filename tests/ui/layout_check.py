@@ -1,4 +1,5 @@
-"""What the layout matrix checks in a laid-out window: clipped text, overlapping siblings, step-view
+"""What the layout matrix checks in a laid-out window: clipped text (in pyqtgraph plots too: tick labels,
+axis and plot titles), overlapping siblings, step-view
 widgets outside the window, step grids the presenter view shows only in part (scrolled out of
 sight), and the step grids' number font.
 
@@ -270,6 +271,59 @@ def squash_problems(root: QWidget) -> list[tuple[QWidget, str]]:
     return out
 
 
+# --- pyqtgraph plots -------------------------------------------------------------------------------------
+def _plot_widgets(root: QWidget) -> list:
+    """The visible pyqtgraph plots under ``root`` (none when pyqtgraph was never imported)."""
+    pg = sys.modules.get("pyqtgraph")
+    if pg is None:
+        return []
+    return [w for w in [root, *root.findChildren(QWidget)] if isinstance(w, pg.PlotWidget) and shown(w)]
+
+
+def _tick_text_rects(axis) -> list:
+    """The rectangles and texts of an axis's tick labels, as pyqtgraph will draw them now."""
+    from PySide6.QtGui import QImage, QPainter
+
+    image = QImage(8, 8, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        _axis_spec, _ticks, texts = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [(rect, text) for rect, _flags, text in texts]
+
+
+def plot_problems(root: QWidget) -> list[tuple[QWidget, str]]:
+    """In every visible pyqtgraph plot: tick labels drawn over one another, an axis title longer than its axis,
+    a plot title wider than the plot (Qt's label checks cannot see into a graphics scene)."""
+    out = []
+    for plot in _plot_widgets(root):
+        item = plot.plotItem
+        name = item.titleLabel.text or "plot"
+        for side in ("left", "bottom"):
+            axis = item.getAxis(side)
+            if not axis.isVisible():
+                continue
+            rects = _tick_text_rects(axis)
+            for i, (a, text_a) in enumerate(rects):
+                for b, text_b in rects[i + 1:]:
+                    common = a.intersected(b)
+                    if common.width() > TOLERANCE and common.height() > TOLERANCE:
+                        out.append((plot, f"overlap: {name!r} {side} axis: tick labels {text_a!r} and {text_b!r}"))
+            length = axis.height() if side == "left" else axis.width()
+            if axis.label is not None and axis.label.isVisible() and axis.labelText:
+                need = axis.label.boundingRect().width()
+                if need > length + TOLERANCE:
+                    out.append((plot, f"clipped: {name!r} {side} axis title {axis.labelText!r} needs {need:.0f} px, "
+                                      f"the axis is {length:.0f} px long"))
+        title = item.titleLabel
+        if title.isVisible() and title.text:
+            need = title.item.boundingRect().width()
+            if need > item.width() + TOLERANCE:
+                out.append((plot, f"clipped: plot title {name!r} needs {need:.0f} px, the plot is {item.width():.0f} px"))
+    return out
+
+
 # --- the step view inside the window ----------------------------------------------------------------
 def outside_problems(view: QWidget, window: QWidget) -> list[tuple[QWidget, str]]:
     """Visible widgets of ``view`` reaching outside ``window`` (a scroll area's content is judged by its viewport)."""
@@ -445,7 +499,7 @@ def view_problems(window, view: str) -> tuple[list[str], list[str]]:
     """(problems in this helper's widgets, problems inside the Maps / Step-by-step views) for the view shown."""
     explorer = window.explorer
     outputs = (explorer.maps_panel, explorer.animation_panel)
-    problems = text_problems(window) + overlap_problems(window) + squash_problems(window)
+    problems = text_problems(window) + overlap_problems(window) + squash_problems(window) + plot_problems(window)
     if view in ("step", "presenter"):
         problems += outside_problems(explorer.animation_panel, window)
     if view == "presenter":                   # the normal view may scroll when room runs out; the presenter's never

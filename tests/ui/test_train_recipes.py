@@ -105,12 +105,14 @@ def test_fresh_data_follows_the_recipe_marks_a_change_and_shows_in_the_dataset_p
     assert panel.fresh_data_shown() and "fresh data" in panel.summary.text()
     assert "fresh data on" in form.recipe_label.text()
 
-    qtbot.mouseClick(form.fresh_data, Qt.MouseButton.LeftButton)  # the user turns it off
+    qtbot.mouseClick(form.check_label(form.fresh_data), Qt.MouseButton.LeftButton)  # the user turns it off
     assert form.changed_settings() == {"fresh_data": False} and not form.config().fresh_data
-    assert form.fresh_data.text().endswith("•") and form.fresh_data.font().bold()
+    shown = form.check_label(form.fresh_data)
+    assert shown.text() == "Fresh images every epoch •" and shown.font().bold()
     assert not panel.fresh_data_shown()
     qtbot.mouseClick(form.reset_button, Qt.MouseButton.LeftButton)
-    assert form.fresh_data.isChecked() and not form.fresh_data.text().endswith("•") and panel.fresh_data_shown()
+    assert form.fresh_data.isChecked() and shown.text() == "Fresh images every epoch" and not shown.font().bold()
+    assert panel.fresh_data_shown()
 
     with qtbot.waitSignal(panel.dataset_loaded, timeout=60000):
         page.load_dataset("mnist-sample")  # cannot draw more of itself: off, and not offered

@@ -4,42 +4,13 @@ with a vertical line the user drags to move x."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSize, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from cnn_explorer.ui import theme
 from cnn_explorer.ui.export.figure_export import install_figure_export
-from cnn_explorer.ui.plotting import configure_pyqtgraph
+from cnn_explorer.ui.plotting import PlotLegend, configure_pyqtgraph, make_plot, scale_plot
 from cnn_explorer.ui.scale import scaled
-
-
-def make_plot(parent: QWidget, title: str, x_label: str, y_label: str):
-    """A white pyqtgraph plot with a grid, fixed axes (no mouse zoom) and the app's text colour."""
-    pg = configure_pyqtgraph()
-    plot = pg.PlotWidget(parent, background="w")
-    plot.setTitle(title, color=theme.PLOT_TEXT.name())
-    plot.showGrid(x=True, y=True, alpha=0.25)
-    plot.setLabel("bottom", x_label)
-    plot.setLabel("left", y_label)
-    for name in ("left", "bottom"):
-        plot.getAxis(name).enableAutoSIPrefix(False)
-    plot.setMouseEnabled(x=False, y=False)
-    plot.hideButtons()
-    plot.setMinimumSize(QSize(160, 140))
-    return plot
-
-
-def scale_plot(plot, factor: float, min_height: int = 140) -> None:
-    """Presenter scale: tick labels, axis labels and the title grow with the fonts."""
-    font = QFont()
-    font.setPointSizeF(8.0 * factor)
-    for name in ("left", "bottom"):
-        axis = plot.getAxis(name)
-        axis.setStyle(tickFont=font)
-        axis.label.setFont(font)
-    plot.plotItem.titleLabel.setText(plot.plotItem.titleLabel.text, size=f"{scaled(10, factor)}pt")
-    plot.setMinimumSize(QSize(scaled(160, factor), scaled(min_height, factor)))
 
 
 class ActivationPlot(QWidget):
@@ -103,19 +74,18 @@ class TrainingCurve(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         pg = configure_pyqtgraph()
-        self.plot = make_plot(self, "Training: loss and accuracy", "epoch", "")
-        legend = pg.LegendItem(colCount=2, labelTextColor=theme.PLOT_TEXT, verSpacing=-4)
-        self.plot.plotItem.layout.addItem(legend, 4, 1)
-        self.plot.plotItem.legend = legend
+        self.plot = make_plot(self, "Training: loss and accuracy", "epoch", "", min_size=(160, CURVE_HEIGHT))
         self.loss = self.plot.plot([], [], pen=pg.mkPen(theme.ACCENT, width=2), name="loss")
         self.accuracy = self.plot.plot([], [], pen=pg.mkPen(theme.VALIDATION, width=2), name="batch accuracy")
+        self.legend = PlotLegend([("━━", "loss", theme.ACCENT), ("━━", "batch accuracy", theme.VALIDATION)], self)
         self.plot.setYRange(0.0, 1.05, padding=0.0)
-        self.plot.setMinimumHeight(CURVE_HEIGHT)
         self.points: list[tuple[float, float, float]] = []
         self.setToolTip("The loss falls and the accuracy rises as the net learns")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.plot)
+        layout.setSpacing(0)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.legend)
         install_figure_export(self, "X-O training curve", vector=True,
                               values=lambda: np.array(self.points).T.copy() if self.points else None)
 
@@ -133,4 +103,4 @@ class TrainingCurve(QWidget):
             self.accuracy.setData(x, acc)
 
     def set_scale(self, factor: float) -> None:
-        scale_plot(self.plot, factor, CURVE_HEIGHT)
+        scale_plot(self.plot, factor)

@@ -7,12 +7,11 @@ import math
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from cnn_explorer.ui import theme
-from cnn_explorer.ui.demos.activations_plot import make_plot, scale_plot
 from cnn_explorer.ui.export.figure_export import install_figure_export
-from cnn_explorer.ui.plotting import configure_pyqtgraph
+from cnn_explorer.ui.plotting import PlotLegend, configure_pyqtgraph, make_plot, scale_plot
 
 #: losses are drawn no lower than this on the log axis (an exact 0 has no logarithm)
 LOSS_FLOOR = 1e-16
@@ -26,9 +25,6 @@ class LinePlot(QWidget):
         super().__init__(parent)
         pg = configure_pyqtgraph()
         self.plot = make_plot(self, "Points and lines", "x", "y")
-        legend = pg.LegendItem(colCount=3, labelTextColor=theme.PLOT_TEXT, verSpacing=-4)
-        self.plot.plotItem.layout.addItem(legend, 4, 1)
-        self.plot.plotItem.legend = legend
         xs = np.array(X_RANGE)
         self._xs = xs
         self.solved = self.plot.plot(xs, xs * 0, pen=pg.mkPen(theme.ACCENT, width=3), name="solved")
@@ -38,11 +34,15 @@ class LinePlot(QWidget):
         self.points = self.plot.plot(pts[:, 0], pts[:, 1], pen=None, symbol="o", symbolSize=12,
                                      symbolBrush=theme.WINDOW_MARK, symbolPen=pg.mkPen(theme.PLOT_TEXT),
                                      name="points")
+        self.legend = PlotLegend([("━━", "solved", theme.ACCENT), ("╌╌", "gradient descent", theme.VALIDATION),
+                                  ("●", "points", theme.WINDOW_MARK)], self)
         self.plot.setXRange(*X_RANGE, padding=0.02)
         self.plot.setYRange(-1.0, 12.0, padding=0.02)
-        layout = QHBoxLayout(self)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.plot)
+        layout.setSpacing(0)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.legend)
         install_figure_export(self, "the line through two points", vector=True)
 
     def set_solved(self, a: float, b: float) -> None:

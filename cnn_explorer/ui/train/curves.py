@@ -1,6 +1,6 @@
 """Curves: live loss and accuracy for training (each batch, and each epoch's mean) and validation (each epoch).
 
-Two pyqtgraph plots with legends; x is epochs (fractional for batches), so
+Two pyqtgraph plots and one legend under both; x is epochs (fractional for batches), so
 curves continue across Resume. Data are kept in lists; a redraw hands only
 the curves that changed to pyqtgraph (as arrays, the batch curves thinned to
 at most ``MAX_BATCH_POINTS`` points), and moves an axis only when the data
@@ -12,13 +12,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QVBoxLayout, QWidget
 
 from cnn_explorer.ui import theme
 from cnn_explorer.ui.export.figure_export import install_figure_export
-from cnn_explorer.ui.scale import scaled
+from cnn_explorer.ui.plotting import PlotLegend, configure_pyqtgraph, make_plot, scale_plot
+
+pg = configure_pyqtgraph()
 
 #: the batch curves show at most about this many points (every k-th batch on long runs)
 MAX_BATCH_POINTS = 2000
@@ -29,23 +29,10 @@ class Curves(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.loss_plot = pg.PlotWidget(self, background="w")
-        self.acc_plot = pg.PlotWidget(self, background="w")
+        self.loss_plot = make_plot(self, "Loss", "epoch", "cross-entropy", min_size=(110, 120))
+        self.acc_plot = make_plot(self, "Accuracy", "epoch", "%", min_size=(110, 120))
         self._curves = {}
-        for plot, title, unit in ((self.loss_plot, "Loss", "cross-entropy"), (self.acc_plot, "Accuracy", "%")):
-            plot.setTitle(title, color=theme.PLOT_TEXT.name())
-            plot.showGrid(x=True, y=True, alpha=0.25)
-            plot.setLabel("bottom", "epoch")
-            plot.setLabel("left", unit)
-            plot.getAxis("left").enableAutoSIPrefix(False)
-            plot.getAxis("bottom").enableAutoSIPrefix(False)
-            # the legend sits in its own row under the axis, so it never hides a curve
-            legend = pg.LegendItem(colCount=3, labelTextColor=theme.PLOT_TEXT, verSpacing=-4)
-            plot.plotItem.layout.addItem(legend, 4, 1)
-            plot.plotItem.legend = legend
-            plot.setMinimumHeight(120)
-            plot.setMouseEnabled(x=False, y=False)
-            plot.hideButtons()
+        for plot in (self.loss_plot, self.acc_plot):
             # the axes (labels and grid lines) change only when a range moves, but the curves' redraw region
             # covers their grid: cached as pixmaps, a redraw copies them instead of replaying every label
             for name in ("left", "bottom"):
@@ -59,8 +46,9 @@ class Curves(QWidget):
             self._curves[f"val_{key}"] = plot.plot([], [], pen=pg.mkPen(theme.VALIDATION, width=2), symbol="s",
                                                     symbolSize=6, symbolBrush=theme.VALIDATION, name="validation")
         self.acc_plot.setYRange(0, 100, padding=0.02)
-        for plot in (self.loss_plot, self.acc_plot):
-            plot.plotItem.legend.setColumnCount(3)
+        # one legend under both plots (the same three curves): it wraps when the plots are narrow
+        self.legend = PlotLegend([("━━", "batch", theme.BATCH_CURVE), ("━●━", "train", theme.ACCENT),
+                                  ("━■━", "validation", theme.VALIDATION)], self)
         self.data: dict[str, list[list[float]]] = {k: [[], []] for k in self._curves}
         self._dirty = False
         self._changed: set[str] = set()
@@ -70,24 +58,22 @@ class Curves(QWidget):
         for plot in (self.loss_plot, self.acc_plot):
             plot.setXRange(0, self._x_end, padding=0.02)
         self.loss_plot.setYRange(0, self._loss_top, padding=0.02)
-        layout = QHBoxLayout(self)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.loss_plot)
-        layout.addWidget(self.acc_plot)
+        layout.setSpacing(0)
+        plots = QHBoxLayout()
+        plots.setContentsMargins(0, 0, 0, 0)
+        plots.addWidget(self.loss_plot)
+        plots.addWidget(self.acc_plot)
+        layout.addLayout(plots, 1)
+        layout.addWidget(self.legend)
         install_figure_export(self, "training curves", vector=True)
 
     def set_scale(self, factor: float) -> None:
-        """Presenter scale: tick labels, titles and legends grow with the fonts."""
-        font = QFont()
-        font.setPointSizeF(8.0 * factor)
+        """Presenter scale: tick labels, titles and the plots' least size grow with the fonts (the legend is a
+        label: it follows the application's font)."""
         for plot in (self.loss_plot, self.acc_plot):
-            for name in ("left", "bottom"):
-                axis = plot.getAxis(name)
-                axis.setStyle(tickFont=font)
-                axis.label.setFont(font)
-            plot.plotItem.titleLabel.setText(plot.plotItem.titleLabel.text, size=f"{scaled(10, factor)}pt")
-            for _sample, label in plot.plotItem.legend.items:
-                label.setText(label.text, size=f"{scaled(8, factor)}pt")
+            scale_plot(plot, factor)
 
     def set_epochs(self, last_epoch: float) -> None:
         """The x axis spans 0 .. ``last_epoch`` (the run's end, Resume included)."""

@@ -26,6 +26,7 @@ from cnn_explorer.core.errors import CnnExplorerError
 from cnn_explorer.core.kernels.library import PRESETS as KERNEL_PRESETS
 from cnn_explorer.core.train.session import FirstLayerKernels, KernelSizeMismatch
 from cnn_explorer.ui.train.image_grid import ImageGrid, filter_pictures
+from cnn_explorer.ui.widgets.fold import FoldRow, wrapping_check
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
 
 EXPLORER = "__explorer__"
@@ -66,18 +67,18 @@ class KernelsPanel(QWidget):
         self.status.setWordWrap(True)
         self.grid = ImageGrid(32, self, max_rows=2, name="hand-made kernels")
 
+        # a long kernel name does not widen the column: the list opens as wide as its items
+        self.source.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.source.setMinimumContentsLength(12)
         row = QHBoxLayout()
         row.addWidget(self.source, 1)
-        row2 = QHBoxLayout()
-        row2.addWidget(self.load_button)
-        row2.addWidget(self.add_button)
-        row2.addWidget(self.clear_button)
-        row2.addStretch(1)
+        # the buttons stack and the check box's text wraps in a narrow column (a large presenter scale)
+        buttons = FoldRow([self.load_button, self.add_button, self.clear_button], self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
-        layout.addWidget(self.frozen)
-        layout.addLayout(row2)
+        layout.addWidget(wrapping_check(self.frozen, self))
+        layout.addWidget(buttons)
         layout.addWidget(self.message)
         layout.addWidget(self.fix_button)
         layout.addWidget(self.status)

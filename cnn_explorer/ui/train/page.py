@@ -28,7 +28,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout,
+    QBoxLayout,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -59,6 +59,7 @@ from cnn_explorer.ui.train.spec_state import SpecState
 from cnn_explorer.ui.train.timeline import TimelineView
 from cnn_explorer.ui.train.update_budget import UpdateBudget
 from cnn_explorer.ui.widgets.containers import group_box, scroll_area
+from cnn_explorer.ui.widgets.fold import stack_when_narrow
 from cnn_explorer.ui.widgets.inline_message import InlineMessage
 
 
@@ -92,7 +93,7 @@ class TrainPage(QWidget):
         self.kernels_panel = KernelsPanel(self)
 
         model_tab = QWidget(self)
-        top = QHBoxLayout()
+        self.model_top = top = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         top.addWidget(self.layer_list, 5)
         top.addWidget(group_box("Layer", self.layer_form, model_tab), 4)
         ml = QVBoxLayout(model_tab)
@@ -110,7 +111,10 @@ class TrainPage(QWidget):
         dl.addWidget(self.data_panel)
         self.left_tabs = QTabWidget(self)
         self.left_tabs.setDocumentMode(True)
-        self.left_tabs.addTab(scroll_area(model_tab, self), "Model")  # scrolls at a large presenter scale
+        model_scroll = scroll_area(model_tab, self)  # scrolls at a large presenter scale
+        self.left_tabs.addTab(model_scroll, "Model")
+        # the layer list above the layer's form when the column is too narrow for both side by side
+        stack_when_narrow(top, model_scroll.viewport(), margins=8)
         self.left_tabs.addTab(self.code_view, "Code")
         self.left_tabs.addTab(scroll_area(data_tab, self), "Data")
         self.left_tabs.addTab(scroll_area(training_tab, self), "Settings")

@@ -36,6 +36,7 @@ from cnn_explorer.core.model.recipes import (
 )
 from cnn_explorer.core.model.spec import total_params
 from cnn_explorer.core.train.config import OPTIMIZERS, SCHEDULES, TrainConfig
+from cnn_explorer.ui.widgets.fold import stack_rows_when_narrow, wrapping_check
 
 LEARNING_RATES = ("0.0001", "0.0003", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10")
 #: a changed setting's label ends with this
@@ -140,14 +141,17 @@ class SettingsForm(QWidget):
         form.addRow("Schedule", self.schedule)
         form.addRow("Weight decay", self.weight_decay)
         form.addRow("Label smoothing", self.label_smoothing)
-        form.addRow(self.augment)             # the whole row: a checkbox's text does not wrap
+        # the whole row, the text wrapping in a narrow column (a large presenter scale)
+        self._check_labels: dict[QCheckBox, QLabel] = {}
+        form.addRow(self._wrapping(self.augment))
         form.addRow(self.augment_detail)
         form.addRow("Elastic distortion", self.elastic)
-        form.addRow(self.fresh_data)
+        form.addRow(self._wrapping(self.fresh_data))
         form.addRow("Seed", self.seed)
         form.addRow("Device", self.device)
         form.addRow("CPU threads", self.threads)
         form.addRow("", self.device_note)
+        stack_rows_when_narrow(form, self)    # labels above their fields when the column is narrow
         self._form = form
         self._names = {w: form.labelForField(w).text() if form.labelForField(w) else "" for w in self._recipe_widgets()}
         self.resolved: ResolvedRecipe | None = None
@@ -307,6 +311,15 @@ class SettingsForm(QWidget):
                 w.blockSignals(False)
         self._on_any_changed()
 
+    def _wrapping(self, check: QCheckBox) -> QWidget:
+        holder = wrapping_check(check, self)
+        self._check_labels[check] = holder.findChild(QLabel)
+        return holder
+
+    def check_label(self, check: QCheckBox) -> QLabel:
+        """The label that shows ``check``'s text (it wraps; a changed setting is marked and bold there)."""
+        return self._check_labels[check]
+
     def _mark_changes(self) -> None:
         changed = self.changed_settings()
         r = self._recipe
@@ -317,11 +330,13 @@ class SettingsForm(QWidget):
             mark = key in changed
             text = f"recipe: {_text(getattr(r, key))}" if r is not None else ""
             if isinstance(widget, QCheckBox):
-                base = widget.text().removesuffix(CHANGED_MARK)
-                widget.setText(base + (CHANGED_MARK if mark else ""))
-                font = widget.font()
+                check_label = self.check_label(widget)
+                base = check_label.text().removesuffix(CHANGED_MARK)
+                check_label.setText(base + (CHANGED_MARK if mark else ""))
+                font = check_label.font()
                 font.setBold(mark)
-                widget.setFont(font)
+                check_label.setFont(font)
+                check_label.setToolTip(f"Changed by you ({text})" if mark else f"As the recipe says ({text})")
             elif label is not None:
                 label.setText(self._names[widget] + (CHANGED_MARK if mark else ""))
                 font = label.font()

@@ -22,6 +22,20 @@ from PySide6.QtWidgets import (
 )
 
 
+def least_width(w: QWidget) -> int:
+    """The least width a layout gives ``w`` (Qt's qSmartMinSize): its explicit minimum, else its
+    minimum size hint, or its size hint when its policy does not let it shrink (Fixed, Minimum)."""
+    if w.minimumWidth() > 0:
+        return w.minimumWidth()
+    policy = w.sizePolicy().horizontalPolicy()
+    if policy == QSizePolicy.Policy.Ignored:
+        return 0
+    hint = w.minimumSizeHint().width()
+    if not policy.value & QSizePolicy.PolicyFlag.ShrinkFlag.value:
+        hint = max(hint, w.sizeHint().width())
+    return min(hint, w.maximumWidth())
+
+
 class FoldRow(QWidget):
     """``widgets`` side by side when they fit the width, one under another when they do not.
 
@@ -49,28 +63,14 @@ class FoldRow(QWidget):
     def _shown(self) -> list[QWidget]:
         return [w for w in self._widgets if not w.isHidden()]
 
-    @staticmethod
-    def _min_width(w: QWidget) -> int:
-        """The least width a layout gives ``w`` (Qt's qSmartMinSize): its explicit minimum, else its
-        minimum size hint, or its size hint when its policy does not let it shrink (Fixed, Minimum)."""
-        if w.minimumWidth() > 0:
-            return w.minimumWidth()
-        policy = w.sizePolicy().horizontalPolicy()
-        if policy == QSizePolicy.Policy.Ignored:
-            return 0
-        hint = w.minimumSizeHint().width()
-        if not policy.value & QSizePolicy.PolicyFlag.ShrinkFlag.value:
-            hint = max(hint, w.sizeHint().width())
-        return min(hint, w.maximumWidth())
-
     def row_width(self) -> int:
         """The width the widgets need side by side."""
         shown = self._shown()
-        return sum(self._min_width(w) for w in shown) + self._layout.spacing() * max(0, len(shown) - 1)
+        return sum(least_width(w) for w in shown) + self._layout.spacing() * max(0, len(shown) - 1)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
         shown = self._shown()
-        width = max((self._min_width(w) for w in shown), default=0)
+        width = max((least_width(w) for w in shown), default=0)
         return QSize(width, self._layout.minimumSize().height())
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
@@ -251,3 +251,39 @@ def stack_rows_when_narrow(form: QFormLayout, owner: QWidget) -> None:
     ``owner``: the widget the form is laid out in; rows may be added and removed later."""
     _FormStacker(form, owner).fit()
 
+
+
+class _BoxStacker(QObject):
+    """Watches the room a QBoxLayout's widgets have and stacks them when it is too narrow (see stack_when_narrow)."""
+
+    def __init__(self, box: QBoxLayout, room: QWidget, margins: int) -> None:
+        super().__init__(room)
+        self._box = box
+        self._room = room
+        self._margins = margins
+        room.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest, QEvent.Type.Show):
+            self.fit()
+        return False
+
+    def fit(self) -> None:
+        box = self._box
+        if self._room.width() <= 0:
+            return
+        shown = [box.itemAt(i).widget() for i in range(box.count())]
+        shown = [w for w in shown if w is not None and not w.isHidden()]
+        need = sum(least_width(w) for w in shown) + max(0, box.spacing()) * max(0, len(shown) - 1)
+        stack = self._room.width() - self._margins < need
+        direction = QBoxLayout.Direction.TopToBottom if stack else QBoxLayout.Direction.LeftToRight
+        if box.direction() != direction:
+            box.setDirection(direction)
+
+
+def stack_when_narrow(box: QBoxLayout, room: QWidget, *, margins: int = 0) -> None:
+    """Lay ``box``'s widgets side by side while ``room`` (the widget whose width they share, such as a scroll
+    area's viewport) has the width they need beside one another, and one under another otherwise, so that a
+    scrolling column never cuts its right-hand widget off. ``margins``: the horizontal margins between ``room``
+    and ``box``. The box keeps its stretch factors in both directions."""
+    _BoxStacker(box, room, margins).fit()
