@@ -67,3 +67,9 @@ def test_no_left_tab_scrolls_sideways_at_1280x720(qapp, small_window, factor):
     assert isinstance(form.check_label(form.augment), QLabel) and form.check_label(form.augment).text() == "Augment"
     problems = lc.text_problems(window) + lc.squash_problems(window) + lc.plot_problems(window)
     assert not problems, problems
+
+
+def test_a_wrapped_check_box_keeps_its_explanation_beside_the_recipe_mark(qapp, small_window):
+    form = small_window.train_page().settings_form
+    tip = form.check_label(form.fresh_data).toolTip()
+    assert tip.startswith(form.fresh_data.toolTip()) and "recipe says" in tip

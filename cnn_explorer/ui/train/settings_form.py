@@ -336,7 +336,8 @@ class SettingsForm(QWidget):
                 font = check_label.font()
                 font.setBold(mark)
                 check_label.setFont(font)
-                check_label.setToolTip(f"Changed by you ({text})" if mark else f"As the recipe says ({text})")
+                origin = f"Changed by you ({text})" if mark else f"As the recipe says ({text})"
+                check_label.setToolTip("\n".join(t for t in (widget.toolTip(), origin) if t))
             elif label is not None:
                 label.setText(self._names[widget] + (CHANGED_MARK if mark else ""))
                 font = label.font()
