@@ -19,7 +19,7 @@ from cnn_explorer.core.io.atomic import atomic_write_bytes
 from cnn_explorer.core.kernels.library import describe_kernel, resolve_kernels
 from cnn_explorer.core.kernels.samples import get_sample
 from cnn_explorer.core.lessons.library import find_lesson
-from cnn_explorer.ui.plotting import configure_pyqtgraph
+from cnn_explorer.ui.pyqtgraph_setup import configure_pyqtgraph
 
 APP_NAME = "CNN Explorer"
 ORGANIZATION = "CNN Explorer"

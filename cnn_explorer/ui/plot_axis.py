@@ -15,7 +15,7 @@ import math
 
 from PySide6.QtGui import QFont, QFontMetricsF
 
-from cnn_explorer.ui.plotting import configure_pyqtgraph
+from cnn_explorer.ui.pyqtgraph_setup import configure_pyqtgraph
 
 pg = configure_pyqtgraph()
 

@@ -1,4 +1,4 @@
-"""pyqtgraph, imported on first use with the app's options, and the app's plots: readable at every scale.
+"""The app's plots: readable at every scale (pyqtgraph itself is set up in ``pyqtgraph_setup``).
 
 A plot made by ``make_plot`` has axes whose tick labels never overlap and whose
 titles hide when their axis is too short for them (``plot_axis.ReadableAxis``),
@@ -10,7 +10,6 @@ is narrow, where pyqtgraph's own legend cut off its last name.
 from __future__ import annotations
 
 import html
-import os
 from typing import Sequence
 
 from PySide6.QtCore import QSize, Qt
@@ -18,6 +17,7 @@ from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QLabel, QWidget
 
 from cnn_explorer.ui import theme
+from cnn_explorer.ui.pyqtgraph_setup import configure_pyqtgraph
 from cnn_explorer.ui.scale import scaled
 
 #: the plots' tick and axis-title font at 100 % (points), and their title's
@@ -25,25 +25,11 @@ TICK_PT = 8.0
 TITLE_PT = 10
 
 
-def configure_pyqtgraph():
-    """Import pyqtgraph with our options (row-major images) and return the module.
-
-    Importing pyqtgraph takes about half a second, so it is not done at start-up:
-    the views that draw with it import it through here, after the window's first paint.
-    """
-    os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
-    import pyqtgraph
-
-    pyqtgraph.setConfigOptions(imageAxisOrder="row-major")
-    return pyqtgraph
-
-
 def make_plot(parent: QWidget | None, title: str, x_label: str, y_label: str, *,
               min_size: tuple[int, int] = (160, 140)):
     """A white pyqtgraph plot with a grid, readable axes, fixed ranges (no mouse zoom) and the app's text colour."""
-    from cnn_explorer.ui.plot_axis import ReadableAxis
-
     pg = configure_pyqtgraph()
+    from cnn_explorer.ui.plot_axis import ReadableAxis  # imports pyqtgraph: only once a plot is made
     plot = pg.PlotWidget(parent, background="w",
                          axisItems={"left": ReadableAxis("left"), "bottom": ReadableAxis("bottom")})
     plot.setTitle(title, color=theme.PLOT_TEXT.name())

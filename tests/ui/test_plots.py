@@ -7,7 +7,8 @@ import layout_check as lc  # tests/ui/layout_check.py (pytest puts this folder o
 import numpy as np
 import pytest
 
-from cnn_explorer.ui.plotting import PlotLegend, configure_pyqtgraph, make_plot, scale_plot
+from cnn_explorer.ui.plotting import PlotLegend, make_plot, scale_plot
+from cnn_explorer.ui.pyqtgraph_setup import configure_pyqtgraph
 
 pg = configure_pyqtgraph()
 

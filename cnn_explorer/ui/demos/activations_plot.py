@@ -9,7 +9,8 @@ from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from cnn_explorer.ui import theme
 from cnn_explorer.ui.export.figure_export import install_figure_export
-from cnn_explorer.ui.plotting import PlotLegend, configure_pyqtgraph, make_plot, scale_plot
+from cnn_explorer.ui.plotting import PlotLegend, make_plot, scale_plot
+from cnn_explorer.ui.pyqtgraph_setup import configure_pyqtgraph
 from cnn_explorer.ui.scale import scaled
 
 

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from cnn_explorer.ui import theme
 from cnn_explorer.ui.export.figure_export import install_figure_export
-from cnn_explorer.ui.plotting import PlotLegend, configure_pyqtgraph, make_plot, scale_plot
+from cnn_explorer.ui.plotting import PlotLegend, make_plot, scale_plot
+from cnn_explorer.ui.pyqtgraph_setup import configure_pyqtgraph
 
 #: losses are drawn no lower than this on the log axis (an exact 0 has no logarithm)
 LOSS_FLOOR = 1e-16

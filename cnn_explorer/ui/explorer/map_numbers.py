@@ -17,7 +17,7 @@ from cnn_explorer.ui.explorer.colorbar import (
     lut_index,
     text_colors,
 )
-from cnn_explorer.ui.plotting import configure_pyqtgraph
+from cnn_explorer.ui.pyqtgraph_setup import configure_pyqtgraph
 
 # pyqtgraph costs about half a second to import: this module is loaded once the window has painted.
 pg = configure_pyqtgraph()

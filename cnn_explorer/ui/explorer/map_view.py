@@ -35,7 +35,7 @@ from cnn_explorer.ui.explorer.map_numbers import (
     min_number_cell,
     number_font,
 )
-from cnn_explorer.ui.plotting import configure_pyqtgraph
+from cnn_explorer.ui.pyqtgraph_setup import configure_pyqtgraph
 from cnn_explorer.ui.theme import MUTED_TEXT, WINDOW_MARK
 
 # pyqtgraph costs about half a second to import: this module is loaded once the window has painted.

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QVBoxLayout, QWidget
 
 from cnn_explorer.ui import theme
 from cnn_explorer.ui.export.figure_export import install_figure_export
-from cnn_explorer.ui.plotting import PlotLegend, configure_pyqtgraph, make_plot, scale_plot
+from cnn_explorer.ui.plotting import PlotLegend, make_plot, scale_plot
+from cnn_explorer.ui.pyqtgraph_setup import configure_pyqtgraph
 
 pg = configure_pyqtgraph()
 
