@@ -53,6 +53,8 @@ CASES = {
     ("tiny-vgg", "mnist-sample"): (0.985, None),
     ("xo-tiny", "xo"): (1.0, 10.0),
     **{(name, "shapes"): (0.95, None) for name in ("xo-tiny", "mnist-fast", "lenet5", "keras-slides", "tiny-vgg")},
+    # no target: the slides' three-filter net on digits, measured so that its recipe is known to train
+    ("xo-tiny", "mnist-sample"): (None, None),
 }
 
 
@@ -119,8 +121,8 @@ def run_case(name: str, dataset_name: str, threads: int, recipe: dict | None = N
                 val=last.val_accuracy if last else math.nan, fresh=fresh, images=images)
 
 
-def _pct(value: float) -> str:
-    return "-" if value != value else f"{value:.2%}"
+def _pct(value: float | None) -> str:
+    return "-" if value is None or value != value else f"{value:.2%}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -156,17 +158,19 @@ def main(argv: list[str] | None = None) -> int:
                   f"{reference['where']}", flush=True)
             print(f"  reference recipe: {what}: {reference['recipe']}", flush=True)
         row = run_case(name, dataset_name, args.threads)
-        ok = row["accuracy"] >= target - 1e-9 and (seconds is None or min(row["engine_s"], row["cpu_s"]) <= seconds)
+        ok = (target is None or row["accuracy"] >= target - 1e-9) and (
+            seconds is None or min(row["engine_s"], row["cpu_s"]) <= seconds)
         failed += not ok
         limit = f"{seconds:.0f}" if seconds else "-"
         print(f"{name:13} {dataset_name:13} {row['val']:7.2%} {row['accuracy']:9.2%} {_pct(row['fresh']):>7} "
-              f"{target:7.1%} {row['engine_s']:8.1f} {row['cpu_s']:9.1f} {limit:>7} {row['temperature']:6.3f} "
+              f"{_pct(target):>7} {row['engine_s']:8.1f} {row['cpu_s']:9.1f} {limit:>7} {row['temperature']:6.3f} "
               f"{row['ece']:6.2%} {row['images']:8,}  {'pass' if ok else 'FAIL':6}  {row['where']}", flush=True)
         print(f"  recipe: {row['recipe']}", flush=True)
         if reference is not None:
             print(f"  time against the reference in this run: train s x{row['engine_s'] / reference['engine_s']:.2f}, "
                   f"CPU s x{row['cpu_s'] / reference['cpu_s']:.2f}", flush=True)
-    print(f"{len(cases) - failed}/{len(cases)} cases meet their target")
+    targets = sum(target is not None for target, _seconds in cases.values())
+    print(f"{targets - failed}/{targets} cases meet their target" if targets else "(no case here has a target)")
     return 0
 
 
