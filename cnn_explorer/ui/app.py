@@ -130,9 +130,7 @@ def take_screenshot(args) -> int:
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     app = create_application()
     # the window (about a second) loads only once the options were checked
-    from PySide6.QtCore import QCoreApplication, QEvent
-
-    from cnn_explorer.ui.lifecycle import wait_for_threads
+    from cnn_explorer.ui.lifecycle import settle, wait_for_threads
     from cnn_explorer.ui.main_window import MainWindow
 
     window = MainWindow(settings=None)
@@ -142,10 +140,7 @@ def take_screenshot(args) -> int:
         configure_window(window, args)
         window.finish_start_up()                 # the maps, which an interactive start builds after painting
         window.show()
-        for _ in range(3):
-            app.processEvents()
-            # no event loop runs here, so widgets replaced by deleteLater() must be deleted by hand
-            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        settle(app, loaders_s=30.0)              # the page's loader (the Classify model) finishes, layouts settle
         path = Path(args.screenshot)
         if path.suffix.lower() != ".png":
             path = path.with_suffix(path.suffix + ".png") if path.suffix else path.with_suffix(".png")

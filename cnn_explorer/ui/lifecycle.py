@@ -13,7 +13,7 @@ import time
 import weakref
 
 import shiboken6
-from PySide6.QtCore import QObject, QThread, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, QTimer
 
 _threads: "weakref.WeakSet[QThread]" = weakref.WeakSet()
 _timers: "weakref.WeakSet[QTimer]" = weakref.WeakSet()
@@ -48,6 +48,30 @@ def live_qthreads() -> list[QThread]:
 
 def live_timers() -> list[QTimer]:
     return [t for t in list(_timers) if is_alive(t)]
+
+
+#: single-shot timers this short are part of settling (a deferred layout, a loader's start); longer ones are not
+SETTLE_TIMER_MS = 250
+
+
+def settle(app, *, rounds: int = 6, loaders_s: float = 60.0, wait_timers: bool = True) -> None:
+    """Let a window settle without an event loop (``--screenshot``, the layout tests): the running loaders (the
+    Classify model, the Train data) finish within ``loaders_s`` and their results arrive, short single-shot
+    timers fire (``wait_timers``; tests fire them at once instead), then layouts, polish and deferred deletes
+    run ``rounds`` times (a layout that changes a size hint asks for another)."""
+    deadline = time.monotonic() + loaders_s
+    while time.monotonic() < deadline:
+        busy = any(t.isRunning() for t in live_qthreads()) or wait_timers and any(
+            t.isActive() and t.isSingleShot() and t.interval() <= SETTLE_TIMER_MS for t in live_timers())
+        if not busy:
+            break
+        app.processEvents()
+        time.sleep(0.01)
+    for _ in range(rounds):
+        app.processEvents()
+        # no event loop runs here, so widgets replaced by deleteLater() must be deleted by hand
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
 
 
 def wait_for_threads(timeout_ms: int = 1000) -> list[QThread]:

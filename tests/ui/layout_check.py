@@ -15,7 +15,7 @@ import json
 import os
 import sys
 
-from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QRect
+from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QFont, QFontMetrics, Qt, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QGroupBox,
     QLabel,
+    QLayout,
     QPushButton,
     QRadioButton,
     QScrollArea,
@@ -213,6 +214,15 @@ def _is_scroll_internal(w: QWidget) -> bool:
     )
 
 
+def laid_out_by(parent: QWidget, w: QWidget) -> bool:
+    """Whether ``parent``'s layout, or a layout nested in it (a row inside a column), places ``w``."""
+    layout = parent.layout()
+    if layout is None:
+        return False
+    # nested layouts are the QObject children of the layout they sit in
+    return any(each.indexOf(w) >= 0 for each in [layout, *layout.findChildren(QLayout)])
+
+
 def overlap_problems(root: QWidget) -> list[tuple[QWidget, str]]:
     """Pairs of visible sibling widgets (same parent, both children of a layout) whose rectangles intersect."""
     out = []
@@ -221,7 +231,7 @@ def overlap_problems(root: QWidget) -> list[tuple[QWidget, str]]:
             continue
         kids = [k for k in parent.children() if isinstance(k, QWidget) and not k.isWindow() and shown(k)
                 and not _is_scroll_internal(k) and not k.objectName().startswith("qt_")]
-        kids = [k for k in kids if parent.layout() is not None and parent.layout().indexOf(k) >= 0
+        kids = [k for k in kids if laid_out_by(parent, k)
                 or type(parent).__name__ == "QSplitter" or type(parent).__name__.endswith("Splitter")]
         for i, a in enumerate(kids):
             for b in kids[i + 1:]:
@@ -262,7 +272,7 @@ def squash_problems(root: QWidget) -> list[tuple[QWidget, str]]:
         if not shown(w) or w.isWindow() or w.objectName().startswith("qt_") or _is_scroll_internal(w):
             continue
         parent = w.parentWidget()
-        in_layout = parent is not None and parent.layout() is not None and parent.layout().indexOf(w) >= 0
+        in_layout = parent is not None and laid_out_by(parent, w)
         if not in_layout and not isinstance(parent, QSplitter):
             continue                                   # placed by hand (or by Qt itself): not a layout's doing
         problem = squash_problem(w)
@@ -437,21 +447,13 @@ def font_shrink_problems(before: dict[str, int], after: dict[str, int], scale_be
 
 # --- driving a window -------------------------------------------------------------------------------
 def settle(app, window=None, rounds: int = 6) -> None:
-    """Let layouts, polish, deferred deletes and zero-delay timers run."""
-    import time
-
+    """Let loaders, layouts, polish, deferred deletes and zero-delay timers run."""
     from cnn_explorer.ui import lifecycle
 
-    deadline = time.monotonic() + 60   # loaders (the Classify model, the Train data) finish first
-    while any(t.isRunning() for t in lifecycle.live_qthreads()) and time.monotonic() < deadline:
-        app.processEvents()
-        time.sleep(0.01)
-    for _ in range(rounds):
-        app.processEvents()
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
-    for _ in range(50):
-        pending = [t for t in lifecycle.live_timers() if t.isActive() and t.isSingleShot() and t.interval() <= 250]
+    lifecycle.settle(app, rounds=rounds, wait_timers=False)
+    for _ in range(50):                # the short timers fire now, not after their interval
+        pending = [t for t in lifecycle.live_timers()
+                   if t.isActive() and t.isSingleShot() and t.interval() <= lifecycle.SETTLE_TIMER_MS]
         if not pending:
             break
         for t in pending:

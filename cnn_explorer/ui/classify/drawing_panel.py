@@ -62,9 +62,8 @@ class DrawingPanel(QWidget):
         self.bars = PredictionBars()
         self.message = InlineMessage()
 
-        head = QHBoxLayout()
-        head.addWidget(self.model_label, 1)
-        head.addWidget(self.load_model_button)
+        # the model's name above the button when the column is too narrow for both (a big presenter scale)
+        head = FoldRow([self.model_label, self.load_model_button], self, stretch=self.model_label)
         seen_col = QVBoxLayout()
         seen_title = QLabel("<b>What the network sees</b>")
         seen_title.setWordWrap(True)  # a narrow column at a big presenter scale: two lines, never cut
@@ -80,7 +79,7 @@ class DrawingPanel(QWidget):
         tools.addWidget(FoldRow([QLabel("Brush"), self.brush], self), 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addLayout(head)
+        layout.addWidget(head)
         layout.addWidget(self.message)
         layout.addLayout(draw_row, 5)
         layout.addLayout(tools)

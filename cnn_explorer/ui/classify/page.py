@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, Signal
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QSettings, Qt, Signal
 from PySide6.QtGui import QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -120,6 +120,7 @@ class ClassifyPage(QWidget):
         self.page_scroll = scroll_area(self.splitter, self)
         layout.addWidget(self.page_scroll)
         self._fit_left_column()
+        left.installEventFilter(self)   # a font change (presenter scale) reaches the content's layout later
 
         self._heavy = new_timer(self, "classify-heavy-views", single_shot=True, interval_ms=HEAVY_INTERVAL_MS)
         self._heavy.timeout.connect(self._on_heavy_timeout)
@@ -204,8 +205,17 @@ class ClassifyPage(QWidget):
 
     def _fit_left_column(self) -> None:
         """The left column (which never scrolls sideways) is at least as wide as its content."""
+        content = self.left_scroll.widget()
         extent = self.left_scroll.verticalScrollBar().sizeHint().width()
-        self.left_scroll.setMinimumWidth(self.left_scroll.widget().minimumSizeHint().width() + extent + 2)
+        need = max(content.minimumWidth(), content.minimumSizeHint().width()) + extent + 2
+        if self.left_scroll.minimumWidth() != need:
+            self.left_scroll.setMinimumWidth(need)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+        # the column's content laid out again (its fonts, a folded row): the column's least width follows
+        if event.type() == QEvent.Type.LayoutRequest and watched is self.left_scroll.widget():
+            self._fit_left_column()
+        return False
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)
