@@ -4,9 +4,9 @@ pyqtgraph spaces the major ticks by the axis length alone and always labels
 them all: on a short axis with large tick labels (a 1280x720 projector at
 200 %) "0.8", "0.6", "0.4" and "0.2" were drawn over one another, and the axis
 title ("cross-entropy") ran past both ends of the axis. ``ReadableAxis``
-widens the tick spacing (1, 2, 5 x 10^k) until each label has its room, and
-hides its title while the axis is shorter than it (the plot's title still
-names what is shown). Imports pyqtgraph: load it only where a plot is made.
+widens the tick spacing (1, 2, 5 x 10^k) until each label has its room, drops
+any finer label that would touch another, and hides its title while the axis
+is shorter than it (the plot's title still names what is shown). Imports pyqtgraph: load it only where a plot is made.
 """
 
 from __future__ import annotations
@@ -38,12 +38,6 @@ def next_nice(spacing: float) -> float:
 class ReadableAxis(pg.AxisItem):
     """An AxisItem whose tick labels never overlap and whose title shows only while it fits along the axis."""
 
-    def __init__(self, orientation: str, **kwargs) -> None:
-        super().__init__(orientation, **kwargs)
-        # only the major ticks are labelled (pyqtgraph labels finer levels where it judges there is room,
-        # by a fill ratio that lets neighbours touch)
-        self.setStyle(maxTextLevel=0)
-
     def _tick_font(self) -> QFont:
         return self.style["tickFont"] or self.font()
 
@@ -70,9 +64,24 @@ class ReadableAxis(pg.AxisItem):
             if major * pixels_per_unit >= self._room(lo, hi, major):
                 break
             major = next_nice(major)
-        # finer levels keep their tick marks and grid lines (they carry no labels)
+        # finer levels keep their tick marks and grid lines; their labels show where they fit (generateDrawSpecs)
         minors = [(spacing, offset) for spacing, offset in levels[1:] if spacing < major * (1 - 1e-9)]
         return [(major, 0.0), *minors]
+
+    def generateDrawSpecs(self, p):  # noqa: N802 - pyqtgraph's name
+        """pyqtgraph's drawing, less any tick label that would touch one already placed: it labels finer levels
+        by a fill ratio that lets neighbours overlap. Labels come major level first, so those are kept."""
+        specs = super().generateDrawSpecs(p)
+        if specs is None:
+            return specs
+        axis_spec, tick_specs, text_specs = specs
+        gap = QFontMetricsF(self._tick_font()).horizontalAdvance("0") / 2
+        kept: list = []
+        for spec in text_specs:
+            rect = spec[0].adjusted(-gap, -gap / 2, gap, gap / 2)
+            if not any(rect.intersects(other[0]) for other in kept):
+                kept.append(spec)
+        return axis_spec, tick_specs, kept
 
     def tickValues(self, minVal: float, maxVal: float, size: float):  # noqa: N802, N803 - pyqtgraph's names
         levels = super().tickValues(minVal, maxVal, size)
