@@ -41,16 +41,20 @@ class ReadableAxis(pg.AxisItem):
     def _tick_font(self) -> QFont:
         return self.style["tickFont"] or self.font()
 
-    def _room(self, lo: float, hi: float, spacing: float) -> float:
-        """Pixels along the axis one label needs at this spacing (its size plus the gap to the next)."""
+    def _room_for(self, texts: list[str]) -> float:
+        """Pixels along the axis each of these labels needs (its size plus the gap to the next)."""
         metrics = QFontMetricsF(self._tick_font())
         if self.orientation in ("left", "right"):
             return metrics.height() * VERTICAL_ROOM
+        return max((metrics.horizontalAdvance(t) for t in texts), default=0.0) + \
+            HORIZONTAL_GAP * metrics.horizontalAdvance("0")
+
+    def _room(self, lo: float, hi: float, spacing: float) -> float:
+        """Pixels along the axis one label needs at this spacing."""
         first = math.ceil(lo / spacing) * spacing
         last = math.floor(hi / spacing) * spacing
         values = [v for v in (first, first + spacing, last - spacing, last) if lo <= v <= hi] or [first]
-        texts = self.tickStrings(values, self.autoSIPrefixScale * self.scale, spacing)
-        return max(metrics.horizontalAdvance(t) for t in texts) + HORIZONTAL_GAP * metrics.horizontalAdvance("0")
+        return self._room_for(self.tickStrings(values, self.autoSIPrefixScale * self.scale, spacing))
 
     def tickSpacing(self, minVal: float, maxVal: float, size: float):  # noqa: N802, N803 - pyqtgraph's names
         levels = super().tickSpacing(minVal, maxVal, size)
@@ -90,13 +94,7 @@ class ReadableAxis(pg.AxisItem):
             return levels
         # a log axis spanning less than a decade labels its 2..9 x 10^k ticks: keep those with room
         values = sorted(levels[0][1])
-        strings = self.tickStrings(values, self.autoSIPrefixScale * self.scale, 1.0)
-        metrics = QFontMetricsF(self._tick_font())
-        if self.orientation in ("left", "right"):
-            room = metrics.height() * VERTICAL_ROOM
-        else:
-            room = max((metrics.horizontalAdvance(t) for t in strings), default=0.0) + \
-                HORIZONTAL_GAP * metrics.horizontalAdvance("0")
+        room = self._room_for(self.tickStrings(values, self.autoSIPrefixScale * self.scale, 1.0))
         kept: list[float] = []
         for value in values:
             if not kept or (value - kept[-1]) * size / span >= room:
