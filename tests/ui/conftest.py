@@ -95,3 +95,21 @@ def maps_panel(qtbot):
     qtbot.addWidget(panel)
     panel.resize(1000, 360)
     return panel
+
+
+
+@pytest.fixture
+def show_classify_page(qtbot, temp_settings):
+    """Makes a ClassifyPage with a given model set, shown at 1366x740 and exposed (the caller shuts it down)."""
+    from cnn_explorer.ui.classify.page import ClassifyPage
+
+    def show(model):
+        page = ClassifyPage(settings=temp_settings)
+        qtbot.addWidget(page)
+        page.set_model(model)
+        page.resize(1366, 740)
+        page.show()
+        qtbot.waitExposed(page)
+        return page
+
+    return show

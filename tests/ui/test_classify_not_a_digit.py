@@ -30,15 +30,8 @@ def bundled():
 
 
 @pytest.fixture
-def page(qtbot, bundled, temp_settings):
-    from cnn_explorer.ui.classify.page import ClassifyPage
-
-    p = ClassifyPage(settings=temp_settings)
-    qtbot.addWidget(p)
-    p.set_model(bundled)
-    p.resize(1366, 740)
-    p.show()
-    qtbot.waitExposed(p)
+def page(qtbot, show_classify_page, bundled):
+    p = show_classify_page(bundled)
     qtbot.waitUntil(lambda: not p.controller.reference_pending, timeout=120_000)  # a few seconds, once a session
     yield p
     p.shutdown()

@@ -119,15 +119,8 @@ def draw(qtbot, page, digit: int, *, on_move=None) -> None:
 
 
 @pytest.fixture
-def page(qtbot, loaded_model, temp_settings):
-    from cnn_explorer.ui.classify.page import ClassifyPage
-
-    p = ClassifyPage(settings=temp_settings)
-    qtbot.addWidget(p)
-    p.set_model(loaded_model)
-    p.resize(1366, 740)
-    p.show()
-    qtbot.waitExposed(p)
+def page(show_classify_page, loaded_model):
+    p = show_classify_page(loaded_model)
     yield p
     p.shutdown()
 

@@ -32,16 +32,10 @@ def _digit_reference():
 
 
 @pytest.fixture
-def page(qtbot, temp_settings):
+def page(qtbot, show_classify_page):
     from cnn_explorer.core.train.checkpoints import load_model
-    from cnn_explorer.ui.classify.page import ClassifyPage
 
-    p = ClassifyPage(settings=temp_settings)
-    qtbot.addWidget(p)
-    p.set_model(load_model("mnist"))
-    p.resize(1366, 740)
-    p.show()
-    qtbot.waitExposed(p)
+    p = show_classify_page(load_model("mnist"))
     canvas = p.canvas
     qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=canvas.to_widget(140, 40).toPoint())
     for y in range(50, 250, 20):
