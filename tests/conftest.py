@@ -17,6 +17,18 @@ SHARED = REPO.parent / "shared"
 MNIST_TEST_DIR = SHARED / "data" / "mnist-test"
 
 
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Torch on one thread for a module (as the Classify page's workers run; tiny nets run fastest so on a shared
+    2-core machine); the setting is put back after it."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture
 def mnist_test_dir() -> Path:
     """The real MNIST test set beside the repo; skips when it is absent."""

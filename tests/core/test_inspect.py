@@ -19,14 +19,8 @@ from cnn_explorer.core.model.build import build_model
 from cnn_explorer.core.model.presets import preset
 from cnn_explorer.core.train.checkpoints import load_model
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    """The tiny nets run fastest on one thread on a shared machine; put the setting back after."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# one torch thread for the whole module (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

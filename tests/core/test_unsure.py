@@ -31,6 +31,9 @@ from cnn_explorer.core.interpret.digit_reference import (
 from cnn_explorer.core.interpret.unsure import FAR_FROM_DIGITS, UNSURE_TOP, unsure
 from cnn_explorer.core.train.checkpoints import load_model
 
+# one torch thread for the whole module (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 W = 18  # the canvas brush, in pixels of a 280x280 drawing
 
 
@@ -96,15 +99,6 @@ DIGITS = {
     "9": lambda d: (d.ellipse([85, 40, 195, 140], outline=255, width=20),
                     d.line([(190, 95), (180, 240)], fill=255, width=20)),
 }
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    """As the Classify page computes it (one torch thread): four times faster on a busy 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")
