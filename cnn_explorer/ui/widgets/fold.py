@@ -36,6 +36,12 @@ def least_width(w: QWidget) -> int:
     return min(hint, w.maximumWidth())
 
 
+def side_by_side_width(widgets, spacing: int) -> int:
+    """The width the shown ones of ``widgets`` need side by side, ``spacing`` pixels apart."""
+    shown = [w for w in widgets if not w.isHidden()]
+    return sum(least_width(w) for w in shown) + max(0, spacing) * max(0, len(shown) - 1)
+
+
 class FoldRow(QWidget):
     """``widgets`` side by side when they fit the width, one under another when they do not.
 
@@ -65,8 +71,7 @@ class FoldRow(QWidget):
 
     def row_width(self) -> int:
         """The width the widgets need side by side."""
-        shown = self._shown()
-        return sum(least_width(w) for w in shown) + self._layout.spacing() * max(0, len(shown) - 1)
+        return side_by_side_width(self._widgets, self._layout.spacing())
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
         shown = self._shown()
@@ -209,19 +214,29 @@ def fit_longest_word(label: QLabel) -> None:
         _WordFit(label)
 
 
-class _FormStacker(QObject):
-    """Watches the widget a QFormLayout is on and picks its row wrap policy (see stack_rows_when_narrow)."""
+class _Refitter(QObject):
+    """Calls ``fit()`` whenever the watched widget is resized, laid out again or shown."""
 
-    def __init__(self, form: QFormLayout, owner: QWidget) -> None:
-        super().__init__(owner)
-        self._form = form
-        self._owner = owner
-        owner.installEventFilter(self)
+    def __init__(self, watched: QWidget) -> None:
+        super().__init__(watched)
+        watched.installEventFilter(self)
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
         if event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest, QEvent.Type.Show):
             self.fit()
         return False
+
+    def fit(self) -> None:
+        raise NotImplementedError
+
+
+class _FormStacker(_Refitter):
+    """Watches the widget a QFormLayout is on and picks its row wrap policy (see stack_rows_when_narrow)."""
+
+    def __init__(self, form: QFormLayout, owner: QWidget) -> None:
+        super().__init__(owner)       # (events reach fit() only from the event loop, after this returns)
+        self._form = form
+        self._owner = owner
 
     def fit(self) -> None:
         form, owner = self._form, self._owner
@@ -253,7 +268,7 @@ def stack_rows_when_narrow(form: QFormLayout, owner: QWidget) -> None:
 
 
 
-class _BoxStacker(QObject):
+class _BoxStacker(_Refitter):
     """Watches the room a QBoxLayout's widgets have and stacks them when it is too narrow (see stack_when_narrow)."""
 
     def __init__(self, box: QBoxLayout, room: QWidget, margins: int) -> None:
@@ -261,20 +276,13 @@ class _BoxStacker(QObject):
         self._box = box
         self._room = room
         self._margins = margins
-        room.installEventFilter(self)
-
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
-        if event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest, QEvent.Type.Show):
-            self.fit()
-        return False
 
     def fit(self) -> None:
         box = self._box
         if self._room.width() <= 0:
             return
-        shown = [box.itemAt(i).widget() for i in range(box.count())]
-        shown = [w for w in shown if w is not None and not w.isHidden()]
-        need = sum(least_width(w) for w in shown) + max(0, box.spacing()) * max(0, len(shown) - 1)
+        widgets = [w for w in (box.itemAt(i).widget() for i in range(box.count())) if w is not None]
+        need = side_by_side_width(widgets, box.spacing())
         stack = self._room.width() - self._margins < need
         direction = QBoxLayout.Direction.TopToBottom if stack else QBoxLayout.Direction.LeftToRight
         if box.direction() != direction:
