@@ -20,7 +20,7 @@ from cnn_explorer.ui.pyqtgraph_setup import configure_pyqtgraph
 pg = configure_pyqtgraph()
 
 #: room a tick label needs along a vertical axis, in line heights (the rest is the gap to the next)
-VERTICAL_ROOM = 1.25
+VERTICAL_ROOM = 0.9
 #: the gap between two tick labels along a horizontal axis, in widths of "0"
 HORIZONTAL_GAP = 1.0
 
